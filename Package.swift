@@ -1,0 +1,58 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Every Loupe target is built in Swift 6 mode with the same strictness.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+        .executable(name: "loupe-agent", targets: ["loupe-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // One wrapper module per C library. libpcap's and libbpf's headers both
+        // define `struct bpf_insn`, so they must never share a module.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+
+        // Capture files in and out: pcap/pcapng readers, decompression, record model.
+        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib"], swiftSettings: strict),
+        // Pure, synchronous layer views over packet bytes. No I/O, no state.
+        .target(name: "Dissectors", swiftSettings: strict),
+        // The report model and its renderers. Never sees a packet.
+        .target(name: "Reports", swiftSettings: strict),
+        // Stateful analysis: flows, filters, summaries; builds the report model.
+        .target(name: "Analyzer",
+                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap"],
+                swiftSettings: strict),
+        // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap"], swiftSettings: strict),
+
+        .executableTarget(name: "loupe",
+                          dependencies: ["Analyzer", "Reports", "CaptureFormats",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        .executableTarget(name: "loupe-agent",
+                          dependencies: ["CaptureAgent",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
+        .target(name: "_TestSupport", dependencies: ["CaptureFormats"], path: "Tests/_TestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "_TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,31 @@
+import Dissectors
+
+/// What the flow table keeps per conversation. Plain data, ~120 bytes.
+public struct Flow: Sendable {
+    public var key: FlowKey
+    /// Deterministic identifier: the order in which flows were first seen.
+    public var serial: Int
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+    /// The first packet's timestamp, exactly, for reports.
+    public var firstSecond: Int64
+    public var firstNanosecond: UInt32
+    /// True when the client (see `clientIsLow`) is the low endpoint of the key.
+    public var clientIsLow: Bool
+    /// Set once the client was decided by a SYN without ACK (tshark's rule), after which
+    /// later packets cannot change it.
+    public var clientFromSYN: Bool
+    /// Packets and wire bytes in each direction.
+    public var packetsFromLow: Int = 0
+    public var packetsFromHigh: Int = 0
+    public var bytesFromLow: Int = 0
+    public var bytesFromHigh: Int = 0
+    /// FIN from each side or a RST: the conversation is over and expires soon.
+    public var finFromLow = false
+    public var finFromHigh = false
+    public var reset = false
+
+    public var packets: Int { packetsFromLow + packetsFromHigh }
+    public var bytes: Int { bytesFromLow + bytesFromHigh }
+    public var isClosed: Bool { reset || (finFromLow && finFromHigh) }
+}

@@ -1,0 +1,43 @@
+import Dissectors
+
+/// A bidirectional conversation key: the two endpoints in a canonical order (lower
+/// address and port first), so both directions of a conversation find the same flow.
+public struct FlowKey: Hashable, Sendable {
+    public var lowAddress: IPAddress
+    public var highAddress: IPAddress
+    public var lowPort: UInt16
+    public var highPort: UInt16
+    public var ipProtocol: UInt8
+
+    /// The key of a frame's conversation, and whether the frame travels low -> high.
+    @inline(__always)
+    public static func of(_ frame: DecodedFrame) -> (key: FlowKey, fromLow: Bool) {
+        let sp = frame.hasPorts ? frame.sourcePort : 0, dp = frame.hasPorts ? frame.destinationPort : 0
+        let fromLow = frame.source < frame.destination || (frame.source == frame.destination && sp <= dp)
+        let key = fromLow
+            ? FlowKey(lowAddress: frame.source, highAddress: frame.destination, lowPort: sp, highPort: dp,
+                      ipProtocol: frame.ipProtocol)
+            : FlowKey(lowAddress: frame.destination, highAddress: frame.source, lowPort: dp, highPort: sp,
+                      ipProtocol: frame.ipProtocol)
+        return (key, fromLow)
+    }
+
+    /// A cheap, well-mixed hash (murmur3's finaliser over the folded words). Seeded per
+    /// table so that a capture cannot be crafted to collide on purpose.
+    @inline(__always)
+    func hash(seed: UInt64) -> UInt64 {
+        var h = seed
+        h ^= lowAddress.high &* 0x9E37_79B9_7F4A_7C15
+        h ^= (lowAddress.low &+ 0x632B_E59B_D9B4_E019) &* 0xC2B2_AE3D_27D4_EB4F
+        h = (h << 31 | h >> 33) &* 0x1656_67B1_9E37_79F9
+        h ^= highAddress.high &* 0x27D4_EB2F_1656_67C5
+        h ^= (highAddress.low &+ 0x94D0_49BB_1331_11EB) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(lowPort) << 40 | UInt64(highPort) << 16 | UInt64(ipProtocol)
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
+    }
+}

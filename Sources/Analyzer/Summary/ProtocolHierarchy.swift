@@ -1,0 +1,66 @@
+import Dissectors
+import Reports
+
+/// Packets and bytes per layer path, like `tshark -z io,phs`. A capture has a few dozen
+/// distinct paths, so a short array searched from the last hit beats hashing.
+struct ProtocolHierarchy {
+    /// Beyond this many distinct paths, new ones are counted under their first layers only.
+    static let maximumPaths = 4096
+    private var paths: [LayerPath] = []
+    private var packets: [Int] = []
+    private var bytes: [Int] = []
+    private var lastHit = 0
+
+    @inline(__always)
+    mutating func count(_ path: LayerPath, bytes length: Int) {
+        if lastHit < paths.count && paths[lastHit] == path {
+            packets[lastHit] += 1
+            bytes[lastHit] &+= length
+            return
+        }
+        var i = 0
+        while i < paths.count && paths[i] != path { i += 1 }
+        if i == paths.count {
+            guard paths.count < Self.maximumPaths else { return }
+            paths.append(path)
+            packets.append(0)
+            bytes.append(0)
+        }
+        packets[i] += 1
+        bytes[i] &+= length
+        lastHit = i
+    }
+
+    /// Rows depth-first; siblings by packets (most first), then name.
+    func rows() -> [ProtocolRow] {
+        final class Node {
+            var name: String
+            var packets = 0, bytes = 0
+            var children: [String: Node] = [:]
+            init(_ name: String) { self.name = name }
+        }
+        let root = Node("")
+        for (i, path) in paths.enumerated() {
+            var node = root
+            for layer in path.layers {
+                let child = node.children[layer.name] ?? Node(layer.name)
+                node.children[layer.name] = child
+                child.packets += packets[i]
+                child.bytes &+= bytes[i]
+                node = child
+            }
+        }
+        var out: [ProtocolRow] = []
+        func walk(_ node: Node, _ prefix: String, _ depth: Int) {
+            let kids = node.children.values.sorted { ($0.packets, $1.name) > ($1.packets, $0.name) }
+            for kid in kids {
+                let path = prefix.isEmpty ? kid.name : prefix + ":" + kid.name
+                out.append(ProtocolRow(path: path, protocolName: kid.name, depth: depth, packets: kid.packets,
+                                       bytes: kid.bytes))
+                walk(kid, path, depth + 1)
+            }
+        }
+        walk(root, "", 1)
+        return out
+    }
+}

@@ -1,0 +1,2 @@
+// Wrapper for the system libbpf headers (Debian: see scripts/setup).
+#include <bpf/libbpf.h>

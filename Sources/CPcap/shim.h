@@ -1,0 +1,2 @@
+// Wrapper for the system libpcap headers (Debian: see scripts/setup).
+#include <pcap/pcap.h>

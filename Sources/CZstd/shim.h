@@ -1,0 +1,2 @@
+// Wrapper for the system libzstd headers (Debian: see scripts/setup).
+#include <zstd.h>

@@ -1,0 +1,210 @@
+/// The layer walk: link type -> link header -> (VLAN tags) -> IP -> transport ->
+/// (overlay -> inner frame again) -> application hint. Pure and allocation-free; errors
+/// are caught at the layer that failed and recorded in the frame, never thrown out.
+public enum FrameDecoder {
+    /// Overlays peeled at most: VXLAN in Geneve in VXLAN is an attack, not a cluster.
+    public static let maximumTunnelDepth = 3
+
+    public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer) -> DecodedFrame {
+        var frame = DecodedFrame()
+        do {
+            try link(linkType, ByteSlice(bytes), &frame)
+        } catch {
+            frame.error = error
+            frame.path.append(.malformed)
+        }
+        return frame
+    }
+
+    /// Decodes a transport header and above from a reassembled IP datagram payload.
+    public static func decodeReassembled(_ payload: ByteSlice, into frame: inout DecodedFrame) {
+        frame.fragment = nil
+        if frame.path.last == .fragment { frame.path.removeLast() }
+        frame.ipPayload = payload
+        frame.ipPayloadDeclaredLength = payload.count
+        do {
+            try transport(payload, declared: payload.count, &frame)
+        } catch {
+            frame.error = error
+            frame.path.append(.malformed)
+        }
+    }
+
+    // MARK: - Link layers
+
+    static func link(_ linkType: UInt32, _ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
+        switch linkType {
+        case 1:
+            try ethernet(bytes, &frame)
+        case 0, 108:
+            frame.path.append(.null)
+            guard let v = try NullLoopback.ipVersion(bytes, alwaysBigEndian: linkType == 108) else {
+                return frame.path.append(.unknownEthertype)
+            }
+            try ip(version: v, bytes.dropFirst(NullLoopback.headerLength), &frame)
+        case 101, 12, 14:  // RAW; 12 and 14 are the old DLT_RAW numbers on some BSDs
+            frame.path.append(.raw)
+            try rawIP(bytes, &frame)
+        case 228:
+            frame.path.append(.raw)
+            try ip(version: 4, bytes, &frame)
+        case 229:
+            frame.path.append(.raw)
+            try ip(version: 6, bytes, &frame)
+        case 113, 276:
+            let v2 = linkType == 276
+            frame.path.append(v2 ? .linuxSLL2 : .linuxSLL)
+            let view = try LinuxSLL.View(validating: bytes, version2: v2)
+            if view.arphrdType == LinuxSLL.arphrdNetlink { return frame.path.append(.data) }
+            try etherType(view.protocolType, view.payload, &frame)
+        case 239:
+            frame.path.append(.nflog)
+            let (version, packet) = try NFLOG.payload(bytes)
+            guard let version else { return }
+            try ip(version: version, packet, &frame)
+        default:
+            frame.path.append(.unknownLink)
+        }
+    }
+
+    static func ethernet(_ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
+        frame.path.append(.ethernet)
+        let eth = try Ethernet.View(validating: bytes)
+        var type = eth.etherType
+        var rest = eth.payload
+        var tags = 0
+        while Ethernet.isVLANTag(type) {
+            tags += 1
+            guard tags <= Ethernet.maximumTags else {
+                throw DecodeError(.limit, .vlan, at: rest.frameOffset, value: tags, limit: Ethernet.maximumTags)
+            }
+            frame.path.append(.vlan)
+            let tag = try Ethernet.VLANView(validating: rest)
+            type = tag.etherType
+            rest = tag.payload
+        }
+        try etherType(type, rest, &frame)
+    }
+
+    static func etherType(_ type: UInt16, _ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
+        switch type {
+        case EtherType.ipv4: try ip(version: 4, bytes, &frame)
+        case EtherType.ipv6: try ip(version: 6, bytes, &frame)
+        case EtherType.arp: frame.path.append(.arp)
+        case 0x8100, 0x88A8, 0x9100:  // tags after a cooked header
+            frame.path.append(.vlan)
+            let tag = try Ethernet.VLANView(validating: bytes)
+            try etherType(tag.etherType, tag.payload, &frame)
+        default: frame.path.append(.unknownEthertype)
+        }
+    }
+
+    // MARK: - Network layer
+
+    static func rawIP(_ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
+        try bytes.require(1, .ipv4)
+        let version = bytes.u8(at: 0) >> 4
+        guard version == 4 || version == 6 else {
+            throw DecodeError(.badValue, .ipv4, at: bytes.frameOffset, value: Int(version))
+        }
+        try ip(version: version, bytes, &frame)
+    }
+
+    static func ip(version: UInt8, _ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
+        frame.ipVersion = version
+        if version == 4 {
+            frame.path.append(.ipv4)
+            let v4 = try IPv4.View(validating: bytes)
+            frame.source = v4.source
+            frame.destination = v4.destination
+            frame.ipProtocol = v4.proto
+            frame.ipPayload = v4.payload
+            frame.ipPayloadDeclaredLength = v4.declaredPayloadLength
+            if v4.isFragment {
+                frame.fragment = IPv6.Fragment(identification: UInt32(v4.identification), offset: v4.fragmentOffset,
+                                               more: v4.moreFragments)
+                return frame.path.append(.fragment)
+            }
+            try transport(v4.payload, declared: v4.declaredPayloadLength, &frame)
+        } else {
+            frame.path.append(.ipv6)
+            let v6 = try IPv6.View(validating: bytes)
+            frame.source = v6.source
+            frame.destination = v6.destination
+            frame.ipProtocol = v6.proto
+            frame.ipPayload = v6.payload
+            frame.ipPayloadDeclaredLength = v6.declaredPayloadLength
+            if let fragment = v6.fragment {
+                frame.fragment = fragment
+                return frame.path.append(.fragment)
+            }
+            try transport(v6.payload, declared: v6.declaredPayloadLength, &frame)
+        }
+    }
+
+    // MARK: - Transport and above
+
+    static func transport(_ bytes: ByteSlice, declared: Int, _ frame: inout DecodedFrame) throws(DecodeError) {
+        switch frame.ipProtocol {
+        case IPProtocol.tcp:
+            frame.path.append(.tcp)
+            let tcp = try TCP.View(validating: bytes)
+            frame.hasPorts = true
+            frame.sourcePort = tcp.sourcePort
+            frame.destinationPort = tcp.destinationPort
+            frame.tcpFlags = tcp.flags
+            frame.sequenceNumber = tcp.sequenceNumber
+            frame.acknowledgmentNumber = tcp.acknowledgmentNumber
+            frame.window = tcp.window
+            frame.tcpOptions = tcp.options
+            frame.payload = tcp.payload
+            frame.payloadDeclaredLength = max(0, declared - tcp.headerLength)
+            if let app = PortTable.application(tcp: true, sourcePort: tcp.sourcePort,
+                                               destinationPort: tcp.destinationPort, payload: tcp.payload) {
+                frame.path.append(app)
+            }
+        case IPProtocol.udp:
+            frame.path.append(.udp)
+            let udp = try UDP.View(validating: bytes, declaredLength: declared)
+            frame.hasPorts = true
+            frame.sourcePort = udp.sourcePort
+            frame.destinationPort = udp.destinationPort
+            frame.payload = udp.payload
+            frame.payloadDeclaredLength = udp.length - UDP.headerLength
+            try udpPayload(udp, &frame)
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            let layer: LayerID = frame.ipProtocol == IPProtocol.icmp ? .icmp : .icmpv6
+            frame.path.append(layer)
+            let icmp = try ICMP.View(validating: bytes, layer: layer)
+            frame.icmpType = icmp.type
+            frame.icmpCode = icmp.code
+        case IPProtocol.igmp: frame.path.append(.igmp)
+        case IPProtocol.gre: frame.path.append(.gre)
+        case IPProtocol.esp: frame.path.append(.esp)
+        case IPProtocol.sctp: frame.path.append(.sctp)
+        default: frame.path.append(.unknownTransport)
+        }
+    }
+
+    static func udpPayload(_ udp: UDP.View, _ frame: inout DecodedFrame) throws(DecodeError) {
+        let dst = udp.destinationPort, src = udp.sourcePort
+        let isVXLAN = Overlay.vxlanPorts.contains(dst)
+        let isGeneve = dst == Overlay.genevePort
+        if (isVXLAN || isGeneve) && Int(frame.tunnelDepth) < maximumTunnelDepth {
+            frame.tunnelDepth += 1
+            frame.path.append(isVXLAN ? .vxlan : .geneve)
+            // The inner frame replaces the outer addressing.
+            frame.hasPorts = false
+            frame.ipVersion = 0
+            if isVXLAN {
+                return try ethernet(try Overlay.vxlanPayload(udp.payload), &frame)
+            }
+            let (type, inner) = try Overlay.genevePayload(udp.payload)
+            if type == EtherType.transparentEthernet { return try ethernet(inner, &frame) }
+            return try etherType(type, inner, &frame)
+        }
+        if let app = PortTable.application(tcp: false, sourcePort: src, destinationPort: dst, payload: udp.payload) {
+            frame.path.append(app)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Which application protocol a payload is, for the protocol hierarchy and for choosing
+/// analyzers: well-known ports first, then cheap documented heuristics on the first bytes.
+public enum PortTable {
+    public static let udp: [UInt16: LayerID] = [53: .dns, 5353: .dns, 5355: .dns, 443: .quic]
+    public static let tcp: [UInt16: LayerID] = [53: .dns]
+
+    /// The application layer of a TCP or UDP payload, or nil.
+    public static func application(tcp: Bool, sourcePort: UInt16, destinationPort: UInt16,
+                                   payload: ByteSlice) -> LayerID? {
+        guard payload.count > 0 else { return nil }
+        let table = tcp ? Self.tcp : Self.udp
+        if let hit = table[destinationPort] ?? table[sourcePort] { return hit }
+        guard tcp else { return nil }
+        if Heuristics.isTLSRecord(payload) { return .tls }
+        if Heuristics.isHTTP1(payload) { return .http }
+        return nil
+    }
+}
+
+/// Byte-pattern probes, each documented with what it accepts.
+public enum Heuristics {
+    /// A TLS record header: content type 20-23 (CCS, alert, handshake, application data),
+    /// major version 3, minor 0-4, and a record length no larger than 2^14 + 2048 (RFC 8446 5.2).
+    /// An SSLv2-style ClientHello (high bit length, message type 1) also counts.
+    public static func isTLSRecord(_ p: ByteSlice) -> Bool {
+        guard p.count >= 5 else { return false }
+        let type = p.u8(at: 0)
+        if (20 ... 23).contains(type) {
+            return p.u8(at: 1) == 3 && p.u8(at: 2) <= 4 && Int(p.u16(at: 3)) <= 16384 + 2048
+        }
+        return type & 0x80 != 0 && p.u8(at: 2) == 1 && p.u8(at: 3) == 3
+    }
+
+    /// An HTTP/1.x request line or status line start.
+    public static func isHTTP1(_ p: ByteSlice) -> Bool {
+        guard p.count >= 5 else { return false }
+        let head = p.u32(at: 0)
+        // "GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "HTTP"
+        let starts: [UInt32] = [0x4745_5420, 0x504F_5354, 0x5055_5420, 0x4845_4144, 0x4445_4C45,
+                                0x4F50_5449, 0x5041_5443, 0x4854_5450]
+        return starts.contains(head)
+    }
+}
