@@ -53,6 +53,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport"], swiftSettings: strict),
+        // Depends on the executable so `swift build --build-tests` builds the binary it runs.
+        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe"], swiftSettings: strict),
     ]
 )

@@ -31,6 +31,15 @@ struct ProtocolHierarchy {
         lastHit = i
     }
 
+    /// Frames containing each layer (once per frame, however often it appears).
+    func layerFrames() -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (i, path) in paths.enumerated() {
+            for layer in Set(path.layers) { out[layer.name, default: 0] += packets[i] }
+        }
+        return out
+    }
+
     /// Rows depth-first; siblings by packets (most first), then name.
     func rows() -> [ProtocolRow] {
         final class Node {

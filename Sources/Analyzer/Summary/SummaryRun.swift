@@ -51,7 +51,8 @@ public enum SummaryRun {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
             }
-            var frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data)
+            var frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
+                                            originalLength: record.originalLength)
             if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
                 datagram.withUnsafeBytes { raw in
                     FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: frame.ipPayload.frameOffset), into: &frame)
@@ -71,6 +72,7 @@ public enum SummaryRun {
             filter: options.filter,
             matchedPackets: matched,
             protocols: hierarchy.rows(),
+            layerFrames: hierarchy.layerFrames(),
             conversations: RowList(total: top.seen, rows: top.sorted().map(conversation)),
             flowTable: FlowTableStats(flows: flows.created, peakLive: flows.peakLive, expired: flows.expired,
                                       evicted: flows.evicted, maximumLive: flows.limits.maximumFlows),
@@ -97,7 +99,7 @@ public enum SummaryRun {
                         _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable, _ top: inout TopFlows,
                         _ malformed: inout Int) {
         hierarchy.count(frame.path, bytes: record.originalLength)
-        if frame.error != nil { malformed += 1 }
+        if frame.isMalformed { malformed += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
         let (key, fromLow) = FlowKey.of(frame)
         var (i, isNew) = flows.lookup(key, time: now, clock: clock) { top.offer($0) }

@@ -19,7 +19,7 @@ public enum LayerID: UInt8, Sendable, CaseIterable, Codable {
         case .ethernet: "eth"
         case .vlan: "vlan"
         case .linuxSLL: "sll"
-        case .linuxSLL2: "sll2"
+        case .linuxSLL2: "sll"  // tshark names both cooked versions "sll"
         case .null: "null"
         case .nflog: "nflog"
         case .raw: "raw"

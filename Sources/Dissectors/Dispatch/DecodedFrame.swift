@@ -5,6 +5,10 @@ public struct DecodedFrame {
     public var path = LayerPath()
     /// The first layer that failed to decode, if any (the layers before it stand).
     public var error: DecodeError?
+    /// True when that failure is only the snaplen cutting a header short.
+    public var cutByCapture = false
+    /// Malformed: a layer failed for a reason other than the capture's snaplen.
+    public var isMalformed: Bool { error != nil && !cutByCapture }
 
     /// 0 when no IP layer was found, else 4 or 6.
     public var ipVersion: UInt8 = 0

@@ -5,13 +5,20 @@ public enum FrameDecoder {
     /// Overlays peeled at most: VXLAN in Geneve in VXLAN is an attack, not a cluster.
     public static let maximumTunnelDepth = 3
 
-    public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer) -> DecodedFrame {
+    /// `originalLength` is the packet's wire length: a header that runs past the captured
+    /// bytes of a packet the snaplen cut is "packet size limited during capture" (tshark),
+    /// not malformed.
+    public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int) -> DecodedFrame {
         var frame = DecodedFrame()
         do {
             try link(linkType, ByteSlice(bytes), &frame)
         } catch {
             frame.error = error
-            frame.path.append(.malformed)
+            if error.code == .truncated && bytes.count < originalLength {
+                frame.cutByCapture = true
+            } else {
+                frame.path.append(.malformed)
+            }
         }
         return frame
     }
@@ -90,7 +97,7 @@ public enum FrameDecoder {
         switch type {
         case EtherType.ipv4: try ip(version: 4, bytes, &frame)
         case EtherType.ipv6: try ip(version: 6, bytes, &frame)
-        case EtherType.arp: frame.path.append(.arp)
+        case EtherType.arp, EtherType.rarp: frame.path.append(.arp)
         case 0x8100, 0x88A8, 0x9100:  // tags after a cooked header
             frame.path.append(.vlan)
             let tag = try Ethernet.VLANView(validating: bytes)
@@ -145,7 +152,15 @@ public enum FrameDecoder {
     // MARK: - Transport and above
 
     static func transport(_ bytes: ByteSlice, declared: Int, _ frame: inout DecodedFrame) throws(DecodeError) {
-        switch frame.ipProtocol {
+        // Ports are the first four bytes of TCP, UDP and SCTP: keep them even when the rest
+        // of the header is cut or broken, so the packet still joins its conversation.
+        let proto = frame.ipProtocol
+        if (proto == IPProtocol.tcp || proto == IPProtocol.udp) && bytes.count >= 4 {
+            frame.hasPorts = true
+            frame.sourcePort = bytes.u16(at: 0)
+            frame.destinationPort = bytes.u16(at: 2)
+        }
+        switch proto {
         case IPProtocol.tcp:
             frame.path.append(.tcp)
             let tcp = try TCP.View(validating: bytes)

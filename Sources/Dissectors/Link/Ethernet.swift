@@ -42,6 +42,8 @@ public enum Ethernet {
 public enum EtherType {
     public static let ipv4: UInt16 = 0x0800
     public static let arp: UInt16 = 0x0806
+    /// Reverse ARP (RFC 903), shown as ARP as tshark does.
+    public static let rarp: UInt16 = 0x8035
     public static let ipv6: UInt16 = 0x86DD
     /// Transparent Ethernet bridging, the payload type of Geneve and GRE carrying frames.
     public static let transparentEthernet: UInt16 = 0x6558

@@ -40,7 +40,8 @@ public enum IPv6 {
             guard version == 6 else { throw DecodeError(.badValue, .ipv6, at: bytes.frameOffset, value: Int(version)) }
             var payloadLength = Int(bytes.u16(at: Field.payloadLength.lowerBound))
             // 0 is a jumbogram or an offloaded segment: take what was captured.
-            if payloadLength == 0 { payloadLength = bytes.count - IPv6.headerLength }
+            let unstatedLength = payloadLength == 0
+            if unstatedLength { payloadLength = bytes.count - IPv6.headerLength }
             declaredLength = IPv6.headerLength + payloadLength
             let packet = bytes.prefix(declaredLength)
             var next = bytes.u8(at: Field.nextHeader)
@@ -68,6 +69,11 @@ public enum IPv6 {
                                           limit: IPv6.maximumExtensionHeaders)
                     }
                     // 0 next header | 1 reserved | 2-3 offset (13 bits) | res | M | 4-7 identification
+                    // A fragment must state its length: offload never fragments.
+                    guard !unstatedLength else {
+                        throw DecodeError(.badLength, .ipv6, at: bytes.frameOffset + Field.payloadLength.lowerBound,
+                                          value: 0, limit: 8)
+                    }
                     try packet.dropFirst(at).require(8, .ipv6)
                     let word = packet.u16(at: at + 2)
                     fragment = Fragment(identification: packet.u32(at: at + 4), offset: Int(word >> 3) * 8,

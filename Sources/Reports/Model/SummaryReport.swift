@@ -14,6 +14,9 @@ public struct SummaryReport: Codable, Sendable, Equatable {
     public var matchedPackets: Int
     /// Protocol hierarchy over the packets kept: one row per layer path, depth-first.
     public var protocols: [ProtocolRow]
+    /// Frames that contain each layer at least once (tshark's per-protocol frame count),
+    /// by the layer names of `protocols`.
+    public var layerFrames: [String: Int]
     public var conversations: RowList<ConversationRow>
     public var flowTable: FlowTableStats
     /// Frames some layer of which could not be decoded (`_ws.malformed`).
@@ -22,7 +25,7 @@ public struct SummaryReport: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
-                protocols: [ProtocolRow], conversations: RowList<ConversationRow>, flowTable: FlowTableStats,
+                protocols: [ProtocolRow], layerFrames: [String: Int], conversations: RowList<ConversationRow>, flowTable: FlowTableStats,
                 malformedPackets: Int, fragments: FragmentStats, warnings: [String]) {
         self.inputs = inputs
         self.packets = packets
@@ -30,6 +33,7 @@ public struct SummaryReport: Codable, Sendable, Equatable {
         self.filter = filter
         self.matchedPackets = matchedPackets
         self.protocols = protocols
+        self.layerFrames = layerFrames
         self.conversations = conversations
         self.flowTable = flowTable
         self.malformedPackets = malformedPackets
