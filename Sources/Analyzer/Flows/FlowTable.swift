@@ -33,6 +33,8 @@ public struct FlowTable {
     private let seed: UInt64
     private var nextSerial = 0
     private var lastSweep: Int64 = .min
+    private var lastFullSweep: Int64 = .min
+    static let fullTableSweepInterval: Int64 = 1_000_000_000
     private var sampleState: UInt64
 
     public private(set) var created = 0
@@ -74,7 +76,12 @@ public struct FlowTable {
             slot = (slot + 1) & mask
         }
         if live >= limits.maximumFlows {
-            sweep(now: clock, finished: finished)
+            // A full sweep costs the whole table: under a flood do it at most once per
+            // `fullTableSweepInterval` of capture time, and evict in between.
+            if clock &- lastFullSweep >= Self.fullTableSweepInterval || lastFullSweep == .min {
+                lastFullSweep = clock
+                sweep(now: clock, finished: finished)
+            }
             if live >= limits.maximumFlows { evictOne(finished: finished) }
             return (insert(key, hash: h, time: time), true)
         }

@@ -23,6 +23,11 @@ public enum IPv6 {
         /// In bytes.
         public var offset: Int
         public var more: Bool
+        public init(identification: UInt32, offset: Int, more: Bool) {
+            self.identification = identification
+            self.offset = offset
+            self.more = more
+        }
     }
 
     public struct View {

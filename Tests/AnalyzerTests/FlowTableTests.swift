@@ -1,0 +1,91 @@
+@testable import Analyzer
+import Dissectors
+import Testing
+
+struct FlowTableTests {
+    static func key(_ n: Int, proto: UInt8 = IPProtocol.udp) -> FlowKey {
+        FlowKey(lowAddress: IPAddress(v4: 0x0A00_0000 | UInt32(n & 0xFFFF)), highAddress: IPAddress(v4: 0x0A60_000A),
+                lowPort: UInt16(truncatingIfNeeded: n >> 16 | 1024), highPort: 53, ipProtocol: proto)
+    }
+
+    /// Random lookups against a Dictionary model: the same flows exist, each found at
+    /// the index it was created with, through growth and backward-shift deletions.
+    @Test func agreesWithDictionaryModel() {
+        var limits = FlowTable.Limits()
+        limits.otherIdle = 50
+        limits.sweepInterval = 10
+        var table = FlowTable(limits: limits, seed: 42)
+        var model: [FlowKey: (serial: Int, last: Int64)] = [:]
+        var finished: [FlowKey] = []
+        var state: UInt64 = 7
+        for t in Int64(0) ..< 60_000 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            let k = Self.key(Int(state % 3000))
+            let (i, isNew) = table.lookup(k, time: t, clock: t) { finished.append($0.key) }
+            // Model: flows idle more than 50 ticks at a sweep are gone.
+            for f in finished { model[f] = nil }
+            finished.removeAll()
+            #expect(isNew == (model[k] == nil), "t=\(t)")
+            if isNew { model[k] = (table[i].serial, t) } else { #expect(table[i].serial == model[k]!.serial) }
+            table[i].lastSeen = t
+            model[k]!.last = t
+            #expect(table[i].key == k)
+        }
+        #expect(table.liveCount == model.count)
+        #expect(table.created == table.expired + table.liveCount)
+        #expect(table.expired > 0, "the run must exercise expiry")
+    }
+
+    /// A SYN flood from random ports stays under the cap; the overflow is evicted and counted.
+    @Test func synFloodIsBoundedAndCounted() {
+        var limits = FlowTable.Limits()
+        limits.maximumFlows = 10_000
+        var table = FlowTable(limits: limits, seed: 1)
+        var finished = 0
+        for n in 0 ..< 200_000 {
+            let (i, _) = table.lookup(Self.key(n, proto: IPProtocol.tcp), time: Int64(n), clock: Int64(n)) { _ in finished += 1 }
+            table[i].lastSeen = Int64(n)
+        }
+        #expect(table.liveCount <= 10_000)
+        #expect(table.peakLive == 10_000)
+        #expect(table.evicted == 190_000)
+        #expect(finished == table.evicted + table.expired)
+        // The most recent flows survive: the table evicts the least recently active.
+        let (_, isNew) = table.lookup(Self.key(199_999, proto: IPProtocol.tcp), time: 200_000, clock: 200_000) { _ in }
+        #expect(!isNew)
+    }
+
+    @Test func drainReturnsEveryFlowInSerialOrder() {
+        var table = FlowTable(seed: 3)
+        for n in 0 ..< 5000 { _ = table.lookup(Self.key(n), time: 0, clock: 0) { _ in } }
+        var serials: [Int] = []
+        table.drain { serials.append($0.serial) }
+        #expect(serials == Array(0 ..< 5000))
+        #expect(table.liveCount == 0)
+    }
+
+    @Test func keyIsDirectionless() {
+        var f = DecodedFrame()
+        f.ipVersion = 4
+        f.ipProtocol = IPProtocol.tcp
+        f.hasPorts = true
+        f.source = IPAddress(v4: 9); f.destination = IPAddress(v4: 3); f.sourcePort = 1; f.destinationPort = 2
+        let (a, fromLowA) = FlowKey.of(f)
+        swap(&f.source, &f.destination); swap(&f.sourcePort, &f.destinationPort)
+        let (b, fromLowB) = FlowKey.of(f)
+        #expect(a == b && fromLowA != fromLowB)
+    }
+
+    /// One timestamp 584,000 years ahead (a real corpus file) does not expire live flows.
+    @Test func clockIgnoresSingleLeaps() {
+        var clock = CaptureClock()
+        clock.observe(1_000)
+        clock.observe(1_000 + 2 * CaptureClock.maximumStep)
+        #expect(clock.now == 1_000)
+        clock.observe(2_000)
+        #expect(clock.now == 2_000)
+        for _ in 0 ..< CaptureClock.confirmations { clock.observe(10 * CaptureClock.maximumStep) }
+        #expect(clock.now == 10 * CaptureClock.maximumStep, "a sustained jump is taken")
+        #expect(clock.leapsTaken == 1)
+    }
+}
