@@ -5,6 +5,9 @@ import PackageDescription
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // The hot path crosses modules (reader -> dissectors -> analyzer) once per packet;
+    // without cross-module optimisation none of those calls can be inlined.
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -25,6 +28,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
 
+        // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
+        .target(name: "CPrefetch"),
+
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
         .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib"], swiftSettings: strict),
         // Pure, synchronous layer views over packet bytes. No I/O, no state.
@@ -33,7 +39,7 @@ let package = Package(
         .target(name: "Reports", swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap"],
+                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch"],
                 swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap"], swiftSettings: strict),

@@ -20,9 +20,11 @@ public struct CaptureReader {
     private var pcap: PcapParser?
     private var pcapng: PcapngParser?
 
-    public init(path: String) throws(CaptureOpenError) {
+    /// `readAhead`: read and decompress on a second thread (the default); false reads on
+    /// the caller's thread. Both give the same packets; tests run both.
+    public init(path: String, readAhead: Bool = true) throws(CaptureOpenError) {
         self.path = path
-        input = InputStream(source: try ByteSource(path: path))
+        input = InputStream(source: try ByteSource(path: path), readAhead: readAhead)
         guard input.ensure(4) else {
             if let failure = input.failure { throw CaptureOpenError(path: path, failure) }
             throw CaptureOpenError(path: path, input.available == 0 ? "file is empty" : "file too short to be a capture")
@@ -42,11 +44,15 @@ public struct CaptureReader {
 
     /// The next packet, or nil at the end of the file or at damage. The record's bytes are
     /// valid until the next call.
+    @inline(__always)
     public mutating func next() -> PacketRecord? {
         guard damage == nil else { return nil }
         do {
             let record: PacketRecord?
-            if pcap != nil { record = try pcap!.next(&input) } else { record = try pcapng!.next(&input) }
+            switch format {
+            case .pcap: record = try pcap!.next(&input)
+            case .pcapng: record = try pcapng!.next(&input)
+            }
             if record != nil { packets += 1 }
             return record
         } catch {

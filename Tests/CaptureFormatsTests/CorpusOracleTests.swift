@@ -15,10 +15,11 @@ struct CorpusOracleTests {
         "gopacket/test202.pcapng",
     ]
 
-    @Test(arguments: Corpus.oracleCaptures())
-    func matchesOracle(_ capture: String) throws {
+    /// Both read modes (read-ahead thread, and plain reads on the caller's thread).
+    @Test(arguments: Corpus.oracleCaptures(), [true, false])
+    func matchesOracle(_ capture: String, readAhead: Bool) throws {
         let oracle = try Corpus.oracle(capture)
-        var reader = try CaptureReader(path: Corpus.capturePath(capture))
+        var reader = try CaptureReader(path: Corpus.capturePath(capture), readAhead: readAhead)
         var packets = 0
         var first: Timestamp?, last: Timestamp?
         while let record = reader.next() {

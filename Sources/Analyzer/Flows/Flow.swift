@@ -24,6 +24,11 @@ public struct Flow: Sendable {
     public var finFromLow = false
     public var finFromHigh = false
     public var reset = false
+    /// False once the flow has left the table (its slot in the dense array is free).
+    public internal(set) var isLive = true
+    /// The upper 32 bits of the key's hash: the flow's home slot, kept so the table never
+    /// rehashes a key to grow or to delete.
+    var hashTag: UInt32 = 0
 
     public var packets: Int { packetsFromLow + packetsFromHigh }
     public var bytes: Int { bytesFromLow + bytesFromHigh }

@@ -1,16 +1,18 @@
+import CPrefetch
 import Dissectors
 
 /// Live conversations, bidirectional, in an open-addressing index over a dense array.
 ///
 /// Why not `Dictionary`: measured 1.4-1.5x slower on the standard workload
-/// (shared/PERFORMANCE.md). Slots hold `index + 1` and 32 bits of the hash, so most probes
-/// never touch the entry. Deletion shifts later slots back (no tombstones).
+/// (shared/PERFORMANCE.md). A slot holds `hash tag << 32 | index + 1`; the tag (upper 32
+/// bits of the key's hash) is also the home slot, so growing and backward-shift deletion
+/// never touch the flows themselves, and most probes compare the tag before the key.
 ///
 /// Bounds: at most `limits.maximumFlows` live flows; when full, idle flows are expired
 /// first, then the least recently active of a sample is evicted (counted).
 public struct FlowTable {
     public struct Limits: Sendable {
-        /// Hard cap on live flows (memory: about 130 bytes each).
+        /// Hard cap on live flows (memory: about 140 bytes each with its slots).
         public var maximumFlows = 500_000
         /// Idle time after which a flow is finished, by kind (nanoseconds). TCP is held an
         /// hour: a conversation idle for 5 minutes is still one tshark stream.
@@ -34,8 +36,9 @@ public struct FlowTable {
     private var nextSerial = 0
     private var lastSweep: Int64 = .min
     private var lastFullSweep: Int64 = .min
-    static let fullTableSweepInterval: Int64 = 1_000_000_000
     private var sampleState: UInt64
+    /// Under a flood at the cap, a full sweep at most this often (capture time).
+    static let fullTableSweepInterval: Int64 = 1_000_000_000
 
     public private(set) var created = 0
     public private(set) var expired = 0
@@ -52,25 +55,63 @@ public struct FlowTable {
 
     public var liveCount: Int { live }
 
-    /// Finds or creates the flow of `frame`; returns its index in `flows` and whether the
-    /// frame travels from the low endpoint. `finished` receives flows expired or evicted
-    /// to make room (before the index is returned).
+    @inline(__always) private func tag(_ key: FlowKey) -> UInt32 { UInt32(truncatingIfNeeded: key.hash(seed: seed) >> 32) }
+    @inline(__always) private func home(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue >> 32) & mask }
+    @inline(__always) private static func index(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue & 0xFFFF_FFFF) - 1 }
+
+    // MARK: - Pipelined lookups
+    //
+    // A lookup misses the cache twice on a big table: the slot, then the flow. Callers
+    // that can work a few packets ahead hash a key and prefetch its slot (`prefetchSlot`),
+    // one packet later prefetch the flow the slot points to (`prefetchFlow`), and one
+    // packet later still look it up with the tag they already have: both lines are then
+    // in cache. Prefetches are hints; a stale one costs nothing but the load.
+
+    /// Hashes `key`, starts loading its home slot, and returns the tag for `lookup`.
     @inline(__always)
-    /// `time` is the packet's own timestamp; `clock` the capture clock that drives expiry.
+    public func prefetchSlot(_ key: FlowKey) -> UInt32 {
+        let t = tag(key)
+        slots.withUnsafeBufferPointer { loupe_prefetch($0.baseAddress! + (Int(t) & mask)) }
+        return t
+    }
+
+    /// Starts loading the flow whose slot (already prefetched) carries `tag`.
+    @inline(__always)
+    public func prefetchFlow(tag t: UInt32) {
+        let s = slots[Int(t) & mask]
+        guard s != 0, UInt32(truncatingIfNeeded: s >> 32) == t else { return }
+        let i = Self.index(s)
+        guard i < flows.count else { return }
+        flows.withUnsafeBufferPointer { buffer in
+            let p = UnsafeRawPointer(buffer.baseAddress! + i)
+            loupe_prefetch(p)
+            loupe_prefetch(p + 64)
+        }
+    }
+
+    /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
+    /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
+    /// receives flows expired or evicted on the way (in no particular order).
+    @inline(__always)
     public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64,
+                                finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
+        lookup(key, tag: tag(key), time: time, clock: clock, finished: finished)
+    }
+
+    /// `lookup` with the tag `prefetchSlot` returned.
+    @inline(__always)
+    public mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64,
                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
         if clock &- lastSweep >= limits.sweepInterval || lastSweep == .min {
             if lastSweep != .min { sweep(now: clock, finished: finished) }
             lastSweep = clock
         }
-        let h = key.hash(seed: seed)
-        let tag = h >> 32
-        var slot = Int(truncatingIfNeeded: h) & mask
+        var slot = Int(t) & mask
         while true {
             let s = slots[slot]
             if s == 0 { break }
-            if s >> 32 == tag {
-                let i = Int(s & 0xFFFF_FFFF) - 1
+            if UInt32(truncatingIfNeeded: s >> 32) == t {
+                let i = Self.index(s)
                 if flows[i].key == key { return (i, false) }
             }
             slot = (slot + 1) & mask
@@ -83,19 +124,23 @@ public struct FlowTable {
                 sweep(now: clock, finished: finished)
             }
             if live >= limits.maximumFlows { evictOne(finished: finished) }
-            return (insert(key, hash: h, time: time), true)
+            return (insert(key, tag: t, time: time), true)
         }
-        return (insert(key, hash: h, time: time, emptySlot: slot), true)
+        return (insert(key, tag: t, time: time, emptySlot: slot), true)
     }
 
     /// Finishes the flow at `index` and starts a new one with the same key (a new SYN on a
     /// closed 5-tuple: port reuse).
     public mutating func restart(_ index: Int, time: Int64, finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
-        let key = flows[index].key
+        let key = flows[index].key, t = flows[index].hashTag
         finished(flows[index])
         remove(index)
-        return (insert(key, hash: key.hash(seed: seed), time: time), true)
+        return (insert(key, tag: t, time: time), true)
     }
+
+    /// Mutates one flow in place (one uniqueness check, no copy of the record).
+    @inline(__always)
+    public mutating func update<R>(_ i: Int, _ body: (inout Flow) -> R) -> R { body(&flows[i]) }
 
     public subscript(i: Int) -> Flow {
         get { flows[i] }
@@ -104,11 +149,10 @@ public struct FlowTable {
 
     /// Ends every live flow (end of capture), in serial order.
     public mutating func drain(_ finished: (Flow) -> Void) {
-        var all: [Int] = []
-        all.reserveCapacity(live)
-        for s in slots where s != 0 { all.append(Int(s & 0xFFFF_FFFF) - 1) }
-        all.sort { flows[$0].serial < flows[$1].serial }
-        for i in all { finished(flows[i]) }
+        // Indices, not copies of the flows: the drain must not double the table's memory.
+        var order = flows.indices.filter { flows[$0].isLive }
+        order.sort { flows[$0].serial < flows[$1].serial }
+        for i in order { finished(flows[i]) }
         slots = Array(repeating: 0, count: slots.count)
         flows.removeAll()
         free.removeAll()
@@ -117,18 +161,19 @@ public struct FlowTable {
 
     // MARK: - Insertion and removal
 
-    private mutating func insert(_ key: FlowKey, hash h: UInt64, time: Int64, emptySlot: Int? = nil) -> Int {
+    private mutating func insert(_ key: FlowKey, tag t: UInt32, time: Int64, emptySlot: Int? = nil) -> Int {
+        var slot = emptySlot ?? -1
         if (live + 1) * 2 > slots.count {
             grow()
-            return insert(key, hash: h, time: time)
+            slot = -1
         }
-        var slot = emptySlot ?? -1
         if slot < 0 {
-            slot = Int(truncatingIfNeeded: h) & mask
+            slot = Int(t) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
         }
-        let flow = Flow(key: key, serial: nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
+        var flow = Flow(key: key, serial: nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
                         firstNanosecond: 0, clientIsLow: true, clientFromSYN: false)
+        flow.hashTag = t
         nextSerial += 1
         let index: Int
         if let f = free.popLast() {
@@ -138,7 +183,7 @@ public struct FlowTable {
             index = flows.count
             flows.append(flow)
         }
-        slots[slot] = (h >> 32) << 32 | UInt64(index + 1)
+        slots[slot] = UInt64(t) << 32 | UInt64(index + 1)
         live += 1
         created += 1
         peakLive = max(peakLive, live)
@@ -150,51 +195,41 @@ public struct FlowTable {
         slots = Array(repeating: 0, count: old.count * 2)
         mask = slots.count - 1
         for s in old where s != 0 {
-            let i = Int(s & 0xFFFF_FFFF) - 1
-            var slot = Int(truncatingIfNeeded: flows[i].key.hash(seed: seed)) & mask
+            var slot = home(s)
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = s
         }
     }
 
-    /// Removes the flow at `index` from the index (backward-shift deletion).
+    /// Removes the flow at `index` (backward-shift deletion: no tombstones).
     private mutating func remove(_ index: Int) {
-        let h = flows[index].key.hash(seed: seed)
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while Int(slots[slot] & 0xFFFF_FFFF) - 1 != index { slot = (slot + 1) & mask }
+        var slot = Int(flows[index].hashTag) & mask
+        while Self.index(slots[slot]) != index { slot = (slot + 1) & mask }
         var hole = slot
         var next = (hole + 1) & mask
         while slots[next] != 0 {
-            let i = Int(slots[next] & 0xFFFF_FFFF) - 1
-            let home = Int(truncatingIfNeeded: flows[i].key.hash(seed: seed)) & mask
-            // Move the entry back if its home is not in (hole, next] cyclically.
-            let distanceToNext = (next - home) & mask
-            let distanceToHole = (next - hole) & mask
-            if distanceToNext >= distanceToHole {
+            // Move the entry back unless its home lies cyclically in (hole, next].
+            if (next - home(slots[next])) & mask >= (next - hole) & mask {
                 slots[hole] = slots[next]
                 hole = next
             }
             next = (next + 1) & mask
         }
         slots[hole] = 0
+        flows[index].isLive = false
         free.append(Int32(index))
         live -= 1
     }
 
+    @inline(__always)
     private func idleLimit(_ f: Flow) -> Int64 {
         if f.key.ipProtocol == IPProtocol.tcp { return f.isClosed ? limits.tcpClosed : limits.tcpIdle }
         return limits.otherIdle
     }
 
-    /// Expires every flow idle past its limit at capture time `now`.
+    /// Expires every flow idle past its limit at capture time `now`, walking the dense array.
     private mutating func sweep(now: Int64, finished: (Flow) -> Void) {
-        var done: [Int] = []
-        for s in slots where s != 0 {
-            let i = Int(s & 0xFFFF_FFFF) - 1
-            if now &- flows[i].lastSeen > idleLimit(flows[i]) { done.append(i) }
-        }
-        done.sort { flows[$0].serial < flows[$1].serial }
-        for i in done {
+        for i in flows.indices where flows[i].isLive && now &- flows[i].lastSeen > idleLimit(flows[i]) {
             finished(flows[i])
             remove(i)
             expired += 1
@@ -204,19 +239,18 @@ public struct FlowTable {
     /// Evicts the least recently active of 16 sampled live flows.
     private mutating func evictOne(finished: (Flow) -> Void) {
         var victim = -1
-        var attempts = 0
-        while attempts < 64 {
-            attempts += 1
+        var draws = 0
+        while draws < 256 && (victim < 0 || draws < 16) {
+            draws += 1
             sampleState ^= sampleState << 13
             sampleState ^= sampleState >> 7
             sampleState ^= sampleState << 17
-            let s = slots[Int(truncatingIfNeeded: sampleState) & mask]
-            guard s != 0 else { continue }
-            let i = Int(s & 0xFFFF_FFFF) - 1
+            let i = Int(truncatingIfNeeded: sampleState % UInt64(flows.count))
+            guard flows[i].isLive else { continue }
             if victim < 0 || flows[i].lastSeen < flows[victim].lastSeen { victim = i }
-            if attempts >= 16 && victim >= 0 { break }
         }
-        if victim < 0 { victim = Int(slots.first { $0 != 0 }! & 0xFFFF_FFFF) - 1 }
+        if victim < 0, let first = flows.firstIndex(where: \.isLive) { victim = first }
+        guard victim >= 0 else { return }
         finished(flows[victim])
         remove(victim)
         evicted += 1

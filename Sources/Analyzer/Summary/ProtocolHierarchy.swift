@@ -6,30 +6,35 @@ import Reports
 struct ProtocolHierarchy {
     /// Beyond this many distinct paths, new ones are counted under their first layers only.
     static let maximumPaths = 4096
-    private var paths: [LayerPath] = []
-    private var packets: [Int] = []
-    private var bytes: [Int] = []
+    private struct Entry {
+        var path: LayerPath
+        var packets = 0
+        var bytes = 0
+    }
+    private var entries: [Entry] = []
     private var lastHit = 0
 
     @inline(__always)
     mutating func count(_ path: LayerPath, bytes length: Int) {
-        if lastHit < paths.count && paths[lastHit] == path {
-            packets[lastHit] += 1
-            bytes[lastHit] &+= length
+        if lastHit < entries.count && entries[lastHit].path == path {
+            entries[lastHit].packets += 1
+            entries[lastHit].bytes &+= length
             return
         }
         var i = 0
-        while i < paths.count && paths[i] != path { i += 1 }
-        if i == paths.count {
-            guard paths.count < Self.maximumPaths else { return }
-            paths.append(path)
-            packets.append(0)
-            bytes.append(0)
+        while i < entries.count && entries[i].path != path { i += 1 }
+        if i == entries.count {
+            guard entries.count < Self.maximumPaths else { return }
+            entries.append(Entry(path: path))
         }
-        packets[i] += 1
-        bytes[i] &+= length
+        entries[i].packets += 1
+        entries[i].bytes &+= length
         lastHit = i
     }
+
+    private var paths: [LayerPath] { entries.map(\.path) }
+    private var packets: [Int] { entries.map(\.packets) }
+    private var bytes: [Int] { entries.map(\.bytes) }
 
     /// Frames containing each layer (once per frame, however often it appears).
     func layerFrames() -> [String: Int] {

@@ -40,6 +40,7 @@ public enum SummaryRun {
         var matched = 0, malformed = 0, seen = 0
         var now: Int64 = 0
         var clock = CaptureClock()
+        var frame = DecodedFrame()
 
         while let (input, record) = merger.next() {
             files[input].count(record)
@@ -51,8 +52,8 @@ public enum SummaryRun {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
             }
-            var frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
-                                            originalLength: record.originalLength)
+            FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
+                                originalLength: record.originalLength, into: &frame)
             if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
                 datagram.withUnsafeBytes { raw in
                     FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: frame.ipPayload.frameOffset), into: &frame)
@@ -96,41 +97,52 @@ public enum SummaryRun {
 
     @inline(__always)
     static func account(_ frame: DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
-                        _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable, _ top: inout TopFlows,
-                        _ malformed: inout Int) {
+                        _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
+                        _ top: inout TopFlows, _ malformed: inout Int) {
         hierarchy.count(frame.path, bytes: record.originalLength)
         if frame.isMalformed { malformed += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
         let (key, fromLow) = FlowKey.of(frame)
-        var (i, isNew) = flows.lookup(key, time: now, clock: clock) { top.offer($0) }
-        let synOnly = frame.isTCP && frame.tcpFlags.contains(.syn) && !frame.tcpFlags.contains(.ack)
+        let work = FlowWork(key: key, fromLow: fromLow, isTCP: frame.isTCP, flags: frame.tcpFlags,
+                            length: record.originalLength, time: now, clock: clock, timestamp: record.timestamp)
+        apply(work, &flows, &top)
+    }
+
+    /// One packet's effect on its conversation.
+    @inline(__always)
+    static func apply(_ w: FlowWork, _ flows: inout FlowTable, _ top: inout TopFlows) {
+        var (i, isNew) = flows.lookup(w.key, time: w.time, clock: w.clock) { top.offer($0) }
+        let synOnly = w.isTCP && w.flags.contains(.syn) && !w.flags.contains(.ack)
         if !isNew && synOnly && flows[i].isClosed {
             // A new SYN on a closed 5-tuple starts a new conversation (port reuse).
-            (i, isNew) = flows.restart(i, time: now) { top.offer($0) }
+            (i, isNew) = flows.restart(i, time: w.time) { top.offer($0) }
         }
-        if isNew {
-            flows[i].clientIsLow = fromLow
-            let t = record.timestamp ?? Timestamp(seconds: now / 1_000_000_000,
-                                                  nanoseconds: UInt32(truncatingIfNeeded: now % 1_000_000_000))
-            flows[i].firstSecond = t.seconds
-            flows[i].firstNanosecond = t.nanoseconds
-        }
-        if synOnly && !flows[i].clientFromSYN {
-            flows[i].clientIsLow = fromLow
-            flows[i].clientFromSYN = true
-        }
-        if now > flows[i].lastSeen { flows[i].lastSeen = now }
-        if fromLow {
-            flows[i].packetsFromLow += 1
-            flows[i].bytesFromLow &+= record.originalLength
-        } else {
-            flows[i].packetsFromHigh += 1
-            flows[i].bytesFromHigh &+= record.originalLength
-        }
-        if frame.isTCP {
-            if frame.tcpFlags.contains(.rst) { flows[i].reset = true }
-            if frame.tcpFlags.contains(.fin) {
-                if fromLow { flows[i].finFromLow = true } else { flows[i].finFromHigh = true }
+        // One in-place update (each `flows[i].x =` would check uniqueness).
+        flows.update(i) { flow in
+            if isNew {
+                flow.clientIsLow = w.fromLow
+                let t = w.timestamp ?? Timestamp(seconds: w.time / 1_000_000_000,
+                                                 nanoseconds: UInt32(truncatingIfNeeded: w.time % 1_000_000_000))
+                flow.firstSecond = t.seconds
+                flow.firstNanosecond = t.nanoseconds
+            }
+            if synOnly && !flow.clientFromSYN {
+                flow.clientIsLow = w.fromLow
+                flow.clientFromSYN = true
+            }
+            if w.time > flow.lastSeen { flow.lastSeen = w.time }
+            if w.fromLow {
+                flow.packetsFromLow += 1
+                flow.bytesFromLow &+= w.length
+            } else {
+                flow.packetsFromHigh += 1
+                flow.bytesFromHigh &+= w.length
+            }
+            if w.isTCP {
+                if w.flags.contains(.rst) { flow.reset = true }
+                if w.flags.contains(.fin) {
+                    if w.fromLow { flow.finFromLow = true } else { flow.finFromHigh = true }
+                }
             }
         }
     }
@@ -152,7 +164,7 @@ public enum SummaryRun {
             interfaces: interfaces.enumerated().map { n, iface in
                 InterfaceSummary(section: iface.section, name: iface.name, linkType: iface.linkType.name,
                                  snapLength: Int(iface.snapLength),
-                                 packets: n < stats.perInterface.count ? stats.perInterface[n] : 0,
+                                 packets: stats.packets(onInterface: n),
                                  received: iface.statistics?.received.map { Int(clamping: $0) },
                                  dropped: iface.statistics?.dropped.map { Int(clamping: $0) })
             },

@@ -10,19 +10,19 @@ struct ByteOrderReader {
         self.swapped = swapped
     }
 
-    func u16(_ offset: Int) -> UInt16 {
+    @inline(__always) func u16(_ offset: Int) -> UInt16 {
         precondition(offset >= 0 && offset + 2 <= bytes.count)
         let v = bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
         return swapped ? v.byteSwapped : v
     }
 
-    func u32(_ offset: Int) -> UInt32 {
+    @inline(__always) func u32(_ offset: Int) -> UInt32 {
         precondition(offset >= 0 && offset + 4 <= bytes.count)
         let v = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
         return swapped ? v.byteSwapped : v
     }
 
-    func u64(_ offset: Int) -> UInt64 {
+    @inline(__always) func u64(_ offset: Int) -> UInt64 {
         precondition(offset >= 0 && offset + 8 <= bytes.count)
         let v = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
         return swapped ? v.byteSwapped : v

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One reused buffer over a `ByteSource`: the readers parse records in place and
 /// never copy a packet. `ensure(n)` guarantees `n` contiguous bytes at `start`,
 /// compacting and refilling (and growing up to `maximumCapacity`) as needed.
@@ -19,10 +23,16 @@ struct InputStream {
     /// A single record may not need more than this (see the readers' own limits).
     static let maximumCapacity = 64 << 20
 
-    init(source: ByteSource) {
+    /// Chunks read (and decompressed) ahead on another thread, when one could be started.
+    private let readAhead: ReadAhead?
+    /// The read-ahead chunk `storage` currently is, to hand back when done with it.
+    private var currentChunk: Int?
+
+    init(source: ByteSource, readAhead useThread: Bool = true) {
         self.source = source
         storage = .allocate(byteCount: Self.initialCapacity, alignment: 64)
         owner = BufferOwner(storage)
+        readAhead = useThread ? ReadAhead(source: source) : nil
     }
 
     var available: Int { end - start }
@@ -38,13 +48,18 @@ struct InputStream {
     }
 
     /// Makes `n` bytes available; false when the stream ends (or fails) first.
+    @inline(__always)
     mutating func ensure(_ n: Int) -> Bool {
-        if end - start >= n { return true }
+        end - start >= n ? true : refill(n)
+    }
+
+    /// The slow path of `ensure`: compact, grow if needed, read.
+    @inline(never)
+    private mutating func refill(_ n: Int) -> Bool {
         if atEnd || n > Self.maximumCapacity { return false }
+        if let readAhead { return refill(n, from: readAhead) }
         if start > 0 {
-            if end > start {
-                storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: end - start)
-            }
+            if end > start { memmove(storage.baseAddress!, storage.baseAddress! + start, end - start) }
             end -= start
             start = 0
         }
@@ -70,6 +85,64 @@ struct InputStream {
             }
         }
         return true
+    }
+}
+
+extension InputStream {
+    /// Refill from read-ahead chunks. The unread tail moves into the next chunk's headroom
+    /// (no copy of the chunk itself); a record too big for that is assembled in the
+    /// stream's own buffer.
+    private mutating func refill(_ n: Int, from readAhead: ReadAhead) -> Bool {
+        while end - start < n {
+            guard let (index, count) = readAhead.next() else {
+                failure = readAhead.failure
+                atEnd = true
+                return false
+            }
+            let chunk = readAhead.buffer(index)
+            let leftover = end - start
+            if leftover <= ReadAhead.headroom {
+                let newStart = ReadAhead.headroom - leftover
+                if leftover > 0 {
+                    (chunk.baseAddress! + newStart).copyMemory(from: storage.baseAddress! + start, byteCount: leftover)
+                }
+                releaseChunk(readAhead)
+                storage = chunk
+                currentChunk = index
+                start = newStart
+                end = ReadAhead.headroom + count
+            } else {
+                // Assemble in the stream's own buffer: compact, grow, append the chunk.
+                let own = owner.storage
+                var target = own
+                if leftover + count > own.count {
+                    var capacity = own.count
+                    while capacity < leftover + count { capacity *= 2 }
+                    target = .allocate(byteCount: capacity, alignment: 64)
+                }
+                if leftover > 0 {
+                    // May overlap when already assembling in the same buffer.
+                    memmove(target.baseAddress!, storage.baseAddress! + start, leftover)
+                }
+                target.baseAddress!.advanced(by: leftover)
+                    .copyMemory(from: chunk.baseAddress! + ReadAhead.headroom, byteCount: count)
+                if target.baseAddress != own.baseAddress {
+                    own.deallocate()
+                    owner.storage = target
+                }
+                readAhead.release(index)
+                releaseChunk(readAhead)
+                storage = target
+                start = 0
+                end = leftover + count
+            }
+        }
+        return true
+    }
+
+    private mutating func releaseChunk(_ readAhead: ReadAhead) {
+        if let c = currentChunk { readAhead.release(c) }
+        currentChunk = nil
     }
 }
 

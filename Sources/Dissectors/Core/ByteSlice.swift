@@ -4,64 +4,77 @@
 /// callback. Indices are always 0-based (never the parent's, unlike `ArraySlice`).
 /// Every load is bounds-checked by a precondition: views validate lengths once in
 /// `init(validating:)`, so a failing check is a Loupe bug, never a property of input.
+/// A bare pointer and a count (not an `UnsafeRawBufferPointer`) so that slicing is two
+/// additions: it happens a dozen times per packet.
 public struct ByteSlice {
-    public let base: UnsafeRawBufferPointer
-    /// Offset of `base[0]` from the start of the frame, for error messages.
+    @usableFromInline let start: UnsafeRawPointer?
+    public let count: Int
+    /// Offset of byte 0 from the start of the frame, for error messages.
     public let frameOffset: Int
 
+    @inlinable
     public init(_ base: UnsafeRawBufferPointer, frameOffset: Int = 0) {
-        self.base = base
+        start = base.baseAddress
+        count = base.baseAddress == nil ? 0 : base.count
         self.frameOffset = frameOffset
     }
 
-    public var count: Int { base.count }
-
-    @inline(__always) public func u8(at i: Int) -> UInt8 {
-        precondition(i >= 0 && i < base.count)
-        return base.load(fromByteOffset: i, as: UInt8.self)
+    @usableFromInline @inline(__always)
+    init(start: UnsafeRawPointer?, count: Int, frameOffset: Int) {
+        self.start = start
+        self.count = count
+        self.frameOffset = frameOffset
     }
 
-    @inline(__always) public func u16(at i: Int) -> UInt16 {
-        precondition(i >= 0 && i + 2 <= base.count)
-        return UInt16(bigEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self))
+    /// The bytes as a buffer (for copying out or hashing).
+    public var base: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: count) }
+
+    @inlinable @inline(__always) public func u8(at i: Int) -> UInt8 {
+        precondition(i >= 0 && i < count)
+        return start.unsafelyUnwrapped.load(fromByteOffset: i, as: UInt8.self)
     }
 
-    @inline(__always) public func u32(at i: Int) -> UInt32 {
-        precondition(i >= 0 && i + 4 <= base.count)
-        return UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    @inlinable @inline(__always) public func u16(at i: Int) -> UInt16 {
+        precondition(i >= 0 && i <= count - 2)
+        return UInt16(bigEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt16.self))
     }
 
-    @inline(__always) public func u64(at i: Int) -> UInt64 {
-        precondition(i >= 0 && i + 8 <= base.count)
-        return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+    @inlinable @inline(__always) public func u32(at i: Int) -> UInt32 {
+        precondition(i >= 0 && i <= count - 4)
+        return UInt32(bigEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    }
+
+    @inlinable @inline(__always) public func u64(at i: Int) -> UInt64 {
+        precondition(i >= 0 && i <= count - 8)
+        return UInt64(bigEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt64.self))
     }
 
     /// Little-endian loads, for the few host-order headers (NULL, NFLOG TLVs).
-    @inline(__always) public func u16le(at i: Int) -> UInt16 {
-        precondition(i >= 0 && i + 2 <= base.count)
-        return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt16.self))
+    @inlinable @inline(__always) public func u16le(at i: Int) -> UInt16 {
+        precondition(i >= 0 && i <= count - 2)
+        return UInt16(littleEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt16.self))
     }
 
-    @inline(__always) public func u32le(at i: Int) -> UInt32 {
-        precondition(i >= 0 && i + 4 <= base.count)
-        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    @inlinable @inline(__always) public func u32le(at i: Int) -> UInt32 {
+        precondition(i >= 0 && i <= count - 4)
+        return UInt32(littleEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt32.self))
     }
 
     /// The bytes from `n` on (empty past the end).
-    public func dropFirst(_ n: Int) -> ByteSlice {
-        let k = min(max(n, 0), base.count)
-        return ByteSlice(UnsafeRawBufferPointer(rebasing: base[k...]), frameOffset: frameOffset + k)
+    @inlinable @inline(__always) public func dropFirst(_ n: Int) -> ByteSlice {
+        let k = Swift.min(Swift.max(n, 0), count)
+        return ByteSlice(start: start.map { $0 + k }, count: count - k, frameOffset: frameOffset + k)
     }
 
     /// The first `n` bytes (all of them if fewer).
-    public func prefix(_ n: Int) -> ByteSlice {
-        ByteSlice(UnsafeRawBufferPointer(rebasing: base[..<min(max(n, 0), base.count)]), frameOffset: frameOffset)
+    @inlinable @inline(__always) public func prefix(_ n: Int) -> ByteSlice {
+        ByteSlice(start: start, count: Swift.min(Swift.max(n, 0), count), frameOffset: frameOffset)
     }
 
     /// Throws `.truncated` unless at least `n` bytes are present.
-    @inline(__always) public func require(_ n: Int, _ layer: LayerID) throws(DecodeError) {
-        guard base.count >= n else {
-            throw DecodeError(.truncated, layer, at: frameOffset + base.count, value: n, limit: base.count)
+    @inlinable @inline(__always) public func require(_ n: Int, _ layer: LayerID) throws(DecodeError) {
+        guard count >= n else {
+            throw DecodeError(.truncated, layer, at: frameOffset + count, value: n, limit: count)
         }
     }
 }

@@ -49,5 +49,5 @@ public struct DecodedFrame {
 }
 
 extension ByteSlice {
-    public static var empty: ByteSlice { ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    public static var empty: ByteSlice { ByteSlice(start: nil, count: 0, frameOffset: 0) }
 }

@@ -10,6 +10,15 @@ public enum FrameDecoder {
     /// not malformed.
     public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int) -> DecodedFrame {
         var frame = DecodedFrame()
+        decode(linkType: linkType, bytes: bytes, originalLength: originalLength, into: &frame)
+        return frame
+    }
+
+    /// Decodes into `frame` (reset first): the hot path's form, which never copies the
+    /// 250-byte frame value around.
+    public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int,
+                              into frame: inout DecodedFrame) {
+        frame = DecodedFrame()
         do {
             try link(linkType, ByteSlice(bytes), &frame)
         } catch {
@@ -20,7 +29,6 @@ public enum FrameDecoder {
                 frame.path.append(.malformed)
             }
         }
-        return frame
     }
 
     /// Decodes a transport header and above from a reassembled IP datagram payload.
@@ -203,7 +211,7 @@ public enum FrameDecoder {
 
     static func udpPayload(_ udp: UDP.View, _ frame: inout DecodedFrame) throws(DecodeError) {
         let dst = udp.destinationPort, src = udp.sourcePort
-        let isVXLAN = Overlay.vxlanPorts.contains(dst)
+        let isVXLAN = Overlay.isVXLANPort(dst)
         let isGeneve = dst == Overlay.genevePort
         if (isVXLAN || isGeneve) && Int(frame.tunnelDepth) < maximumTunnelDepth {
             frame.tunnelDepth += 1

@@ -1,15 +1,30 @@
 /// Which application protocol a payload is, for the protocol hierarchy and for choosing
 /// analyzers: well-known ports first, then cheap documented heuristics on the first bytes.
+///
+/// The tables are switches, not dictionaries: they run on every packet, and a switch
+/// costs a few compares where a `Dictionary` lookup costs a SipHash (measured: ~6% of
+/// `loupe summary`).
 public enum PortTable {
-    public static let udp: [UInt16: LayerID] = [53: .dns, 5353: .dns, 5355: .dns, 443: .quic]
-    public static let tcp: [UInt16: LayerID] = [53: .dns]
+    @inline(__always)
+    public static func udp(_ port: UInt16) -> LayerID? {
+        switch port {
+        case 53, 5353, 5355: .dns
+        case 443: .quic
+        default: nil
+        }
+    }
+
+    @inline(__always)
+    public static func tcp(_ port: UInt16) -> LayerID? {
+        port == 53 ? .dns : nil
+    }
 
     /// The application layer of a TCP or UDP payload, or nil.
     public static func application(tcp: Bool, sourcePort: UInt16, destinationPort: UInt16,
                                    payload: ByteSlice) -> LayerID? {
         guard payload.count > 0 else { return nil }
-        let table = tcp ? Self.tcp : Self.udp
-        if let hit = table[destinationPort] ?? table[sourcePort] { return hit }
+        if let hit = tcp ? (Self.tcp(destinationPort) ?? Self.tcp(sourcePort))
+                         : (Self.udp(destinationPort) ?? Self.udp(sourcePort)) { return hit }
         guard tcp else { return nil }
         if Heuristics.isTLSRecord(payload) { return .tls }
         if Heuristics.isHTTP1(payload) { return .http }
@@ -34,10 +49,11 @@ public enum Heuristics {
     /// An HTTP/1.x request line or status line start.
     public static func isHTTP1(_ p: ByteSlice) -> Bool {
         guard p.count >= 5 else { return false }
-        let head = p.u32(at: 0)
+        switch p.u32(at: 0) {
         // "GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "HTTP"
-        let starts: [UInt32] = [0x4745_5420, 0x504F_5354, 0x5055_5420, 0x4845_4144, 0x4445_4C45,
-                                0x4F50_5449, 0x5041_5443, 0x4854_5450]
-        return starts.contains(head)
+        case 0x4745_5420, 0x504F_5354, 0x5055_5420, 0x4845_4144, 0x4445_4C45, 0x4F50_5449, 0x5041_5443,
+             0x4854_5450: return true
+        default: return false
+        }
     }
 }

@@ -2,7 +2,7 @@
 /// used by flannel) and Geneve (RFC 8926, UDP 6081, used by OVN and Antrea). Both carry
 /// an inner Ethernet frame whose headers are the pod traffic.
 public enum Overlay {
-    public static let vxlanPorts: Set<UInt16> = [4789, 8472]
+    @inline(__always) public static func isVXLANPort(_ port: UInt16) -> Bool { port == 4789 || port == 8472 }
     public static let genevePort: UInt16 = 6081
 
     /// VXLAN: 0 flags (I = 0x08) | 1-3 reserved | 4-6 VNI | 7 reserved, then Ethernet.

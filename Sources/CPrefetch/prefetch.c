@@ -1,0 +1,2 @@
+// Intentionally empty: everything is in include/prefetch.h (SwiftPM wants a source file).
+#include "prefetch.h"
