@@ -42,7 +42,8 @@ let package = Package(
                 dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch"],
                 swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap"], swiftSettings: strict),
+        .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF"], swiftSettings: strict),
 
         .executableTarget(name: "loupe",
                           dependencies: ["Analyzer", "Reports", "CaptureFormats",
@@ -57,6 +58,7 @@ let package = Package(
                 swiftSettings: strict),
         .testTarget(name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "_TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent"], swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.

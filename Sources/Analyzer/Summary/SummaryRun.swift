@@ -177,7 +177,10 @@ public enum SummaryRun {
 
     static func conversation(_ f: Flow) -> ConversationRow {
         let k = f.key
-        let low = k.lowAddress.endpoint(port: k.lowPort), high = k.highAddress.endpoint(port: k.highPort)
+        // Portless protocols (ICMP, ...) are conversations between addresses.
+        let ported = k.ipProtocol == IPProtocol.tcp || k.ipProtocol == IPProtocol.udp || k.ipProtocol == IPProtocol.sctp
+        let low = ported ? k.lowAddress.endpoint(port: k.lowPort) : k.lowAddress.text
+        let high = ported ? k.highAddress.endpoint(port: k.highPort) : k.highAddress.text
         let (client, server) = f.clientIsLow ? (low, high) : (high, low)
         let transport = Self.transportName(k.ipProtocol)
         let first = Timestamp(seconds: f.firstSecond, nanoseconds: f.firstNanosecond)

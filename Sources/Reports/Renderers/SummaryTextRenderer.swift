@@ -31,8 +31,8 @@ public enum SummaryTextRenderer {
             ("Bytes", "\(i.bytes) on the wire, \(i.capturedBytes) captured"),
         ]
         if i.snaplenCutPackets > 0 { lines.append(("Cut by snaplen", "\(i.snaplenCutPackets) packets")) }
-        lines.append(("First packet", i.firstTimestamp.map { "\($0)" } ?? "-"))
-        lines.append(("Last packet", i.lastTimestamp.map { "\($0)" } ?? "-"))
+        lines.append(("First packet", i.firstTimestamp.map(seconds) ?? "-"))
+        lines.append(("Last packet", i.lastTimestamp.map(seconds) ?? "-"))
         lines.append(("Duration", i.duration.map { String(format: "%.6f s", $0) } ?? "-"))
         lines.append(("Sections", "\(i.sections), \(i.interfaces.count) interfaces"))
         for (n, iface) in i.interfaces.enumerated() {
@@ -61,14 +61,26 @@ public enum SummaryTextRenderer {
 
     static func conversations(_ list: RowList<ConversationRow>) -> String {
         var out = "Conversations (\(list.total), by bytes)\n"
-        out += pad("proto", 6) + pad("client", 30) + pad("server", 30) + padLeft("packets", 10)
-            + padLeft("bytes", 12) + padLeft("seconds", 12) + "\n"
+        // Endpoint columns as wide as the widest row (IPv4 rows stay within 100 columns).
+        let width = max(22, list.rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 2
+        let protoWidth = max(6, (list.rows.map(\.transport.count).max() ?? 0) + 1)
+        out += pad("proto", protoWidth) + pad("client", width) + pad("server", width) + padLeft("packets", 9)
+            + padLeft("bytes", 12) + padLeft("seconds", 10) + "\n"
         for c in list.rows {
-            out += pad(c.transport, 6) + pad(c.client, 30) + pad(c.server, 30) + padLeft("\(c.packets)", 10)
-                + padLeft("\(c.bytes)", 12) + padLeft(String(format: "%.3f", c.duration), 12) + "\n"
+            out += pad(c.transport, protoWidth) + pad(c.client, width) + pad(c.server, width)
+                + padLeft("\(c.packets)", 9) + padLeft("\(c.bytes)", 12)
+                + padLeft(String(format: "%.3f", c.duration), 10) + "\n"
         }
         if list.omitted > 0 { out += "... \(list.omitted) more conversations (raise --rows to see them)\n" }
         return out
+    }
+
+    /// Seconds since the epoch with all nine decimals, whatever the Decimal's own form.
+    static func seconds(_ d: Decimal) -> String {
+        let text = "\(d)"
+        guard let dot = text.firstIndex(of: ".") else { return text + ".000000000" }
+        let fraction = text[text.index(after: dot)...]
+        return fraction.count >= 9 ? text : text + String(repeating: "0", count: 9 - fraction.count)
     }
 
     static func pad(_ s: String, _ width: Int) -> String {
