@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -39,7 +40,8 @@ let package = Package(
         .target(name: "Reports", swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch"],
+                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
+                               .product(name: "Histogram", package: "hdrhistogram-swift")],
                 swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),

@@ -19,7 +19,7 @@ struct Loupe: ParsableCommand {
             3 damaged input (partial results still written).
             """,
         version: "0.1.0",
-        subcommands: [Summary.self])
+        subcommands: [Summary.self, ReportCommand.self])
 
     static func main() {
         do {

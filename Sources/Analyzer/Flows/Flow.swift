@@ -24,6 +24,15 @@ public struct Flow: Sendable {
     public var finFromLow = false
     public var finFromHigh = false
     public var reset = false
+    /// Each side's initial sequence number as tshark infers it (SYN: its sequence; else
+    /// the first sequence minus one, or the peer's first ACK minus one), to find port
+    /// reuse: a SYN with another sequence starts a new conversation (tshark 4.0).
+    public var baseSequenceLow: UInt32 = 0
+    public var baseSequenceHigh: UInt32 = 0
+    public var baseSequenceLowSet = false
+    public var baseSequenceHighSet = false
+    /// Index of this flow's TCP analysis state, or -1.
+    public var analysisSlot: Int32 = -1
     /// False once the flow has left the table (its slot in the dense array is free).
     public internal(set) var isLive = true
     /// The upper 32 bits of the key's hash: the flow's home slot, kept so the table never

@@ -21,130 +21,36 @@ public struct SummaryOutcome: Sendable {
 
 /// `loupe summary`: one pass over every input computes every number.
 public enum SummaryRun {
-    /// Progress is reported every this many packets (never per packet).
-    static let progressInterval = 1 << 16
-
     /// Throws `CaptureOpenError` or `FilterError` (both exit status 2) before reading.
     public static func run(paths: [String], options: SummaryOptions,
                            progress: ((_ packets: Int) -> Void)? = nil) throws -> SummaryOutcome {
-        let filter = try options.filter.map { expression throws(FilterError) in try PacketFilter(expression) }
-        var readers: [CaptureReader] = []
-        for path in paths { readers.append(try CaptureReader(path: path)) }
-        var merger = MergingReader(readers)
-
-        var files = [FileStats](repeating: FileStats(), count: paths.count)
-        var hierarchy = ProtocolHierarchy()
-        var flows = FlowTable(limits: options.flowLimits)
-        var top = TopFlows(capacity: options.rows)
-        var defragmenter = IPDefragmenter()
-        var matched = 0, malformed = 0, seen = 0
-        var now: Int64 = 0
-        var clock = CaptureClock()
-        var frame = DecodedFrame()
-
-        while let (input, record) = merger.next() {
-            files[input].count(record)
-            seen += 1
-            if seen & (progressInterval - 1) == 0 { progress?(seen) }
-            if let filter, !filter.matches(record) { continue }
-            matched += 1
-            if let t = record.timestamp {
-                now = t.saturatingNanoseconds
-                clock.observe(now)
-            }
-            FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
-                                originalLength: record.originalLength, into: &frame)
-            if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
-                datagram.withUnsafeBytes { raw in
-                    FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: frame.ipPayload.frameOffset), into: &frame)
-                    account(frame, record, now, clock.now, &hierarchy, &flows, &top, &malformed)
-                }
-                continue
-            }
-            account(frame, record, now, clock.now, &hierarchy, &flows, &top, &malformed)
-        }
-        flows.drain { top.offer($0) }
-
-        let inputs = merger.readers.indices.map { summary(of: merger.readers[$0], files[$0]) }
+        var passOptions = CapturePass.Options()
+        passOptions.filter = options.filter
+        passOptions.rows = options.rows
+        passOptions.flowLimits = options.flowLimits
+        let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
+        let inputs = pass.merger.readers.indices.map { summary(of: pass.merger.readers[$0], pass.files[$0]) }
         let report = SummaryReport(
             inputs: inputs,
-            packets: files.reduce(0) { $0 + $1.packets },
-            bytes: files.reduce(0) { $0 &+ $1.bytes },
+            packets: pass.files.reduce(0) { $0 + $1.packets },
+            bytes: pass.files.reduce(0) { $0 &+ $1.bytes },
             filter: options.filter,
-            matchedPackets: matched,
-            protocols: hierarchy.rows(),
-            layerFrames: hierarchy.layerFrames(),
-            conversations: RowList(total: top.seen, rows: top.sorted().map(conversation)),
-            flowTable: FlowTableStats(flows: flows.created, peakLive: flows.peakLive, expired: flows.expired,
-                                      evicted: flows.evicted, maximumLive: flows.limits.maximumFlows),
-            malformedPackets: malformed,
-            fragments: FragmentStats(reassembled: defragmenter.reassembled, incomplete: defragmenter.incomplete,
-                                     overlaps: defragmenter.overlaps, dropped: defragmenter.dropped),
-            warnings: warnings(filter: filter, clock: clock))
+            matchedPackets: pass.matched,
+            protocols: pass.hierarchy.rows(),
+            layerFrames: pass.hierarchy.layerFrames(),
+            conversations: RowList(total: pass.sinks.conversations.seen,
+                                   rows: pass.sinks.conversations.sorted().map(conversation)),
+            flowTable: flowTableStats(pass.flows),
+            malformedPackets: pass.malformed,
+            fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
+                                     overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
+            warnings: pass.warnings)
         return SummaryOutcome(report: report, damaged: inputs.contains { $0.damage != nil })
     }
 
-    static func warnings(filter: PacketFilter?, clock: CaptureClock) -> [String] {
-        var out: [String] = []
-        for (link, why) in (filter?.unsupported ?? [:]).sorted(by: { $0.key < $1.key }) {
-            out.append("filter does not apply to link type \(link): \(why)")
-        }
-        if clock.leapsIgnored > 0 {
-            out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
-        }
-        return out
-    }
-
-    @inline(__always)
-    static func account(_ frame: DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
-                        _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
-                        _ top: inout TopFlows, _ malformed: inout Int) {
-        hierarchy.count(frame.path, bytes: record.originalLength)
-        if frame.isMalformed { malformed += 1 }
-        guard frame.ipVersion != 0, frame.fragment == nil else { return }
-        let (key, fromLow) = FlowKey.of(frame)
-        let work = FlowWork(key: key, fromLow: fromLow, isTCP: frame.isTCP, flags: frame.tcpFlags,
-                            length: record.originalLength, time: now, clock: clock, timestamp: record.timestamp)
-        apply(work, &flows, &top)
-    }
-
-    /// One packet's effect on its conversation.
-    @inline(__always)
-    static func apply(_ w: FlowWork, _ flows: inout FlowTable, _ top: inout TopFlows) {
-        var (i, isNew) = flows.lookup(w.key, time: w.time, clock: w.clock) { top.offer($0) }
-        let synOnly = w.isTCP && w.flags.contains(.syn) && !w.flags.contains(.ack)
-        if !isNew && synOnly && flows[i].isClosed {
-            // A new SYN on a closed 5-tuple starts a new conversation (port reuse).
-            (i, isNew) = flows.restart(i, time: w.time) { top.offer($0) }
-        }
-        // One in-place update (each `flows[i].x =` would check uniqueness).
-        flows.update(i) { flow in
-            if isNew {
-                flow.clientIsLow = w.fromLow
-                let t = w.timestamp ?? Timestamp(seconds: w.time / 1_000_000_000,
-                                                 nanoseconds: UInt32(truncatingIfNeeded: w.time % 1_000_000_000))
-                flow.firstSecond = t.seconds
-                flow.firstNanosecond = t.nanoseconds
-            }
-            if synOnly && !flow.clientFromSYN {
-                flow.clientIsLow = w.fromLow
-                flow.clientFromSYN = true
-            }
-            if w.time > flow.lastSeen { flow.lastSeen = w.time }
-            if w.fromLow {
-                flow.packetsFromLow += 1
-                flow.bytesFromLow &+= w.length
-            } else {
-                flow.packetsFromHigh += 1
-                flow.bytesFromHigh &+= w.length
-            }
-            if w.isTCP {
-                if w.flags.contains(.rst) { flow.reset = true }
-                if w.flags.contains(.fin) {
-                    if w.fromLow { flow.finFromLow = true } else { flow.finFromHigh = true }
-                }
-            }
-        }
+    static func flowTableStats(_ flows: FlowTable) -> FlowTableStats {
+        FlowTableStats(flows: flows.created, peakLive: flows.peakLive, expired: flows.expired,
+                       evicted: flows.evicted, maximumLive: flows.limits.maximumFlows)
     }
 
     static func summary(of reader: CaptureReader, _ stats: FileStats) -> InputSummary {
@@ -175,13 +81,19 @@ public enum SummaryRun {
 
     static func decimal(_ t: Timestamp) -> Decimal { Decimal(string: t.decimalString) ?? Decimal(t.doubleValue) }
 
-    static func conversation(_ f: Flow) -> ConversationRow {
+    /// Client and server endpoint text ("ip:port", "[v6]:port"; bare addresses for
+    /// portless protocols such as ICMP).
+    static func endpoints(_ f: Flow) -> (client: String, server: String) {
         let k = f.key
-        // Portless protocols (ICMP, ...) are conversations between addresses.
         let ported = k.ipProtocol == IPProtocol.tcp || k.ipProtocol == IPProtocol.udp || k.ipProtocol == IPProtocol.sctp
         let low = ported ? k.lowAddress.endpoint(port: k.lowPort) : k.lowAddress.text
         let high = ported ? k.highAddress.endpoint(port: k.highPort) : k.highAddress.text
-        let (client, server) = f.clientIsLow ? (low, high) : (high, low)
+        return f.clientIsLow ? (low, high) : (high, low)
+    }
+
+    static func conversation(_ f: Flow) -> ConversationRow {
+        let k = f.key
+        let (client, server) = endpoints(f)
         let transport = Self.transportName(k.ipProtocol)
         let first = Timestamp(seconds: f.firstSecond, nanoseconds: f.firstNanosecond)
         return ConversationRow(

@@ -26,6 +26,8 @@ public struct DecodedFrame {
     public var sourcePort: UInt16 = 0
     public var destinationPort: UInt16 = 0
 
+    /// True once a whole TCP header was validated (sequence analysis needs one).
+    public var hasTCPHeader = false
     public var tcpFlags = TCP.Flags()
     public var sequenceNumber: UInt32 = 0
     public var acknowledgmentNumber: UInt32 = 0
@@ -39,6 +41,8 @@ public struct DecodedFrame {
     public var payload = ByteSlice.empty
     /// The payload length the headers declare (TCP segment length, `tcp.len`).
     public var payloadDeclaredLength = 0
+    /// The frame's wire length (bounds every length a header claims).
+    public var wireLength = Int.max
     /// Overlay headers (VXLAN, Geneve) peeled off to reach the inner frame.
     public var tunnelDepth: UInt8 = 0
 

@@ -19,6 +19,7 @@ public enum FrameDecoder {
     public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int,
                               into frame: inout DecodedFrame) {
         frame = DecodedFrame()
+        frame.wireLength = originalLength
         do {
             try link(linkType, ByteSlice(bytes), &frame)
         } catch {
@@ -129,7 +130,7 @@ public enum FrameDecoder {
         frame.ipVersion = version
         if version == 4 {
             frame.path.append(.ipv4)
-            let v4 = try IPv4.View(validating: bytes)
+            let v4 = try IPv4.View(validating: bytes, reportedLength: frame.wireLength - bytes.frameOffset)
             frame.source = v4.source
             frame.destination = v4.destination
             frame.ipProtocol = v4.proto
@@ -143,7 +144,7 @@ public enum FrameDecoder {
             try transport(v4.payload, declared: v4.declaredPayloadLength, &frame)
         } else {
             frame.path.append(.ipv6)
-            let v6 = try IPv6.View(validating: bytes)
+            let v6 = try IPv6.View(validating: bytes, reportedLength: frame.wireLength - bytes.frameOffset)
             frame.source = v6.source
             frame.destination = v6.destination
             frame.ipProtocol = v6.proto
@@ -172,6 +173,7 @@ public enum FrameDecoder {
         case IPProtocol.tcp:
             frame.path.append(.tcp)
             let tcp = try TCP.View(validating: bytes)
+            frame.hasTCPHeader = true
             frame.hasPorts = true
             frame.sourcePort = tcp.sourcePort
             frame.destinationPort = tcp.destinationPort

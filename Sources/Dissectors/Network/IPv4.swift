@@ -23,7 +23,10 @@ public enum IPv4 {
         /// as TCP segmentation offload leaves it).
         public let declaredLength: Int
 
-        public init(validating bytes: ByteSlice) throws(DecodeError) {
+        /// `reportedLength`: how many bytes the frame had on the wire from this header on.
+        /// A total length beyond it is clamped to it, as tshark does ("IPv4 total length
+        /// exceeds packet length"): the datagram cannot be longer than the frame.
+        public init(validating bytes: ByteSlice, reportedLength: Int = .max) throws(DecodeError) {
             try bytes.require(IPv4.minimumHeaderLength, .ipv4)
             let first = bytes.u8(at: Field.versionIHL)
             guard first >> 4 == 4 else {
@@ -36,6 +39,7 @@ public enum IPv4 {
             try bytes.require(ihl, .ipv4)
             var total = Int(bytes.u16(at: Field.totalLength.lowerBound))
             if total == 0 { total = bytes.count }
+            if total > reportedLength && reportedLength >= ihl { total = reportedLength }
             guard total >= ihl else {
                 throw DecodeError(.badLength, .ipv4, at: bytes.frameOffset + Field.totalLength.lowerBound,
                                   value: total, limit: ihl)

@@ -39,7 +39,8 @@ public enum IPv6 {
         public let upperLayerOffset: Int
         public let fragment: Fragment?
 
-        public init(validating bytes: ByteSlice) throws(DecodeError) {
+        /// `reportedLength`: the frame's wire bytes from this header on (see IPv4.View).
+        public init(validating bytes: ByteSlice, reportedLength: Int = .max) throws(DecodeError) {
             try bytes.require(IPv6.headerLength, .ipv6)
             let version = bytes.u8(at: 0) >> 4
             guard version == 6 else { throw DecodeError(.badValue, .ipv6, at: bytes.frameOffset, value: Int(version)) }
@@ -47,6 +48,9 @@ public enum IPv6 {
             // 0 is a jumbogram or an offloaded segment: take what was captured.
             let unstatedLength = payloadLength == 0
             if unstatedLength { payloadLength = bytes.count - IPv6.headerLength }
+            if payloadLength > reportedLength - IPv6.headerLength && reportedLength >= IPv6.headerLength {
+                payloadLength = reportedLength - IPv6.headerLength
+            }
             declaredLength = IPv6.headerLength + payloadLength
             let packet = bytes.prefix(declaredLength)
             var next = bytes.u8(at: Field.nextHeader)

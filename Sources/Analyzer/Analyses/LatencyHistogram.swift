@@ -1,0 +1,26 @@
+import Histogram
+import Reports
+
+/// Durations in nanoseconds, up to an hour, to 3 significant digits (HdrHistogram), and
+/// the percentile object every report uses.
+struct LatencyHistogram {
+    static let highest: UInt64 = 3_600_000_000_000
+    private var histogram = Histogram<UInt64>(highestTrackableValue: highest, numberOfSignificantValueDigits: .three)
+    private(set) var count = 0
+    private var exactMax: Int64 = 0
+
+    mutating func record(nanoseconds value: Int64) {
+        guard value >= 0 else { return }  // time ran backwards: no sample
+        _ = histogram.record(UInt64(min(value, Int64(Self.highest))))
+        count += 1
+        exactMax = max(exactMax, value)
+    }
+
+    /// `{count, p50, p90, p95, p99, max}` in seconds; percentiles at HdrHistogram's precision,
+    /// `max` exact. Nil percentiles when there is no sample.
+    var percentiles: Percentiles {
+        guard count > 0 else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
+        func at(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1e9 }
+        return Percentiles(count: count, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: Double(exactMax) / 1e9)
+    }
+}

@@ -1,0 +1,92 @@
+import CaptureFormats
+import Dissectors
+import Reports
+
+/// TCP analysis over a whole pass: a `TCPConnection` per TCP flow (found through the
+/// flow's `analysisSlot`), folded into totals, histograms and the worst-connections list
+/// when the flow ends. Memory: live connections only (the flow table bounds them).
+struct TCPAnalysis {
+    /// What is kept of a finished connection until the report is built.
+    struct Finished {
+        var flow: Flow
+        var counts: TCPCounts
+        var initialRTT: Int64
+        var zeek: ZeekConnState
+
+        /// Worst first: retransmissions, lost segments, zero windows, resets, out-of-order,
+        /// duplicate ACKs, bytes; then first seen.
+        static func ranksBelow(_ a: Finished, _ b: Finished) -> Bool {
+            let x = a.counts, y = b.counts
+            for (p, q) in [(x.retransmissions, y.retransmissions), (x.lostSegments, y.lostSegments),
+                           (x.zeroWindows, y.zeroWindows), (x.resets, y.resets), (x.outOfOrder, y.outOfOrder),
+                           (x.duplicateAcks, y.duplicateAcks), (x.bytes, y.bytes)] where p != q {
+                return p < q
+            }
+            return a.flow.serial > b.flow.serial
+        }
+    }
+
+    private var connections: [TCPConnection] = []
+    private var free: [Int32] = []
+    private(set) var totals = TCPCounts()
+    private(set) var streams = 0
+    private(set) var initialRTT = LatencyHistogram()
+    private(set) var ackRTTClientToServer = LatencyHistogram()
+    private(set) var ackRTTServerToClient = LatencyHistogram()
+    private(set) var worst: TopK<Finished>
+    /// When set, every analysed segment's flags by frame number (for tests against tshark's
+    /// per-frame `tcp.analysis.*` fields; off in normal runs).
+    var trace: [Int: TCPAnalysisFlags]?
+
+    init(rows: Int) {
+        worst = TopK(capacity: rows, ranksBelow: Finished.ranksBelow)
+    }
+
+    /// True when this segment must start a new stream on its flow (see `TCPConnection`).
+    func startsNewStream(_ flow: Flow, _ frame: DecodedFrame, fromLow: Bool) -> Bool {
+        guard flow.analysisSlot >= 0 else { return false }
+        return TCPConnection.startsNewStream(connections[Int(flow.analysisSlot)], fromLow: fromLow,
+                                             flags: frame.tcpFlags.rawValue, sequence: frame.sequenceNumber)
+    }
+
+    /// Analyses one segment of `flow` (whose counters the caller has already updated).
+    mutating func segment(_ frame: DecodedFrame, flow: inout Flow, fromLow: Bool, time: Int64, wireLength: Int,
+                          reused: Bool, frameNumber: Int) {
+        if flow.analysisSlot < 0 {
+            var connection = TCPConnection()
+            connection.reusedPorts = reused
+            if let slot = free.popLast() {
+                connections[Int(slot)] = connection
+                flow.analysisSlot = slot
+            } else {
+                flow.analysisSlot = Int32(connections.count)
+                connections.append(connection)
+            }
+            streams += 1
+        }
+        let s = TCPSequenceAnalysis.Segment(sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
+                                            length: UInt32(clamping: frame.payloadDeclaredLength),
+                                            flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: time)
+        let options = frame.tcpFlags.contains(.syn) ? TCP.Options(frame.tcpOptions) : nil
+        let (flags, rtt) = connections[Int(flow.analysisSlot)].process(s, fromLow: fromLow, clientIsLow: flow.clientIsLow,
+                                                                       options: options, wireLength: wireLength)
+        if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
+        if let rtt {
+            // The ACK travels from the peer of whoever sent the data.
+            let ackFromClient = fromLow == flow.clientIsLow
+            if ackFromClient { ackRTTServerToClient.record(nanoseconds: rtt) } else { ackRTTClientToServer.record(nanoseconds: rtt) }
+        }
+    }
+
+    /// Folds a finished flow's connection into the totals and frees its state.
+    mutating func finish(_ flow: Flow) {
+        guard flow.analysisSlot >= 0 else { return }
+        let slot = Int(flow.analysisSlot)
+        let c = connections[slot]
+        totals.add(c.counts)
+        if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
+        worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
+        connections[slot] = TCPConnection()
+        free.append(Int32(slot))
+    }
+}

@@ -1,0 +1,62 @@
+import Dissectors
+
+/// One TCP connection (a tshark `tcp.stream`): both directions' sequence state, the
+/// handshake timing, counters and Zeek state. Directions are the flow key's low and high
+/// endpoints; `clientIsLow` says which is the client.
+struct TCPConnection {
+    var low = TCPDirection()
+    var high = TCPDirection()
+    /// Time of the most recent SYN without ACK (0: none), and the initial RTT measured from
+    /// it to the first pure ACK (0: not yet), as tshark's `tcp.analysis.initial_rtt`.
+    var mostRecentSyn: Int64 = 0
+    var initialRTT: Int64 = 0
+    var counts = TCPCounts()
+    var zeek = ZeekConnState()
+    var reusedPorts = false
+    /// ACK RTT samples, recorded by the caller into histograms; counted here per direction.
+    var ackRTTSamples = (clientToServer: 0, serverToClient: 0)
+
+    /// True when a SYN without ACK from this side carries a new initial sequence number:
+    /// tshark 4.0 starts a new stream then ("TCP Port numbers reused").
+    static func startsNewStream(_ c: TCPConnection, fromLow: Bool, flags: UInt8, sequence: UInt32) -> Bool {
+        guard flags & 0x12 == 0x02 else { return false }
+        let side = fromLow ? c.low : c.high
+        return side.baseSequenceSet && side.baseSequence != sequence
+    }
+
+    /// Analyses one segment. Returns its analysis flags and an ACK RTT sample, if any.
+    mutating func process(_ s: TCPSequenceAnalysis.Segment, fromLow: Bool, clientIsLow: Bool,
+                          options: TCP.Options?, wireLength: Int) -> (TCPAnalysisFlags, Int64?) {
+        var result: (flags: TCPAnalysisFlags, ackRTT: Int64?)
+        if fromLow {
+            result = TCPSequenceAnalysis.analyze(s, fwd: &low, rev: &high, initialRTT: initialRTT)
+        } else {
+            result = TCPSequenceAnalysis.analyze(s, fwd: &high, rev: &low, initialRTT: initialRTT)
+        }
+        if s.syn { applyWindowScale(options, fromLow: fromLow, synAck: s.hasAck) }
+        if s.syn && !s.hasAck { mostRecentSyn = s.time }
+        if !s.syn && s.hasAck && mostRecentSyn != 0 && initialRTT == 0 { initialRTT = s.time &- mostRecentSyn }
+        if reusedPorts && counts.packets == 0 { result.flags.insert(.reusedPorts) }
+
+        counts.count(result.flags, length: s.length, rst: s.rst, wire: wireLength)
+        zeek.update(fromOriginator: fromLow == clientIsLow, syn: s.syn, ack: s.hasAck, fin: s.fin, rst: s.rst,
+                    payload: Int(s.length), retransmission: result.flags.isAnyRetransmission,
+                    zeroWindow: result.flags.contains(.zeroWindow))
+        return (result.flags, result.ackRTT)
+    }
+
+    /// Window scaling counts only once both SYNs carried the option (RFC 7323 2.2):
+    /// Wireshark's `verify_tcp_window_scaling`.
+    private mutating func applyWindowScale(_ options: TCP.Options?, fromLow: Bool, synAck: Bool) {
+        var fwd = fromLow ? low : high
+        var rev = fromLow ? high : low
+        if let shift = options?.effectiveWindowShift { fwd.windowShift = Int8(shift) }
+        if fwd.windowShift == -1 {
+            fwd.windowShift = -2
+            rev.windowShift = -2
+        } else if synAck && rev.windowShift == -2 {
+            fwd.windowShift = -2
+        }
+        if fromLow { low = fwd; high = rev } else { high = fwd; low = rev }
+    }
+}

@@ -1,0 +1,97 @@
+/// Connection state in Zeek's vocabulary (conn.log `conn_state` and `history`), so analysts
+/// read Loupe's TCP rows the way they read Zeek's. Endpoint states follow Zeek's TCP
+/// analyzer; `connState` is Zeek's `conn_state()` decision table.
+struct ZeekConnState {
+    enum Endpoint: UInt8 { case inactive, synSent, synAckSent, partial, established, closed, reset }
+
+    var originator = Endpoint.inactive
+    var responder = Endpoint.inactive
+    var originatorBytes = 0
+    var responderBytes = 0
+    /// Zeek's history letters, uppercase for the originator. Bounded: each letter once,
+    /// retransmission (T) and zero-window (W) letters again at 10, 100, 1000 occurrences.
+    private(set) var history = ""
+    /// Letters already written: bit (letter - "A"), plus 32 for the responder.
+    private var seenLetters: UInt64 = 0
+    /// Retransmissions and zero windows so far: originator, responder.
+    private var retransmissionCount = (0, 0)
+    private var zeroWindowCount = (0, 0)
+
+    mutating func update(fromOriginator: Bool, syn: Bool, ack: Bool, fin: Bool, rst: Bool, payload: Int,
+                         retransmission: Bool, zeroWindow: Bool) {
+        var me = fromOriginator ? originator : responder
+        var peer = fromOriginator ? responder : originator
+        if rst {
+            me = .reset
+        } else if fin {
+            if me != .reset { me = .closed }
+        } else if syn {
+            if me == .inactive || me == .synSent || me == .synAckSent { me = ack ? .synAckSent : .synSent }
+        } else {
+            switch me {
+            case .inactive: me = .partial
+            case .synSent, .synAckSent where ack: me = .established
+            default: break
+            }
+            // The originator's ACK completes the handshake for the responder too.
+            if ack && peer == .synAckSent { peer = .established }
+        }
+        if fromOriginator { originator = me; responder = peer } else { responder = me; originator = peer }
+        if fromOriginator { originatorBytes += payload } else { responderBytes += payload }
+
+        if syn && !ack { note("S", fromOriginator) }
+        if syn && ack { note("H", fromOriginator) }
+        if !syn && ack && payload == 0 && !fin && !rst { note("A", fromOriginator) }
+        if payload > 0 { note("D", fromOriginator) }
+        if fin { note("F", fromOriginator) }
+        if rst { note("R", fromOriginator) }
+        if retransmission {
+            var c = retransmissionCount
+            repeated("T", fromOriginator, &c)
+            retransmissionCount = c
+        }
+        if zeroWindow {
+            var c = zeroWindowCount
+            repeated("W", fromOriginator, &c)
+            zeroWindowCount = c
+        }
+    }
+
+    private mutating func note(_ letter: Character, _ originator: Bool) {
+        let index = UInt64((letter.asciiValue ?? 65) - 65) + (originator ? 0 : 32)
+        let bit: UInt64 = 1 << index
+        if seenLetters & bit != 0 { return }
+        seenLetters |= bit
+        history.append(originator ? letter : Character(letter.lowercased()))
+    }
+
+    private mutating func repeated(_ letter: Character, _ originator: Bool, _ counts: inout (Int, Int)) {
+        let n: Int
+        if originator { counts.0 += 1; n = counts.0 } else { counts.1 += 1; n = counts.1 }
+        if n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000 {
+            history.append(originator ? letter : Character(letter.lowercased()))
+        }
+    }
+
+    /// Zeek's conn_state().
+    var connState: String {
+        let oInactive = originator == .inactive || originator == .partial
+        let rInactive = responder == .inactive || responder == .partial
+        if responder == .reset {
+            if originator == .synSent || originator == .synAckSent
+                || (originator == .reset && originatorBytes == 0 && responderBytes == 0) { return "REJ" }
+            return oInactive ? "RSTRH" : "RSTR"
+        }
+        if originator == .reset {
+            // Zeek: RSTOS0 when the history has a SYN; otherwise no rule matches and it is OTH.
+            if rInactive { return history.contains(where: { $0 == "S" || $0 == "s" }) ? "RSTOS0" : "OTH" }
+            return "RSTO"
+        }
+        if responder == .closed && originator == .closed { return "SF" }
+        if originator == .closed { return rInactive ? "SH" : "S2" }
+        if responder == .closed { return oInactive ? "SHR" : "S3" }
+        if originator == .synSent && responder == .inactive { return "S0" }
+        if originator == .established && responder == .established { return "S1" }
+        return "OTH"
+    }
+}

@@ -1,0 +1,179 @@
+import CaptureFormats
+import Dissectors
+import Foundation
+
+/// Where finished flows go: the conversation list, and the TCP analysis when it runs.
+struct FlowSinks {
+    var conversations: TopK<Flow>
+    var tcp: TCPAnalysis?
+
+    mutating func finished(_ flow: Flow) {
+        conversations.offer(flow)
+        tcp?.finish(flow)
+    }
+}
+
+/// One pass over the inputs: read, filter, decode, reassemble fragments, track flows and
+/// run every analysis asked for. `loupe summary` and `loupe report` both build on it, so a
+/// report never reads a capture twice.
+struct CapturePass {
+    struct Options {
+        var filter: String?
+        var rows = 20
+        var flowLimits = FlowTable.Limits()
+        var analyzeTCP = false
+        /// Keep every TCP segment's analysis flags by frame number (tests only).
+        var traceTCP = false
+    }
+
+    /// Progress is reported every this many packets (never per packet).
+    static let progressInterval = 1 << 16
+
+    var merger: MergingReader
+    var files: [FileStats]
+    var hierarchy = ProtocolHierarchy()
+    var flows: FlowTable
+    var sinks: FlowSinks
+    var defragmenter = IPDefragmenter()
+    var clock = CaptureClock()
+    var filter: PacketFilter?
+    var matched = 0
+    var malformed = 0
+
+    /// Throws `CaptureOpenError` or `FilterError` (both exit status 2) before reading.
+    static func run(paths: [String], options: Options, progress: ((Int) -> Void)?) throws -> CapturePass {
+        let filter = try options.filter.map { expression throws(FilterError) in try PacketFilter(expression) }
+        var readers: [CaptureReader] = []
+        for path in paths { readers.append(try CaptureReader(path: path)) }
+        var pass = CapturePass(
+            merger: MergingReader(readers), files: Array(repeating: FileStats(), count: paths.count),
+            flows: FlowTable(limits: options.flowLimits),
+            sinks: FlowSinks(conversations: TopK(capacity: options.rows, ranksBelow: Flow.ranksBelow),
+                             tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil),
+            filter: filter)
+        if options.traceTCP { pass.sinks.tcp?.trace = [:] }
+        pass.readAll(progress: progress)
+        return pass
+    }
+
+    private mutating func readAll(progress: ((Int) -> Void)?) {
+        var frame = DecodedFrame()
+        var now: Int64 = 0
+        var seen = 0
+        while let (input, record) = merger.next() {
+            files[input].count(record)
+            seen += 1
+            if seen & (Self.progressInterval - 1) == 0 { progress?(seen) }
+            if let filter, !filter.matches(record) { continue }
+            matched += 1
+            if let t = record.timestamp {
+                now = t.saturatingNanoseconds
+                clock.observe(now)
+            }
+            FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
+                                originalLength: record.originalLength, into: &frame)
+            if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
+                datagram.withUnsafeBytes { raw in
+                    FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: frame.ipPayload.frameOffset), into: &frame)
+                    account(frame, record, now, seen)
+                }
+                continue
+            }
+            account(frame, record, now, seen)
+        }
+        flows.drain { sinks.finished($0) }
+    }
+
+    @inline(__always)
+    private mutating func account(_ frame: DecodedFrame, _ record: PacketRecord, _ now: Int64, _ frameNumber: Int) {
+        hierarchy.count(frame.path, bytes: record.originalLength)
+        if frame.isMalformed { malformed += 1 }
+        guard frame.ipVersion != 0, frame.fragment == nil else { return }
+        Self.apply(frame, record, now, clock.now, frameNumber, &flows, &sinks)
+    }
+
+    /// One packet's effect on its conversation (and TCP connection).
+    @inline(__always)
+    static func apply(_ frame: DecodedFrame, _ record: PacketRecord, _ time: Int64, _ clock: Int64,
+                      _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+        let (key, fromLow) = FlowKey.of(frame)
+        var (i, isNew) = flows.lookup(key, time: time, clock: clock) { sinks.finished($0) }
+        let tcp = frame.isTCP && frame.hasTCPHeader
+        let flags = frame.tcpFlags
+        var reused = false
+        if tcp && !isNew && flags.contains(.syn) && !flags.contains(.ack) {
+            // tshark 4.0: a SYN whose sequence is not this side's initial sequence starts a
+            // new stream on the same 5-tuple ("TCP Port numbers reused").
+            let flow = flows[i]
+            let (set, base) = fromLow ? (flow.baseSequenceLowSet, flow.baseSequenceLow)
+                                      : (flow.baseSequenceHighSet, flow.baseSequenceHigh)
+            if set && base != frame.sequenceNumber {
+                (i, isNew) = flows.restart(i, time: time) { sinks.finished($0) }
+                reused = true
+            }
+        }
+        flows.update(i) { flow in
+            if isNew {
+                flow.clientIsLow = fromLow
+                let t = record.timestamp ?? Timestamp(seconds: time / 1_000_000_000,
+                                                      nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
+                flow.firstSecond = t.seconds
+                flow.firstNanosecond = t.nanoseconds
+            }
+            if tcp && flags.contains(.syn) && !flags.contains(.ack) && !flow.clientFromSYN {
+                flow.clientIsLow = fromLow
+                flow.clientFromSYN = true
+            }
+            if time > flow.lastSeen { flow.lastSeen = time }
+            if fromLow {
+                flow.packetsFromLow += 1
+                flow.bytesFromLow &+= record.originalLength
+            } else {
+                flow.packetsFromHigh += 1
+                flow.bytesFromHigh &+= record.originalLength
+            }
+            guard tcp else { return }
+            if flags.contains(.rst) { flow.reset = true }
+            if flags.contains(.fin) {
+                if fromLow { flow.finFromLow = true } else { flow.finFromHigh = true }
+            }
+            Self.trackBaseSequences(frame, fromLow: fromLow, &flow)
+            if sinks.tcp != nil {
+                sinks.tcp!.segment(frame, flow: &flow, fromLow: fromLow, time: time,
+                                   wireLength: record.originalLength, reused: reused, frameNumber: frameNumber)
+            }
+        }
+    }
+
+    /// Wireshark's base_seq: a side's first segment sets it (SYN: its sequence, else one
+    /// less); the peer's first ACK sets it to the ACK minus one if still unknown.
+    @inline(__always)
+    static func trackBaseSequences(_ frame: DecodedFrame, fromLow: Bool, _ flow: inout Flow) {
+        let seq = frame.sequenceNumber
+        let base = frame.tcpFlags.contains(.syn) ? seq : seq &- 1
+        if fromLow {
+            if !flow.baseSequenceLowSet { flow.baseSequenceLow = base; flow.baseSequenceLowSet = true }
+            if !flow.baseSequenceHighSet && frame.tcpFlags.contains(.ack) {
+                flow.baseSequenceHigh = frame.acknowledgmentNumber &- 1
+                flow.baseSequenceHighSet = true
+            }
+        } else {
+            if !flow.baseSequenceHighSet { flow.baseSequenceHigh = base; flow.baseSequenceHighSet = true }
+            if !flow.baseSequenceLowSet && frame.tcpFlags.contains(.ack) {
+                flow.baseSequenceLow = frame.acknowledgmentNumber &- 1
+                flow.baseSequenceLowSet = true
+            }
+        }
+    }
+
+    var warnings: [String] {
+        var out: [String] = []
+        for (link, why) in (filter?.unsupported ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out.append("filter does not apply to link type \(link): \(why)")
+        }
+        if clock.leapsIgnored > 0 {
+            out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
+        }
+        return out
+    }
+}

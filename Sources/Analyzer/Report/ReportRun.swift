@@ -1,0 +1,83 @@
+import CaptureFormats
+import Foundation
+import Reports
+
+public struct ReportOptions: Sendable {
+    public var filter: String?
+    /// Rows in every list (1000 by default); the rest are counted.
+    public var rows = 1000
+    public var flowLimits = FlowTable.Limits()
+    /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
+    public var traceTCP = false
+    public init() {}
+}
+
+public struct ReportOutcome: Sendable {
+    public var report: Report
+    public var damaged: Bool
+    /// With `ReportOptions.traceTCP`: tshark expert ids per frame number (1-based).
+    public var tcpTrace: [Int: [String]]?
+}
+
+/// `loupe report`: every section from one pass.
+public enum ReportRun {
+    public static func run(paths: [String], options: ReportOptions,
+                           progress: ((_ packets: Int) -> Void)? = nil) throws -> ReportOutcome {
+        var passOptions = CapturePass.Options()
+        passOptions.filter = options.filter
+        passOptions.rows = options.rows
+        passOptions.flowLimits = options.flowLimits
+        passOptions.analyzeTCP = true
+        passOptions.traceTCP = options.traceTCP
+        let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
+        let inputs = pass.merger.readers.indices.map { SummaryRun.summary(of: pass.merger.readers[$0], pass.files[$0]) }
+        let report = Report(
+            inputs: inputs,
+            packets: pass.files.reduce(0) { $0 + $1.packets },
+            bytes: pass.files.reduce(0) { $0 &+ $1.bytes },
+            filter: options.filter,
+            matchedPackets: pass.matched,
+            malformedPackets: pass.malformed,
+            flowTable: SummaryRun.flowTableStats(pass.flows),
+            warnings: pass.warnings,
+            tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)))
+        let trace = pass.sinks.tcp?.trace.map { trace in
+            trace.mapValues { flags in
+                // Like tshark, fast and spurious retransmissions also carry the plain id.
+                var all = flags
+                if flags.isAnyRetransmission { all.insert(.retransmission) }
+                return TCPAnalysisFlags.expertIDs.filter { all.contains($0.0) }.map(\.1)
+            }
+        }
+        return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace)
+    }
+
+    static func tcpSection(_ tcp: TCPAnalysis) -> TCPSection {
+        let t = tcp.totals
+        return TCPSection(
+            connections: tcp.streams, retransmissions: t.retransmissions, fastRetransmissions: t.fastRetransmissions,
+            spuriousRetransmissions: t.spuriousRetransmissions, outOfOrder: t.outOfOrder,
+            duplicateAcks: t.duplicateAcks, zeroWindows: t.zeroWindows, zeroWindowProbes: t.zeroWindowProbes,
+            lostSegments: t.lostSegments, ackedUnseenSegments: t.ackedUnseenSegments, keepAlives: t.keepAlives,
+            windowFull: t.windowFull, resets: t.resets, retransmissionRate: t.retransmissionRate,
+            initialRtt: tcp.initialRTT.percentiles,
+            ackRtt: .init(clientToServer: tcp.ackRTTClientToServer.percentiles,
+                          serverToClient: tcp.ackRTTServerToClient.percentiles),
+            flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
+    }
+
+    static func row(_ f: TCPAnalysis.Finished) -> TCPFlowRow {
+        let (client, server) = SummaryRun.endpoints(f.flow)
+        let first = Timestamp(seconds: f.flow.firstSecond, nanoseconds: f.flow.firstNanosecond)
+        let c = f.counts
+        return TCPFlowRow(
+            id: FlowID.make(transport: "tcp", client: client, server: server, first: first), client: client,
+            server: server, firstTimestamp: SummaryRun.decimal(first),
+            duration: Double(f.flow.lastSeen &- f.flow.firstSeen) / 1e9, packets: c.packets, bytes: c.bytes,
+            payloadBytes: c.payloadBytes, retransmissions: c.retransmissions, fastRetransmissions: c.fastRetransmissions,
+            spuriousRetransmissions: c.spuriousRetransmissions, outOfOrder: c.outOfOrder,
+            duplicateAcks: c.duplicateAcks, zeroWindows: c.zeroWindows, lostSegments: c.lostSegments, resets: c.resets,
+            retransmissionRate: c.retransmissionRate, initialRtt: f.initialRTT == 0 ? nil : Double(f.initialRTT) / 1e9,
+            connState: f.zeek.connState, history: f.zeek.history)
+    }
+}

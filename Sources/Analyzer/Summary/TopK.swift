@@ -1,0 +1,60 @@
+/// The `capacity` best elements by `ranksBelow` (a strict total order), in a min-heap, so
+/// memory stays bounded however many flows a capture has; `seen` counts every offer.
+struct TopK<Element> {
+    let capacity: Int
+    private let ranksBelow: (Element, Element) -> Bool
+    private(set) var heap: [Element] = []
+    private(set) var seen = 0
+
+    init(capacity: Int, ranksBelow: @escaping (Element, Element) -> Bool) {
+        self.capacity = max(0, capacity)
+        self.ranksBelow = ranksBelow
+    }
+
+    mutating func offer(_ element: Element) {
+        seen += 1
+        guard capacity > 0 else { return }
+        if heap.count < capacity {
+            heap.append(element)
+            siftUp(heap.count - 1)
+        } else if ranksBelow(heap[0], element) {
+            heap[0] = element
+            siftDown(0)
+        }
+    }
+
+    /// Best first.
+    func sorted() -> [Element] { heap.sorted { ranksBelow($1, $0) } }
+
+    private mutating func siftUp(_ i: Int) {
+        var child = i
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard ranksBelow(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ i: Int) {
+        var parent = i
+        while true {
+            let l = 2 * parent + 1, r = l + 1
+            var smallest = parent
+            if l < heap.count && ranksBelow(heap[l], heap[smallest]) { smallest = l }
+            if r < heap.count && ranksBelow(heap[r], heap[smallest]) { smallest = r }
+            if smallest == parent { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}
+
+extension Flow {
+    /// Conversations rank by bytes, then packets, then first seen.
+    static func ranksBelow(_ a: Flow, _ b: Flow) -> Bool {
+        if a.bytes != b.bytes { return a.bytes < b.bytes }
+        if a.packets != b.packets { return a.packets < b.packets }
+        return a.serial > b.serial
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// What `loupe report` writes: the capture's own facts, then one section per analysis.
+/// Keys are part of Loupe's interface (README "report JSON"); add, never rename.
+public struct Report: Codable, Sendable, Equatable {
+    public var schema = "loupe.report/1"
+    public var inputs: [InputSummary]
+    public var packets: Int
+    public var bytes: Int
+    @Null public var filter: String?
+    public var matchedPackets: Int
+    public var malformedPackets: Int
+    public var flowTable: FlowTableStats
+    public var warnings: [String]
+    public var tcp: TCPSection
+
+    public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
+                malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection) {
+        self.inputs = inputs
+        self.packets = packets
+        self.bytes = bytes
+        self.filter = filter
+        self.matchedPackets = matchedPackets
+        self.malformedPackets = malformedPackets
+        self.flowTable = flowTable
+        self.warnings = warnings
+        self.tcp = tcp
+    }
+}

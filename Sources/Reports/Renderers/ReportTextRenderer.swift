@@ -1,0 +1,60 @@
+import Foundation
+
+/// `loupe report` as text: the inputs in a line each, then each section, worst first.
+public enum ReportTextRenderer {
+    public static func render(_ r: Report) -> String {
+        var out = ""
+        for i in r.inputs {
+            out += "\(TextEscaping.escape(i.path)): \(i.packets) packets, \(i.bytes) bytes"
+            if let d = i.damage { out += ", DAMAGED at byte \(d.offset): \(TextEscaping.escape(d.message))" }
+            out += "\n"
+        }
+        if let f = r.filter { out += "Filter \"\(TextEscaping.escape(f))\": \(r.matchedPackets) packets matched\n" }
+        if r.flowTable.evicted > 0 {
+            out += "warning: \(r.flowTable.evicted) flows evicted at the live-flow cap: counts are incomplete\n"
+        }
+        for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
+        out += "\n" + tcp(r.tcp)
+        return out
+    }
+
+    static func tcp(_ t: TCPSection) -> String {
+        var out = "TCP: \(t.connections) connections\n"
+        let totals: [(String, String)] = [
+            ("retransmissions", "\(t.retransmissions) (fast \(t.fastRetransmissions), spurious \(t.spuriousRetransmissions))"),
+            ("retransmission rate", String(format: "%.2f%% of data packets", t.retransmissionRate * 100)),
+            ("lost segments", "\(t.lostSegments) (acked unseen \(t.ackedUnseenSegments))"),
+            ("out of order", "\(t.outOfOrder)"),
+            ("duplicate ACKs", "\(t.duplicateAcks)"),
+            ("zero windows", "\(t.zeroWindows) (probes \(t.zeroWindowProbes)), window full \(t.windowFull)"),
+            ("resets", "\(t.resets)"),
+            ("initial RTT", percentiles(t.initialRtt)),
+            ("ACK RTT to server", percentiles(t.ackRtt.clientToServer)),
+            ("ACK RTT to client", percentiles(t.ackRtt.serverToClient)),
+        ]
+        for (k, v) in totals { out += "  " + pad(k, 20) + v + "\n" }
+        let rows = t.flows.rows
+        guard !rows.isEmpty else { return out }
+        let width = max(21, rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 1
+        out += "\n" + pad("client", width) + pad("server", width) + padLeft("pkts", 7) + padLeft("retx", 6)
+            + padLeft("lost", 6) + padLeft("ooo", 5) + padLeft("dupack", 7) + padLeft("rst", 4) + padLeft("iRTT ms", 9)
+            + "  state  history\n"
+        for f in rows {
+            let irtt = f.initialRtt.map { String(format: "%.3f", $0 * 1000) } ?? "-"
+            out += pad(f.client, width) + pad(f.server, width) + padLeft("\(f.packets)", 7)
+                + padLeft("\(f.retransmissions)", 6) + padLeft("\(f.lostSegments)", 6) + padLeft("\(f.outOfOrder)", 5)
+                + padLeft("\(f.duplicateAcks)", 7) + padLeft("\(f.resets)", 4) + padLeft(irtt, 9) + "  "
+                + pad(f.connState, 6) + " " + f.history + "\n"
+        }
+        if t.flows.omitted > 0 { out += "... \(t.flows.omitted) more connections (raise --rows to see them)\n" }
+        return out
+    }
+
+    static func percentiles(_ p: Percentiles) -> String {
+        guard p.count > 0, let p50 = p.p50, let p99 = p.p99, let max = p.max else { return "no samples" }
+        return String(format: "p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d samples)", p50 * 1000, p99 * 1000, max * 1000, p.count)
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String { SummaryTextRenderer.pad(s, width) }
+    static func padLeft(_ s: String, _ width: Int) -> String { SummaryTextRenderer.padLeft(s, width) }
+}
