@@ -99,6 +99,7 @@ struct CapturePass {
         let (key, fromLow) = FlowKey.of(frame)
         var (i, isNew) = flows.lookup(key, time: time, clock: clock) { sinks.finished($0) }
         let tcp = frame.isTCP && frame.hasTCPHeader
+        let tcpPorts = frame.isTCP  // a stream even when its header is broken (tshark)
         let flags = frame.tcpFlags
         var reused = false
         if tcp && !isNew && flags.contains(.syn) && !flags.contains(.ack) {
@@ -132,14 +133,16 @@ struct CapturePass {
                 flow.packetsFromHigh += 1
                 flow.bytesFromHigh &+= record.originalLength
             }
-            guard tcp else { return }
-            if flags.contains(.rst) { flow.reset = true }
-            if flags.contains(.fin) {
-                if fromLow { flow.finFromLow = true } else { flow.finFromHigh = true }
+            guard tcpPorts else { return }
+            if tcp {
+                if flags.contains(.rst) { flow.reset = true }
+                if flags.contains(.fin) {
+                    if fromLow { flow.finFromLow = true } else { flow.finFromHigh = true }
+                }
+                Self.trackBaseSequences(frame, fromLow: fromLow, &flow)
             }
-            Self.trackBaseSequences(frame, fromLow: fromLow, &flow)
             if sinks.tcp != nil {
-                sinks.tcp!.segment(frame, flow: &flow, fromLow: fromLow, time: time,
+                sinks.tcp!.segment(frame, flow: &flow, fromLow: fromLow, time: time, timestamp: record.timestamp,
                                    wireLength: record.originalLength, reused: reused, frameNumber: frameNumber)
             }
         }

@@ -169,6 +169,12 @@ public enum FrameDecoder {
             frame.sourcePort = bytes.u16(at: 0)
             frame.destinationPort = bytes.u16(at: 2)
         }
+        // tshark's tcp.len comes from the IP length and the data offset, even when the
+        // snaplen cut the rest of the header.
+        if proto == IPProtocol.tcp && bytes.count > TCP.Field.dataOffset {
+            let headerLength = Int(bytes.u8(at: TCP.Field.dataOffset) >> 4) * 4
+            if headerLength >= TCP.minimumHeaderLength { frame.payloadDeclaredLength = max(0, declared - headerLength) }
+        }
         switch proto {
         case IPProtocol.tcp:
             frame.path.append(.tcp)

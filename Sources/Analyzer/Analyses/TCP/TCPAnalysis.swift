@@ -50,8 +50,12 @@ struct TCPAnalysis {
     }
 
     /// Analyses one segment of `flow` (whose counters the caller has already updated).
-    mutating func segment(_ frame: DecodedFrame, flow: inout Flow, fromLow: Bool, time: Int64, wireLength: Int,
-                          reused: Bool, frameNumber: Int) {
+    /// `timestamp` is the packet's (nil: none; `time` is then the capture clock's guess).
+    /// Times inside a connection are nanoseconds from the flow's first second, so they stay
+    /// exact even where nanoseconds since the epoch overflow (a corpus file is in year
+    /// 586524) .
+    mutating func segment(_ frame: DecodedFrame, flow: inout Flow, fromLow: Bool, time: Int64, timestamp: Timestamp?,
+                          wireLength: Int, reused: Bool, frameNumber: Int) {
         if flow.analysisSlot < 0 {
             var connection = TCPConnection()
             connection.reusedPorts = reused
@@ -64,9 +68,18 @@ struct TCPAnalysis {
             }
             streams += 1
         }
+        guard frame.hasTCPHeader else {
+            // Ports but no whole header (cut or malformed): the packet belongs to the stream,
+            // as in tshark, but there is nothing to analyse.
+            connections[Int(flow.analysisSlot)].counts.packets += 1
+            connections[Int(flow.analysisSlot)].counts.bytes &+= wireLength
+            connections[Int(flow.analysisSlot)].counts.payloadBytes &+= frame.payloadDeclaredLength
+            return
+        }
+        let relative = timestamp.map { Self.nanoseconds($0, since: flow.firstSecond) } ?? time
         let s = TCPSequenceAnalysis.Segment(sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
                                             length: UInt32(clamping: frame.payloadDeclaredLength),
-                                            flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: time)
+                                            flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: relative)
         let options = frame.tcpFlags.contains(.syn) ? TCP.Options(frame.tcpOptions) : nil
         let (flags, rtt) = connections[Int(flow.analysisSlot)].process(s, fromLow: fromLow, clientIsLow: flow.clientIsLow,
                                                                        options: options, wireLength: wireLength)
@@ -76,6 +89,15 @@ struct TCPAnalysis {
             let ackFromClient = fromLow == flow.clientIsLow
             if ackFromClient { ackRTTServerToClient.record(nanoseconds: rtt) } else { ackRTTClientToServer.record(nanoseconds: rtt) }
         }
+    }
+
+    /// Nanoseconds from `base` whole seconds to `t`, saturating.
+    static func nanoseconds(_ t: Timestamp, since base: Int64) -> Int64 {
+        let (seconds, o1) = t.seconds.subtractingReportingOverflow(base)
+        let (ns, o2) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, o3) = ns.addingReportingOverflow(Int64(t.nanoseconds))
+        if o1 || o2 || o3 { return seconds < 0 ? .min : .max }
+        return sum
     }
 
     /// Folds a finished flow's connection into the totals and frees its state.

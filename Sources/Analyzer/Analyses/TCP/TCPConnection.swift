@@ -6,9 +6,9 @@ import Dissectors
 struct TCPConnection {
     var low = TCPDirection()
     var high = TCPDirection()
-    /// Time of the most recent SYN without ACK (0: none), and the initial RTT measured from
-    /// it to the first pure ACK (0: not yet), as tshark's `tcp.analysis.initial_rtt`.
-    var mostRecentSyn: Int64 = 0
+    /// Time of the most recent SYN without ACK, and the initial RTT measured from it to the
+    /// first ACK without SYN (0: not yet, as in tshark), tshark's `tcp.analysis.initial_rtt`.
+    var mostRecentSyn: Int64?
     var initialRTT: Int64 = 0
     var counts = TCPCounts()
     var zeek = ZeekConnState()
@@ -35,7 +35,7 @@ struct TCPConnection {
         }
         if s.syn { applyWindowScale(options, fromLow: fromLow, synAck: s.hasAck) }
         if s.syn && !s.hasAck { mostRecentSyn = s.time }
-        if !s.syn && s.hasAck && mostRecentSyn != 0 && initialRTT == 0 { initialRTT = s.time &- mostRecentSyn }
+        if !s.syn && s.hasAck && initialRTT == 0, let syn = mostRecentSyn { initialRTT = s.time &- syn }
         if reusedPorts && counts.packets == 0 { result.flags.insert(.reusedPorts) }
 
         counts.count(result.flags, length: s.length, rst: s.rst, wire: wireLength)
