@@ -55,11 +55,12 @@ public enum ReportRun {
     static func tcpSection(_ tcp: TCPAnalysis) -> TCPSection {
         let t = tcp.totals
         return TCPSection(
-            connections: tcp.streams, retransmissions: t.retransmissions, fastRetransmissions: t.fastRetransmissions,
-            spuriousRetransmissions: t.spuriousRetransmissions, outOfOrder: t.outOfOrder,
-            duplicateAcks: t.duplicateAcks, zeroWindows: t.zeroWindows, zeroWindowProbes: t.zeroWindowProbes,
-            lostSegments: t.lostSegments, ackedUnseenSegments: t.ackedUnseenSegments, keepAlives: t.keepAlives,
-            windowFull: t.windowFull, resets: t.resets, retransmissionRate: t.retransmissionRate,
+            connections: tcp.streams, retransmissions: Int(t.retransmissions),
+            fastRetransmissions: Int(t.fastRetransmissions), spuriousRetransmissions: Int(t.spuriousRetransmissions),
+            outOfOrder: Int(t.outOfOrder), duplicateAcks: Int(t.duplicateAcks), zeroWindows: Int(t.zeroWindows),
+            zeroWindowProbes: Int(t.zeroWindowProbes), lostSegments: Int(t.lostSegments),
+            ackedUnseenSegments: Int(t.ackedUnseenSegments), keepAlives: Int(t.keepAlives),
+            windowFull: Int(t.windowFull), resets: Int(t.resets), retransmissionRate: t.retransmissionRate,
             initialRtt: tcp.initialRTT.percentiles,
             ackRtt: .init(clientToServer: tcp.ackRTTClientToServer.percentiles,
                           serverToClient: tcp.ackRTTServerToClient.percentiles),
@@ -73,10 +74,11 @@ public enum ReportRun {
         return TCPFlowRow(
             id: FlowID.make(transport: "tcp", client: client, server: server, first: first), client: client,
             server: server, firstTimestamp: SummaryRun.decimal(first),
-            duration: Double(f.flow.lastSeen &- f.flow.firstSeen) / 1e9, packets: c.packets, bytes: c.bytes,
-            payloadBytes: c.payloadBytes, retransmissions: c.retransmissions, fastRetransmissions: c.fastRetransmissions,
-            spuriousRetransmissions: c.spuriousRetransmissions, outOfOrder: c.outOfOrder,
-            duplicateAcks: c.duplicateAcks, zeroWindows: c.zeroWindows, lostSegments: c.lostSegments, resets: c.resets,
+            duration: Double(f.flow.lastSeen &- f.flow.firstSeen) / 1e9, packets: Int(c.packets), bytes: c.bytes,
+            payloadBytes: c.payloadBytes, retransmissions: Int(c.retransmissions),
+            fastRetransmissions: Int(c.fastRetransmissions), spuriousRetransmissions: Int(c.spuriousRetransmissions),
+            outOfOrder: Int(c.outOfOrder), duplicateAcks: Int(c.duplicateAcks), zeroWindows: Int(c.zeroWindows),
+            lostSegments: Int(c.lostSegments), resets: Int(c.resets),
             retransmissionRate: c.retransmissionRate, initialRtt: f.initialRTT == 0 ? nil : Double(f.initialRTT) / 1e9,
             connState: f.zeek.connState, history: f.zeek.history)
     }

@@ -17,11 +17,11 @@ struct TCPAnalysis {
         /// duplicate ACKs, bytes; then first seen.
         static func ranksBelow(_ a: Finished, _ b: Finished) -> Bool {
             let x = a.counts, y = b.counts
-            for (p, q) in [(x.retransmissions, y.retransmissions), (x.lostSegments, y.lostSegments),
-                           (x.zeroWindows, y.zeroWindows), (x.resets, y.resets), (x.outOfOrder, y.outOfOrder),
-                           (x.duplicateAcks, y.duplicateAcks), (x.bytes, y.bytes)] where p != q {
-                return p < q
-            }
+            let keys: [(Int, Int)] = [(Int(x.retransmissions), Int(y.retransmissions)),
+                                      (Int(x.lostSegments), Int(y.lostSegments)), (Int(x.zeroWindows), Int(y.zeroWindows)),
+                                      (Int(x.resets), Int(y.resets)), (Int(x.outOfOrder), Int(y.outOfOrder)),
+                                      (Int(x.duplicateAcks), Int(y.duplicateAcks)), (x.bytes, y.bytes)]
+            for (p, q) in keys where p != q { return p < q }
             return a.flow.serial > b.flow.serial
         }
     }

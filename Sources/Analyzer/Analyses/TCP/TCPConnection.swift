@@ -13,8 +13,6 @@ struct TCPConnection {
     var counts = TCPCounts()
     var zeek = ZeekConnState()
     var reusedPorts = false
-    /// ACK RTT samples, recorded by the caller into histograms; counted here per direction.
-    var ackRTTSamples = (clientToServer: 0, serverToClient: 0)
 
     /// True when a SYN without ACK from this side carries a new initial sequence number:
     /// tshark 4.0 starts a new stream then ("TCP Port numbers reused").

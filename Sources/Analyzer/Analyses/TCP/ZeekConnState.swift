@@ -6,16 +6,16 @@ struct ZeekConnState {
 
     var originator = Endpoint.inactive
     var responder = Endpoint.inactive
-    var originatorBytes = 0
-    var responderBytes = 0
+    var originatorSentData = false
+    var responderSentData = false
     /// Zeek's history letters, uppercase for the originator. Bounded: each letter once,
     /// retransmission (T) and zero-window (W) letters again at 10, 100, 1000 occurrences.
     private(set) var history = ""
     /// Letters already written: bit (letter - "A"), plus 32 for the responder.
     private var seenLetters: UInt64 = 0
     /// Retransmissions and zero windows so far: originator, responder.
-    private var retransmissionCount = (0, 0)
-    private var zeroWindowCount = (0, 0)
+    private var retransmissionCount: (UInt32, UInt32) = (0, 0)
+    private var zeroWindowCount: (UInt32, UInt32) = (0, 0)
 
     mutating func update(fromOriginator: Bool, syn: Bool, ack: Bool, fin: Bool, rst: Bool, payload: Int,
                          retransmission: Bool, zeroWindow: Bool) {
@@ -37,7 +37,7 @@ struct ZeekConnState {
             if ack && peer == .synAckSent { peer = .established }
         }
         if fromOriginator { originator = me; responder = peer } else { responder = me; originator = peer }
-        if fromOriginator { originatorBytes += payload } else { responderBytes += payload }
+        if payload > 0 { if fromOriginator { originatorSentData = true } else { responderSentData = true } }
 
         if syn && !ack { note("S", fromOriginator) }
         if syn && ack { note("H", fromOriginator) }
@@ -65,9 +65,9 @@ struct ZeekConnState {
         history.append(originator ? letter : Character(letter.lowercased()))
     }
 
-    private mutating func repeated(_ letter: Character, _ originator: Bool, _ counts: inout (Int, Int)) {
-        let n: Int
-        if originator { counts.0 += 1; n = counts.0 } else { counts.1 += 1; n = counts.1 }
+    private mutating func repeated(_ letter: Character, _ originator: Bool, _ counts: inout (UInt32, UInt32)) {
+        let n: UInt32
+        if originator { counts.0 &+= 1; n = counts.0 } else { counts.1 &+= 1; n = counts.1 }
         if n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000 {
             history.append(originator ? letter : Character(letter.lowercased()))
         }
@@ -79,7 +79,7 @@ struct ZeekConnState {
         let rInactive = responder == .inactive || responder == .partial
         if responder == .reset {
             if originator == .synSent || originator == .synAckSent
-                || (originator == .reset && originatorBytes == 0 && responderBytes == 0) { return "REJ" }
+                || (originator == .reset && !originatorSentData && !responderSentData) { return "REJ" }
             return oInactive ? "RSTRH" : "RSTR"
         }
         if originator == .reset {
