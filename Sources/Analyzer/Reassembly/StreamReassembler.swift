@@ -1,0 +1,162 @@
+/// Puts one direction of a TCP connection back in order.
+///
+/// Policy (documented, consistent): the first copy of a byte wins (Linux and Zeek's
+/// default), later copies are counted as overlaps; a hole is delivered as a gap when the
+/// peer acknowledges past it (the capture missed data the receiver got), when buffering
+/// hits a bound, or when the stream ends. Sequence numbers wrap: positions are kept as
+/// 64-bit stream offsets, derived from the 32-bit distance to the next expected byte.
+public struct StreamReassembler {
+    private struct Pending {
+        var offset: UInt64
+        var bytes: [UInt8]
+        var time: Int64
+    }
+
+    private var started = false
+    /// Sequence number of the next byte to deliver, and its stream offset.
+    private var nextSequence: UInt32 = 0
+    private var nextOffset: UInt64 = 0
+    private var pending: [Pending] = []
+    private var pendingBytes = 0
+    private var finished = false
+
+    public private(set) var deliveredBytes: UInt64 = 0
+    public private(set) var gaps = 0
+    public private(set) var gapBytes: UInt64 = 0
+    public private(set) var overlapBytes: UInt64 = 0
+
+    public init() {}
+
+    /// One segment of this direction. `syn` segments set the start (the ISN's successor).
+    public mutating func segment(sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer, time: Int64,
+                                 budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {
+        guard !finished else { return }
+        if !started {
+            started = true
+            nextSequence = syn ? sequence &+ 1 : sequence
+        }
+        guard payload.count > 0 else { return }
+        let start = syn ? sequence &+ 1 : sequence
+        let distance = Int64(Int32(bitPattern: start &- nextSequence))
+        // A segment more than 2^31 behind is nonsense after wraparound; treat it as old.
+        let offset = distance < 0 && UInt64(-distance) > nextOffset ? 0 : UInt64(Int64(nextOffset) + distance)
+        let end = offset + UInt64(payload.count)
+        if end <= nextOffset {
+            overlapBytes += UInt64(payload.count)  // all already delivered: first copy won
+            return
+        }
+        if offset <= nextOffset {
+            let skip = Int(nextOffset - offset)
+            overlapBytes += UInt64(skip)
+            emit(UnsafeRawBufferPointer(rebasing: payload[skip...]), time: time, gap: pendingGap, deliver)
+            drainPending(&budget, deliver)
+            return
+        }
+        hold(offset: offset, payload, time: time, &budget, deliver)
+    }
+
+    /// The peer acknowledged up to `ack`: bytes before it that never appeared were lost by
+    /// the capture (the receiver had them), so deliver past the hole now.
+    public mutating func acknowledged(_ ack: UInt32, budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {
+        guard started, !finished else { return }
+        let distance = Int64(Int32(bitPattern: ack &- nextSequence))
+        guard distance > 0 else { return }
+        let ackOffset = nextOffset + UInt64(distance)
+        // Skip to the earlier of the ACK and the first buffered segment.
+        let target = pending.first.map { min($0.offset, ackOffset) } ?? ackOffset
+        if target > nextOffset {
+            skip(to: target)
+            drainPending(&budget, deliver)
+        }
+    }
+
+    /// The stream ended: whatever is buffered goes out, holes reported.
+    public mutating func finish(budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {
+        guard !finished else { return }
+        while let first = pending.first {
+            if first.offset > nextOffset { skip(to: first.offset) }
+            drainPending(&budget, deliver)
+        }
+        finished = true
+    }
+
+    // MARK: - Internals
+
+    private mutating func emit(_ bytes: UnsafeRawBufferPointer, time: Int64, gap: UInt64,
+                               _ deliver: (ReassembledChunk) -> Void) {
+        guard bytes.count > 0 else { return }
+        deliver(ReassembledChunk(bytes: bytes, streamOffset: nextOffset, time: time, gapBefore: gap))
+        nextOffset += UInt64(bytes.count)
+        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: bytes.count)
+        deliveredBytes += UInt64(bytes.count)
+        pendingGap = 0
+    }
+
+    /// Bytes skipped and not yet reported with a chunk.
+    private var pendingGap: UInt64 = 0
+
+    private mutating func skip(to offset: UInt64) {
+        guard offset > nextOffset else { return }
+        let n = offset - nextOffset
+        gaps += 1
+        gapBytes += n
+        pendingGap += n
+        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: n)
+        nextOffset = offset
+    }
+
+    /// Delivers buffered segments that have become contiguous (trimming overlaps).
+    private mutating func drainPending(_ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void) {
+        while let first = pending.first, first.offset <= nextOffset {
+            pending.removeFirst()
+            pendingBytes -= first.bytes.count
+            budget.give(first.bytes.count)
+            let end = first.offset + UInt64(first.bytes.count)
+            guard end > nextOffset else {
+                overlapBytes += UInt64(first.bytes.count)
+                continue
+            }
+            let skip = Int(nextOffset - first.offset)
+            overlapBytes += UInt64(skip)
+            let gap = pendingGap
+            first.bytes.withUnsafeBytes { raw in
+                emit(UnsafeRawBufferPointer(rebasing: raw[skip...]), time: first.time, gap: gap, deliver)
+            }
+        }
+    }
+
+    /// Buffers a segment that starts past the next expected byte, within the bounds.
+    private mutating func hold(offset: UInt64, _ payload: UnsafeRawBufferPointer, time: Int64,
+                               _ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void) {
+        // Over a bound: give up on the hole before the earliest buffered data.
+        while !pending.isEmpty
+            && (pendingBytes + payload.count > budget.perStreamLimit || budget.held + payload.count > budget.totalLimit) {
+            budget.hit()
+            let target = pending[0].offset
+            if target > nextOffset { skip(to: target) }
+            drainPending(&budget, deliver)
+        }
+        if offset <= nextOffset {
+            // The forced drain reached this segment: it is in order now.
+            let skip = Int(nextOffset - offset)
+            overlapBytes += UInt64(skip)
+            if skip < payload.count {
+                emit(UnsafeRawBufferPointer(rebasing: payload[skip...]), time: time, gap: pendingGap, deliver)
+            }
+            drainPending(&budget, deliver)
+            return
+        }
+        if payload.count > budget.perStreamLimit || budget.held + payload.count > budget.totalLimit {
+            // Even alone it does not fit: deliver it now, after a gap.
+            budget.hit()
+            skip(to: offset)
+            let gap = pendingGap
+            emit(payload, time: time, gap: gap, deliver)
+            return
+        }
+        let index = pending.firstIndex { $0.offset > offset } ?? pending.count
+        pending.insert(Pending(offset: offset, bytes: Array(payload), time: time), at: index)
+        pendingBytes += payload.count
+        budget.take(payload.count)
+    }
+}
