@@ -80,6 +80,6 @@ public enum ReportRun {
             outOfOrder: Int(c.outOfOrder), duplicateAcks: Int(c.duplicateAcks), zeroWindows: Int(c.zeroWindows),
             lostSegments: Int(c.lostSegments), resets: Int(c.resets),
             retransmissionRate: c.retransmissionRate, initialRtt: f.initialRTT == 0 ? nil : Double(f.initialRTT) / 1e9,
-            connState: f.zeek.connState, history: f.zeek.history)
+            connState: f.zeek.connState, history: f.zeek.history, resetBy: f.zeek.resetBy)
     }
 }

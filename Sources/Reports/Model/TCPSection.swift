@@ -90,11 +90,14 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     public var connState: String
     /// Zeek's history letters (uppercase: client).
     public var history: String
+    /// Who sent a RST: "client", "server", "both", or null.
+    @Null public var resetBy: String?
 
     public init(id: String, client: String, server: String, firstTimestamp: Decimal, duration: Double, packets: Int,
                 bytes: Int, payloadBytes: Int, retransmissions: Int, fastRetransmissions: Int,
                 spuriousRetransmissions: Int, outOfOrder: Int, duplicateAcks: Int, zeroWindows: Int, lostSegments: Int,
-                resets: Int, retransmissionRate: Double, initialRtt: Double?, connState: String, history: String) {
+                resets: Int, retransmissionRate: Double, initialRtt: Double?, connState: String, history: String,
+                resetBy: String?) {
         self.id = id
         self.client = client
         self.server = server
@@ -115,5 +118,6 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
         self.initialRtt = initialRtt
         self.connState = connState
         self.history = history
+        self.resetBy = resetBy
     }
 }

@@ -45,7 +45,8 @@ struct ZeekConnState {
         if payload > 0 { note("D", fromOriginator) }
         if fin { note("F", fromOriginator) }
         if rst { note("R", fromOriginator) }
-        if retransmission {
+        // Zeek's T marks retransmitted payload: a repeated bare FIN or SYN is not one.
+        if retransmission && payload > 0 {
             var c = retransmissionCount
             repeated("T", fromOriginator, &c)
             retransmissionCount = c
@@ -70,6 +71,16 @@ struct ZeekConnState {
         if originator { counts.0 &+= 1; n = counts.0 } else { counts.1 &+= 1; n = counts.1 }
         if n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000 {
             history.append(originator ? letter : Character(letter.lowercased()))
+        }
+    }
+
+    /// Who sent a RST: "client" (the originator), "server", "both", or nil.
+    var resetBy: String? {
+        switch (originator == .reset, responder == .reset) {
+        case (true, true): "both"
+        case (true, false): "client"
+        case (false, true): "server"
+        default: nil
         }
     }
 
