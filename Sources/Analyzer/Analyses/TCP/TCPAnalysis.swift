@@ -42,28 +42,22 @@ struct TCPAnalysis {
         worst = TopK(capacity: rows, ranksBelow: Finished.ranksBelow)
     }
 
-    /// True when this segment must start a new stream on its flow (see `TCPConnection`).
-    func startsNewStream(_ flow: Flow, _ frame: DecodedFrame, fromLow: Bool) -> Bool {
-        guard flow.analysisSlot >= 0 else { return false }
-        return TCPConnection.startsNewStream(connections[Int(flow.analysisSlot)], fromLow: fromLow,
-                                             flags: frame.tcpFlags.rawValue, sequence: frame.sequenceNumber)
-    }
-
     /// Analyses one segment of `flow` (whose counters the caller has already updated).
     /// `timestamp` is the packet's (nil: none; `time` is then the capture clock's guess).
     /// Times inside a connection are nanoseconds from the flow's first second, so they stay
     /// exact even where nanoseconds since the epoch overflow (a corpus file is in year
     /// 586524) .
-    mutating func segment(_ frame: DecodedFrame, flow: inout Flow, fromLow: Bool, time: Int64, timestamp: Timestamp?,
-                          wireLength: Int, reused: Bool, frameNumber: Int) {
-        if flow.analysisSlot < 0 {
+    mutating func segment(_ frame: DecodedFrame, slot: inout Int32, clientIsLow: Bool, firstSecond: Int64,
+                          fromLow: Bool, time: Int64, timestamp: Timestamp?, wireLength: Int, reused: Bool,
+                          frameNumber: Int) {
+        if slot < 0 {
             var connection = TCPConnection()
             connection.reusedPorts = reused
-            if let slot = free.popLast() {
-                connections[Int(slot)] = connection
-                flow.analysisSlot = slot
+            if let reusedSlot = free.popLast() {
+                connections[Int(reusedSlot)] = connection
+                slot = reusedSlot
             } else {
-                flow.analysisSlot = Int32(connections.count)
+                slot = Int32(connections.count)
                 connections.append(connection)
             }
             streams += 1
@@ -71,22 +65,22 @@ struct TCPAnalysis {
         guard frame.hasTCPHeader else {
             // Ports but no whole header (cut or malformed): the packet belongs to the stream,
             // as in tshark, but there is nothing to analyse.
-            connections[Int(flow.analysisSlot)].counts.packets += 1
-            connections[Int(flow.analysisSlot)].counts.bytes &+= wireLength
-            connections[Int(flow.analysisSlot)].counts.payloadBytes &+= frame.payloadDeclaredLength
+            connections[Int(slot)].counts.packets += 1
+            connections[Int(slot)].counts.bytes &+= wireLength
+            connections[Int(slot)].counts.payloadBytes &+= frame.payloadDeclaredLength
             return
         }
-        let relative = timestamp.map { Self.nanoseconds($0, since: flow.firstSecond) } ?? time
+        let relative = timestamp.map { Self.nanoseconds($0, since: firstSecond) } ?? time
         let s = TCPSequenceAnalysis.Segment(sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
                                             length: UInt32(clamping: frame.payloadDeclaredLength),
                                             flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: relative)
         let options = frame.tcpFlags.contains(.syn) ? TCP.Options(frame.tcpOptions) : nil
-        let (flags, rtt) = connections[Int(flow.analysisSlot)].process(s, fromLow: fromLow, clientIsLow: flow.clientIsLow,
+        let (flags, rtt) = connections[Int(slot)].process(s, fromLow: fromLow, clientIsLow: clientIsLow,
                                                                        options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
         if let rtt {
             // The ACK travels from the peer of whoever sent the data.
-            let ackFromClient = fromLow == flow.clientIsLow
+            let ackFromClient = fromLow == clientIsLow
             if ackFromClient { ackRTTServerToClient.record(nanoseconds: rtt) } else { ackRTTClientToServer.record(nanoseconds: rtt) }
         }
     }
