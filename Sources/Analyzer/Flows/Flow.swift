@@ -2,19 +2,17 @@ import Dissectors
 
 /// What the flow table keeps per conversation. Plain data, ~120 bytes.
 public struct Flow: Sendable {
+    // Field order matters: Swift lays fields out as declared, and the ones every packet
+    // touches (key, flags, last seen, counters) come first so they share cache lines.
     public var key: FlowKey
-    /// Deterministic identifier: the order in which flows were first seen.
-    public var serial: Int
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    /// The first packet's timestamp, exactly, for reports.
-    public var firstSecond: Int64
-    public var firstNanosecond: UInt32
     /// True when the client (see `clientIsLow`) is the low endpoint of the key.
     public var clientIsLow: Bool
     /// Set once the client was decided by a SYN without ACK (tshark's rule), after which
     /// later packets cannot change it.
     public var clientFromSYN: Bool
+    /// False once the flow has left the table (its slot in the dense array is free).
+    public internal(set) var isLive = true
+    public var lastSeen: Int64
     /// Packets and wire bytes in each direction.
     public var packetsFromLow: Int = 0
     public var packetsFromHigh: Int = 0
@@ -24,20 +22,36 @@ public struct Flow: Sendable {
     public var finFromLow = false
     public var finFromHigh = false
     public var reset = false
+    public var baseSequenceLowSet = false
+    public var baseSequenceHighSet = false
     /// Each side's initial sequence number as tshark infers it (SYN: its sequence; else
     /// the first sequence minus one, or the peer's first ACK minus one), to find port
     /// reuse: a SYN with another sequence starts a new conversation (tshark 4.0).
     public var baseSequenceLow: UInt32 = 0
     public var baseSequenceHigh: UInt32 = 0
-    public var baseSequenceLowSet = false
-    public var baseSequenceHighSet = false
     /// Index of this flow's TCP analysis state, or -1.
     public var analysisSlot: Int32 = -1
-    /// False once the flow has left the table (its slot in the dense array is free).
-    public internal(set) var isLive = true
     /// The upper 32 bits of the key's hash: the flow's home slot, kept so the table never
     /// rehashes a key to grow or to delete.
     var hashTag: UInt32 = 0
+    /// Deterministic identifier: the order in which flows were first seen.
+    public var serial: Int
+    public var firstSeen: Int64
+    /// The first packet's timestamp, exactly, for reports.
+    public var firstSecond: Int64
+    public var firstNanosecond: UInt32
+
+    init(key: FlowKey, serial: Int, firstSeen: Int64, lastSeen: Int64, firstSecond: Int64, firstNanosecond: UInt32,
+         clientIsLow: Bool, clientFromSYN: Bool) {
+        self.key = key
+        self.clientIsLow = clientIsLow
+        self.clientFromSYN = clientFromSYN
+        self.lastSeen = lastSeen
+        self.serial = serial
+        self.firstSeen = firstSeen
+        self.firstSecond = firstSecond
+        self.firstNanosecond = firstNanosecond
+    }
 
     public var packets: Int { packetsFromLow + packetsFromHigh }
     public var bytes: Int { bytesFromLow + bytesFromHigh }

@@ -30,11 +30,9 @@ public enum ReportRun {
         passOptions.analyzeTCP = true
         passOptions.traceTCP = options.traceTCP
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
-        let inputs = pass.merger.readers.indices.map { SummaryRun.summary(of: pass.merger.readers[$0], pass.files[$0]) }
+        let (inputs, packets, bytes) = pass.captureFacts
         let report = Report(
-            inputs: inputs,
-            packets: pass.files.reduce(0) { $0 + $1.packets },
-            bytes: pass.files.reduce(0) { $0 &+ $1.bytes },
+            inputs: inputs, packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
             malformedPackets: pass.malformed,

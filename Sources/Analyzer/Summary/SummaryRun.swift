@@ -29,11 +29,9 @@ public enum SummaryRun {
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
-        let inputs = pass.merger.readers.indices.map { summary(of: pass.merger.readers[$0], pass.files[$0]) }
+        let (inputs, packets, bytes) = pass.captureFacts
         let report = SummaryReport(
-            inputs: inputs,
-            packets: pass.files.reduce(0) { $0 + $1.packets },
-            bytes: pass.files.reduce(0) { $0 &+ $1.bytes },
+            inputs: inputs, packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
             protocols: pass.hierarchy.rows(),

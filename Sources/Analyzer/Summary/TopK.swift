@@ -1,15 +1,22 @@
-/// The `capacity` best elements by `ranksBelow` (a strict total order), in a min-heap, so
-/// memory stays bounded however many flows a capture has; `seen` counts every offer.
-struct TopK<Element> {
+/// Elements with a strict total order for "worst/largest first" lists.
+protocol Ranked {
+    /// True when `a` ranks below `b`.
+    static func ranksBelow(_ a: Self, _ b: Self) -> Bool
+}
+
+/// The `capacity` best elements (by `Element.ranksBelow`), in a min-heap, so memory stays
+/// bounded however many flows a capture has; `seen` counts every offer. Generic over the
+/// ranking (specialised, no closure call per comparison).
+struct TopK<Element: Ranked> {
     let capacity: Int
-    private let ranksBelow: (Element, Element) -> Bool
     private(set) var heap: [Element] = []
     private(set) var seen = 0
 
-    init(capacity: Int, ranksBelow: @escaping (Element, Element) -> Bool) {
+    init(capacity: Int) {
         self.capacity = max(0, capacity)
-        self.ranksBelow = ranksBelow
     }
+
+    private func ranksBelow(_ a: Element, _ b: Element) -> Bool { Element.ranksBelow(a, b) }
 
     mutating func offer(_ element: Element) {
         seen += 1
@@ -50,7 +57,7 @@ struct TopK<Element> {
     }
 }
 
-extension Flow {
+extension Flow: Ranked {
     /// Conversations rank by bytes, then packets, then first seen.
     static func ranksBelow(_ a: Flow, _ b: Flow) -> Bool {
         if a.bytes != b.bytes { return a.bytes < b.bytes }

@@ -169,16 +169,23 @@ public enum FrameDecoder {
             frame.sourcePort = bytes.u16(at: 0)
             frame.destinationPort = bytes.u16(at: 2)
         }
-        // tshark's tcp.len comes from the IP length and the data offset, even when the
-        // snaplen cut the rest of the header.
-        if proto == IPProtocol.tcp && bytes.count > TCP.Field.dataOffset {
-            let headerLength = Int(bytes.u8(at: TCP.Field.dataOffset) >> 4) * 4
-            if headerLength >= TCP.minimumHeaderLength { frame.payloadDeclaredLength = max(0, declared - headerLength) }
-        }
         switch proto {
         case IPProtocol.tcp:
             frame.path.append(.tcp)
-            let tcp = try TCP.View(validating: bytes)
+            let tcp: TCP.View
+            do {
+                tcp = try TCP.View(validating: bytes)
+            } catch {
+                // tshark's tcp.len comes from the IP length and the data offset even when the
+                // snaplen cut the rest of the header.
+                if bytes.count > TCP.Field.dataOffset {
+                    let headerLength = Int(bytes.u8(at: TCP.Field.dataOffset) >> 4) * 4
+                    if headerLength >= TCP.minimumHeaderLength {
+                        frame.payloadDeclaredLength = max(0, declared - headerLength)
+                    }
+                }
+                throw error
+            }
             frame.hasTCPHeader = true
             frame.hasPorts = true
             frame.sourcePort = tcp.sourcePort

@@ -1,7 +1,5 @@
 import Analyzer
 import ArgumentParser
-import CaptureFormats
-import Foundation
 import Reports
 
 struct Summary: ParsableCommand {
@@ -9,52 +7,28 @@ struct Summary: ParsableCommand {
         abstract: "What is in these captures: files, protocols, conversations.",
         discussion: "Like capinfos, tshark -z io,phs and -z conv together, in one pass. Several inputs are merged in time order.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
-
-    @Argument(help: "Capture files: pcap or pcapng, optionally gzip- or zstd-compressed.")
-    var inputs: [String]
+    @OptionGroup var capture: CaptureInputOptions
 
     @Option(help: "Output format: text or json.")
-    var format: Format = .text
-
-    @Option(help: "BPF filter expression (pcap-filter(7)) for the hierarchy and conversations.")
-    var filter: String?
+    var format: TextOrJSON = .text
 
     @Option(help: "Conversations to list; the rest are counted.")
     var rows: Int = 20
-
-    @Option(help: "Cap on live flows; when reached the least recently active are evicted and counted.")
-    var maxFlows: Int = FlowTable.Limits().maximumFlows
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
-        guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
     }
 
     func run() throws {
         var options = SummaryOptions()
-        options.filter = filter
+        options.filter = capture.filter
         options.rows = rows
-        options.flowLimits.maximumFlows = maxFlows
-        let progress = Progress()
-        let outcome: SummaryOutcome
-        do {
-            outcome = try SummaryRun.run(paths: inputs, options: options, progress: progress.packets)
-        } catch let error as CaptureOpenError {
-            throw fail(error.description, status: ExitStatus.usage)
-        } catch let error as FilterError {
-            throw fail(error.description, status: ExitStatus.usage)
-        }
-        progress.done()
-        let text = format == .json ? JSONRenderer.render(outcome.report) : SummaryTextRenderer.render(outcome.report)
-        do { try output.write(text) } catch { throw fail("\(error)", status: ExitStatus.usage) }
-        for input in outcome.report.inputs {
-            if let damage = input.damage {
-                FileHandle.standardError.write(Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
-            }
-        }
-        if outcome.damaged { throw ExitCode(ExitStatus.damaged) }
+        options.flowLimits.maximumFlows = capture.maxFlows
+        try runAnalysis({ try SummaryRun.run(paths: capture.inputs, options: options, progress: $0) },
+                        inputs: { $0.report.inputs },
+                        render: { format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report) },
+                        output: output)
     }
 }

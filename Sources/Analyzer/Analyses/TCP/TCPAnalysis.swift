@@ -7,7 +7,7 @@ import Reports
 /// when the flow ends. Memory: live connections only (the flow table bounds them).
 struct TCPAnalysis {
     /// What is kept of a finished connection until the report is built.
-    struct Finished {
+    struct Finished: Ranked {
         var flow: Flow
         var counts: TCPCounts
         var initialRTT: Int64
@@ -39,7 +39,7 @@ struct TCPAnalysis {
     var trace: [Int: TCPAnalysisFlags]?
 
     init(rows: Int) {
-        worst = TopK(capacity: rows, ranksBelow: Finished.ranksBelow)
+        worst = TopK(capacity: rows)
     }
 
     /// Analyses one segment of `flow` (whose counters the caller has already updated).

@@ -1,0 +1,50 @@
+import Analyzer
+import ArgumentParser
+import CaptureFormats
+import Foundation
+import Reports
+
+/// The arguments every capture-reading command takes.
+struct CaptureInputOptions: ParsableArguments {
+    @Argument(help: "Capture files: pcap or pcapng, optionally gzip- or zstd-compressed.")
+    var inputs: [String]
+
+    @Option(help: "BPF filter expression (pcap-filter(7)).")
+    var filter: String?
+
+    @Option(help: "Cap on live flows; when reached the least recently active are evicted and counted.")
+    var maxFlows: Int = FlowTable.Limits().maximumFlows
+
+    func validate() throws {
+        guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
+    }
+}
+
+/// Output formats of the reporting commands.
+enum TextOrJSON: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+/// Runs an analysis the way every command does: unreadable input and bad filters exit 2,
+/// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
+func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
+                          inputs: (Outcome) -> [InputSummary], render: (Outcome) -> String,
+                          output: OutputOptions) throws {
+    let progress = Progress()
+    let outcome: Outcome
+    do {
+        outcome = try analyse(progress.packets)
+    } catch let error as CaptureOpenError {
+        throw fail(error.description, status: ExitStatus.usage)
+    } catch let error as FilterError {
+        throw fail(error.description, status: ExitStatus.usage)
+    }
+    progress.done()
+    do { try output.write(render(outcome)) } catch { throw fail("\(error)", status: ExitStatus.usage) }
+    var damaged = false
+    for input in inputs(outcome) {
+        if let damage = input.damage {
+            damaged = true
+            FileHandle.standardError.write(Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
+        }
+    }
+    if damaged { throw ExitCode(ExitStatus.damaged) }
+}
