@@ -7,6 +7,7 @@ import Reports
 struct FlowSinks {
     var conversations: TopK<Flow>
     var tcp: TCPAnalysis?
+    var dns: DNSAnalysis?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
@@ -23,6 +24,7 @@ struct CapturePass {
         var rows = 20
         var flowLimits = FlowTable.Limits()
         var analyzeTCP = false
+        var analyzeDNS = false
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
     }
@@ -52,7 +54,8 @@ struct CapturePass {
             merger: MergingReader(readers), files: Array(repeating: FileStats(), count: paths.count),
             flows: FlowTable(limits: options.flowLimits),
             sinks: FlowSinks(conversations: TopK(capacity: options.rows),
-                             tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil))
+                             tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
+                             dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil))
         if options.traceTCP { state.sinks.tcp?.trace = [:] }
         var merger = state.merger, files = state.files, hierarchy = state.hierarchy, flows = state.flows
         var sinks = state.sinks, defragmenter = state.defragmenter, clock = state.clock
@@ -105,6 +108,7 @@ struct CapturePass {
             account(&frame, record, now, clock.now, seen, &hierarchy, &malformed, &flows, &sinks)
         }
         flows.drain { sinks.finished($0) }
+        sinks.dns?.finish()
     }
 
     /// The last fragment completed a datagram: decode its transport layer and count it
@@ -186,6 +190,9 @@ struct CapturePass {
             if !(flow.baseSequenceLowSet && flow.baseSequenceHighSet) {  // settled after a packet or two
                 Self.trackBaseSequences(sequence: sequence, ack: ack, flags: flags, fromLow: fromLow, &flow)
             }
+        }
+        if sinks.dns != nil && frame.isUDP && frame.path.last == .dns {
+            sinks.dns!.message(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
         }
         if tcpPorts && sinks.tcp != nil {
             var slot = flows.flows[i].analysisSlot

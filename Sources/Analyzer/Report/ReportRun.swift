@@ -1,4 +1,5 @@
 import CaptureFormats
+import Dissectors
 import Foundation
 import Reports
 
@@ -28,6 +29,7 @@ public enum ReportRun {
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
         passOptions.analyzeTCP = true
+        passOptions.analyzeDNS = true
         passOptions.traceTCP = options.traceTCP
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
@@ -38,7 +40,8 @@ public enum ReportRun {
             malformedPackets: pass.malformed,
             flowTable: SummaryRun.flowTableStats(pass.flows),
             warnings: pass.warnings,
-            tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)))
+            tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
+            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0)))
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in
                 // Like tshark, fast and spurious retransmissions also carry the plain id.
@@ -63,6 +66,20 @@ public enum ReportRun {
             ackRtt: .init(clientToServer: tcp.ackRTTClientToServer.percentiles,
                           serverToClient: tcp.ackRTTServerToClient.percentiles),
             flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
+    }
+
+    static func dnsSection(_ dns: DNSAnalysis) -> DNSSection {
+        DNSSection(
+            queries: dns.queries, responses: dns.responses, transactions: dns.transactions, unanswered: dns.unanswered,
+            retransmissions: dns.retransmissions, duplicateResponses: dns.duplicateResponses,
+            responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
+            malformed: dns.malformed, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
+            transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map { t in
+                DNSTransactionRow(timestamp: SummaryRun.decimal(t.timestamp), client: t.client, server: t.server,
+                                  transport: "udp", id: Int(t.id), qname: t.qname,
+                                  qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
+                                  latency: t.latency.map { Double($0) / 1e9 })
+            }))
     }
 
     static func row(_ f: TCPAnalysis.Finished) -> TCPFlowRow {

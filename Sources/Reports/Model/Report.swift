@@ -13,9 +13,11 @@ public struct Report: Codable, Sendable, Equatable {
     public var flowTable: FlowTableStats
     public var warnings: [String]
     public var tcp: TCPSection
+    public var dns: DNSSection
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
-                malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection) {
+                malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,
+                dns: DNSSection) {
         self.inputs = inputs
         self.packets = packets
         self.bytes = bytes
@@ -25,5 +27,6 @@ public struct Report: Codable, Sendable, Equatable {
         self.flowTable = flowTable
         self.warnings = warnings
         self.tcp = tcp
+        self.dns = dns
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// `loupe report` as text: the inputs in a line each, then each section, worst first.
+/// `loupe report` as text: the inputs in a line each, then each section, worst first
+/// (the text shows the 20 worst DNS transactions; JSON lists up to `--rows`).
 public enum ReportTextRenderer {
     public static func render(_ r: Report) -> String {
         var out = ""
@@ -14,7 +15,37 @@ public enum ReportTextRenderer {
             out += "warning: \(r.flowTable.evicted) flows evicted at the live-flow cap: counts are incomplete\n"
         }
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
+        out += "\n" + dns(r.dns)
         out += "\n" + tcp(r.tcp)
+        return out
+    }
+
+    static func dns(_ d: DNSSection) -> String {
+        var out = "DNS: \(d.queries) queries, \(d.responses) responses, \(d.transactions) transactions\n"
+        let rcodes = d.rcodes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+        let qtypes = d.qtypes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+        let lines: [(String, String)] = [
+            ("unanswered", "\(d.unanswered) (retransmitted queries \(d.retransmissions))"),
+            ("latency", percentiles(d.latency)),
+            ("rcodes", rcodes.isEmpty ? "-" : rcodes.joined(separator: ", ")),
+            ("qtypes", qtypes.isEmpty ? "-" : qtypes.joined(separator: ", ")),
+            ("other", "\(d.duplicateResponses) duplicate responses, \(d.responsesWithoutQuery) without a query, "
+                + "\(d.truncatedResponses) truncated, \(d.malformed) malformed"),
+        ]
+        for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
+        let rows = d.transactionList.rows.prefix(20)
+        guard !rows.isEmpty else { return out }
+        let width = max(21, rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 1
+        out += "\n" + pad("client", width) + pad("server", width) + pad("qtype", 7) + pad("rcode", 10)
+            + padLeft("ms", 9) + "  name\n"
+        for t in rows {
+            let ms = t.latency.map { String(format: "%.3f", $0 * 1000) } ?? "-"
+            out += pad(t.client, width) + pad(t.server, width) + pad(t.qtype, 7) + pad(t.rcode ?? "(none)", 10)
+                + padLeft(ms, 9) + "  " + TextEscaping.escape(t.qname) + "\n"
+        }
+        if d.transactionList.total > rows.count {
+            out += "... \(d.transactionList.total - rows.count) more transactions (JSON lists up to --rows)\n"
+        }
         return out
     }
 

@@ -1,0 +1,61 @@
+extension DNS {
+    /// What the analyses need from a message: header facts, the first question, the
+    /// effective rcode (with EDNS0's extension) and record counts. Records are walked and
+    /// bounds-checked, so a message that decodes is whole.
+    public struct Message: Hashable, Sendable {
+        public var id: UInt16
+        public var isResponse: Bool
+        public var opcode: UInt8
+        public var truncated: Bool
+        /// 12-bit rcode: the header's 4 bits, extended by an OPT record's upper 8 (RFC 6891).
+        public var rcode: UInt16
+        public var questionName: String?
+        public var questionType: UInt16?
+        public var questionClass: UInt16?
+        public var answers: Int
+        public var hasOPT = false
+
+        public init(_ view: View) throws(DecodeError) {
+            id = view.id
+            isResponse = view.isResponse
+            opcode = view.opcode
+            truncated = view.truncated
+            rcode = view.headerRcode
+            answers = view.answerCount
+            let message = view.bytes
+            var at = DNS.headerLength
+            let total = view.questionCount + view.answerCount + view.authorityCount + view.additionalCount
+            guard total <= DNS.maximumRecords else {
+                throw DecodeError(.limit, .dns, at: message.frameOffset + 4, value: total, limit: DNS.maximumRecords)
+            }
+            for q in 0 ..< view.questionCount {
+                let (name, next) = try DNS.readName(message, at: at)
+                try message.dropFirst(next).require(4, .dns)
+                if q == 0 {
+                    questionName = name
+                    questionType = message.u16(at: next)
+                    questionClass = message.u16(at: next + 2)
+                }
+                at = next + 4
+            }
+            let records = view.answerCount + view.authorityCount + view.additionalCount
+            for r in 0 ..< records {
+                let (_, next) = try DNS.readName(message, at: at)
+                try message.dropFirst(next).require(10, .dns)
+                let type = message.u16(at: next)
+                let ttl = message.u32(at: next + 4)
+                let length = Int(message.u16(at: next + 8))
+                guard next + 10 + length <= message.count else {
+                    throw DecodeError(.badLength, .dns, at: message.frameOffset + next + 8, value: length,
+                                      limit: message.count - next - 10)
+                }
+                if type == RecordType.opt && r >= view.answerCount + view.authorityCount {
+                    // OPT: the TTL field carries the extended rcode's upper 8 bits.
+                    hasOPT = true
+                    rcode = UInt16(ttl >> 24) << 4 | (rcode & 0xF)
+                }
+                at = next + 10 + length
+            }
+        }
+    }
+}

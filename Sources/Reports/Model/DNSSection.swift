@@ -1,0 +1,73 @@
+import Foundation
+
+/// The `dns` section of `loupe report` (DNS over UDP on ports 53, 5353 and 5355).
+public struct DNSSection: Codable, Sendable, Equatable {
+    /// Query and response messages.
+    public var queries: Int
+    public var responses: Int
+    /// Queries that opened a transaction (retransmissions do not).
+    public var transactions: Int
+    /// Transactions that never got a response.
+    public var unanswered: Int
+    /// Queries repeating a pending one (same conversation and ID within 5 s).
+    public var retransmissions: Int
+    public var duplicateResponses: Int
+    public var responsesWithoutQuery: Int
+    public var truncatedResponses: Int
+    /// Messages on a DNS port that do not decode as DNS.
+    public var malformed: Int
+    /// Over response messages, by RFC 6895 name ("NOERROR", "NXDOMAIN", ...).
+    public var rcodes: [String: Int]
+    /// Over queries' first question, by type name ("A", "AAAA", ...).
+    public var qtypes: [String: Int]
+    /// Response time of answered transactions, from the first query (tshark's `dns.time`).
+    public var latency: Percentiles
+    /// Failed first (unanswered, then error rcodes), then slowest.
+    public var transactionList: RowList<DNSTransactionRow>
+
+    public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
+                duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int, malformed: Int,
+                rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
+                transactionList: RowList<DNSTransactionRow>) {
+        self.queries = queries
+        self.responses = responses
+        self.transactions = transactions
+        self.unanswered = unanswered
+        self.retransmissions = retransmissions
+        self.duplicateResponses = duplicateResponses
+        self.responsesWithoutQuery = responsesWithoutQuery
+        self.truncatedResponses = truncatedResponses
+        self.malformed = malformed
+        self.rcodes = rcodes
+        self.qtypes = qtypes
+        self.latency = latency
+        self.transactionList = transactionList
+    }
+}
+
+public struct DNSTransactionRow: Codable, Sendable, Equatable {
+    public var timestamp: Decimal
+    public var client: String
+    public var server: String
+    public var transport: String
+    public var id: Int
+    /// Presentation format (RFC 1035 escapes for dots, backslashes and non-printable bytes).
+    public var qname: String
+    public var qtype: String
+    @Null public var rcode: String?
+    /// Seconds; null when unanswered.
+    @Null public var latency: Double?
+
+    public init(timestamp: Decimal, client: String, server: String, transport: String, id: Int, qname: String,
+                qtype: String, rcode: String?, latency: Double?) {
+        self.timestamp = timestamp
+        self.client = client
+        self.server = server
+        self.transport = transport
+        self.id = id
+        self.qname = qname
+        self.qtype = qtype
+        self.rcode = rcode
+        self.latency = latency
+    }
+}
