@@ -8,8 +8,6 @@ import _TestSupport
 struct ReportDNSOracleTests {
     /// Deliberate or not-yet-built differences, each with its reason.
     static let pinned: [String: String] = [
-        "chrissanders/dns_tcp.pcapng": "DNS over TCP needs the stream reassembler wired to a DNS consumer (next step)",
-        "pcapplusplus/dns_over_tcp.pcapng": "DNS over TCP (as above)",
         "tcpdump/dns_udp_8053.pcap": "DNS on a non-standard port: tshark finds it by heuristics, Loupe does not yet",
     ]
 

@@ -191,8 +191,12 @@ struct CapturePass {
                 Self.trackBaseSequences(sequence: sequence, ack: ack, flags: flags, fromLow: fromLow, &flow)
             }
         }
-        if sinks.dns != nil && frame.isUDP && frame.path.last == .dns {
-            sinks.dns!.message(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
+        if sinks.dns != nil {
+            if frame.isUDP && frame.path.last == .dns {
+                sinks.dns!.message(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
+            } else if tcp && (frame.sourcePort == 53 || frame.destinationPort == 53) {
+                sinks.dns!.tcpSegment(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
+            }
         }
         if tcpPorts && sinks.tcp != nil {
             var slot = flows.flows[i].analysisSlot

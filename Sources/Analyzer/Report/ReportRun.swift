@@ -76,7 +76,7 @@ public enum ReportRun {
             malformed: dns.malformed, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
             transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map { t in
                 DNSTransactionRow(timestamp: SummaryRun.decimal(t.timestamp), client: t.client, server: t.server,
-                                  transport: "udp", id: Int(t.id), qname: t.qname,
+                                  transport: t.transport, id: Int(t.id), qname: t.qname,
                                   qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
                                   latency: t.latency.map { Double($0) / 1e9 })
             }))

@@ -21,6 +21,7 @@ struct DNSAnalysis {
         var time: Int64
         var client: String
         var server: String
+        var transport: String
         var id: UInt16
         var qname: String
         var qtype: UInt16
@@ -30,6 +31,9 @@ struct DNSAnalysis {
     }
 
     private var latest: [Key: Transaction] = [:]
+    /// DNS-over-TCP connections in progress: low->high and high->low decoders.
+    private var tcpStreams: [FlowKey: (DNSStreamDirection, DNSStreamDirection)] = [:]
+    private(set) var reassemblyBudget = ReassemblyBudget()
     private(set) var queries = 0
     private(set) var responses = 0
     private(set) var transactions = 0
@@ -48,8 +52,54 @@ struct DNSAnalysis {
 
     init(rows: Int) { worst = TopK(capacity: rows) }
 
+    /// One DNS message carried over UDP in `frame`.
     mutating func message(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
-        guard let view = try? DNS.View(validating: frame.payload), let m = try? DNS.Message(view) else {
+        message(frame.payload, source: frame.source, sourcePort: frame.sourcePort, destination: frame.destination,
+                destinationPort: frame.destinationPort, transport: "udp", time: time, timestamp: timestamp, key: key)
+    }
+
+    /// One segment of a TCP connection on port 53: reassembled per direction, then framed.
+    mutating func tcpSegment(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
+        var streams = tcpStreams[key] ?? (DNSStreamDirection(), DNSStreamDirection())
+        if frame.tcpFlags.contains(.syn) && !frame.tcpFlags.contains(.ack) && tcpStreams[key] != nil {
+            streams = (DNSStreamDirection(), DNSStreamDirection())  // a new connection on the same 5-tuple
+        }
+        var forward = fromLow ? streams.0 : streams.1
+        var reverse = fromLow ? streams.1 : streams.0
+        var reassembler = forward.reassembler
+        var framer = forward.framer
+        var budget = reassemblyBudget
+        let source = frame.source, sourcePort = frame.sourcePort
+        let destination = frame.destination, destinationPort = frame.destinationPort
+        let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)
+        reassembler.segment(sequence: frame.sequenceNumber, syn: frame.tcpFlags.contains(.syn), payload: payload,
+                            time: time, budget: &budget) { chunk in
+            framer.receive(chunk) { bytes, t in
+                message(ByteSlice(bytes), source: source, sourcePort: sourcePort, destination: destination,
+                        destinationPort: destinationPort, transport: "tcp", time: t, timestamp: timestamp, key: key)
+            }
+        }
+        forward.reassembler = reassembler
+        forward.framer = framer
+        if frame.tcpFlags.contains(.ack) {
+            // Data the peer acknowledged but the capture never showed is a gap now.
+            var reverseFramer = reverse.framer
+            reverse.reassembler.acknowledged(frame.acknowledgmentNumber, budget: &budget) { chunk in
+                reverseFramer.receive(chunk) { bytes, t in
+                    message(ByteSlice(bytes), source: destination, sourcePort: destinationPort, destination: source,
+                            destinationPort: sourcePort, transport: "tcp", time: t, timestamp: timestamp, key: key)
+                }
+            }
+            reverse.framer = reverseFramer
+        }
+        reassemblyBudget = budget
+        tcpStreams[key] = fromLow ? (forward, reverse) : (reverse, forward)
+    }
+
+    private mutating func message(_ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
+                                  destinationPort: UInt16, transport: String, time: Int64, timestamp: Timestamp?,
+                                  key: FlowKey) {
+        guard let view = try? DNS.View(validating: payload), let m = try? DNS.Message(view) else {
             malformed += 1
             return
         }
@@ -67,9 +117,10 @@ struct DNSAnalysis {
                 return
             }
             transactions += 1
-            let client = endpoint(frame.source, frame.sourcePort), server = endpoint(frame.destination, frame.destinationPort)
+            let client = endpoint(source, sourcePort), server = endpoint(destination, destinationPort)
             latest[txKey] = Transaction(timestamp: timestamp ?? .zero, time: time, client: client, server: server,
-                                        id: m.id, qname: m.questionName ?? "", qtype: m.questionType ?? 0)
+                                        transport: transport, id: m.id, qname: m.questionName ?? "",
+                                        qtype: m.questionType ?? 0)
         } else {
             responses += 1
             rcodes[DNS.rcodeName(m.rcode), default: 0] += 1
@@ -110,8 +161,14 @@ struct DNSAnalysis {
     }
 
     mutating func finish() {
+        tcpStreams.removeAll()
         for t in latest.values { close(t) }
         latest.removeAll()
+    }
+
+    /// Directions whose DNS framing a gap broke (messages after it not decoded).
+    var tcpStreamsLostToGaps: Int {
+        tcpStreams.values.reduce(0) { $0 + ($1.0.framer.lostToGaps ? 1 : 0) + ($1.1.framer.lostToGaps ? 1 : 0) }
     }
 
     private func endpoint(_ a: IPAddress, _ port: UInt16) -> String { a.endpoint(port: port) }
