@@ -7,9 +7,7 @@ import _TestSupport
 /// retransmissions counted once), and each matched transaction's latency within 1 µs.
 struct ReportDNSOracleTests {
     /// Deliberate or not-yet-built differences, each with its reason.
-    static let pinned: [String: String] = [
-        "tcpdump/dns_udp_8053.pcap": "DNS on a non-standard port: tshark finds it by heuristics, Loupe does not yet",
-    ]
+    static let pinned: [String: String] = [:]
 
     /// Captures whose responses carry an EDNS0 extended rcode.
     static let extendedRcodes: [String: (header: String, full: String)] = [

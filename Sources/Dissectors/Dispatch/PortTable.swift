@@ -25,7 +25,11 @@ public enum PortTable {
         guard payload.count > 0 else { return nil }
         if let hit = tcp ? (Self.tcp(destinationPort) ?? Self.tcp(sourcePort))
                          : (Self.udp(destinationPort) ?? Self.udp(sourcePort)) { return hit }
-        guard tcp else { return nil }
+        guard tcp else {
+            // NetBIOS name service (137/138) shares DNS's wire format but is not DNS.
+            if sourcePort == 137 || destinationPort == 137 || sourcePort == 138 || destinationPort == 138 { return nil }
+            return Heuristics.isDNSMessage(payload) ? .dns : nil
+        }
         if Heuristics.isTLSRecord(payload) { return .tls }
         if Heuristics.isHTTP1(payload) { return .http }
         return nil
@@ -44,6 +48,20 @@ public enum Heuristics {
             return p.u8(at: 1) == 3 && p.u8(at: 2) <= 4 && Int(p.u16(at: 3)) <= 16384 + 2048
         }
         return type & 0x80 != 0 && p.u8(at: 2) == 1 && p.u8(at: 3) == 3
+    }
+
+    /// A DNS message on a port not registered for DNS. Strict, because any UDP payload is
+    /// checked: exactly one question; opcode QUERY (0), NOTIFY (4) or UPDATE (5); the Z bit
+    /// clear; no more than 64 records of each kind; and the whole message decodes
+    /// (names, question, every record within the payload). Text protocols such as statsd
+    /// fail the opcode test at once.
+    public static func isDNSMessage(_ p: ByteSlice) -> Bool {
+        guard p.count >= 17, let view = try? DNS.View(validating: p) else { return false }
+        let flags = view.flags
+        let opcode = view.opcode
+        guard view.questionCount == 1, opcode == 0 || opcode == 4 || opcode == 5, flags & 0x0040 == 0,
+              view.answerCount <= 64, view.authorityCount <= 64, view.additionalCount <= 64 else { return false }
+        return (try? DNS.Message(view)) != nil
     }
 
     /// An HTTP/1.x request line or status line start.
