@@ -63,8 +63,8 @@ struct ReportTCPOracleTests {
         try Self.check(capture, path: Corpus.capturePath(capture), oracle: try Corpus.oracle(capture))
     }
 
-    @Test func recordedFixture() throws {
-        let capture = "foundation/namespaces.pcapng"
+    @Test(arguments: ["foundation/namespaces.pcapng", "dns/search-path.pcapng"])
+    func recordedFixtures(_ capture: String) throws {
         try Self.check(capture, path: Fixtures.path("pcaps/" + capture), oracle: try Fixtures.oracle(capture))
     }
 }

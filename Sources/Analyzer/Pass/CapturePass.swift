@@ -25,6 +25,7 @@ struct CapturePass {
         var flowLimits = FlowTable.Limits()
         var analyzeTCP = false
         var analyzeDNS = false
+        var clusterDomain = "cluster.local"
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
     }
@@ -57,6 +58,7 @@ struct CapturePass {
                              tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil))
         if options.traceTCP { state.sinks.tcp?.trace = [:] }
+        state.sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         var merger = state.merger, files = state.files, hierarchy = state.hierarchy, flows = state.flows
         var sinks = state.sinks, defragmenter = state.defragmenter, clock = state.clock
         var matched = 0, malformed = 0

@@ -8,6 +8,8 @@ public struct ReportOptions: Sendable {
     /// Rows in every list (1000 by default); the rest are counted.
     public var rows = 1000
     public var flowLimits = FlowTable.Limits()
+    /// The cluster DNS domain for search-path detection.
+    public var clusterDomain = "cluster.local"
     /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
     public var traceTCP = false
     public init() {}
@@ -30,6 +32,7 @@ public enum ReportRun {
         passOptions.flowLimits = options.flowLimits
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true
+        passOptions.clusterDomain = options.clusterDomain
         passOptions.traceTCP = options.traceTCP
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
@@ -41,7 +44,7 @@ public enum ReportRun {
             flowTable: SummaryRun.flowTableStats(pass.flows),
             warnings: pass.warnings,
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
-            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0)))
+            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows))
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in
                 // Like tshark, fast and spurious retransmissions also carry the plain id.
@@ -68,8 +71,20 @@ public enum ReportRun {
             flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
     }
 
-    static func dnsSection(_ dns: DNSAnalysis) -> DNSSection {
-        DNSSection(
+    static func dnsSection(_ dns: DNSAnalysis, rows: Int) -> DNSSection {
+        let chains = dns.searchPath.chains.map { key, value in
+            SearchPathRow(client: key.client, name: key.base, resolvedAs: key.resolvedAs, chains: value.count,
+                          wastedQueries: value.wasted, timeLost: Double(value.lost) / 1e9)
+        }.sorted { ($0.wastedQueries, $1.client, $1.name) > ($1.wastedQueries, $0.client, $0.name) }
+        let wasted = chains.reduce(0) { $0 + $1.wastedQueries }
+        let searchPath = SearchPathSection(
+            clusterDomain: dns.searchPath.clusterDomain, chains: chains.reduce(0) { $0 + $1.chains },
+            wastedQueries: wasted, timeLost: Double(dns.searchPath.chains.values.reduce(Int64(0)) { $0 &+ $1.lost }) / 1e9,
+            names: RowList(total: chains.count, rows: Array(chains.prefix(rows))),
+            advice: wasted == 0 ? nil : "\(wasted) queries went to search-path expansions that failed (ndots:5): "
+                + "ask for fully qualified names with a trailing dot (e.g. \"\(chains[0].name).\"), or lower ndots in "
+                + "the pod's dnsConfig (options: [{name: ndots, value: \"2\"}]).")
+        return DNSSection(
             queries: dns.queries, responses: dns.responses, transactions: dns.transactions, unanswered: dns.unanswered,
             retransmissions: dns.retransmissions, duplicateResponses: dns.duplicateResponses,
             responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
@@ -79,7 +94,7 @@ public enum ReportRun {
                                   transport: t.transport, id: Int(t.id), qname: t.qname,
                                   qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
                                   latency: t.latency.map { Double($0) / 1e9 })
-            }))
+            }), searchPath: searchPath)
     }
 
     static func row(_ f: TCPAnalysis.Finished) -> TCPFlowRow {

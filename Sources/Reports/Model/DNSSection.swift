@@ -24,11 +24,13 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var latency: Percentiles
     /// Failed first (unanswered, then error rcodes), then slowest.
     public var transactionList: RowList<DNSTransactionRow>
+    /// Queries wasted on the pod resolver's search list (`ndots:5`).
+    public var searchPath: SearchPathSection
 
     public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
                 duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int, malformed: Int,
                 rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
-                transactionList: RowList<DNSTransactionRow>) {
+                transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection) {
         self.queries = queries
         self.responses = responses
         self.transactions = transactions
@@ -42,6 +44,7 @@ public struct DNSSection: Codable, Sendable, Equatable {
         self.qtypes = qtypes
         self.latency = latency
         self.transactionList = transactionList
+        self.searchPath = searchPath
     }
 }
 
@@ -69,5 +72,52 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
         self.qtype = qtype
         self.rcode = rcode
         self.latency = latency
+    }
+}
+
+/// Search-path expansion found in the capture.
+public struct SearchPathSection: Codable, Sendable, Equatable {
+    public var clusterDomain: String
+    /// Lookups that went through at least one NXDOMAIN expansion before resolving.
+    public var chains: Int
+    /// Queries for expansions other than the name that resolved.
+    public var wastedQueries: Int
+    /// Seconds between each chain's first query and the first query for the name that resolved.
+    public var timeLost: Double
+    /// Per client and original name, most wasted first.
+    public var names: RowList<SearchPathRow>
+    /// What to change, when anything was wasted.
+    @Null public var advice: String?
+
+    public init(clusterDomain: String, chains: Int, wastedQueries: Int, timeLost: Double,
+                names: RowList<SearchPathRow>, advice: String?) {
+        self.clusterDomain = clusterDomain
+        self.chains = chains
+        self.wastedQueries = wastedQueries
+        self.timeLost = timeLost
+        self.names = names
+        self.advice = advice
+    }
+}
+
+public struct SearchPathRow: Codable, Sendable, Equatable {
+    /// The client address.
+    public var client: String
+    /// The name as the application asked for it (before the search list).
+    public var name: String
+    /// The name that finally resolved.
+    public var resolvedAs: String
+    public var chains: Int
+    public var wastedQueries: Int
+    /// Seconds.
+    public var timeLost: Double
+
+    public init(client: String, name: String, resolvedAs: String, chains: Int, wastedQueries: Int, timeLost: Double) {
+        self.client = client
+        self.name = name
+        self.resolvedAs = resolvedAs
+        self.chains = chains
+        self.wastedQueries = wastedQueries
+        self.timeLost = timeLost
     }
 }

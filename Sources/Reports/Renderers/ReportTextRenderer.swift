@@ -33,6 +33,16 @@ public enum ReportTextRenderer {
                 + "\(d.truncatedResponses) truncated, \(d.malformed) malformed"),
         ]
         for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
+        let sp = d.searchPath
+        if sp.wastedQueries > 0 {
+            out += "  " + pad("search path", 20) + "\(sp.wastedQueries) queries wasted in \(sp.chains) lookups, "
+                + String(format: "%.3f ms lost", sp.timeLost * 1000) + "\n"
+            for row in sp.names.rows.prefix(10) {
+                out += "    " + pad(row.client, 18) + TextEscaping.escape(row.name) + " -> "
+                    + TextEscaping.escape(row.resolvedAs) + ": \(row.wastedQueries) wasted\n"
+            }
+            if let advice = sp.advice { out += "  " + TextEscaping.escape(advice) + "\n" }
+        }
         let rows = d.transactionList.rows.prefix(20)
         guard !rows.isEmpty else { return out }
         let width = max(21, rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 1

@@ -16,6 +16,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Rows in every list; the rest are counted.")
     var rows: Int = 1000
 
+    @Option(help: "The cluster's DNS domain, for search-path expansion.")
+    var clusterDomain = "cluster.local"
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -27,6 +30,7 @@ struct ReportCommand: ParsableCommand {
         options.filter = capture.filter
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
+        options.clusterDomain = clusterDomain
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { format == .json ? JSONRenderer.render($0.report) : ReportTextRenderer.render($0.report) },

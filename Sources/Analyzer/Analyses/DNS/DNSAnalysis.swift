@@ -49,6 +49,7 @@ struct DNSAnalysis {
     private(set) var unanswered = 0
     private(set) var worst: TopK<Transaction>
     private var lastSweep: Int64 = .min
+    var searchPath = SearchPathDetector()
 
     init(rows: Int) { worst = TopK(capacity: rows) }
 
@@ -138,6 +139,8 @@ struct DNSAnalysis {
             t.latency = time &- t.time
             latency.record(nanoseconds: t.latency!)
             latest[txKey] = t
+            searchPath.answered(client: t.client.split(separator: ":").dropLast().joined(separator: ":"),
+                                qname: t.qname, queryTime: t.time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
     }
