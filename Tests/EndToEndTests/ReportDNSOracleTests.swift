@@ -37,6 +37,21 @@ struct ReportDNSOracleTests {
         let rows = ((dns["transactionList"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         let ours = rows.compactMap { $0["latency"] as? Double }.sorted()
         #expect(ours.count == theirs.count, "\(capture): answered transactions \(ours.count) vs \(theirs.count)")
+
+        // Breakdowns account for every transaction; NXDOMAIN names match tshark's answers.
+        for group in ["byServer", "byClient", "byName"] {
+            let rows = ((dns[group] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+            #expect(rows.reduce(0) { $0 + ($1["transactions"] as? Int ?? 0) } == dns["transactions"] as? Int,
+                    "\(capture): \(group) covers every transaction")
+        }
+        var nx: [String: Int] = [:]
+        for t in expected["transactions"] as? [[String: Any]] ?? []
+        where t["rcode_name"] as? String == "NXDOMAIN" && t["request_retransmission"] as? Bool != true {
+            nx[t["qname"] as? String ?? "", default: 0] += 1
+        }
+        let topNX = ((dns["topNXDOMAIN"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        #expect(Dictionary(uniqueKeysWithValues: topNX.map { ($0["name"] as? String ?? "", $0["count"] as? Int ?? 0) }) == nx,
+                "\(capture): NXDOMAIN names")
         for (a, b) in zip(ours, theirs) where abs(a - b) > 1e-6 {
             Issue.record("\(capture): latency \(a) vs tshark \(b)")
             break

@@ -26,6 +26,7 @@ struct CapturePass {
         var analyzeTCP = false
         var analyzeDNS = false
         var clusterDomain = "cluster.local"
+        var dnsTimeout: Int64 = 5_000_000_000
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
     }
@@ -59,6 +60,7 @@ struct CapturePass {
                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil))
         if options.traceTCP { state.sinks.tcp?.trace = [:] }
         state.sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
+        state.sinks.dns?.retransmissionTimeout = options.dnsTimeout
         var merger = state.merger, files = state.files, hierarchy = state.hierarchy, flows = state.flows
         var sinks = state.sinks, defragmenter = state.defragmenter, clock = state.clock
         var matched = 0, malformed = 0

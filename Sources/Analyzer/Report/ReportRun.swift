@@ -8,6 +8,8 @@ public struct ReportOptions: Sendable {
     /// Rows in every list (1000 by default); the rest are counted.
     public var rows = 1000
     public var flowLimits = FlowTable.Limits()
+    /// A query repeating a pending one within this is a retransmission (tshark: 5 s).
+    public var dnsTimeout: Int64 = 5_000_000_000
     /// The cluster DNS domain for search-path detection.
     public var clusterDomain = "cluster.local"
     /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
@@ -33,6 +35,7 @@ public enum ReportRun {
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true
         passOptions.clusterDomain = options.clusterDomain
+        passOptions.dnsTimeout = options.dnsTimeout
         passOptions.traceTCP = options.traceTCP
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
@@ -94,7 +97,24 @@ public enum ReportRun {
                                   transport: t.transport, id: Int(t.id), qname: t.qname,
                                   qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
                                   latency: t.latency.map { Double($0) / 1e9 })
-            }), searchPath: searchPath)
+            }), searchPath: searchPath,
+            byServer: groupRows(dns.byServer, rows), byClient: groupRows(dns.byClient, rows),
+            byName: groupRows(dns.byName, rows),
+            topNXDOMAIN: nameCounts(dns.nxdomainNames, rows), topSERVFAIL: nameCounts(dns.servfailNames, rows))
+    }
+
+    static func groupRows(_ groups: DNSGroups, _ rows: Int) -> RowList<DNSGroupRow> {
+        let all = groups.groups.map { key, g in
+            DNSGroupRow(key: key, transactions: g.transactions, unanswered: g.unanswered, errors: g.errors,
+                        latency: g.latency.percentiles)
+        }.sorted { ($0.transactions, $1.key) > ($1.transactions, $0.key) }
+        return RowList(total: all.count, rows: Array(all.prefix(rows)))
+    }
+
+    static func nameCounts(_ counter: BoundedCounter, _ rows: Int) -> RowList<NameCount> {
+        let all = counter.counts.map { NameCount(name: $0.key, count: $0.value) }
+            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
+        return RowList(total: all.count, rows: Array(all.prefix(rows)))
     }
 
     static func row(_ f: TCPAnalysis.Finished) -> TCPFlowRow {

@@ -26,11 +26,21 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var transactionList: RowList<DNSTransactionRow>
     /// Queries wasted on the pod resolver's search list (`ndots:5`).
     public var searchPath: SearchPathSection
+    /// Per server, client (addresses) and query name: transactions, outcomes and latency
+    /// (2 significant digits), most transactions first; "(other)" folds keys past the bound.
+    public var byServer: RowList<DNSGroupRow>
+    public var byClient: RowList<DNSGroupRow>
+    public var byName: RowList<DNSGroupRow>
+    /// Names answered NXDOMAIN / SERVFAIL, most frequent first.
+    public var topNXDOMAIN: RowList<NameCount>
+    public var topSERVFAIL: RowList<NameCount>
 
     public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
                 duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int, malformed: Int,
                 rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
-                transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection) {
+                transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection,
+                byServer: RowList<DNSGroupRow>, byClient: RowList<DNSGroupRow>, byName: RowList<DNSGroupRow>,
+                topNXDOMAIN: RowList<NameCount>, topSERVFAIL: RowList<NameCount>) {
         self.queries = queries
         self.responses = responses
         self.transactions = transactions
@@ -45,6 +55,11 @@ public struct DNSSection: Codable, Sendable, Equatable {
         self.latency = latency
         self.transactionList = transactionList
         self.searchPath = searchPath
+        self.byServer = byServer
+        self.byClient = byClient
+        self.byName = byName
+        self.topNXDOMAIN = topNXDOMAIN
+        self.topSERVFAIL = topSERVFAIL
     }
 }
 
@@ -119,5 +134,30 @@ public struct SearchPathRow: Codable, Sendable, Equatable {
         self.chains = chains
         self.wastedQueries = wastedQueries
         self.timeLost = timeLost
+    }
+}
+
+public struct DNSGroupRow: Codable, Sendable, Equatable {
+    public var key: String
+    public var transactions: Int
+    public var unanswered: Int
+    /// Answers with an rcode other than NOERROR.
+    public var errors: Int
+    public var latency: Percentiles
+    public init(key: String, transactions: Int, unanswered: Int, errors: Int, latency: Percentiles) {
+        self.key = key
+        self.transactions = transactions
+        self.unanswered = unanswered
+        self.errors = errors
+        self.latency = latency
+    }
+}
+
+public struct NameCount: Codable, Sendable, Equatable {
+    public var name: String
+    public var count: Int
+    public init(name: String, count: Int) {
+        self.name = name
+        self.count = count
     }
 }

@@ -19,10 +19,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The cluster's DNS domain, for search-path expansion.")
     var clusterDomain = "cluster.local"
 
+    @Option(help: "Seconds within which a repeated DNS query is a retransmission, not a new transaction (tshark: 5).")
+    var dnsTimeout: Double = 5
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
+        guard dnsTimeout > 0, dnsTimeout < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
     }
 
     func run() throws {
@@ -31,6 +35,7 @@ struct ReportCommand: ParsableCommand {
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
         options.clusterDomain = clusterDomain
+        options.dnsTimeout = Int64(dnsTimeout * 1e9)
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { format == .json ? JSONRenderer.render($0.report) : ReportTextRenderer.render($0.report) },

@@ -50,6 +50,13 @@ struct DNSAnalysis {
     private(set) var worst: TopK<Transaction>
     private var lastSweep: Int64 = .min
     var searchPath = SearchPathDetector()
+    /// Latency and outcomes per server, client and query name (bounded key counts).
+    private(set) var byServer = DNSGroups(limit: 64)
+    private(set) var byClient = DNSGroups(limit: 512)
+    private(set) var byName = DNSGroups(limit: 1024)
+    /// Names answered NXDOMAIN and SERVFAIL, counted (bounded).
+    private(set) var nxdomainNames = BoundedCounter(limit: 10_000)
+    private(set) var servfailNames = BoundedCounter(limit: 10_000)
 
     init(rows: Int) { worst = TopK(capacity: rows) }
 
@@ -161,6 +168,13 @@ struct DNSAnalysis {
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
         worst.offer(t)
+        let server = String(t.server.split(separator: ":").dropLast().joined(separator: ":"))
+        let client = String(t.client.split(separator: ":").dropLast().joined(separator: ":"))
+        byServer.add(server, t)
+        byClient.add(client, t)
+        byName.add(t.qname, t)
+        if t.rcode == 3 { nxdomainNames.add(t.qname) }
+        if t.rcode == 2 { servfailNames.add(t.qname) }
     }
 
     mutating func finish() {
@@ -185,5 +199,42 @@ extension DNSAnalysis.Transaction: Ranked {
         if (a.latency ?? 0) != (b.latency ?? 0) { return (a.latency ?? 0) < (b.latency ?? 0) }
         if a.timestamp != b.timestamp { return b.timestamp < a.timestamp }
         return (a.qname, a.id) > (b.qname, b.id)
+    }
+}
+
+/// Per-key DNS outcomes with a compact latency histogram each; past `limit` distinct keys,
+/// new keys are folded into "(other)" so memory stays bounded.
+struct DNSGroups {
+    struct Group {
+        var transactions = 0
+        var unanswered = 0
+        var errors = 0
+        var latency = LatencyHistogram.compact()
+    }
+    static let other = "(other)"
+    let limit: Int
+    private(set) var groups: [String: Group] = [:]
+
+    init(limit: Int) { self.limit = limit }
+
+    mutating func add(_ key: String, _ t: DNSAnalysis.Transaction) {
+        let k = groups[key] != nil || groups.count < limit ? key : Self.other
+        var g = groups[k] ?? Group()
+        g.transactions += 1
+        if !t.answered { g.unanswered += 1 }
+        if let r = t.rcode, r != 0 { g.errors += 1 }
+        if let l = t.latency { g.latency.record(nanoseconds: l) }
+        groups[k] = g
+    }
+}
+
+/// Counts per key, at most `limit` distinct keys (then "(other)").
+struct BoundedCounter {
+    let limit: Int
+    private(set) var counts: [String: Int] = [:]
+    init(limit: Int) { self.limit = limit }
+    mutating func add(_ key: String) {
+        let k = counts[key] != nil || counts.count < limit ? key : DNSGroups.other
+        counts[k, default: 0] += 1
     }
 }
