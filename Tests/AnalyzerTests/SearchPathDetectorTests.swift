@@ -1,4 +1,5 @@
 @testable import Analyzer
+import Dissectors
 import Testing
 
 struct SearchPathDetectorTests {
@@ -12,11 +13,11 @@ struct SearchPathDetectorTests {
 
     @Test func chainClosesOnTheResolvingName() {
         var d = SearchPathDetector()
-        d.answered(client: "10.0.0.1", qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db.svc.cluster.local", queryTime: 1_000, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db.cluster.local", queryTime: 2_000, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db", queryTime: 3_000, nxdomain: false)
-        let chain = SearchPathDetector.Chain(client: "10.0.0.1", base: "db", resolvedAs: "db")
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.svc.cluster.local", queryTime: 1_000, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.cluster.local", queryTime: 2_000, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: 3_000, nxdomain: false)
+        let chain = SearchPathDetector.Chain(client: IPAddress(v4: 0x0A00_0001), base: "db", resolvedAs: "db")
         #expect(d.chains[chain]?.wasted == 3 && d.chains[chain]?.lost == 3_000)
     }
 
@@ -24,13 +25,13 @@ struct SearchPathDetectorTests {
     /// than the window are never counted.
     @Test func unrelatedAttemptsAreNotWaste() {
         var d = SearchPathDetector()
-        d.answered(client: "10.0.0.1", qname: "other.default.svc.cluster.local", queryTime: 0, nxdomain: true)
-        d.answered(client: "10.0.0.2", qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db", queryTime: SearchPathDetector.window + 1, nxdomain: false)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "other.default.svc.cluster.local", queryTime: 0, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0002), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: SearchPathDetector.window + 1, nxdomain: false)
         #expect(d.chains.isEmpty)
-        d.answered(client: "10.0.0.1", qname: "db.default.svc.cluster.local", queryTime: 20_000_000_000, nxdomain: true)
-        d.answered(client: "10.0.0.1", qname: "db", queryTime: 20_000_001_000, nxdomain: false)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 20_000_000_000, nxdomain: true)
+        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: 20_000_001_000, nxdomain: false)
         #expect(d.chains.values.map(\.wasted) == [1])
     }
 }

@@ -76,7 +76,7 @@ public enum ReportRun {
 
     static func dnsSection(_ dns: DNSAnalysis, rows: Int) -> DNSSection {
         let chains = dns.searchPath.chains.map { key, value in
-            SearchPathRow(client: key.client, name: key.base, resolvedAs: key.resolvedAs, chains: value.count,
+            SearchPathRow(client: key.client.text, name: key.base, resolvedAs: key.resolvedAs, chains: value.count,
                           wastedQueries: value.wasted, timeLost: Double(value.lost) / 1e9)
         }.sorted { ($0.wastedQueries, $1.client, $1.name) > ($1.wastedQueries, $0.client, $0.name) }
         let wasted = chains.reduce(0) { $0 + $1.wastedQueries }
@@ -98,16 +98,19 @@ public enum ReportRun {
                                   qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
                                   latency: t.latency.map { Double($0) / 1e9 })
             }), searchPath: searchPath,
-            byServer: groupRows(dns.byServer, rows), byClient: groupRows(dns.byClient, rows),
-            byName: groupRows(dns.byName, rows),
+            byServer: groupRows(dns.byServer, rows, name: \.text), byClient: groupRows(dns.byClient, rows, name: \.text),
+            byName: groupRows(dns.byName, rows, name: { $0 }),
             topNXDOMAIN: nameCounts(dns.nxdomainNames, rows), topSERVFAIL: nameCounts(dns.servfailNames, rows))
     }
 
-    static func groupRows(_ groups: DNSGroups, _ rows: Int) -> RowList<DNSGroupRow> {
-        let all = groups.groups.map { key, g in
+    static func groupRows<Key>(_ groups: DNSGroups<Key>, _ rows: Int, name: (Key) -> String) -> RowList<DNSGroupRow> {
+        func row(_ key: String, _ g: DNSGroups<Key>.Group) -> DNSGroupRow {
             DNSGroupRow(key: key, transactions: g.transactions, unanswered: g.unanswered, errors: g.errors,
                         latency: g.latency.percentiles)
-        }.sorted { ($0.transactions, $1.key) > ($1.transactions, $0.key) }
+        }
+        var all = groups.groups.map { row(name($0.key), $0.value) }
+        if let other = groups.other { all.append(row("(other)", other)) }
+        all.sort { ($0.transactions, $1.key) > ($1.transactions, $0.key) }
         return RowList(total: all.count, rows: Array(all.prefix(rows)))
     }
 

@@ -11,6 +11,9 @@ struct DNSAnalysis {
     /// Pending transactions kept at most (a flood of unanswered queries is counted, not kept).
     static let maximumPending = 200_000
 
+    /// Responses are matched by conversation and ID, as tshark does (mDNS responses carry
+    /// no question). Two lookups that share a port and an ID with different questions stay
+    /// apart: the older moves to `superseded` and a response naming its question finds it.
     struct Key: Hashable {
         var flow: FlowKey
         var id: UInt16
@@ -19,9 +22,14 @@ struct DNSAnalysis {
     struct Transaction {
         var timestamp: Timestamp
         var time: Int64
-        var client: String
-        var server: String
-        var transport: String
+        var clientAddress: IPAddress
+        var clientPort: UInt16
+        var serverAddress: IPAddress
+        var serverPort: UInt16
+        var overTCP: Bool
+        var client: String { clientAddress.endpoint(port: clientPort) }
+        var server: String { serverAddress.endpoint(port: serverPort) }
+        var transport: String { overTCP ? "tcp" : "udp" }
         var id: UInt16
         var qname: String
         var qtype: UInt16
@@ -31,6 +39,7 @@ struct DNSAnalysis {
     }
 
     private var latest: [Key: Transaction] = [:]
+    private var superseded: [Key: [Transaction]] = [:]
     /// DNS-over-TCP connections in progress: low->high and high->low decoders.
     private var tcpStreams: [FlowKey: (DNSStreamDirection, DNSStreamDirection)] = [:]
     private(set) var reassemblyBudget = ReassemblyBudget()
@@ -51,9 +60,9 @@ struct DNSAnalysis {
     private var lastSweep: Int64 = .min
     var searchPath = SearchPathDetector()
     /// Latency and outcomes per server, client and query name (bounded key counts).
-    private(set) var byServer = DNSGroups(limit: 64)
-    private(set) var byClient = DNSGroups(limit: 512)
-    private(set) var byName = DNSGroups(limit: 1024)
+    private(set) var byServer = DNSGroups<IPAddress>(limit: 64)
+    private(set) var byClient = DNSGroups<IPAddress>(limit: 512)
+    private(set) var byName = DNSGroups<String>(limit: 1024)
     /// Names answered NXDOMAIN and SERVFAIL, counted (bounded).
     private(set) var nxdomainNames = BoundedCounter(limit: 10_000)
     private(set) var servfailNames = BoundedCounter(limit: 10_000)
@@ -115,9 +124,21 @@ struct DNSAnalysis {
         if !m.isResponse {
             queries += 1
             if let t = m.questionType { qtypes[DNS.RecordType.name(t), default: 0] += 1 }
+            // A retransmission repeats the pending query: same conversation, ID and question.
             if let pending = latest[txKey], !pending.answered, time &- pending.time < retransmissionTimeout {
-                retransmissions += 1
-                return
+                // mDNS queries all carry ID 0 (RFC 6762 18.1), so there a shared ID says
+                // nothing and Loupe does as tshark: the later query is a retransmission.
+                let multicastDNS = key.lowPort == 5353 || key.highPort == 5353
+                if multicastDNS || Self.sameQuestion(pending, m) {
+                    retransmissions += 1
+                    return
+                }
+                // Same ID, other question: a different lookup; keep the pending one findable.
+                var aside = superseded[txKey] ?? []
+                if aside.count >= 4 { close(aside.removeFirst()) }
+                aside.append(pending)
+                superseded[txKey] = aside
+                latest[txKey] = nil
             }
             if let previous = latest[txKey] { close(previous) }
             guard latest.count < Self.maximumPending else {
@@ -125,29 +146,44 @@ struct DNSAnalysis {
                 return
             }
             transactions += 1
-            let client = endpoint(source, sourcePort), server = endpoint(destination, destinationPort)
-            latest[txKey] = Transaction(timestamp: timestamp ?? .zero, time: time, client: client, server: server,
-                                        transport: transport, id: m.id, qname: m.questionName ?? "",
+            latest[txKey] = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
+                                        clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
+                                        overTCP: transport == "tcp", id: m.id, qname: m.questionName ?? "",
                                         qtype: m.questionType ?? 0)
         } else {
             responses += 1
             rcodes[DNS.rcodeName(m.rcode), default: 0] += 1
             if m.truncated { truncatedResponses += 1 }
-            guard var t = latest[txKey] else {
+            if var aside = superseded[txKey], m.questionName != nil,
+               let i = aside.firstIndex(where: { !$0.answered && Self.sameQuestion($0, m) }),
+               !(latest[txKey].map { Self.sameQuestion($0, m) } ?? false) {
+                // The response answers a superseded lookup.
+                var t = aside.remove(at: i)
+                t.answered = true
+                t.rcode = m.rcode
+                t.latency = time &- t.time
+                latency.record(nanoseconds: t.latency!)
+                searchPath.answered(client: t.clientAddress, qname: t.qname, queryTime: t.time, nxdomain: m.rcode == 3)
+                close(t)
+                superseded[txKey] = aside.isEmpty ? nil : aside
+                return
+            }
+            guard let index = latest.index(forKey: txKey) else {
                 responsesWithoutQuery += 1
                 return
             }
-            if t.answered {
+            if latest.values[index].answered {
                 duplicateResponses += 1
                 return
             }
-            t.answered = true
-            t.rcode = m.rcode
-            t.latency = time &- t.time
-            latency.record(nanoseconds: t.latency!)
-            latest[txKey] = t
-            searchPath.answered(client: t.client.split(separator: ":").dropLast().joined(separator: ":"),
-                                qname: t.qname, queryTime: t.time, nxdomain: m.rcode == 3)
+            // In place: one hash, no copy of the transaction in and out.
+            let elapsed = time &- latest.values[index].time
+            latest.values[index].answered = true
+            latest.values[index].rcode = m.rcode
+            latest.values[index].latency = elapsed
+            latency.record(nanoseconds: elapsed)
+            searchPath.answered(client: latest.values[index].clientAddress, qname: latest.values[index].qname,
+                                queryTime: latest.values[index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
     }
@@ -157,27 +193,37 @@ struct DNSAnalysis {
     private mutating func sweep(now: Int64) {
         guard now &- lastSweep > 1_000_000_000 || lastSweep == .min else { return }
         lastSweep = now
-        guard latest.count > 10_000 else { return }
-        let limit = retransmissionTimeout * 12
-        for (k, t) in latest where now &- t.time > limit {
-            close(t)
-            latest[k] = nil
+        // Answered transactions matter only for duplicate responses and retransmissions,
+        // both within the retransmission timer; unanswered ones wait 12 timers for a late
+        // response (then a late one counts as a response without query).
+        let answeredLimit = retransmissionTimeout, unansweredLimit = retransmissionTimeout * 12
+        var done: [Key] = []
+        for (k, t) in latest where now &- t.time > (t.answered ? answeredLimit : unansweredLimit) { done.append(k) }
+        for k in done {
+            if let t = latest.removeValue(forKey: k) { close(t) }
         }
     }
 
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
         worst.offer(t)
-        let server = String(t.server.split(separator: ":").dropLast().joined(separator: ":"))
-        let client = String(t.client.split(separator: ":").dropLast().joined(separator: ":"))
-        byServer.add(server, t)
-        byClient.add(client, t)
+        byServer.add(t.serverAddress, t)
+        byClient.add(t.clientAddress, t)
         byName.add(t.qname, t)
         if t.rcode == 3 { nxdomainNames.add(t.qname) }
         if t.rcode == 2 { servfailNames.add(t.qname) }
     }
 
+    /// Same question: type and name (names compare case-insensitively: resolvers randomise
+    /// case, RFC draft "0x20").
+    static func sameQuestion(_ t: Transaction, _ m: DNS.Message) -> Bool {
+        guard t.qtype == (m.questionType ?? 0), let name = m.questionName else { return false }
+        return t.qname.utf8.elementsEqual(name.utf8) { a, b in (a | 0x20) == (b | 0x20) || a == b }
+    }
+
     mutating func finish() {
+        for list in superseded.values { for t in list { close(t) } }
+        superseded.removeAll()
         tcpStreams.removeAll()
         for t in latest.values { close(t) }
         latest.removeAll()
@@ -188,7 +234,6 @@ struct DNSAnalysis {
         tcpStreams.values.reduce(0) { $0 + ($1.0.framer.lostToGaps ? 1 : 0) + ($1.1.framer.lostToGaps ? 1 : 0) }
     }
 
-    private func endpoint(_ a: IPAddress, _ port: UInt16) -> String { a.endpoint(port: port) }
 }
 
 extension DNSAnalysis.Transaction: Ranked {
@@ -204,27 +249,35 @@ extension DNSAnalysis.Transaction: Ranked {
 
 /// Per-key DNS outcomes with a compact latency histogram each; past `limit` distinct keys,
 /// new keys are folded into "(other)" so memory stays bounded.
-struct DNSGroups {
+struct DNSGroups<Key: Hashable> {
     struct Group {
         var transactions = 0
         var unanswered = 0
         var errors = 0
         var latency = LatencyHistogram.compact()
     }
-    static let other = "(other)"
     let limit: Int
-    private(set) var groups: [String: Group] = [:]
+    /// Keys past `limit` fold into `other`.
+    private(set) var groups: [Key: Group] = [:]
+    private(set) var other: Group?
 
     init(limit: Int) { self.limit = limit }
 
-    mutating func add(_ key: String, _ t: DNSAnalysis.Transaction) {
-        let k = groups[key] != nil || groups.count < limit ? key : Self.other
-        var g = groups[k] ?? Group()
+    mutating func add(_ key: Key, _ t: DNSAnalysis.Transaction) {
+        if groups[key] == nil && groups.count >= limit {
+            var g = other ?? Group()
+            Self.count(t, into: &g)
+            other = g
+            return
+        }
+        Self.count(t, into: &groups[key, default: Group()])
+    }
+
+    private static func count(_ t: DNSAnalysis.Transaction, into g: inout Group) {
         g.transactions += 1
         if !t.answered { g.unanswered += 1 }
         if let r = t.rcode, r != 0 { g.errors += 1 }
         if let l = t.latency { g.latency.record(nanoseconds: l) }
-        groups[k] = g
     }
 }
 
@@ -234,7 +287,7 @@ struct BoundedCounter {
     private(set) var counts: [String: Int] = [:]
     init(limit: Int) { self.limit = limit }
     mutating func add(_ key: String) {
-        let k = counts[key] != nil || counts.count < limit ? key : DNSGroups.other
+        let k = counts[key] != nil || counts.count < limit ? key : "(other)"
         counts[k, default: 0] += 1
     }
 }

@@ -1,3 +1,5 @@
+import Dissectors
+
 /// Kubernetes search-path expansion (`ndots:5`): a pod's resolver tries
 /// `name.<ns>.svc.<cluster>`, `name.svc.<cluster>`, `name.<cluster>`, then `name`, and every
 /// NXDOMAIN before the name that resolves is a wasted round trip.
@@ -15,14 +17,14 @@ struct SearchPathDetector {
     }
 
     struct Chain: Hashable {
-        var client: String
+        var client: IPAddress
         var base: String
         var resolvedAs: String
     }
 
     let clusterDomain: String
     /// NXDOMAIN answers not yet part of a chain, per client; forgotten after `window`.
-    private var pending: [String: [Attempt]] = [:]
+    private var pending: [IPAddress: [Attempt]] = [:]
     static let window: Int64 = 10_000_000_000
     static let maximumPerClient = 64
     static let maximumClients = 10_000
@@ -30,7 +32,7 @@ struct SearchPathDetector {
     private(set) var chains: [Chain: (count: Int, wasted: Int, lost: Int64)] = [:]
     static let maximumChains = 10_000
     /// Times the resolving name was asked, per client (for the time-lost start).
-    private var firstAsked: [String: [String: Int64]] = [:]
+    private var firstAsked: [IPAddress: [String: Int64]] = [:]
 
     init(clusterDomain: String = "cluster.local") {
         self.clusterDomain = clusterDomain.hasSuffix(".") ? String(clusterDomain.dropLast()) : clusterDomain
@@ -52,10 +54,17 @@ struct SearchPathDetector {
     }
 
     /// One answered transaction (in response order).
-    mutating func answered(client: String, qname: String, queryTime: Int64, nxdomain: Bool) {
+    mutating func answered(client: IPAddress, qname: String, queryTime: Int64, nxdomain: Bool) {
+        // Fast path: a resolving answer with no expansion pending for this client (most).
+        if !nxdomain && pending[client] == nil { return }
         let name = qname.lowercased()
-        if firstAsked[client]?[name] == nil && firstAsked.count < Self.maximumClients {
-            firstAsked[client, default: [:]][name] = queryTime
+        if nxdomain && firstAsked.count < Self.maximumClients {
+            // Remember when each expansion was first asked (a resolving name is asked at
+            // its own query time, passed with the resolving answer).
+            if firstAsked[client]?[name] == nil {
+                if (firstAsked[client]?.count ?? 0) >= Self.maximumPerClient * 4 { firstAsked[client] = nil }
+                firstAsked[client, default: [:]][name] = queryTime
+            }
         }
         var list = pending[client] ?? []
         list.removeAll { queryTime &- $0.time > Self.window }
@@ -82,7 +91,7 @@ struct SearchPathDetector {
         }
         pending[client] = list.isEmpty ? nil : list
         guard let base, wasted > 0 else { return }
-        let asked = firstAsked[client]?[name] ?? queryTime
+        let asked = min(firstAsked[client]?[name] ?? queryTime, queryTime)
         let key = Chain(client: client, base: base, resolvedAs: name)
         guard chains[key] != nil || chains.count < Self.maximumChains else { return }
         var entry = chains[key] ?? (0, 0, 0)

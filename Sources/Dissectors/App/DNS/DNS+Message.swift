@@ -29,7 +29,8 @@ extension DNS {
                 throw DecodeError(.limit, .dns, at: message.frameOffset + 4, value: total, limit: DNS.maximumRecords)
             }
             for q in 0 ..< view.questionCount {
-                let (name, next) = try DNS.readName(message, at: at)
+                // Only the first question's text is kept; later ones are validated and skipped.
+                let (name, next) = q == 0 ? try DNS.readName(message, at: at) : (nil, try DNS.skipName(message, at: at))
                 try message.dropFirst(next).require(4, .dns)
                 if q == 0 {
                     questionName = name
@@ -40,7 +41,7 @@ extension DNS {
             }
             let records = view.answerCount + view.authorityCount + view.additionalCount
             for r in 0 ..< records {
-                let (_, next) = try DNS.readName(message, at: at)
+                let next = try DNS.skipName(message, at: at)
                 try message.dropFirst(next).require(10, .dns)
                 let type = message.u16(at: next)
                 let ttl = message.u32(at: next + 4)

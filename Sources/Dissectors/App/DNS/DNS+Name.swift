@@ -6,7 +6,51 @@ extension DNS {
     /// the root as `.`, case preserved) and the offset just past the name where it first
     /// appeared. Pointer loops, too many hops and over-long names are decode errors.
     public static func readName(_ message: ByteSlice, at offset: Int) throws(DecodeError) -> (name: String, next: Int) {
-        var text = ""
+        // Presentation text is at most 4 bytes per wire byte (\DDD): a stack buffer, then one
+        // String, instead of appending scalar by scalar (measured: the hot spot of DNS).
+        var result: Result<(String, Int), DecodeError> = .success((".", 0))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNameLength * 4 + 4) { buffer in
+            var length = 0
+            do throws(DecodeError) {
+                let next = try walkName(message, at: offset) { byte in
+                    switch byte {
+                    case UInt8(ascii: "."), UInt8(ascii: "\\"):
+                        buffer[length] = UInt8(ascii: "\\"); buffer[length + 1] = byte; length += 2
+                    case 0x21 ... 0x7E:
+                        buffer[length] = byte; length += 1
+                    default:
+                        buffer[length] = UInt8(ascii: "\\")
+                        buffer[length + 1] = UInt8(ascii: "0") + byte / 100
+                        buffer[length + 2] = UInt8(ascii: "0") + byte / 10 % 10
+                        buffer[length + 3] = UInt8(ascii: "0") + byte % 10
+                        length += 4
+                    }
+                } separator: {
+                    buffer[length] = UInt8(ascii: "."); length += 1
+                }
+                let text = length == 0 ? "." : String(decoding: UnsafeBufferPointer(rebasing: buffer[..<length]), as: UTF8.self)
+                result = .success((text, next))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        switch result {
+        case .success(let r): return (r.0, r.1)
+        case .failure(let e): throw e
+        }
+    }
+
+    /// Validates a name and returns the offset past it, without building its text (record
+    /// owner names are skipped this way).
+    public static func skipName(_ message: ByteSlice, at offset: Int) throws(DecodeError) -> Int {
+        try walkName(message, at: offset, byte: { _ in }, separator: {})
+    }
+
+    /// The one name walker: bounds, pointer rules and limits; bytes and label separators
+    /// are handed to the caller.
+    static func walkName(_ message: ByteSlice, at offset: Int, byte: (UInt8) -> Void,
+                         separator: () -> Void) throws(DecodeError) -> Int {
+        var labels = 0
         var at = offset
         var end: Int?
         var hops = 0
@@ -33,10 +77,7 @@ extension DNS {
                 if end == nil { end = at + 2 }
                 at = target
             case 0x00:
-                if length == 0 {
-                    if text.isEmpty { text = "." }
-                    return (text, end ?? at + 1)
-                }
+                if length == 0 { return end ?? at + 1 }
                 guard at + 1 + length <= message.count else {
                     throw DecodeError(.truncated, .dns, at: message.frameOffset + at, value: at + 1 + length,
                                       limit: message.count)
@@ -46,8 +87,9 @@ extension DNS {
                     throw DecodeError(.limit, .dns, at: message.frameOffset + at, value: wireLength + 1,
                                       limit: maximumNameLength)
                 }
-                if !text.isEmpty { text.append(".") }
-                appendLabel(message, from: at + 1, count: length, to: &text)
+                if labels > 0 { separator() }
+                labels += 1
+                for i in at + 1 ..< at + 1 + length { byte(message.u8(at: i)) }
                 at += 1 + length
             default:
                 // 0x40 and 0x80 label types (RFC 6891 extended labels) are not in use.
@@ -56,19 +98,4 @@ extension DNS {
         }
     }
 
-    static func appendLabel(_ message: ByteSlice, from start: Int, count: Int, to text: inout String) {
-        for i in start ..< start + count {
-            let b = message.u8(at: i)
-            switch b {
-            case UInt8(ascii: "."), UInt8(ascii: "\\"):
-                text.append("\\")
-                text.unicodeScalars.append(Unicode.Scalar(b))
-            case 0x21 ... 0x7E:
-                text.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let d = String(b)
-                text.append("\\" + String(repeating: "0", count: 3 - d.count) + d)
-            }
-        }
-    }
 }
