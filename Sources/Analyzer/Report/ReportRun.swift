@@ -108,10 +108,12 @@ public enum ReportRun {
             DNSGroupRow(key: key, transactions: g.transactions, unanswered: g.unanswered, errors: g.errors,
                         latency: g.latency.percentiles)
         }
-        var all = groups.groups.map { row(name($0.key), $0.value) }
-        if let other = groups.other { all.append(row("(other)", other)) }
-        all.sort { ($0.transactions, $1.key) > ($1.transactions, $0.key) }
-        return RowList(total: all.count, rows: Array(all.prefix(rows)))
+        // Percentiles only for the rows listed: sort the keys by transactions first.
+        var keyed = groups.groups.map { (name($0.key), $0.value) }
+        if let other = groups.other { keyed.append(("(other)", other)) }
+        keyed.sort { ($0.1.transactions, $1.0) > ($1.1.transactions, $0.0) }
+        let all = keyed.prefix(rows).map { row($0.0, $0.1) }
+        return RowList(total: keyed.count, rows: all)
     }
 
     static func nameCounts(_ counter: BoundedCounter, _ rows: Int) -> RowList<NameCount> {

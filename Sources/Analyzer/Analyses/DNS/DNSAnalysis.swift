@@ -1,4 +1,5 @@
 import CaptureFormats
+import DequeModule
 import Dissectors
 import Reports
 
@@ -40,6 +41,11 @@ struct DNSAnalysis {
 
     private var latest: [Key: Transaction] = [:]
     private var superseded: [Key: [Transaction]] = [:]
+    /// Transactions in query order, for expiry without scanning the table: answered ones
+    /// leave after the retransmission timer; unanswered ones move to `waiting`, checked
+    /// against the longer limit. Entries whose key was reused since are skipped.
+    private var byAge = Deque<(time: Int64, key: Key)>()
+    private var waiting = Deque<(time: Int64, key: Key)>()
     /// DNS-over-TCP connections in progress: low->high and high->low decoders.
     private var tcpStreams: [FlowKey: (DNSStreamDirection, DNSStreamDirection)] = [:]
     private(set) var reassemblyBudget = ReassemblyBudget()
@@ -146,6 +152,7 @@ struct DNSAnalysis {
                 return
             }
             transactions += 1
+            byAge.append((time, txKey))
             latest[txKey] = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
                                         clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
                                         overTCP: transport == "tcp", id: m.id, qname: m.questionName ?? "",
@@ -196,11 +203,21 @@ struct DNSAnalysis {
         // Answered transactions matter only for duplicate responses and retransmissions,
         // both within the retransmission timer; unanswered ones wait 12 timers for a late
         // response (then a late one counts as a response without query).
-        let answeredLimit = retransmissionTimeout, unansweredLimit = retransmissionTimeout * 12
-        var done: [Key] = []
-        for (k, t) in latest where now &- t.time > (t.answered ? answeredLimit : unansweredLimit) { done.append(k) }
-        for k in done {
-            if let t = latest.removeValue(forKey: k) { close(t) }
+        while let first = byAge.first, now &- first.time > retransmissionTimeout {
+            byAge.removeFirst()
+            guard let t = latest[first.key], t.time == first.time else { continue }  // key reused since
+            if t.answered {
+                latest[first.key] = nil
+                close(t)
+            } else {
+                waiting.append(first)
+            }
+        }
+        while let first = waiting.first, now &- first.time > retransmissionTimeout * 12 {
+            waiting.removeFirst()
+            guard let t = latest[first.key], t.time == first.time else { continue }
+            latest[first.key] = nil
+            close(t)
         }
     }
 
@@ -222,6 +239,8 @@ struct DNSAnalysis {
     }
 
     mutating func finish() {
+        byAge.removeAll()
+        waiting.removeAll()
         for list in superseded.values { for t in list { close(t) } }
         superseded.removeAll()
         tcpStreams.removeAll()

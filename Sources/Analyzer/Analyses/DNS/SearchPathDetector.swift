@@ -8,12 +8,17 @@ import Dissectors
 /// that are a base plus a cluster suffix, closed by the first non-NXDOMAIN answer for that
 /// base (bare, or with a suffix). Waste = queries for expansions other than the name that
 /// resolved (both A and AAAA: resolvers ask both); time lost = from the chain's first query
-/// to the first query for the resolving name.
+/// to the query of the answer that resolved it.
+///
+/// Names are compared through 64-bit FNV-1a hashes of their case-folded bytes (most
+/// answers on a busy node are expansions; measured, string handling here was a third of
+/// `loupe report`), and text is built only for the chains reported.
 struct SearchPathDetector {
     struct Attempt {
-        var qname: String
+        var name: UInt64
         var time: Int64
-        var bases: [String]
+        /// Hashes of the up to three bases this name can expand from (0: none).
+        var bases: (UInt64, UInt64, UInt64)
     }
 
     struct Chain: Hashable {
@@ -23,7 +28,7 @@ struct SearchPathDetector {
     }
 
     let clusterDomain: String
-    /// NXDOMAIN answers not yet part of a chain, per client; forgotten after `window`.
+    private let suffix: [UInt8]  // ".<cluster domain>", lower case
     private var pending: [IPAddress: [Attempt]] = [:]
     static let window: Int64 = 10_000_000_000
     static let maximumPerClient = 64
@@ -31,73 +36,93 @@ struct SearchPathDetector {
     /// Per (client, base, resolved name): chains, wasted queries, nanoseconds lost.
     private(set) var chains: [Chain: (count: Int, wasted: Int, lost: Int64)] = [:]
     static let maximumChains = 10_000
-    /// Times the resolving name was asked, per client (for the time-lost start).
-    private var firstAsked: [IPAddress: [String: Int64]] = [:]
 
     init(clusterDomain: String = "cluster.local") {
-        self.clusterDomain = clusterDomain.hasSuffix(".") ? String(clusterDomain.dropLast()) : clusterDomain
+        let cd = clusterDomain.hasSuffix(".") ? String(clusterDomain.dropLast()) : clusterDomain
+        self.clusterDomain = cd
+        suffix = Array(("." + cd).lowercased().utf8)
     }
 
-    /// Bases of `name` under the cluster search list: `x.<ns>.svc.<cd>` -> x, `x.svc.<cd>` -> x,
-    /// `x.<cd>` -> x (names are compared case-insensitively, as DNS does).
-    func bases(_ name: String) -> [String] {
-        let lower = name.lowercased()
-        var out: [String] = []
-        let cd = "." + clusterDomain, svc = ".svc" + cd
-        if lower.hasSuffix(svc) {
-            let head = String(lower.dropLast(svc.count))
-            out.append(head)
-            if let dot = head.lastIndex(of: ".") { out.append(String(head[..<dot])) }  // strip the namespace
-        }
-        if lower.hasSuffix(cd) { out.append(String(lower.dropLast(cd.count))) }
-        return out.filter { !$0.isEmpty }
+    // MARK: - Names as bytes
+
+    @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in bytes { h = (h ^ UInt64(fold(b))) &* 0x0000_0100_0000_01B3 }
+        return h == 0 ? 1 : h
     }
+
+    static func hasSuffix(_ name: [UInt8], _ suffix: [UInt8]) -> Bool {
+        guard name.count > suffix.count else { return false }
+        return zip(name[(name.count - suffix.count)...], suffix).allSatisfy { fold($0) == $1 }
+    }
+
+    /// The base ranges of `name` (byte counts of its prefix): `x.<ns>.svc.<cd>` -> x and
+    /// x.<ns>, `x.svc.<cd>` -> x, `x.<cd>` -> x.
+    func baseLengths(_ name: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        let svc = Array(".svc".utf8) + suffix
+        if Self.hasSuffix(name, svc) {
+            let head = name.count - svc.count
+            out.append(head)
+            if let dot = name[..<head].lastIndex(of: UInt8(ascii: ".")) { out.append(dot) }  // strip the namespace
+        }
+        if Self.hasSuffix(name, suffix) { out.append(name.count - suffix.count) }
+        return out.filter { $0 > 0 }
+    }
+
+    /// Bases as text (for tests and reports).
+    func bases(_ name: String) -> [String] {
+        let bytes = Array(name.utf8)
+        return baseLengths(bytes).map { String(decoding: bytes[..<$0], as: UTF8.self).lowercased() }
+    }
+
+    // MARK: - Answers
 
     /// One answered transaction (in response order).
     mutating func answered(client: IPAddress, qname: String, queryTime: Int64, nxdomain: Bool) {
         // Fast path: a resolving answer with no expansion pending for this client (most).
         if !nxdomain && pending[client] == nil { return }
-        let name = qname.lowercased()
-        if nxdomain && firstAsked.count < Self.maximumClients {
-            // Remember when each expansion was first asked (a resolving name is asked at
-            // its own query time, passed with the resolving answer).
-            if firstAsked[client]?[name] == nil {
-                if (firstAsked[client]?.count ?? 0) >= Self.maximumPerClient * 4 { firstAsked[client] = nil }
-                firstAsked[client, default: [:]][name] = queryTime
-            }
-        }
-        var list = pending[client] ?? []
-        list.removeAll { queryTime &- $0.time > Self.window }
+        let bytes = Array(qname.utf8)
         if nxdomain {
-            let b = bases(name)
-            if !b.isEmpty && (pending[client] != nil || pending.count < Self.maximumClients) {
-                if list.count >= Self.maximumPerClient { list.removeFirst() }
-                list.append(Attempt(qname: name, time: queryTime, bases: b))
-            }
-            pending[client] = list
+            let lengths = baseLengths(bytes)
+            guard !lengths.isEmpty, pending[client] != nil || pending.count < Self.maximumClients else { return }
+            var b: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            if lengths.count > 0 { b.0 = Self.hash(bytes[..<lengths[0]]) }
+            if lengths.count > 1 { b.1 = Self.hash(bytes[..<lengths[1]]) }
+            if lengths.count > 2 { b.2 = Self.hash(bytes[..<lengths[2]]) }
+            let attempt = Attempt(name: Self.hash(bytes[...]), time: queryTime, bases: b)
+            pending[client, default: []].append(attempt)
+            if pending[client]!.count > Self.maximumPerClient { pending[client]!.removeFirst() }
             return
         }
         // A resolving answer: which pending expansions were attempts at the same base?
-        let candidates = Set(bases(name) + [name])
-        var base: String?
+        let name = Self.hash(bytes[...])
+        var candidates: [(UInt64, Int)] = [(name, bytes.count)]
+        for length in baseLengths(bytes) { candidates.append((Self.hash(bytes[..<length]), length)) }
+        var baseLength: Int?
         var wasted = 0
         var start = queryTime
-        list.removeAll { attempt in
-            guard attempt.qname != name, let shared = attempt.bases.first(where: candidates.contains) else { return false }
-            base = base ?? shared
+        pending[client]!.removeAll { attempt in
+            if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
+            guard attempt.name != name,
+                  let hit = candidates.first(where: { $0.0 == attempt.bases.0 || $0.0 == attempt.bases.1 || $0.0 == attempt.bases.2 })
+            else { return false }
+            baseLength = baseLength ?? hit.1
             wasted += 1
             start = min(start, attempt.time)
             return true
         }
-        pending[client] = list.isEmpty ? nil : list
-        guard let base, wasted > 0 else { return }
-        let asked = min(firstAsked[client]?[name] ?? queryTime, queryTime)
-        let key = Chain(client: client, base: base, resolvedAs: name)
+        if pending[client]!.isEmpty { pending[client] = nil }
+        guard let baseLength, wasted > 0 else { return }
+        let key = Chain(client: client, base: String(decoding: bytes[..<baseLength], as: UTF8.self).lowercased(),
+                        resolvedAs: qname.lowercased())
         guard chains[key] != nil || chains.count < Self.maximumChains else { return }
         var entry = chains[key] ?? (0, 0, 0)
         entry.count += 1
         entry.wasted += wasted
-        entry.lost += max(0, asked &- start)
+        entry.lost += max(0, queryTime &- start)
         chains[key] = entry
     }
 }
