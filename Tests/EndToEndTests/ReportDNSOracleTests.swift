@@ -14,6 +14,37 @@ struct ReportDNSOracleTests {
         "tcpdump/dns-badcookie.pcap": ("YXRRSET", "BADCOOKIE"),
     ]
 
+    /// From tshark's transactions: each truncated UDP answer followed within 5 s by a TCP
+    /// query for the same question (the corpus captures have one client and one server per
+    /// question), and the lookup's time from the UDP query to the TCP answer.
+    static func tcpFallbacks(_ transactions: [[String: Any]]) -> (count: Int, latencies: [Double]) {
+        func time(_ t: [String: Any]) -> Double { Double(t["request_time_epoch"] as? String ?? "") ?? 0 }
+        func question(_ t: [String: Any]) -> String { "\((t["qname"] as? String ?? "").lowercased())/\(t["qtype"] ?? "")" }
+        var count = 0
+        var latencies: [Double] = []
+        var used = Set<Int>()
+        for udp in transactions where udp["transport"] as? String == "udp" && udp["response_truncated_flag"] as? Bool == true {
+            guard let rt = udp["response_time_s"] as? Double else { continue }
+            let answeredAt = time(udp) + rt
+            guard let (i, tcp) = transactions.enumerated().first(where: { i, t in
+                !used.contains(i) && t["transport"] as? String == "tcp" && question(t) == question(udp)
+                    && time(t) >= answeredAt && time(t) - answeredAt <= 5
+            }) else { continue }
+            used.insert(i)
+            count += 1
+            if let tcpTime = tcp["response_time_s"] as? Double { latencies.append(time(tcp) + tcpTime - time(udp)) }
+        }
+        return (count, latencies)
+    }
+
+    /// The corpus's one TC answer retried over TCP, so the fallback comparison is not vacuous.
+    @Test(.enabled(if: Corpus.sharedRoot != nil, "needs ../shared"))
+    func corpusHasAFallback() throws {
+        let oracle = try Corpus.oracle("chrissanders/dns_tcp.pcapng")
+        let fallback = Self.tcpFallbacks((oracle["dns"] as? [String: Any])?["transactions"] as? [[String: Any]] ?? [])
+        #expect(fallback.count == 1 && fallback.latencies.count == 1)
+    }
+
     static func check(_ capture: String, path: String, oracle: [String: Any]) throws {
         let expected = oracle["dns"] as? [String: Any] ?? [:]
         let (_, report) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000", path])
@@ -52,6 +83,14 @@ struct ReportDNSOracleTests {
         let topNX = ((dns["topNXDOMAIN"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         #expect(Dictionary(uniqueKeysWithValues: topNX.map { ($0["name"] as? String ?? "", $0["count"] as? Int ?? 0) }) == nx,
                 "\(capture): NXDOMAIN names")
+        #expect(dns["truncatedResponses"] as? Int == expected["truncated_responses"] as? Int, "\(capture): truncated")
+        let fallback = Self.tcpFallbacks(expected["transactions"] as? [[String: Any]] ?? [])
+        #expect(dns["truncatedRetriedOverTcp"] as? Int == fallback.count, "\(capture): retried over TCP")
+        let fallbackLatency = dns["tcpFallbackLatency"] as? [String: Any]
+        #expect(fallbackLatency?["count"] as? Int == fallback.latencies.count, "\(capture): fallback lookups")
+        if let max = fallback.latencies.max() {
+            #expect(abs((fallbackLatency?["max"] as? Double ?? 0) - max) < 1e-6, "\(capture): fallback latency")
+        }
         for (a, b) in zip(ours, theirs) where abs(a - b) > 1e-6 {
             Issue.record("\(capture): latency \(a) vs tshark \(b)")
             break

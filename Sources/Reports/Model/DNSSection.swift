@@ -14,6 +14,10 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var duplicateResponses: Int
     public var responsesWithoutQuery: Int
     public var truncatedResponses: Int
+    /// Truncated UDP answers the client retried over TCP (same addresses and question
+    /// within the timer), and those lookups' latency from the UDP query to the TCP answer.
+    public var truncatedRetriedOverTcp: Int
+    public var tcpFallbackLatency: Percentiles
     /// Messages on a DNS port that do not decode as DNS.
     public var malformed: Int
     /// Over response messages, by RFC 6895 name ("NOERROR", "NXDOMAIN", ...).
@@ -36,7 +40,8 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var topSERVFAIL: RowList<NameCount>
 
     public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
-                duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int, malformed: Int,
+                duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int,
+                truncatedRetriedOverTcp: Int, tcpFallbackLatency: Percentiles, malformed: Int,
                 rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
                 transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection,
                 byServer: RowList<DNSGroupRow>, byClient: RowList<DNSGroupRow>, byName: RowList<DNSGroupRow>,
@@ -49,6 +54,8 @@ public struct DNSSection: Codable, Sendable, Equatable {
         self.duplicateResponses = duplicateResponses
         self.responsesWithoutQuery = responsesWithoutQuery
         self.truncatedResponses = truncatedResponses
+        self.truncatedRetriedOverTcp = truncatedRetriedOverTcp
+        self.tcpFallbackLatency = tcpFallbackLatency
         self.malformed = malformed
         self.rcodes = rcodes
         self.qtypes = qtypes

@@ -31,6 +31,9 @@ public enum ReportTextRenderer {
             ("qtypes", qtypes.isEmpty ? "-" : qtypes.joined(separator: ", ")),
             ("other", "\(d.duplicateResponses) duplicate responses, \(d.responsesWithoutQuery) without a query, "
                 + "\(d.truncatedResponses) truncated, \(d.malformed) malformed"),
+            ("tcp fallback", d.truncatedResponses == 0 ? "-"
+                : "\(d.truncatedRetriedOverTcp) of \(d.truncatedResponses) truncated answers retried over TCP"
+                + (d.truncatedRetriedOverTcp > 0 ? ", lookup " + percentiles(d.tcpFallbackLatency) : "")),
         ]
         for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
         let sp = d.searchPath

@@ -37,6 +37,8 @@ struct DNSAnalysis {
         var answered = false
         var rcode: UInt16?
         var latency: Int64?
+        /// A TCP retry of a truncated UDP answer: the UDP query's time.
+        var fallbackStart: Int64?
     }
 
     private var latest: [Key: Transaction] = [:]
@@ -65,6 +67,7 @@ struct DNSAnalysis {
     private(set) var worst: TopK<Transaction>
     private var lastSweep: Int64 = .min
     var searchPath = SearchPathDetector()
+    private(set) var fallback = TCPFallbackTracker()
     /// Latency and outcomes per server, client and query name (bounded key counts).
     private(set) var byServer = DNSGroups<IPAddress>(limit: 64)
     private(set) var byClient = DNSGroups<IPAddress>(limit: 512)
@@ -153,10 +156,16 @@ struct DNSAnalysis {
             }
             transactions += 1
             byAge.append((time, txKey))
-            latest[txKey] = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
-                                        clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
-                                        overTCP: transport == "tcp", id: m.id, qname: m.questionName ?? "",
-                                        qtype: m.questionType ?? 0)
+            var t = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
+                                clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
+                                overTCP: transport == "tcp", id: m.id, qname: m.questionName ?? "",
+                                qtype: m.questionType ?? 0)
+            if t.overTCP && fallback.isWaiting {
+                t.fallbackStart = fallback.tcpQuery(
+                    TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: t.qname),
+                    now: time, timeout: retransmissionTimeout)
+            }
+            latest[txKey] = t
         } else {
             responses += 1
             rcodes[DNS.rcodeName(m.rcode), default: 0] += 1
@@ -170,6 +179,7 @@ struct DNSAnalysis {
                 t.rcode = m.rcode
                 t.latency = time &- t.time
                 latency.record(nanoseconds: t.latency!)
+                answered(t, truncated: m.truncated, now: time)
                 searchPath.answered(client: t.clientAddress, qname: t.qname, queryTime: t.time, nxdomain: m.rcode == 3)
                 close(t)
                 superseded[txKey] = aside.isEmpty ? nil : aside
@@ -189,10 +199,21 @@ struct DNSAnalysis {
             latest.values[index].rcode = m.rcode
             latest.values[index].latency = elapsed
             latency.record(nanoseconds: elapsed)
+            answered(latest.values[index], truncated: m.truncated, now: time)
             searchPath.answered(client: latest.values[index].clientAddress, qname: latest.values[index].qname,
                                 queryTime: latest.values[index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
+    }
+
+    /// A truncated UDP answer waits for its TCP retry; a retry's answer ends the lookup.
+    private mutating func answered(_ t: Transaction, truncated: Bool, now: Int64) {
+        if truncated && !t.overTCP {
+            fallback.truncatedAnswer(
+                TCPFallbackTracker.key(client: t.clientAddress, server: t.serverAddress, qtype: t.qtype, qname: t.qname),
+                queryTime: t.time, now: now, timeout: retransmissionTimeout)
+        }
+        if let start = t.fallbackStart { fallback.retryAnswered(start: start, now: now) }
     }
 
     /// Transactions whose ID was reused are final; old ones leave memory after the timeout
