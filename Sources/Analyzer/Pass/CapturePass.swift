@@ -43,7 +43,7 @@ struct CapturePass {
     var clock = CaptureClock()
     var filter: PacketFilter?
     var matched = 0
-    var malformed = 0
+    var malformed = MalformedLog()
 
     /// Throws `CaptureOpenError` or `FilterError` (both exit status 2) before reading.
     static func run(paths: [String], options: Options, progress: ((Int) -> Void)?) throws -> CapturePass {
@@ -63,7 +63,8 @@ struct CapturePass {
         state.sinks.dns?.retransmissionTimeout = options.dnsTimeout
         var merger = state.merger, files = state.files, hierarchy = state.hierarchy, flows = state.flows
         var sinks = state.sinks, defragmenter = state.defragmenter, clock = state.clock
-        var matched = 0, malformed = 0
+        var matched = 0
+        var malformed = MalformedLog()
         state = LoopState(merger: MergingReader([]), files: [], flows: FlowTable(limits: options.flowLimits),
                           sinks: FlowSinks(conversations: TopK(capacity: 0), tcp: nil))
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
@@ -88,7 +89,7 @@ struct CapturePass {
                                 _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
                                 _ sinks: inout FlowSinks, _ defragmenter: inout IPDefragmenter,
                                 _ clock: inout CaptureClock, _ filter: PacketFilter?, _ matched: inout Int,
-                                _ malformed: inout Int, _ progress: ((Int) -> Void)?) {
+                                _ malformed: inout MalformedLog, _ progress: ((Int) -> Void)?) {
         var frame = DecodedFrame()
         var now: Int64 = 0
         var seen = 0
@@ -105,11 +106,19 @@ struct CapturePass {
             FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
                                 originalLength: record.originalLength, into: &frame)
             if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
+                let before = malformed.count
                 accountReassembled(datagram, &frame, record, now, clock.now, seen, &hierarchy, &malformed,
                                    &flows, &sinks)
+                if malformed.count != before, let error = frame.error {
+                    malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
+                }
                 continue
             }
+            let before = malformed.count
             account(&frame, record, now, clock.now, seen, &hierarchy, &malformed, &flows, &sinks)
+            if malformed.count != before, let error = frame.error {
+                malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
+            }
         }
         flows.drain { sinks.finished($0) }
         sinks.dns?.finish()
@@ -120,7 +129,7 @@ struct CapturePass {
     @inline(never)
     private static func accountReassembled(_ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
                                            _ now: Int64, _ clock: Int64, _ frameNumber: Int,
-                                           _ hierarchy: inout ProtocolHierarchy, _ malformed: inout Int,
+                                           _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
                                            _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let offset = frame.ipPayload.frameOffset
         datagram.withUnsafeBytes { raw in
@@ -133,10 +142,10 @@ struct CapturePass {
     /// `frame` is inout only to avoid a copy of the 297-byte frame per packet (measured).
     @inline(__always)
     private static func account(_ frame: inout DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
-                                _ frameNumber: Int, _ hierarchy: inout ProtocolHierarchy, _ malformed: inout Int,
+                                _ frameNumber: Int, _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
                                 _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         hierarchy.count(frame.path, bytes: record.originalLength)
-        if frame.isMalformed { malformed += 1 }
+        if frame.isMalformed { malformed.count += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
         apply(frame, record, now, clock, frameNumber, &flows, &sinks)
     }
@@ -240,6 +249,7 @@ struct CapturePass {
         if clock.leapsIgnored > 0 {
             out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
         }
+        out += malformed.warnings(paths: merger.readers.map(\.path))
         return out
     }
 }

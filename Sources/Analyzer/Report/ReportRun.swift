@@ -43,7 +43,7 @@ public enum ReportRun {
             inputs: inputs, packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
-            malformedPackets: pass.malformed,
+            malformedPackets: pass.malformed.count,
             flowTable: SummaryRun.flowTableStats(pass.flows),
             warnings: pass.warnings,
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),

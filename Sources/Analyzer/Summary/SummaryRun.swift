@@ -39,7 +39,7 @@ public enum SummaryRun {
             conversations: RowList(total: pass.sinks.conversations.seen,
                                    rows: pass.sinks.conversations.sorted().map(conversation)),
             flowTable: flowTableStats(pass.flows),
-            malformedPackets: pass.malformed,
+            malformedPackets: pass.malformed.count,
             fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
                                      overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
             warnings: pass.warnings)
