@@ -26,4 +26,24 @@ struct MalformedWarningTests {
         #expect(warnings.dropFirst(9).first?.hasPrefix("malformed frame 11 in \(path) (record at byte \(24 + 10 * (16 + frameSize)))") == true)
         #expect(warnings.last == "2 more malformed frames not listed")
     }
+
+    /// A DNS query whose name runs past the datagram: counted in `dns.malformed` and named
+    /// in `dns.malformedExamples` with endpoints, time and the frame byte where it fails.
+    @Test func malformedDNSIsNamed() throws {
+        let dns: [UInt8] = [0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 5, UInt8(ascii: "a"), UInt8(ascii: "b")]
+        let frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 96, 0, 10], proto: 17,
+                                                               Frames.udp(sport: 40000, dport: 53, dns)))
+        let path = temporaryFile(Frames.pcapFile(records: [(1_700_000_000, 250_000, frame, nil)]), suffix: ".pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json", path])
+        #expect(status == 0)
+        let section = try #require(json["dns"] as? [String: Any])
+        #expect(section["malformed"] as? Int == 1 && section["queries"] as? Int == 0)
+        let examples = section["malformedExamples"] as? [String] ?? []
+        #expect(examples.count == 1)
+        // The label of 5 starts at frame byte 54 (where the error points) and needs 6 bytes; 3 are there.
+        #expect(examples.first?.hasPrefix("udp 10.0.0.5:40000 -> 10.96.0.10:53 at 1700000000.250000000: dns: ") == true,
+                "\(examples)")
+        #expect(examples.first?.hasSuffix("(frame byte \(14 + 20 + 8 + 12))") == true, "\(examples)")
+    }
 }

@@ -92,7 +92,7 @@ public enum ReportRun {
             retransmissions: dns.retransmissions, duplicateResponses: dns.duplicateResponses,
             responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
             truncatedRetriedOverTcp: dns.fallback.retried, tcpFallbackLatency: dns.fallback.latency.percentiles,
-            malformed: dns.malformed, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
+            malformed: dns.malformed, malformedExamples: dns.malformedExamples, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
             transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map { t in
                 DNSTransactionRow(timestamp: SummaryRun.decimal(t.timestamp), client: t.client, server: t.server,
                                   transport: t.transport, id: Int(t.id), qname: t.qname,

@@ -20,6 +20,8 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var tcpFallbackLatency: Percentiles
     /// Messages on a DNS port that do not decode as DNS.
     public var malformed: Int
+    /// The first ten malformed messages: transport, endpoints, timestamp, what failed and where.
+    public var malformedExamples: [String]
     /// Over response messages, by RFC 6895 name ("NOERROR", "NXDOMAIN", ...).
     public var rcodes: [String: Int]
     /// Over queries' first question, by type name ("A", "AAAA", ...).
@@ -42,6 +44,7 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
                 duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int,
                 truncatedRetriedOverTcp: Int, tcpFallbackLatency: Percentiles, malformed: Int,
+                malformedExamples: [String],
                 rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
                 transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection,
                 byServer: RowList<DNSGroupRow>, byClient: RowList<DNSGroupRow>, byName: RowList<DNSGroupRow>,
@@ -57,6 +60,7 @@ public struct DNSSection: Codable, Sendable, Equatable {
         self.truncatedRetriedOverTcp = truncatedRetriedOverTcp
         self.tcpFallbackLatency = tcpFallbackLatency
         self.malformed = malformed
+        self.malformedExamples = malformedExamples
         self.rcodes = rcodes
         self.qtypes = qtypes
         self.latency = latency

@@ -36,6 +36,7 @@ public enum ReportTextRenderer {
                 + (d.truncatedRetriedOverTcp > 0 ? ", lookup " + percentiles(d.tcpFallbackLatency) : "")),
         ]
         for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
+        for example in d.malformedExamples { out += "  " + pad("malformed", 20) + TextEscaping.escape(example) + "\n" }
         let sp = d.searchPath
         if sp.wastedQueries > 0 {
             out += "  " + pad("search path", 20) + "\(sp.wastedQueries) queries wasted in \(sp.chains) lookups, "

@@ -1,3 +1,4 @@
+import Foundation
 import CaptureFormats
 import DequeModule
 import Dissectors
@@ -59,6 +60,9 @@ struct DNSAnalysis {
     private(set) var responsesWithoutQuery = 0
     private(set) var truncatedResponses = 0
     private(set) var malformed = 0
+    /// The first malformed messages: where and what failed.
+    private(set) var malformedExamples: [String] = []
+    static let malformedExamplesKept = 10
     private(set) var droppedPending = 0
     private(set) var rcodes: [String: Int] = [:]
     private(set) var qtypes: [String: Int] = [:]
@@ -125,8 +129,18 @@ struct DNSAnalysis {
     private mutating func message(_ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
                                   destinationPort: UInt16, transport: String, time: Int64, timestamp: Timestamp?,
                                   key: FlowKey) {
-        guard let view = try? DNS.View(validating: payload), let m = try? DNS.Message(view) else {
+        let m: DNS.Message
+        do throws(DecodeError) {
+            m = try DNS.Message(try DNS.View(validating: payload))
+        } catch {
             malformed += 1
+            if malformedExamples.count < Self.malformedExamplesKept {
+                // Offsets are frame bytes over UDP, bytes of the message over TCP.
+                malformedExamples.append("\(transport) \(source.endpoint(port: sourcePort)) -> "
+                    + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
+                    + (transport == "udp" ? error.description.replacingOccurrences(of: "(offset", with: "(frame byte")
+                                          : error.description.replacingOccurrences(of: "(offset", with: "(message byte")))
+            }
             return
         }
         let txKey = Key(flow: key, id: m.id)
