@@ -34,4 +34,44 @@ struct SearchPathDetectorTests {
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: 20_000_001_000, nxdomain: false)
         #expect(d.chains.values.map(\.wasted) == [1])
     }
+
+    static let client = IPAddress(v4: 0x0A00_0001)
+
+    static func run(_ steps: [(String, Bool)]) -> SearchPathDetector {
+        var d = SearchPathDetector()
+        for (i, (name, nx)) in steps.enumerated() {
+            d.answered(client: client, qname: name, queryTime: Int64(i) * 1_000, nxdomain: nx)
+        }
+        return d
+    }
+
+    /// The node's search domain after the cluster suffixes: its NXDOMAIN is waste too.
+    @Test func hostSearchDomainAfterTheClusterSuffixes() {
+        let d = Self.run([
+            ("example.com.default.svc.cluster.local", true), ("example.com.svc.cluster.local", true),
+            ("example.com.cluster.local", true), ("example.com.us-east-1.compute.internal", true),
+            ("example.com", false),
+        ])
+        let chain = SearchPathDetector.Chain(client: Self.client, base: "example.com", resolvedAs: "example.com")
+        #expect(d.chains[chain]?.wasted == 4 && d.chains[chain]?.lost == 4_000)
+    }
+
+    /// A short name resolved by a host search domain: the chain closes on `db.corp.example`,
+    /// and an earlier host domain's NXDOMAIN counts.
+    @Test func resolvedThroughAHostSearchDomain() {
+        let d = Self.run([
+            ("db.default.svc.cluster.local", true), ("db.svc.cluster.local", true), ("db.cluster.local", true),
+            ("db.lab.corp.example", true), ("db.corp.example", false),
+        ])
+        let chain = SearchPathDetector.Chain(client: Self.client, base: "db", resolvedAs: "db.corp.example")
+        #expect(d.chains.count == 1)
+        #expect(d.chains[chain]?.wasted == 4 && d.chains[chain]?.lost == 4_000)
+    }
+
+    /// Without cluster expansions, NXDOMAIN then a shorter name is not a search-path chain.
+    @Test func hostDomainAloneIsNotAChain() {
+        let d = Self.run([("foo.bar.com", true), ("foo.bar", false), ("x.corp.example", true), ("x", false)])
+        #expect(d.chains.isEmpty)
+        #expect(SearchPathDetector.labelPrefixLengths(Array("a.b\\.c.d".utf8)) == [6, 1])
+    }
 }

@@ -103,7 +103,7 @@ struct ReportDNSOracleTests {
         try Self.check(capture, path: Corpus.capturePath(capture), oracle: try Corpus.oracle(capture))
     }
 
-    @Test(arguments: ["foundation/namespaces.pcapng", "dns/search-path.pcapng"])
+    @Test(arguments: ["foundation/namespaces.pcapng", "dns/search-path.pcapng", "dns/host-search.pcapng"])
     func recordedFixtures(_ capture: String) throws {
         try Self.check(capture, path: Fixtures.path("pcaps/" + capture), oracle: try Fixtures.oracle(capture))
     }
