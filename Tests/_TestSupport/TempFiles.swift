@@ -1,8 +1,17 @@
 import Foundation
 
+/// One directory per test process, removed when the process exits, so test files never
+/// pile up in /tmp whatever a test does with them.
+let temporaryDirectory: String = {
+    let dir = NSTemporaryDirectory() + "loupe-tests-\(getpid())/"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "loupe-tests-\(getpid())") }
+    return dir
+}()
+
 /// Writes bytes to a fresh temporary file and returns its path.
 public func temporaryFile(_ bytes: [UInt8], suffix: String = ".cap") -> String {
-    let path = NSTemporaryDirectory() + "loupe-test-" + UUID().uuidString + suffix
+    let path = temporaryDirectory + "loupe-test-" + UUID().uuidString + suffix
     FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
 }
