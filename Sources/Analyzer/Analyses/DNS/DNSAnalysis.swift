@@ -131,7 +131,10 @@ struct DNSAnalysis {
                                   key: FlowKey) {
         let m: DNS.Message
         do throws(DecodeError) {
-            m = try DNS.Message(try DNS.View(validating: payload))
+            let view = try DNS.View(validating: payload)
+            // A response's name matters only against a superseded lookup (rare): otherwise
+            // it is matched by conversation and ID, and its text is never built.
+            m = try DNS.Message(view, keepingName: !view.isResponse || !superseded.isEmpty)
         } catch {
             malformed += 1
             if malformedExamples.count < Self.malformedExamplesKept {

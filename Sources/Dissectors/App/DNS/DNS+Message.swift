@@ -15,7 +15,9 @@ extension DNS {
         public var answers: Int
         public var hasOPT = false
 
-        public init(_ view: View) throws(DecodeError) {
+        /// `keepingName: false` validates the first question's name without building its
+        /// text (a String per message), for callers that match on ID and type alone.
+        public init(_ view: View, keepingName: Bool = true) throws(DecodeError) {
             id = view.id
             isResponse = view.isResponse
             opcode = view.opcode
@@ -30,7 +32,8 @@ extension DNS {
             }
             for q in 0 ..< view.questionCount {
                 // Only the first question's text is kept; later ones are validated and skipped.
-                let (name, next) = q == 0 ? try DNS.readName(message, at: at) : (nil, try DNS.skipName(message, at: at))
+                let (name, next) = q == 0 && keepingName
+                    ? try DNS.readName(message, at: at) : (nil, try DNS.skipName(message, at: at))
                 try message.dropFirst(next).require(4, .dns)
                 if q == 0 {
                     questionName = name
