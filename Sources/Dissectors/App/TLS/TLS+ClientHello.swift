@@ -1,0 +1,68 @@
+extension TLS {
+    /// A ClientHello's fields that fingerprints (JA4) and reports use, in wire order.
+    /// GREASE values (RFC 8701) are kept: dropping them is the fingerprint's business.
+    public struct ClientHello: Hashable, Sendable {
+        public var legacyVersion: UInt16
+        public var sessionIDLength: Int
+        public var cipherSuites: [UInt16] = []
+        public var compressionMethods: Int
+        /// Extension types in wire order.
+        public var extensions: [UInt16] = []
+        /// server_name's host_name, escaped like a DNS name's text (`\DDD` outside printable ASCII).
+        public var serverName: String?
+        public var alpn: [String] = []
+        public var supportedVersions: [UInt16] = []
+        public var supportedGroups: [UInt16] = []
+        public var signatureAlgorithms: [UInt16] = []
+        /// signature_algorithms_cert (RFC 8446 4.2.3), apart: JA4 reads only signature_algorithms.
+        public var signatureAlgorithmsCert: [UInt16] = []
+
+        public enum Extension {
+            public static let serverName: UInt16 = 0, supportedGroups: UInt16 = 10, signatureAlgorithms: UInt16 = 13
+            public static let alpn: UInt16 = 16, supportedVersions: UInt16 = 43, signatureAlgorithmsCert: UInt16 = 50
+        }
+
+        /// `body` is the handshake message's body (after its 4-byte header).
+        public init(_ body: ByteSlice) throws(DecodeError) {
+            var r = TLSCursor(body)
+            legacyVersion = try r.u16()
+            try r.skip(32)  // random
+            let session = try r.vector(lengthBytes: 1)
+            sessionIDLength = session.count
+            cipherSuites = try TLSCursor.u16List(try r.vector(lengthBytes: 2))
+            compressionMethods = try r.vector(lengthBytes: 1).count
+            guard !r.isAtEnd else { return }  // no extensions (TLS 1.0-1.2 allow it)
+            var list = TLSCursor(try r.vector(lengthBytes: 2))
+            while !list.isAtEnd {
+                let type = try list.u16()
+                let data = try list.vector(lengthBytes: 2)
+                extensions.append(type)
+                switch type {
+                case Extension.serverName: serverName = try Self.hostName(data)
+                case Extension.alpn:
+                    var names = TLSCursor(try TLSCursor.inner(data, lengthBytes: 2))
+                    while !names.isAtEnd { alpn.append(TLSCursor.text(try names.vector(lengthBytes: 1))) }
+                case Extension.supportedGroups: supportedGroups = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
+                case Extension.signatureAlgorithms:
+                    signatureAlgorithms = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
+                case Extension.signatureAlgorithmsCert:
+                    signatureAlgorithmsCert = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
+                case Extension.supportedVersions:
+                    supportedVersions = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 1))
+                default: break
+                }
+            }
+        }
+
+        /// server_name (RFC 6066 3): a list of (type, name); the first host_name (type 0).
+        static func hostName(_ data: ByteSlice) throws(DecodeError) -> String? {
+            var list = TLSCursor(try TLSCursor.inner(data, lengthBytes: 2))
+            while !list.isAtEnd {
+                let type = try list.u8()
+                let name = try list.vector(lengthBytes: 2)
+                if type == 0 { return TLSCursor.text(name) }
+            }
+            return nil
+        }
+    }
+}
