@@ -36,6 +36,43 @@ struct TLSClientHelloOracleTests {
         return type == TLS.HandshakeType.clientHello ? try TLS.ClientHello(body) : nil
     }
 
+    static let serverFields = ["tls.handshake.ciphersuite", "tls.handshake.extension.type",
+                               "tls.handshake.extensions.supported_version", "tls.handshake.extensions_alpn_str"]
+
+    /// ServerHellos the same way: cipher suite, extensions, selected version and ALPN.
+    @Test func serverHellosMatchTshark() throws {
+        var compared = 0
+        var differences: [String] = []
+        for capture in Corpus.oracleCaptures() where capture != "gopacket/test202.pcapng" {
+            guard let o = try? Corpus.oracle(capture), ((o["tls"] as? [String: Any])?["client_hellos"] as? Int ?? 0) > 0
+            else { continue }
+            let path = Corpus.capturePath(capture)
+            let expected = try TShark.values(path, displayFilter: "tls.handshake.type == 2 && tcp", fields: Self.serverFields)
+            var reader = try CaptureReader(path: path, readAhead: false)
+            var frameNumber = 0
+            while let record = reader.next() {
+                frameNumber += 1
+                guard let want = expected[frameNumber] else { continue }
+                let frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
+                                                originalLength: record.originalLength)
+                guard frame.isTCP, let header = try? TLS.RecordHeader(validating: frame.payload),
+                      header.contentType == TLS.ContentType.handshake,
+                      let (type, body) = try? TLS.handshakeMessage(frame.payload.dropFirst(TLS.recordHeaderLength)),
+                      type == TLS.HandshakeType.serverHello, let hello = try? TLS.ServerHello(body)
+                else { continue }
+                compared += 1
+                // tshark lists every handshake message's values in the frame; the ServerHello's come first.
+                let got = [Self.hex(hello.cipherSuite), hello.extensions.map { String($0) }.joined(separator: ","),
+                           hello.selectedVersion.map(Self.hex) ?? "", hello.alpn ?? ""]
+                for (i, f) in Self.serverFields.enumerated() where !(want[i] == got[i] || want[i].hasPrefix(got[i] + ",")) {
+                    differences.append("\(capture) frame \(frameNumber) \(f): tshark \(want[i]) loupe \(got[i])")
+                }
+            }
+        }
+        #expect(compared >= 8, "ServerHellos compared: \(compared)")
+        #expect(differences.isEmpty, Comment(rawValue: differences.prefix(12).joined(separator: "\n")))
+    }
+
     @Test func clientHellosMatchTshark() throws {
         var compared = 0, pinned = 0
         var differences: [String] = []

@@ -67,4 +67,22 @@ struct TLSClientHelloTests {
             #expect(throws: DecodeError.self) { _ = try bad.withUnsafeBytes { try TLS.RecordHeader(validating: ByteSlice($0)) } }
         }
     }
+
+    /// A TLS 1.3 ServerHello (supported_versions selects 1.3), and the same with the
+    /// HelloRetryRequest random; every prefix throws or parses, none traps.
+    @Test func serverHelloAndRetryRequest() throws {
+        let hrr: [UInt8] = [0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                            0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C]
+        func hello(random: [UInt8]) -> [UInt8] {
+            let extensions = Self.ext(43, [3, 4]) + Self.ext(16, Self.u16(3) + [2] + Array("h2".utf8))
+            return Self.u16(0x0303) + random + [0] + [0x13, 1] + [0] + Self.u16(extensions.count) + extensions
+        }
+        func decode(_ b: [UInt8]) throws -> TLS.ServerHello { try b.withUnsafeBytes { try TLS.ServerHello(ByteSlice($0)) } }
+        let s = try decode(hello(random: Array(repeating: 9, count: 32)))
+        #expect(s.cipherSuite == 0x1301 && s.version == 0x0304 && s.legacyVersion == 0x0303)
+        #expect(s.extensions == [43, 16] && s.alpn == "h2" && !s.isHelloRetryRequest)
+        #expect(try decode(hello(random: hrr)).isHelloRetryRequest)
+        let full = hello(random: hrr)
+        for n in 0 ..< full.count { _ = try? decode(Array(full.prefix(n))) }
+    }
 }
