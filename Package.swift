@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "Analyzer",
                 dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                               .product(name: "DequeModule", package: "swift-collections")],
+                               .product(name: "DequeModule", package: "swift-collections"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
