@@ -48,7 +48,9 @@ struct JA4Tests {
     @Test func firstPart() throws {
         #expect(JA4.fingerprint(try Self.hello(grease: false, sni: false)).hasPrefix("t13i1515h2_8daaf6152771_"))
         #expect(JA4.fingerprint(try Self.hello(grease: false, alpn: "http/1.1")).hasPrefix("t13d1516h1_"))
-        #expect(JA4.alpnCode(nil) == "00" && JA4.alpnCode("h2") == "h2" && JA4.alpnCode("a-") == "6d")
+        #expect(JA4.alpnCode([]) == "00" && JA4.alpnCode(Array("h2".utf8)) == "h2")
+        #expect(JA4.alpnCode([UInt8(ascii: "a"), UInt8(ascii: "-")]) == "6d" && JA4.alpnCode([0xAB, 0x0C]) == "ac",
+                "non-alphanumeric ends: hex digits of the raw bytes")
         #expect(JA4.fingerprint(try Self.hello(grease: false), quic: true).hasPrefix("q13d"))
         #expect(JA4.isGREASE(0x0A0A) && JA4.isGREASE(0xFAFA) && !JA4.isGREASE(0x0A1A) && !JA4.isGREASE(0x1301))
     }

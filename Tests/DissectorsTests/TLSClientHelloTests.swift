@@ -26,6 +26,7 @@ struct TLSClientHelloTests {
         #expect(c.cipherSuites == [0x1301, 0x1302, 0xC02F])
         #expect(c.extensions == [0x0A0A, 0, 10, 13, 16, 43], "GREASE kept, in wire order")
         #expect(c.serverName == "api.kube-system.svc" && c.alpn == ["h2", "http/1.1"])
+        #expect(c.alpnEnds == [UInt8(ascii: "h"), UInt8(ascii: "2")], "the first value's raw ends")
         #expect(c.supportedGroups == [0x1D, 0x17] && c.signatureAlgorithms == [0x0403, 0x0804])
         #expect(c.supportedVersions == [0x0304, 0x0303])
     }

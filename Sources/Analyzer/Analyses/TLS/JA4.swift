@@ -15,7 +15,7 @@ enum JA4 {
         let versions = hello.supportedVersions.filter { !isGREASE($0) }
         let version = versions.max() ?? hello.legacyVersion
         let a = (quic ? "q" : "t") + versionCode(version) + (hello.serverName != nil ? "d" : "i")
-            + twoDigits(ciphers.count) + twoDigits(extensions.count) + alpnCode(hello.alpn.first)
+            + twoDigits(ciphers.count) + twoDigits(extensions.count) + alpnCode(hello.alpnEnds)
         let b = ciphers.isEmpty ? String(repeating: "0", count: 12) : hash(ciphers.sorted().map(hex).joined(separator: ","))
         let kept = extensions.filter { $0 != TLS.ClientHello.Extension.serverName && $0 != TLS.ClientHello.Extension.alpn }
         var c = kept.sorted().map(hex).joined(separator: ",")
@@ -42,13 +42,16 @@ enum JA4 {
     static func twoDigits(_ n: Int) -> String { n >= 99 ? "99" : n < 10 ? "0\(n)" : "\(n)" }
 
     /// First and last character of the first ALPN value; "00" without one; when either is
-    /// not alphanumeric ASCII, the first and last hex digits of the value's bytes instead.
-    static func alpnCode(_ value: String?) -> String {
-        guard let value, let first = value.unicodeScalars.first, let last = value.unicodeScalars.last else { return "00" }
-        func alphanumeric(_ s: Unicode.Scalar) -> Bool { s.isASCII && (s.properties.isAlphabetic || ("0" ... "9").contains(s)) }
-        if alphanumeric(first) && alphanumeric(last) { return String(first) + String(last) }
-        let hexText = value.utf8.map { hex8($0) }.joined()
-        return String(hexText.first!) + String(hexText.last!)
+    /// not alphanumeric ASCII, the first hex digit of the first byte and the last of the last.
+    static func alpnCode(_ ends: [UInt8]) -> String {
+        guard ends.count == 2 else { return "00" }
+        func alphanumeric(_ b: UInt8) -> Bool {
+            (0x30 ... 0x39).contains(b) || (0x41 ... 0x5A).contains(b) || (0x61 ... 0x7A).contains(b)
+        }
+        if alphanumeric(ends[0]) && alphanumeric(ends[1]) {
+            return String(Unicode.Scalar(ends[0])) + String(Unicode.Scalar(ends[1]))
+        }
+        return String(hex8(ends[0]).first!) + String(hex8(ends[1]).last!)
     }
 
     static func hex(_ v: UInt16) -> String {

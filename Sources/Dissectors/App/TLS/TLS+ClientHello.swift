@@ -11,6 +11,8 @@ extension TLS {
         /// server_name's host_name, escaped like a DNS name's text (`\DDD` outside printable ASCII).
         public var serverName: String?
         public var alpn: [String] = []
+        /// The first ALPN value's first and last bytes, raw (JA4 reads them, not the escaped text).
+        public var alpnEnds: [UInt8] = []
         public var supportedVersions: [UInt16] = []
         public var supportedGroups: [UInt16] = []
         public var signatureAlgorithms: [UInt16] = []
@@ -41,7 +43,11 @@ extension TLS {
                 case Extension.serverName: serverName = try Self.hostName(data)
                 case Extension.alpn:
                     var names = TLSCursor(try TLSCursor.inner(data, lengthBytes: 2))
-                    while !names.isAtEnd { alpn.append(TLSCursor.text(try names.vector(lengthBytes: 1))) }
+                    while !names.isAtEnd {
+                        let value = try names.vector(lengthBytes: 1)
+                        if alpn.isEmpty && value.count > 0 { alpnEnds = [value.u8(at: 0), value.u8(at: value.count - 1)] }
+                        alpn.append(TLSCursor.text(value))
+                    }
                 case Extension.supportedGroups: supportedGroups = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
                 case Extension.signatureAlgorithms:
                     signatureAlgorithms = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
