@@ -33,11 +33,7 @@ extension TLS {
             sessionIDLength = session.count
             cipherSuites = try TLSCursor.u16List(try r.vector(lengthBytes: 2))
             compressionMethods = try r.vector(lengthBytes: 1).count
-            guard !r.isAtEnd else { return }  // no extensions (TLS 1.0-1.2 allow it)
-            var list = TLSCursor(try r.vector(lengthBytes: 2))
-            while !list.isAtEnd {
-                let type = try list.u16()
-                let data = try list.vector(lengthBytes: 2)
+            try r.forEachExtension { (type, data) throws(DecodeError) in
                 extensions.append(type)
                 switch type {
                 case Extension.serverName: serverName = try Self.hostName(data)

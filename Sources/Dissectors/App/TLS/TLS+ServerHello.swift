@@ -28,11 +28,7 @@ extension TLS {
             _ = try r.vector(lengthBytes: 1)  // session id echo
             cipherSuite = try r.u16()
             _ = try r.u8()  // compression method
-            guard !r.isAtEnd else { return }
-            var list = TLSCursor(try r.vector(lengthBytes: 2))
-            while !list.isAtEnd {
-                let type = try list.u16()
-                let data = try list.vector(lengthBytes: 2)
+            try r.forEachExtension { (type, data) throws(DecodeError) in
                 extensions.append(type)
                 switch type {
                 case ClientHello.Extension.supportedVersions:

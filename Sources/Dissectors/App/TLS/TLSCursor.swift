@@ -37,6 +37,17 @@ struct TLSCursor {
         return body.prefix(length)
     }
 
+    /// The optional extensions block that ends both hellos: each extension's type and data,
+    /// in wire order (nothing when the message ends before it, as TLS 1.0-1.2 allow).
+    mutating func forEachExtension(_ body: (UInt16, ByteSlice) throws(DecodeError) -> Void) throws(DecodeError) {
+        guard !isAtEnd else { return }
+        var list = TLSCursor(try vector(lengthBytes: 2))
+        while !list.isAtEnd {
+            let type = try list.u16()
+            try body(type, try list.vector(lengthBytes: 2))
+        }
+    }
+
     /// The vector an extension's data holds.
     static func inner(_ data: ByteSlice, lengthBytes: Int) throws(DecodeError) -> ByteSlice {
         var c = TLSCursor(data)
