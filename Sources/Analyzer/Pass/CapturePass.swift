@@ -52,37 +52,25 @@ struct CapturePass {
         for path in paths { readers.append(try CaptureReader(path: path)) }
         // The packet loop works on local state (not on `self`): measured, the same loop as a
         // mutating method cost ~55 more instructions a packet in compiler-generated accesses.
-        var state = LoopState(
-            merger: MergingReader(readers), files: Array(repeating: FileStats(), count: paths.count),
-            flows: FlowTable(limits: options.flowLimits),
-            sinks: FlowSinks(conversations: TopK(capacity: options.rows),
-                             tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-                             dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil))
-        if options.traceTCP { state.sinks.tcp?.trace = [:] }
-        state.sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
-        state.sinks.dns?.retransmissionTimeout = options.dnsTimeout
-        var merger = state.merger, files = state.files, hierarchy = state.hierarchy, flows = state.flows
-        var sinks = state.sinks, defragmenter = state.defragmenter, clock = state.clock
+        var merger = MergingReader(readers)
+        var files = Array(repeating: FileStats(), count: paths.count)
+        var hierarchy = ProtocolHierarchy()
+        var flows = FlowTable(limits: options.flowLimits)
+        var sinks = FlowSinks(conversations: TopK(capacity: options.rows),
+                              tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
+                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil)
+        var defragmenter = IPDefragmenter()
+        var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
-        state = LoopState(merger: MergingReader([]), files: [], flows: FlowTable(limits: options.flowLimits),
-                          sinks: FlowSinks(conversations: TopK(capacity: 0), tcp: nil))
+        if options.traceTCP { sinks.tcp?.trace = [:] }
+        sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
+        sinks.dns?.retransmissionTimeout = options.dnsTimeout
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
                 progress)
         return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
                            defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
                            malformed: malformed)
-    }
-
-    /// Initial state, before it moves into the loop's locals.
-    private struct LoopState {
-        var merger: MergingReader
-        var files: [FileStats]
-        var hierarchy = ProtocolHierarchy()
-        var flows: FlowTable
-        var sinks: FlowSinks
-        var defragmenter = IPDefragmenter()
-        var clock = CaptureClock()
     }
 
     private static func readAll(_ merger: inout MergingReader, _ files: inout [FileStats],
@@ -105,17 +93,13 @@ struct CapturePass {
             }
             FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
                                 originalLength: record.originalLength, into: &frame)
+            let before = malformed.count
             if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
-                let before = malformed.count
                 accountReassembled(datagram, &frame, record, now, clock.now, seen, &hierarchy, &malformed,
                                    &flows, &sinks)
-                if malformed.count != before, let error = frame.error {
-                    malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
-                }
-                continue
+            } else {
+                account(&frame, record, now, clock.now, seen, &hierarchy, &malformed, &flows, &sinks)
             }
-            let before = malformed.count
-            account(&frame, record, now, clock.now, seen, &hierarchy, &malformed, &flows, &sinks)
             if malformed.count != before, let error = frame.error {
                 malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
             }

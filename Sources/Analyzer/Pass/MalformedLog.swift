@@ -1,4 +1,3 @@
-import Foundation
 import Dissectors
 
 /// Malformed frames: all counted, the first few kept with where they are, so a report
@@ -23,7 +22,7 @@ struct MalformedLog {
     func warnings(paths: [String]) -> [String] {
         var out = examples.map { e in
             "malformed frame \(e.frameNumber) in \(paths[e.input]) (record at byte \(e.recordOffset)): "
-                + "\(e.error.description.replacingOccurrences(of: "(offset", with: "(frame byte"))"
+                + e.error.description(offsetLabel: "frame byte")
         }
         if count > examples.count { out.append("\(count - examples.count) more malformed frames not listed") }
         return out

@@ -36,12 +36,17 @@ public struct DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
         self.limit = limit
     }
 
-    public var description: String {
-        switch code {
-        case .truncated: "\(layer.name): needs \(value) bytes, \(limit) captured (offset \(offset))"
-        case .badLength: "\(layer.name): length \(value) invalid, bound \(limit) (offset \(offset))"
-        case .limit: "\(layer.name): \(value) exceeds the limit of \(limit) (offset \(offset))"
-        default: "\(layer.name): bad value \(value) (offset \(offset))"
+    public var description: String { description(offsetLabel: "offset") }
+
+    /// The description with the offset named for what it counts in ("frame byte" where it
+    /// is the frame's, "message byte" where a reassembled message's).
+    public func description(offsetLabel: String) -> String {
+        let at = "(\(offsetLabel) \(offset))"
+        return switch code {
+        case .truncated: "\(layer.name): needs \(value) bytes, \(limit) captured \(at)"
+        case .badLength: "\(layer.name): length \(value) invalid, bound \(limit) \(at)"
+        case .limit: "\(layer.name): \(value) exceeds the limit of \(limit) \(at)"
+        default: "\(layer.name): bad value \(value) \(at)"
         }
     }
 }

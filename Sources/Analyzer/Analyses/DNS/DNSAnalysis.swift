@@ -1,4 +1,3 @@
-import Foundation
 import CaptureFormats
 import DequeModule
 import Dissectors
@@ -141,8 +140,7 @@ struct DNSAnalysis {
                 // Offsets are frame bytes over UDP, bytes of the message over TCP.
                 malformedExamples.append("\(transport) \(source.endpoint(port: sourcePort)) -> "
                     + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
-                    + (transport == "udp" ? error.description.replacingOccurrences(of: "(offset", with: "(frame byte")
-                                          : error.description.replacingOccurrences(of: "(offset", with: "(message byte")))
+                    + error.description(offsetLabel: transport == "udp" ? "frame byte" : "message byte"))
             }
             return
         }

@@ -25,12 +25,21 @@ struct SearchPathDetector {
     struct Attempt {
         var name: UInt64
         var time: Int64
-        /// Hashes of the up to three bases this name can expand from (0: none).
-        var bases: (UInt64, UInt64, UInt64)
-        /// A name under no cluster suffix: hashes of it without its last 1-4 labels, the
-        /// bases it has if it is a host search domain expansion (0: none).
-        var hostBases: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var isCluster: Bool { bases.0 != 0 }
+        /// Hashes of the bases this name can expand from (0: none): up to three under a
+        /// cluster suffix; otherwise the name without its last 1-4 labels, the bases it has
+        /// if it is a host search domain expansion.
+        var bases: (UInt64, UInt64, UInt64, UInt64)
+        var isCluster: Bool
+
+        func expands(_ hash: UInt64) -> Bool {
+            hash == bases.0 || hash == bases.1 || hash == bases.2 || hash == bases.3
+        }
+    }
+
+    /// Hashes of `bytes`' prefixes of the given lengths (at most four; 0 for none).
+    static func prefixHashes(_ bytes: [UInt8], _ lengths: [Int]) -> (UInt64, UInt64, UInt64, UInt64) {
+        func at(_ i: Int) -> UInt64 { i < lengths.count ? hash(bytes[..<lengths[i]]) : 0 }
+        return (at(0), at(1), at(2), at(3))
     }
 
     struct Chain: Hashable {
@@ -111,21 +120,11 @@ struct SearchPathDetector {
         let bytes = Array(qname.utf8)
         if nxdomain {
             guard pending[client] != nil || pending.count < Self.maximumClients else { return }
-            let lengths = baseLengths(bytes)
-            var b: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            var h: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            if lengths.isEmpty {
-                let prefixes = Self.labelPrefixLengths(bytes)
-                guard !prefixes.isEmpty else { return }  // one label: no base to share
-                if prefixes.count > 0 { h.0 = Self.hash(bytes[..<prefixes[0]]) }
-                if prefixes.count > 1 { h.1 = Self.hash(bytes[..<prefixes[1]]) }
-                if prefixes.count > 2 { h.2 = Self.hash(bytes[..<prefixes[2]]) }
-                if prefixes.count > 3 { h.3 = Self.hash(bytes[..<prefixes[3]]) }
-            }
-            if lengths.count > 0 { b.0 = Self.hash(bytes[..<lengths[0]]) }
-            if lengths.count > 1 { b.1 = Self.hash(bytes[..<lengths[1]]) }
-            if lengths.count > 2 { b.2 = Self.hash(bytes[..<lengths[2]]) }
-            let attempt = Attempt(name: Self.hash(bytes[...]), time: queryTime, bases: b, hostBases: h)
+            let clusterLengths = baseLengths(bytes)
+            let lengths = clusterLengths.isEmpty ? Self.labelPrefixLengths(bytes) : clusterLengths
+            guard !lengths.isEmpty else { return }  // one label: no base to share
+            let attempt = Attempt(name: Self.hash(bytes[...]), time: queryTime, bases: Self.prefixHashes(bytes, lengths),
+                                  isCluster: !clusterLengths.isEmpty)
             pending[client, default: []].append(attempt)
             if pending[client]!.count > Self.maximumPerClient { pending[client]!.removeFirst() }
             return
@@ -142,11 +141,8 @@ struct SearchPathDetector {
         var start = queryTime
         pending[client]!.removeAll { attempt in
             if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
-            guard attempt.isCluster, attempt.name != name else { return false }
-            func expands(_ hash: UInt64) -> Bool {
-                hash == attempt.bases.0 || hash == attempt.bases.1 || hash == attempt.bases.2
-            }
-            guard let hit = candidates.first(where: { expands($0.0) }) else { return false }
+            guard attempt.isCluster, attempt.name != name,
+                  let hit = candidates.first(where: { attempt.expands($0.0) }) else { return false }
             base = base ?? (hit.0, hit.1)
             wasted += 1
             start = min(start, attempt.time)
@@ -155,9 +151,7 @@ struct SearchPathDetector {
         if let base {
             // Host search domain expansions of the same base, seen with the cluster ones.
             pending[client]!.removeAll { attempt in
-                guard !attempt.isCluster, attempt.name != name else { return false }
-                let h = attempt.hostBases
-                guard h.0 == base.hash || h.1 == base.hash || h.2 == base.hash || h.3 == base.hash else { return false }
+                guard !attempt.isCluster, attempt.name != name, attempt.expands(base.hash) else { return false }
                 wasted += 1
                 start = min(start, attempt.time)
                 return true

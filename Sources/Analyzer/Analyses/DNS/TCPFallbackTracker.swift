@@ -21,7 +21,6 @@ struct TCPFallbackTracker {
     /// Awaiting a retry: the UDP query's time, by question.
     private var pending: [Key: Int64] = [:]
     private var byAge = Deque<(time: Int64, key: Key)>()
-    private(set) var truncated = 0
     private(set) var retried = 0
     /// From the UDP query to the TCP answer, for lookups that fell back.
     private(set) var latency = LatencyHistogram()
@@ -35,7 +34,6 @@ struct TCPFallbackTracker {
 
     /// A truncated UDP answer to a query sent at `queryTime`, received at `now`.
     mutating func truncatedAnswer(_ key: Key, queryTime: Int64, now: Int64, timeout: Int64) {
-        truncated += 1
         expire(now: now, timeout: timeout)
         guard pending.count < Self.capacity || pending[key] != nil else { return }
         pending[key] = queryTime

@@ -26,10 +26,7 @@ extension DNS {
             answers = view.answerCount
             let message = view.bytes
             var at = DNS.headerLength
-            let total = view.questionCount + view.answerCount + view.authorityCount + view.additionalCount
-            guard total <= DNS.maximumRecords else {
-                throw DecodeError(.limit, .dns, at: message.frameOffset + 4, value: total, limit: DNS.maximumRecords)
-            }
+            try DNS.requireEntryLimit(view)
             for q in 0 ..< view.questionCount {
                 // Only the first question's text is kept; later ones are validated and skipped.
                 let (name, next) = q == 0 && keepingName
@@ -44,21 +41,13 @@ extension DNS {
             }
             let records = view.answerCount + view.authorityCount + view.additionalCount
             for r in 0 ..< records {
-                let next = try DNS.skipName(message, at: at)
-                try message.dropFirst(next).require(10, .dns)
-                let type = message.u16(at: next)
-                let ttl = message.u32(at: next + 4)
-                let length = Int(message.u16(at: next + 8))
-                guard next + 10 + length <= message.count else {
-                    throw DecodeError(.badLength, .dns, at: message.frameOffset + next + 8, value: length,
-                                      limit: message.count - next - 10)
-                }
-                if type == RecordType.opt && r >= view.answerCount + view.authorityCount {
+                let header = try DNS.recordHeader(message, at: try DNS.skipName(message, at: at))
+                if header.type == RecordType.opt && r >= view.answerCount + view.authorityCount {
                     // OPT: the TTL field carries the extended rcode's upper 8 bits.
                     hasOPT = true
-                    rcode = UInt16(ttl >> 24) << 4 | (rcode & 0xF)
+                    rcode = UInt16(header.ttl >> 24) << 4 | (rcode & 0xF)
                 }
-                at = next + 10 + length
+                at = header.data.upperBound
             }
         }
     }

@@ -36,29 +36,20 @@ extension DNS {
     /// checked against RDLENGTH and the message; a record whose data does not fit its own
     /// type's layout is a decode error at its offset.
     public static func records(_ view: View) throws(DecodeError) -> [Record] {
+        try requireEntryLimit(view)
         let message = view.bytes
         var at = DNS.headerLength
         for _ in 0 ..< view.questionCount {
             at = try skipName(message, at: at) + 4
             try message.require(at, .dns)
         }
-        let total = view.answerCount + view.authorityCount + view.additionalCount
-        guard total <= maximumRecords else {
-            throw DecodeError(.limit, .dns, at: message.frameOffset + 6, value: total, limit: maximumRecords)
-        }
         var out: [Record] = []
-        for _ in 0 ..< total {
+        for _ in 0 ..< view.answerCount + view.authorityCount + view.additionalCount {
             let (name, next) = try readName(message, at: at)
-            try message.dropFirst(next).require(10, .dns)
-            let type = message.u16(at: next), cls = message.u16(at: next + 2), ttl = message.u32(at: next + 4)
-            let length = Int(message.u16(at: next + 8))
-            let start = next + 10, end = start + length
-            guard end <= message.count else {
-                throw DecodeError(.badLength, .dns, at: message.frameOffset + next + 8, value: length, limit: message.count - start)
-            }
-            out.append(Record(name: name, type: type, recordClass: cls, ttl: ttl,
-                              data: try rdata(message, type: type, start: start, end: end)))
-            at = end
+            let h = try recordHeader(message, at: next)
+            out.append(Record(name: name, type: h.type, recordClass: h.recordClass, ttl: h.ttl,
+                              data: try rdata(message, type: h.type, start: h.data.lowerBound, end: h.data.upperBound)))
+            at = h.data.upperBound
         }
         return out
     }
@@ -79,9 +70,7 @@ extension DNS {
             guard offset < end else { throw DecodeError(.truncated, .dns, at: m.frameOffset + offset, value: 1, limit: 0) }
             let n = Int(m.u8(at: offset))
             guard offset + 1 + n <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + offset, value: n, limit: end - offset - 1) }
-            var text = ""
-            appendEscaped(m, from: offset + 1, count: n, to: &text)
-            return (text, offset + 1 + n)
+            return (PresentationText.make(m.dropFirst(offset + 1).prefix(n), alsoEscaped: UInt8(ascii: "\"")), offset + 1 + n)
         }
         switch type {
         case RecordType.a:
@@ -117,34 +106,30 @@ extension DNS {
         case RecordType.svcb, RecordType.https:
             try need(3)
             let (target, next) = try name(at: start + 2)
-            var at = next, parameters = 0
-            while at < end {
-                guard at + 4 <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + at, value: end - at, limit: 4) }
-                let n = Int(m.u16(at: at + 2))
-                guard at + 4 + n <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + at + 2, value: n, limit: end - at - 4) }
-                parameters += 1
-                at += 4 + n
-            }
-            return .serviceBinding(priority: m.u16(at: start), target: target, parameters: parameters)
+            // SvcParams share OPT's key-length-value layout.
+            return .serviceBinding(priority: m.u16(at: start), target: target,
+                                   parameters: try keyLengthValues(m, start: next, end: end).count)
         case RecordType.caa:
             try need(2)
             let tagLength = Int(m.u8(at: start + 1))
             guard start + 2 + tagLength <= end else {
                 throw DecodeError(.badLength, .dns, at: m.frameOffset + start + 1, value: tagLength, limit: end - start - 2)
             }
-            var tag = "", value = ""
-            appendEscaped(m, from: start + 2, count: tagLength, to: &tag)
-            appendEscaped(m, from: start + 2 + tagLength, count: end - start - 2 - tagLength, to: &value)
-            return .caa(flags: m.u8(at: start), tag: tag, value: value)
+            let quote = UInt8(ascii: "\"")
+            return .caa(flags: m.u8(at: start),
+                        tag: PresentationText.make(m.dropFirst(start + 2).prefix(tagLength), alsoEscaped: quote),
+                        value: PresentationText.make(m.dropFirst(start + 2 + tagLength).prefix(end - start - 2 - tagLength),
+                                                     alsoEscaped: quote))
         case RecordType.opt:
-            return .opt(try ednsOptions(m, start: start, end: end))
+            return .opt(try keyLengthValues(m, start: start, end: end))
         default:
             return .other(type: type, length: end - start)
         }
     }
 
-    /// OPT RDATA: `code u16 | length u16 | data`, repeated.
-    static func ednsOptions(_ m: ByteSlice, start: Int, end: Int) throws(DecodeError) -> [EDNSOption] {
+    /// OPT options and SvcParams: `code u16 | length u16 | data`, repeated to the end of
+    /// the record; each must fit in it.
+    static func keyLengthValues(_ m: ByteSlice, start: Int, end: Int) throws(DecodeError) -> [EDNSOption] {
         var out: [EDNSOption] = []
         var at = start
         while at < end {
@@ -155,22 +140,5 @@ extension DNS {
             at += 4 + n
         }
         return out
-    }
-
-    /// Character-string text with the same escapes as names (`\DDD`, `\\`), plus `\"`.
-    static func appendEscaped(_ m: ByteSlice, from start: Int, count: Int, to text: inout String) {
-        for i in start ..< start + count {
-            let b = m.u8(at: i)
-            switch b {
-            case UInt8(ascii: "\\"), UInt8(ascii: "\""):
-                text.append("\\")
-                text.unicodeScalars.append(Unicode.Scalar(b))
-            case 0x20 ... 0x7E:
-                text.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let d = String(b)
-                text.append("\\" + String(repeating: "0", count: 3 - d.count) + d)
-            }
-        }
     }
 }

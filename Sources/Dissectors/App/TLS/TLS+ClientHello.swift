@@ -8,7 +8,7 @@ extension TLS {
         public var compressionMethods: Int
         /// Extension types in wire order.
         public var extensions: [UInt16] = []
-        /// server_name's host_name, escaped like a DNS name's text (`\DDD` outside printable ASCII).
+        /// server_name's host_name as `PresentationText` (`\DDD` outside printable ASCII).
         public var serverName: String?
         public var alpn: [String] = []
         /// The first ALPN value's first and last bytes, raw (JA4 reads them, not the escaped text).
@@ -42,7 +42,7 @@ extension TLS {
                     while !names.isAtEnd {
                         let value = try names.vector(lengthBytes: 1)
                         if alpn.isEmpty && value.count > 0 { alpnEnds = [value.u8(at: 0), value.u8(at: value.count - 1)] }
-                        alpn.append(TLSCursor.text(value))
+                        alpn.append(PresentationText.make(value))
                     }
                 case Extension.supportedGroups: supportedGroups = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
                 case Extension.signatureAlgorithms:
@@ -62,7 +62,7 @@ extension TLS {
             while !list.isAtEnd {
                 let type = try list.u8()
                 let name = try list.vector(lengthBytes: 2)
-                if type == 0 { return TLSCursor.text(name) }
+                if type == 0 { return PresentationText.make(name) }
             }
             return nil
         }

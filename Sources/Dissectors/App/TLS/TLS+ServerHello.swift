@@ -36,7 +36,7 @@ extension TLS {
                     selectedVersion = data.u16(at: 0)
                 case ClientHello.Extension.alpn:
                     var names = TLSCursor(try TLSCursor.inner(data, lengthBytes: 2))
-                    if !names.isAtEnd { alpn = TLSCursor.text(try names.vector(lengthBytes: 1)) }
+                    if !names.isAtEnd { alpn = PresentationText.make(try names.vector(lengthBytes: 1)) }
                 default: break
                 }
             }

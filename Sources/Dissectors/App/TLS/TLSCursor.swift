@@ -64,21 +64,4 @@ struct TLSCursor {
         for i in stride(from: 0, to: bytes.count, by: 2) { out.append(bytes.u16(at: i)) }
         return out
     }
-
-    /// Printable ASCII as is, a backslash doubled, anything else as `\DDD`.
-    static func text(_ bytes: ByteSlice) -> String {
-        var out = ""
-        out.reserveCapacity(bytes.count)
-        for i in 0 ..< bytes.count {
-            let b = bytes.u8(at: i)
-            switch b {
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case 0x20 ... 0x7E: out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let d = String(b)
-                out += "\\" + String(repeating: "0", count: 3 - d.count) + d
-            }
-        }
-        return out
-    }
 }

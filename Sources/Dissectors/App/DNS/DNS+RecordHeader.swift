@@ -1,0 +1,24 @@
+extension DNS {
+    /// A message's questions and records together may number at most `maximumRecords`
+    /// (checked before any is walked, so a lying count costs nothing).
+    static func requireEntryLimit(_ view: View) throws(DecodeError) {
+        let total = view.questionCount + view.answerCount + view.authorityCount + view.additionalCount
+        guard total <= maximumRecords else {
+            throw DecodeError(.limit, .dns, at: view.bytes.frameOffset + 4, value: total, limit: maximumRecords)
+        }
+    }
+
+    /// The fixed part of a record whose owner name ends at `next`: type, class, TTL and the
+    /// range of its data, which must end within the message.
+    static func recordHeader(_ message: ByteSlice, at next: Int) throws(DecodeError)
+        -> (type: UInt16, recordClass: UInt16, ttl: UInt32, data: Range<Int>) {
+        try message.dropFirst(next).require(10, .dns)
+        let length = Int(message.u16(at: next + 8))
+        let start = next + 10
+        guard start + length <= message.count else {
+            throw DecodeError(.badLength, .dns, at: message.frameOffset + next + 8, value: length,
+                              limit: message.count - start)
+        }
+        return (message.u16(at: next), message.u16(at: next + 2), message.u32(at: next + 4), start ..< start + length)
+    }
+}
