@@ -51,12 +51,16 @@ let package = Package(
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
         .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF"], swiftSettings: strict),
 
+        // The exit statuses and parse-error handling both executables share.
+        .target(name: "CommandLineExit",
+                dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
         .executableTarget(name: "loupe",
-                          dependencies: ["Analyzer", "Reports", "CaptureFormats",
+                          dependencies: ["Analyzer", "Reports", "CaptureFormats", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "loupe-agent",
-                          dependencies: ["CaptureAgent",
+                          dependencies: ["CaptureAgent", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineExit
 import CaptureAgent
 import Foundation
 
@@ -11,22 +12,7 @@ struct LoupeAgent: ParsableCommand {
         version: "0.1.0",
         subcommands: [Interfaces.self, Versions.self])
 
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
-        }
-    }
+    static func main() { mainWithExitStatus() }
 }
 
 struct Interfaces: ParsableCommand {

@@ -1,5 +1,6 @@
 import Analyzer
 import ArgumentParser
+import CommandLineExit
 import CaptureFormats
 import Foundation
 import Reports
