@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -45,7 +47,9 @@ let package = Package(
                 dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
                                .product(name: "DequeModule", package: "swift-collections"),
-                               .product(name: "Crypto", package: "swift-crypto")],
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "X509", package: "swift-certificates"),
+                               .product(name: "SwiftASN1", package: "swift-asn1")],
                 swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),

@@ -28,6 +28,8 @@ struct JA4Tests {
             case 0x0010: add(e, u16(alpn.utf8.count + 1) + [UInt8(alpn.utf8.count)] + Array(alpn.utf8))
             case 0x000A: add(e, u16(grease ? 4 : 2) + list(grease ? [0x2A2A, 0x001D] : [0x001D]))
             case 0x000D: add(e, u16(signatures.count * 2) + list(signatures))
+            case 0x000B: add(e, [1, 0])  // ec_point_formats: uncompressed
+            case 0x0033: add(e, u16(36) + u16(0x001D) + u16(32) + Array(repeating: 7, count: 32))  // an x25519 share
             case 0x002B: add(e, [grease ? 6 : 4] + list((grease ? [0x3A3A] : []) + [0x0304, 0x0303]))
             default: add(e, [])
             }

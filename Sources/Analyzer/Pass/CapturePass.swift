@@ -8,9 +8,12 @@ struct FlowSinks {
     var conversations: TopK<Flow>
     var tcp: TCPAnalysis?
     var dns: DNSAnalysis?
+    /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
+    var tls: TLSAnalysis?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
+        tls?.finish(flow)
         tcp?.finish(flow)
     }
 }
@@ -25,6 +28,7 @@ struct CapturePass {
         var flowLimits = FlowTable.Limits()
         var analyzeTCP = false
         var analyzeDNS = false
+        var analyzeTLS = false
         var clusterDomain = "cluster.local"
         var dnsTimeout: Int64 = 5_000_000_000
         /// Keep every TCP segment's analysis flags by frame number (tests only).
@@ -58,7 +62,8 @@ struct CapturePass {
         var flows = FlowTable(limits: options.flowLimits)
         var sinks = FlowSinks(conversations: TopK(capacity: options.rows),
                               tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil)
+                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil,
+                              tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
         var defragmenter = IPDefragmenter()
         var clock = CaptureClock()
         var matched = 0
@@ -201,6 +206,11 @@ struct CapturePass {
                                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
+            if tcp && sinks.tls != nil {
+                sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow, time: time)
+            }
+        } else if frame.isUDP && sinks.tls != nil {
+            sinks.tls!.quic.datagram(frame.payload, key: key)
         }
     }
 

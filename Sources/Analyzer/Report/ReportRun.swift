@@ -34,6 +34,7 @@ public enum ReportRun {
         passOptions.flowLimits = options.flowLimits
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true
+        passOptions.analyzeTLS = true
         passOptions.clusterDomain = options.clusterDomain
         passOptions.dnsTimeout = options.dnsTimeout
         passOptions.traceTCP = options.traceTCP
@@ -47,7 +48,8 @@ public enum ReportRun {
             flowTable: SummaryRun.flowTableStats(pass.flows),
             warnings: pass.warnings,
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
-            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows))
+            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows),
+            tls: pass.sinks.tls?.finalSection ?? TLSSection())
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in
                 // Like tshark, fast and spurious retransmissions also carry the plain id.

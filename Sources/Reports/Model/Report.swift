@@ -14,10 +14,11 @@ public struct Report: Codable, Sendable, Equatable {
     public var warnings: [String]
     public var tcp: TCPSection
     public var dns: DNSSection
+    public var tls: TLSSection
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
                 malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,
-                dns: DNSSection) {
+                dns: DNSSection, tls: TLSSection) {
         self.inputs = inputs
         self.packets = packets
         self.bytes = bytes
@@ -28,5 +29,6 @@ public struct Report: Codable, Sendable, Equatable {
         self.warnings = warnings
         self.tcp = tcp
         self.dns = dns
+        self.tls = tls
     }
 }

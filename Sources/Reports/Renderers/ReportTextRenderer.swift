@@ -17,6 +17,7 @@ public enum ReportTextRenderer {
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
         out += "\n" + dns(r.dns)
         out += "\n" + tcp(r.tcp)
+        out += "\n" + tls(r.tls)
         return out
     }
 

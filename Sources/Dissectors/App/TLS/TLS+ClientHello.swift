@@ -3,7 +3,8 @@ extension TLS {
     /// GREASE values (RFC 8701) are kept: dropping them is the fingerprint's business.
     public struct ClientHello: Hashable, Sendable {
         public var legacyVersion: UInt16
-        public var sessionIDLength: Int
+        public var sessionID: [UInt8]
+        public var sessionIDLength: Int { sessionID.count }
         public var cipherSuites: [UInt16] = []
         public var compressionMethods: Int
         /// Extension types in wire order.
@@ -18,10 +19,20 @@ extension TLS {
         public var signatureAlgorithms: [UInt16] = []
         /// signature_algorithms_cert (RFC 8446 4.2.3), apart: JA4 reads only signature_algorithms.
         public var signatureAlgorithmsCert: [UInt16] = []
+        /// ec_point_formats (RFC 8422 5.1.2), for JA3.
+        public var ecPointFormats: [UInt8] = []
+        /// The groups of key_share's entries (RFC 8446 4.2.8), in wire order.
+        public var keyShareGroups: [UInt16] = []
+        /// Bytes of the session_ticket extension (RFC 5077): nonzero offers a ticket to resume.
+        public var sessionTicketLength = 0
+        /// pre_shared_key (RFC 8446 4.2.11): the client offers to resume (or use a PSK).
+        public var offersPreSharedKey: Bool { extensions.contains(Extension.preSharedKey) }
 
         public enum Extension {
             public static let serverName: UInt16 = 0, supportedGroups: UInt16 = 10, signatureAlgorithms: UInt16 = 13
             public static let alpn: UInt16 = 16, supportedVersions: UInt16 = 43, signatureAlgorithmsCert: UInt16 = 50
+            public static let ecPointFormats: UInt16 = 11, sessionTicket: UInt16 = 35, preSharedKey: UInt16 = 41
+            public static let keyShare: UInt16 = 51
         }
 
         /// `body` is the handshake message's body (after its 4-byte header).
@@ -29,8 +40,7 @@ extension TLS {
             var r = TLSCursor(body)
             legacyVersion = try r.u16()
             try r.skip(32)  // random
-            let session = try r.vector(lengthBytes: 1)
-            sessionIDLength = session.count
+            sessionID = Array(try r.vector(lengthBytes: 1).base)
             cipherSuites = try TLSCursor.u16List(try r.vector(lengthBytes: 2))
             compressionMethods = try r.vector(lengthBytes: 1).count
             try r.forEachExtension { (type, data) throws(DecodeError) in
@@ -51,6 +61,14 @@ extension TLS {
                     signatureAlgorithmsCert = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 2))
                 case Extension.supportedVersions:
                     supportedVersions = try TLSCursor.u16List(try TLSCursor.inner(data, lengthBytes: 1))
+                case Extension.ecPointFormats: ecPointFormats = Array(try TLSCursor.inner(data, lengthBytes: 1).base)
+                case Extension.sessionTicket: sessionTicketLength = data.count
+                case Extension.keyShare:
+                    var shares = TLSCursor(try TLSCursor.inner(data, lengthBytes: 2))
+                    while !shares.isAtEnd {
+                        keyShareGroups.append(try shares.u16())
+                        _ = try shares.vector(lengthBytes: 2)
+                    }
                 default: break
                 }
             }

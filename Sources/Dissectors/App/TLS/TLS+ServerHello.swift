@@ -3,6 +3,7 @@ extension TLS {
     /// RFC 8446 4.2.1, else the legacy field), cipher suite, extensions and ALPN.
     public struct ServerHello: Hashable, Sendable {
         public var legacyVersion: UInt16
+        public var sessionID: [UInt8]
         public var cipherSuite: UInt16
         public var extensions: [UInt16] = []
         /// supported_versions' selected version (TLS 1.3), nil before 1.3.
@@ -25,7 +26,7 @@ extension TLS {
             try body.require(2 + 32, .tls)
             isHelloRetryRequest = (0 ..< 32).allSatisfy { body.u8(at: 2 + $0) == Self.helloRetryRandom[$0] }
             try r.skip(32)
-            _ = try r.vector(lengthBytes: 1)  // session id echo
+            sessionID = Array(try r.vector(lengthBytes: 1).base)
             cipherSuite = try r.u16()
             _ = try r.u8()  // compression method
             try r.forEachExtension { (type, data) throws(DecodeError) in

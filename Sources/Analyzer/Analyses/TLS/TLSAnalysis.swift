@@ -1,0 +1,212 @@
+import CaptureFormats
+import Dissectors
+import Reports
+
+/// TLS over TCP for a whole pass: connections are examined by `TLSDetector`; a TLS one gets
+/// a `TLSSession` (found through the TCP analysis slot of its flow, so the hot path costs an
+/// array read for every other connection), folded into the section's counts when the flow
+/// ends. Memory: live sessions, their reassembly (bounded by `budget`), and the bounded
+/// lists.
+struct TLSAnalysis {
+    /// Per TCP analysis slot: its session, or how many payload segments were examined.
+    private struct Slot {
+        var session: Int32 = -1
+        var examined: UInt8 = 0
+    }
+
+    private var slots: [Slot] = []
+    private var sessions: [TLSSession] = []
+    private var free: [Int32] = []
+    private var budget = ReassemblyBudget()
+    let rows: Int
+    private(set) var section = TLSSection()
+    private var versions: [String: Int] = [:]
+    private var serverNames: BoundedCounter
+    private var alerts: [String: Int] = [:]
+    private var handshakeLatency = LatencyHistogram()
+    private var helloLatency = LatencyHistogram()
+    private var byServerName: TLSGroups
+    private var byServer: TLSGroups
+    private var listed: TopK<Listed>
+    var quic = QUICAnalysis()
+
+    static let malformedExamplesKept = 10
+
+    /// A finished session's row, with what ranks it (failed first, then first seen).
+    struct Listed: Ranked {
+        var failed: Bool
+        var serial: Int
+        var row: TLSSessionRow
+        static func ranksBelow(_ a: Listed, _ b: Listed) -> Bool {
+            a.failed != b.failed ? !a.failed : a.serial > b.serial
+        }
+    }
+
+    init(rows: Int) {
+        self.rows = rows
+        serverNames = BoundedCounter(limit: max(rows, 1000))
+        byServerName = TLSGroups(limit: max(rows, 1000))
+        byServer = TLSGroups(limit: max(rows, 1000))
+        listed = TopK(capacity: rows)
+    }
+
+    /// One TCP segment of the connection in analysis slot `slot`.
+    mutating func segment(_ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, time: Int64) {
+        let index = Int(slot)
+        if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: index - slots.count + 1)) }
+        var session = slots[index].session
+        if session < 0 {
+            let payload = frame.payload
+            guard payload.count > 0, slots[index].examined < TLSDetector.segmentsExamined else { return }
+            slots[index].examined += 1
+            guard TLSDetector.examine(payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
+                                      firstPayload: slots[index].examined == 1) == .tls else { return }
+            session = start(clientIsLow: clientIsLow)
+            slots[index].session = session
+        }
+        let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)
+        sessions[Int(session)].segment(fromLow: fromLow, sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
+                                       flags: frame.tcpFlags, payload: payload, time: time, budget: &budget)
+    }
+
+    private mutating func start(clientIsLow: Bool) -> Int32 {
+        section.connections += 1
+        let fresh = TLSSession(clientIsLow: clientIsLow)
+        if let reused = free.popLast() {
+            sessions[Int(reused)] = fresh
+            return reused
+        }
+        sessions.append(fresh)
+        return Int32(sessions.count - 1)
+    }
+
+    /// The flow ended: fold its session (if it was TLS) into the section, free the slot.
+    mutating func finish(_ flow: Flow) {
+        let index = Int(flow.analysisSlot)
+        guard index >= 0, index < slots.count else { return }
+        let s = slots[index].session
+        slots[index] = Slot()
+        guard s >= 0 else { return }
+        sessions[Int(s)].finish(budget: &budget)
+        fold(sessions[Int(s)], flow)
+        sessions[Int(s)] = TLSSession(clientIsLow: true)
+        free.append(s)
+    }
+
+    private mutating func fold(_ s: TLSSession, _ flow: Flow) {
+        let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
+                           flow.key.highAddress.endpoint(port: flow.key.highPort))
+        let (client, server) = s.clientIsLow ? (low, high) : (high, low)
+        let failure = TLSFailure.of(s)
+        let done = s.handshakeDone
+        let latency = s.clientHelloTime.flatMap { start in done.map { $0 - start } }
+        let hello = s.clientHelloTime.flatMap { start in s.serverHelloTime.map { $0 - start } }
+        section.malformed += s.malformed
+        if let error = s.firstError, section.malformedExamples.count < Self.malformedExamplesKept {
+            section.malformedExamples.append("\(client) -> \(server): " + error.description(offsetLabel: "stream byte"))
+        }
+        for a in s.alerts { alerts[TLS.Alert.name(a.alert.description), default: 0] += 1 }
+        if s.clientHelloTime != nil {
+            section.handshakes += 1
+            let sni = s.clientHello?.serverName
+            if let sni { serverNames.add(sni) }
+            if let v = s.negotiatedVersion { versions[TLS.versionName(v), default: 0] += 1 }
+            if let latency { handshakeLatency.record(nanoseconds: latency); section.completed += 1 }
+            if let hello { helloLatency.record(nanoseconds: hello) }
+            byServerName.add(sni ?? "(none)", failed: failure != nil, latency: latency, hello: hello)
+            byServer.add(server, failed: failure != nil, latency: latency, hello: hello)
+        }
+        if let failure { count(failure) }
+        listed.offer(Listed(failed: failure != nil, serial: flow.serial,
+                            row: Self.row(s, client: client, server: server, failure: failure, latency: latency,
+                                          hello: hello)))
+    }
+
+    private mutating func count(_ failure: TLSFailure) {
+        section.failures.total += 1
+        switch failure {
+        case .versionMismatch: section.failures.versionMismatch += 1
+        case .noCommonParameters: section.failures.noCommonParameters += 1
+        case .alert: section.failures.alert += 1
+        case .resetAfterClientHello: section.failures.resetAfterClientHello += 1
+        case .noServerHello: section.failures.noServerHello += 1
+        case .closedDuringHandshake: section.failures.closedDuringHandshake += 1
+        }
+    }
+
+    static func row(_ s: TLSSession, client: String, server: String, failure: TLSFailure?, latency: Int64?,
+                    hello: Int64?) -> TLSSessionRow {
+        var r = TLSSessionRow()
+        r.client = client
+        r.server = server
+        r.timestamp = s.clientHelloTime.map { SummaryRun.decimal(Self.timestamp($0)) }
+        r.sni = s.clientHello?.serverName
+        let offered = s.clientHello.map { $0.supportedVersions.filter { !JA4.isGREASE($0) }.max() ?? $0.legacyVersion }
+            ?? s.sslv2Hello?.version
+        r.version = s.negotiatedVersion.map(TLS.versionName)
+        r.offeredVersion = offered.map(TLS.versionName)
+        r.cipher = s.serverHello.map { TLS.hex($0.cipherSuite) }
+        r.alpnOffered = s.clientHello?.alpn ?? []
+        r.alpn = s.serverHello?.alpn
+        r.ja3 = s.clientHello.map(JA3.fingerprint)
+        r.ja4 = s.clientHello.map { JA4.fingerprint($0) }
+        r.ja3s = s.firstServerHello.map(JA3.serverFingerprint)
+        r.resumed = s.resumed
+        r.helloRetryRequest = s.helloRetryRequest
+        if let c = s.certificate {
+            let seen = Double(s.certificateTime ?? 0) / 1e9
+            r.certificate = TLSCertificate(subject: c.subject, sans: c.subjectAlternativeNames, issuer: c.issuer,
+                                           notBefore: c.notBefore, notAfter: c.notAfter, expired: c.expired(at: seen),
+                                           expiresWithin30Days: c.expiresSoon(at: seen), error: c.error)
+        }
+        r.alerts = s.alerts.map { TLS.Alert.name($0.alert.description) }
+        r.alertRecords = s.alerts.map {
+            TLSAlertRecord(from: $0.fromClient ? "client" : "server", level: Int($0.alert.level),
+                           description: Int($0.alert.description), timestamp: SummaryRun.decimal(timestamp($0.time)))
+        }
+        r.clientHelloToServerHello = hello.map { Double($0) / 1e9 }
+        r.handshakeLatency = latency.map { Double($0) / 1e9 }
+        r.failure = failure?.rawValue
+        r.clientHelloSegments = s.clientHelloSegments
+        r.applicationRecordsFromClient = s.applicationDataFromClient
+        r.applicationRecordsFromServer = s.applicationDataFromServer
+        r.encryptedAlerts = s.encryptedAlerts
+        return r
+    }
+
+    /// The pass clock's nanoseconds as a timestamp (floor division: times before 1970 too).
+    static func timestamp(_ nanoseconds: Int64) -> Timestamp {
+        var (seconds, rest) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        if rest < 0 { seconds -= 1; rest += 1_000_000_000 }
+        return Timestamp(seconds: seconds, nanoseconds: UInt32(rest))
+    }
+
+    /// The section, with the live counters folded in (after the pass drained every flow).
+    var finalSection: TLSSection {
+        var out = section
+        out.versions = versions
+        out.serverNames = serverNames.counts
+        out.alerts = alerts
+        out.handshakeLatency = handshakeLatency.percentiles
+        out.clientHelloToServerHello = helloLatency.percentiles
+        out.sessions = RowList(total: listed.seen, rows: listed.sorted().map(\.row))
+        out.byServerName = Self.groupRows(byServerName, rows)
+        out.byServer = Self.groupRows(byServer, rows)
+        let q = quic.summary
+        out.quic = QUICSummary()
+        out.quic.packets = q.packets
+        out.quic.versions = q.versions
+        out.quic.connections = q.connections
+        return out
+    }
+
+    static func groupRows(_ groups: TLSGroups, _ rows: Int) -> RowList<TLSGroupRow> {
+        var keyed = groups.groups.map { ($0.key, $0.value) }
+        if let other = groups.other { keyed.append(("(other)", other)) }
+        keyed.sort { ($0.1.handshakes, $1.0) > ($1.1.handshakes, $0.0) }
+        return RowList(total: keyed.count, rows: keyed.prefix(rows).map {
+            TLSGroupRow(key: $0.0, handshakes: $0.1.handshakes, failures: $0.1.failures,
+                        handshakeLatency: $0.1.latency.percentiles, clientHelloToServerHello: $0.1.hello.percentiles)
+        })
+    }
+}

@@ -1,0 +1,218 @@
+import Dissectors
+
+/// What one direction of a TLS connection said, in order, as the record stream yields it.
+enum TLSEvent {
+    /// A whole handshake message (type, body), cleartext only, and how many chunks
+    /// (segments) it spanned: tshark's `tcp.segment.count`.
+    case handshake(UInt8, ByteSlice, segments: Int)
+    case changeCipherSpec
+    case alert(TLS.Alert)
+    /// An alert record that is not 2 bytes, or follows this side's ChangeCipherSpec.
+    case encryptedAlert
+    /// A record of content type 23 (application data; in TLS 1.3 every encrypted record).
+    case applicationData
+    case sslv2Hello(TLS.SSLv2ClientHello)
+    /// The stream stopped making sense here: what and where (bytes into this direction).
+    case malformed(DecodeError)
+}
+
+/// One direction of a TLS connection: the record layer over the reassembled byte stream.
+///
+/// Records may span segments and one segment may carry several; handshake messages may
+/// span records. Bytes are copied only for what is decoded and does not fit in one chunk
+/// (a split handshake message); application data records are skipped by length, so a gap
+/// inside one (a segment the capture missed) costs nothing: the next header is where the
+/// length says. Any other gap, or a header that is not TLS, loses the framing: the stream
+/// then waits for a chunk that begins with a plausible record header (`TLS.isRecordStart`)
+/// and resumes there, which is also how a capture that starts mid-connection gets in sync.
+struct TLSRecordStream {
+    /// Largest handshake message kept (a certificate chain is rarely past 64 KB); longer
+    /// ones are reported and the rest of this direction's handshake is not decoded.
+    static let maximumHandshakeMessage = 256 * 1024
+
+    private enum Mode { case syncing, header, body }
+    private var mode = Mode.syncing
+    /// An SSLv2-format hello is only taken as the stream's first bytes.
+    private var atStart = true
+    private var header: UInt64 = 0
+    private var headerCount = 0
+    private var recordType: UInt8 = 0
+    private var remaining = 0
+    /// A record body being decoded that did not arrive in one chunk.
+    private var body: [UInt8] = []
+    /// Handshake bytes waiting for the rest of their message.
+    private var handshake: [UInt8] = []
+    private var chunks = 0
+    private var handshakeStartChunk = 0
+    /// Set after this side's ChangeCipherSpec (TLS 1.2 and earlier): its later handshake and
+    /// alert records are encrypted. The session clears `ccsEncrypts` for TLS 1.3, where
+    /// ChangeCipherSpec is a compatibility no-op and encrypted records are all type 23.
+    var encrypted = false
+    /// A handshake message past the bound: the records still count, their content is skipped.
+    private var handshakeAbandoned = false
+    var ccsEncrypts = true
+    private(set) var resynchronizations = 0
+    /// Bytes of this direction seen by the decoder, for error offsets.
+    private var position: UInt64 = 0
+
+    mutating func receive(_ chunk: ReassembledChunk, _ event: (TLSEvent, Int64) -> Bool) {
+        chunks += 1
+        let time = chunk.time
+        if chunk.gapBefore > 0 { gap(chunk.gapBefore) }
+        let bytes = ByteSlice(chunk.bytes)
+        defer { position += UInt64(bytes.count); atStart = false }
+        var i = 0
+        if mode == .syncing {
+            let start = bytes
+            if atStart && TLS.SSLv2ClientHello.matches(start) {
+                do throws(DecodeError) {
+                    let hello = try TLS.SSLv2ClientHello(start)
+                    _ = event(.sslv2Hello(hello), time)
+                    i = hello.recordLength
+                    mode = .header
+                } catch {
+                    _ = event(.malformed(error), time)
+                    return
+                }
+            } else if TLS.isRecordStart(start) {
+                if !atStart { resynchronizations += 1 }
+                mode = .header
+            } else {
+                return
+            }
+        }
+        while i < bytes.count && mode != .syncing {
+            if mode == .header {
+                while headerCount < TLS.recordHeaderLength && i < bytes.count {
+                    header = header << 8 | UInt64(bytes.u8(at: i))
+                    headerCount += 1
+                    i += 1
+                }
+                guard headerCount == TLS.recordHeaderLength else { return }
+                headerCount = 0
+                guard startRecord(at: i, time, event) else { return }
+                if remaining == 0 { finishRecord(ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)), time, event) }
+                continue
+            }
+            // mode == .body
+            let k = min(remaining, bytes.count - i)
+            let piece = bytes.dropFirst(i).prefix(k)
+            i += k
+            remaining -= k
+            if !decodesBody {
+                if remaining == 0 { finishRecord(piece, time, event) }
+            } else if remaining == 0 && body.isEmpty {
+                finishRecord(piece, time, event)  // whole in this chunk: no copy
+            } else {
+                body.append(contentsOf: piece.base)
+                if remaining == 0 {
+                    let whole = body
+                    body.removeAll(keepingCapacity: true)
+                    whole.withUnsafeBytes { finishRecord(ByteSlice($0), time, event) }
+                }
+            }
+        }
+    }
+
+    /// Records whose content is read (the rest are skipped by length).
+    private var decodesBody: Bool {
+        recordType == TLS.ContentType.alert || recordType == TLS.ContentType.changeCipherSpec
+            || (recordType == TLS.ContentType.handshake && !encrypted && !handshakeAbandoned)
+    }
+
+    /// Validates the header just read; false when the stream lost its framing.
+    private mutating func startRecord(at i: Int, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) -> Bool {
+        let type = UInt8(truncatingIfNeeded: header >> 32)
+        let major = UInt8(truncatingIfNeeded: header >> 24)
+        let length = Int(header & 0xFFFF)
+        let offset = Int(clamping: position) + i - TLS.recordHeaderLength
+        guard (20 ... 24).contains(type), major == 3 else {
+            lose(DecodeError(.badValue, .tls, at: offset, value: Int(type), limit: 24), time, event)
+            return false
+        }
+        guard length <= TLS.RecordHeader.maximumLength else {
+            lose(DecodeError(.badLength, .tls, at: offset + 3, value: length, limit: TLS.RecordHeader.maximumLength),
+                 time, event)
+            return false
+        }
+        recordType = type
+        remaining = length
+        mode = .body
+        if type == TLS.ContentType.handshake && handshake.isEmpty { handshakeStartChunk = chunks }
+        return true
+    }
+
+    private mutating func finishRecord(_ content: ByteSlice, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) {
+        mode = .header
+        switch recordType {
+        case TLS.ContentType.applicationData: _ = event(.applicationData, time)
+        case TLS.ContentType.changeCipherSpec:
+            if event(.changeCipherSpec, time) { encrypted = true }
+        case TLS.ContentType.alert:
+            if !encrypted, let alert = try? TLS.Alert(content) { _ = event(.alert(alert), time) } else { _ = event(.encryptedAlert, time) }
+        case TLS.ContentType.handshake where !encrypted && !handshakeAbandoned: handshakeBytes(content, time, event)
+        default: break
+        }
+    }
+
+    /// Splits handshake record content into messages, keeping a partial one for later.
+    private mutating func handshakeBytes(_ content: ByteSlice, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) {
+        if handshake.isEmpty {
+            let used = messages(in: content, time, event)
+            if used < content.count { handshake.append(contentsOf: content.dropFirst(used).base) }
+        } else {
+            handshake.append(contentsOf: content.base)
+            let pending = handshake
+            let used = pending.withUnsafeBytes { messages(in: ByteSlice($0), time, event) }
+            handshake.removeFirst(min(used, handshake.count))
+        }
+        if handshake.count > Self.maximumHandshakeMessage + TLS.handshakeHeaderLength {
+            let declared = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+            _ = event(.malformed(DecodeError(.limit, .tls, at: Int(clamping: position), value: declared,
+                                         limit: Self.maximumHandshakeMessage)), time)
+            handshake = []
+            handshakeAbandoned = true
+        }
+    }
+
+    /// Emits the whole messages at the front of `bytes`; returns the bytes they took.
+    private mutating func messages(in bytes: ByteSlice, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) -> Int {
+        var used = 0
+        while bytes.count - used >= TLS.handshakeHeaderLength {
+            let rest = bytes.dropFirst(used)
+            let length = Int(rest.u8(at: 1)) << 16 | Int(rest.u16(at: 2))
+            guard rest.count - TLS.handshakeHeaderLength >= length else { break }
+            _ = event(.handshake(rest.u8(at: 0), rest.dropFirst(TLS.handshakeHeaderLength).prefix(length),
+                                 segments: max(1, chunks - handshakeStartChunk + 1)), time)
+            used += TLS.handshakeHeaderLength + length
+            handshakeStartChunk = chunks
+        }
+        return used
+    }
+
+    /// Bytes the capture never showed. Inside a record that is skipped anyway the framing
+    /// survives; anywhere else it is lost.
+    private mutating func gap(_ missing: UInt64) {
+        position += missing
+        if mode == .body && !decodesBody && missing <= UInt64(remaining) {
+            remaining -= Int(missing)
+            if remaining == 0 { mode = .header }
+            return
+        }
+        if mode != .syncing { resetFraming() }
+    }
+
+    private mutating func lose(_ error: DecodeError, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) {
+        _ = event(.malformed(error), time)
+        resetFraming()
+    }
+
+    private mutating func resetFraming() {
+        mode = .syncing
+        headerCount = 0
+        header = 0
+        remaining = 0
+        body.removeAll()
+        handshake.removeAll()
+    }
+}

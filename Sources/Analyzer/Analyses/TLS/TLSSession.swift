@@ -1,0 +1,176 @@
+import Dissectors
+
+/// One TLS-over-TCP connection: both directions' reassembly and record streams, and the
+/// handshake facts they yield. Times are the pass's nanoseconds of the segment that
+/// completed each message or record (tshark attributes a split message to its last segment).
+struct TLSSession {
+    struct AlertSeen {
+        var fromClient: Bool
+        var alert: TLS.Alert
+        var time: Int64
+    }
+
+    private var lowReassembler = StreamReassembler()
+    private var highReassembler = StreamReassembler()
+    private var lowStream = TLSRecordStream()
+    private var highStream = TLSRecordStream()
+
+    /// The TLS client: who sent the first ClientHello (else the TCP client).
+    var clientIsLow: Bool
+    var clientHello: TLS.ClientHello?
+    var sslv2Hello: TLS.SSLv2ClientHello?
+    var clientHelloTime: Int64?
+    /// Segments the first ClientHello spanned.
+    var clientHelloSegments = 0
+    var clientHellos = 0
+    /// The first ServerHello (a HelloRetryRequest, when there is one: timing and JA3S use it).
+    var firstServerHello: TLS.ServerHello?
+    var serverHelloTime: Int64?
+    /// The last ServerHello: what was finally negotiated.
+    var serverHello: TLS.ServerHello?
+    var helloRetryRequest = false
+    var certificateSeen = false
+    var certificate: CertificateSummary?
+    var certificateTime: Int64?
+    var alerts: [AlertSeen] = []
+    var encryptedAlerts = 0
+    var clientChangeCipherSpec: Int64?
+    var serverChangeCipherSpec: Int64?
+    /// TLS 1.3: the client's first type-23 record after the ServerHello (its Finished).
+    var clientFinishedTime: Int64?
+    var applicationDataFromClient = 0
+    var applicationDataFromServer = 0
+    var resetTime: Int64?
+    var finSeen = false
+    var malformed = 0
+    var firstError: DecodeError?
+
+    static let alertsKept = 8
+
+    init(clientIsLow: Bool) { self.clientIsLow = clientIsLow }
+
+    var negotiatedVersion: UInt16? { serverHello?.version }
+    var isTLS13: Bool { (negotiatedVersion ?? 0) >= 0x0304 && negotiatedVersion != 0x7F00 }
+
+    /// When the handshake finished: TLS 1.3, the client's Finished; earlier versions, the
+    /// later of the two ChangeCipherSpecs (the oracle's definition).
+    var handshakeDone: Int64? {
+        guard serverHello != nil else { return nil }
+        if isTLS13 { return clientFinishedTime }
+        guard let c = clientChangeCipherSpec, let s = serverChangeCipherSpec else { return nil }
+        return max(c, s)
+    }
+
+    /// RFC 5246 7.4.1.3 (session ID echoed), RFC 5077 3.1 (ticket accepted: the server echoes
+    /// session_ticket and skips Certificate), RFC 8446 2.2 (pre_shared_key chosen).
+    var resumed: Bool? {
+        guard let sh = serverHello else { return nil }
+        if isTLS13 { return sh.extensions.contains(TLS.ClientHello.Extension.preSharedKey) }
+        if !sh.sessionID.isEmpty && sh.sessionID == clientHello?.sessionID { return true }
+        return sh.extensions.contains(TLS.ClientHello.Extension.sessionTicket) && !certificateSeen
+    }
+
+    // MARK: - Input
+
+    /// One TCP segment of this connection.
+    mutating func segment(fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
+                          payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget) {
+        var reassembler = StreamReassembler()
+        if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+        reassembler.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
+                            budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
+        if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+        if flags.contains(.ack) {
+            // Data the peer acknowledged and the capture missed: a gap in the other direction.
+            var other = StreamReassembler()
+            if fromLow { swap(&other, &highReassembler) } else { swap(&other, &lowReassembler) }
+            other.acknowledged(ack, budget: &budget) { chunk in receive(chunk, fromLow: !fromLow) }
+            if fromLow { swap(&other, &highReassembler) } else { swap(&other, &lowReassembler) }
+        }
+        if flags.contains(.rst) && resetTime == nil { resetTime = time }
+        if flags.contains(.fin) { finSeen = true }
+    }
+
+    /// The connection is over: buffered data goes out (after holes).
+    mutating func finish(budget: inout ReassemblyBudget) {
+        for fromLow in [true, false] {
+            var reassembler = StreamReassembler()
+            if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+            reassembler.finish(budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
+        }
+    }
+
+    private mutating func receive(_ chunk: ReassembledChunk, fromLow: Bool) {
+        var stream = TLSRecordStream()
+        if fromLow { swap(&stream, &lowStream) } else { swap(&stream, &highStream) }
+        stream.receive(chunk) { event, time in handle(event, time: time, fromLow: fromLow) }
+        if fromLow { swap(&stream, &lowStream) } else { swap(&stream, &highStream) }
+    }
+
+    /// Returns, for a ChangeCipherSpec, whether this side's later records are encrypted.
+    private mutating func handle(_ event: TLSEvent, time: Int64, fromLow: Bool) -> Bool {
+        let fromClient = fromLow == clientIsLow
+        switch event {
+        case .handshake(let type, let body, let segments):
+            handshake(type, body, time: time, fromLow: fromLow, segments: segments)
+        case .changeCipherSpec:
+            if fromClient { if clientChangeCipherSpec == nil { clientChangeCipherSpec = time } } else if serverChangeCipherSpec == nil {
+                serverChangeCipherSpec = time
+            }
+            return !isTLS13
+        case .alert(let alert):
+            if alerts.count < Self.alertsKept { alerts.append(AlertSeen(fromClient: fromClient, alert: alert, time: time)) }
+        case .encryptedAlert: encryptedAlerts += 1
+        case .applicationData:
+            if fromClient {
+                applicationDataFromClient += 1
+                if serverHello != nil && clientFinishedTime == nil { clientFinishedTime = time }
+            } else {
+                applicationDataFromServer += 1
+            }
+        case .sslv2Hello(let hello):
+            clientHellos += 1
+            if clientHelloTime == nil {
+                sslv2Hello = hello
+                clientHelloTime = time
+                clientHelloSegments = 1
+                clientIsLow = fromLow
+            }
+        case .malformed(let error):
+            malformed += 1
+            if firstError == nil { firstError = error }
+        }
+        return false
+    }
+
+    private mutating func handshake(_ type: UInt8, _ body: ByteSlice, time: Int64, fromLow: Bool, segments: Int) {
+        do throws(DecodeError) {
+            switch type {
+            case TLS.HandshakeType.clientHello:
+                clientHellos += 1
+                guard clientHelloTime == nil else { return }
+                clientHelloTime = time
+                clientHelloSegments = segments
+                clientIsLow = fromLow
+                clientHello = try TLS.ClientHello(body)
+            case TLS.HandshakeType.serverHello:
+                let hello = try TLS.ServerHello(body)
+                if hello.isHelloRetryRequest { helloRetryRequest = true }
+                if firstServerHello == nil {
+                    firstServerHello = hello
+                    serverHelloTime = time
+                }
+                serverHello = hello
+            case TLS.HandshakeType.certificate where fromLow != clientIsLow && !isTLS13:
+                guard !certificateSeen else { return }
+                certificateSeen = true
+                certificateTime = time
+                if let first = try TLS.certificates(body).first { certificate = CertificateSummary(der: first.base) }
+            default: break
+            }
+        } catch {
+            malformed += 1
+            if firstError == nil { firstError = error }
+        }
+    }
+}
