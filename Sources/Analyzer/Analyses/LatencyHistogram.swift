@@ -5,19 +5,21 @@ import Reports
 /// the percentile object every report uses.
 struct LatencyHistogram {
     static let highest: UInt64 = 3_600_000_000_000
-    private var histogram = Histogram<UInt64>(highestTrackableValue: highest, numberOfSignificantValueDigits: .three)
-    private var limit = highest
+    private var histogram: Histogram<UInt64>
+    private var limit: UInt64
 
-    init() {}
+    init() { self.init(limit: Self.highest, digits: .three) }
+
+    /// One histogram is built per instance (building one and replacing it cost a 260 KB
+    /// allocation per breakdown key: measured, ~5% of `loupe report`).
+    private init(limit: UInt64, digits: SignificantDigits) {
+        self.limit = limit
+        histogram = Histogram<UInt64>(highestTrackableValue: limit, numberOfSignificantValueDigits: digits)
+    }
 
     /// A small histogram for per-key breakdowns (per server, client, name): up to 60 s at
     /// 2 significant digits, ~30 KB instead of ~260 KB.
-    static func compact() -> LatencyHistogram {
-        var h = LatencyHistogram()
-        h.limit = 60_000_000_000
-        h.histogram = Histogram<UInt64>(highestTrackableValue: h.limit, numberOfSignificantValueDigits: .two)
-        return h
-    }
+    static func compact() -> LatencyHistogram { LatencyHistogram(limit: 60_000_000_000, digits: .two) }
     private(set) var count = 0
     private var exactMax: Int64 = 0
 

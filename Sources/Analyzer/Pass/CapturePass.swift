@@ -207,7 +207,8 @@ struct CapturePass {
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
             if tcp && sinks.tls != nil {
-                sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow, time: time)
+                sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
+                                   clientFromSYN: flows.flows[i].clientFromSYN, time: time)
             }
         } else if frame.isUDP && sinks.tls != nil {
             sinks.tls!.quic.datagram(frame.payload, key: key)

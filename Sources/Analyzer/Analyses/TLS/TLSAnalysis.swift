@@ -51,7 +51,10 @@ struct TLSAnalysis {
     }
 
     /// One TCP segment of the connection in analysis slot `slot`.
-    mutating func segment(_ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, time: Int64) {
+    /// `clientFromSYN`: the flow's client is known from its SYN (else it is a guess, and a TLS
+    /// port on one side says better which is the server).
+    mutating func segment(_ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, clientFromSYN: Bool,
+                          time: Int64) {
         let index = Int(slot)
         if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: index - slots.count + 1)) }
         var session = slots[index].session
@@ -61,7 +64,12 @@ struct TLSAnalysis {
             slots[index].examined += 1
             guard TLSDetector.examine(payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
                                       firstPayload: slots[index].examined == 1) == .tls else { return }
-            session = start(clientIsLow: clientIsLow)
+            var client = clientIsLow
+            if !clientFromSYN {
+                let (low, high) = fromLow ? (frame.sourcePort, frame.destinationPort) : (frame.destinationPort, frame.sourcePort)
+                if TLSDetector.isTLSPort(low) != TLSDetector.isTLSPort(high) { client = TLSDetector.isTLSPort(high) }
+            }
+            session = start(clientIsLow: client)
             slots[index].session = session
         }
         let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)

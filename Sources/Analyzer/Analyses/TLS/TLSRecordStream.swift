@@ -44,6 +44,8 @@ struct TLSRecordStream {
     private var handshake: [UInt8] = []
     private var chunks = 0
     private var handshakeStartChunk = 0
+    /// The chunk the current record header began in.
+    private var headerChunk = 0
     /// Set after this side's ChangeCipherSpec (TLS 1.2 and earlier): its later handshake and
     /// alert records are encrypted. The session clears `ccsEncrypts` for TLS 1.3, where
     /// ChangeCipherSpec is a compatibility no-op and encrypted records are all type 23.
@@ -74,7 +76,9 @@ struct TLSRecordStream {
                     _ = event(.malformed(error), time)
                     return
                 }
-            } else if TLS.isRecordStart(start) {
+            } else if TLS.isRecordStart(start) || (start.count < TLS.recordHeaderLength && Self.couldStartRecord(start)) {
+                // A chunk shorter than a header (a tiny first segment) starts one if its bytes
+                // fit; the header read then checks the rest.
                 if !atStart { resynchronizations += 1 }
                 mode = .header
             } else {
@@ -83,6 +87,7 @@ struct TLSRecordStream {
         }
         while i < bytes.count && mode != .syncing {
             if mode == .header {
+                if headerCount == 0 { headerChunk = chunks }
                 while headerCount < TLS.recordHeaderLength && i < bytes.count {
                     header = header << 8 | UInt64(bytes.u8(at: i))
                     headerCount += 1
@@ -114,6 +119,12 @@ struct TLSRecordStream {
         }
     }
 
+    /// The first bytes of a record header, as far as they go: type 20-23, version 3.x (x <= 4).
+    static func couldStartRecord(_ p: ByteSlice) -> Bool {
+        guard p.count > 0, (20 ... 23).contains(p.u8(at: 0)) else { return false }
+        return (p.count < 2 || p.u8(at: 1) == 3) && (p.count < 3 || p.u8(at: 2) <= 4)
+    }
+
     /// Records whose content is read (the rest are skipped by length).
     private var decodesBody: Bool {
         recordType == TLS.ContentType.alert || recordType == TLS.ContentType.changeCipherSpec
@@ -138,7 +149,7 @@ struct TLSRecordStream {
         recordType = type
         remaining = length
         mode = .body
-        if type == TLS.ContentType.handshake && handshake.isEmpty { handshakeStartChunk = chunks }
+        if type == TLS.ContentType.handshake && handshake.isEmpty { handshakeStartChunk = headerChunk }
         return true
     }
 
