@@ -112,7 +112,7 @@ struct TLSRecordStream {
                 body.append(contentsOf: piece.base)
                 if remaining == 0 {
                     let whole = body
-                    body.removeAll(keepingCapacity: true)
+                    body.removeAll()
                     whole.withUnsafeBytes { finishRecord(ByteSlice($0), time, event) }
                 }
             }
