@@ -35,7 +35,38 @@ struct TLSSessionOracleTests {
     }
 
     static func sessions(_ path: String) throws -> TLSSection {
-        try ReportRun.run(paths: [path], options: ReportOptions()).report.tls
+        try outcome(path).report.tls
+    }
+
+    static func outcome(_ path: String) throws -> ReportOutcome {
+        var options = ReportOptions()
+        options.traceExchanges = true
+        return try ReportRun.run(paths: [path], options: options)
+    }
+
+    /// Encrypted request/response exchanges (the API-server heuristic) on every corpus TLS
+    /// stream: the count and each latency within 1 µs of the oracle's `app_exchanges`.
+    @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)))
+    func exchangesMatchTheOracle() throws {
+        var compared = 0
+        for (capture, streams) in try Self.tlsCaptures() {
+            let outcome = try Self.outcome(Corpus.capturePath(capture))
+            for want in streams {
+                guard let client = want["client"] as? String, let server = want["server"] as? String else { continue }
+                let row = try #require(outcome.report.tls.sessions.rows.first {
+                    Self.oracleForm($0.client) == client && Self.oracleForm($0.server) == server
+                })
+                let expected = (want["app_exchanges"] as? [[String: Any]] ?? []).compactMap { $0["latency_s"] as? Double }
+                #expect(row.exchanges == want["app_exchange_count"] as? Int, "\(capture) \(client)")
+                let got = outcome.exchangeTrace?[row.client + " -> " + row.server] ?? []
+                #expect(got.count == expected.count, "\(capture) \(client)")
+                for (g, w) in zip(got, expected) {
+                    #expect(abs(Double(g) / 1e9 - w) <= 1e-6, "\(capture) \(client): \(g) ns vs \(w) s")
+                }
+                compared += expected.count
+            }
+        }
+        #expect(compared >= 35)
     }
 
     /// Compares each oracle stream with its session; returns how many were compared.

@@ -30,6 +30,21 @@ struct LatencyHistogram {
         exactMax = max(exactMax, value)
     }
 
+    /// Adds another histogram's samples (bucket by bucket when both are the same kind;
+    /// a compact one into a full one value by value, at the compact one's precision).
+    mutating func add(_ other: LatencyHistogram) {
+        guard other.count > 0 else { return }
+        if other.limit == limit {
+            histogram.add(other.histogram)
+        } else {
+            for v in other.histogram.recordedValues() {
+                _ = histogram.record(min(v.value, limit), count: v.count)
+            }
+        }
+        count += other.count
+        exactMax = max(exactMax, other.exactMax)
+    }
+
     /// `{count, p50, p90, p95, p99, max}` in seconds; percentiles at HdrHistogram's precision,
     /// `max` exact. Nil percentiles when there is no sample.
     var percentiles: Percentiles {

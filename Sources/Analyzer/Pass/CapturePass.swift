@@ -11,10 +11,19 @@ struct FlowSinks {
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
 
+    /// With cluster metadata: coverage counts, and per-flow owners for the analyses.
+    var attribution: AttributionCounter?
+    var api: APIServerAnalysis?
+
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
-        tls?.finish(flow)
-        tcp?.finish(flow)
+        let owners = attribution?.flowFinished(flow)
+        let session = tls?.finish(flow, owners: owners)
+        let connection = tcp?.finish(flow, owners: owners)
+        if api != nil, let serverIsLow = api!.serverIsLow(flow) {
+            api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
+                     reset: flow.reset, session: session)
+        }
     }
 }
 
@@ -33,6 +42,11 @@ struct CapturePass {
         var dnsTimeout: Int64 = 5_000_000_000
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
+        var traceExchanges = false
+        /// Cluster metadata (`--pods`): attribution, per-pod figures, API-server endpoints.
+        var pods: PodDirectory?
+        /// API-server endpoints given on the command line, added to the metadata's.
+        var apiServers: [PodDirectory.Endpoint] = []
     }
 
     /// Progress is reported every this many packets (never per packet).
@@ -69,6 +83,19 @@ struct CapturePass {
         var matched = 0
         var malformed = MalformedLog()
         if options.traceTCP { sinks.tcp?.trace = [:] }
+        if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
+        if let pods = options.pods {
+            sinks.attribution = AttributionCounter(directory: pods)
+            sinks.tcp?.podStats = PodStats()
+            sinks.tls?.podStats = PodStats()
+            sinks.tls?.directory = pods
+            sinks.dns?.pods = pods
+            sinks.dns?.podStats = PodStats()
+        }
+        let apiEndpoints = (options.pods?.apiServer ?? []).union(options.apiServers)
+        if options.analyzeTCP && !apiEndpoints.isEmpty {
+            sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
+        }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,

@@ -14,6 +14,12 @@ public struct ReportOptions: Sendable {
     public var clusterDomain = "cluster.local"
     /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
     public var traceTCP = false
+    /// Keep every TLS session's exchange latencies (tests compare them with the oracle's).
+    public var traceExchanges = false
+    /// Cluster metadata files (`--pods`): a kubectl List or a Loupe sidecar each.
+    public var metadataPaths: [String] = []
+    /// API-server endpoints besides those the metadata names (`--api-server ADDR:PORT`).
+    public var apiServers: [PodDirectory.Endpoint] = []
     public init() {}
 }
 
@@ -22,6 +28,8 @@ public struct ReportOutcome: Sendable {
     public var damaged: Bool
     /// With `ReportOptions.traceTCP`: tshark expert ids per frame number (1-based).
     public var tcpTrace: [Int: [String]]?
+    /// With `ReportOptions.traceExchanges`: nanoseconds per exchange by "client -> server".
+    public var exchangeTrace: [String: [Int64]]?
 }
 
 /// `loupe report`: every section from one pass.
@@ -38,9 +46,18 @@ public enum ReportRun {
         passOptions.clusterDomain = options.clusterDomain
         passOptions.dnsTimeout = options.dnsTimeout
         passOptions.traceTCP = options.traceTCP
+        passOptions.traceExchanges = options.traceExchanges
+        var directory: PodDirectory?
+        if !options.metadataPaths.isEmpty {
+            var metadata = ClusterMetadata()
+            for path in options.metadataPaths { metadata.merge(try ClusterMetadata.load(path: path)) }
+            directory = PodDirectory(metadata)
+        }
+        passOptions.pods = directory
+        passOptions.apiServers = options.apiServers
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
-        let report = Report(
+        var report = Report(
             inputs: inputs, packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
@@ -50,6 +67,9 @@ public enum ReportRun {
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
             dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows),
             tls: pass.sinks.tls?.finalSection ?? TLSSection())
+        if let directory { podSections(&report, pass, directory, options) }
+        report.warnings += directory?.warnings ?? []
+        if let api = pass.sinks.api { report.apiServer = api.finalSection }
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in
                 // Like tshark, fast and spurious retransmissions also carry the plain id.
@@ -58,7 +78,68 @@ public enum ReportRun {
                 return TCPAnalysisFlags.expertIDs.filter { all.contains($0.0) }.map(\.1)
             }
         }
-        return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace)
+        return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
+                             exchangeTrace: pass.sinks.tls?.exchangeTrace)
+    }
+
+    /// attribution, pods, workloads, namespaces, and pod names on TCP and DNS rows.
+    static func podSections(_ report: inout Report, _ pass: CapturePass, _ directory: PodDirectory, _ options: ReportOptions) {
+        var a = AttributionSection()
+        a.metadata = options.metadataPaths
+        if let counter = pass.sinks.attribution {
+            (a.packets, a.flows, a.resolvedPackets, a.resolvedFlows) = (counter.packets, counter.flows,
+                                                                         counter.resolvedPackets, counter.resolvedFlows)
+            a.resolvedPacketShare = counter.packets == 0 ? 0 : Double(counter.resolvedPackets) / Double(counter.packets)
+            a.resolvedFlowShare = counter.flows == 0 ? 0 : Double(counter.resolvedFlows) / Double(counter.flows)
+            a.ambiguousFlows = counter.ambiguousFlows
+            let unknown = counter.unknown.map { AddressCount(address: $0.key.text, packets: $0.value.packets, flows: $0.value.flows) }
+                .sorted { ($0.packets, $1.address) > ($1.packets, $0.address) }
+            a.unknownTop = RowList(total: unknown.count, rows: Array(unknown.prefix(options.rows)))
+        }
+        report.attribution = a
+        var stats = PodStats()
+        for part in [pass.sinks.dns?.podStats, pass.sinks.tcp?.podStats, pass.sinks.tls?.podStats] {
+            if let part { stats.merge(part) }
+        }
+        let (pods, workloads, namespaces) = stats.rows(directory)
+        report.pods = Array(pods.prefix(options.rows))
+        report.podsOmitted = pods.count - report.pods.count
+        report.workloads = Array(workloads.prefix(options.rows))
+        report.namespaces = Array(namespaces.prefix(options.rows))
+        if stats.dropped > 0 {
+            report.warnings.append("\(stats.dropped) figures of pods past the first \(PodStats.podLimit) not broken down per pod")
+        }
+        // Rows built before attribution (TCP flows, DNS transactions) get their pods here.
+        for i in report.tcp.flows.rows.indices {
+            let row = report.tcp.flows.rows[i]
+            let time = Self.nanoseconds(row.firstTimestamp)
+            report.tcp.flows.rows[i].clientPod = Self.podName(row.client, time, directory)
+            report.tcp.flows.rows[i].serverPod = Self.podName(row.server, time, directory)
+        }
+        for i in report.dns.transactionList.rows.indices {
+            let row = report.dns.transactionList.rows[i]
+            let time = Self.nanoseconds(row.timestamp)
+            report.dns.transactionList.rows[i].clientPod = Self.podName(row.client, time, directory)
+            report.dns.transactionList.rows[i].serverPod = Self.podName(row.server, time, directory)
+        }
+    }
+
+    static func nanoseconds(_ d: Decimal) -> Int64 {
+        PodDirectory.nanoseconds(NSDecimalNumber(decimal: d).doubleValue)
+    }
+
+    /// The pod named for an "ip:port" / "[v6]:port" endpoint at `time`, or nil.
+    static func podName(_ endpoint: String, _ time: Int64, _ directory: PodDirectory) -> String? {
+        var host = Substring(endpoint)
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            host = host[host.index(after: host.startIndex) ..< close]
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        guard let address = IPAddress(parsing: String(host)), case .pod? = directory.resolve(address, at: time) else {
+            return nil
+        }
+        return directory.resolve(address, at: time).map(directory.name)
     }
 
     static func tcpSection(_ tcp: TCPAnalysis) -> TCPSection {

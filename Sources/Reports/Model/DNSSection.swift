@@ -86,6 +86,9 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
     @Null public var rcode: String?
     /// Seconds; null when unanswered.
     @Null public var latency: Double?
+    /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
+    @Null public var clientPod: String? = nil
+    @Null public var serverPod: String? = nil
 
     public init(timestamp: Decimal, client: String, server: String, transport: String, id: Int, qname: String,
                 qtype: String, rcode: String?, latency: Double?) {

@@ -15,6 +15,14 @@ public struct Report: Codable, Sendable, Equatable {
     public var tcp: TCPSection
     public var dns: DNSSection
     public var tls: TLSSection
+    public var attribution = AttributionSection()
+    /// Per pod, most traffic first, at most `--rows` (the rest in `podsOmitted`); then the same
+    /// folded per workload and per namespace.
+    public var pods: [PodRow] = []
+    public var podsOmitted = 0
+    public var workloads: [PodRow] = []
+    public var namespaces: [PodRow] = []
+    public var apiServer = APIServerSection()
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
                 malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,

@@ -92,6 +92,9 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     public var history: String
     /// Who sent a RST: "client", "server", "both", or null.
     @Null public var resetBy: String?
+    /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
+    @Null public var clientPod: String? = nil
+    @Null public var serverPod: String? = nil
 
     public init(id: String, client: String, server: String, firstTimestamp: Decimal, duration: Double, packets: Int,
                 bytes: Int, payloadBytes: Int, retransmissions: Int, fastRetransmissions: Int,

@@ -61,6 +61,9 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
     /// The first ClientHello's time (seconds since the epoch).
     @Null public var timestamp: Decimal?
     @Null public var sni: String?
+    /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
+    @Null public var clientPod: String? = nil
+    @Null public var serverPod: String? = nil
     /// Negotiated version name (the last ServerHello's), null without one.
     @Null public var version: String?
     /// The highest version the ClientHello offers (supported_versions, else its legacy
@@ -87,6 +90,13 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
     /// Records of content type 23 each side sent (in TLS 1.3 every encrypted record).
     public var applicationRecordsFromClient = 0
     public var applicationRecordsFromServer = 0
+    /// Request/response exchanges on the encrypted stream (README "TLS: how it decides"),
+    /// their latency, server records with no request open, and whether a request was still
+    /// waiting when the connection or capture ended.
+    public var exchanges = 0
+    public var exchangeLatency = Percentiles.empty
+    public var serverRecordsWithoutRequest = 0
+    public var requestPendingAtEnd = false
     /// Alert records that were encrypted (after ChangeCipherSpec in TLS 1.2 and earlier).
     public var encryptedAlerts = 0
     /// Segments the ClientHello spanned (more than one: split, e.g. post-quantum key shares).

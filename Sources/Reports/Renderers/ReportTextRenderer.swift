@@ -18,6 +18,8 @@ public enum ReportTextRenderer {
         out += "\n" + dns(r.dns)
         out += "\n" + tcp(r.tcp)
         out += "\n" + tls(r.tls)
+        let pods = pods(r)
+        if !pods.isEmpty { out += "\n" + pods }
         return out
     }
 

@@ -37,6 +37,8 @@ func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throw
         throw fail(error.description, status: ExitStatus.usage)
     } catch let error as FilterError {
         throw fail(error.description, status: ExitStatus.usage)
+    } catch let error as MetadataError {
+        throw fail(error.description, status: ExitStatus.usage)
     }
     progress.done()
     do { try output.write(render(outcome)) } catch { throw fail("\(error)", status: ExitStatus.usage) }

@@ -1,5 +1,6 @@
 import Analyzer
 import ArgumentParser
+import CaptureFormats
 import Reports
 
 struct ReportCommand: ParsableCommand {
@@ -22,9 +23,37 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Seconds within which a repeated DNS query is a retransmission, not a new transaction (tshark: 5).")
     var dnsTimeout: Double = 5
 
+    @Option(name: .customLong("pods"), help: ArgumentHelp(
+        "Cluster metadata: what `kubectl get pods,services,endpointslices,nodes -A -o json` prints, or a Loupe sidecar (repeatable).",
+        valueName: "file"))
+    var metadata: [String] = []
+
+    @Option(help: ArgumentHelp("An API-server endpoint besides those the metadata names (repeatable).",
+                               valueName: "addr:port"))
+    var apiServer: [String] = []
+
     @OptionGroup var output: OutputOptions
 
+    /// "10.0.0.1:443" or "[fd00::1]:6443".
+    static func endpoint(_ text: String) -> PodDirectory.Endpoint? {
+        var host = Substring(text), port = Substring("")
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex) ..< close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard let p = UInt16(port), p > 0, let address = PodDirectory.address(String(host)) else { return nil }
+        return PodDirectory.Endpoint(address: address, port: p)
+    }
+
     func validate() throws {
+        for e in apiServer where Self.endpoint(e) == nil {
+            throw ValidationError("--api-server \(e): expected ADDR:PORT, e.g. 10.96.0.1:443 or [fd00::1]:6443")
+        }
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
         guard dnsTimeout > 0, dnsTimeout < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
     }
@@ -36,6 +65,8 @@ struct ReportCommand: ParsableCommand {
         options.flowLimits.maximumFlows = capture.maxFlows
         options.clusterDomain = clusterDomain
         options.dnsTimeout = Int64(dnsTimeout * 1e9)
+        options.metadataPaths = metadata
+        options.apiServers = apiServer.compactMap(Self.endpoint)
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { format == .json ? JSONRenderer.render($0.report) : ReportTextRenderer.render($0.report) },

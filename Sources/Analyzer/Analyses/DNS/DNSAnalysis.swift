@@ -257,8 +257,22 @@ struct DNSAnalysis {
         }
     }
 
+    /// Per-pod figures (each transaction counts for its client's and its server's pod), when
+    /// the pass has cluster metadata.
+    var pods: PodDirectory?
+    var podStats: PodStats?
+
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
+        if let pods, podStats != nil {
+            let time = t.timestamp.saturatingNanoseconds
+            var counted: Int?
+            for address in [t.clientAddress, t.serverAddress] {
+                guard case .pod(let p) = pods.resolve(address, at: time), p != counted else { continue }
+                podStats!.dnsTransaction(p, answered: t.answered, rcode: t.rcode, latency: t.latency)
+                counted = p
+            }
+        }
         worst.offer(t)
         byServer.add(t.serverAddress, t)
         byClient.add(t.clientAddress, t)

@@ -94,15 +94,24 @@ struct TCPAnalysis {
         return sum
     }
 
-    /// Folds a finished flow's connection into the totals and frees its state.
-    mutating func finish(_ flow: Flow) {
-        guard flow.analysisSlot >= 0 else { return }
+    /// Per-pod figures, when the pass has cluster metadata.
+    var podStats: PodStats?
+
+    /// Folds a finished flow's connection into the totals and frees its state; returns its
+    /// counts and initial RTT (0: none).
+    @discardableResult
+    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> (counts: TCPCounts, initialRTT: Int64)? {
+        guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)
         let c = connections[slot]
+        if let owners, podStats != nil {
+            for pod in owners.pods { podStats!.tcpConnection(pod, c.counts, initialRTT: c.initialRTT) }
+        }
         totals.add(c.counts)
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
         worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
         connections[slot] = TCPConnection()
         free.append(Int32(slot))
+        return (c.counts, c.initialRTT)
     }
 }

@@ -29,6 +29,8 @@ struct TLSAnalysis {
     private var byServer: TLSGroups
     private var listed: TopK<Listed>
     var quic = QUICAnalysis()
+    /// When set, every session's exchange latencies by "client -> server" (tests only).
+    var exchangeTrace: [String: [Int64]]?
 
     static let malformedExamplesKept = 10
 
@@ -79,7 +81,8 @@ struct TLSAnalysis {
 
     private mutating func start(clientIsLow: Bool) -> Int32 {
         section.connections += 1
-        let fresh = TLSSession(clientIsLow: clientIsLow)
+        var fresh = TLSSession(clientIsLow: clientIsLow)
+        if exchangeTrace != nil { fresh.exchanges.trace = [] }
         if let reused = free.popLast() {
             sessions[Int(reused)] = fresh
             return reused
@@ -88,27 +91,37 @@ struct TLSAnalysis {
         return Int32(sessions.count - 1)
     }
 
-    /// The flow ended: fold its session (if it was TLS) into the section, free the slot.
-    mutating func finish(_ flow: Flow) {
+    /// Per-pod figures and names for rows, when the pass has cluster metadata.
+    var podStats: PodStats?
+    var directory: PodDirectory?
+
+    /// The flow ended: fold its session (if it was TLS) into the section, free the slot;
+    /// returns the session.
+    @discardableResult
+    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> TLSSession? {
         let index = Int(flow.analysisSlot)
-        guard index >= 0, index < slots.count else { return }
+        guard index >= 0, index < slots.count else { return nil }
         let s = slots[index].session
         slots[index] = Slot()
-        guard s >= 0 else { return }
+        guard s >= 0 else { return nil }
         sessions[Int(s)].finish(budget: &budget)
-        fold(sessions[Int(s)], flow)
+        let session = sessions[Int(s)]
+        fold(session, flow, owners)
         sessions[Int(s)] = TLSSession(clientIsLow: true)
         free.append(s)
+        return session
     }
 
-    private mutating func fold(_ s: TLSSession, _ flow: Flow) {
+    private mutating func fold(_ s: TLSSession, _ flow: Flow, _ owners: FlowOwners?) {
         let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
                            flow.key.highAddress.endpoint(port: flow.key.highPort))
         let (client, server) = s.clientIsLow ? (low, high) : (high, low)
         let failure = TLSFailure.of(s)
+        let (clientOwner, serverOwner) = owners?.of(clientIsLow: s.clientIsLow) ?? (nil, nil)
         let done = s.handshakeDone
         let latency = s.clientHelloTime.flatMap { start in done.map { $0 - start } }
         let hello = s.clientHelloTime.flatMap { start in s.serverHelloTime.map { $0 - start } }
+        if let trace = s.exchanges.trace { exchangeTrace?[client + " -> " + server] = trace }
         section.malformed += s.malformed
         if let error = s.firstError, section.malformedExamples.count < Self.malformedExamplesKept {
             section.malformedExamples.append("\(client) -> \(server): " + error.description(offsetLabel: "stream byte"))
@@ -123,22 +136,28 @@ struct TLSAnalysis {
             if let hello { helloLatency.record(nanoseconds: hello) }
             byServerName.add(sni ?? "(none)", failed: failure != nil, latency: latency, hello: hello)
             byServer.add(server, failed: failure != nil, latency: latency, hello: hello)
+            if let owners, podStats != nil {
+                for pod in owners.pods { podStats!.tlsHandshake(pod, failure: failure, latency: latency) }
+            }
         }
-        if let failure { count(failure) }
-        listed.offer(Listed(failed: failure != nil, serial: flow.serial,
-                            row: Self.row(s, client: client, server: server, failure: failure, latency: latency,
-                                          hello: hello)))
+        if let failure { Self.count(failure, into: &section.failures) }
+        var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello)
+        if let directory {
+            row.clientPod = clientOwner.map(directory.name)
+            row.serverPod = serverOwner.map(directory.name)
+        }
+        listed.offer(Listed(failed: failure != nil, serial: flow.serial, row: row))
     }
 
-    private mutating func count(_ failure: TLSFailure) {
-        section.failures.total += 1
+    static func count(_ failure: TLSFailure, into f: inout TLSFailureCounts) {
+        f.total += 1
         switch failure {
-        case .versionMismatch: section.failures.versionMismatch += 1
-        case .noCommonParameters: section.failures.noCommonParameters += 1
-        case .alert: section.failures.alert += 1
-        case .resetAfterClientHello: section.failures.resetAfterClientHello += 1
-        case .noServerHello: section.failures.noServerHello += 1
-        case .closedDuringHandshake: section.failures.closedDuringHandshake += 1
+        case .versionMismatch: f.versionMismatch += 1
+        case .noCommonParameters: f.noCommonParameters += 1
+        case .alert: f.alert += 1
+        case .resetAfterClientHello: f.resetAfterClientHello += 1
+        case .noServerHello: f.noServerHello += 1
+        case .closedDuringHandshake: f.closedDuringHandshake += 1
         }
     }
 
@@ -179,6 +198,10 @@ struct TLSAnalysis {
         r.applicationRecordsFromClient = s.applicationDataFromClient
         r.applicationRecordsFromServer = s.applicationDataFromServer
         r.encryptedAlerts = s.encryptedAlerts
+        r.exchanges = s.exchanges.count
+        r.exchangeLatency = s.exchanges.latency.percentiles
+        r.serverRecordsWithoutRequest = s.exchanges.unsolicited
+        r.requestPendingAtEnd = s.exchanges.open != nil
         return r
     }
 

@@ -40,6 +40,7 @@ struct TLSSession {
     var clientFinishedTime: Int64?
     var applicationDataFromClient = 0
     var applicationDataFromServer = 0
+    var exchanges = TLSExchanges()
     var resetTime: Int64?
     var finSeen = false
     var malformed = 0
@@ -124,9 +125,14 @@ struct TLSSession {
         case .applicationData:
             if fromClient {
                 applicationDataFromClient += 1
-                if serverHello != nil && clientFinishedTime == nil { clientFinishedTime = time }
+                if serverHello != nil && clientFinishedTime == nil {
+                    clientFinishedTime = time
+                    if isTLS13 { return false }  // the encrypted Finished: not a request
+                }
+                if handshakeDone != nil { exchanges.clientRecord(at: time) }
             } else {
                 applicationDataFromServer += 1
+                if handshakeDone != nil { exchanges.serverRecord(at: time) }
             }
         case .sslv2Hello(let hello):
             clientHellos += 1

@@ -1,0 +1,43 @@
+/// Request/response exchanges on an encrypted stream (the API server's, or any TLS
+/// connection's), from record boundaries alone: after the handshake, a client record of type
+/// 23 opens a request if none is open; the server's next type-23 record closes it. TLS 1.3's
+/// encrypted handshake records are skipped: the server's up to the client's Finished, and the
+/// client's Finished itself (the first type-23 record it sends after the ServerHello). The
+/// oracle's `tls.app_exchanges` is the same rule. Server data with no request open is counted
+/// apart (watch streams, TLS 1.3 session tickets sent after the first response).
+struct TLSExchanges {
+    private(set) var count = 0
+    private(set) var latency = LatencyHistogram.compact()
+    /// Server records that arrived with no request open.
+    private(set) var unsolicited = 0
+    /// When the open request was sent, if one is open.
+    private(set) var open: Int64?
+    /// The slowest exchanges (request time, latency), at most `slowestKept`, for the API
+    /// server's slowest list (exact for its first `slowestKept` rows).
+    private(set) var slowestList: [(time: Int64, latency: Int64)] = []
+    static let slowestKept = 10
+    /// Every latency, in order, when tracing (tests compare them with the oracle's list).
+    var trace: [Int64]?
+
+    mutating func clientRecord(at time: Int64) {
+        if open == nil { open = time }
+    }
+
+    mutating func serverRecord(at time: Int64) {
+        guard let start = open else {
+            unsolicited += 1
+            return
+        }
+        open = nil
+        let l = time - start
+        count += 1
+        latency.record(nanoseconds: l)
+        trace?.append(l)
+        if slowestList.count < Self.slowestKept {
+            slowestList.append((start, l))
+        } else if let i = slowestList.indices.min(by: { slowestList[$0].latency < slowestList[$1].latency }),
+                  slowestList[i].latency < l {
+            slowestList[i] = (start, l)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import CaptureFormats
+import Dissectors
+import Reports
+
+/// The API-server report: connections to the endpoints the metadata names (service
+/// default/kubernetes and its EndpointSlice) or `--api-server` gives, with their TCP
+/// handshake RTT, TLS handshake latency and encrypted request/response exchanges, per
+/// client pod. Each finished flow is offered once.
+struct APIServerAnalysis {
+    let endpoints: Set<PodDirectory.Endpoint>
+    let directory: PodDirectory?
+    let rows: Int
+
+    struct Client {
+        var connections = 0
+        var exchanges = 0
+        var errors = 0
+        var latency = LatencyHistogram.compact()
+        var tcpRTT = LatencyHistogram.compact()
+        var tlsLatency = LatencyHistogram.compact()
+    }
+
+    private(set) var section = APIServerSection()
+    private var latency = LatencyHistogram()
+    private var tcpRTT = LatencyHistogram()
+    private var tlsLatency = LatencyHistogram()
+    /// By client pod name, or by client address when it is not a known pod.
+    private var clients: [String: Client] = [:]
+    private var slowest: TopK<Slowest>
+    private var unmatched: [APIUnmatchedRow] = []
+    private var unmatchedTotal = 0
+    static let clientLimit = 10_000
+    /// Server records with no request open that make a connection a watch stream: more than
+    /// the two session tickets a TLS 1.3 server (OpenSSL, Go) sends unasked.
+    static let watchThreshold = 3
+
+    struct Slowest: Ranked {
+        var row: APIExchangeRow
+        static func ranksBelow(_ a: Slowest, _ b: Slowest) -> Bool {
+            a.row.latency != b.row.latency ? a.row.latency < b.row.latency : a.row.timestamp > b.row.timestamp
+        }
+    }
+
+    init(endpoints: Set<PodDirectory.Endpoint>, directory: PodDirectory?, rows: Int) {
+        self.endpoints = endpoints
+        self.directory = directory
+        self.rows = rows
+        slowest = TopK(capacity: rows)
+        section.endpoints = endpoints.map { $0.address.endpoint(port: $0.port) }.sorted()
+    }
+
+    /// Whether the flow's server side is an API-server endpoint: the low end when it is one
+    /// (true), the high end (false), or nil.
+    func serverIsLow(_ flow: Flow) -> Bool? {
+        guard flow.key.ipProtocol == IPProtocol.tcp else { return nil }
+        if endpoints.contains(.init(address: flow.key.lowAddress, port: flow.key.lowPort)) { return true }
+        if endpoints.contains(.init(address: flow.key.highAddress, port: flow.key.highPort)) { return false }
+        return nil
+    }
+
+    mutating func add(_ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
+                      session: TLSSession?) {
+        let k = flow.key
+        let client = serverIsLow ? k.highAddress.endpoint(port: k.highPort) : k.lowAddress.endpoint(port: k.lowPort)
+        let server = serverIsLow ? k.lowAddress.endpoint(port: k.lowPort) : k.highAddress.endpoint(port: k.highPort)
+        let clientOwner = serverIsLow ? owners?.high : owners?.low
+        let pod: String? = clientOwner.flatMap { owner in
+            if case .pod = owner { return directory?.name(owner) }
+            return nil
+        }
+        let key = pod ?? (serverIsLow ? k.highAddress.text : k.lowAddress.text)
+        guard clients[key] != nil || clients.count < Self.clientLimit else { return }
+        var c = clients[key] ?? Client()
+        c.connections += 1
+        section.connections += 1
+        if let rtt = initialRTT, rtt > 0 {
+            c.tcpRTT.record(nanoseconds: rtt)
+            tcpRTT.record(nanoseconds: rtt)
+        }
+        if reset { section.errors.resets += 1; c.errors += 1 }
+        if let s = session {
+            if let start = s.clientHelloTime, let done = s.handshakeDone {
+                c.tlsLatency.record(nanoseconds: done - start)
+                tlsLatency.record(nanoseconds: done - start)
+            }
+            if s.alerts.contains(where: { $0.alert.isFatal }) { section.errors.alerts += 1; c.errors += 1 }
+            if TLSFailure.of(s) != nil { section.errors.handshakeFailures += 1 }
+            let x = s.exchanges
+            c.exchanges += x.count
+            section.exchanges += x.count
+            c.latency.add(x.latency)
+            latency.add(x.latency)
+            if x.unsolicited >= Self.watchThreshold { section.watches += 1 }
+            for e in x.slowestList {
+                var row = APIExchangeRow()
+                (row.client, row.server, row.clientPod) = (client, server, pod)
+                row.timestamp = Double(e.time) / 1e9
+                row.latency = Double(e.latency) / 1e9
+                slowest.offer(Slowest(row: row))
+            }
+            if let open = x.open {
+                section.errors.noResponse += 1
+                c.errors += 1
+                unmatchedTotal += 1
+                if unmatched.count < rows {
+                    var row = APIUnmatchedRow()
+                    (row.client, row.server, row.clientPod) = (client, server, pod)
+                    row.timestamp = Double(open) / 1e9
+                    row.reason = s.resetTime != nil ? "connection reset with a request open"
+                        : flow.isClosed ? "no response before the connection closed"
+                        : "no response before the capture ended"
+                    unmatched.append(row)
+                }
+            }
+        }
+        clients[key] = c
+    }
+
+    var finalSection: APIServerSection {
+        var out = section
+        out.latency = latency.percentiles
+        out.tcpHandshakeRtt = tcpRTT.percentiles
+        out.tlsHandshakeLatency = tlsLatency.percentiles
+        out.slowest = RowList(total: section.exchanges, rows: slowest.sorted().map(\.row))
+        out.unmatched = RowList(total: unmatchedTotal, rows: unmatched)
+        let all = clients.map { key, c -> APIClientRow in
+            var row = APIClientRow()
+            if let slash = key.firstIndex(of: "/") {
+                row.namespace = String(key[..<slash])
+                row.name = String(key[key.index(after: slash)...])
+            } else {
+                row.name = key
+            }
+            row.connections = c.connections
+            row.exchanges = c.exchanges
+            row.errors = c.errors
+            row.latency = c.latency.percentiles
+            row.tcpHandshakeRtt = c.tcpRTT.percentiles
+            row.tlsHandshakeLatency = c.tlsLatency.percentiles
+            return row
+        }.sorted { ($0.exchanges, $1.namespace, $1.name) > ($1.exchanges, $0.namespace, $0.name) }
+        out.byClient = Array(all.prefix(rows))
+        out.byClientOmitted = all.count - out.byClient.count
+        return out
+    }
+}

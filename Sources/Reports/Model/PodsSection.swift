@@ -1,0 +1,142 @@
+/// `attribution`: how much of the capture Loupe could put a name on (README "Pods").
+public struct AttributionSection: Codable, Sendable, Equatable {
+    /// Files the metadata came from (`--pods`); empty: no attribution was attempted.
+    public var metadata: [String] = []
+    public var packets = 0
+    public var flows = 0
+    /// Packets and flows with at least one endpoint resolved to a pod, service or node.
+    public var resolvedPackets = 0
+    public var resolvedFlows = 0
+    public var resolvedPacketShare = 0.0
+    public var resolvedFlowShare = 0.0
+    /// Addresses that resolved to nothing, most packets first.
+    public var unknownTop = RowList<AddressCount>(total: 0, rows: [])
+    /// Endpoints that resolved to a node address hostNetwork pods share (which pod is unknowable).
+    public var ambiguousFlows = 0
+
+    public init() {}
+}
+
+public struct AddressCount: Codable, Sendable, Equatable {
+    public var address: String
+    public var packets: Int
+    public var flows: Int
+    public init(address: String, packets: Int, flows: Int) {
+        self.address = address
+        self.packets = packets
+        self.flows = flows
+    }
+}
+
+/// One pod (or workload, or namespace) and its own side of the traffic: DNS it asked or
+/// answered, TCP connections it was an end of, TLS handshakes it made or served.
+public struct PodRow: Codable, Sendable, Equatable {
+    public var namespace = ""
+    /// The pod's name (absent on workload and namespace rows).
+    @Null public var name: String?
+    /// "Deployment/api" (absent on namespace rows).
+    @Null public var workload: String?
+    @Null public var node: String?
+    /// Pods folded into a workload or namespace row (1 on a pod row).
+    public var pods = 1
+    public var dns = PodDNS()
+    public var tcp = PodTCP()
+    public var tls = PodTLS()
+    public init() {}
+}
+
+public struct PodDNS: Codable, Sendable, Equatable {
+    public var transactions = 0
+    public var unanswered = 0
+    public var rcodes: [String: Int] = [:]
+    public var latency = Percentiles.empty
+    public init() {}
+}
+
+public struct PodTCP: Codable, Sendable, Equatable {
+    public var connections = 0
+    public var retransmissions = 0
+    public var fastRetransmissions = 0
+    public var lostSegments = 0
+    public var duplicateAcks = 0
+    public var zeroWindows = 0
+    public var resets = 0
+    public var retransmissionRate = 0.0
+    public var initialRtt = Percentiles.empty
+    public init() {}
+}
+
+public struct PodTLS: Codable, Sendable, Equatable {
+    public var handshakes = 0
+    public var completed = 0
+    public var failures = TLSFailureCounts()
+    public var handshakeLatency = Percentiles.empty
+    public init() {}
+}
+
+/// `apiServer`: what the Kubernetes API server made its clients wait, measured on the
+/// encrypted stream (README "API server").
+public struct APIServerSection: Codable, Sendable, Equatable {
+    /// "ip:port" of every API-server endpoint considered.
+    public var endpoints: [String] = []
+    public var connections = 0
+    public var exchanges = 0
+    /// Connections on which the server sent data with no request open after a first
+    /// exchange: watch streams, whose events are not slow responses.
+    public var watches = 0
+    public var latency = Percentiles.empty
+    public var tcpHandshakeRtt = Percentiles.empty
+    public var tlsHandshakeLatency = Percentiles.empty
+    /// Resets, fatal alerts and requests left without a response, over all connections.
+    public var errors = APIServerErrors()
+    /// Requests that could not be matched with a response, each with its reason.
+    public var unmatched = RowList<APIUnmatchedRow>(total: 0, rows: [])
+    /// Client pods (or addresses), most exchanges first, at most `--rows`; the rest counted
+    /// in `byClientOmitted`.
+    public var byClient: [APIClientRow] = []
+    public var byClientOmitted = 0
+    public var slowest = RowList<APIExchangeRow>(total: 0, rows: [])
+    public init() {}
+}
+
+public struct APIServerErrors: Codable, Sendable, Equatable {
+    public var resets = 0
+    public var alerts = 0
+    public var noResponse = 0
+    public var handshakeFailures = 0
+    public init() {}
+}
+
+public struct APIClientRow: Codable, Sendable, Equatable {
+    /// The client pod's, or empty with `name` the client address when it is not a pod.
+    public var namespace = ""
+    public var name = ""
+    public var connections = 0
+    public var exchanges = 0
+    public var latency = Percentiles.empty
+    public var tcpHandshakeRtt = Percentiles.empty
+    public var tlsHandshakeLatency = Percentiles.empty
+    public var errors = 0
+    public init() {}
+}
+
+public struct APIExchangeRow: Codable, Sendable, Equatable {
+    public var client = ""
+    public var server = ""
+    @Null public var clientPod: String?
+    /// When the request record was sent (seconds since the epoch).
+    public var timestamp: Double = 0
+    public var latency: Double = 0
+    public init() {}
+}
+
+public struct APIUnmatchedRow: Codable, Sendable, Equatable {
+    public var client = ""
+    public var server = ""
+    @Null public var clientPod: String?
+    public var timestamp: Double = 0
+    /// "no response before the connection closed", "no response before the capture ended",
+    /// "connection reset with a request open".
+    public var reason = ""
+    public init() {}
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+extension ReportTextRenderer {
+    /// Attribution coverage, the pods (then workloads and namespaces) with their own side of
+    /// DNS, TCP and TLS, and the API server's exchanges per client.
+    static func pods(_ r: Report) -> String {
+        let a = r.attribution
+        guard !a.metadata.isEmpty || !r.apiServer.endpoints.isEmpty else { return "" }
+        var out = ""
+        if !a.metadata.isEmpty {
+            out += "Attribution: " + String(format: "%.1f%% of packets, %.1f%% of flows", a.resolvedPacketShare * 100,
+                                            a.resolvedFlowShare * 100)
+                + " named (\(a.resolvedFlows) of \(a.flows) flows)"
+                + (a.ambiguousFlows > 0 ? ", \(a.ambiguousFlows) on node addresses hostNetwork pods share" : "") + "\n"
+            for u in a.unknownTop.rows.prefix(10) {
+                out += "  " + pad("unknown", 20) + pad(u.address, 40) + "\(u.packets) packets, \(u.flows) flows\n"
+            }
+            if !r.pods.isEmpty {
+                out += "\n" + pad("pod", 48) + pad("workload", 28) + padLeft("dns", 6) + padLeft("dns p50", 9)
+                    + padLeft("tcp", 6) + padLeft("retx", 6) + padLeft("tls", 5) + padLeft("fail", 5) + padLeft("tls p50", 9) + "\n"
+                for p in r.pods.prefix(20) {
+                    out += row(p.namespace + "/" + (p.name ?? ""), p.workload ?? "-", p)
+                }
+                if r.pods.count + r.podsOmitted > 20 { out += "... \(r.pods.count + r.podsOmitted - 20) more pods (JSON lists up to --rows)\n" }
+                for w in r.workloads.prefix(10) where r.workloads.count < r.pods.count {
+                    out += row(w.namespace + "/" + (w.workload ?? ""), "\(w.pods) pods", w)
+                }
+                for n in r.namespaces.prefix(10) where r.namespaces.count > 1 { out += row(n.namespace, "\(n.pods) pods", n) }
+            }
+        }
+        let api = r.apiServer
+        if !api.endpoints.isEmpty {
+            out += "\nAPI server (" + api.endpoints.joined(separator: ", ") + "): \(api.connections) connections, "
+                + "\(api.exchanges) exchanges, \(api.watches) watch streams\n"
+            let lines: [(String, String)] = [
+                ("latency", percentiles(api.latency)),
+                ("TCP handshake", percentiles(api.tcpHandshakeRtt)),
+                ("TLS handshake", percentiles(api.tlsHandshakeLatency)),
+                ("errors", "\(api.errors.resets) resets, \(api.errors.alerts) fatal alerts, "
+                    + "\(api.errors.noResponse) requests without a response, \(api.errors.handshakeFailures) failed handshakes"),
+            ]
+            for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
+            for c in api.byClient.prefix(20) {
+                let who = c.namespace.isEmpty ? c.name : c.namespace + "/" + c.name
+                out += "  " + pad(who, 46) + "\(c.connections) conns, \(c.exchanges) exchanges, \(c.errors) errors, "
+                    + percentiles(c.latency) + "\n"
+            }
+            for s in api.slowest.rows.prefix(10) {
+                out += "  " + pad("slow", 8) + String(format: "%.3f ms", s.latency * 1000) + " at "
+                    + String(format: "%.6f", s.timestamp) + " " + (s.clientPod ?? s.client) + " -> " + s.server + "\n"
+            }
+            for u in api.unmatched.rows.prefix(10) {
+                out += "  " + pad("unmatched", 12) + (u.clientPod ?? u.client) + " -> " + u.server + " at "
+                    + String(format: "%.6f", u.timestamp) + ": " + u.reason + "\n"
+            }
+        }
+        return out
+    }
+
+    private static func row(_ name: String, _ workload: String, _ p: PodRow) -> String {
+        func ms(_ v: Double?) -> String { v.map { String(format: "%.3f", $0 * 1000) } ?? "-" }
+        return pad(TextEscaping.escape(name), 48) + pad(TextEscaping.escape(workload), 28)
+            + padLeft("\(p.dns.transactions)", 6) + padLeft(ms(p.dns.latency.p50), 9) + padLeft("\(p.tcp.connections)", 6)
+            + padLeft("\(p.tcp.retransmissions)", 6) + padLeft("\(p.tls.handshakes)", 5)
+            + padLeft("\(p.tls.failures.total)", 5) + padLeft(ms(p.tls.handshakeLatency.p50), 9) + "\n"
+    }
+}
