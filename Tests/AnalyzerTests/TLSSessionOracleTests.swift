@@ -56,8 +56,12 @@ struct TLSSessionOracleTests {
                 let row = try #require(outcome.report.tls.sessions.rows.first {
                     Self.oracleForm($0.client) == client && Self.oracleForm($0.server) == server
                 })
-                let expected = (want["app_exchanges"] as? [[String: Any]] ?? []).compactMap { $0["latency_s"] as? Double }
-                #expect(row.exchanges == want["app_exchange_count"] as? Int, "\(capture) \(client)")
+                var expected = (want["app_exchanges"] as? [[String: Any]] ?? []).compactMap { $0["latency_s"] as? Double }
+                if let pinned = Self.exchangeExceptions[capture + " " + client] {
+                    #expect(expected == pinned.oracle, "the oracle still says what the exception is about")
+                    expected = pinned.loupe
+                }
+                #expect(row.exchanges == expected.count, "\(capture) \(client)")
                 let got = outcome.exchangeTrace?[row.client + " -> " + row.server] ?? []
                 #expect(got.count == expected.count, "\(capture) \(client)")
                 for (g, w) in zip(got, expected) {
@@ -66,7 +70,7 @@ struct TLSSessionOracleTests {
                 compared += expected.count
             }
         }
-        #expect(compared >= 35)
+        #expect(compared >= 33)
     }
 
     /// Compares each oracle stream with its session; returns how many were compared.
@@ -159,6 +163,20 @@ struct TLSSessionOracleTests {
     /// is off) and dissects neither, so it counts 1 server record of type 23. Loupe puts them
     /// in order: 2, which is what tshark says with `-o tcp.reassemble_out_of_order:TRUE`.
     static let serverRecordExceptions = ["zeek/hrr.pcap": 2]
+
+    /// Exchanges where Loupe's ACK rule (a server record whose segment does not acknowledge
+    /// the request's bytes cannot answer it) is right and the oracle's record order is not.
+    /// Both are HTTP/2, where the server sends frames of its own:
+    /// - many_interfaces-1 stream 0: frame 44 (server, ACK 1886) follows client frame 43
+    ///   (bytes 1886-1924) by 1.2 ms but was sent before the server had them: it answers the
+    ///   first requests, not 43. Loupe: one exchange (32 -> 37).
+    /// - tls.pcap's IPv6 stream: frame 37 (server SETTINGS, ACK 582) was sent before the
+    ///   client's request in frame 36 (bytes 582-769) arrived, frame 40 (ACK 769) is the
+    ///   first that can answer it. Loupe: one exchange, 36 -> 40 (16.150 ms).
+    static let exchangeExceptions: [String: (oracle: [Double], loupe: [Double])] = [
+        "pcapplusplus/many_interfaces-1.pcapng 192.168.1.139:50981": ([0.045759916, 0.001235008], [0.045759916]),
+        "pcapplusplus/tls.pcap 2601:647:4b02:1d20:e4a1:6dfa:6f66:e399:50553": ([0.013094902, 0.002892017], [0.01615]),
+    ]
 
     static func within1µs(_ got: Double?, _ want: Any?, _ what: String) {
         guard let want = want as? Double else {

@@ -30,9 +30,10 @@ struct APIServerAnalysis {
     private var unmatched: [APIUnmatchedRow] = []
     private var unmatchedTotal = 0
     static let clientLimit = 10_000
-    /// Server records with no request open that make a connection a watch stream: more than
-    /// the two session tickets a TLS 1.3 server (OpenSSL, Go) sends unasked.
-    static let watchThreshold = 3
+    /// Pushed server records (no request open, 10 ms or more after the server's previous
+    /// record: not a response's second record, not a session ticket) that make a connection
+    /// a watch stream.
+    static let watchThreshold = 2
 
     struct Slowest: Ranked {
         var row: APIExchangeRow
@@ -77,7 +78,12 @@ struct APIServerAnalysis {
             c.tcpRTT.record(nanoseconds: rtt)
             tcpRTT.record(nanoseconds: rtt)
         }
-        if reset { section.errors.resets += 1; c.errors += 1 }
+        // A reset is an error when it cut a request or a handshake short; one after every
+        // request was answered is how many clients close (unread data makes Linux send RST).
+        if reset && (session == nil || session!.exchanges.open != nil || session!.handshakeDone == nil) {
+            section.errors.resets += 1
+            c.errors += 1
+        }
         if let s = session {
             if let start = s.clientHelloTime, let done = s.handshakeDone {
                 c.tlsLatency.record(nanoseconds: done - start)
@@ -90,7 +96,7 @@ struct APIServerAnalysis {
             section.exchanges += x.count
             c.latency.add(x.latency)
             latency.add(x.latency)
-            if x.unsolicited >= Self.watchThreshold { section.watches += 1 }
+            if x.pushes >= Self.watchThreshold { section.watches += 1 }
             for e in x.slowestList {
                 var row = APIExchangeRow()
                 (row.client, row.server, row.clientPod) = (client, server, pod)

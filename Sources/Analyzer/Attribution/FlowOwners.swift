@@ -49,7 +49,17 @@ struct AttributionCounter {
         return owners
     }
 
+    /// Multicast, broadcast and unspecified addresses are nobody's: not listed as unknown.
+    static func isHost(_ a: IPAddress) -> Bool {
+        if a.isV4 {
+            let v = a.v4
+            return v >> 28 != 0xE && v != 0xFFFF_FFFF && v != 0
+        }
+        return a.high >> 56 != 0xFF && !(a.high == 0 && a.low == 0)
+    }
+
     private mutating func noteUnknown(_ address: IPAddress, _ packets: Int) {
+        guard Self.isHost(address) else { return }
         if unknown[address] == nil && unknown.count >= Self.unknownLimit { return }
         unknown[address, default: (0, 0)].packets += packets
         unknown[address, default: (0, 0)].flows += 1

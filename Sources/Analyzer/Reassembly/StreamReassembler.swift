@@ -55,6 +55,14 @@ public struct StreamReassembler {
         hold(offset: offset, payload, time: time, &budget, deliver)
     }
 
+    /// The stream offset of sequence number `sequence` (where an ACK points), or nil before
+    /// this direction's first segment.
+    public func offset(ofSequence sequence: UInt32) -> UInt64? {
+        guard started else { return nil }
+        let o = Int64(nextOffset) + Int64(Int32(bitPattern: sequence &- nextSequence))
+        return o < 0 ? 0 : UInt64(o)
+    }
+
     /// The peer acknowledged up to `ack`: bytes before it that never appeared were lost by
     /// the capture (the receiver had them), so deliver past the hole now.
     public mutating func acknowledged(_ ack: UInt32, budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {

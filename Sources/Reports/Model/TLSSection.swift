@@ -96,6 +96,8 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
     public var exchanges = 0
     public var exchangeLatency = Percentiles.empty
     public var serverRecordsWithoutRequest = 0
+    /// Of those, records pushed 10 ms or more after the server's previous one (watch events).
+    public var serverPushes = 0
     public var requestPendingAtEnd = false
     /// Alert records that were encrypted (after ChangeCipherSpec in TLS 1.2 and earlier).
     public var encryptedAlerts = 0

@@ -201,6 +201,7 @@ struct TLSAnalysis {
         r.exchanges = s.exchanges.count
         r.exchangeLatency = s.exchanges.latency.percentiles
         r.serverRecordsWithoutRequest = s.exchanges.unsolicited
+        r.serverPushes = s.exchanges.pushes
         r.requestPendingAtEnd = s.exchanges.open != nil
         return r
     }

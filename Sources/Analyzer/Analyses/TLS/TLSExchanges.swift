@@ -5,13 +5,26 @@
 /// client's Finished itself (the first type-23 record it sends after the ServerHello). The
 /// oracle's `tls.app_exchanges` is the same rule. Server data with no request open is counted
 /// apart (watch streams, TLS 1.3 session tickets sent after the first response).
+///
+/// One refinement over the oracle's rule: a server record in a segment whose ACK shows the
+/// server had not yet received the whole request cannot be its response (OpenSSL sends TLS
+/// 1.3 session tickets when the client's Finished arrives, often after the client's first
+/// request has left): it is counted with the unsolicited records instead.
 struct TLSExchanges {
     private(set) var count = 0
     private(set) var latency = LatencyHistogram.compact()
     /// Server records that arrived with no request open.
     private(set) var unsolicited = 0
-    /// When the open request was sent, if one is open.
+    /// When the open request was sent, if one is open, and the stream offset just past it.
     private(set) var open: Int64?
+    private var openEnd: UInt64 = 0
+    /// Server records the ACK rule kept from closing a request.
+    private(set) var beforeRequestArrived = 0
+    /// Unsolicited server records that came `pushGap` or more after the server's previous
+    /// record: pushed events (a watch), not the rest of a response or a session ticket.
+    private(set) var pushes = 0
+    static let pushGap: Int64 = 10_000_000
+    private var lastServerRecord: Int64 = .min
     /// The slowest exchanges (request time, latency), at most `slowestKept`, for the API
     /// server's slowest list (exact for its first `slowestKept` rows).
     private(set) var slowestList: [(time: Int64, latency: Int64)] = []
@@ -19,12 +32,25 @@ struct TLSExchanges {
     /// Every latency, in order, when tracing (tests compare them with the oracle's list).
     var trace: [Int64]?
 
-    mutating func clientRecord(at time: Int64) {
-        if open == nil { open = time }
+    mutating func clientRecord(at time: Int64, end: UInt64) {
+        // The record that opens a request is the one its answer must follow: later client
+        // records (HTTP/2 frames, a request body) do not move that point.
+        if open == nil {
+            open = time
+            openEnd = end
+        }
     }
 
-    mutating func serverRecord(at time: Int64) {
+    /// `acknowledged`: the client stream offset the server's segment acknowledged, if known.
+    mutating func serverRecord(at time: Int64, acknowledged: UInt64?) {
+        defer { lastServerRecord = time }
         guard let start = open else {
+            unsolicited += 1
+            if lastServerRecord != .min && time - lastServerRecord >= Self.pushGap { pushes += 1 }
+            return
+        }
+        if let acknowledged, acknowledged < openEnd {
+            beforeRequestArrived += 1
             unsolicited += 1
             return
         }

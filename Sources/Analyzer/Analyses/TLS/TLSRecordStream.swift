@@ -9,8 +9,9 @@ enum TLSEvent {
     case alert(TLS.Alert)
     /// An alert record that is not 2 bytes, or follows this side's ChangeCipherSpec.
     case encryptedAlert
-    /// A record of content type 23 (application data; in TLS 1.3 every encrypted record).
-    case applicationData
+    /// A record of content type 23 (application data; in TLS 1.3 every encrypted record), and
+    /// the stream offset just past it.
+    case applicationData(end: UInt64)
     case sslv2Hello(TLS.SSLv2ClientHello)
     /// The stream stopped making sense here: what and where (bytes into this direction).
     case malformed(DecodeError)
@@ -61,6 +62,7 @@ struct TLSRecordStream {
         chunks += 1
         let time = chunk.time
         if chunk.gapBefore > 0 { gap(chunk.gapBefore) }
+        position = chunk.streamOffset
         let bytes = ByteSlice(chunk.bytes)
         defer { position += UInt64(bytes.count); atStart = false }
         var i = 0
@@ -96,7 +98,9 @@ struct TLSRecordStream {
                 guard headerCount == TLS.recordHeaderLength else { return }
                 headerCount = 0
                 guard startRecord(at: i, time, event) else { return }
-                if remaining == 0 { finishRecord(ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)), time, event) }
+                if remaining == 0 {
+                    finishRecord(ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)), end: position + UInt64(i), time, event)
+                }
                 continue
             }
             // mode == .body
@@ -105,15 +109,16 @@ struct TLSRecordStream {
             i += k
             remaining -= k
             if !decodesBody {
-                if remaining == 0 { finishRecord(piece, time, event) }
+                if remaining == 0 { finishRecord(piece, end: position + UInt64(i), time, event) }
             } else if remaining == 0 && body.isEmpty {
-                finishRecord(piece, time, event)  // whole in this chunk: no copy
+                finishRecord(piece, end: position + UInt64(i), time, event)  // whole in this chunk: no copy
             } else {
                 body.append(contentsOf: piece.base)
                 if remaining == 0 {
                     let whole = body
                     body.removeAll()
-                    whole.withUnsafeBytes { finishRecord(ByteSlice($0), time, event) }
+                    let end = position + UInt64(i)
+                    whole.withUnsafeBytes { finishRecord(ByteSlice($0), end: end, time, event) }
                 }
             }
         }
@@ -153,10 +158,11 @@ struct TLSRecordStream {
         return true
     }
 
-    private mutating func finishRecord(_ content: ByteSlice, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) {
+    private mutating func finishRecord(_ content: ByteSlice, end: UInt64, _ time: Int64,
+                                       _ event: (TLSEvent, Int64) -> Bool) {
         mode = .header
         switch recordType {
-        case TLS.ContentType.applicationData: _ = event(.applicationData, time)
+        case TLS.ContentType.applicationData: _ = event(.applicationData(end: end), time)
         case TLS.ContentType.changeCipherSpec:
             if event(.changeCipherSpec, time) { encrypted = true }
         case TLS.ContentType.alert:

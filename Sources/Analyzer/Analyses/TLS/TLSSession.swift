@@ -41,6 +41,8 @@ struct TLSSession {
     var applicationDataFromClient = 0
     var applicationDataFromServer = 0
     var exchanges = TLSExchanges()
+    /// The client stream offset acknowledged by the server's latest segment.
+    private var serverAcknowledged: UInt64?
     var resetTime: Int64?
     var finSeen = false
     var malformed = 0
@@ -76,6 +78,10 @@ struct TLSSession {
     /// One TCP segment of this connection.
     mutating func segment(fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
                           payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget) {
+        if fromLow != clientIsLow && flags.contains(.ack) {
+            // How much of the client's stream the server had when it sent this segment.
+            serverAcknowledged = (clientIsLow ? lowReassembler : highReassembler).offset(ofSequence: ack)
+        }
         var reassembler = StreamReassembler()
         if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
         reassembler.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
@@ -122,17 +128,17 @@ struct TLSSession {
         case .alert(let alert):
             if alerts.count < Self.alertsKept { alerts.append(AlertSeen(fromClient: fromClient, alert: alert, time: time)) }
         case .encryptedAlert: encryptedAlerts += 1
-        case .applicationData:
+        case .applicationData(let end):
             if fromClient {
                 applicationDataFromClient += 1
                 if serverHello != nil && clientFinishedTime == nil {
                     clientFinishedTime = time
                     if isTLS13 { return false }  // the encrypted Finished: not a request
                 }
-                if handshakeDone != nil { exchanges.clientRecord(at: time) }
+                if handshakeDone != nil { exchanges.clientRecord(at: time, end: end) }
             } else {
                 applicationDataFromServer += 1
-                if handshakeDone != nil { exchanges.serverRecord(at: time) }
+                if handshakeDone != nil { exchanges.serverRecord(at: time, acknowledged: serverAcknowledged) }
             }
         case .sslv2Hello(let hello):
             clientHellos += 1
