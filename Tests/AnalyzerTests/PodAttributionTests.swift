@@ -99,4 +99,40 @@ struct PodAttributionTests {
         let shop = try #require(r.namespaces.first { $0.namespace == "shop" })
         #expect(shop.pods == 2 && shop.tcp.connections == 3 && shop.dns.transactions == 8)
     }
+
+    /// fixtures/gen/record-pod-churn.sh: a pod deleted and another created with its IP, in
+    /// Loupe's sidecar with timed events. Each connection goes to the pod that held the IP.
+    @Test func ipReusedByANewPodDuringTheCapture() throws {
+        var options = ReportOptions()
+        options.metadataPaths = [Fixtures.path("pods/churn.sidecar.json")]
+        let r = try ReportRun.run(paths: [Fixtures.path("pcaps/pods/churn.pcapng")], options: options).report
+        let sessions = r.tls.sessions.rows.sorted { ($0.timestamp ?? 0) < ($1.timestamp ?? 0) }
+        #expect(sessions.map(\.clientPod) == ["shop/web-6b8c7d9f5-old", "shop/web-6b8c7d9f5-new"])
+        #expect(sessions.allSatisfy { $0.client.hasPrefix("10.244.0.20:") })
+        #expect(Set(r.tcp.flows.rows.map(\.clientPod)) == ["shop/web-6b8c7d9f5-old", "shop/web-6b8c7d9f5-new"])
+        #expect(r.apiServer.byClient.map { "\($0.name) \($0.exchanges)" }.sorted()
+                == ["web-6b8c7d9f5-new 2", "web-6b8c7d9f5-old 3"])
+        #expect(r.workloads.first { $0.workload == "Deployment/web" }?.pods == 2)
+        #expect(r.attribution.resolvedFlows == r.attribution.flows)
+    }
+
+    /// `--pod`, `--namespace`, `--workload`: the sections keep the selected pods' traffic.
+    @Test(arguments: [
+        (PodFilter(pods: ["cart-5f6d7c8b9-k8k2m"]), 1, 4, 4),
+        (PodFilter(pods: ["shop/checkout-7d9f8b6c5-x2x9k"]), 2, 4, 8),
+        (PodFilter(namespaces: ["shop"]), 3, 8, 12),
+        (PodFilter(workloads: ["DaemonSet/node-agent"]), 1, 4, 2),
+        (PodFilter(workloads: ["checkout"]), 2, 4, 8),
+        (PodFilter(namespaces: ["nowhere"]), 0, 0, 0),
+    ])
+    func filters(_ filter: PodFilter, connections: Int, transactions: Int, exchanges: Int) throws {
+        var options = ReportOptions()
+        options.metadataPaths = [Self.metadata]
+        options.podFilter = filter
+        let r = try ReportRun.run(paths: [Self.capture], options: options).report
+        #expect(r.tcp.connections == connections && r.tls.handshakes == connections)
+        #expect(r.dns.transactions == transactions && r.apiServer.exchanges == exchanges)
+        let whole = try Self.outcome().report
+        #expect(r.packets == whole.packets && r.attribution == whole.attribution, "capture totals and coverage stay whole")
+    }
 }

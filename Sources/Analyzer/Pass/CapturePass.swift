@@ -14,12 +14,15 @@ struct FlowSinks {
     /// With cluster metadata: coverage counts, and per-flow owners for the analyses.
     var attribution: AttributionCounter?
     var api: APIServerAnalysis?
+    /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
+    var selection: PodSelection?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
         let owners = attribution?.flowFinished(flow)
         let session = tls?.finish(flow, owners: owners)
         let connection = tcp?.finish(flow, owners: owners)
+        if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
         if api != nil, let serverIsLow = api!.serverIsLow(flow) {
             api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
                      reset: flow.reset, session: session)
@@ -47,6 +50,7 @@ struct CapturePass {
         var pods: PodDirectory?
         /// API-server endpoints given on the command line, added to the metadata's.
         var apiServers: [PodDirectory.Endpoint] = []
+        var podFilter = PodFilter()
     }
 
     /// Progress is reported every this many packets (never per packet).
@@ -91,6 +95,9 @@ struct CapturePass {
             sinks.tls?.directory = pods
             sinks.dns?.pods = pods
             sinks.dns?.podStats = PodStats()
+            if !options.podFilter.isEmpty {
+                sinks.selection = PodSelection(directory: pods, pods: options.podFilter.selected(in: pods))
+            }
         }
         let apiEndpoints = (options.pods?.apiServer ?? []).union(options.apiServers)
         if options.analyzeTCP && !apiEndpoints.isEmpty {
@@ -220,6 +227,7 @@ struct CapturePass {
                 Self.trackBaseSequences(sequence: sequence, ack: ack, flags: flags, fromLow: fromLow, &flow)
             }
         }
+        if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
         if sinks.dns != nil {
             if frame.isUDP && frame.path.last == .dns {
                 sinks.dns!.message(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)

@@ -20,6 +20,8 @@ public struct ReportOptions: Sendable {
     public var metadataPaths: [String] = []
     /// API-server endpoints besides those the metadata names (`--api-server ADDR:PORT`).
     public var apiServers: [PodDirectory.Endpoint] = []
+    /// Keep only traffic of these pods, namespaces or workloads (needs metadata).
+    public var podFilter = PodFilter()
     public init() {}
 }
 
@@ -55,6 +57,7 @@ public enum ReportRun {
         }
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
+        passOptions.podFilter = options.podFilter
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(

@@ -42,14 +42,19 @@ public struct ClusterMetadata: Sendable {
         } catch {
             throw MetadataError.unreadable(path: path, reason: "cannot read (\(error.localizedDescription))")
         }
+        return try parse(data, name: path)
+    }
+
+    /// Parses a file's bytes; `name` prefixes every error.
+    public static func parse(_ data: Data, name: String) throws(MetadataError) -> ClusterMetadata {
         do {
-            return try parse(data, name: path)
+            return try parseUnnamed(data, name: name)
         } catch {
-            throw error.naming(path)
+            throw error.naming(name)
         }
     }
 
-    public static func parse(_ data: Data, name: String) throws(MetadataError) -> ClusterMetadata {
+    private static func parseUnnamed(_ data: Data, name: String) throws(MetadataError) -> ClusterMetadata {
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: data)

@@ -32,6 +32,17 @@ struct ReportCommand: ParsableCommand {
                                valueName: "addr:port"))
     var apiServer: [String] = []
 
+    @Option(help: ArgumentHelp("Only traffic of this pod, \"namespace/name\" or a name (repeatable; needs --pods).",
+                               valueName: "pod"))
+    var pod: [String] = []
+
+    @Option(help: ArgumentHelp("Only traffic of pods in this namespace (repeatable; needs --pods).", valueName: "namespace"))
+    var namespace: [String] = []
+
+    @Option(help: ArgumentHelp("Only traffic of this workload, e.g. Deployment/web or web (repeatable; needs --pods).",
+                               valueName: "workload"))
+    var workload: [String] = []
+
     @OptionGroup var output: OutputOptions
 
     /// "10.0.0.1:443" or "[fd00::1]:6443".
@@ -51,6 +62,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if !(pod.isEmpty && namespace.isEmpty && workload.isEmpty) && metadata.isEmpty {
+            throw ValidationError("--pod, --namespace and --workload need cluster metadata: --pods FILE")
+        }
         for e in apiServer where Self.endpoint(e) == nil {
             throw ValidationError("--api-server \(e): expected ADDR:PORT, e.g. 10.96.0.1:443 or [fd00::1]:6443")
         }
@@ -67,6 +81,7 @@ struct ReportCommand: ParsableCommand {
         options.dnsTimeout = Int64(dnsTimeout * 1e9)
         options.metadataPaths = metadata
         options.apiServers = apiServer.compactMap(Self.endpoint)
+        options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { format == .json ? JSONRenderer.render($0.report) : ReportTextRenderer.render($0.report) },
