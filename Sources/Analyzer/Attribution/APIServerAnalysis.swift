@@ -42,8 +42,13 @@ struct APIServerAnalysis {
         }
     }
 
+    /// Plain HTTP on connections to the endpoints, by flow, until the flow ends.
+    private var http: [FlowKey: HTTPExchanges] = [:]
+    private let ports: Set<UInt16>
+
     init(endpoints: Set<PodDirectory.Endpoint>, directory: PodDirectory?, rows: Int) {
         self.endpoints = endpoints
+        ports = Set(endpoints.map(\.port))
         self.directory = directory
         self.rows = rows
         slowest = TopK(capacity: rows)
@@ -57,6 +62,15 @@ struct APIServerAnalysis {
         if endpoints.contains(.init(address: flow.key.lowAddress, port: flow.key.lowPort)) { return true }
         if endpoints.contains(.init(address: flow.key.highAddress, port: flow.key.highPort)) { return false }
         return nil
+    }
+
+    /// A TCP segment with payload: read for plain HTTP when it goes to or from an endpoint.
+    mutating func segment(_ frame: DecodedFrame, key: FlowKey, time: Int64) {
+        guard ports.contains(frame.destinationPort) || ports.contains(frame.sourcePort) else { return }
+        let toServer = endpoints.contains(.init(address: frame.destination, port: frame.destinationPort))
+        guard toServer || endpoints.contains(.init(address: frame.source, port: frame.sourcePort)) else { return }
+        http[key, default: HTTPExchanges()].segment(fromClient: toServer, sequence: frame.sequenceNumber,
+                                                    payload: frame.payload, time: time)
     }
 
     mutating func add(_ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
@@ -83,6 +97,37 @@ struct APIServerAnalysis {
         if reset && (session == nil || session!.exchanges.open != nil || session!.handshakeDone == nil) {
             section.errors.resets += 1
             c.errors += 1
+        }
+        if let h = http.removeValue(forKey: k) {
+            section.http.unmatchedResponses += h.unmatchedResponses
+            for e in h.exchanges {
+                c.exchanges += 1
+                section.exchanges += 1
+                section.http.exchanges += 1
+                section.http.byStatus[String(e.status), default: 0] += 1
+                section.http.byMethod[e.request.method, default: 0] += 1
+                c.latency.record(nanoseconds: e.latency)
+                latency.record(nanoseconds: e.latency)
+                var row = APIExchangeRow()
+                (row.client, row.server, row.clientPod) = (client, server, pod)
+                (row.timestamp, row.latency) = (Double(e.time) / 1e9, Double(e.latency) / 1e9)
+                (row.method, row.path, row.status) = (e.request.method, e.request.target, e.status)
+                slowest.offer(Slowest(row: row))
+                if e.status >= 500 { c.errors += 1 }
+            }
+            for p in h.unanswered {
+                section.errors.noResponse += 1
+                c.errors += 1
+                unmatchedTotal += 1
+                if unmatched.count < rows {
+                    var row = APIUnmatchedRow()
+                    (row.client, row.server, row.clientPod) = (client, server, pod)
+                    row.timestamp = Double(p.time) / 1e9
+                    row.reason = (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
+                        + " before the response to \(p.request.method) \(p.request.target)"
+                    unmatched.append(row)
+                }
+            }
         }
         if let s = session {
             if let start = s.clientHelloTime, let done = s.handshakeDone {

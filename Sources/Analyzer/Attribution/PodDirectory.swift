@@ -37,6 +37,8 @@ public final class PodDirectory: Sendable {
     /// EndpointSlice endpoints, as (address, port).
     public let apiServer: Set<Endpoint>
     public let warnings: [String]
+    /// Services ("namespace/name") each address backs, from EndpointSlices (any time).
+    let backends: [IPAddress: Set<String>]
 
     public struct Endpoint: Sendable, Hashable {
         public var address: IPAddress
@@ -65,6 +67,7 @@ public final class PodDirectory: Sendable {
         nodes = builder.nodes
         intervals = builder.intervals
         apiServer = builder.apiServer.union(extraAPIServers)
+        backends = builder.backends
         warnings = metadata.warnings + builder.warnings
     }
 
@@ -116,6 +119,7 @@ public final class PodDirectory: Sendable {
         var nodes: [String] = []
         var intervals: [IPAddress: [Interval]] = [:]
         var apiServer: Set<Endpoint> = []
+        var backends: [IPAddress: Set<String>] = [:]
         var warnings: [String] = []
         /// Open intervals per object identity: (address, index in its list).
         var open: [String: [(IPAddress, Int)]] = [:]
@@ -136,6 +140,11 @@ public final class PodDirectory: Sendable {
                 if s.namespace == "default" && s.name == "kubernetes" { addAPIServer(s.clusterIPs, s.ports) }
             case .endpointSlice(let e):
                 if e.namespace == "default" && e.service == "kubernetes" { addAPIServer(e.addresses, e.ports) }
+                if let service = e.service {
+                    for text in e.addresses {
+                        if let a = IPAddress(parsing: text) { backends[a, default: []].insert(e.namespace + "/" + service) }
+                    }
+                }
                 return  // its addresses are pods' or nodes' (resolved as such)
             case .node(let n):
                 nodes.append(n.name)

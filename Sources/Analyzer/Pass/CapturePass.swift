@@ -16,10 +16,12 @@ struct FlowSinks {
     var api: APIServerAnalysis?
     /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
     var selection: PodSelection?
+    var natPairs: ServiceNATPairs?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
         let owners = attribution?.flowFinished(flow)
+        if let owners, natPairs != nil { natPairs!.flowFinished(flow, owners) }
         let session = tls?.finish(flow, owners: owners)
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
@@ -90,6 +92,7 @@ struct CapturePass {
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         if let pods = options.pods {
             sinks.attribution = AttributionCounter(directory: pods)
+            sinks.natPairs = ServiceNATPairs(directory: pods)
             sinks.tcp?.podStats = PodStats()
             sinks.tls?.podStats = PodStats()
             sinks.tls?.directory = pods
@@ -241,6 +244,7 @@ struct CapturePass {
                                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
+            if tcp && sinks.api != nil && frame.payload.count > 0 { sinks.api!.segment(frame, key: key, time: time) }
             if tcp && sinks.tls != nil {
                 sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
                                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)

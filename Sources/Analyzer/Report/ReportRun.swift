@@ -112,12 +112,31 @@ public enum ReportRun {
         if stats.dropped > 0 {
             report.warnings.append("\(stats.dropped) figures of pods past the first \(PodStats.podLimit) not broken down per pod")
         }
-        // Rows built before attribution (TCP flows, DNS transactions) get their pods here.
+        // Rows built before attribution (TCP flows, DNS transactions) get their pods here,
+        // and connections through a Service their Service (and backend, when paired).
+        let pairs = pass.sinks.natPairs?.pairs() ?? [:]
+        report.attribution.servicePairs = pairs.count
+        func service(_ client: String, _ server: String, _ time: Int64) -> (service: String?, backend: String?) {
+            let pair = Self.endpoint(client).flatMap { pairs[ServiceNATPairs.Client(address: $0.0, port: $0.1)] }
+            if let address = Self.endpoint(server)?.0, case .service(let s)? = directory.resolve(address, at: time) {
+                return (directory.services[s], pair?.pod)
+            }
+            return (pair?.service, nil)
+        }
         for i in report.tcp.flows.rows.indices {
             let row = report.tcp.flows.rows[i]
             let time = Self.nanoseconds(row.firstTimestamp)
             report.tcp.flows.rows[i].clientPod = Self.podName(row.client, time, directory)
-            report.tcp.flows.rows[i].serverPod = Self.podName(row.server, time, directory)
+            let (svc, backend) = service(row.client, row.server, time)
+            report.tcp.flows.rows[i].serverPod = Self.podName(row.server, time, directory) ?? backend
+            report.tcp.flows.rows[i].service = svc
+        }
+        for i in report.tls.sessions.rows.indices {
+            let row = report.tls.sessions.rows[i]
+            let time = row.timestamp.map(Self.nanoseconds) ?? 0
+            let (svc, backend) = service(row.client, row.server, time)
+            if row.serverPod == nil { report.tls.sessions.rows[i].serverPod = backend }
+            report.tls.sessions.rows[i].service = svc
         }
         for i in report.dns.transactionList.rows.indices {
             let row = report.dns.transactionList.rows[i]
@@ -131,18 +150,25 @@ public enum ReportRun {
         PodDirectory.nanoseconds(NSDecimalNumber(decimal: d).doubleValue)
     }
 
+    /// "ip:port" / "[v6]:port" as address and port.
+    static func endpoint(_ text: String) -> (IPAddress, UInt16)? {
+        var host = Substring(text), port = Substring("")
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex) ..< close]
+            port = text[text.index(after: close)...].dropFirst()
+        } else if let colon = host.lastIndex(of: ":") {
+            (host, port) = (text[..<colon], text[text.index(after: colon)...])
+        }
+        guard let address = IPAddress(parsing: String(host)), let p = UInt16(port) else { return nil }
+        return (address, p)
+    }
+
     /// The pod named for an "ip:port" / "[v6]:port" endpoint at `time`, or nil.
     static func podName(_ endpoint: String, _ time: Int64, _ directory: PodDirectory) -> String? {
-        var host = Substring(endpoint)
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-            host = host[host.index(after: host.startIndex) ..< close]
-        } else if let colon = host.lastIndex(of: ":") {
-            host = host[..<colon]
-        }
-        guard let address = IPAddress(parsing: String(host)), case .pod? = directory.resolve(address, at: time) else {
+        guard let (address, _) = Self.endpoint(endpoint), case .pod(let p)? = directory.resolve(address, at: time) else {
             return nil
         }
-        return directory.resolve(address, at: time).map(directory.name)
+        return directory.pods[p].key
     }
 
     static func tcpSection(_ tcp: TCPAnalysis) -> TCPSection {

@@ -14,6 +14,12 @@ public struct ClusterMetadata: Sendable {
         public var time: Double
         public var kind: Kind
         public var object: ClusterObject
+
+        public init(time: Double, kind: Kind, object: ClusterObject) {
+            self.time = time
+            self.kind = kind
+            self.object = object
+        }
     }
 
     public var objects: [ClusterObject] = []

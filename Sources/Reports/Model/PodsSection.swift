@@ -13,6 +13,8 @@ public struct AttributionSection: Codable, Sendable, Equatable {
     public var unknownTop = RowList<AddressCount>(total: 0, rows: [])
     /// Endpoints that resolved to a node address hostNetwork pods share (which pod is unknowable).
     public var ambiguousFlows = 0
+    /// Connections seen both before and after a Service's NAT, paired by client port.
+    public var servicePairs = 0
 
     public init() {}
 }
@@ -95,7 +97,18 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     /// in `byClientOmitted`.
     public var byClient: [APIClientRow] = []
     public var byClientOmitted = 0
+    /// Plain HTTP/1.1 exchanges (included in `exchanges`): by status code and by method.
+    public var http = APIHTTPSummary()
     public var slowest = RowList<APIExchangeRow>(total: 0, rows: [])
+    public init() {}
+}
+
+public struct APIHTTPSummary: Codable, Sendable, Equatable {
+    public var exchanges = 0
+    public var byStatus: [String: Int] = [:]
+    public var byMethod: [String: Int] = [:]
+    /// Responses with no request waiting (the capture began mid-exchange).
+    public var unmatchedResponses = 0
     public init() {}
 }
 
@@ -127,6 +140,10 @@ public struct APIExchangeRow: Codable, Sendable, Equatable {
     /// When the request record was sent (seconds since the epoch).
     public var timestamp: Double = 0
     public var latency: Double = 0
+    /// Plain HTTP/1.1 only (TLS hides them): the request's method and path, the status.
+    @Null public var method: String? = nil
+    @Null public var path: String? = nil
+    @Null public var status: Int? = nil
     public init() {}
 }
 

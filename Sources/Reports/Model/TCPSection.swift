@@ -95,6 +95,9 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
     @Null public var clientPod: String? = nil
     @Null public var serverPod: String? = nil
+    /// The Kubernetes Service ("namespace/name") the connection went to: its cluster IP, or
+    /// a backend paired with a cluster-IP connection from the same client port (NAT).
+    @Null public var service: String? = nil
 
     public init(id: String, client: String, server: String, firstTimestamp: Decimal, duration: Double, packets: Int,
                 bytes: Int, payloadBytes: Int, retransmissions: Int, fastRetransmissions: Int,

@@ -64,6 +64,9 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
     /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
     @Null public var clientPod: String? = nil
     @Null public var serverPod: String? = nil
+    /// The Kubernetes Service ("namespace/name") the connection went to: its cluster IP, or
+    /// a backend paired with a cluster-IP connection from the same client port (NAT).
+    @Null public var service: String? = nil
     /// Negotiated version name (the last ServerHello's), null without one.
     @Null public var version: String?
     /// The highest version the ClientHello offers (supported_versions, else its legacy

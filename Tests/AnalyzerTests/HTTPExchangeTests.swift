@@ -1,0 +1,70 @@
+import Analyzer
+import Dissectors
+import Foundation
+import Reports
+import Testing
+import _TestSupport
+
+/// Plain HTTP/1.1 to an API-server endpoint (kubectl proxy's side): requests and responses
+/// paired in order with method, path and status, retransmissions not read twice, interim
+/// 1xx responses skipped, a request left unanswered reported; hostile start lines escaped.
+struct HTTPExchangeTests {
+    static let client: [UInt8] = [10, 0, 0, 5], server: [UInt8] = [10, 0, 0, 9]
+
+    static func packet(_ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "", ms: Int) -> (
+        seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
+        let tcp = fromClient ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: 1, flags: flags, Array(text.utf8))
+            : Frames.tcp(sport: 8001, dport: 40000, seq: seq, ack: 1, flags: flags, Array(text.utf8))
+        let ip = Frames.ipv4(src: fromClient ? client : server, dst: fromClient ? server : client, proto: 6, tcp)
+        return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
+    }
+
+    @Test func pairsRequestsWithResponses() throws {
+        let get = "GET /api/v1/namespaces/shop/pods HTTP/1.1\r\nHost: x\r\n\r\n"
+        let watch = "GET /api/v1/pods?watch=1 HTTP/1.1\r\n\r\n"
+        let post = "POST /api/v1/namespaces/shop/events HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"
+        var c: UInt32 = 1, s: UInt32 = 1
+        var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
+        func send(_ fromClient: Bool, _ text: String, ms: Int) {
+            frames.append(Self.packet(fromClient, seq: fromClient ? c : s, text, ms: ms))
+            if fromClient { c += UInt32(text.utf8.count) } else { s += UInt32(text.utf8.count) }
+        }
+        frames.append(Self.packet(true, seq: 0, flags: 0x02, ms: 0))
+        frames.append(Self.packet(false, seq: 0, flags: 0x12, ms: 1))
+        send(true, get, ms: 2)
+        frames.append(Self.packet(true, seq: 1, get, ms: 5))  // a retransmission of the request
+        send(false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", ms: 14)
+        send(true, post, ms: 20)
+        send(false, "HTTP/1.1 100 Continue\r\n\r\n", ms: 21)
+        send(false, "HTTP/1.1 403 Forbidden\r\n\r\n", ms: 50)
+        send(true, watch, ms: 60)
+        send(false, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", ms: 62)
+        send(false, "1a\r\n{\"type\":\"ADDED\"}\r\n", ms: 500)  // watch data: not a response
+        send(true, "GET /healthz HTTP/1.1\r\n\r\n", ms: 900)
+        let path = temporaryFile(Frames.pcapFile(records: frames))
+        var options = ReportOptions()
+        options.apiServers = [PodDirectory.Endpoint(address: PodDirectory.address("10.0.0.9")!, port: 8001)]
+        let api = try ReportRun.run(paths: [path], options: options).report.apiServer
+        #expect(api.endpoints == ["10.0.0.9:8001"] && api.connections == 1)
+        #expect(api.exchanges == 3 && api.http.exchanges == 3)
+        #expect(api.http.byStatus == ["200": 2, "403": 1] && api.http.byMethod == ["GET": 2, "POST": 1])
+        let rows = api.slowest.rows.map { "\($0.method ?? "") \($0.path ?? "") \($0.status ?? 0) \(Int(($0.latency * 1000).rounded()))" }
+        #expect(rows == ["POST /api/v1/namespaces/shop/events 403 30", "GET /api/v1/namespaces/shop/pods 200 12",
+                         "GET /api/v1/pods?watch=1 200 2"])
+        #expect(api.errors.noResponse == 1 && api.unmatched.rows.map(\.reason) == ["capture ended before the response to GET /healthz"])
+        #expect(api.byClient.first?.name == "10.0.0.5" && api.byClient.first?.exchanges == 3)
+    }
+
+    @Test func startLines() {
+        func request(_ s: [UInt8]) -> HTTP1.Request? { s.withUnsafeBytes { HTTP1.request(ByteSlice($0)) } }
+        func status(_ s: String) -> Int? { Array(s.utf8).withUnsafeBytes { HTTP1.status(ByteSlice($0)) } }
+        #expect(request(Array("GET /a%20b HTTP/1.1\r\n".utf8)).map { $0.method + " " + $0.target } == "GET /a%20b")
+        #expect(request(Array("GET /x\u{1B}[31m HTTP/1.1\r\n".utf8))?.target == #"/x\027[31m"#, "control bytes escaped")
+        #expect(request(Array("GET /no-version\r\n".utf8)) == nil && request(Array("GET /unterminated HTTP/1.1".utf8)) == nil)
+        #expect(request(Array("GET /" .utf8) + Array(repeating: UInt8(ascii: "a"), count: 9000) + Array(" HTTP/1.1\r\n".utf8)) == nil,
+                "a start line past 8 KiB is not read")
+        #expect(request(Array("HTTP/1.1 200 OK\r\n".utf8)) == nil)
+        #expect(status("HTTP/1.1 503 Service Unavailable\r\n") == 503 && status("HTTP/1.0 200\r\n") == 200)
+        #expect(status("HTTP/1.1 2x0 OK\r\n") == nil && status("HTTP/1.1") == nil && status("GET / HTTP/1.1\r\n") == nil)
+    }
+}
