@@ -49,4 +49,25 @@ struct ReportPodsTests {
         let badEndpoint = try LoupeBinary.run(["report", "--api-server", "10.0.0.1", Self.capture])
         #expect(badEndpoint.status == 2 && badEndpoint.stderr.contains("ADDR:PORT"))
     }
+
+    static let jsonschemaAvailable = (try? run("/usr/bin/env", ["python3", "-c", "import jsonschema"]).status) == 0
+
+    /// The recorded sidecar is valid against the published schema (docs/sidecar.schema.json),
+    /// and a sidecar missing its schema key is not.
+    @Test(.enabled(if: jsonschemaAvailable, "needs python3's jsonschema"))
+    func sidecarMatchesItsSchema() throws {
+        let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+        jsonschema.validate(doc, schema)
+        del doc["schema"]
+        try:
+            jsonschema.validate(doc, schema); sys.exit(3)
+        except jsonschema.ValidationError:
+            pass
+        """
+        let r = try run("/usr/bin/env", ["python3", "-c", script, Corpus.packageRoot.appendingPathComponent("docs/sidecar.schema.json").path,
+                                         Fixtures.path("pods/churn.sidecar.json")])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
 }
