@@ -50,6 +50,26 @@ struct ReportPodsTests {
         #expect(badEndpoint.status == 2 && badEndpoint.stderr.contains("ADDR:PORT"))
     }
 
+    /// A directory is a bundle: its captures and its sidecar, found by name, with no --pods.
+    @Test func directoryBundle() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-bundle-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/pods/churn.pcapng"), toPath: dir.appendingPathComponent("node1.pcapng").path)
+        try FileManager.default.copyItem(atPath: Fixtures.path("pods/churn.sidecar.json"),
+                                         toPath: dir.appendingPathComponent("pods.sidecar.json").path)
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json", dir.path])
+        #expect(status == 0)
+        let attribution = try #require(json["attribution"] as? [String: Any])
+        #expect(attribution["metadata"] as? [String] == [dir.appendingPathComponent("pods.sidecar.json").path])
+        #expect(attribution["resolvedFlowShare"] as? Double == 1)
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let r = try LoupeBinary.run(["report", empty.path])
+        #expect(r.status == 2 && r.stderr.contains("a directory without capture files"))
+    }
+
     static let jsonschemaAvailable = (try? run("/usr/bin/env", ["python3", "-c", "import jsonschema"]).status) == 0
 
     /// The recorded sidecar is valid against the published schema (docs/sidecar.schema.json),

@@ -49,6 +49,11 @@ public enum ReportRun {
         passOptions.dnsTimeout = options.dnsTimeout
         passOptions.traceTCP = options.traceTCP
         passOptions.traceExchanges = options.traceExchanges
+        // A directory input is a bundle: its captures, and its pod metadata unless --pods names some.
+        let bundle = try BundleDirectory.expand(paths)
+        let paths = bundle.captures
+        var options = options
+        if options.metadataPaths.isEmpty { options.metadataPaths = bundle.metadata }
         var directory: PodDirectory?
         if !options.metadataPaths.isEmpty {
             var metadata = ClusterMetadata()

@@ -28,7 +28,8 @@ public enum SummaryRun {
         passOptions.filter = options.filter
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
-        let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
+        let pass = try CapturePass.run(paths: try BundleDirectory.expand(paths).captures, options: passOptions,
+                                       progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
         let report = SummaryReport(
             inputs: inputs, packets: packets, bytes: bytes,

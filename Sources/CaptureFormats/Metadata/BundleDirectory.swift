@@ -1,0 +1,41 @@
+import Foundation
+
+/// A capture bundle unpacked in a directory (what `loupe-agent` records, or a Retina capture
+/// folder): every capture file in it, in name order, and its pod metadata, found by name.
+/// Captures: `*.pcap`, `*.pcapng`, `*.cap`, each possibly `.gz` or `.zst`. Metadata:
+/// `*.sidecar.json` (Loupe's sidecar) and `*.kubectl.json` or `pods.json` (kubectl's List).
+public enum BundleDirectory {
+    public struct Contents: Sendable, Equatable {
+        public var captures: [String] = []
+        public var metadata: [String] = []
+    }
+
+    static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
+
+    /// Inputs with every directory replaced by its contents (files stay as given). A
+    /// directory without a capture is an error naming it.
+    public static func expand(_ inputs: [String]) throws(CaptureOpenError) -> Contents {
+        var out = Contents()
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue else {
+                out.captures.append(input)
+                continue
+            }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).sorted()
+            let base = input.hasSuffix("/") ? input : input + "/"
+            var found = 0
+            for name in names where !name.hasPrefix(".") {
+                let bare = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
+                if captureSuffixes.contains(where: { bare.hasSuffix($0) }) {
+                    out.captures.append(base + name)
+                    found += 1
+                } else if name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") || name == "pods.json" {
+                    out.metadata.append(base + name)
+                }
+            }
+            if found == 0 { throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap)") }
+        }
+        return out
+    }
+}
