@@ -78,6 +78,7 @@ public enum ReportRun {
         if let directory { podSections(&report, pass, directory, options) }
         report.warnings += directory?.warnings ?? []
         if let api = pass.sinks.api { report.apiServer = api.finalSection }
+        report.findings = FindingsBuilder.findings(report)
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in
                 // Like tshark, fast and spurious retransmissions also carry the plain id.
@@ -178,7 +179,7 @@ public enum ReportRun {
 
     static func tcpSection(_ tcp: TCPAnalysis) -> TCPSection {
         let t = tcp.totals
-        return TCPSection(
+        var section = TCPSection(
             connections: tcp.streams, retransmissions: Int(t.retransmissions),
             fastRetransmissions: Int(t.fastRetransmissions), spuriousRetransmissions: Int(t.spuriousRetransmissions),
             outOfOrder: Int(t.outOfOrder), duplicateAcks: Int(t.duplicateAcks), zeroWindows: Int(t.zeroWindows),
@@ -189,6 +190,9 @@ public enum ReportRun {
             ackRtt: .init(clientToServer: tcp.ackRTTClientToServer.percentiles,
                           serverToClient: tcp.ackRTTServerToClient.percentiles),
             flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
+        section.midStreamConnections = tcp.midStream
+        section.oneSidedConnections = tcp.oneSided
+        return section
     }
 
     static func dnsSection(_ dns: DNSAnalysis, rows: Int) -> DNSSection {

@@ -4,6 +4,8 @@ import Foundation
 /// Keys are part of Loupe's interface (README "report JSON"); add, never rename.
 public struct Report: Codable, Sendable, Equatable {
     public var schema = "loupe.report/1"
+    /// The problems that matter, capture quality first (`FindingsBuilder`).
+    public var findings: [Finding] = []
     public var inputs: [InputSummary]
     public var packets: Int
     public var bytes: Int

@@ -6,6 +6,11 @@ import Foundation
 public struct TCPSection: Codable, Sendable, Equatable {
     /// TCP streams (tshark's `tcp.stream`): a reused 5-tuple counts again.
     public var connections: Int
+    /// Connections whose handshake the capture never showed (no SYN: the capture began after
+    /// them, or missed them), and connections seen in one direction only (asymmetric routing,
+    /// a capture on one side of a NAT, or loss at capture). Capture quality, not network faults.
+    public var midStreamConnections = 0
+    public var oneSidedConnections = 0
     public var retransmissions: Int
     public var fastRetransmissions: Int
     public var spuriousRetransmissions: Int

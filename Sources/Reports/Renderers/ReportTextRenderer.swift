@@ -15,11 +15,22 @@ public enum ReportTextRenderer {
             out += "warning: \(r.flowTable.evicted) flows evicted at the live-flow cap: counts are incomplete\n"
         }
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
+        out += findings(r.findings)
         out += "\n" + dns(r.dns)
         out += "\n" + tcp(r.tcp)
         out += "\n" + tls(r.tls)
         let pods = pods(r)
         if !pods.isEmpty { out += "\n" + pods }
+        return out
+    }
+
+    /// The findings, each on a line with its severity; "no findings" says the checks ran.
+    static func findings(_ list: [Finding]) -> String {
+        var out = "\nFindings:" + (list.isEmpty ? " none\n" : "\n")
+        for f in list {
+            out += "  " + pad(f.severity.rawValue.uppercased(), 9) + TextEscaping.escape(f.title) + "\n"
+            if let detail = f.detail { out += "  " + pad("", 9) + "  " + TextEscaping.escape(detail) + "\n" }
+        }
         return out
     }
 

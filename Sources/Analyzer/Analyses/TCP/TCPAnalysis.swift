@@ -30,6 +30,8 @@ struct TCPAnalysis {
     private var free: [Int32] = []
     private(set) var totals = TCPCounts()
     private(set) var streams = 0
+    private(set) var midStream = 0
+    private(set) var oneSided = 0
     private(set) var initialRTT = LatencyHistogram()
     private(set) var ackRTTClientToServer = LatencyHistogram()
     private(set) var ackRTTServerToClient = LatencyHistogram()
@@ -108,6 +110,8 @@ struct TCPAnalysis {
             for pod in owners.pods { podStats!.tcpConnection(pod, c.counts, initialRTT: c.initialRTT) }
         }
         totals.add(c.counts)
+        if !c.zeek.history.contains("S") && !c.zeek.history.contains("s") { midStream += 1 }
+        if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
         worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
         connections[slot] = TCPConnection()
