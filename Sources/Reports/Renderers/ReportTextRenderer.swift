@@ -3,7 +3,13 @@ import Foundation
 /// `loupe report` as text: the inputs in a line each, then each section, worst first
 /// (the text shows the 20 worst DNS transactions; JSON lists up to `--rows`).
 public enum ReportTextRenderer {
-    public static func render(_ r: Report) -> String {
+    /// Sections `--section` can select, in the order they are printed.
+    public static let sectionNames = ["findings", "dns", "tcp", "tls", "pods", "api"]
+
+    /// `sections`: the ones to print (nil: all). `colour`: ANSI colour for severities and
+    /// headings (the caller decides: a terminal, and no NO_COLOR).
+    public static func render(_ r: Report, sections: Set<String>? = nil, colour: Bool = false) -> String {
+        func wanted(_ name: String) -> Bool { sections?.contains(name) ?? true }
         var out = ""
         for i in r.inputs {
             out += "\(TextEscaping.escape(i.path)): \(i.packets) packets, \(i.bytes) bytes"
@@ -15,20 +21,33 @@ public enum ReportTextRenderer {
             out += "warning: \(r.flowTable.evicted) flows evicted at the live-flow cap: counts are incomplete\n"
         }
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
-        out += findings(r.findings)
-        out += "\n" + dns(r.dns)
-        out += "\n" + tcp(r.tcp)
-        out += "\n" + tls(r.tls)
-        let pods = pods(r)
-        if !pods.isEmpty { out += "\n" + pods }
+        if wanted("findings") { out += findings(r.findings, colour: colour) }
+        if wanted("dns") { out += "\n" + heading(dns(r.dns), colour) }
+        if wanted("tcp") { out += "\n" + heading(tcp(r.tcp), colour) }
+        if wanted("tls") { out += "\n" + heading(tls(r.tls), colour) }
+        if wanted("pods") || wanted("api") {
+            var copy = r
+            if !wanted("pods") { copy.attribution.metadata = [] }
+            if !wanted("api") { copy.apiServer = APIServerSection() }
+            let pods = pods(copy)
+            if !pods.isEmpty { out += "\n" + heading(pods, colour) }
+        }
         return out
     }
 
+    /// The section's first line in bold.
+    static func heading(_ text: String, _ colour: Bool) -> String {
+        guard colour, let end = text.firstIndex(of: "\n") else { return text }
+        return "\u{1B}[1m" + text[..<end] + "\u{1B}[0m" + text[end...]
+    }
+
     /// The findings, each on a line with its severity; "no findings" says the checks ran.
-    static func findings(_ list: [Finding]) -> String {
-        var out = "\nFindings:" + (list.isEmpty ? " none\n" : "\n")
+    static func findings(_ list: [Finding], colour: Bool = false) -> String {
+        var out = "\n" + (colour ? "\u{1B}[1mFindings:\u{1B}[0m" : "Findings:") + (list.isEmpty ? " none\n" : "\n")
         for f in list {
-            out += "  " + pad(f.severity.rawValue.uppercased(), 9) + TextEscaping.escape(f.title) + "\n"
+            var severity = pad(f.severity.rawValue.uppercased(), 9)
+            if colour { severity = (f.severity == .critical ? "\u{1B}[31m" : f.severity == .warning ? "\u{1B}[33m" : "\u{1B}[36m") + severity + "\u{1B}[0m" }
+            out += "  " + severity + TextEscaping.escape(f.title) + "\n"
             if let detail = f.detail { out += "  " + pad("", 9) + "  " + TextEscaping.escape(detail) + "\n" }
         }
         return out

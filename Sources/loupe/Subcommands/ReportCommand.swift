@@ -1,6 +1,7 @@
 import Analyzer
 import ArgumentParser
 import CaptureFormats
+import Foundation
 import Reports
 
 struct ReportCommand: ParsableCommand {
@@ -13,6 +14,10 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Output format: text or json.")
     var format: TextOrJSON = .text
+
+    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, pods, api (default: all).",
+                               valueName: "names"))
+    var section: String?
 
     @Option(help: "Rows in every list; the rest are counted.")
     var rows: Int = 1000
@@ -61,7 +66,14 @@ struct ReportCommand: ParsableCommand {
         return PodDirectory.Endpoint(address: address, port: p)
     }
 
+    var sections: Set<String>? {
+        section.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+    }
+
     func validate() throws {
+        for name in sections ?? [] where !ReportTextRenderer.sectionNames.contains(name) {
+            throw ValidationError("--section \(name): one of \(ReportTextRenderer.sectionNames.joined(separator: ", "))")
+        }
         if !(pod.isEmpty && namespace.isEmpty && workload.isEmpty) && metadata.isEmpty {
             throw ValidationError("--pod, --namespace and --workload need cluster metadata: --pods FILE")
         }
@@ -84,7 +96,10 @@ struct ReportCommand: ParsableCommand {
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
-                        render: { format == .json ? JSONRenderer.render($0.report) : ReportTextRenderer.render($0.report) },
+                        render: { outcome in
+                            format == .json ? JSONRenderer.render(outcome.report)
+                                : ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)
+                        },
                         output: output)
     }
 }
