@@ -42,6 +42,8 @@ struct APIServerAnalysis {
         }
     }
 
+    var metrics: MetricsRecorder?
+
     /// Plain HTTP on connections to the endpoints, by flow, until the flow ends.
     private var http: [FlowKey: HTTPExchanges] = [:]
     private let ports: Set<UInt16>
@@ -91,6 +93,13 @@ struct APIServerAnalysis {
         if let rtt = initialRTT, rtt > 0 {
             c.tcpRTT.record(nanoseconds: rtt)
             tcpRTT.record(nanoseconds: rtt)
+            if metrics != nil {
+                // Retina's node-level API-server histograms: the SYN to SYN-ACK round trip, in ms.
+                for (name, help) in [MetricNames.apiServerLatency, MetricNames.apiServerHandshake] {
+                    let f = metrics!.family(name, help, .histogram, bounds: MetricNames.retinaMilliseconds)
+                    metrics!.observe(f, [], at: flow.firstSeen, Double(rtt) / 1e6)
+                }
+            }
         }
         // A reset is an error when it cut a request or a handshake short; one after every
         // request was answered is how many clients close (unread data makes Linux send RST).
@@ -114,6 +123,11 @@ struct APIServerAnalysis {
                 (row.method, row.path, row.status) = (e.request.method, e.request.target, e.status)
                 slowest.offer(Slowest(row: row))
                 if e.status >= 500 { c.errors += 1 }
+                if metrics != nil {
+                    let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
+                                            bounds: MetricNames.seconds)
+                    metrics!.observe(f, [("client", key)], at: e.time, Double(e.latency) / 1e9)
+                }
             }
             for p in h.unanswered {
                 section.errors.noResponse += 1
@@ -148,6 +162,15 @@ struct APIServerAnalysis {
                 row.timestamp = Double(e.time) / 1e9
                 row.latency = Double(e.latency) / 1e9
                 slowest.offer(Slowest(row: row))
+            }
+            if metrics != nil {
+                let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
+                                        bounds: MetricNames.seconds)
+                for e in x.timeline ?? [] { metrics!.observe(f, [("client", key)], at: e.time, Double(e.latency) / 1e9) }
+                if let open = x.open {
+                    let n = metrics!.family(MetricNames.apiServerNoResponse.0, MetricNames.apiServerNoResponse.1, .gauge)
+                    metrics!.add(n, [], at: open)
+                }
             }
             if let open = x.open {
                 section.errors.noResponse += 1

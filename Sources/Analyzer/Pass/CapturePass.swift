@@ -53,10 +53,22 @@ struct CapturePass {
         /// API-server endpoints given on the command line, added to the metadata's.
         var apiServers: [PodDirectory.Endpoint] = []
         var podFilter = PodFilter()
+        /// With a metrics format: the series' step in nanoseconds.
+        var metricsStep: Int64?
     }
 
     /// Progress is reported every this many packets (never per packet).
     static let progressInterval = 1 << 16
+
+    /// Every analysis's metric series, merged (nil without a metrics format).
+    var metrics: MetricsModel? {
+        guard let step = sinks.tcp?.metrics?.step ?? sinks.dns?.metrics?.step else { return nil }
+        var all = MetricsRecorder(step: step)
+        for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
+            if let part { all.merge(part) }
+        }
+        return all.model
+    }
 
     var merger: MergingReader
     var files: [FileStats]
@@ -105,6 +117,14 @@ struct CapturePass {
         let apiEndpoints = (options.pods?.apiServer ?? []).union(options.apiServers)
         if options.analyzeTCP && !apiEndpoints.isEmpty {
             sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
+        }
+        if let step = options.metricsStep {
+            let recorder = MetricsRecorder(step: step)
+            sinks.dns?.metrics = recorder
+            sinks.tcp?.metrics = recorder
+            sinks.tcp?.directory = options.pods
+            sinks.tls?.metrics = recorder
+            sinks.api?.metrics = recorder
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout

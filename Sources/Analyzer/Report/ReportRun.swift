@@ -22,6 +22,8 @@ public struct ReportOptions: Sendable {
     public var apiServers: [PodDirectory.Endpoint] = []
     /// Keep only traffic of these pods, namespaces or workloads (needs metadata).
     public var podFilter = PodFilter()
+    /// Collect metric series with this step (nanoseconds), for the metrics formats.
+    public var metricsStep: Int64?
     public init() {}
 }
 
@@ -32,6 +34,8 @@ public struct ReportOutcome: Sendable {
     public var tcpTrace: [Int: [String]]?
     /// With `ReportOptions.traceExchanges`: nanoseconds per exchange by "client -> server".
     public var exchangeTrace: [String: [Int64]]?
+    /// With `ReportOptions.metricsStep`: the series for the metrics formats.
+    public var metrics: MetricsModel?
 }
 
 /// `loupe report`: every section from one pass.
@@ -63,6 +67,7 @@ public enum ReportRun {
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
         passOptions.podFilter = options.podFilter
+        passOptions.metricsStep = options.metricsStep
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(
@@ -88,7 +93,7 @@ public enum ReportRun {
             }
         }
         return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
-                             exchangeTrace: pass.sinks.tls?.exchangeTrace)
+                             exchangeTrace: pass.sinks.tls?.exchangeTrace, metrics: pass.metrics)
     }
 
     /// attribution, pods, workloads, namespaces, and pod names on TCP and DNS rows.

@@ -12,8 +12,23 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureInputOptions
 
-    @Option(help: "Output format: text or json.")
-    var format: TextOrJSON = .text
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, prometheus, openmetrics }
+
+    @Option(help: "Output format: text, json, prometheus (totals) or openmetrics (series over the capture, with timestamps).")
+    var format: Format = .text
+
+    @Option(help: ArgumentHelp("Step of the openmetrics series: 10s, 500ms, 1m.", valueName: "duration"))
+    var step = "10s"
+
+    /// "10s", "500ms", "1m", "2h" in nanoseconds.
+    static func duration(_ text: String) -> Int64? {
+        let units: [(String, Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let v = Double(text.dropLast(suffix.count)), v > 0, v * scale <= 86_400e9, v * scale >= 1e6 else { return nil }
+            return Int64(v * scale)
+        }
+        return nil
+    }
 
     @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, pods, api (default: all).",
                                valueName: "names"))
@@ -71,6 +86,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if Self.duration(step) == nil { throw ValidationError("--step \(step): a duration from 1ms to 24h, e.g. 10s, 500ms, 1m") }
         for name in sections ?? [] where !ReportTextRenderer.sectionNames.contains(name) {
             throw ValidationError("--section \(name): one of \(ReportTextRenderer.sectionNames.joined(separator: ", "))")
         }
@@ -94,11 +110,16 @@ struct ReportCommand: ParsableCommand {
         options.metadataPaths = metadata
         options.apiServers = apiServer.compactMap(Self.endpoint)
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
+        if format == .prometheus || format == .openmetrics { options.metricsStep = Self.duration(step) }
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { outcome in
-                            format == .json ? JSONRenderer.render(outcome.report)
-                                : ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)
+                            switch format {
+                            case .json: JSONRenderer.render(outcome.report)
+                            case .prometheus: MetricsRenderer.prometheus(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
+                            case .openmetrics: MetricsRenderer.openMetrics(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
+                            case .text: ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)
+                            }
                         },
                         output: output)
     }

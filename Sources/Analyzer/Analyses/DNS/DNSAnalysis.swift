@@ -36,6 +36,7 @@ struct DNSAnalysis {
         var qtype: UInt16
         var answered = false
         var rcode: UInt16?
+        var answers = 0
         var latency: Int64?
         /// A TCP retry of a truncated UDP answer: the UDP query's time.
         var fallbackStart: Int64?
@@ -192,6 +193,7 @@ struct DNSAnalysis {
                 var t = aside.remove(at: i)
                 t.answered = true
                 t.rcode = m.rcode
+                t.answers = m.answers
                 t.latency = time &- t.time
                 latency.record(nanoseconds: t.latency!)
                 answered(t, truncated: m.truncated, now: time)
@@ -212,6 +214,7 @@ struct DNSAnalysis {
             let elapsed = time &- latest.values[index].time
             latest.values[index].answered = true
             latest.values[index].rcode = m.rcode
+            latest.values[index].answers = m.answers
             latest.values[index].latency = elapsed
             latency.record(nanoseconds: elapsed)
             answered(latest.values[index], truncated: m.truncated, now: time)
@@ -261,9 +264,11 @@ struct DNSAnalysis {
     /// the pass has cluster metadata.
     var pods: PodDirectory?
     var podStats: PodStats?
+    var metrics: MetricsRecorder?
 
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
+        if metrics != nil { record(t) }
         if let pods, podStats != nil {
             let time = t.timestamp.saturatingNanoseconds
             var counted: Int?
@@ -279,6 +284,27 @@ struct DNSAnalysis {
         byName.add(t.qname, t)
         if t.rcode == 3 { nxdomainNames.add(t.qname) }
         if t.rcode == 2 { servfailNames.add(t.qname) }
+    }
+
+    /// Retina's DNS series and Loupe's latency histogram for one transaction.
+    private mutating func record(_ t: Transaction) {
+        let time = t.timestamp.saturatingNanoseconds
+        let client = pods?.resolve(t.clientAddress, at: time), server = pods?.resolve(t.serverAddress, at: time)
+        let query = [("query_type", DNS.RecordType.name(t.qtype)), ("query", t.qname)]
+        let context = RetinaLabels.context("source_", t.clientAddress, client, pods)
+            + RetinaLabels.context("destination_", t.serverAddress, server, pods)
+        let requests = metrics!.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
+        metrics!.add(requests, query + context, at: time)
+        guard let rcode = t.rcode else { return }
+        let responses = metrics!.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
+        // Retina's `response` label carries the answer addresses; Loupe does not keep them per
+        // transaction, so it is empty, and `num_response` counts the answer records.
+        metrics!.add(responses, [("return_code", DNS.rcodeName(rcode))] + query
+                     + [("response", ""), ("num_response", String(t.answers))] + context, at: time &+ (t.latency ?? 0))
+        if let latency = t.latency {
+            let f = metrics!.family(MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram, bounds: MetricNames.seconds)
+            metrics!.observe(f, [("server", t.serverAddress.text)], at: time, Double(latency) / 1e9)
+        }
     }
 
     /// Same question: type and name (names compare case-insensitively: resolvers randomise

@@ -80,6 +80,10 @@ struct TCPAnalysis {
         let (flags, rtt) = connections[Int(slot)].process(s, fromLow: fromLow, clientIsLow: clientIsLow,
                                                                        options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
+        if metrics != nil, flags.isAnyRetransmission {
+            retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].0 += fromLow ? 1 : 0
+            retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].1 += fromLow ? 0 : 1
+        }
         if let rtt {
             // The ACK travels from the peer of whoever sent the data.
             let ackFromClient = fromLow == clientIsLow
@@ -98,6 +102,11 @@ struct TCPAnalysis {
 
     /// Per-pod figures, when the pass has cluster metadata.
     var podStats: PodStats?
+    /// Metric series (with a metrics format): retransmissions per step of each live connection,
+    /// (from low, from high), labelled when the connection ends.
+    var metrics: MetricsRecorder?
+    var directory: PodDirectory?
+    private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
 
     /// Folds a finished flow's connection into the totals and frees its state; returns its
     /// counts and initial RTT (0: none).
@@ -108,6 +117,19 @@ struct TCPAnalysis {
         let c = connections[slot]
         if let owners, podStats != nil {
             for pod in owners.pods { podStats!.tcpConnection(pod, c.counts, initialRTT: c.initialRTT) }
+        }
+        if metrics != nil, let steps = retransmissionSteps.removeValue(forKey: flow.analysisSlot) {
+            let k = flow.key
+            let low = RetinaLabels.context("", k.lowAddress, owners?.low, directory)
+            let high = RetinaLabels.context("", k.highAddress, owners?.high, directory)
+            func labels(_ source: [(String, String)], _ destination: [(String, String)]) -> [(String, String)] {
+                source.map { ("source_" + $0.0, $0.1) } + destination.map { ("destination_" + $0.0, $0.1) }
+            }
+            let f = metrics!.family(MetricNames.tcpRetransmissions.0, MetricNames.tcpRetransmissions.1, .gauge)
+            for (step, counts) in steps {
+                if counts.0 > 0 { metrics!.add(f, labels(low, high), step: step, Double(counts.0)) }
+                if counts.1 > 0 { metrics!.add(f, labels(high, low), step: step, Double(counts.1)) }
+            }
         }
         totals.add(c.counts)
         if !c.zeek.history.contains("S") && !c.zeek.history.contains("s") { midStream += 1 }

@@ -83,6 +83,7 @@ struct TLSAnalysis {
         section.connections += 1
         var fresh = TLSSession(clientIsLow: clientIsLow)
         if exchangeTrace != nil { fresh.exchanges.trace = [] }
+        if metrics != nil { fresh.exchanges.timeline = [] }
         if let reused = free.popLast() {
             sessions[Int(reused)] = fresh
             return reused
@@ -94,6 +95,7 @@ struct TLSAnalysis {
     /// Per-pod figures and names for rows, when the pass has cluster metadata.
     var podStats: PodStats?
     var directory: PodDirectory?
+    var metrics: MetricsRecorder?
 
     /// The flow ended: fold its session (if it was TLS) into the section, free the slot;
     /// returns the session.
@@ -133,6 +135,11 @@ struct TLSAnalysis {
             if let sni { serverNames.add(sni) }
             if let v = s.negotiatedVersion { versions[TLS.versionName(v), default: 0] += 1 }
             if let latency { handshakeLatency.record(nanoseconds: latency); section.completed += 1 }
+            if metrics != nil, let latency, let start = s.clientHelloTime {
+                let f = metrics!.family(MetricNames.tlsHandshake.0, MetricNames.tlsHandshake.1, .histogram,
+                                        bounds: MetricNames.seconds)
+                metrics!.observe(f, [("server_name", sni ?? "")], at: start, Double(latency) / 1e9)
+            }
             if let hello { helloLatency.record(nanoseconds: hello) }
             byServerName.add(sni ?? "(none)", failed: failure != nil, latency: latency, hello: hello)
             byServer.add(server, failed: failure != nil, latency: latency, hello: hello)

@@ -31,6 +31,9 @@ struct TLSExchanges {
     static let slowestKept = 10
     /// Every latency, in order, when tracing (tests compare them with the oracle's list).
     var trace: [Int64]?
+    /// Request time and latency of each exchange, for metrics (at most `timelineLimit`).
+    var timeline: [(time: Int64, latency: Int64)]?
+    static let timelineLimit = 100_000
 
     mutating func clientRecord(at time: Int64, end: UInt64) {
         // The record that opens a request is the one its answer must follow: later client
@@ -59,6 +62,7 @@ struct TLSExchanges {
         count += 1
         latency.record(nanoseconds: l)
         trace?.append(l)
+        if timeline != nil && timeline!.count < Self.timelineLimit { timeline!.append((start, l)) }
         if slowestList.count < Self.slowestKept {
             slowestList.append((start, l))
         } else if let i = slowestList.indices.min(by: { slowestList[$0].latency < slowestList[$1].latency }),

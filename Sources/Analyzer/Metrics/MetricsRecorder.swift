@@ -1,0 +1,139 @@
+import Dissectors
+import Reports
+
+/// Collects the metric series during the pass (only when a metrics format is asked for):
+/// each event adds to its family's series at the step its time falls in. Bounded:
+/// at most `seriesLimit` label sets in all (the rest are counted as dropped).
+struct MetricsRecorder {
+    static let seriesLimit = 20_000
+    let step: Int64
+    private(set) var families: [MetricsModel.Family] = []
+    private var index: [String: Int] = [:]
+    private var seriesIndex: [[String: Int]] = []
+    private(set) var dropped = 0
+    private(set) var firstStep = Int64.max
+    private(set) var lastStep = Int64.min
+    private var seriesCount = 0
+
+    init(step: Int64) { self.step = max(step, 1_000_000) }
+
+    /// The family's index, declaring it on first use.
+    mutating func family(_ name: String, _ help: String, _ kind: MetricsModel.Kind, bounds: [Double] = []) -> Int {
+        if let i = index[name] { return i }
+        families.append(MetricsModel.Family(name: name, help: help, kind: kind, bounds: bounds))
+        seriesIndex.append([:])
+        index[name] = families.count - 1
+        return families.count - 1
+    }
+
+    func stepIndex(_ time: Int64) -> Int64 {
+        let (q, r) = time.quotientAndRemainder(dividingBy: step)
+        return r < 0 ? q - 1 : q
+    }
+
+    private mutating func series(_ f: Int, _ labels: [(String, String)]) -> Int? {
+        let key = labels.map { $0.0 + "\u{1F}" + $0.1 }.joined(separator: "\u{1E}")
+        if let s = seriesIndex[f][key] { return s }
+        guard seriesCount < Self.seriesLimit else {
+            dropped += 1
+            return nil
+        }
+        seriesCount += 1
+        families[f].series.append(MetricsModel.Series(labels: labels, steps: [:]))
+        seriesIndex[f][key] = families[f].series.count - 1
+        return families[f].series.count - 1
+    }
+
+    private mutating func touch(_ k: Int64) {
+        firstStep = min(firstStep, k)
+        lastStep = max(lastStep, k)
+    }
+
+    mutating func add(_ f: Int, _ labels: [(String, String)], at time: Int64, _ amount: Double = 1) {
+        add(f, labels, step: stepIndex(time), amount)
+    }
+
+    mutating func add(_ f: Int, _ labels: [(String, String)], step k: Int64, _ amount: Double) {
+        guard let s = series(f, labels) else { return }
+        touch(k)
+        families[f].series[s].steps[k, default: MetricsModel.Cell()].value += amount
+    }
+
+    /// One observation into a histogram family (value in the family's unit).
+    mutating func observe(_ f: Int, _ labels: [(String, String)], at time: Int64, _ value: Double) {
+        guard let s = series(f, labels) else { return }
+        let k = stepIndex(time)
+        touch(k)
+        let bounds = families[f].bounds
+        var cell = families[f].series[s].steps[k] ?? MetricsModel.Cell(buckets: Array(repeating: 0, count: bounds.count + 1))
+        let b = bounds.firstIndex { value <= $0 } ?? bounds.count
+        cell.buckets[b] += 1
+        cell.value += value
+        families[f].series[s].steps[k] = cell
+    }
+
+    /// Another recorder's series added to these (each analysis records its own).
+    mutating func merge(_ other: MetricsRecorder) {
+        for family in other.families {
+            let f = self.family(family.name, family.help, family.kind, bounds: family.bounds)
+            for series in family.series {
+                guard let s = self.series(f, series.labels) else { continue }
+                for (k, cell) in series.steps {
+                    touch(k)
+                    var mine = families[f].series[s].steps[k] ?? MetricsModel.Cell(buckets: Array(repeating: 0, count: cell.buckets.count))
+                    mine.value += cell.value
+                    for i in cell.buckets.indices where i < mine.buckets.count { mine.buckets[i] += cell.buckets[i] }
+                    families[f].series[s].steps[k] = mine
+                }
+            }
+        }
+        dropped += other.dropped
+    }
+
+    var model: MetricsModel {
+        var m = MetricsModel(step: step, firstStep: firstStep == .max ? 0 : firstStep, lastStep: lastStep == .min ? 0 : lastStep)
+        m.families = families
+        m.droppedSeries = dropped
+        return m
+    }
+}
+
+/// Retina's context labels (pkg/module/metrics: source_/destination_ ip, namespace, podname,
+/// workload_kind, workload_name; "unknown" where nothing is known), from an address and
+/// what the pod directory says it was.
+enum RetinaLabels {
+    static func context(_ prefix: String, _ address: IPAddress, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?)
+        -> [(String, String)] {
+        var namespace = "unknown", pod = "unknown", kind = "unknown", workload = "unknown"
+        if case .pod(let p)? = owner, let directory {
+            let record = directory.pods[p]
+            (namespace, pod) = (record.namespace, record.name)
+            let parts = record.workload.split(separator: "/", maxSplits: 1)
+            if parts.count == 2 { (kind, workload) = (String(parts[0]), String(parts[1])) }
+        }
+        return [(prefix + "ip", address.text), (prefix + "namespace", namespace), (prefix + "podname", pod),
+                (prefix + "workload_kind", kind), (prefix + "workload_name", workload)]
+    }
+}
+
+/// The metric families Loupe writes: Retina's names where Retina has the metric (sample names
+/// exactly Retina's, so its dashboards read them), `loupe_` for the rest.
+enum MetricNames {
+    static let dnsRequests = ("networkobservability_adv_dns_request_count", "DNS requests by query (Retina advanced metric)")
+    static let dnsResponses = ("networkobservability_adv_dns_response_count",
+                               "DNS responses by query, return code and answer count (Retina advanced metric)")
+    static let tcpRetransmissions = ("networkobservability_adv_tcpretrans_count",
+                                     "TCP retransmitted packets by sender and receiver (Retina advanced metric)")
+    static let apiServerLatency = ("networkobservability_adv_node_apiserver_latency",
+                                   "API server round trip time for SYN-ACK in milliseconds (Retina advanced metric)")
+    static let apiServerHandshake = ("networkobservability_adv_node_apiserver_tcp_handshake_latency",
+                                     "API server TCP handshake latency in milliseconds (Retina advanced metric)")
+    static let apiServerNoResponse = ("networkobservability_adv_node_apiserver_no_response",
+                                      "API server requests that got no response (Retina advanced metric)")
+    /// Retina's API-server buckets, milliseconds: 0, 0.5, 1 ... 4.5.
+    static let retinaMilliseconds: [Double] = [0, 0.5] + stride(from: 1.0, through: 4.5, by: 0.5).map { $0 }
+    static let dnsLatency = ("loupe_dns_latency_seconds", "DNS response time by server")
+    static let tlsHandshake = ("loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name")
+    static let apiRequests = ("loupe_apiserver_request_seconds", "API server request/response latency by client pod")
+    static let seconds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+}

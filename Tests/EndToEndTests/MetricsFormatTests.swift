@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `--format prometheus` and `--format openmetrics` checked by promtool 2.42 (Debian's
+/// prometheus package): `check metrics` parses the Prometheus text (its linter may only
+/// object to Retina's own `_count` names: exit 3 with nothing else said, exit 1 is a parse
+/// error), and `tsdb create-blocks-from openmetrics` accepts the OpenMetrics series; the
+/// numbers equal the report's.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "needs promtool (prometheus package)"))
+struct MetricsFormatTests {
+    static let pods = ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")]
+    static let inputs: [[String]] = [pods, [Fixtures.path("pcaps/tls/handshakes.pcapng")], [Fixtures.path("pcaps/dns/search-path.pcapng")],
+                                     [Fixtures.path("pcaps/foundation/namespaces.pcapng")]]
+
+    @Test(arguments: inputs)
+    func promtoolAcceptsBoth(_ args: [String]) throws {
+        let prom = try LoupeBinary.run(["report", "--format", "prometheus"] + args)
+        #expect(prom.status == 0 && !prom.stdout.isEmpty)
+        let check = try run("/usr/bin/promtool", ["check", "metrics"], stdin: Array(prom.stdout.utf8))
+        let complaints = (check.stdout + check.stderr).split(separator: "\n")
+        #expect(check.status == 0 || (check.status == 3 && complaints.allSatisfy {
+            $0.hasPrefix("networkobservability_") && $0.contains("should not have \"_count\" suffix")
+        }), "\(check.status): \(complaints)")
+        let om = try LoupeBinary.run(["report", "--format", "openmetrics", "--step", "1s"] + args)
+        #expect(om.status == 0 && om.stdout.hasSuffix("# EOF\n"))
+        let file = temporaryFile(Array(om.stdout.utf8), suffix: ".om")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tsdb-\(getpid())-\(args.count)-\(args.last!.count)")
+        try? FileManager.default.removeItem(at: out)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let blocks = try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", file, out.path])
+        #expect(blocks.status == 0, "\(blocks.stderr)")
+    }
+
+    /// Sample lines of a family (without HELP/TYPE), parsed into labels text and value.
+    static func samples(_ text: String, _ name: String) -> [(labels: String, value: Double)] {
+        text.split(separator: "\n").filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }.map { line in
+            let brace = line.firstIndex(of: "}") ?? line.firstIndex(of: " ")!
+            let rest = line[line.index(after: brace)...].split(separator: " ")
+            return (String(line[..<brace]), Double(rest[0])!)
+        }
+    }
+
+    @Test func numbersEqualTheReport() throws {
+        let report = try LoupeBinary.json(["report", "--format", "json"] + Self.pods).json
+        let prom = try LoupeBinary.run(["report", "--format", "prometheus"] + Self.pods).stdout
+        let dns = report["dns"] as! [String: Any], api = report["apiServer"] as! [String: Any]
+        let requests = Self.samples(prom, "networkobservability_adv_dns_request_count")
+        #expect(requests.reduce(0) { $0 + $1.value } == Double(dns["transactions"] as! Int))
+        #expect(requests.allSatisfy { $0.labels.contains("source_namespace=\"") && $0.labels.contains("destination_podname=\"coredns-5d78c9869d-q7w2x\"") })
+        let nxdomain = Self.samples(prom, "networkobservability_adv_dns_response_count").filter { $0.labels.contains("return_code=\"NXDOMAIN\"") }
+        #expect(nxdomain.reduce(0) { $0 + $1.value } == Double((dns["rcodes"] as! [String: Int])["NXDOMAIN"]!))
+        let exchanges = Self.samples(prom, "loupe_apiserver_request_seconds_count")
+        #expect(exchanges.reduce(0) { $0 + $1.value } == Double(api["exchanges"] as! Int))
+        #expect(Self.samples(prom, "networkobservability_adv_node_apiserver_latency_count").first?.value == Double(api["connections"] as! Int))
+        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{le=\"4.5\"}"), "Retina's millisecond buckets")
+
+        // OpenMetrics: every series cumulative over the steps, timestamps in seconds.
+        let om = try LoupeBinary.run(["report", "--format", "openmetrics", "--step", "100ms"] + Self.pods).stdout
+        let points = Self.samples(om, "loupe_apiserver_request_seconds_count")
+        #expect(points.count > 3)
+        var last: [String: Double] = [:]
+        for p in points {
+            #expect(p.value >= last[p.labels, default: 0], "monotonic")
+            last[p.labels] = p.value
+        }
+        #expect(last.values.reduce(0, +) == Double(api["exchanges"] as! Int))
+        let line = try #require(om.split(separator: "\n").first { $0.hasPrefix("loupe_apiserver_request_seconds_count{") })
+        let timestamp = try #require(Double(line.split(separator: " ").last!))
+        #expect(timestamp > 1.7e9 && timestamp < 2e9, "seconds since the epoch")
+    }
+}
