@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -41,7 +42,7 @@ let package = Package(
         // Pure, synchronous layer views over packet bytes. No I/O, no state.
         .target(name: "Dissectors", swiftSettings: strict),
         // The report model and its renderers. Never sees a packet.
-        .target(name: "Reports", swiftSettings: strict),
+        .target(name: "Reports", dependencies: [.product(name: "Plot", package: "Plot")], swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
                 dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",

@@ -12,12 +12,12 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureInputOptions
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, prometheus, openmetrics }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, html, json, prometheus, openmetrics }
 
-    @Option(help: "Output format: text, json, prometheus (totals) or openmetrics (series over the capture, with timestamps).")
+    @Option(help: "Output format: text, html (one self-contained page), json, prometheus (totals) or openmetrics (series over the capture, with timestamps).")
     var format: Format = .text
 
-    @Option(help: ArgumentHelp("Step of the openmetrics series: 10s, 500ms, 1m.", valueName: "duration"))
+    @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m.", valueName: "duration"))
     var step = "10s"
 
     /// "10s", "500ms", "1m", "2h" in nanoseconds.
@@ -110,12 +110,13 @@ struct ReportCommand: ParsableCommand {
         options.metadataPaths = metadata
         options.apiServers = apiServer.compactMap(Self.endpoint)
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
-        if format == .prometheus || format == .openmetrics { options.metricsStep = Self.duration(step) }
+        if format == .prometheus || format == .openmetrics || format == .html { options.metricsStep = Self.duration(step) }
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { outcome in
                             switch format {
                             case .json: JSONRenderer.render(outcome.report)
+                            case .html: HTMLRenderer.render(outcome.report, metrics: outcome.metrics)
                             case .prometheus: MetricsRenderer.prometheus(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
                             case .openmetrics: MetricsRenderer.openMetrics(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
                             case .text: ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)

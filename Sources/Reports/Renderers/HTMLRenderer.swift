@@ -1,0 +1,124 @@
+import Foundation
+import Plot
+
+/// `loupe report --format html`: one self-contained page that works offline and forever.
+/// Inline CSS and SVG, no URL of any kind, a Content-Security-Policy that forbids loading
+/// anything, a small inline script that makes tables sortable (the page reads without it).
+/// Every string from the capture or the metadata goes through Plot's text nodes (escaped);
+/// the SVG charts are built from numbers only.
+public enum HTMLRenderer {
+    static let policy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+    public static func render(_ r: Report, metrics: MetricsModel?) -> String {
+        let html = HTML(
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.attribute(named: "http-equiv", value: "Content-Security-Policy"), .attribute(named: "content", value: policy)),
+                .meta(.attribute(named: "name", value: "viewport"), .attribute(named: "content", value: "width=device-width")),
+                .title("Loupe report"),
+                .style(HTMLStyle.css)
+            ),
+            .body(
+                .h1("Loupe report"),
+                .p(.class("inputs"), .forEach(r.inputs) { i in
+                    .span(.text("\(i.path): \(i.packets) packets, \(i.bytes) bytes" + (i.damage.map { ", damaged at byte \($0.offset)" } ?? "")))
+                }),
+                .h2("Findings"),
+                findings(r.findings),
+                .unwrap(metrics) { m in .group(.h2("Timeline"), .raw(HTMLCharts.timeline(m)), .h2("Latency"), .raw(HTMLCharts.histograms(m))) },
+                .unwrap(pods(r)) { $0 },
+                .h2("DNS"),
+                summary([("queries", "\(r.dns.queries)"), ("transactions", "\(r.dns.transactions)"),
+                         ("unanswered", "\(r.dns.unanswered)"), ("latency", percentiles(r.dns.latency)),
+                         ("wasted on the search path", "\(r.dns.searchPath.wastedQueries)")]),
+                table("dns", ["time", "client", "server", "qtype", "rcode", "ms", "name"],
+                      r.dns.transactionList.rows.map { t in
+                          ["\(t.timestamp)", t.clientPod ?? t.client, t.server, t.qtype, t.rcode ?? "(none)", ms(t.latency), t.qname]
+                      }, omitted: r.dns.transactionList.omitted),
+                .h2("TCP"),
+                summary([("connections", "\(r.tcp.connections)"), ("retransmissions", "\(r.tcp.retransmissions)"),
+                         ("retransmission rate", String(format: "%.2f%%", r.tcp.retransmissionRate * 100)),
+                         ("resets", "\(r.tcp.resets)"), ("initial RTT", percentiles(r.tcp.initialRtt))]),
+                table("tcp", ["client", "server", "packets", "retx", "lost", "ooo", "dup ACK", "iRTT ms", "state"],
+                      r.tcp.flows.rows.map { f in
+                          [f.clientPod ?? f.client, f.serverPod ?? f.server, "\(f.packets)", "\(f.retransmissions)",
+                           "\(f.lostSegments)", "\(f.outOfOrder)", "\(f.duplicateAcks)", ms(f.initialRtt), f.connState]
+                      }, omitted: r.tcp.flows.omitted),
+                .h2("TLS"),
+                summary([("handshakes", "\(r.tls.handshakes)"), ("completed", "\(r.tls.completed)"),
+                         ("failed", "\(r.tls.failures.total)"), ("handshake", percentiles(r.tls.handshakeLatency))]),
+                table("tls", ["client", "server", "SNI", "version", "cipher", "handshake ms", "failure", "JA4"],
+                      r.tls.sessions.rows.map { s in
+                          [s.clientPod ?? s.client, s.serverPod ?? s.server, s.sni ?? "", s.version ?? s.offeredVersion ?? "",
+                           s.cipher ?? "", ms(s.handshakeLatency), s.failure ?? "", s.ja4 ?? ""]
+                      }, omitted: r.tls.sessions.omitted),
+                .unwrap(api(r.apiServer)) { $0 },
+                .script(.raw(HTMLStyle.sortScript))
+            )
+        )
+        return html.render() + "\n"
+    }
+
+    static func ms(_ seconds: Double?) -> String { seconds.map { String(format: "%.3f", $0 * 1000) } ?? "" }
+
+    static func percentiles(_ p: Percentiles) -> String {
+        guard let p50 = p.p50, let p99 = p.p99, let max = p.max else { return "no samples" }
+        return String(format: "p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d)", p50 * 1000, p99 * 1000, max * 1000, p.count)
+    }
+
+    static func findings(_ list: [Finding]) -> Node<HTML.BodyContext> {
+        guard !list.isEmpty else { return .p(.class("none"), "No findings.") }
+        return .ul(.class("findings"), .forEach(list) { f in
+            .li(.class("sev-" + f.severity.rawValue), .attribute(named: "data-id", value: f.id),
+                .strong(.text(f.severity.rawValue.uppercased())), .text(" " + f.title),
+                .unwrap(f.detail) { .div(.class("detail"), .text($0)) })
+        })
+    }
+
+    static func summary(_ items: [(String, String)]) -> Node<HTML.BodyContext> {
+        .dl(.class("summary"), .forEach(items) { item in .group(.dt(.text(item.0)), .dd(.text(item.1))) })
+    }
+
+    static func table(_ id: String, _ headers: [String], _ rows: [[String]], omitted: Int) -> Node<HTML.BodyContext> {
+        guard !rows.isEmpty else { return .p(.class("none"), "Nothing listed.") }
+        return .group(
+            .table(.class("sortable"), .id(id),
+                   .thead(.tr(.forEach(headers) { .th(.text($0)) })),
+                   .tbody(.forEach(rows) { row in .tr(.forEach(row) { .td(.text($0)) }) })),
+            .if(omitted > 0, .p(.class("omitted"), .text("\(omitted) more rows in the JSON report (raise --rows)"))))
+    }
+
+    static func pods(_ r: Report) -> Node<HTML.BodyContext>? {
+        guard !r.attribution.metadata.isEmpty else { return nil }
+        let a = r.attribution
+        return .group(
+            .h2("Pods"),
+            summary([("flows named", String(format: "%.1f%%", a.resolvedFlowShare * 100)),
+                     ("packets named", String(format: "%.1f%%", a.resolvedPacketShare * 100)),
+                     ("unknown addresses", a.unknownTop.rows.prefix(5).map(\.address).joined(separator: ", "))]),
+            table("pods", ["pod", "workload", "DNS", "DNS p50 ms", "TCP", "retx", "TLS", "TLS failed"],
+                  r.pods.map { p in
+                      [p.namespace + "/" + (p.name ?? ""), p.workload ?? "", "\(p.dns.transactions)", ms(p.dns.latency.p50),
+                       "\(p.tcp.connections)", "\(p.tcp.retransmissions)", "\(p.tls.handshakes)", "\(p.tls.failures.total)"]
+                  }, omitted: r.podsOmitted))
+    }
+
+    static func api(_ a: APIServerSection) -> Node<HTML.BodyContext>? {
+        guard !a.endpoints.isEmpty else { return nil }
+        return .group(
+            .h2("API server"),
+            summary([("endpoints", a.endpoints.joined(separator: ", ")), ("connections", "\(a.connections)"),
+                     ("exchanges", "\(a.exchanges)"), ("watches", "\(a.watches)"), ("latency", percentiles(a.latency)),
+                     ("requests without a response", "\(a.errors.noResponse)")]),
+            table("api-clients", ["client", "connections", "exchanges", "errors", "p50 ms", "p99 ms"],
+                  a.byClient.map { c in
+                      [c.namespace.isEmpty ? c.name : c.namespace + "/" + c.name, "\(c.connections)", "\(c.exchanges)",
+                       "\(c.errors)", ms(c.latency.p50), ms(c.latency.p99)]
+                  }, omitted: a.byClientOmitted),
+            table("api-slowest", ["time", "client", "server", "ms", "request"],
+                  a.slowest.rows.map { s in
+                      [String(format: "%.6f", s.timestamp), s.clientPod ?? s.client, s.server, ms(s.latency),
+                       [s.method, s.path, s.status.map(String.init)].compactMap { $0 }.joined(separator: " ")]
+                  }, omitted: a.slowest.omitted))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `loupe report --format html`: one self-contained page (no URL, a Content-Security-Policy),
+/// hostile names from the capture escaped as rendered by a real browser (Debian's chromium,
+/// headless), the same numbers as the text and JSON reports, and byte-identical on repeat.
+struct HTMLReportTests {
+    static let chromium = "/usr/bin/chromium"
+
+    /// A DNS query and answer and a TLS ClientHello whose names are hostile: markup, quotes,
+    /// control bytes.
+    static func hostileCapture() -> String {
+        let client: [UInt8] = [10, 1, 0, 5], server: [UInt8] = [10, 1, 0, 53], web: [UInt8] = [10, 1, 0, 80]
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        let labels = ["<script>alert(1)</script>", "a\"b'c", "x\u{7}y", "example", "com"]
+        var qname: [UInt8] = []
+        for l in labels { qname += [UInt8(l.utf8.count)] + Array(l.utf8) }
+        qname += [0]
+        let query = u16(0x1234) + u16(0x0100) + u16(1) + u16(0) + u16(0) + u16(0) + qname + u16(1) + u16(1)
+        let answer = u16(0x1234) + u16(0x8183) + u16(1) + u16(0) + u16(0) + u16(0) + qname + u16(1) + u16(1)
+        let sni = Array("\"><img src=x onerror=alert(2)>\u{1}.example".utf8)
+        let sniExtension = u16(0) + u16(sni.count + 5) + u16(sni.count + 3) + [0] + u16(sni.count) + sni
+        let body = u16(0x0303) + Array(repeating: 7, count: 32) + [0] + u16(2) + u16(0x1301) + [1, 0] + u16(sniExtension.count)
+            + sniExtension
+        let hello = [22, 3, 1] + u16(body.count + 4) + [1, 0] + u16(body.count) + body
+        func frame(_ ms: Int, _ ip: [UInt8]) -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
+            (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
+        }
+        return temporaryFile(Frames.pcapFile(records: [
+            frame(0, Frames.ipv4(src: client, dst: server, proto: 17, Frames.udp(sport: 40000, dport: 53, query))),
+            frame(3, Frames.ipv4(src: server, dst: client, proto: 17, Frames.udp(sport: 53, dport: 40000, answer))),
+            frame(5, Frames.ipv4(src: client, dst: web, proto: 6, Frames.tcp(sport: 40001, dport: 443, seq: 1, ack: 1, flags: 0x18, hello))),
+        ]))
+    }
+
+    @Test func selfContained() throws {
+        let r = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/tls/handshakes.pcapng")])
+        #expect(r.status == 0 && r.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(r.stdout.contains("http-equiv=\"Content-Security-Policy\"") && r.stdout.contains("default-src 'none'"))
+        for external in ["http://", "https://", "src=", "href=", "@import", "url("] {
+            #expect(!r.stdout.contains(external), "no external resource: \(external)")
+        }
+        #expect(r.stdout.components(separatedBy: "<script").count == 2, "one script, the table sorter")
+        let again = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/tls/handshakes.pcapng")])
+        #expect(again.stdout == r.stdout, "no wall-clock time of its own making")
+    }
+
+    @Test func sameNumbersAsTextAndJSON() throws {
+        let args = ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")]
+        let json = try LoupeBinary.json(["report", "--format", "json"] + args).json
+        let text = try LoupeBinary.run(["report"] + args).stdout
+        let html = try LoupeBinary.run(["report", "--format", "html"] + args).stdout
+        let dns = json["dns"] as! [String: Any], tcp = json["tcp"] as! [String: Any], api = json["apiServer"] as! [String: Any]
+        #expect(text.contains("DNS: \(dns["queries"]!) queries") && html.contains("<dt>queries</dt><dd>\(dns["queries"]!)</dd>"))
+        #expect(text.contains("TCP: \(tcp["connections"]!) connections") && html.contains("<dt>connections</dt><dd>\(tcp["connections"]!)</dd>"))
+        #expect(text.contains("\(api["exchanges"]!) exchanges") && html.contains("<dt>exchanges</dt><dd>\(api["exchanges"]!)</dd>"))
+        for finding in json["findings"] as! [[String: Any]] {
+            let title = finding["title"] as! String
+            #expect(text.contains(title) && html.contains(title.replacingOccurrences(of: "\"", with: "&quot;")), "\(title)")
+        }
+        let latency = (dns["latency"] as! [String: Any])["p50"] as! Double
+        let p50 = String(format: "p50 %.3f ms", latency * 1000)
+        #expect(text.contains(p50) && html.contains(p50))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromium), "needs chromium"))
+    func hostileNamesRenderEscapedInABrowser() throws {
+        let page = try LoupeBinary.run(["report", "--format", "html", Self.hostileCapture()])
+        #expect(page.status == 0)
+        #expect(!page.stdout.contains("<script>alert") && !page.stdout.contains("<img"))
+        let file = temporaryFile(Array(page.stdout.utf8), suffix: ".html")
+        let dom = try run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + file])
+        #expect(dom.status == 0)
+        // The browser's DOM: the names are text (escaped again when serialised), no element
+        // came from them, and the only script is Loupe's sorter.
+        #expect(dom.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the DNS name as text")
+        #expect(dom.stdout.contains("\"&gt;&lt;img src=x onerror=alert(2)&gt;\\001.example"), "the SNI as text, control byte escaped")
+        #expect(!dom.stdout.contains("<img") && dom.stdout.components(separatedBy: "<script").count == 2)
+    }
+}
