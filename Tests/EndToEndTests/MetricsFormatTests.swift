@@ -54,6 +54,7 @@ struct MetricsFormatTests {
         #expect(exchanges.reduce(0) { $0 + $1.value } == Double(api["exchanges"] as! Int))
         #expect(Self.samples(prom, "networkobservability_adv_node_apiserver_latency_count").first?.value == Double(api["connections"] as! Int))
         #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{le=\"4.5\"}"), "Retina's millisecond buckets")
+        #expect(Self.samples(prom, "loupe_capture_packets").first?.value == Double(report["packets"] as! Int))
 
         // OpenMetrics: every series cumulative over the steps, timestamps in seconds.
         let om = try LoupeBinary.run(["report", "--format", "openmetrics", "--step", "100ms"] + Self.pods).stdout

@@ -133,6 +133,7 @@ enum MetricNames {
     /// Retina's API-server buckets, milliseconds: 0, 0.5, 1 ... 4.5.
     static let retinaMilliseconds: [Double] = [0, 0.5] + stride(from: 1.0, through: 4.5, by: 0.5).map { $0 }
     static let dnsLatency = ("loupe_dns_latency_seconds", "DNS response time by server")
+    static let packets = ("loupe_capture_packets", "Packets in the capture (after --filter)")
     static let tlsHandshake = ("loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name")
     static let apiRequests = ("loupe_apiserver_request_seconds", "API server request/response latency by client pod")
     static let seconds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]

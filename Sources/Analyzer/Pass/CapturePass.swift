@@ -17,6 +17,8 @@ struct FlowSinks {
     /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
     var selection: PodSelection?
     var natPairs: ServiceNATPairs?
+    /// With a metrics format: packets per step (the HTML timeline's first chart).
+    var packetSteps: [Int64: Int]?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
@@ -67,6 +69,8 @@ struct CapturePass {
         for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
             if let part { all.merge(part) }
         }
+        let packets = all.family(MetricNames.packets.0, MetricNames.packets.1, .gauge)
+        for (k, n) in sinks.packetSteps ?? [:] { all.add(packets, [], step: k, Double(n)) }
         return all.model
     }
 
@@ -125,6 +129,7 @@ struct CapturePass {
             sinks.tcp?.directory = options.pods
             sinks.tls?.metrics = recorder
             sinks.api?.metrics = recorder
+            sinks.packetSteps = [:]
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
@@ -152,6 +157,10 @@ struct CapturePass {
             if let t = record.timestamp {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
+            }
+            if sinks.packetSteps != nil, let step = sinks.dns?.metrics?.step ?? sinks.tcp?.metrics?.step {
+                let (q, r) = now.quotientAndRemainder(dividingBy: step)
+                sinks.packetSteps![r < 0 ? q - 1 : q, default: 0] += 1
             }
             FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
                                 originalLength: record.originalLength, into: &frame)

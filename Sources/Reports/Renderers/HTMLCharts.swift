@@ -24,6 +24,7 @@ enum HTMLCharts {
         var apiMean: [Int64: Double] = [:]
         for (k, n) in apiCount where n > 0 { apiMean[k] = (apiSum[k] ?? 0) / n * 1000 }
         let charts: [(String, [Int64: Double])] = [
+            ("Packets per step", perStep(m, "loupe_capture_packets")),
             ("DNS queries per step", perStep(m, "networkobservability_adv_dns_request_count")),
             ("DNS errors per step (not NOERROR)", errors),
             ("TCP retransmissions per step", perStep(m, "networkobservability_adv_tcpretrans_count")),
