@@ -26,4 +26,16 @@ struct TextReportTests {
         let noColor = try run("/usr/bin/env", ["NO_COLOR=1", "/usr/bin/script", "-qec", command, "/dev/null"])
         #expect(noColor.stdout.contains("CRITICAL") && !noColor.stdout.contains("\u{1B}[31m"))
     }
+
+    /// Every line fits 100 columns (long names and lists wrap; nothing is cut).
+    @Test func fitsOneHundredColumns() throws {
+        for args in [[Self.capture], ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")],
+                     [Fixtures.path("pcaps/dns/search-path.pcapng")]] {
+            let r = try LoupeBinary.run(["report"] + args)
+            let long = r.stdout.split(separator: "\n").filter { $0.count > 100 }
+            #expect(long.isEmpty, "\(long.first ?? "")")
+        }
+        let r = try LoupeBinary.run(["report", Self.capture])
+        #expect(r.stdout.contains("x-loupe-split-29"), "the wrapped ALPN list keeps its last value")
+    }
 }

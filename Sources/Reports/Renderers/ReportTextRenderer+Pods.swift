@@ -16,8 +16,8 @@ extension ReportTextRenderer {
                 out += "  " + pad("unknown", 20) + pad(u.address, 40) + "\(u.packets) packets, \(u.flows) flows\n"
             }
             if !r.pods.isEmpty {
-                out += "\n" + pad("pod", 48) + pad("workload", 28) + padLeft("dns", 6) + padLeft("dns p50", 9)
-                    + padLeft("tcp", 6) + padLeft("retx", 6) + padLeft("tls", 5) + padLeft("fail", 5) + padLeft("tls p50", 9) + "\n"
+                out += "\n" + pad("pod", 37) + pad("workload", 21) + padLeft("dns", 5) + padLeft("dns p50", 8)
+                    + padLeft("tcp", 5) + padLeft("retx", 5) + padLeft("tls", 4) + padLeft("fail", 5) + padLeft("tls p50", 8) + "\n"
                 for p in r.pods.prefix(20) {
                     out += row(p.namespace + "/" + (p.name ?? ""), p.workload ?? "-", p)
                 }
@@ -59,9 +59,9 @@ extension ReportTextRenderer {
 
     private static func row(_ name: String, _ workload: String, _ p: PodRow) -> String {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.3f", $0 * 1000) } ?? "-" }
-        return pad(TextEscaping.escape(name), 48) + pad(TextEscaping.escape(workload), 28)
-            + padLeft("\(p.dns.transactions)", 6) + padLeft(ms(p.dns.latency.p50), 9) + padLeft("\(p.tcp.connections)", 6)
-            + padLeft("\(p.tcp.retransmissions)", 6) + padLeft("\(p.tls.handshakes)", 5)
-            + padLeft("\(p.tls.failures.total)", 5) + padLeft(ms(p.tls.handshakeLatency.p50), 9) + "\n"
+        return pad(TextEscaping.escape(name), 37) + pad(TextEscaping.escape(workload), 21)
+            + padLeft("\(p.dns.transactions)", 5) + padLeft(ms(p.dns.latency.p50), 8) + padLeft("\(p.tcp.connections)", 5)
+            + padLeft("\(p.tcp.retransmissions)", 5) + padLeft("\(p.tls.handshakes)", 4)
+            + padLeft("\(p.tls.failures.total)", 5) + padLeft(ms(p.tls.handshakeLatency.p50), 8) + "\n"
     }
 }

@@ -32,7 +32,7 @@ public enum ReportTextRenderer {
             let pods = pods(copy)
             if !pods.isEmpty { out += "\n" + heading(pods, colour) }
         }
-        return out
+        return TextWrap.fit(out)
     }
 
     /// The section's first line in bold.
