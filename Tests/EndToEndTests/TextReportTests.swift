@@ -32,8 +32,9 @@ struct TextReportTests {
         for args in [[Self.capture], ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")],
                      [Fixtures.path("pcaps/dns/search-path.pcapng")]] {
             let r = try LoupeBinary.run(["report"] + args)
-            let long = r.stdout.split(separator: "\n").filter { $0.count > 100 }
-            #expect(long.isEmpty, "\(long.first ?? "")")
+            let long: [String] = r.stdout.split(separator: "\n").map { String($0) }.filter { $0.count > 100 }
+            let first = long.first ?? ""
+            #expect(long.isEmpty, "\(first)")
         }
         let r = try LoupeBinary.run(["report", Self.capture])
         #expect(r.stdout.contains("x-loupe-split-29"), "the wrapped ALPN list keeps its last value")
