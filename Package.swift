@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -52,6 +53,8 @@ let package = Package(
                                .product(name: "X509", package: "swift-certificates"),
                                .product(name: "SwiftASN1", package: "swift-asn1")],
                 swiftSettings: strict),
+        // `loupe check`: rules (YAML) judged against the report model.
+        .target(name: "Rules", dependencies: ["Reports", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
         .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF"], swiftSettings: strict),
@@ -61,7 +64,7 @@ let package = Package(
                 dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "loupe",
-                          dependencies: ["Analyzer", "Reports", "CaptureFormats", "CommandLineExit",
+                          dependencies: ["Analyzer", "Reports", "Rules", "CaptureFormats", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "loupe-agent",
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent"], swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe"], swiftSettings: strict),
     ]

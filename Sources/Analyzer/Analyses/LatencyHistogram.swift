@@ -30,6 +30,18 @@ struct LatencyHistogram {
         exactMax = max(exactMax, value)
     }
 
+    /// The percentile object of a few exact samples (nearest rank), for per-connection rows.
+    static func percentiles(of samples: [Int64]) -> Percentiles {
+        guard !samples.isEmpty else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
+        let sorted = samples.sorted()
+        func at(_ p: Double) -> Double {
+            let rank = max(1, Int((p / 100 * Double(sorted.count)).rounded(.up)))
+            return Double(sorted[min(rank, sorted.count) - 1]) / 1e9
+        }
+        return Percentiles(count: sorted.count, p50: at(50), p90: at(90), p95: at(95), p99: at(99),
+                           max: Double(sorted.last!) / 1e9)
+    }
+
     /// Adds another histogram's samples (bucket by bucket when both are the same kind;
     /// a compact one into a full one value by value, at the compact one's precision).
     mutating func add(_ other: LatencyHistogram) {

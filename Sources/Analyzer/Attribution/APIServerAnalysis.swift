@@ -153,8 +153,10 @@ struct APIServerAnalysis {
             let x = s.exchanges
             c.exchanges += x.count
             section.exchanges += x.count
-            c.latency.add(x.latency)
-            latency.add(x.latency)
+            for l in x.samples {
+                c.latency.record(nanoseconds: l)
+                latency.record(nanoseconds: l)
+            }
             if x.pushes >= Self.watchThreshold { section.watches += 1 }
             for e in x.slowestList {
                 var row = APIExchangeRow()

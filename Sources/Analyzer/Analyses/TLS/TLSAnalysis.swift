@@ -206,7 +206,7 @@ struct TLSAnalysis {
         r.applicationRecordsFromServer = s.applicationDataFromServer
         r.encryptedAlerts = s.encryptedAlerts
         r.exchanges = s.exchanges.count
-        r.exchangeLatency = s.exchanges.latency.percentiles
+        r.exchangeLatency = LatencyHistogram.percentiles(of: s.exchanges.samples)
         r.serverRecordsWithoutRequest = s.exchanges.unsolicited
         r.serverPushes = s.exchanges.pushes
         r.requestPendingAtEnd = s.exchanges.open != nil
