@@ -77,6 +77,13 @@ enum ReportShape {
     static func root(_ path: [String], scope: Scope?) throws(ConditionParser.Failure) -> ([String: Any], ArraySlice<String>) {
         guard let scope else { return (report, path[...]) }
         let section = path[0]
+        if scope.name != nil {
+            guard section == "dns", let row = groupRow["dns"] as? [String: Any], scope.server == nil, scope.namespace == nil,
+                  scope.pod == nil, scope.workload == nil else {
+                throw ConditionParser.Failure(message: "a `name` scope reads dns.byName rows: the value must start with dns.")
+            }
+            return (row, path.dropFirst())
+        }
         if scope.server != nil {
             guard let row = groupRow[section] as? [String: Any], scope.namespace == nil, scope.pod == nil, scope.workload == nil else {
                 throw ConditionParser.Failure(message: "a `server` scope reads dns.byServer or tls.byServer rows: the value must start with dns. or tls.")

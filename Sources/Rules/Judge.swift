@@ -34,6 +34,18 @@ public enum Judge {
         let path = rule.condition.path
         guard let scope = rule.scope else { return ReportShape.value(path[...], in: json) }
         let section = path[0]
+        if let pattern = scope.name {
+            // Every matching name must hold: the value reported is the first that does not,
+            // else the last one read.
+            let rows = ((json["dns"] as? [String: Any])?["byName"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            var last: Double?
+            for row in rows where glob(pattern, row["key"] as? String ?? "") {
+                guard let v = ReportShape.value(path.dropFirst(), in: row) else { continue }
+                if !rule.condition.holds(v) { return v }
+                last = v
+            }
+            return last
+        }
         if let server = scope.server {
             let rows = ((json[section] as? [String: Any])?["byServer"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
             guard let row = rows.first(where: { ($0["key"] as? String) == server }) else { return nil }
@@ -58,6 +70,30 @@ public enum Judge {
         guard let row = (json[list] as? [[String: Any]] ?? []).first(where: match),
               let object = row[section] as? [String: Any] else { return nil }
         return ReportShape.value(path.dropFirst(), in: object)
+    }
+
+    /// Shell-style match: `*` any run of characters, `?` exactly one; case-insensitive (DNS).
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.lowercased()), t = Array(text.lowercased())
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
+                pi += 1
+                ti += 1
+            } else if pi < p.count && p[pi] == "*" {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
     }
 
     static func format(_ v: Double, _ path: [String]) -> String {

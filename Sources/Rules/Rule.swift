@@ -43,9 +43,12 @@ public struct Scope: Sendable, Equatable {
     public var workload: String?
     public var pod: String?
     public var server: String?
+    /// A DNS name pattern (`*` any run of characters, `?` one): the rule holds for every
+    /// matching row of `dns.byName`.
+    public var name: String?
 
     public var description: String {
-        [("namespace", namespace), ("workload", workload), ("pod", pod), ("server", server)]
+        [("namespace", namespace), ("workload", workload), ("pod", pod), ("server", server), ("name", name)]
             .compactMap { k, v in v.map { "\(k)=\($0)" } }.joined(separator: ", ")
     }
 }

@@ -47,7 +47,7 @@ public enum RulesFile {
             }
             var scope: Scope?
             if let s = map["scope"] {
-                guard let sm = s.mapping else { throw fail(s, "`scope` is a mapping: namespace, workload, pod or server") }
+                guard let sm = s.mapping else { throw fail(s, "`scope` is a mapping: namespace, workload, pod, server or name") }
                 var sc = Scope()
                 for (k, v) in sm {
                     guard let value = v.string else { throw fail(v, "scope values are strings") }
@@ -56,7 +56,8 @@ public enum RulesFile {
                     case "workload": sc.workload = value
                     case "pod": sc.pod = value
                     case "server": sc.server = value
-                    default: throw fail(k, "unknown scope `\(k.string ?? "?")` (namespace, workload, pod, server)")
+                    case "name": sc.name = value
+                    default: throw fail(k, "unknown scope `\(k.string ?? "?")` (namespace, workload, pod, server, name)")
                     }
                 }
                 scope = sc

@@ -70,6 +70,20 @@ struct RulesFileTests {
         #expect(verdicts.map(\.passed) == [true, false, false, true])
         #expect(verdicts[1].message == "dns.rcodes.NXDOMAIN = 3, wanted < 2")
         #expect(verdicts[2].message == "dns.latency.p99 = 200.000 ms, wanted < 50.000 ms")
+        let byName = try RulesFile.parse("""
+        rules:
+          - {name: cluster-fast, scope: {name: "*.svc.cluster.local"}, condition: dns.latency.p99 < 100ms}
+          - {name: external-fast, scope: {name: "*.example.com"}, condition: dns.latency.p99 < 100ms}
+        """, file: "r.yaml")
+        var named = Report.empty
+        let slow = Percentiles(count: 1, p50: 0.3, p90: 0.3, p95: 0.3, p99: 0.3, max: 0.3)
+        let fast = Percentiles(count: 1, p50: 0.01, p90: 0.01, p95: 0.01, p99: 0.01, max: 0.01)
+        named.dns.byName = RowList(total: 3, rows: [
+            DNSGroupRow(key: "api.shop.svc.cluster.local", transactions: 1, unanswered: 0, errors: 0, latency: fast),
+            DNSGroupRow(key: "db.shop.svc.cluster.local", transactions: 1, unanswered: 0, errors: 0, latency: fast),
+            DNSGroupRow(key: "WWW.Example.com", transactions: 1, unanswered: 0, errors: 0, latency: slow)])
+        let nameVerdicts = Judge.judge(byName, named)
+        #expect(nameVerdicts.map(\.passed) == [true, false] && nameVerdicts[1].value == 0.3)
         let empty = Judge.judge(rules, Report.empty)
         #expect(empty[2].passed == false && empty[2].value == nil && empty[2].message.contains("no data"),
                 "no samples fails the rule: CI must not pass on a capture that lacks the data")
