@@ -67,6 +67,10 @@ let package = Package(
                           dependencies: ["Analyzer", "Reports", "Rules", "CaptureFormats", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
+        // The fuzz targets (scripts/fuzz) and their replayer.
+        .target(name: "FuzzTargets", dependencies: ["Analyzer", "CaptureFormats", "Dissectors", "Reports", "Rules"],
+                swiftSettings: strict),
+        .executableTarget(name: "loupe-fuzz", dependencies: ["FuzzTargets"], swiftSettings: strict),
         .executableTarget(name: "loupe-agent",
                           dependencies: ["CaptureAgent", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe"], swiftSettings: strict),
     ]

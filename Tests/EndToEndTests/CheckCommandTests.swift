@@ -56,4 +56,18 @@ struct CheckCommandTests {
         let r = try LoupeBinary.run(["check", "--rules", bad, "/nonexistent.pcap"])
         #expect(r.status == 2 && r.stderr.contains(bad + ":3:16: rule `x`: the report has no value `dns.nope`"), "\(r.stderr)")
     }
+
+    /// Rule names and values with markup reach the JUnit file escaped; a real consumer reads it.
+    @Test func junitEscapes() throws {
+        let rules = temporaryFile(Array("rules:\n  - name: \"<b>&'quoted\\\"</b>\"\n    condition: tls.failures.total == 0\n".utf8), suffix: ".yaml")
+        let junit = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-junit-esc-\(getpid()).xml").path
+        defer { try? FileManager.default.removeItem(atPath: junit) }
+        let r = try LoupeBinary.run(["check", "--rules", rules, "--junit", junit, Self.capture])
+        #expect(r.status == 1, "\(r.stderr)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("&lt;b&gt;&amp;&apos;quoted&quot;&lt;/b&gt;") && !xml.contains("<b>"))
+        guard (try? run("/usr/bin/python3", ["-c", "import junitparser"]).status) == 0 else { return }
+        let read = try run("/usr/bin/python3", ["-c", "import sys, junitparser\nfor s in junitparser.JUnitXml.fromfile(sys.argv[1]):\n  for c in s: print(c.name)", junit])
+        #expect(read.stdout.contains("<b>&'quoted\"</b>"), "\(read.stdout)\(read.stderr)")
+    }
 }

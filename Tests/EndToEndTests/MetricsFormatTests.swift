@@ -70,4 +70,18 @@ struct MetricsFormatTests {
         let timestamp = try #require(Double(line.split(separator: " ").last!))
         #expect(timestamp > 1.7e9 && timestamp < 2e9, "seconds since the epoch")
     }
+
+    /// Hostile DNS names (markup, quotes, a control byte, a backslash) as label values: escaped,
+    /// and the exposition still parses.
+    @Test func hostileLabelValues() throws {
+        let prom = try LoupeBinary.run(["report", "--format", "prometheus", HTMLReportTests.hostileCapture()])
+        #expect(prom.status == 0)
+        let line = try #require(prom.stdout.split(separator: "\n").first { $0.hasPrefix("networkobservability_adv_dns_request_count{") })
+        #expect(line.contains(#"query="\\<script\\>"#) == false, "no double escaping of markup")
+        #expect(line.contains(#"a\"b'c"#), "a double quote escaped")
+        #expect(!prom.stdout.contains("\u{7}"), "control bytes never reach the output")
+        let check = try run("/usr/bin/promtool", ["check", "metrics"], stdin: Array(prom.stdout.utf8))
+        #expect(check.status == 0 || check.status == 3, "\(check.stdout)\(check.stderr)")
+        #expect(!(check.stdout + check.stderr).contains("error"))
+    }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The metrics formats. `prometheus`: totals over the capture in the Prometheus text
 /// exposition format, no timestamps (node_exporter's textfile collector, a Pushgateway).
-/// `openmetrics`: every series at the end of each step of the capture window, with
-/// timestamps in seconds, ending in `# EOF` (for `promtool tsdb create-blocks-from
+/// `openmetrics`: every series at the end of each step in which it changed, cumulative,
+/// with timestamps in seconds, ending in `# EOF` (for `promtool tsdb create-blocks-from
 /// openmetrics`). Families and series in name order, so output is deterministic. Retina's
 /// families are declared gauges: their sample names stay exactly Retina's (an OpenMetrics
 /// counter's samples would gain `_total`).
@@ -32,13 +32,12 @@ public enum MetricsRenderer {
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n# HELP \(family.name) \(escapeHelp(family.help))\n"
             for series in sortedSeries(family) {
                 var running = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
-                guard let first = series.steps.keys.min() else { continue }
-                // From the series' first step to the window's end: cumulative, one point a step.
-                for k in first ... m.lastStep {
-                    if let cell = series.steps[k] {
-                        running.value += cell.value
-                        for i in cell.buckets.indices where i < running.buckets.count { running.buckets[i] += cell.buckets[i] }
-                    }
+                // Cumulative, a point at the end of each step in which the series changed (a
+                // capture whose timestamps jump by years must not mean billions of points).
+                for k in series.steps.keys.sorted() {
+                    let cell = series.steps[k]!
+                    running.value += cell.value
+                    for i in cell.buckets.indices where i < running.buckets.count { running.buckets[i] += cell.buckets[i] }
                     out += samples(family, series.labels, running, timestamp: Double(k + 1) * stepSeconds)
                 }
             }

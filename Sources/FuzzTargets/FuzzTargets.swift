@@ -1,0 +1,67 @@
+import Analyzer
+import CaptureFormats
+import Dissectors
+import Foundation
+import Reports
+import Rules
+
+/// What the fuzzers feed: one function per parser family, each taking arbitrary bytes and
+/// returning nothing (a trap is the finding). The same functions replay committed inputs in
+/// the tests (Tests/FuzzRegressionTests), so every crash found stays a regression test.
+public enum FuzzTargets {
+    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata"]
+
+    public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
+        switch target {
+        case "capture": capture(bytes)
+        case "frame": frame(bytes)
+        case "dns": dns(bytes)
+        case "tls": tls(bytes)
+        case "quic": QUIC.longHeaders(ByteSlice(bytes)) { _ in }
+        case "http":
+            _ = HTTP1.request(ByteSlice(bytes))
+            _ = HTTP1.status(ByteSlice(bytes))
+        case "rules": _ = try? RulesFile.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        case "metadata":
+            if let m = try? ClusterMetadata.parse(Data(bytes), name: "fuzz.json") {
+                let d = PodDirectory(m)
+                if let a = PodDirectory.address("10.0.0.1") { _ = d.resolve(a, at: 0) }
+            }
+        default: fatalError("unknown fuzz target \(target); one of \(names)")
+        }
+    }
+
+    /// The whole report over the bytes as a capture file (pcap, pcapng, gzip or zstd by their
+    /// magic): readers, every dissector, reassembly and every analysis, then every renderer.
+    static let file = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-fuzz-\(getpid()).cap").path
+
+    static func capture(_ bytes: UnsafeRawBufferPointer) {
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        var options = ReportOptions()
+        options.rows = 5
+        options.metricsStep = 1_000_000_000
+        guard let outcome = try? ReportRun.run(paths: [file], options: options) else { return }
+        _ = JSONRenderer.render(outcome.report)
+        _ = ReportTextRenderer.render(outcome.report)
+        _ = HTMLRenderer.render(outcome.report, metrics: outcome.metrics)
+        if let m = outcome.metrics { _ = MetricsRenderer.openMetrics(m) }
+    }
+
+    /// The first byte picks the link type; the rest is the frame.
+    static let linkTypes: [UInt32] = [1, 101, 113, 276, 239, 0, 108, 12, 14, 228, 229]
+    static func frame(_ bytes: UnsafeRawBufferPointer) {
+        guard let first = bytes.first else { return }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes.dropFirst())
+        _ = FrameDecoder.decode(linkType: linkTypes[Int(first) % linkTypes.count], bytes: rest, originalLength: rest.count)
+    }
+
+    static func dns(_ bytes: UnsafeRawBufferPointer) {
+        guard let view = try? DNS.View(validating: ByteSlice(bytes)) else { return }
+        _ = try? DNS.Message(view)
+        _ = try? DNS.records(view)
+    }
+
+    static func tls(_ bytes: UnsafeRawBufferPointer) {
+        TLSFuzzing.consume(bytes, step: Int(bytes.first ?? 7))
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import FuzzTargets
+import Testing
+import _TestSupport
+
+/// Every input the fuzzers found a problem with (fixtures/fuzz/<target>/), and every
+/// capture of the corpus, replayed through the fuzz targets: none may trap.
+struct FuzzRegressionTests {
+    @Test func committedFindings() throws {
+        let root = Fixtures.path("fuzz")
+        for target in FuzzTargets.names {
+            let dir = root + "/" + target
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
+                let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
+                data.withUnsafeBytes { FuzzTargets.run(target, $0) }
+            }
+        }
+    }
+
+    /// The seeds the fuzz script starts from go through every target once.
+    @Test func fixturesThroughEveryTarget() throws {
+        let inputs = ["pcaps/tls/handshakes.pcapng", "pcaps/dns/search-path.pcapng", "pods/churn.sidecar.json",
+                      "pods/apiserver.kubectl.json", "golden/cases.tsv"].map(Fixtures.path)
+        for path in inputs {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            for target in FuzzTargets.names { data.withUnsafeBytes { FuzzTargets.run(target, $0) } }
+        }
+    }
+}
