@@ -26,4 +26,21 @@ struct FuzzRegressionTests {
             for target in FuzzTargets.names { data.withUnsafeBytes { FuzzTargets.run(target, $0) } }
         }
     }
+
+    /// The corpus's crash reproducers (MANIFEST.tsv: "FUZZ", "reproducer", "malformed",
+    /// "heapoverflow"), and every other corpus capture, through the whole report and every
+    /// renderer: none may trap.
+    @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)))
+    func corpusThroughTheCaptureTarget() throws {
+        let manifest = try String(contentsOf: Corpus.sharedRoot!.appendingPathComponent("corpus/public/MANIFEST.tsv"), encoding: .utf8)
+        let reproducers = manifest.split(separator: "\n").filter { line in
+            ["FUZZ", "reproduc", "malformed", "heapoverflow"].contains { line.contains($0) }
+        }
+        #expect(reproducers.count >= 6)
+        for capture in Corpus.oracleCaptures() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: Corpus.capturePath(capture)))
+            guard data.count < 2_000_000 else { continue }
+            data.withUnsafeBytes { FuzzTargets.run("capture", $0) }
+        }
+    }
 }

@@ -82,6 +82,14 @@ public enum ReportRun {
             tls: pass.sinks.tls?.finalSection ?? TLSSection())
         if let directory { podSections(&report, pass, directory, options) }
         report.warnings += directory?.warnings ?? []
+        // Bounds that were reached: what they left out is said, not hidden.
+        if let dns = pass.sinks.dns, dns.droppedPending > 0 {
+            report.warnings.append("\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
+        }
+        let hits = (pass.sinks.dns?.reassemblyBudget.limitHits ?? 0) + (pass.sinks.tls?.budget.limitHits ?? 0)
+        if hits > 0 {
+            report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
+        }
         if let api = pass.sinks.api { report.apiServer = api.finalSection }
         report.findings = FindingsBuilder.findings(report)
         let trace = pass.sinks.tcp?.trace.map { trace in

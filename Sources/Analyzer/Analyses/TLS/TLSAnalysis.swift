@@ -17,7 +17,7 @@ struct TLSAnalysis {
     private var slots: [Slot] = []
     private var sessions: [TLSSession] = []
     private var free: [Int32] = []
-    private var budget = ReassemblyBudget()
+    private(set) var budget = ReassemblyBudget()
     let rows: Int
     private(set) var section = TLSSection()
     private var versions: [String: Int] = [:]
