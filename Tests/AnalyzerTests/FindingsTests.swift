@@ -44,3 +44,27 @@ struct FindingsTests {
         #expect(r.findings.map(\.id) == ["dns.searchPath"], "the pods' search-path NXDOMAINs, nothing else")
     }
 }
+
+/// A DNS flood past the pending-query cap: every transaction counted once (a query dropped at
+/// the cap once left the lookup it replaced to be closed a second time: unanswered exceeded
+/// transactions).
+struct DNSFloodAccountingTests {
+    @Test func unansweredNeverExceedsTransactions() throws {
+        var rng = SplitMix(seed: 11)
+        var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
+        // 30,000 queries from 40 ports with IDs from a small range over 12 s: keys collide
+        // after the 5 s retransmission timer, the case that double-counted.
+        for i in 0 ..< 30_000 {
+            let id = UInt16(rng.next() % 64)
+            let name: [UInt8] = [8] + Array(String(format: "%08x", UInt32(truncatingIfNeeded: rng.next())).utf8) + [3, 99, 111, 109, 0]
+            let msg = Frames.be16(id) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
+            let udp = Frames.udp(sport: UInt16(40000 + i % 40), dport: 53, msg)
+            let t = 1_800_000_000.0 + Double(i) * 0.0004
+            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
+                           Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil))
+        }
+        let dns = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: ReportOptions()).report.dns
+        #expect(dns.queries == 30_000)
+        #expect(dns.unanswered == dns.transactions && dns.transactions + dns.retransmissions <= dns.queries)
+    }
+}

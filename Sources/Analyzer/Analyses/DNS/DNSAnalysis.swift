@@ -165,7 +165,9 @@ struct DNSAnalysis {
                 superseded[txKey] = aside
                 latest[txKey] = nil
             }
-            if let previous = latest[txKey] { close(previous) }
+            // The earlier lookup with this key is final: out of the table before anything
+            // else can return (a query dropped at the cap must not leave it to be closed twice).
+            if let previous = latest.removeValue(forKey: txKey) { close(previous) }
             guard latest.count < Self.maximumPending else {
                 droppedPending += 1
                 return
