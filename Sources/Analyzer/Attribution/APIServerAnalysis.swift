@@ -130,17 +130,10 @@ struct APIServerAnalysis {
                 }
             }
             for p in h.unanswered {
-                section.errors.noResponse += 1
                 c.errors += 1
-                unmatchedTotal += 1
-                if unmatched.count < rows {
-                    var row = APIUnmatchedRow()
-                    (row.client, row.server, row.clientPod) = (client, server, pod)
-                    row.timestamp = Double(p.time) / 1e9
-                    row.reason = (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
-                        + " before the response to \(p.request.method) \(p.request.target)"
-                    unmatched.append(row)
-                }
+                unanswered(client, server, pod, at: p.time,
+                           (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
+                               + " before the response to \(p.request.method) \(p.request.target)")
             }
         }
         if let s = session {
@@ -175,21 +168,26 @@ struct APIServerAnalysis {
                 }
             }
             if let open = x.open {
-                section.errors.noResponse += 1
                 c.errors += 1
-                unmatchedTotal += 1
-                if unmatched.count < rows {
-                    var row = APIUnmatchedRow()
-                    (row.client, row.server, row.clientPod) = (client, server, pod)
-                    row.timestamp = Double(open) / 1e9
-                    row.reason = s.resetTime != nil ? "connection reset with a request open"
-                        : flow.isClosed ? "no response before the connection closed"
-                        : "no response before the capture ended"
-                    unmatched.append(row)
-                }
+                unanswered(client, server, pod, at: open,
+                           s.resetTime != nil ? "connection reset with a request open"
+                               : flow.isClosed ? "no response before the connection closed"
+                               : "no response before the capture ended")
             }
         }
         clients[key] = c
+    }
+
+    /// A request that got no response: counted, and listed (up to `rows`) with its reason.
+    private mutating func unanswered(_ client: String, _ server: String, _ pod: String?, at time: Int64, _ reason: String) {
+        section.errors.noResponse += 1
+        unmatchedTotal += 1
+        guard unmatched.count < rows else { return }
+        var row = APIUnmatchedRow()
+        (row.client, row.server, row.clientPod) = (client, server, pod)
+        row.timestamp = Double(time) / 1e9
+        row.reason = reason
+        unmatched.append(row)
     }
 
     var finalSection: APIServerSection {
