@@ -1,7 +1,7 @@
 import Foundation
 
-/// A capture bundle unpacked in a directory (what `loupe-agent` records, or a Retina capture
-/// folder): every capture file in it, in name order, and its pod metadata, found by name.
+/// A capture bundle in a directory, or packed in an archive (`BundleArchive`; a Retina capture
+/// tarball): every capture file in it, in name order, and its pod metadata, found by name.
 /// Captures: `*.pcap`, `*.pcapng`, `*.cap`, each possibly `.gz` or `.zst`. Metadata:
 /// `*.sidecar.json` (Loupe's sidecar) and `*.kubectl.json` or `pods.json` (kubectl's List).
 public enum BundleDirectory {
@@ -16,7 +16,9 @@ public enum BundleDirectory {
     /// directory without a capture is an error naming it.
     public static func expand(_ inputs: [String]) throws(CaptureOpenError) -> Contents {
         var out = Contents()
-        for input in inputs {
+        for given in inputs {
+            // An archive is unpacked first, then read like a directory.
+            let input = BundleArchive.isArchive(given) ? try BundleArchive.unpack(given) : given
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue else {
                 out.captures.append(input)
