@@ -57,7 +57,9 @@ let package = Package(
         .target(name: "Rules", dependencies: ["Reports", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF"], swiftSettings: strict),
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF",
+                                                     .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
 
         // The exit statuses and parse-error handling both executables share.
         .target(name: "CommandLineExit",

@@ -8,9 +8,9 @@ struct LoupeAgent: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe-agent",
         abstract: "Records on a Kubernetes node for Loupe.",
-        discussion: "Recording bundles (packets, kernel events, pod metadata) is being built (see README, Status).",
+        discussion: "`record` writes a bundle (packets and pod metadata); kernel events are being built (see README, Status).",
         version: "0.1.0",
-        subcommands: [Interfaces.self, Versions.self])
+        subcommands: [Record.self, Interfaces.self, Versions.self])
 
     static func main() { mainWithExitStatus() }
 }
@@ -42,5 +42,64 @@ struct Versions: ParsableCommand {
         print("loupe-agent \(LoupeAgent.configuration.version)")
         print(LibraryVersions.libpcap)
         print("libbpf \(LibraryVersions.libbpf)")
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record live traffic into a bundle directory: capture.pcapng, manifest.json and the pod metadata given.",
+        discussion: "Stops at --duration, --packets, SIGINT or SIGTERM; the pcapng is valid whenever it stops.")
+
+    @Option(help: ArgumentHelp("Interface to capture on (repeatable; `any` for all).", valueName: "name"))
+    var interface: [String]
+
+    @Option(help: ArgumentHelp("The bundle directory to write.", valueName: "path"))
+    var output: String
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Stop after this many packets.")
+    var packets: Int?
+
+    @Option(help: "BPF filter expression (pcap-filter(7)).")
+    var filter: String?
+
+    @Option(help: "Bytes kept of each packet.")
+    var snaplen: Int32 = 262_144
+
+    @Option(name: .customLong("pods"), help: ArgumentHelp("Pod metadata to put in the bundle (kubectl JSON or a sidecar; repeatable).",
+                                                          valueName: "file"))
+    var metadata: [String] = []
+
+    func validate() throws {
+        guard !interface.isEmpty else { throw ValidationError("at least one --interface") }
+        if let duration { guard duration > 0 else { throw ValidationError("--duration must be positive") } }
+        guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64") }
+    }
+
+    func run() throws {
+        signal(SIGINT) { _ in Recorder.stopRequested = true }
+        signal(SIGTERM) { _ in Recorder.stopRequested = true }
+        // A parent may have started us with these blocked (a blocked SIGTERM would wait
+        // until --duration): take them back.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGINT)
+        sigaddset(&stops, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &stops, nil)
+        var options = Recorder.Options(interfaces: interface, output: output)
+        options.duration = duration
+        options.maximumPackets = packets
+        options.filter = filter
+        options.snapLength = snaplen
+        options.metadata = metadata
+        do {
+            let r = try Recorder.record(options)
+            FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped, in \(output)\n".utf8))
+        } catch {
+            FileHandle.standardError.write(Data("loupe-agent: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

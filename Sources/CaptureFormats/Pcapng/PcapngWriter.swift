@@ -7,6 +7,13 @@ public struct PcapngWriter {
 
     public init(bigEndian: Bool = false) { self.bigEndian = bigEndian }
 
+    /// The blocks written so far, handed over and forgotten (a recorder writes them out as
+    /// it goes: every block is whole, so the file is valid after each hand-over).
+    public mutating func take() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
     public enum Option {
         case comment(String)
         case string(UInt16, String)
