@@ -18,6 +18,8 @@ public struct Recorder {
         public var duration: Double?
         public var maximumPackets: Int?
         public var metadata: [String] = []
+        /// Pack the bundle into this `.tar.zst` when done (the directory is then removed).
+        public var archive: String?
         public init(interfaces: [String], output: String) {
             self.interfaces = interfaces
             self.output = output
@@ -124,6 +126,14 @@ public struct Recorder {
             files.append(kept)
         }
         try writeManifest(options, files: files, start: start, end: end, packets: packets, dropped: dropped)
+        if let archive = options.archive {
+            do throws(CaptureOpenError) {
+                try BundleArchiveWriter.pack(directory: options.output, into: archive)
+            } catch {
+                throw CaptureAgentError(error.description)
+            }
+            try? fm.removeItem(atPath: options.output)
+        }
         return Result(packets: packets, dropped: dropped, files: files)
     }
 

@@ -53,7 +53,7 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("Interface to capture on (repeatable; `any` for all).", valueName: "name"))
     var interface: [String]
 
-    @Option(help: ArgumentHelp("The bundle directory to write.", valueName: "path"))
+    @Option(help: ArgumentHelp("The bundle to write: a directory, or one archive when it ends in .tar.zst.", valueName: "path"))
     var output: String
 
     @Option(help: "Stop after this many seconds.")
@@ -88,7 +88,9 @@ struct Record: ParsableCommand {
         sigaddset(&stops, SIGINT)
         sigaddset(&stops, SIGTERM)
         sigprocmask(SIG_UNBLOCK, &stops, nil)
-        var options = Recorder.Options(interfaces: interface, output: output)
+        let archive = output.hasSuffix(".tar.zst")
+        var options = Recorder.Options(interfaces: interface, output: archive ? output + ".d" : output)
+        if archive { options.archive = output }
         options.duration = duration
         options.maximumPackets = packets
         options.filter = filter

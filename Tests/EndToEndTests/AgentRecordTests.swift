@@ -78,4 +78,23 @@ struct AgentRecordTests {
         #expect(summary.status == 0 && !summary.stdout.contains("DAMAGED"))
         #expect(try Self.packets(out + "/capture.pcapng").tshark == 6)
     }
+
+    /// `--output X.tar.zst`: one archive, read by tar and by `loupe` directly; no directory left.
+    @Test func archiveBundle() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-\(getpid()).tar.zst").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try Self.withNamespace { ns in
+            let agent = try Self.start(ns, ["--output", out, "--duration", "1.5"])
+            Thread.sleep(forTimeInterval: 0.4)
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "127.0.0.1"])
+            agent.waitUntilExit()
+            #expect(agent.terminationStatus == 0)
+        }
+        let listing = try run("/usr/bin/env", ["tar", "--zstd", "-tf", out])
+        #expect(listing.status == 0 && listing.stdout.split(separator: "\n").sorted() == ["capture.pcapng", "manifest.json"],
+                "\(listing.stdout)\(listing.stderr)")
+        let summary = try LoupeBinary.json(["summary", "--format", "json", out])
+        #expect(summary.status == 0 && summary.json["packets"] as? Int == 4)
+        #expect(!FileManager.default.fileExists(atPath: out + ".d") && !FileManager.default.fileExists(atPath: out + ".partial"))
+    }
 }
