@@ -20,6 +20,9 @@ public struct Recorder {
         public var metadata: [String] = []
         /// Pack the bundle into this `.tar.zst` when done (the directory is then removed).
         public var archive: String?
+        /// After the interfaces are open, run as this user (name): the capture needs root only
+        /// to open them.
+        public var user: String?
         public init(interfaces: [String], output: String) {
             self.interfaces = interfaces
             self.output = output
@@ -30,6 +33,8 @@ public struct Recorder {
         public var packets: Int
         public var dropped: Int
         public var files: [String]
+        /// Why recording stopped early (the disk filled): the capture is kept up to there.
+        public var stoppedBy: String?
     }
 
     /// Set by SIGINT/SIGTERM: the loop ends after the current poll.
@@ -81,8 +86,38 @@ public struct Recorder {
             init(_ w: PcapngWriter) { writer = w }
         }
         let sink = Sink(writer)
-        file.write(Data(sink.writer.take()))
-        while !stopRequested {
+        // Each packet becomes an enhanced packet block of the interface being read.
+        let handler: pcap_handler = { user, header, bytes in
+            guard let user, let header, let bytes else { return }
+            let s = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            let h = header.pointee
+            let units = UInt64(h.ts.tv_sec) &* 1_000_000_000 &+ UInt64(h.ts.tv_usec)  // nanoseconds (tstamp precision)
+            s.writer.enhancedPacket(interface: s.interface, timestampUnits: units,
+                                    data: Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen))),
+                                    originalLength: Int(h.len))
+            s.packets += 1
+        }
+        var stoppedBy: String?
+        var written: UInt64 = 0
+        var packetsWritten = 0
+        /// Writes the pending blocks; on failure (a full disk) cuts the file back to the last
+        /// whole block, so what was recorded stays a valid capture.
+        func flush() -> Bool {
+            let chunk = sink.writer.take()
+            do {
+                try file.write(contentsOf: chunk)
+                written += UInt64(chunk.count)
+                packetsWritten = sink.packets
+                return true
+            } catch {
+                try? file.truncate(atOffset: written)
+                stoppedBy = "writing \(path) failed after \(written) bytes (\(error.localizedDescription)): the capture ends there"
+                return false
+            }
+        }
+        guard flush() else { throw CaptureAgentError(stoppedBy ?? "cannot write \(path)") }
+        if let user = options.user { try dropPrivileges(to: user, owning: options.output) }
+        while !stopRequested && stoppedBy == nil {
             if let d = options.duration, Date().timeIntervalSince(start) >= d { break }
             if let m = options.maximumPackets, sink.packets >= m { break }
             var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
@@ -90,18 +125,21 @@ public struct Recorder {
             for (i, h) in handles.enumerated() {
                 sink.interface = UInt32(i)
                 let context = Unmanaged.passUnretained(sink).toOpaque()
-                _ = pcap_dispatch(h, -1, { user, header, bytes in
-                    guard let user, let header, let bytes else { return }
-                    let s = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-                    let h = header.pointee
-                    let units = UInt64(h.ts.tv_sec) &* 1_000_000_000 &+ UInt64(h.ts.tv_usec)  // nanoseconds (tstamp precision)
-                    s.writer.enhancedPacket(interface: s.interface, timestampUnits: units,
-                                            data: Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen))),
-                                            originalLength: Int(h.len))
-                    s.packets += 1
-                }, context.assumingMemoryBound(to: UInt8.self))
+                _ = pcap_dispatch(h, -1, handler, context.assumingMemoryBound(to: UInt8.self))
             }
-            file.write(Data(sink.writer.take()))
+            _ = flush()
+        }
+        // Packets libpcap still holds (with immediate mode off, the kernel hands a block over
+        // when its 100 ms timeout expires): wait one timeout, then take everything.
+        if stoppedBy == nil {
+            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
+            _ = poll(&fds, nfds_t(fds.count), 200)
+            for (i, h) in handles.enumerated() {
+                sink.interface = UInt32(i)
+                let context = Unmanaged.passUnretained(sink).toOpaque()
+                while pcap_dispatch(h, -1, handler, context.assumingMemoryBound(to: UInt8.self)) > 0 {}
+            }
+            _ = flush()
         }
         packets = sink.packets
         var dropped = 0
@@ -113,7 +151,7 @@ public struct Recorder {
             sink.writer.statistics(interface: UInt32(i), timestampUnits: UInt64(end.timeIntervalSince1970 * 1e9),
                                    received: UInt64(stats.ps_recv), dropped: UInt64(stats.ps_drop))
         }
-        file.write(Data(sink.writer.take()))
+        if stoppedBy == nil { _ = flush() }
         try? file.close()
         var files = ["capture.pcapng"]
         for m in options.metadata {
@@ -125,6 +163,10 @@ public struct Recorder {
             }
             files.append(kept)
         }
+        if let stoppedBy {
+            // The disk is full: no manifest or archive can follow; the capture stands as written.
+            return Result(packets: packetsWritten, dropped: dropped, files: files, stoppedBy: stoppedBy)
+        }
         try writeManifest(options, files: files, start: start, end: end, packets: packets, dropped: dropped)
         if let archive = options.archive {
             do throws(CaptureOpenError) {
@@ -134,7 +176,19 @@ public struct Recorder {
             }
             try? fm.removeItem(atPath: options.output)
         }
-        return Result(packets: packets, dropped: dropped, files: files)
+        return Result(packets: packets, dropped: dropped, files: files, stoppedBy: nil)
+    }
+
+    /// Gives the output directory to `user`, then becomes that user (groups, gid, uid, in that
+    /// order): the open capture handles keep working, nothing else runs as root.
+    static func dropPrivileges(to user: String, owning directory: String) throws(CaptureAgentError) {
+        guard let entry = getpwnam(user) else { throw CaptureAgentError("no user \(user)") }
+        let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid
+        let paths = [directory] + ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map { directory + "/" + $0 }
+        for p in paths { guard chown(p, uid, gid) == 0 else { throw CaptureAgentError("cannot give \(p) to \(user)") } }
+        guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            throw CaptureAgentError("cannot become \(user): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// manifest.json: agent, node, interfaces, filter, snap length, limits, start and stop,

@@ -9,7 +9,7 @@ import Rules
 /// returning nothing (a trap is the finding). The same functions replay committed inputs in
 /// the tests (Tests/FuzzRegressionTests), so every crash found stays a regression test.
 public enum FuzzTargets {
-    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata"]
+    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle"]
 
     public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
         switch target {
@@ -27,6 +27,7 @@ public enum FuzzTargets {
                 let d = PodDirectory(m)
                 if let a = PodDirectory.address("10.0.0.1") { _ = d.resolve(a, at: 0) }
             }
+        case "bundle": bundle(bytes)
         default: fatalError("unknown fuzz target \(target); one of \(names)")
         }
     }
@@ -45,6 +46,15 @@ public enum FuzzTargets {
         _ = ReportTextRenderer.render(outcome.report)
         _ = HTMLRenderer.render(outcome.report, metrics: outcome.metrics)
         if let m = outcome.metrics { _ = MetricsRenderer.openMetrics(m) }
+    }
+
+    /// The bytes as a bundle archive (tar, gzip- or zstd-compressed by their magic): unpacked
+    /// and expanded, and its manifest and metadata read.
+    static let archive = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-fuzz-\(getpid()).tar").path
+    static func bundle(_ bytes: UnsafeRawBufferPointer) {
+        FileManager.default.createFile(atPath: archive, contents: Data(bytes))
+        guard let contents = try? BundleDirectory.expand([archive]) else { return }
+        for m in contents.metadata { _ = try? ClusterMetadata.load(path: m) }
     }
 
     /// The first byte picks the link type; the rest is the frame.

@@ -68,6 +68,12 @@ struct Record: ParsableCommand {
     @Option(help: "Bytes kept of each packet.")
     var snaplen: Int32 = 262_144
 
+    @Option(help: ArgumentHelp("Refuse an --output outside this directory (a DaemonSet's host path).", valueName: "dir"))
+    var outputRoot: String?
+
+    @Option(help: ArgumentHelp("Run as this user once the interfaces are open.", valueName: "name"))
+    var user: String?
+
     @Option(name: .customLong("pods"), help: ArgumentHelp("Pod metadata to put in the bundle (kubectl JSON or a sidecar; repeatable).",
                                                           valueName: "file"))
     var metadata: [String] = []
@@ -76,9 +82,33 @@ struct Record: ParsableCommand {
         guard !interface.isEmpty else { throw ValidationError("at least one --interface") }
         if let duration { guard duration > 0 else { throw ValidationError("--duration must be positive") } }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64") }
+        if let root = outputRoot, !Self.inside(output, root) {
+            throw ValidationError("--output \(output) is outside --output-root \(root)")
+        }
+    }
+
+    /// Whether `path` (resolved: `..`, and symbolic links of the parts that exist) lies in `root`.
+    static func inside(_ path: String, _ root: String) -> Bool {
+        func resolved(_ p: String) -> String {
+            let absolute = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+            var parts: [String] = []
+            for c in absolute.split(separator: "/") {
+                if c == "." { continue }
+                if c == ".." { _ = parts.popLast(); continue }
+                parts.append(String(c))
+            }
+            // Resolve symbolic links on the longest existing prefix.
+            var prefix = parts.count
+            while prefix > 0 && !FileManager.default.fileExists(atPath: "/" + parts[..<prefix].joined(separator: "/")) { prefix -= 1 }
+            let head = URL(fileURLWithPath: "/" + parts[..<prefix].joined(separator: "/")).resolvingSymlinksInPath().path
+            return ([head == "/" ? "" : head] + parts[prefix...]).joined(separator: "/")
+        }
+        let r = resolved(root), p = resolved(path)
+        return p == r || p.hasPrefix(r.hasSuffix("/") ? r : r + "/")
     }
 
     func run() throws {
+        umask(0o027)  // bundle files 0640, directories 0750
         signal(SIGINT) { _ in Recorder.stopRequested = true }
         signal(SIGTERM) { _ in Recorder.stopRequested = true }
         // A parent may have started us with these blocked (a blocked SIGTERM would wait
@@ -96,9 +126,16 @@ struct Record: ParsableCommand {
         options.filter = filter
         options.snapLength = snaplen
         options.metadata = metadata
+        options.user = user
         do {
             let r = try Recorder.record(options)
+            if let stopped = r.stoppedBy {
+                FileHandle.standardError.write(Data("loupe-agent: \(stopped); \(r.packets) packets kept in \(output)\n".utf8))
+                throw ExitCode(3)
+            }
             FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped, in \(output)\n".utf8))
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             FileHandle.standardError.write(Data("loupe-agent: \(error)\n".utf8))
             throw ExitCode(2)

@@ -28,6 +28,13 @@ struct AgentRecordTests {
         return p
     }
 
+    /// The agent creates its capture file once every interface is open: then traffic counts.
+    static func waitUntilRecording(_ capture: String) {
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: capture) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+
     static func packets(_ path: String) throws -> (loupe: Int?, capinfos: String, tshark: Int) {
         let loupe = try LoupeBinary.json(["summary", "--format", "json", path]).json["packets"] as? Int
         let capinfos = try run("/usr/bin/capinfos", ["-c", "-M", path]).stdout
@@ -39,8 +46,8 @@ struct AgentRecordTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         try Self.withNamespace { ns in
-            let agent = try Self.start(ns, ["--output", out, "--duration", "2", "--pods", Fixtures.path("pods/churn.sidecar.json")])
-            Thread.sleep(forTimeInterval: 0.5)
+            let agent = try Self.start(ns, ["--output", out, "--duration", "4", "--pods", Fixtures.path("pods/churn.sidecar.json")])
+            Self.waitUntilRecording(out + "/capture.pcapng")
             _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "4", "-i", "0.2", "127.0.0.1"])
             agent.waitUntilExit()
             #expect(agent.terminationStatus == 0)
@@ -65,7 +72,7 @@ struct AgentRecordTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         try Self.withNamespace { ns in
             let agent = try Self.start(ns, ["--output", out, "--duration", "60"])
-            Thread.sleep(forTimeInterval: 0.5)
+            Self.waitUntilRecording(out + "/capture.pcapng")
             _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "127.0.0.1"])
             // `ip netns exec` execs the agent: the signal reaches it directly.
             let sent = Date()
@@ -84,8 +91,8 @@ struct AgentRecordTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-\(getpid()).tar.zst").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         try Self.withNamespace { ns in
-            let agent = try Self.start(ns, ["--output", out, "--duration", "1.5"])
-            Thread.sleep(forTimeInterval: 0.4)
+            let agent = try Self.start(ns, ["--output", out, "--duration", "3"])
+            Self.waitUntilRecording(out + ".d/capture.pcapng")
             _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "127.0.0.1"])
             agent.waitUntilExit()
             #expect(agent.terminationStatus == 0)
@@ -96,5 +103,56 @@ struct AgentRecordTests {
         let summary = try LoupeBinary.json(["summary", "--format", "json", out])
         #expect(summary.status == 0 && summary.json["packets"] as? Int == 4)
         #expect(!FileManager.default.fileExists(atPath: out + ".d") && !FileManager.default.fileExists(atPath: out + ".partial"))
+    }
+
+    /// A full disk (a 128 KB tmpfs in a mount namespace): the agent stops, exits 3, and the
+    /// capture it kept is valid and holds exactly the packets it says.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs unshare"))
+    func fullDiskKeepsAValidCapture() throws {
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-full-\(getpid())").path
+        let kept = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-full-kept-\(getpid()).pcapng").path
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mount); try? FileManager.default.removeItem(atPath: kept) }
+        var log = ""
+        try Self.withNamespace { ns in
+            let script = "mount -t tmpfs -o size=128k none \(mount) && ip netns exec \(ns) \(Self.agent) record --interface lo "
+                + "--output \(mount)/b --duration 4; echo exit=$?; cp \(mount)/b/capture.pcapng \(kept)"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            p.arguments = ["-m", "sh", "-c", script]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            Thread.sleep(forTimeInterval: 0.5)
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "150", "-i", "0.01", "-s", "1400", "127.0.0.1"])
+            p.waitUntilExit()
+            log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(log.contains("exit=3") && log.contains("the capture ends there"), "\(log)")
+        let said = log.split(separator: ";").last.flatMap { $0.split(separator: " ").first { Int($0) != nil } }.flatMap { Int($0) }
+        let summary = try LoupeBinary.json(["summary", "--format", "json", kept])
+        #expect(summary.status == 0 && (summary.json["packets"] as? Int ?? 0) > 10)
+        #expect(said == summary.json["packets"] as? Int, "the count it reports is what the file holds: \(log)")
+    }
+
+    @Test func outputRootAndUser() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-root-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let escape = try run(Self.agent, ["record", "--interface", "lo", "--output-root", root, "--output", root + "/../elsewhere", "--duration", "1"])
+        #expect(escape.status == 2 && escape.stderr.contains("outside --output-root"))
+        let out = root + "/bundle"
+        try Self.withNamespace { ns in
+            let agent = try Self.start(ns, ["--output", out, "--output-root", root, "--user", "nobody", "--duration", "3"])
+            Self.waitUntilRecording(out + "/capture.pcapng")
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "127.0.0.1"])
+            agent.waitUntilExit()
+            #expect(agent.terminationStatus == 0)
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: out + "/capture.pcapng")
+        #expect(attributes[.ownerAccountName] as? String == "nobody", "written after dropping to nobody")
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o027 } == 0, "no group write, nothing for others")
+        #expect(FileManager.default.fileExists(atPath: out + "/manifest.json"))
     }
 }

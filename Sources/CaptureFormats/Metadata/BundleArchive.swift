@@ -9,6 +9,8 @@ public enum BundleArchive {
     static let suffixes = [".tar", ".tar.gz", ".tgz", ".tar.zst"]
     static let maximumFiles = 10_000
     static let maximumBytes: Int64 = 32 << 30
+    /// Long names and pax headers are read whole: they are small or hostile.
+    static let maximumHeaderBytes = 1 << 20
 
     public static func isArchive(_ path: String) -> Bool { suffixes.contains { path.hasSuffix($0) } }
 
@@ -38,16 +40,19 @@ public enum BundleArchive {
             let type = header[156]
             var memberName = longName ?? Self.name(header)
             longName = nil
-            let content = try reader.bytes(size)
             switch type {
-            case UInt8(ascii: "L"):  // GNU long name for the next member
-                longName = String(decoding: content.prefix { $0 != 0 }, as: UTF8.self)
-                continue
-            case UInt8(ascii: "x"):  // pax extended header: a path record renames the next member
-                if let p = Self.paxPath(content) { longName = p }
+            case UInt8(ascii: "L"), UInt8(ascii: "x"):  // GNU long name, pax header: for the next member
+                guard size <= Self.maximumHeaderBytes else {
+                    throw CaptureOpenError(path: path, "tar header at byte \(reader.offset - 512) claims \(size) bytes of names")
+                }
+                let content = try reader.bytes(size)
+                longName = type == UInt8(ascii: "L") ? String(decoding: content.prefix { $0 != 0 }, as: UTF8.self)
+                    : Self.paxPath(content)
                 continue
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): break
-            default: continue  // directories, links, devices, global headers: nothing to unpack
+            default:  // directories, links, devices, global headers: nothing to unpack
+                try reader.skip(size)
+                continue
             }
             memberName = memberName.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
             guard !memberName.isEmpty, !memberName.hasPrefix("/"), !memberName.split(separator: "/").contains("..") else {
@@ -61,8 +66,15 @@ public enum BundleArchive {
             let out = target + memberName
             try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent,
                                                      withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: out, contents: Data(content)) else {
+            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
                 throw CaptureOpenError(path: path, "cannot unpack \(memberName)")
+            }
+            // Streamed in pieces: a member's claimed size is never allocated at once.
+            defer { try? handle.close() }
+            try reader.copy(size) { piece throws(CaptureOpenError) in
+                do { try handle.write(contentsOf: piece) } catch {
+                    throw CaptureOpenError(path: path, "cannot unpack \(memberName): \(error.localizedDescription)")
+                }
             }
         }
         // Retina's tarball holds one folder named like the archive.
@@ -150,6 +162,21 @@ public enum BundleArchive {
             guard b.count == 512 else { throw CaptureOpenError(path: path, "archive cut short at byte \(offset)") }
             return b
         }
+
+        /// A member's content handed over in pieces of at most 1 MiB, then the padding.
+        mutating func copy(_ size: Int, _ body: ([UInt8]) throws(CaptureOpenError) -> Void) throws(CaptureOpenError) {
+            var left = size
+            while left > 0 {
+                let piece = try read(min(left, 1 << 20))
+                guard !piece.isEmpty else { throw CaptureOpenError(path: path, "archive member cut short at byte \(offset)") }
+                try body(piece)
+                left -= piece.count
+            }
+            let pad = (512 - size % 512) % 512
+            if pad > 0 { _ = try read(pad) }
+        }
+
+        mutating func skip(_ size: Int) throws(CaptureOpenError) { try copy(size) { _ in } }
 
         /// A member's content, and the padding to the next block.
         mutating func bytes(_ size: Int) throws(CaptureOpenError) -> [UInt8] {
