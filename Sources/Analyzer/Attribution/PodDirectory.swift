@@ -47,6 +47,21 @@ public final class PodDirectory: Sendable {
             self.address = address
             self.port = port
         }
+
+        /// "10.0.0.1:443" or "[fd00::1]:6443" (the report's endpoint form), else nil.
+        public init?(parsing text: String) {
+            var host = Substring(text), port = Substring("")
+            if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                host = text[text.index(after: text.startIndex) ..< close]
+                let rest = text[text.index(after: close)...]
+                guard rest.hasPrefix(":") else { return nil }
+                port = rest.dropFirst()
+            } else if let colon = text.lastIndex(of: ":") {
+                (host, port) = (text[..<colon], text[text.index(after: colon)...])
+            }
+            guard let address = IPAddress(parsing: String(host)), let p = UInt16(port) else { return nil }
+            self.init(address: address, port: p)
+        }
     }
 
     public init(_ metadata: ClusterMetadata, extraAPIServers: [Endpoint] = []) {

@@ -26,7 +26,10 @@ struct MetricsRecorder {
         return families.count - 1
     }
 
-    func stepIndex(_ time: Int64) -> Int64 {
+    func stepIndex(_ time: Int64) -> Int64 { Self.stepIndex(time, step: step) }
+
+    /// The step `time` falls in (floor division: times before 1970 too).
+    static func stepIndex(_ time: Int64, step: Int64) -> Int64 {
         let (q, r) = time.quotientAndRemainder(dividingBy: step)
         return r < 0 ? q - 1 : q
     }

@@ -3,6 +3,14 @@ import Dissectors
 import Foundation
 import Reports
 
+/// Packets per metrics step (kept apart from the recorder: counted on every packet).
+struct PacketSteps {
+    let step: Int64
+    private(set) var counts: [Int64: Int] = [:]
+
+    mutating func count(at time: Int64) { counts[MetricsRecorder.stepIndex(time, step: step), default: 0] += 1 }
+}
+
 /// Where finished flows go: the conversation list, and the TCP analysis when it runs.
 struct FlowSinks {
     var conversations: TopK<Flow>
@@ -18,7 +26,7 @@ struct FlowSinks {
     var selection: PodSelection?
     var natPairs: ServiceNATPairs?
     /// With a metrics format: packets per step (the HTML timeline's first chart).
-    var packetSteps: [Int64: Int]?
+    var packetSteps: PacketSteps?
 
     mutating func finished(_ flow: Flow) {
         conversations.offer(flow)
@@ -70,7 +78,7 @@ struct CapturePass {
             if let part { all.merge(part) }
         }
         let packets = all.family(MetricNames.packets.0, MetricNames.packets.1, .gauge)
-        for (k, n) in sinks.packetSteps ?? [:] { all.add(packets, [], step: k, Double(n)) }
+        for (k, n) in sinks.packetSteps?.counts ?? [:] { all.add(packets, [], step: k, Double(n)) }
         return all.model
     }
 
@@ -129,7 +137,7 @@ struct CapturePass {
             sinks.tcp?.directory = options.pods
             sinks.tls?.metrics = recorder
             sinks.api?.metrics = recorder
-            sinks.packetSteps = [:]
+            sinks.packetSteps = PacketSteps(step: recorder.step)
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
@@ -158,10 +166,7 @@ struct CapturePass {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
             }
-            if sinks.packetSteps != nil, let step = sinks.dns?.metrics?.step ?? sinks.tcp?.metrics?.step {
-                let (q, r) = now.quotientAndRemainder(dividingBy: step)
-                sinks.packetSteps![r < 0 ? q - 1 : q, default: 0] += 1
-            }
+            if sinks.packetSteps != nil { sinks.packetSteps!.count(at: now) }
             FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
                                 originalLength: record.originalLength, into: &frame)
             let before = malformed.count

@@ -136,8 +136,8 @@ public enum ReportRun {
         let pairs = pass.sinks.natPairs?.pairs() ?? [:]
         report.attribution.servicePairs = pairs.count
         func service(_ client: String, _ server: String, _ time: Int64) -> (service: String?, backend: String?) {
-            let pair = Self.endpoint(client).flatMap { pairs[ServiceNATPairs.Client(address: $0.0, port: $0.1)] }
-            if let address = Self.endpoint(server)?.0, case .service(let s)? = directory.resolve(address, at: time) {
+            let pair = PodDirectory.Endpoint(parsing: client).flatMap { pairs[ServiceNATPairs.Client(address: $0.address, port: $0.port)] }
+            if let address = PodDirectory.Endpoint(parsing: server)?.address, case .service(let s)? = directory.resolve(address, at: time) {
                 return (directory.services[s], pair?.pod)
             }
             return (pair?.service, nil)
@@ -169,22 +169,9 @@ public enum ReportRun {
         PodDirectory.nanoseconds(NSDecimalNumber(decimal: d).doubleValue)
     }
 
-    /// "ip:port" / "[v6]:port" as address and port.
-    static func endpoint(_ text: String) -> (IPAddress, UInt16)? {
-        var host = Substring(text), port = Substring("")
-        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex) ..< close]
-            port = text[text.index(after: close)...].dropFirst()
-        } else if let colon = host.lastIndex(of: ":") {
-            (host, port) = (text[..<colon], text[text.index(after: colon)...])
-        }
-        guard let address = IPAddress(parsing: String(host)), let p = UInt16(port) else { return nil }
-        return (address, p)
-    }
-
     /// The pod named for an "ip:port" / "[v6]:port" endpoint at `time`, or nil.
     static func podName(_ endpoint: String, _ time: Int64, _ directory: PodDirectory) -> String? {
-        guard let (address, _) = Self.endpoint(endpoint), case .pod(let p)? = directory.resolve(address, at: time) else {
+        guard let address = PodDirectory.Endpoint(parsing: endpoint)?.address, case .pod(let p)? = directory.resolve(address, at: time) else {
             return nil
         }
         return directory.pods[p].key

@@ -24,15 +24,11 @@ struct CaptureInputOptions: ParsableArguments {
 /// Output formats of the reporting commands.
 enum TextOrJSON: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-/// Runs an analysis the way every command does: unreadable input and bad filters exit 2,
-/// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
-func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
-                          inputs: (Outcome) -> [InputSummary], render: (Outcome) -> String,
-                          output: OutputOptions) throws {
-    let progress = Progress()
-    let outcome: Outcome
+/// Runs `body`, turning unreadable input, bad filters and bad metadata into a message on
+/// stderr and exit status 2, as every command must.
+func asUsageError<T>(_ body: () throws -> T) throws -> T {
     do {
-        outcome = try analyse(progress.packets)
+        return try body()
     } catch let error as CaptureOpenError {
         throw fail(error.description, status: ExitStatus.usage)
     } catch let error as FilterError {
@@ -40,6 +36,15 @@ func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throw
     } catch let error as MetadataError {
         throw fail(error.description, status: ExitStatus.usage)
     }
+}
+
+/// Runs an analysis the way every command does: unreadable input and bad filters exit 2,
+/// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
+func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
+                          inputs: (Outcome) -> [InputSummary], render: (Outcome) -> String,
+                          output: OutputOptions) throws {
+    let progress = Progress()
+    let outcome = try asUsageError { try analyse(progress.packets) }
     progress.done()
     do { try output.write(render(outcome)) } catch { throw fail("\(error)", status: ExitStatus.usage) }
     var damaged = false

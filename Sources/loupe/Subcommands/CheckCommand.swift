@@ -48,16 +48,7 @@ struct CheckCommand: ParsableCommand {
         options.filter = capture.filter
         options.flowLimits.maximumFlows = capture.maxFlows
         options.metadataPaths = metadata
-        let outcome: ReportOutcome
-        do {
-            outcome = try ReportRun.run(paths: capture.inputs, options: options)
-        } catch let error as CaptureOpenError {
-            throw fail(error.description, status: ExitStatus.usage)
-        } catch let error as FilterError {
-            throw fail(error.description, status: ExitStatus.usage)
-        } catch let error as MetadataError {
-            throw fail(error.description, status: ExitStatus.usage)
-        }
+        let outcome = try asUsageError { try ReportRun.run(paths: capture.inputs, options: options) }
         let verdicts = Judge.judge(parsed, outcome.report)
         let failed = verdicts.filter { !$0.passed }
         if let junit {

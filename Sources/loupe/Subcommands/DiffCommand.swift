@@ -55,13 +55,7 @@ struct DiffCommand: ParsableCommand {
         }
         var options = ReportOptions()
         options.metadataPaths = metadata
-        do {
-            return try ReportRun.run(paths: [path], options: options).report
-        } catch let error as CaptureOpenError {
-            throw fail(error.description, status: ExitStatus.usage)
-        } catch let error as MetadataError {
-            throw fail(error.description, status: ExitStatus.usage)
-        }
+        return try asUsageError { try ReportRun.run(paths: [path], options: options).report }
     }
 
     func run() throws {

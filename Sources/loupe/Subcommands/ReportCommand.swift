@@ -65,20 +65,9 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// "10.0.0.1:443" or "[fd00::1]:6443".
+    /// An `--api-server` value: an endpoint with a port other than 0.
     static func endpoint(_ text: String) -> PodDirectory.Endpoint? {
-        var host = Substring(text), port = Substring("")
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex) ..< close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            port = rest.dropFirst()
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        }
-        guard let p = UInt16(port), p > 0, let address = PodDirectory.address(String(host)) else { return nil }
-        return PodDirectory.Endpoint(address: address, port: p)
+        PodDirectory.Endpoint(parsing: text).flatMap { $0.port > 0 ? $0 : nil }
     }
 
     var sections: Set<String>? {
