@@ -56,7 +56,10 @@ let package = Package(
         // `loupe check`: rules (YAML) judged against the report model.
         .target(name: "Rules", dependencies: ["Reports", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
-        .target(name: "EBPF", dependencies: ["CBPF"], swiftSettings: strict),
+        // The kernel programs (bpf/*.bpf.c) are compiled by the EmbedBPF plugin and embedded.
+        .plugin(name: "EmbedBPF", capability: .buildTool()),
+        .target(name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
+                plugins: ["EmbedBPF"]),
         .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),

@@ -1,4 +1,5 @@
 import CPcap
+import Glibc
 
 /// A network interface libpcap can capture on (pcap_findalldevs).
 public struct CaptureDevice: Hashable, Sendable {

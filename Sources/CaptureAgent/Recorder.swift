@@ -1,6 +1,7 @@
 import CPcap
 import CaptureFormats
 import Crypto
+import EBPF
 import Foundation
 
 /// Records live traffic into a bundle directory: one pcapng file (an interface block per
@@ -23,6 +24,19 @@ public struct Recorder {
         /// After the interfaces are open, run as this user (name): the capture needs root only
         /// to open them.
         public var user: String?
+        /// libpcap's kernel buffer per interface (32 MB: 2 MB drops at high rates).
+        public var bufferSize: Int32 = 32 << 20
+        /// Stop before the capture files hold more than this many bytes in all.
+        public var maximumBytes: Int?
+        /// Start a new capture file before this many bytes (a ring with `rotateFiles`).
+        public var rotateSize: Int?
+        /// Keep at most this many capture files, deleting the oldest.
+        public var rotateFiles: Int?
+        /// Promiscuous mode, as tcpdump and dumpcap default to: on a bridge (a CNI's cni0) the
+        /// pods' traffic between themselves is not addressed to the bridge and is seen only so.
+        public var promiscuous = true
+        /// Record TCP retransmissions, state changes and drops through eBPF (best effort).
+        public var kernelEvents = true
         public init(interfaces: [String], output: String) {
             self.interfaces = interfaces
             self.output = output
@@ -35,6 +49,10 @@ public struct Recorder {
         public var files: [String]
         /// Why recording stopped early (the disk filled): the capture is kept up to there.
         public var stoppedBy: String?
+        /// Kernel events written (nil when none were recorded).
+        public var kernelEvents: Int? = nil
+        /// Tracepoints that could not be attached, and why.
+        public var kernelUnavailable: [String] = []
     }
 
     /// Set by SIGINT/SIGTERM: the loop ends after the current poll.
@@ -49,16 +67,16 @@ public struct Recorder {
         defer { for h in handles { pcap_close(h) } }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         func message() -> String { String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        var writer = PcapngWriter()
-        writer.sectionHeader(options: [.string(3, ProcessInfo.processInfo.operatingSystemVersionString),
+        var header = PcapngWriter()
+        header.sectionHeader(options: [.string(3, ProcessInfo.processInfo.operatingSystemVersionString),
                                        .string(4, "loupe-agent 0.1.0")])
         for name in options.interfaces {
             guard let h = pcap_create(name, &errorBuffer) else { throw CaptureAgentError("\(name): \(message())") }
             handles.append(h)
             pcap_set_snaplen(h, options.snapLength)
-            pcap_set_promisc(h, 0)
+            pcap_set_promisc(h, options.promiscuous ? 1 : 0)
             pcap_set_timeout(h, 100)
-            pcap_set_buffer_size(h, 32 << 20)
+            pcap_set_buffer_size(h, options.bufferSize)
             pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
             guard pcap_activate(h) >= 0 else { throw CaptureAgentError("\(name): \(String(cString: pcap_geterr(h)))") }
             if let filter = options.filter {
@@ -70,104 +88,107 @@ public struct Recorder {
                 guard pcap_setfilter(h, &program) == 0 else { throw CaptureAgentError("\(name): \(String(cString: pcap_geterr(h)))") }
             }
             guard pcap_setnonblock(h, 1, &errorBuffer) == 0 else { throw CaptureAgentError("\(name): \(message())") }
-            writer.interface(linkType: UInt16(truncatingIfNeeded: pcap_datalink(h)), snapLength: UInt32(options.snapLength),
-                             options: [.string(2, name), .u8(9, 9)])
+            header.interface(linkType: UInt16(truncatingIfNeeded: pcap_datalink(h)), snapLength: UInt32(options.snapLength),
+                             options: [.string(2, name), .string(3, "captured by loupe-agent on \(ProcessInfo.processInfo.hostName)"),
+                                       .u8(9, 9)])
         }
-        let path = options.output + "/capture.pcapng"
-        guard fm.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-            throw CaptureAgentError("cannot write \(path)")
+        func counts() -> [(UInt64, UInt64)] {
+            handles.map { h in
+                var stats = pcap_stat()
+                _ = pcap_stats(h, &stats)
+                return (UInt64(stats.ps_recv), UInt64(stats.ps_drop))
+            }
         }
+        // Kernel events: best effort. Without the privileges the capture goes on and says so.
+        var probe: KernelProbe?
+        var events: KernelEventWriter?
+        var kernelUnavailable: [String] = []
+        if options.kernelEvents {
+            let opened = KernelProbe.open()
+            kernelUnavailable = opened.unavailable
+            if let p = opened.probe {
+                let writer = try KernelEventWriter(path: options.output + "/events.jsonl", attached: p.attached,
+                                                   unavailable: p.unavailable, node: ProcessInfo.processInfo.hostName)
+                guard p.start({ writer.add($0) }) else { throw CaptureAgentError("the kernel event ring buffer did not open") }
+                probe = p
+                events = writer
+            }
+        }
+        let files = try CaptureFiles(directory: options.output, header: header.take(), interfaces: handles.count,
+                                     limits: .init(rotateSize: options.rotateSize, rotateFiles: options.rotateFiles,
+                                                   totalBytes: options.maximumBytes))
+        files.statistics = counts
         let start = Date()
-        var packets = 0
-        final class Sink {
-            var writer: PcapngWriter
-            var interface: UInt32 = 0
-            var packets = 0
-            init(_ w: PcapngWriter) { writer = w }
-        }
-        let sink = Sink(writer)
         // Each packet becomes an enhanced packet block of the interface being read.
         let handler: pcap_handler = { user, header, bytes in
             guard let user, let header, let bytes else { return }
-            let s = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            let files = Unmanaged<CaptureFiles>.fromOpaque(user).takeUnretainedValue()
             let h = header.pointee
             let units = UInt64(h.ts.tv_sec) &* 1_000_000_000 &+ UInt64(h.ts.tv_usec)  // nanoseconds (tstamp precision)
-            s.writer.enhancedPacket(interface: s.interface, timestampUnits: units,
-                                    data: Array(UnsafeBufferPointer(start: bytes, count: Int(h.caplen))),
-                                    originalLength: Int(h.len))
-            s.packets += 1
+            _ = files.add(timestampUnits: units, packet: UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen)),
+                          originalLength: Int(h.len))
         }
-        var stoppedBy: String?
-        var written: UInt64 = 0
-        var packetsWritten = 0
-        /// Writes the pending blocks; on failure (a full disk) cuts the file back to the last
-        /// whole block, so what was recorded stays a valid capture.
-        func flush() -> Bool {
-            let chunk = sink.writer.take()
-            do {
-                try file.write(contentsOf: chunk)
-                written += UInt64(chunk.count)
-                packetsWritten = sink.packets
-                return true
-            } catch {
-                try? file.truncate(atOffset: written)
-                stoppedBy = "writing \(path) failed after \(written) bytes (\(error.localizedDescription)): the capture ends there"
-                return false
-            }
-        }
-        guard flush() else { throw CaptureAgentError(stoppedBy ?? "cannot write \(path)") }
-        if let user = options.user { try dropPrivileges(to: user, owning: options.output) }
-        while !stopRequested && stoppedBy == nil {
-            if let d = options.duration, Date().timeIntervalSince(start) >= d { break }
-            if let m = options.maximumPackets, sink.packets >= m { break }
-            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
-            _ = poll(&fds, nfds_t(fds.count), 100)
+        let context = Unmanaged.passUnretained(files).toOpaque().assumingMemoryBound(to: UInt8.self)
+        func dispatch(all: Bool) {
             for (i, h) in handles.enumerated() {
-                sink.interface = UInt32(i)
-                let context = Unmanaged.passUnretained(sink).toOpaque()
-                _ = pcap_dispatch(h, -1, handler, context.assumingMemoryBound(to: UInt8.self))
+                files.interface = UInt32(i)
+                if all { while pcap_dispatch(h, -1, handler, context) > 0 && !files.limitReached {} }
+                else { _ = pcap_dispatch(h, -1, handler, context) }
             }
-            _ = flush()
+        }
+        guard files.flush() else { throw CaptureAgentError(files.failure ?? "cannot write the capture") }
+        if let user = options.user { try dropPrivileges(to: user, owning: options.output) }
+        var stopReason = "signal"
+        while !stopRequested && files.failure == nil {
+            if let d = options.duration, Date().timeIntervalSince(start) >= d { stopReason = "duration"; break }
+            if let m = options.maximumPackets, files.packets >= m { stopReason = "packets"; break }
+            if files.limitReached { stopReason = "bytes"; break }
+            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
+            if let p = probe { fds.append(pollfd(fd: p.pollDescriptor, events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&fds, nfds_t(fds.count), 100)
+            dispatch(all: false)
+            files.flush()
+            probe?.drain()
+            _ = events?.flush()
         }
         // Packets libpcap still holds (with immediate mode off, the kernel hands a block over
         // when its 100 ms timeout expires): wait one timeout, then take everything.
-        if stoppedBy == nil {
+        if files.failure == nil && !files.limitReached {
             var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
             _ = poll(&fds, nfds_t(fds.count), 200)
-            for (i, h) in handles.enumerated() {
-                sink.interface = UInt32(i)
-                let context = Unmanaged.passUnretained(sink).toOpaque()
-                while pcap_dispatch(h, -1, handler, context.assumingMemoryBound(to: UInt8.self)) > 0 {}
-            }
-            _ = flush()
+            dispatch(all: true)
         }
-        packets = sink.packets
-        var dropped = 0
+        if files.limitReached && stopReason == "signal" { stopReason = "bytes" }
         let end = Date()
-        for (i, h) in handles.enumerated() {
-            var stats = pcap_stat()
-            _ = pcap_stats(h, &stats)
-            dropped += Int(stats.ps_drop)
-            sink.writer.statistics(interface: UInt32(i), timestampUnits: UInt64(end.timeIntervalSince1970 * 1e9),
-                                   received: UInt64(stats.ps_recv), dropped: UInt64(stats.ps_drop))
-        }
-        if stoppedBy == nil { _ = flush() }
-        try? file.close()
-        var files = ["capture.pcapng"]
+        let final = counts()
+        files.finish()
+        probe?.drain()
+        let lost = probe?.lost ?? 0
+        let attached = probe?.attached ?? []
+        events?.finish(lost: lost)
+        probe?.close()
+        let dropped = final.reduce(0) { $0 + Int($1.1) }
+        var kept = files.kept
+        if events != nil { kept.append("events.jsonl") }
         for m in options.metadata {
             let name = (m as NSString).lastPathComponent
-            let kept = name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") ? name : "pods.json"
-            try? fm.removeItem(atPath: options.output + "/" + kept)
-            guard (try? fm.copyItem(atPath: m, toPath: options.output + "/" + kept)) != nil else {
+            let target = name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") ? name : "pods.json"
+            try? fm.removeItem(atPath: options.output + "/" + target)
+            guard (try? fm.copyItem(atPath: m, toPath: options.output + "/" + target)) != nil else {
                 throw CaptureAgentError("cannot copy \(m)")
             }
-            files.append(kept)
+            kept.append(target)
         }
-        if let stoppedBy {
+        if let failure = files.failure {
             // The disk is full: no manifest or archive can follow; the capture stands as written.
-            return Result(packets: packetsWritten, dropped: dropped, files: files, stoppedBy: stoppedBy)
+            return Result(packets: files.packetsWritten, dropped: dropped, files: kept, stoppedBy: failure)
         }
-        try writeManifest(options, files: files, start: start, end: end, packets: packets, dropped: dropped)
+        var facts = ManifestFacts(start: start, end: end, packets: files.packets, dropped: dropped, stopReason: stopReason)
+        facts.deleted = files.deleted
+        if options.kernelEvents {
+            facts.kernel = .init(attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0, lost: Int(lost))
+        }
+        try writeManifest(options, files: kept, facts: facts)
         if let archive = options.archive {
             do throws(CaptureOpenError) {
                 try BundleArchiveWriter.pack(directory: options.output, into: archive)
@@ -176,7 +197,8 @@ public struct Recorder {
             }
             try? fm.removeItem(atPath: options.output)
         }
-        return Result(packets: packets, dropped: dropped, files: files, stoppedBy: nil)
+        return Result(packets: files.packets, dropped: dropped, files: kept, stoppedBy: nil, kernelEvents: events?.events,
+                      kernelUnavailable: kernelUnavailable)
     }
 
     /// Gives the output directory to `user`, then becomes that user (groups, gid, uid, in that
@@ -191,23 +213,44 @@ public struct Recorder {
         }
     }
 
+    /// What the manifest says of the recording besides the options.
+    struct ManifestFacts {
+        struct Kernel { var attached: [String]; var unavailable: [String]; var events: Int; var lost: Int }
+        var start: Date
+        var end: Date
+        var packets: Int
+        var dropped: Int
+        /// duration, packets, bytes or signal.
+        var stopReason: String
+        /// Capture files the ring deleted.
+        var deleted: [String] = []
+        var kernel: Kernel?
+    }
+
     /// manifest.json: agent, node, interfaces, filter, snap length, limits, start and stop,
-    /// drops, and every file with its size and SHA-256.
-    static func writeManifest(_ o: Options, files: [String], start: Date, end: Date, packets: Int, dropped: Int)
-        throws(CaptureAgentError) {
+    /// drops, kernel events, and every file with its size and SHA-256.
+    static func writeManifest(_ o: Options, files: [String], facts f: ManifestFacts) throws(CaptureAgentError) {
         var entries: [[String: Any]] = []
-        for f in files {
-            guard let data = FileManager.default.contents(atPath: o.output + "/" + f) else { continue }
-            entries.append(["name": f, "bytes": data.count,
+        for name in files {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: o.output + "/" + name), options: .alwaysMapped) else { continue }
+            entries.append(["name": name, "bytes": data.count,
                             "sha256": SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()])
         }
-        let manifest: [String: Any] = [
+        func value(_ v: Any?) -> Any { v ?? NSNull() }
+        var manifest: [String: Any] = [
             "schema": "loupe.bundle/1", "agent": "loupe-agent 0.1.0", "node": ProcessInfo.processInfo.hostName,
-            "interfaces": o.interfaces, "filter": o.filter ?? NSNull(), "snapLength": Int(o.snapLength),
-            "limits": ["duration": o.duration ?? NSNull(), "packets": o.maximumPackets ?? NSNull()] as [String: Any],
-            "start": start.timeIntervalSince1970, "stop": end.timeIntervalSince1970,
-            "packets": packets, "captureDrops": dropped, "files": entries,
+            "interfaces": o.interfaces, "filter": value(o.filter), "snapLength": Int(o.snapLength),
+            "bufferSize": Int(o.bufferSize),
+            "limits": ["duration": value(o.duration), "packets": value(o.maximumPackets), "bytes": value(o.maximumBytes),
+                       "rotateSize": value(o.rotateSize), "rotateFiles": value(o.rotateFiles)] as [String: Any],
+            "start": f.start.timeIntervalSince1970, "stop": f.end.timeIntervalSince1970, "stopReason": f.stopReason,
+            "packets": f.packets, "captureDrops": f.dropped, "files": entries, "deletedFiles": f.deleted,
         ]
+        if let k = f.kernel {
+            manifest["kernelEvents"] = ["attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost]
+        } else {
+            manifest["kernelEvents"] = NSNull()
+        }
         guard let data = try? JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted]),
               FileManager.default.createFile(atPath: o.output + "/manifest.json", contents: data) else {
             throw CaptureAgentError("cannot write the manifest")

@@ -9,7 +9,7 @@ import Rules
 /// returning nothing (a trap is the finding). The same functions replay committed inputs in
 /// the tests (Tests/FuzzRegressionTests), so every crash found stays a regression test.
 public enum FuzzTargets {
-    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle"]
+    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle", "events"]
 
     public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
         switch target {
@@ -28,6 +28,7 @@ public enum FuzzTargets {
                 if let a = PodDirectory.address("10.0.0.1") { _ = d.resolve(a, at: 0) }
             }
         case "bundle": bundle(bytes)
+        case "events": events(bytes)
         default: fatalError("unknown fuzz target \(target); one of \(names)")
         }
     }
@@ -55,6 +56,23 @@ public enum FuzzTargets {
         FileManager.default.createFile(atPath: archive, contents: Data(bytes))
         guard let contents = try? BundleDirectory.expand([archive]) else { return }
         for m in contents.metadata { _ = try? ClusterMetadata.load(path: m) }
+    }
+
+    /// The bytes as a bundle's `events.jsonl` beside an empty capture: read into the kernel
+    /// section, then every renderer.
+    static let eventsBundle = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-fuzz-events-\(getpid())").path
+    static func events(_ bytes: UnsafeRawBufferPointer) {
+        try? FileManager.default.createDirectory(atPath: eventsBundle, withIntermediateDirectories: true)
+        // A pcap header and no packets (little-endian, microseconds, Ethernet).
+        let header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 1, 0, 0, 0]
+        FileManager.default.createFile(atPath: eventsBundle + "/capture.pcap", contents: Data(header))
+        FileManager.default.createFile(atPath: eventsBundle + "/events.jsonl", contents: Data(bytes))
+        var options = ReportOptions()
+        options.rows = 5
+        guard let outcome = try? ReportRun.run(paths: [eventsBundle], options: options) else { return }
+        _ = JSONRenderer.render(outcome.report)
+        _ = ReportTextRenderer.render(outcome.report)
+        _ = HTMLRenderer.render(outcome.report, metrics: nil)
     }
 
     /// The first byte picks the link type; the rest is the frame.

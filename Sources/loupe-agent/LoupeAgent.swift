@@ -8,7 +8,7 @@ struct LoupeAgent: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe-agent",
         abstract: "Records on a Kubernetes node for Loupe.",
-        discussion: "`record` writes a bundle (packets and pod metadata); kernel events are being built (see README, Status).",
+        discussion: "`record` writes a bundle: packets (pcapng), kernel events (eBPF), pod metadata and a manifest.",
         version: "0.1.0",
         subcommands: [Record.self, Interfaces.self, Versions.self])
 
@@ -47,8 +47,8 @@ struct Versions: ParsableCommand {
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record live traffic into a bundle directory: capture.pcapng, manifest.json and the pod metadata given.",
-        discussion: "Stops at --duration, --packets, SIGINT or SIGTERM; the pcapng is valid whenever it stops.")
+        abstract: "Record live traffic into a bundle: capture pcapng, events.jsonl (kernel), manifest.json and the pod metadata given.",
+        discussion: "Stops at --duration, --packets, --bytes, SIGINT or SIGTERM; every file is valid whenever it stops.")
 
     @Option(help: ArgumentHelp("Interface to capture on (repeatable; `any` for all).", valueName: "name"))
     var interface: [String]
@@ -61,6 +61,26 @@ struct Record: ParsableCommand {
 
     @Option(help: "Stop after this many packets.")
     var packets: Int?
+
+    @Option(help: ArgumentHelp("Stop before the capture files hold more than this (e.g. 500MB, 2GB).", valueName: "size"),
+            transform: Record.size)
+    var bytes: Int?
+
+    @Option(help: ArgumentHelp("Start a new capture file before this size (e.g. 100MB): capture-00001.pcapng, ...", valueName: "size"),
+            transform: Record.size)
+    var rotateSize: Int?
+
+    @Option(help: ArgumentHelp("With --rotate-size: keep only the newest N capture files (a ring within N x size).", valueName: "n"))
+    var rotateFiles: Int?
+
+    @Option(help: ArgumentHelp("libpcap's kernel buffer per interface.", valueName: "size"), transform: Record.size)
+    var bufferSize: Int = 32 << 20
+
+    @Flag(name: .customLong("no-kernel-events"), help: "Do not record kernel events (eBPF).")
+    var noKernelEvents = false
+
+    @Flag(name: .customLong("no-promiscuous"), help: "Only packets addressed to the interface (on a bridge, not the pods' own traffic).")
+    var noPromiscuous = false
 
     @Option(help: "BPF filter expression (pcap-filter(7)).")
     var filter: String?
@@ -82,9 +102,30 @@ struct Record: ParsableCommand {
         guard !interface.isEmpty else { throw ValidationError("at least one --interface") }
         if let duration { guard duration > 0 else { throw ValidationError("--duration must be positive") } }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64") }
+        if let rotateSize, rotateSize < max(1 << 20, Int(snaplen) * 2 + 65_536) {
+            throw ValidationError("--rotate-size must be at least 1MB and twice the snaplen")
+        }
+        if let rotateFiles {
+            guard rotateFiles >= 1 else { throw ValidationError("--rotate-files must be at least 1") }
+            guard rotateSize != nil else { throw ValidationError("--rotate-files needs --rotate-size") }
+        }
+        if let bytes { guard bytes >= 65_536 else { throw ValidationError("--bytes must be at least 64KB") } }
+        guard bufferSize >= 1 << 16 && bufferSize <= 1 << 30 else { throw ValidationError("--buffer-size must be 64KB to 1GB") }
         if let root = outputRoot, !Self.inside(output, root) {
             throw ValidationError("--output \(output) is outside --output-root \(root)")
         }
+    }
+
+    /// "500MB", "2GB", "64KB", "1048576": bytes (powers of 1024).
+    static func size(_ text: String) throws -> Int {
+        let upper = text.uppercased()
+        let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        for (suffix, factor) in units where upper.hasSuffix(suffix) {
+            guard let n = Int(upper.dropLast(suffix.count)), n >= 0, n <= Int.max / factor else { break }
+            return n * factor
+        }
+        guard let n = Int(text), n >= 0 else { throw ValidationError("not a size: \(text) (e.g. 100MB)") }
+        return n
     }
 
     /// Whether `path` (resolved: `..`, and symbolic links of the parts that exist) lies in `root`.
@@ -127,13 +168,23 @@ struct Record: ParsableCommand {
         options.snapLength = snaplen
         options.metadata = metadata
         options.user = user
+        options.maximumBytes = bytes
+        options.rotateSize = rotateSize
+        options.rotateFiles = rotateFiles
+        options.bufferSize = Int32(bufferSize)
+        options.kernelEvents = !noKernelEvents
+        options.promiscuous = !noPromiscuous
         do {
             let r = try Recorder.record(options)
             if let stopped = r.stoppedBy {
                 FileHandle.standardError.write(Data("loupe-agent: \(stopped); \(r.packets) packets kept in \(output)\n".utf8))
                 throw ExitCode(3)
             }
-            FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped, in \(output)\n".utf8))
+            for reason in r.kernelUnavailable {
+                FileHandle.standardError.write(Data("loupe-agent: kernel events: \(reason)\n".utf8))
+            }
+            let kernel = r.kernelEvents.map { ", \($0) kernel events" } ?? ""
+            FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped\(kernel), in \(output)\n".utf8))
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -8,7 +8,7 @@ import _TestSupport
 @Suite(.enabled(if: ReportPodsTests.jsonschemaAvailable, "needs python3's jsonschema"))
 struct JSONSchemaTests {
     static let fixtures = ["pcaps/foundation/namespaces.pcapng", "pcaps/dns/search-path.pcapng", "pcaps/dns/host-search.pcapng",
-                           "pcaps/tls/handshakes.pcapng", "pcaps/pods/churn.pcapng"].map(Fixtures.path)
+                           "pcaps/tls/handshakes.pcapng", "pcaps/pods/churn.pcapng", "bundles/pods"].map(Fixtures.path)
 
     static func validate(_ outputs: [(String, String)], schema: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-schema-\(getpid())-\(schema)")

@@ -20,7 +20,7 @@ struct FuzzRegressionTests {
     /// The seeds the fuzz script starts from go through every target once.
     @Test func fixturesThroughEveryTarget() throws {
         let inputs = ["pcaps/tls/handshakes.pcapng", "pcaps/dns/search-path.pcapng", "pods/churn.sidecar.json",
-                      "pods/apiserver.kubectl.json", "golden/cases.tsv"].map(Fixtures.path)
+                      "pods/apiserver.kubectl.json", "golden/cases.tsv", "bundles/pods/events.jsonl"].map(Fixtures.path)
         for path in inputs {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             for target in FuzzTargets.names { data.withUnsafeBytes { FuzzTargets.run(target, $0) } }

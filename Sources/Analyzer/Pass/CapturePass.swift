@@ -65,6 +65,9 @@ struct CapturePass {
         var podFilter = PodFilter()
         /// With a metrics format: the series' step in nanoseconds.
         var metricsStep: Int64?
+        /// Connections named by kernel events: the TCP analysis counts the wire's
+        /// retransmissions on each.
+        var kernelConnections: [FlowKey] = []
     }
 
     /// Progress is reported every this many packets (never per packet).
@@ -113,6 +116,10 @@ struct CapturePass {
         var matched = 0
         var malformed = MalformedLog()
         if options.traceTCP { sinks.tcp?.trace = [:] }
+        if !options.kernelConnections.isEmpty {
+            sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
+                                                uniquingKeysWith: { a, _ in a })
+        }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         if let pods = options.pods {
             sinks.attribution = AttributionCounter(directory: pods)

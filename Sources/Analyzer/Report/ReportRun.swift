@@ -68,6 +68,9 @@ public enum ReportRun {
         passOptions.apiServers = options.apiServers
         passOptions.podFilter = options.podFilter
         passOptions.metricsStep = options.metricsStep
+        // Kernel events are read first: the pass then counts the wire's side of their connections.
+        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events)
+        passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(
@@ -81,6 +84,11 @@ public enum ReportRun {
             dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows),
             tls: pass.sinks.tls?.finalSection ?? TLSSection())
         if let directory { podSections(&report, pass, directory, options) }
+        if let kernel {
+            report.kernel = kernel.section(wire: pass.sinks.tcp?.kernelWatch ?? [:], wireTotal: report.tcp.retransmissions,
+                                           rows: options.rows)
+            report.warnings += kernel.warnings
+        }
         report.warnings += directory?.warnings ?? []
         // Bounds that were reached: what they left out is said, not hidden.
         if let dns = pass.sinks.dns, dns.droppedPending > 0 {

@@ -4,10 +4,13 @@ import Foundation
 /// tarball): every capture file in it, in name order, and its pod metadata, found by name.
 /// Captures: `*.pcap`, `*.pcapng`, `*.cap`, each possibly `.gz` or `.zst`. Metadata:
 /// `*.sidecar.json` (Loupe's sidecar) and `*.kubectl.json` or `pods.json` (kubectl's List).
+/// Kernel events: `events.jsonl` (the agent's, `KernelEventLog`).
 public enum BundleDirectory {
     public struct Contents: Sendable, Equatable {
         public var captures: [String] = []
         public var metadata: [String] = []
+        /// Kernel event files (`events.jsonl`, `*.events.jsonl`; `KernelEventLog`).
+        public var events: [String] = []
     }
 
     static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
@@ -34,6 +37,8 @@ public enum BundleDirectory {
                     found += 1
                 } else if name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") || name == "pods.json" {
                     out.metadata.append(base + name)
+                } else if name == "events.jsonl" || name.hasSuffix(".events.jsonl") {
+                    out.events.append(base + name)
                 }
             }
             if found == 0 { throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap)") }

@@ -54,6 +54,27 @@ public struct PcapngWriter {
         block(6, body, options)
     }
 
+    /// The agent's per-packet path: an EPB written straight from libpcap's buffer into the
+    /// pending bytes, no intermediate arrays.
+    public mutating func enhancedPacket(interface: UInt32, timestampUnits: UInt64, packet: UnsafeRawBufferPointer,
+                                        originalLength: Int) {
+        let padded = (packet.count + 3) & ~3
+        let total = UInt32(truncatingIfNeeded: 32 + padded)
+        put32(&bytes, 6)
+        put32(&bytes, total)
+        put32(&bytes, interface)
+        put32(&bytes, UInt32(truncatingIfNeeded: timestampUnits >> 32))
+        put32(&bytes, UInt32(truncatingIfNeeded: timestampUnits))
+        put32(&bytes, UInt32(truncatingIfNeeded: packet.count))
+        put32(&bytes, UInt32(truncatingIfNeeded: originalLength))
+        bytes.append(contentsOf: packet)
+        bytes.append(contentsOf: repeatElement(0, count: padded - packet.count))
+        put32(&bytes, total)
+    }
+
+    /// The size of the EPB `enhancedPacket(interface:timestampUnits:packet:originalLength:)` writes.
+    public static func enhancedPacketSize(captured: Int) -> Int { 32 + ((captured + 3) & ~3) }
+
     public mutating func simplePacket(data: [UInt8], originalLength: Int? = nil) {
         var body: [UInt8] = []
         put32(&body, UInt32(originalLength ?? data.count))
@@ -62,14 +83,29 @@ public struct PcapngWriter {
         block(3, body, [])
     }
 
-    /// ISB with isb_ifrecv (4) and isb_ifdrop (5).
-    public mutating func statistics(interface: UInt32, timestampUnits: UInt64, received: UInt64, dropped: UInt64) {
+    /// ISB with isb_ifrecv (4) and isb_ifdrop (5), and isb_starttime (2) when the counts cover
+    /// a period (one file of a rotated capture) rather than the whole capture.
+    public mutating func statistics(interface: UInt32, timestampUnits: UInt64, received: UInt64, dropped: UInt64,
+                                    startUnits: UInt64? = nil) {
         var body: [UInt8] = []
         put32(&body, interface)
         put32(&body, UInt32(truncatingIfNeeded: timestampUnits >> 32))
         put32(&body, UInt32(truncatingIfNeeded: timestampUnits))
-        block(5, body, [.u64(4, received), .u64(5, dropped)])
+        var options: [Option] = []
+        if let s = startUnits {
+            var b: [UInt8] = []
+            put32(&b, UInt32(truncatingIfNeeded: s >> 32))
+            put32(&b, UInt32(truncatingIfNeeded: s))
+            options.append(.raw(2, b))
+        }
+        block(5, body, options + [.u64(4, received), .u64(5, dropped)])
     }
+
+    /// Bytes appended as they are (blocks written by another writer, e.g. a file's header).
+    public mutating func rawBytes(_ b: [UInt8]) { bytes += b }
+
+    /// Pending bytes not yet taken.
+    public var pendingCount: Int { bytes.count }
 
     /// Any block, body as given (padded), e.g. custom (0x00000BAD) or unknown types.
     public mutating func rawBlock(type: UInt32, body: [UInt8]) {

@@ -25,6 +25,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var workloads: [PodRow] = []
     public var namespaces: [PodRow] = []
     public var apiServer = APIServerSection()
+    /// The kernel's view (a bundle with `events.jsonl`), null otherwise.
+    @Null public var kernel: KernelSection?
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
                 malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,

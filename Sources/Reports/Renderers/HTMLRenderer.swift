@@ -53,6 +53,7 @@ public enum HTMLRenderer {
                            s.cipher ?? "", ms(s.handshakeLatency), s.failure ?? "", s.ja4 ?? ""]
                       }, omitted: r.tls.sessions.omitted),
                 .unwrap(api(r.apiServer)) { $0 },
+                .unwrap(r.kernel) { kernel($0) },
                 .script(.raw(HTMLStyle.sortScript))
             )
         )
@@ -120,5 +121,21 @@ public enum HTMLRenderer {
                       [String(format: "%.6f", s.timestamp), s.clientPod ?? s.client, s.server, ms(s.latency),
                        [s.method, s.path, s.status.map(String.init)].compactMap { $0 }.joined(separator: " ")]
                   }, omitted: a.slowest.omitted))
+    }
+
+    static func kernel(_ k: KernelSection) -> Node<HTML.BodyContext> {
+        .group(
+            .h2("Kernel"),
+            summary([("tracepoints", k.attached.joined(separator: ", ")),
+                     ("not recorded", k.unavailable.isEmpty ? "nothing" : k.unavailable.joined(separator: "; ")),
+                     ("retransmissions, kernel", "\(k.retransmissions) (\(k.retransmissionsOnCapturedConnections) on captured connections)"),
+                     ("retransmissions, wire", "\(k.wireRetransmissions) (\(k.wireRetransmissionsOnThoseConnections) + \(k.wireOutOfOrderOnThoseConnections) out-of-order on those connections)"),
+                     ("drops", "\(k.drops) packets, \(k.dropBytes) bytes"), ("events lost", "\(k.lost)")]),
+            table("kernel-drops", ["reason", "drops", "bytes"],
+                  k.dropReasons.rows.map { [$0.reason, "\($0.drops)", "\($0.bytes)"] }, omitted: k.dropReasons.omitted),
+            table("kernel-retransmissions", ["sender", "receiver", "kernel", "wire retx", "wire ooo", "sRTT ms"],
+                  k.connections.rows.map { [$0.sender, $0.receiver, "\($0.kernel)", $0.wire.map(String.init) ?? "",
+                                            $0.wireOutOfOrder.map(String.init) ?? "", ms($0.smoothedRtt)] },
+                  omitted: k.connections.omitted))
     }
 }

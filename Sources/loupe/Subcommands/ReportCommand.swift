@@ -30,7 +30,7 @@ struct ReportCommand: ParsableCommand {
         return nil
     }
 
-    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, pods, api (default: all).",
+    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, pods, api, kernel (default: all).",
                                valueName: "names"))
     var section: String?
 

@@ -36,6 +36,15 @@ struct TCPAnalysis {
     private(set) var ackRTTClientToServer = LatencyHistogram()
     private(set) var ackRTTServerToClient = LatencyHistogram()
     private(set) var worst: TopK<Finished>
+    /// The wire's side of a connection the kernel retransmitted on.
+    struct WireCount {
+        /// Connections on this 4-tuple the capture shows (ports can be reused).
+        var connections = 0
+        var retransmissions = 0
+        var outOfOrder = 0
+    }
+    /// With kernel events: the connections they name, filled in as those connections finish.
+    var kernelWatch: [FlowKey: WireCount]?
     /// When set, every analysed segment's flags by frame number (for tests against tshark's
     /// per-frame `tcp.analysis.*` fields; off in normal runs).
     var trace: [Int: TCPAnalysisFlags]?
@@ -132,6 +141,11 @@ struct TCPAnalysis {
             }
         }
         totals.add(c.counts)
+        if kernelWatch != nil, let i = kernelWatch!.index(forKey: flow.key) {
+            kernelWatch!.values[i].connections += 1
+            kernelWatch!.values[i].retransmissions += Int(c.counts.retransmissions)
+            kernelWatch!.values[i].outOfOrder += Int(c.counts.outOfOrder)
+        }
         if !c.zeek.history.contains("S") && !c.zeek.history.contains("s") { midStream += 1 }
         if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }

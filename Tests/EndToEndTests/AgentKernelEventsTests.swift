@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `loupe-agent record` with kernel events, in namespaces of the test's own under random loss
+/// (fixtures/gen/record-agent-loss.sh): the capture reads back in Loupe, tshark and capinfos,
+/// the manifest's hashes verify, the eBPF retransmissions match the wire's, the drops match
+/// nftables' own count, and rotation keeps the files within their budget.
+@Suite(.serialized, .enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"),
+                             "needs root and nftables (netns, eBPF)"))
+struct AgentKernelEventsTests {
+    static var agent: String { AgentRecordTests.agent }
+
+    static func manifest(_ dir: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as! [String: Any]
+    }
+
+    /// Every file the manifest lists exists with its size and SHA-256; returns the capture files.
+    static func verifyManifest(_ dir: String) throws -> [String] {
+        var captures: [String] = []
+        for file in try manifest(dir)["files"] as! [[String: Any]] {
+            let name = file["name"] as! String
+            let sum = try run("/usr/bin/sha256sum", [dir + "/" + name]).stdout.split(separator: " ").first.map(String.init)
+            #expect(sum == file["sha256"] as? String, "\(name)")
+            let size = (try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? -1
+            #expect(size == file["bytes"] as? Int, "\(name)")
+            if name.hasSuffix(".pcapng") { captures.append(dir + "/" + name) }
+        }
+        return captures
+    }
+
+    @Test func kernelRetransmissionsMatchTheWire() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-loss-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // Stopped by SIGTERM in the middle of --duration (the script sends it).
+        let recorded = try run("/bin/bash", [Fixtures.path("gen/record-agent-loss.sh"), Self.agent, out,
+                                            "--duration", "60", "--rotate-size", "1MB", "--rotate-files", "10"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        func value(_ key: String) -> Int? {
+            recorded.stdout.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+        let nftDropped = try #require(value("nft-dropped")), receiverNetns = try #require(value("receiver-netns"))
+        #expect(nftDropped > 20, "5% of ~1400 segments")
+
+        // The capture: several files (1 MB rotation), each read alike by Loupe, tshark and capinfos.
+        let captures = try Self.verifyManifest(out)
+        #expect(captures.count >= 2, "2 MB of traffic in 1 MB files")
+        var total = 0
+        for c in captures {
+            let loupe = try LoupeBinary.json(["summary", "--format", "json", c]).json["packets"] as? Int
+            let tshark = try run("/usr/bin/tshark", ["-r", c]).stdout.split(separator: "\n").count
+            let capinfos = try run("/usr/bin/capinfos", ["-c", "-M", c]).stdout
+            let counted = capinfos.split(separator: "\n").first { $0.contains("Number of packets") }?
+                .split(separator: " ").last.flatMap { Int($0) }
+            #expect(loupe == tshark && counted == tshark, "\(c): loupe \(loupe ?? -1), tshark \(tshark), capinfos \(counted ?? -1)")
+            total += tshark
+        }
+        #expect(try Self.manifest(out)["packets"] as? Int == total)
+
+        // Drops: the kernel's NETFILTER_DROP events in the receiver's namespace are nftables' drops.
+        let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let filtered = events.filter { $0["reason"] as? String == "NETFILTER_DROP" && $0["netns"] as? Int == receiverNetns }
+        #expect(filtered.count == nftDropped)
+        #expect(events.first?["kind"] as? String == "start" && events.last?["kind"] as? String == "stop")
+
+        // Retransmissions: every one the kernel made is a resend on the wire, same port and
+        // sequence number; the counts agree within 5% (or 2). Loss here is fast-recovered within
+        // an RTT of ~0.1 ms, so tshark's rules call most resends out-of-order.
+        let kernel = events.filter { $0["kind"] as? String == "retransmit" && $0["error"] == nil }
+        #expect(kernel.count >= nftDropped - 2, "every dropped data segment was resent")
+        var seen: [String: Int] = [:]
+        for c in captures {
+            let fields = try run("/usr/bin/tshark", ["-r", c, "-Y", "ip.src==10.99.0.1 && tcp.len>0", "-T", "fields",
+                                                     "-e", "tcp.srcport", "-e", "tcp.seq_raw"]).stdout
+            for line in fields.split(separator: "\n") { seen[line.replacingOccurrences(of: "\t", with: " "), default: 0] += 1 }
+        }
+        let resent = Set(seen.filter { $0.value > 1 }.keys)
+        let kernelKeys = kernel.map { e -> String in
+            let port = (e["source"] as? String)?.split(separator: ":").last.map(String.init) ?? ""
+            return "\(port) \(e["sequence"] as? Int ?? -1)"
+        }
+        let matched = kernelKeys.filter { resent.contains($0) }.count
+        #expect(Double(matched) >= 0.95 * Double(kernelKeys.count), "\(matched) of \(kernelKeys.count) kernel retransmissions seen resent")
+
+        let report = try LoupeBinary.json(["report", "--format", "json", out]).json
+        let k = try #require(report["kernel"] as? [String: Any])
+        let retx = k["retransmissions"] as? Int ?? -1
+        let wire = (k["wireRetransmissionsOnThoseConnections"] as? Int ?? 0) + (k["wireOutOfOrderOnThoseConnections"] as? Int ?? 0)
+        #expect(retx == kernel.count && k["retransmissionsOnCapturedConnections"] as? Int == retx)
+        #expect(abs(retx - wire) <= max(2, retx / 20), "kernel \(retx), wire retransmissions + out-of-order \(wire)")
+        let reasons = (k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect((reasons.first { $0["reason"] as? String == "NETFILTER_DROP" }?["drops"] as? Int ?? 0) >= nftDropped)
+        #expect((k["attached"] as? [String])?.contains { $0.hasPrefix("tcp_retransmit_skb") } == true)
+        let text = try LoupeBinary.run(["report", "--section", "kernel", out]).stdout
+        #expect(text.contains("Kernel (eBPF)") && text.contains("NETFILTER_DROP"))
+    }
+
+    /// `--rotate-size 1MB --rotate-files 2` with ~12 MB of traffic: the ring deletes the oldest
+    /// files, never holds more than two of at most 1 MB, and each kept file is a valid capture.
+    @Test func rotationStaysWithinBudget() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-ring-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try AgentRecordTests.withNamespace { ns in
+            let agent = try AgentRecordTests.start(ns, ["--output", out, "--duration", "30", "--rotate-size", "1MB",
+                                                        "--rotate-files", "2", "--no-kernel-events"])
+            AgentRecordTests.waitUntilRecording(out + "/capture-00001.pcapng")
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "100", "-i", "0.005", "-s", "60000", "127.0.0.1"])
+            kill(agent.processIdentifier, SIGTERM)
+            agent.waitUntilExit()
+            #expect(agent.terminationStatus == 0)
+        }
+        let captures = try Self.verifyManifest(out)
+        let deleted = try Self.manifest(out)["deletedFiles"] as? [String] ?? []
+        #expect(captures.count == 2 && deleted.count >= 3, "kept \(captures), deleted \(deleted)")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".pcapng") }
+        #expect(onDisk.count == 2)
+        for c in captures {
+            let size = try FileManager.default.attributesOfItem(atPath: c)[.size] as? Int ?? .max
+            #expect(size <= 1 << 20, "\(c): \(size) bytes")
+            let tshark = try run("/usr/bin/tshark", ["-r", c])
+            #expect(tshark.status == 0 && tshark.stdout.split(separator: "\n").count > 5)
+            let summary = try LoupeBinary.run(["summary", c])
+            #expect(summary.status == 0 && !summary.stdout.contains("DAMAGED"))
+        }
+    }
+
+    /// As an unprivileged user with only the capabilities the DaemonSet grants (NET_RAW,
+    /// NET_ADMIN, BPF, PERFMON) the kernel programs attach; without BPF and PERFMON the agent
+    /// still records the packets and says, in the manifest and on stderr, what it could not attach.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv"),
+          arguments: [true, false])
+    func capabilities(withBPF: Bool) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-caps-\(getpid())-\(withBPF)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let out = root + "/b"
+        var stderr = ""
+        try AgentRecordTests.withNamespace { ns in
+            let caps = "+net_raw,+net_admin" + (withBPF ? ",+bpf,+perfmon" : "")
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            p.arguments = ["netns", "exec", ns, "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                           "--inh-caps=" + caps, "--ambient-caps=" + caps, Self.agent, "record", "--interface", "lo",
+                           "--output", out, "--duration", "3"]
+            let pipe = Pipe()
+            p.standardError = pipe
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            AgentRecordTests.waitUntilRecording(out + "/capture.pcapng")
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "127.0.0.1"])
+            p.waitUntilExit()
+            stderr = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 0, "\(stderr)")
+        }
+        let kernel = try Self.manifest(out)["kernelEvents"] as? [String: Any]
+        #expect(try Self.manifest(out)["packets"] as? Int == 4)
+        if withBPF {
+            #expect((kernel?["attached"] as? [String])?.count == 3 && (kernel?["unavailable"] as? [String]) == [])
+            #expect(FileManager.default.fileExists(atPath: out + "/events.jsonl"))
+        } else {
+            #expect((kernel?["attached"] as? [String]) == [])
+            #expect((kernel?["unavailable"] as? [String])?.first?.contains("CAP_BPF") == true)
+            #expect(stderr.contains("kernel events: loading the tp_btf programs: Operation not permitted"), "\(stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out + "/events.jsonl"))
+        }
+    }
+}

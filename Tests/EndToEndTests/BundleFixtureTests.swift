@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// fixtures/bundles/pods: recorded by loupe-agent on the pods' bridge (record-pods.sh with
+/// LOUPE_AGENT and LOSS=3), its kubectl metadata and kernel events inside. `loupe report` on
+/// the directory alone names the pods and puts the kernel's view beside the wire's.
+struct BundleFixtureTests {
+    static let bundle = Fixtures.path("bundles/pods")
+
+    @Test func reportNamesPodsWithoutPodsFlag() throws {
+        let r = try LoupeBinary.json(["report", "--format", "json", Self.bundle])
+        #expect(r.status == 0)
+        let pods = (r.json["pods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(Set(pods) == ["coredns-5d78c9869d-q7w2x", "kube-apiserver-node1", "checkout-7d9f8b6c5-x2x9k",
+                              "cart-5f6d7c8b9-k8k2m", "node-agent-7xk2p"])
+        let api = try #require(r.json["apiServer"] as? [String: Any])
+        #expect(api["exchanges"] as? Int == 14, "checkout 8, cart 4, node-agent a watch and 1")
+        let text = try LoupeBinary.run(["report", "--section", "pods", Self.bundle]).stdout
+        #expect(text.contains("shop/checkout-7d9f8b6c5-x2x9k"))
+    }
+
+    @Test func kernelBesideTheWire() throws {
+        let r = try LoupeBinary.json(["report", "--format", "json", Self.bundle])
+        let k = try #require(r.json["kernel"] as? [String: Any])
+        #expect(k["complete"] as? Bool == true && k["lost"] as? Int == 0)
+        #expect((k["attached"] as? [String])?.count == 3)
+        let kernel = k["retransmissionsOnCapturedConnections"] as? Int ?? -1
+        let wire = (k["wireRetransmissionsOnThoseConnections"] as? Int ?? 0) + (k["wireOutOfOrderOnThoseConnections"] as? Int ?? 0)
+        #expect(kernel >= 1 && kernel == wire, "kernel \(kernel), wire \(wire)")
+        let reasons = ((k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        #expect(reasons.contains("NETFILTER_DROP"), "the 3% loss rule dropped at least one packet: \(reasons)")
+        // The rows name the connection the same way the TCP section does.
+        let rows = (k["connections"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let tcp = ((r.json["tcp"] as? [String: Any])?["flows"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        for row in rows where row["wire"] is Int {
+            let pair = Set([row["sender"] as? String, row["receiver"] as? String])
+            #expect(tcp.contains { Set([$0["client"] as? String, $0["server"] as? String]) == pair })
+        }
+    }
+
+    /// The manifest's hashes verify (the bundle as committed is the bundle as recorded).
+    @Test func manifestVerifies() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle + "/manifest.json"))) as! [String: Any]
+        #expect(manifest["schema"] as? String == "loupe.bundle/1")
+        for file in manifest["files"] as! [[String: Any]] {
+            let name = file["name"] as! String
+            let sum = try run("/usr/bin/sha256sum", [Self.bundle + "/" + name]).stdout.split(separator: " ").first.map(String.init)
+            #expect(sum == file["sha256"] as? String, "\(name)")
+        }
+    }
+}
