@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
         .target(name: "CPrefetch"),
@@ -60,7 +61,8 @@ let package = Package(
         .plugin(name: "EmbedBPF", capability: .buildTool()),
         .target(name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
                 plugins: ["EmbedBPF"]),
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF",
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF", "CCurl",
+                                                     .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
 
@@ -91,6 +93,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.
-        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe", .product(name: "Yams", package: "Yams")],
+                    swiftSettings: strict),
     ]
 )

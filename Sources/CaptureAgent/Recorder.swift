@@ -35,6 +35,12 @@ public struct Recorder {
         /// Promiscuous mode, as tcpdump and dumpcap default to: on a bridge (a CNI's cni0) the
         /// pods' traffic between themselves is not addressed to the bridge and is seen only so.
         public var promiscuous = true
+        /// List and watch the cluster into `cluster.sidecar.json` (nil: no API access).
+        public var kubernetes: KubernetesConnection?
+        /// The node's name in the sidecar and manifest.
+        public var node = ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+        /// Collect the node's addresses, routes, rules and counters (`NodeState`) at start.
+        public var nodeState = true
         /// Record TCP retransmissions, state changes and drops through eBPF (best effort).
         public var kernelEvents = true
         public init(interfaces: [String], output: String) {
@@ -53,6 +59,8 @@ public struct Recorder {
         public var kernelEvents: Int? = nil
         /// Tracepoints that could not be attached, and why.
         public var kernelUnavailable: [String] = []
+        /// Objects listed, changes watched, and what went wrong (nil without API access).
+        public var kubernetes: (objects: Int, changes: Int, notes: [String])? = nil
     }
 
     /// Set by SIGINT/SIGTERM: the loop ends after the current poll.
@@ -63,6 +71,21 @@ public struct Recorder {
         guard (try? fm.createDirectory(atPath: options.output, withIntermediateDirectories: true)) != nil else {
             throw CaptureAgentError("cannot create \(options.output)")
         }
+        // The cluster first: the sidecar's snapshot is the cluster as the capture starts.
+        var watcher: ClusterWatcher?
+        var kubernetesError: String?
+        if let connection = options.kubernetes {
+            let w = ClusterWatcher(client: KubernetesClient(connection), node: options.node)
+            do {
+                try w.snapshot()
+                w.startWatching()
+                watcher = w
+            } catch {
+                kubernetesError = error.description
+            }
+        }
+        defer { watcher?.stop() }
+        let nodeItems = options.nodeState ? NodeState.collect(into: options.output) : []
         var handles: [OpaquePointer] = []
         defer { for h in handles { pcap_close(h) } }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
@@ -170,6 +193,14 @@ public struct Recorder {
         let dropped = final.reduce(0) { $0 + Int($1.1) }
         var kept = files.kept
         if events != nil { kept.append("events.jsonl") }
+        if !nodeItems.isEmpty { kept += nodeItems.filter { $0.bytes > 0 }.map(\.file) + ["node-state.json"] }
+        if let w = watcher {
+            w.stop()
+            guard fm.createFile(atPath: options.output + "/cluster.sidecar.json", contents: w.sidecar()) else {
+                throw CaptureAgentError("cannot write \(options.output)/cluster.sidecar.json")
+            }
+            kept.append("cluster.sidecar.json")
+        }
         for m in options.metadata {
             let name = (m as NSString).lastPathComponent
             let target = name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") ? name : "pods.json"
@@ -185,6 +216,12 @@ public struct Recorder {
         }
         var facts = ManifestFacts(start: start, end: end, packets: files.packets, dropped: dropped, stopReason: stopReason)
         facts.deleted = files.deleted
+        facts.nodeStateFailures = nodeItems.compactMap { i in i.error.map { "\(i.source): \($0)" } }
+        if let connection = options.kubernetes {
+            let counts = watcher?.counts ?? (objects: 0, events: 0)
+            facts.kubernetes = .init(server: connection.server, objects: counts.objects, changes: counts.events,
+                                     notes: (kubernetesError.map { [$0] } ?? []) + (watcher?.notes ?? []))
+        }
         if options.kernelEvents {
             facts.kernel = .init(attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0, lost: Int(lost))
         }
@@ -198,7 +235,7 @@ public struct Recorder {
             try? fm.removeItem(atPath: options.output)
         }
         return Result(packets: files.packets, dropped: dropped, files: kept, stoppedBy: nil, kernelEvents: events?.events,
-                      kernelUnavailable: kernelUnavailable)
+                      kernelUnavailable: kernelUnavailable, kubernetes: facts.kubernetes.map { ($0.objects, $0.changes, $0.notes) })
     }
 
     /// Gives the output directory to `user`, then becomes that user (groups, gid, uid, in that
@@ -225,6 +262,10 @@ public struct Recorder {
         /// Capture files the ring deleted.
         var deleted: [String] = []
         var kernel: Kernel?
+        struct Kubernetes { var server: String; var objects: Int; var changes: Int; var notes: [String] }
+        var kubernetes: Kubernetes?
+        /// Node-state items that failed, and why.
+        var nodeStateFailures: [String] = []
     }
 
     /// manifest.json: agent, node, interfaces, filter, snap length, limits, start and stop,
@@ -238,7 +279,7 @@ public struct Recorder {
         }
         func value(_ v: Any?) -> Any { v ?? NSNull() }
         var manifest: [String: Any] = [
-            "schema": "loupe.bundle/1", "agent": "loupe-agent 0.1.0", "node": ProcessInfo.processInfo.hostName,
+            "schema": "loupe.bundle/1", "agent": "loupe-agent 0.1.0", "node": o.node,
             "interfaces": o.interfaces, "filter": value(o.filter), "snapLength": Int(o.snapLength),
             "bufferSize": Int(o.bufferSize),
             "limits": ["duration": value(o.duration), "packets": value(o.maximumPackets), "bytes": value(o.maximumBytes),
@@ -246,6 +287,12 @@ public struct Recorder {
             "start": f.start.timeIntervalSince1970, "stop": f.end.timeIntervalSince1970, "stopReason": f.stopReason,
             "packets": f.packets, "captureDrops": f.dropped, "files": entries, "deletedFiles": f.deleted,
         ]
+        manifest["nodeStateFailures"] = f.nodeStateFailures
+        if let k = f.kubernetes {
+            manifest["kubernetes"] = ["server": k.server, "objects": k.objects, "changes": k.changes, "notes": k.notes]
+        } else {
+            manifest["kubernetes"] = NSNull()
+        }
         if let k = f.kernel {
             manifest["kernelEvents"] = ["attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost]
         } else {

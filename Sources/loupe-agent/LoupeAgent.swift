@@ -79,6 +79,19 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-kernel-events"), help: "Do not record kernel events (eBPF).")
     var noKernelEvents = false
 
+    @Option(help: ArgumentHelp("List and watch the cluster through this kubeconfig's current context into cluster.sidecar.json.",
+                               valueName: "file"))
+    var kubeconfig: String?
+
+    @Flag(name: .customLong("no-kubernetes"), help: "In a pod, do not list and watch the cluster (its service account is used by default).")
+    var noKubernetes = false
+
+    @Option(help: ArgumentHelp("The node's name in the bundle (default: $NODE_NAME, else the host name).", valueName: "name"))
+    var node: String?
+
+    @Flag(name: .customLong("no-node-state"), help: "Do not collect the node's addresses, routes, rules and counters.")
+    var noNodeState = false
+
     @Flag(name: .customLong("no-promiscuous"), help: "Only packets addressed to the interface (on a bridge, not the pods' own traffic).")
     var noPromiscuous = false
 
@@ -174,6 +187,18 @@ struct Record: ParsableCommand {
         options.bufferSize = Int32(bufferSize)
         options.kernelEvents = !noKernelEvents
         options.promiscuous = !noPromiscuous
+        options.nodeState = !noNodeState
+        if let node { options.node = node }
+        do {
+            if let kubeconfig {
+                options.kubernetes = try KubernetesConnection.kubeconfig(path: kubeconfig)
+            } else if !noKubernetes {
+                options.kubernetes = try KubernetesConnection.inCluster()
+            }
+        } catch {
+            FileHandle.standardError.write(Data("loupe-agent: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         do {
             let r = try Recorder.record(options)
             if let stopped = r.stoppedBy {
@@ -183,7 +208,11 @@ struct Record: ParsableCommand {
             for reason in r.kernelUnavailable {
                 FileHandle.standardError.write(Data("loupe-agent: kernel events: \(reason)\n".utf8))
             }
-            let kernel = r.kernelEvents.map { ", \($0) kernel events" } ?? ""
+            for note in r.kubernetes?.notes ?? [] {
+                FileHandle.standardError.write(Data("loupe-agent: kubernetes: \(note)\n".utf8))
+            }
+            let kernel = (r.kernelEvents.map { ", \($0) kernel events" } ?? "")
+                + (r.kubernetes.map { ", \($0.objects) cluster objects and \($0.changes) changes" } ?? "")
             FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped\(kernel), in \(output)\n".utf8))
         } catch let exit as ExitCode {
             throw exit

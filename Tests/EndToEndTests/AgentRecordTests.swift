@@ -62,6 +62,15 @@ struct AgentRecordTests {
             let sum = try run("/usr/bin/sha256sum", [out + "/" + name]).stdout.split(separator: " ").first.map(String.init)
             #expect(sum == file["sha256"] as? String, "\(name)")
         }
+        // Node state: the namespace's own addresses and counters; failures listed in both places.
+        let addresses = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-addresses.json"))) as? [[String: Any]]
+        #expect(addresses?.contains { $0["ifname"] as? String == "lo" } == true)
+        #expect(try String(contentsOfFile: out + "/node-proc-net-snmp.txt", encoding: .utf8).hasPrefix("Ip:"))
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-state.json"))) as! [String: Any]
+        let items = state["items"] as? [[String: Any]] ?? []
+        #expect(items.count == 15)
+        let failed = items.compactMap { i in (i["error"] as? String).map { "\(i["source"] as? String ?? ""): \($0)" } }
+        #expect(manifest["nodeStateFailures"] as? [String] == failed)
         // The bundle is read as one input, its sidecar found without --pods.
         let report = try LoupeBinary.json(["report", "--format", "json", out]).json
         #expect((report["attribution"] as? [String: Any])?["metadata"] as? [String] == [out + "/churn.sidecar.json"])
@@ -98,8 +107,10 @@ struct AgentRecordTests {
             #expect(agent.terminationStatus == 0)
         }
         let listing = try run("/usr/bin/env", ["tar", "--zstd", "-tf", out])
-        // events.jsonl too: the test runs as root, so the kernel programs attach.
-        #expect(listing.status == 0 && listing.stdout.split(separator: "\n").sorted() == ["capture.pcapng", "events.jsonl", "manifest.json"],
+        // events.jsonl too (the test runs as root, so the kernel programs attach), and the node's state.
+        let members = Set(listing.stdout.split(separator: "\n").map(String.init))
+        #expect(listing.status == 0 && members.isSuperset(of: ["capture.pcapng", "events.jsonl", "manifest.json", "node-state.json",
+                                                               "node-addresses.json", "node-proc-net-snmp.txt"]),
                 "\(listing.stdout)\(listing.stderr)")
         let summary = try LoupeBinary.json(["summary", "--format", "json", out])
         #expect(summary.status == 0 && summary.json["packets"] as? Int == 4)

@@ -33,6 +33,17 @@ struct BundleArchiveTests {
         let report = try LoupeBinary.json(["report", "--format", "json", "--pods", samples + "/kubectl-list.json", archive])
         let pods = (report.json["pods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(report.status == 0 && pods.contains("api-6c7d8f9b5d-2xkqp"))
+        // Without metadata, the capture's own node: its name from the capture's name, its
+        // addresses from ip-resources.txt (`ip -d -j addr show`), the pod IP it shares named.
+        let alone = try LoupeBinary.json(["report", "--format", "json", archive]).json
+        let attribution = alone["attribution"] as? [String: Any]
+        let nodes = attribution?["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.count == 1 && nodes.first?["name"] as? String == "aks-nodepool1-41844487-vmss000000")
+        #expect(nodes.first?["addresses"] as? [String] == ["10.224.0.5"])
+        #expect((attribution?["resolvedPackets"] as? Int ?? 0) > 100)
+        // With metadata the pod keeps its address; the metadata's own node is not doubled.
+        let together = (report.json["attribution"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
+        #expect(together.allSatisfy { !($0["addresses"] as? [String] ?? []).contains("10.224.0.5") }, "\(together)")
         // The same entries at the archive's top level, and as .tar.zst.
         let flat = dir + "/flat.tar.zst"
         try Self.tar(["--zstd", "-cf", flat, "-C", dir + "/" + stem, "."], in: dir)

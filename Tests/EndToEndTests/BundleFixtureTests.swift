@@ -3,7 +3,7 @@ import Testing
 import _TestSupport
 
 /// fixtures/bundles/pods: recorded by loupe-agent on the pods' bridge (record-pods.sh with
-/// LOUPE_AGENT and LOSS=3), its kubectl metadata and kernel events inside. `loupe report` on
+/// LOUPE_AGENT and LOSS=5), its kubectl metadata, node state and kernel events inside. `loupe report` on
 /// the directory alone names the pods and puts the kernel's view beside the wire's.
 struct BundleFixtureTests {
     static let bundle = Fixtures.path("bundles/pods")
@@ -29,7 +29,7 @@ struct BundleFixtureTests {
         let wire = (k["wireRetransmissionsOnThoseConnections"] as? Int ?? 0) + (k["wireOutOfOrderOnThoseConnections"] as? Int ?? 0)
         #expect(kernel >= 1 && kernel == wire, "kernel \(kernel), wire \(wire)")
         let reasons = ((k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
-        #expect(reasons.contains("NETFILTER_DROP"), "the 3% loss rule dropped at least one packet: \(reasons)")
+        #expect(reasons.contains("NETFILTER_DROP"), "the 5% loss rule dropped at least one packet: \(reasons)")
         // The rows name the connection the same way the TCP section does.
         let rows = (k["connections"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         let tcp = ((r.json["tcp"] as? [String: Any])?["flows"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []

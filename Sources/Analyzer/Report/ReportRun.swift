@@ -59,11 +59,26 @@ public enum ReportRun {
         var options = options
         if options.metadataPaths.isEmpty { options.metadataPaths = bundle.metadata }
         var directory: PodDirectory?
-        if !options.metadataPaths.isEmpty {
-            var metadata = ClusterMetadata()
-            for path in options.metadataPaths { metadata.merge(try ClusterMetadata.load(path: path)) }
-            directory = PodDirectory(metadata)
+        var metadata = ClusterMetadata()
+        for path in options.metadataPaths { metadata.merge(try ClusterMetadata.load(path: path)) }
+        // A Retina capture names its node and carries the node's addresses: the node is
+        // added unless the metadata has it, with the addresses no pod or node claims.
+        for retina in bundle.retinaDirectories {
+            let known = metadata.objects.compactMap { o -> NodeRecord? in if case .node(let n) = o { n } else { nil } }
+            guard var node = RetinaCapture.node(in: retina, knownNodes: known.map(\.name)),
+                  !known.contains(where: { $0.name == node.name }) else { continue }
+            let claimed = Set(metadata.objects.flatMap { o -> [String] in
+                switch o {
+                case .pod(let p): p.ips
+                case .node(let n): n.addresses
+                default: []
+                }
+            })
+            node.addresses.removeAll { claimed.contains($0) }
+            metadata.objects.append(.node(node))
+            options.metadataPaths.append(retina + "/ip-resources.txt")
         }
+        if !options.metadataPaths.isEmpty { directory = PodDirectory(metadata) }
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
         passOptions.podFilter = options.podFilter
@@ -83,7 +98,12 @@ public enum ReportRun {
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
             dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows),
             tls: pass.sinks.tls?.finalSection ?? TLSSection())
-        if let directory { podSections(&report, pass, directory, options) }
+        if let directory {
+            podSections(&report, pass, directory, options)
+            report.attribution.nodes = metadata.objects.compactMap { o -> NodeAddresses? in
+                if case .node(let n) = o { NodeAddresses(name: n.name, addresses: n.addresses) } else { nil }
+            }.sorted { $0.name < $1.name }.prefix(options.rows).map { $0 }
+        }
         if let kernel {
             report.kernel = kernel.section(wire: pass.sinks.tcp?.kernelWatch ?? [:], wireTotal: report.tcp.retransmissions,
                                            rows: options.rows)

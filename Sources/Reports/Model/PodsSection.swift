@@ -15,8 +15,40 @@ public struct AttributionSection: Codable, Sendable, Equatable {
     public var ambiguousFlows = 0
     /// Connections seen both before and after a Service's NAT, paired by client port.
     public var servicePairs = 0
+    /// The nodes the metadata names (or a Retina capture's own node), with their addresses.
+    public var nodes: [NodeAddresses] = []
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case metadata, packets, flows, resolvedPackets, resolvedFlows, resolvedPacketShare, resolvedFlowShare, unknownTop,
+             ambiguousFlows, servicePairs, nodes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try c.decode([String].self, forKey: .metadata)
+        packets = try c.decode(Int.self, forKey: .packets)
+        flows = try c.decode(Int.self, forKey: .flows)
+        resolvedPackets = try c.decode(Int.self, forKey: .resolvedPackets)
+        resolvedFlows = try c.decode(Int.self, forKey: .resolvedFlows)
+        resolvedPacketShare = try c.decode(Double.self, forKey: .resolvedPacketShare)
+        resolvedFlowShare = try c.decode(Double.self, forKey: .resolvedFlowShare)
+        unknownTop = try c.decode(RowList<AddressCount>.self, forKey: .unknownTop)
+        ambiguousFlows = try c.decode(Int.self, forKey: .ambiguousFlows)
+        servicePairs = try c.decode(Int.self, forKey: .servicePairs)
+        // Reports written before nodes were listed still read (loupe diff takes old JSON).
+        nodes = try c.decodeIfPresent([NodeAddresses].self, forKey: .nodes) ?? []
+    }
+}
+
+public struct NodeAddresses: Codable, Sendable, Equatable {
+    public var name: String
+    public var addresses: [String]
+    public init(name: String, addresses: [String]) {
+        self.name = name
+        self.addresses = addresses
+    }
 }
 
 public struct AddressCount: Codable, Sendable, Equatable {

@@ -12,6 +12,10 @@ extension ReportTextRenderer {
                                             a.resolvedFlowShare * 100)
                 + " named (\(a.resolvedFlows) of \(a.flows) flows)"
                 + (a.ambiguousFlows > 0 ? ", \(a.ambiguousFlows) on node addresses hostNetwork pods share" : "") + "\n"
+            for n in a.nodes.prefix(10) {
+                out += "  " + pad("node", 20) + pad(TextEscaping.escape(n.name), 40)
+                    + n.addresses.map(TextEscaping.escape).joined(separator: " ") + "\n"
+            }
             for u in a.unknownTop.rows.prefix(10) {
                 out += "  " + pad("unknown", 20) + pad(u.address, 40) + "\(u.packets) packets, \(u.flows) flows\n"
             }
