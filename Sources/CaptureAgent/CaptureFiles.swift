@@ -14,6 +14,8 @@ final class CaptureFiles {
         var rotateFiles: Int?
         /// Bytes written to capture files in all, across rotations.
         var totalBytes: Int?
+        /// Write `.pcapng.zst` (one zstd frame per file, flushed with every write).
+        var compress = false
     }
 
     let directory: String
@@ -33,6 +35,7 @@ final class CaptureFiles {
     private(set) var deleted: [String] = []
     private var sequence = 0
     private var file: FileHandle?
+    private var encoder: ZstdStreamEncoder?
     private var fileBytes = 0
     private var packetsInFile = 0
     private var fileStart: UInt64 = 0
@@ -43,8 +46,9 @@ final class CaptureFiles {
     var statistics: () -> [(UInt64, UInt64)] = { [] }
     private var countedAtFileStart: [(UInt64, UInt64)] = []
 
-    /// Room kept at the end of a file for its statistics blocks.
-    private var trailer: Int { interfaceCount * 64 }
+    /// Room kept at the end of a file for its statistics blocks (and, compressed, for zstd's
+    /// block headers and the frame's end: a little more than the plain bytes at worst).
+    private var trailer: Int { interfaceCount * 64 + (limits.compress ? 1024 : 0) }
 
     init(directory: String, header: [UInt8], interfaces: Int, limits: Limits) throws(CaptureAgentError) {
         self.directory = directory
@@ -58,12 +62,15 @@ final class CaptureFiles {
 
     private func open() throws(CaptureAgentError) {
         sequence += 1
-        let name = rotating ? String(format: "capture-%05d.pcapng", sequence) : "capture.pcapng"
+        let name = (rotating ? String(format: "capture-%05d.pcapng", sequence) : "capture.pcapng") + (limits.compress ? ".zst" : "")
         let path = directory + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: nil), let f = FileHandle(forWritingAtPath: path) else {
             throw CaptureAgentError("cannot write \(path)")
         }
         file = f
+        if limits.compress {
+            do { encoder = try ZstdStreamEncoder() } catch { throw CaptureAgentError("zstd: \(error.message)") }
+        }
         kept.append(name)
         fileBytes = 0
         packetsInFile = 0
@@ -106,8 +113,17 @@ final class CaptureFiles {
     @discardableResult
     func flush() -> Bool {
         guard failure == nil, let file else { return false }
-        let chunk = writer.take()
-        guard !chunk.isEmpty else { return true }
+        let plain = writer.take()
+        guard !plain.isEmpty else { return true }
+        return write(encoder.map { $0.compress(plain) } ?? plain)
+    }
+
+    /// Writes bytes to the current file; a failure cuts it back to the last whole write.
+    private func write(_ bytes: [UInt8]?) -> Bool {
+        guard let file, let chunk = bytes else {
+            failure = "zstd compression failed in \(directory)/\(kept.last ?? "")"
+            return false
+        }
         do {
             try file.write(contentsOf: chunk)
             fileBytes += chunk.count
@@ -132,6 +148,8 @@ final class CaptureFiles {
                               dropped: now.1 &- before.1, startUnits: fileStart)
         }
         flush()
+        if failure == nil, let end = encoder?.finish() { _ = write(end) }
+        encoder = nil
         try? file?.close()
         file = nil
     }

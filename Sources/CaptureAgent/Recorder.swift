@@ -39,6 +39,8 @@ public struct Recorder {
         public var kubernetes: KubernetesConnection?
         /// The node's name in the sidecar and manifest.
         public var node = ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+        /// Write the capture as `.pcapng.zst` (zstd streaming, flushed every poll).
+        public var compress = false
         /// Collect the node's addresses, routes, rules and counters (`NodeState`) at start.
         public var nodeState = true
         /// Record TCP retransmissions, state changes and drops through eBPF (best effort).
@@ -139,7 +141,7 @@ public struct Recorder {
         }
         let files = try CaptureFiles(directory: options.output, header: header.take(), interfaces: handles.count,
                                      limits: .init(rotateSize: options.rotateSize, rotateFiles: options.rotateFiles,
-                                                   totalBytes: options.maximumBytes))
+                                                   totalBytes: options.maximumBytes, compress: options.compress))
         files.statistics = counts
         let start = Date()
         // Each packet becomes an enhanced packet block of the interface being read.

@@ -89,6 +89,9 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("The node's name in the bundle (default: $NODE_NAME, else the host name).", valueName: "name"))
     var node: String?
 
+    @Flag(help: "Write the capture compressed: capture.pcapng.zst (zstd, flushed every 100 ms).")
+    var zstd = false
+
     @Flag(name: .customLong("no-node-state"), help: "Do not collect the node's addresses, routes, rules and counters.")
     var noNodeState = false
 
@@ -188,6 +191,7 @@ struct Record: ParsableCommand {
         options.kernelEvents = !noKernelEvents
         options.promiscuous = !noPromiscuous
         options.nodeState = !noNodeState
+        options.compress = zstd
         if let node { options.node = node }
         do {
             if let kubeconfig {

@@ -167,4 +167,29 @@ struct AgentRecordTests {
         #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o027 } == 0, "no group write, nothing for others")
         #expect(FileManager.default.fileExists(atPath: out + "/manifest.json"))
     }
+
+    /// `--zstd`: capture.pcapng.zst, one zstd frame (checked by zstd -t) that decompresses to
+    /// the packets tshark and Loupe count alike; stopped by SIGTERM, the frame is still finished.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd"), "needs zstd"))
+    func zstdCapture() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-zstd-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try Self.withNamespace { ns in
+            let agent = try Self.start(ns, ["--output", out, "--duration", "60", "--zstd", "--no-kernel-events"])
+            Self.waitUntilRecording(out + "/capture.pcapng.zst")
+            _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "5", "-i", "0.1", "127.0.0.1"])
+            kill(agent.processIdentifier, SIGTERM)
+            agent.waitUntilExit()
+            #expect(agent.terminationStatus == 0)
+        }
+        let file = out + "/capture.pcapng.zst"
+        #expect(try run("/usr/bin/zstd", ["-t", file]).status == 0, "a whole frame")
+        let tshark = try run("/bin/sh", ["-c", "zstd -dc \(file) | tshark -r - 2>/dev/null | wc -l"]).stdout
+        let loupe = try LoupeBinary.json(["summary", "--format", "json", file]).json["packets"] as? Int
+        #expect(loupe == 10 && Int(tshark.trimmingCharacters(in: .whitespacesAndNewlines)) == 10)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+        let entry = (manifest["files"] as? [[String: Any]])?.first { $0["name"] as? String == "capture.pcapng.zst" }
+        let sum = try run("/usr/bin/sha256sum", [file]).stdout.split(separator: " ").first.map(String.init)
+        #expect(entry?["sha256"] as? String == sum)
+    }
 }

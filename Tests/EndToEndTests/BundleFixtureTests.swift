@@ -13,9 +13,22 @@ struct BundleFixtureTests {
         #expect(r.status == 0)
         let pods = (r.json["pods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(Set(pods) == ["coredns-5d78c9869d-q7w2x", "kube-apiserver-node1", "checkout-7d9f8b6c5-x2x9k",
-                              "cart-5f6d7c8b9-k8k2m", "node-agent-7xk2p"])
+                              "cart-5f6d7c8b9-k8k2m", "node-agent-7xk2p", "web-85f7c9d6b4-n2v8s"])
         let api = try #require(r.json["apiServer"] as? [String: Any])
         #expect(api["exchanges"] as? Int == 14, "checkout 8, cart 4, node-agent a watch and 1")
+        // The recorder's own log: one line per request the API server answered (the watch too).
+        let log = try String(contentsOfFile: Self.bundle + ".apiserver.log", encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 14)
+        // nginx: curl with TLS 1.2 to 8443 and TLS 1.3 to 9443, from the checkout pod.
+        let sessions = ((r.json["tls"] as? [String: Any])?["sessions"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let nginx = Dictionary(sessions.compactMap { s -> (String, String)? in
+            guard let server = s["server"] as? String, server.hasPrefix("10.244.0.14:") else { return nil }
+            return (server, s["version"] as? String ?? "?")
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(nginx == ["10.244.0.14:8443": "TLSv1.2", "10.244.0.14:9443": "TLSv1.3"])
+        // dig: one name that exists, one that does not.
+        let nx = ((r.json["dns"] as? [String: Any])?["topNXDOMAIN"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(nx.contains { $0["name"] as? String == "nope.shop.svc.cluster.local" })
         let text = try LoupeBinary.run(["report", "--section", "pods", Self.bundle]).stdout
         #expect(text.contains("shop/checkout-7d9f8b6c5-x2x9k"))
     }
