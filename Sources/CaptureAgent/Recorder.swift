@@ -93,7 +93,10 @@ public struct Recorder {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         func message() -> String { String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         var header = PcapngWriter()
-        header.sectionHeader(options: [.string(3, ProcessInfo.processInfo.operatingSystemVersionString),
+        var system = utsname()
+        uname(&system)
+        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        header.sectionHeader(options: [.string(2, machine), .string(3, ProcessInfo.processInfo.operatingSystemVersionString),
                                        .string(4, "loupe-agent 0.1.0")])
         for name in options.interfaces {
             guard let h = pcap_create(name, &errorBuffer) else { throw CaptureAgentError("\(name): \(message())") }
@@ -117,11 +120,17 @@ public struct Recorder {
                              options: [.string(2, name), .string(3, "captured by loupe-agent on \(ProcessInfo.processInfo.hostName)"),
                                        .u8(9, 9)])
         }
+        // On a loopback interface the kernel counts every packet twice (it passes the socket
+        // both the outgoing and the incoming copy; libpcap drops the first): halved, so the
+        // statistics block says what was captured. ("any" cannot be corrected: its loopback
+        // share is unknown.)
+        let loopback = Set(((try? CaptureInterfaces.list()) ?? []).filter(\.isLoopback).map(\.name))
         func counts() -> [(UInt64, UInt64)] {
-            handles.map { h in
+            zip(handles, options.interfaces).map { h, name in
                 var stats = pcap_stat()
                 _ = pcap_stats(h, &stats)
-                return (UInt64(stats.ps_recv), UInt64(stats.ps_drop))
+                let received = UInt64(stats.ps_recv)
+                return (loopback.contains(name) ? received / 2 : received, UInt64(stats.ps_drop))
             }
         }
         // Kernel events: best effort. Without the privileges the capture goes on and says so.

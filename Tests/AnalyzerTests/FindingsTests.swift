@@ -22,6 +22,34 @@ struct FindingsTests {
                 + "reset after ClientHello 1, no ServerHello 1)")
     }
 
+    /// Kernel findings from the kernel section alone: telling drops (not the capture's own
+    /// OTHERHOST), retransmissions the capture does not show, lost events, missing tracepoints.
+    @Test func kernelFindings() throws {
+        var r = Report.empty
+        var k = KernelSection()
+        k.attached = ["tcp_retransmit_skb (raw_tp)"]
+        k.unavailable = ["attaching kfree_skb: Operation not permitted"]
+        k.lost = 7
+        k.dropReasons = RowList(total: 3, rows: [DropReasonRow(reason: "OTHERHOST", drops: 500, bytes: 1),
+                                                 DropReasonRow(reason: "NETFILTER_DROP", drops: 6, bytes: 1),
+                                                 DropReasonRow(reason: "TCP_OLD_DATA", drops: 1, bytes: 1)])
+        k.retransmissionsOnCapturedConnections = 40
+        k.wireRetransmissionsOnThoseConnections = 10
+        k.wireOutOfOrderOnThoseConnections = 20
+        r.kernel = k
+        let f = FindingsBuilder.findings(r)
+        #expect(f.map(\.id) == ["capture.kernelLost", "capture.kernelUnavailable", "kernel.drops", "kernel.retransmissionsNotOnWire"])
+        #expect(f.first { $0.id == "kernel.drops" }?.title == "the kernel dropped 7 packets: NETFILTER_DROP 6, TCP_OLD_DATA 1")
+        #expect(f.first { $0.id == "kernel.retransmissionsNotOnWire" }?.title
+                == "10 of the kernel's 40 retransmissions on captured connections are not in the capture")
+        k.wireOutOfOrderOnThoseConnections = 28  // 2 missing: within the tolerance
+        k.dropReasons = RowList(total: 1, rows: [DropReasonRow(reason: "OTHERHOST", drops: 500, bytes: 1)])
+        k.lost = 0
+        k.unavailable = []
+        r.kernel = k
+        #expect(FindingsBuilder.findings(r).isEmpty)
+    }
+
     @Test func searchPathWaste() throws {
         let r = try Self.report(Fixtures.path("pcaps/dns/search-path.pcapng"))
         #expect(r.findings.map(\.id) == ["dns.searchPath"])

@@ -55,6 +55,22 @@ struct AgentRecordTests {
         let capture = out + "/capture.pcapng"
         let (loupe, capinfos, tshark) = try Self.packets(capture)
         #expect(loupe == 8 && tshark == 8 && capinfos.contains("8"), "ping on lo: 4 requests and 4 replies")
+        // The interface statistics: lo's doubled kernel count halved to the 8 captured.
+        let isb = try run("/usr/bin/env", ["python3", "-c", """
+            import struct, sys
+            d = open(sys.argv[1], 'rb').read(); i = 0
+            while i < len(d):
+                t, l = struct.unpack('<II', d[i:i+8])
+                if t == 5:
+                    b = d[i+20:i+l-4]; j = 0
+                    while j + 4 <= len(b):
+                        c, n = struct.unpack('<HH', b[j:j+4])
+                        if c == 4: print(struct.unpack('<Q', b[j+4:j+12])[0])
+                        if c == 0: break
+                        j += 4 + ((n + 3) & ~3)
+                i += l
+            """, capture]).stdout
+        #expect(isb.trimmingCharacters(in: .whitespacesAndNewlines) == "8", "isb_ifrecv: \(isb)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
         #expect(manifest["schema"] as? String == "loupe.bundle/1" && manifest["packets"] as? Int == 8)
         for file in manifest["files"] as! [[String: Any]] {

@@ -12,7 +12,7 @@ public struct Finding: Codable, Sendable, Equatable {
 
     public var id: String
     public var severity: Severity
-    /// "capture", "dns", "tcp", "tls", "pods", "apiServer".
+    /// "capture", "dns", "tcp", "tls", "pods", "apiServer", "kernel".
     public var section: String
     /// One sentence with the numbers.
     public var title: String

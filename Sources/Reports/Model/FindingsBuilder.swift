@@ -3,10 +3,10 @@ import Foundation
 /// Derives the findings from the finished report model (never from packets): thresholds an
 /// on-call engineer would flag, each finding naming its numbers and where to look.
 public enum FindingsBuilder {
-    static let sectionOrder = ["capture", "dns", "tcp", "tls", "pods", "apiServer"]
+    static let sectionOrder = ["capture", "dns", "tcp", "tls", "pods", "apiServer", "kernel"]
 
     public static func findings(_ r: Report) -> [Finding] {
-        var out = capture(r) + dns(r.dns) + tcp(r.tcp) + tls(r.tls) + apiServer(r.apiServer)
+        var out = capture(r) + dns(r.dns) + tcp(r.tcp) + tls(r.tls) + apiServer(r.apiServer) + (r.kernel.map(kernel) ?? [])
         // Capture quality first, then worst first; ties in section order, then by id.
         out.sort { a, b in
             let ca = a.section == "capture", cb = b.section == "capture"
@@ -64,6 +64,42 @@ public enum FindingsBuilder {
             out.append(Finding(id: "capture.attribution", severity: .warning, section: "capture",
                                title: "only \(percent(a.resolvedFlowShare)) of flows could be put on a pod, Service or node",
                                detail: top.isEmpty ? nil : "unknown addresses: " + top))
+        }
+        return out
+    }
+
+    /// Drops that say nothing about the pods: OTHERHOST is what a promiscuous capture makes the
+    /// capturing interface's IP layer drop; NO_SOCKET is a packet to a closed port (its RST is
+    /// in the TCP section); QUEUE_PURGE is a closing socket's queue freed; NOT_SPECIFIED is the
+    /// kernel not saying.
+    static let unremarkableDrops: Set<String> = ["OTHERHOST", "NO_SOCKET", "QUEUE_PURGE", "NOT_SPECIFIED"]
+
+    static func kernel(_ k: KernelSection) -> [Finding] {
+        var out: [Finding] = []
+        if k.lost > 0 {
+            out.append(Finding(id: "capture.kernelLost", severity: .warning, section: "capture",
+                               title: "the kernel lost \(k.lost) events (the agent's ring buffer was full): kernel counts are short"))
+        }
+        if !k.unavailable.isEmpty && k.attached.count < 3 {
+            out.append(Finding(id: "capture.kernelUnavailable", severity: .info, section: "capture",
+                               title: "not every kernel event was recorded", detail: k.unavailable.joined(separator: "; ")))
+        }
+        let telling = k.dropReasons.rows.filter { !unremarkableDrops.contains($0.reason) }
+        let dropped = telling.reduce(0) { $0 + $1.drops }
+        if dropped >= 5 {
+            out.append(Finding(id: "kernel.drops", severity: .warning, section: "kernel",
+                               title: "the kernel dropped \(dropped) packets: "
+                                   + telling.prefix(3).map { "\($0.reason) \($0.drops)" }.joined(separator: ", "),
+                               detail: "drop reasons from kfree_skb; OTHERHOST, NO_SOCKET, QUEUE_PURGE and NOT_SPECIFIED left out"))
+        }
+        // Retransmissions the kernel made on connections the capture shows but the capture does
+        // not: the capture point misses packets (another path, or the capture's own drops).
+        let wire = k.wireRetransmissionsOnThoseConnections + k.wireOutOfOrderOnThoseConnections
+        let missing = k.retransmissionsOnCapturedConnections - wire
+        if missing > max(2, k.retransmissionsOnCapturedConnections / 10) {
+            out.append(Finding(id: "kernel.retransmissionsNotOnWire", severity: .warning, section: "kernel",
+                               title: "\(missing) of the kernel's \(k.retransmissionsOnCapturedConnections) retransmissions on captured connections are not in the capture",
+                               detail: "the capture point misses packets of those connections"))
         }
         return out
     }
