@@ -75,7 +75,7 @@ public struct KernelEvent: Sendable, Equatable {
 }
 
 /// JSON string literal with the escapes JSON requires.
-func quoted(_ s: String) -> String {
+private func quoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
