@@ -10,11 +10,17 @@ final class KernelEventWriter {
     let path: String
     private var buffer = ""
     private(set) var events = 0
+    /// The file's size limit (a rotation's size, or --bytes): past it events are counted in
+    /// `skipped`, not written, so a long recording keeps to its disk budget.
+    let limit: Int?
+    private var written = 0
+    private(set) var skipped = 0
     /// Wall-clock nanoseconds minus monotonic nanoseconds, measured once at start.
     private let offset: Int64
     private let reasons: [UInt32: String]
 
-    init(path: String, attached: [String], unavailable: [String], node: String) throws(CaptureAgentError) {
+    init(path: String, attached: [String], unavailable: [String], node: String, limit: Int? = nil) throws(CaptureAgentError) {
+        self.limit = limit
         guard FileManager.default.createFile(atPath: path, contents: nil), let f = FileHandle(forWritingAtPath: path) else {
             throw CaptureAgentError("cannot write \(path)")
         }
@@ -78,7 +84,13 @@ final class KernelEventWriter {
             e.reason = reasons[r.dropReason] ?? "REASON_\(r.dropReason)"
             if r.ipProtocol == 6 && r.family != 0 { e.sequence = r.sequence }
         }
-        buffer += e.jsonLine
+        let line = e.jsonLine
+        // Room is kept for the stop line (under 100 bytes).
+        if let limit, written + buffer.utf8.count + line.utf8.count + 101 > limit {
+            skipped += 1
+            return
+        }
+        buffer += line
         buffer += "\n"
         events += 1
     }
@@ -87,11 +99,14 @@ final class KernelEventWriter {
     func flush() -> Bool {
         guard !buffer.isEmpty else { return true }
         defer { buffer = "" }
-        return (try? file.write(contentsOf: Data(buffer.utf8))) != nil
+        let data = Data(buffer.utf8)
+        guard (try? file.write(contentsOf: data)) != nil else { return false }
+        written += data.count
+        return true
     }
 
     func finish(lost: UInt64) {
-        buffer += KernelEventLog.stopLine(lost: lost) + "\n"
+        buffer += KernelEventLog.stopLine(lost: lost, skipped: skipped) + "\n"
         _ = flush()
         try? file.close()
     }

@@ -142,7 +142,8 @@ public struct Recorder {
             kernelUnavailable = opened.unavailable
             if let p = opened.probe {
                 let writer = try KernelEventWriter(path: options.output + "/events.jsonl", attached: p.attached,
-                                                   unavailable: p.unavailable, node: ProcessInfo.processInfo.hostName)
+                                                   unavailable: p.unavailable, node: options.node,
+                                                   limit: options.rotateSize ?? options.maximumBytes)
                 guard p.start({ writer.add($0) }) else { throw CaptureAgentError("the kernel event ring buffer did not open") }
                 probe = p
                 events = writer
@@ -234,7 +235,8 @@ public struct Recorder {
                                      notes: (kubernetesError.map { [$0] } ?? []) + (watcher?.notes ?? []))
         }
         if options.kernelEvents {
-            facts.kernel = .init(attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0, lost: Int(lost))
+            facts.kernel = .init(attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0,
+                                 lost: Int(lost), skipped: events?.skipped ?? 0)
         }
         try writeManifest(options, files: kept, facts: facts)
         if let archive = options.archive {
@@ -263,7 +265,7 @@ public struct Recorder {
 
     /// What the manifest says of the recording besides the options.
     struct ManifestFacts {
-        struct Kernel { var attached: [String]; var unavailable: [String]; var events: Int; var lost: Int }
+        struct Kernel { var attached: [String]; var unavailable: [String]; var events: Int; var lost: Int; var skipped: Int }
         var start: Date
         var end: Date
         var packets: Int
@@ -305,7 +307,8 @@ public struct Recorder {
             manifest["kubernetes"] = NSNull()
         }
         if let k = f.kernel {
-            manifest["kernelEvents"] = ["attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost]
+            manifest["kernelEvents"] = ["attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost,
+                                        "skipped": k.skipped]
         } else {
             manifest["kernelEvents"] = NSNull()
         }

@@ -97,7 +97,10 @@ public enum KernelEventLog {
             + "\"schema\":\"\(schema)\",\"unavailable\":[\(unavailable.map(quoted).joined(separator: ","))]}"
     }
 
-    public static func stopLine(lost: UInt64) -> String { "{\"kind\":\"stop\",\"lost\":\(lost)}" }
+    /// `skipped`: events not written because the file reached its size limit.
+    public static func stopLine(lost: UInt64, skipped: Int = 0) -> String {
+        "{\"kind\":\"stop\",\"lost\":\(lost),\"skipped\":\(skipped)}"
+    }
 
     /// The facts of a file besides its events.
     public struct Header: Sendable, Equatable {
@@ -105,6 +108,8 @@ public enum KernelEventLog {
         public var unavailable: [String] = []
         /// Events the kernel could not queue (its ring buffer was full).
         public var lost = 0
+        /// Events the agent did not write: the file had reached its size limit.
+        public var skipped = 0
         /// The stop line was there (the agent finished the file).
         public var complete = false
         /// Lines that were not events (line numbers and why), at most 10 kept.
@@ -133,8 +138,12 @@ public enum KernelEventLog {
                 header.unavailable = o["unavailable"] as? [String] ?? []
             case "stop":
                 header.complete = true
-                let lost = (o["lost"] as? NSNumber)?.doubleValue ?? 0
-                header.lost = lost.isNaN ? 0 : Int(min(max(lost, 0), Double(UInt32.max)))
+                func count(_ key: String) -> Int {
+                    let v = (o[key] as? NSNumber)?.doubleValue ?? 0
+                    return v.isNaN ? 0 : Int(min(max(v, 0), Double(UInt32.max)))
+                }
+                header.lost = count("lost")
+                header.skipped = count("skipped")
             default:
                 guard let event = KernelEvent(o) else { return bad("line \(lineNumber): not an event") }
                 body(event)

@@ -43,6 +43,9 @@ struct KernelEventSummary {
                 warnings.append("\(path): \(header.badLineCount) lines not read as kernel events (first: \(header.badLines.first ?? ""))")
             }
             if header.lost > 0 { warnings.append("\(path): the kernel lost \(header.lost) events (its ring buffer was full)") }
+            if header.skipped > 0 {
+                warnings.append("\(path): \(header.skipped) events not written: the file reached its size limit (the rotation size or --bytes)")
+            }
         }
     }
 
@@ -97,7 +100,7 @@ struct KernelEventSummary {
         s.attached = Array(Set(headers.flatMap(\.attached))).sorted()
         s.unavailable = Array(Set(headers.flatMap(\.unavailable))).sorted()
         s.events = events
-        s.lost = headers.reduce(0) { $0 + $1.lost }
+        s.lost = headers.reduce(0) { $0 + $1.lost + $1.skipped }
         s.complete = headers.allSatisfy(\.complete)
         s.retransmissions = retransmissions
         s.wireRetransmissions = wireTotal
