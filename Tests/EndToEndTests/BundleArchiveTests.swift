@@ -41,6 +41,8 @@ struct BundleArchiveTests {
         #expect(nodes.count == 1 && nodes.first?["name"] as? String == "aks-nodepool1-41844487-vmss000000")
         #expect(nodes.first?["addresses"] as? [String] == ["10.224.0.5"])
         #expect((attribution?["resolvedPackets"] as? Int ?? 0) > 100)
+        let summaryNodes = packed.json["nodes"] as? [[String: Any]] ?? []
+        #expect(summaryNodes.first?["name"] as? String == "aks-nodepool1-41844487-vmss000000", "loupe summary names it too")
         // With metadata the pod keeps its address; the metadata's own node is not doubled.
         let together = (report.json["attribution"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
         #expect(together.allSatisfy { !($0["addresses"] as? [String] ?? []).contains("10.224.0.5") }, "\(together)")

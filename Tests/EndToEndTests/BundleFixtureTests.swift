@@ -52,6 +52,14 @@ struct BundleFixtureTests {
         }
     }
 
+    /// The node the agent recorded on, from its manifest and node state, in the summary.
+    @Test func summaryNamesTheNode() throws {
+        let r = try LoupeBinary.json(["summary", "--format", "json", Self.bundle])
+        let nodes = r.json["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.count == 1 && nodes.first?["name"] as? String == "node1")
+        #expect(nodes.first?["addresses"] as? [String] == ["10.244.0.1"], "the bridge's address in the node namespace")
+    }
+
     /// The manifest's hashes verify (the bundle as committed is the bundle as recorded).
     @Test func manifestVerifies() throws {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.bundle + "/manifest.json"))) as! [String: Any]

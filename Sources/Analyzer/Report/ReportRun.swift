@@ -61,11 +61,12 @@ public enum ReportRun {
         var directory: PodDirectory?
         var metadata = ClusterMetadata()
         for path in options.metadataPaths { metadata.merge(try ClusterMetadata.load(path: path)) }
-        // A Retina capture names its node and carries the node's addresses: the node is
-        // added unless the metadata has it, with the addresses no pod or node claims.
-        for retina in bundle.retinaDirectories {
+        // A bundle (Retina's capture, loupe-agent's) names its node and carries the node's
+        // addresses: the node is added unless the metadata has it, with the addresses no pod
+        // or node claims (none left: nothing to add).
+        for directory in bundle.directories {
             let known = metadata.objects.compactMap { o -> NodeRecord? in if case .node(let n) = o { n } else { nil } }
-            guard var node = RetinaCapture.node(in: retina, knownNodes: known.map(\.name)),
+            guard var node = BundleNode.node(in: directory, knownNodes: known.map(\.name)),
                   !known.contains(where: { $0.name == node.name }) else { continue }
             let claimed = Set(metadata.objects.flatMap { o -> [String] in
                 switch o {
@@ -75,8 +76,10 @@ public enum ReportRun {
                 }
             })
             node.addresses.removeAll { claimed.contains($0) }
+            guard !node.addresses.isEmpty else { continue }
             metadata.objects.append(.node(node))
-            options.metadataPaths.append(retina + "/ip-resources.txt")
+            let source = FileManager.default.fileExists(atPath: directory + "/ip-resources.txt") ? "ip-resources.txt" : "node-addresses.json"
+            options.metadataPaths.append(directory + "/" + source)
         }
         if !options.metadataPaths.isEmpty { directory = PodDirectory(metadata) }
         passOptions.pods = directory

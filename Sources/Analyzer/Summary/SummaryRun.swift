@@ -28,10 +28,10 @@ public enum SummaryRun {
         passOptions.filter = options.filter
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
-        let pass = try CapturePass.run(paths: try BundleDirectory.expand(paths).captures, options: passOptions,
-                                       progress: progress)
+        let bundle = try BundleDirectory.expand(paths)
+        let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
-        let report = SummaryReport(
+        var report = SummaryReport(
             inputs: inputs, packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
@@ -44,6 +44,7 @@ public enum SummaryRun {
             fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
                                      overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
             warnings: pass.warnings)
+        report.nodes = bundle.directories.compactMap { BundleNode.node(in: $0) }.map { NodeAddresses(name: $0.name, addresses: $0.addresses) }
         return SummaryOutcome(report: report, damaged: inputs.contains { $0.damage != nil })
     }
 

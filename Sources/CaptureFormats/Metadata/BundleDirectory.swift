@@ -11,9 +11,9 @@ public enum BundleDirectory {
         public var metadata: [String] = []
         /// Kernel event files (`events.jsonl`, `*.events.jsonl`; `KernelEventLog`).
         public var events: [String] = []
-        /// Retina capture directories (`ip-resources.txt` beside the pcap): their nodes are
-        /// read once the metadata's node names are known (`RetinaCapture.node`).
-        public var retinaDirectories: [String] = []
+        /// Every bundle directory: the node each names is read once the metadata's node names
+        /// are known (`BundleNode.node`).
+        public var directories: [String] = []
     }
 
     static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
@@ -44,7 +44,7 @@ public enum BundleDirectory {
                     out.events.append(base + name)
                 }
             }
-            if names.contains("ip-resources.txt") { out.retinaDirectories.append(input) }
+            out.directories.append(input)
             if found == 0 { throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap)") }
         }
         return out

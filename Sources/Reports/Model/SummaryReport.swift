@@ -23,6 +23,8 @@ public struct SummaryReport: Codable, Sendable, Equatable {
     public var malformedPackets: Int
     public var fragments: FragmentStats
     public var warnings: [String]
+    /// The nodes bundles name (a Retina capture's, loupe-agent's), with their addresses.
+    public var nodes: [NodeAddresses] = []
 
     public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
                 protocols: [ProtocolRow], layerFrames: [String: Int], conversations: RowList<ConversationRow>, flowTable: FlowTableStats,

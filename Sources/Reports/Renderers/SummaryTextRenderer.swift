@@ -6,6 +6,9 @@ public enum SummaryTextRenderer {
     public static func render(_ r: SummaryReport) -> String {
         var out = ""
         for input in r.inputs { out += file(input) + "\n" }
+        for n in r.nodes {
+            out += "Node: \(TextEscaping.escape(n.name))" + (n.addresses.isEmpty ? "" : " (" + n.addresses.map(TextEscaping.escape).joined(separator: ", ") + ")") + "\n\n"
+        }
         if r.inputs.count > 1 { out += "Total: \(r.packets) packets, \(r.bytes) bytes\n\n" }
         if let f = r.filter { out += "Filter \"\(TextEscaping.escape(f))\": \(r.matchedPackets) packets matched\n\n" }
         out += hierarchy(r.protocols)
