@@ -53,6 +53,25 @@ struct BundleArchiveTests {
         #expect(again.status == 0 && again.json["packets"] as? Int == direct["packets"] as? Int)
     }
 
+    /// A bundle whose manifest names its node with control characters and whose node state
+    /// is absurdly large: the name is escaped in the text, the big file is not read.
+    @Test func hostileNodeFacts() throws {
+        let dir = Self.workDir("node")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/dns/search-path.pcapng"), toPath: dir + "/capture.pcapng")
+        try #"{"schema": "loupe.bundle/1", "node": "evil\u001b[31mnode"}"#.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        let big = FileManager.default.createFile(atPath: dir + "/node-addresses.json", contents: nil)
+        #expect(big)
+        let handle = try #require(FileHandle(forWritingAtPath: dir + "/node-addresses.json"))
+        try handle.truncate(atOffset: 64 << 20)  // sparse: 64 MB claimed, nothing allocated
+        try handle.close()
+        let text = try LoupeBinary.run(["summary", dir])
+        #expect(text.status == 0 && !text.stdout.contains("\u{1b}") && text.stdout.contains("Node: evil"), "\(text.stdout.prefix(300))")
+        let json = try LoupeBinary.json(["summary", "--format", "json", dir])
+        let nodes = json.json["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.first?["name"] as? String == "evil\u{1b}[31mnode" && (nodes.first?["addresses"] as? [String]) == [])
+    }
+
     @Test func hostileArchivesAreRefused() throws {
         let dir = Self.workDir("hostile")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -12,7 +12,7 @@ public enum RetinaCapture {
     /// The node of a Retina capture directory, or nil when it is not one.
     public static func node(in directory: String, knownNodes: [String] = []) -> NodeRecord? {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
-        guard let text = FileManager.default.contents(atPath: base + "ip-resources.txt") else { return nil }
+        guard let text = smallFile(base + "ip-resources.txt") else { return nil }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         guard let pcap = names.first(where: { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcap.gz") }) else { return nil }
         let stem = String(pcap.prefix { $0 != "." })
@@ -47,5 +47,15 @@ public enum RetinaCapture {
             return out
         }
         return []
+    }
+
+    /// A side file of a bundle, read whole only when it is small: these are a few kilobytes,
+    /// and a hostile bundle must not make the reader allocate gigabytes.
+    static let sideFileLimit = 16 << 20
+    static func smallFile(_ path: String) -> Data? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size <= sideFileLimit else {
+            return nil
+        }
+        return FileManager.default.contents(atPath: path)
     }
 }
