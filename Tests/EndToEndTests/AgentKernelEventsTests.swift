@@ -69,8 +69,12 @@ struct AgentKernelEventsTests {
         // an RTT of ~0.1 ms, so tshark's rules call most resends out-of-order.
         // Kernel events are host-wide: other tests' connections retransmit too. This scenario's
         // are the ones to the receiver's port.
+        // The server can retransmit too (its FIN, when the client's last ACK was dropped): both
+        // directions count for the connection, the client's data segments for the sequence check.
         let receiver = "10.99.0.2:7000"
-        let kernel = events.filter { $0["kind"] as? String == "retransmit" && $0["error"] == nil && $0["destination"] as? String == receiver }
+        let sent = events.filter { $0["kind"] as? String == "retransmit" && $0["error"] == nil }
+        let scenario = sent.filter { $0["destination"] as? String == receiver || $0["source"] as? String == receiver }
+        let kernel = sent.filter { $0["destination"] as? String == receiver }
         #expect(kernel.count >= nftDropped - 2, "every dropped data segment was resent")
         var seen: [String: Int] = [:]
         for c in captures {
@@ -88,11 +92,12 @@ struct AgentKernelEventsTests {
 
         let report = try LoupeBinary.json(["report", "--format", "json", out]).json
         let k = try #require(report["kernel"] as? [String: Any])
-        let rows = ((k["connections"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).filter { $0["receiver"] as? String == receiver }
+        let rows = ((k["connections"] as? [String: Any])?["rows"] as? [[String: Any]] ?? [])
+            .filter { $0["receiver"] as? String == receiver || $0["sender"] as? String == receiver }
         #expect(rows.allSatisfy { $0["wire"] is Int }, "every connection of the scenario is in the capture")
         let retx = rows.reduce(0) { $0 + ($1["kernel"] as? Int ?? 0) }
         let wire = rows.reduce(0) { $0 + ($1["wire"] as? Int ?? 0) + ($1["wireOutOfOrder"] as? Int ?? 0) }
-        #expect(retx == kernel.count && (k["retransmissions"] as? Int ?? 0) >= retx)
+        #expect(retx == scenario.count && (k["retransmissions"] as? Int ?? 0) >= retx)
         #expect(abs(retx - wire) <= max(2, retx / 20), "kernel \(retx), wire retransmissions + out-of-order \(wire)")
         let reasons = (k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         #expect((reasons.first { $0["reason"] as? String == "NETFILTER_DROP" }?["drops"] as? Int ?? 0) >= nftDropped)
