@@ -178,12 +178,10 @@ public enum BundleArchive {
 
         mutating func skip(_ size: Int) throws(CaptureOpenError) { try copy(size) { _ in } }
 
-        /// A member's content, and the padding to the next block.
+        /// A member's content (callers bound `size` first), and the padding to the next block.
         mutating func bytes(_ size: Int) throws(CaptureOpenError) -> [UInt8] {
-            let content = try read(size)
-            guard content.count == size else { throw CaptureOpenError(path: path, "archive member cut short at byte \(offset)") }
-            let pad = (512 - size % 512) % 512
-            if pad > 0 { _ = try read(pad) }
+            var content: [UInt8] = []
+            try copy(size) { piece throws(CaptureOpenError) in content += piece }
             return content
         }
     }
