@@ -61,7 +61,7 @@ let package = Package(
         .plugin(name: "EmbedBPF", capability: .buildTool()),
         .target(name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
                 plugins: ["EmbedBPF"]),
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "CPcap", "EBPF", "CCurl",
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "Dissectors", "CPcap", "EBPF", "CCurl",
                                                      .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),

@@ -1,4 +1,5 @@
 import CaptureFormats
+import Dissectors
 import EBPF
 import Foundation
 
@@ -51,16 +52,17 @@ final class KernelEventWriter {
 
     static func state(_ s: UInt8) -> String { Int(s) < tcpStates.count && s > 0 ? tcpStates[Int(s)] : "STATE_\(s)" }
 
-    /// "ip:port" / "[v6]:port", or the bare address when the protocol has no ports.
+    /// "ip:port" / "[v6]:port" as the reports write them (`IPAddress.endpoint`), or the bare
+    /// address when the protocol has no ports; nil without an address.
     static func endpoint(_ address: [UInt8], _ port: UInt16?) -> String? {
-        var text = [CChar](repeating: 0, count: 64)
+        func word(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+        let ip: IPAddress
         switch address.count {
-        case 4: guard inet_ntop(AF_INET, address, &text, 64) != nil else { return nil }
-            return String(cString: text) + (port.map { ":\($0)" } ?? "")
-        case 16: guard inet_ntop(AF_INET6, address, &text, 64) != nil else { return nil }
-            return port.map { "[" + String(cString: text) + "]:\($0)" } ?? String(cString: text)
+        case 4: ip = IPAddress(v4: UInt32(truncatingIfNeeded: word(address[0..<4])))
+        case 16: ip = IPAddress(high: word(address[0..<8]), low: word(address[8..<16]))
         default: return nil
         }
+        return port.map { ip.endpoint(port: $0) } ?? ip.text
     }
 
     func add(_ r: KernelEventRecord) {

@@ -214,8 +214,7 @@ public struct Recorder {
             kept.append("cluster.sidecar.json")
         }
         for m in options.metadata {
-            let name = (m as NSString).lastPathComponent
-            let target = name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") ? name : "pods.json"
+            let target = BundleDirectory.metadataName(for: m)
             try? fm.removeItem(atPath: options.output + "/" + target)
             guard (try? fm.copyItem(atPath: m, toPath: options.output + "/" + target)) != nil else {
                 throw CaptureAgentError("cannot copy \(m)")

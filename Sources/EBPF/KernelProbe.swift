@@ -1,4 +1,5 @@
 @_implementationOnly import CBPF
+import Foundation
 import Glibc
 
 /// The kernel programs loaded and attached, and the ring buffer they write to. Tracepoints
@@ -39,7 +40,7 @@ public final class KernelProbe {
     }
 
     private func load(style: String, retransmitResult: Bool, reasons: inout [String]) -> Bool {
-        let bytes = embeddedObject
+        let bytes = Self.embeddedObject
         guard let obj = bytes.withUnsafeBytes({ bpf_object__open_mem($0.baseAddress, $0.count, nil) }) else {
             reasons.append("opening the BPF object: \(Self.error(errno))")
             return false
@@ -122,6 +123,6 @@ public final class KernelProbe {
         return String(cString: strerror(c)) + hint
     }
 
-    /// The object the EmbedBPF plugin compiled and embedded.
-    private var embeddedObject: [UInt8] { Base64.decode(loupeEventsObjectBase64) }
+    /// The object the EmbedBPF plugin compiled and embedded, decoded once for every attempt.
+    private static let embeddedObject = Data(base64Encoded: loupeEventsObjectBase64) ?? Data()
 }

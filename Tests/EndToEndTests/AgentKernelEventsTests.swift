@@ -11,24 +11,6 @@ import _TestSupport
 struct AgentKernelEventsTests {
     static var agent: String { AgentRecordTests.agent }
 
-    static func manifest(_ dir: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as! [String: Any]
-    }
-
-    /// Every file the manifest lists exists with its size and SHA-256; returns the capture files.
-    static func verifyManifest(_ dir: String) throws -> [String] {
-        var captures: [String] = []
-        for file in try manifest(dir)["files"] as! [[String: Any]] {
-            let name = file["name"] as! String
-            let sum = try run("/usr/bin/sha256sum", [dir + "/" + name]).stdout.split(separator: " ").first.map(String.init)
-            #expect(sum == file["sha256"] as? String, "\(name)")
-            let size = (try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? -1
-            #expect(size == file["bytes"] as? Int, "\(name)")
-            if name.hasSuffix(".pcapng") { captures.append(dir + "/" + name) }
-        }
-        return captures
-    }
-
     @Test func kernelRetransmissionsMatchTheWire() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-loss-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -43,7 +25,7 @@ struct AgentKernelEventsTests {
         #expect(nftDropped > 20, "5% of ~1400 segments")
 
         // The capture: several files (1 MB rotation), each read alike by Loupe, tshark and capinfos.
-        let captures = try Self.verifyManifest(out)
+        let captures = try AgentRecordTests.verifyManifest(out)
         #expect(captures.count >= 2, "2 MB of traffic in 1 MB files")
         var total = 0
         for c in captures {
@@ -55,7 +37,7 @@ struct AgentKernelEventsTests {
             #expect(loupe == tshark && counted == tshark, "\(c): loupe \(loupe ?? -1), tshark \(tshark), capinfos \(counted ?? -1)")
             total += tshark
         }
-        #expect(try Self.manifest(out)["packets"] as? Int == total)
+        #expect(try AgentRecordTests.manifest(out)["packets"] as? Int == total)
 
         // Drops: the kernel's NETFILTER_DROP events in the receiver's namespace are nftables' drops.
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
@@ -120,8 +102,8 @@ struct AgentKernelEventsTests {
             agent.waitUntilExit()
             #expect(agent.terminationStatus == 0)
         }
-        let captures = try Self.verifyManifest(out)
-        let deleted = try Self.manifest(out)["deletedFiles"] as? [String] ?? []
+        let captures = try AgentRecordTests.verifyManifest(out)
+        let deleted = try AgentRecordTests.manifest(out)["deletedFiles"] as? [String] ?? []
         #expect(captures.count == 2 && deleted.count >= 3, "kept \(captures), deleted \(deleted)")
         let onDisk = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".pcapng") }
         #expect(onDisk.count == 2)
@@ -164,8 +146,8 @@ struct AgentKernelEventsTests {
             stderr = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(p.terminationStatus == 0, "\(stderr)")
         }
-        let kernel = try Self.manifest(out)["kernelEvents"] as? [String: Any]
-        #expect(try Self.manifest(out)["packets"] as? Int == 4)
+        let kernel = try AgentRecordTests.manifest(out)["kernelEvents"] as? [String: Any]
+        #expect(try AgentRecordTests.manifest(out)["packets"] as? Int == 4)
         if withBPF {
             #expect((kernel?["attached"] as? [String])?.count == 3 && (kernel?["unavailable"] as? [String]) == [])
             #expect(FileManager.default.fileExists(atPath: out + "/events.jsonl"))

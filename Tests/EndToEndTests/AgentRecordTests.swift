@@ -35,6 +35,24 @@ struct AgentRecordTests {
         Thread.sleep(forTimeInterval: 0.1)
     }
 
+    static func manifest(_ dir: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as! [String: Any]
+    }
+
+    /// Every file the manifest lists exists with its size and SHA-256; returns the capture files.
+    static func verifyManifest(_ dir: String) throws -> [String] {
+        var captures: [String] = []
+        for file in try manifest(dir)["files"] as! [[String: Any]] {
+            let name = file["name"] as! String
+            let sum = try run("/usr/bin/sha256sum", [dir + "/" + name]).stdout.split(separator: " ").first.map(String.init)
+            #expect(sum == file["sha256"] as? String, "\(name)")
+            let size = (try FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? -1
+            #expect(size == file["bytes"] as? Int, "\(name)")
+            if name.hasSuffix(".pcapng") { captures.append(dir + "/" + name) }
+        }
+        return captures
+    }
+
     static func packets(_ path: String) throws -> (loupe: Int?, capinfos: String, tshark: Int) {
         let loupe = try LoupeBinary.json(["summary", "--format", "json", path]).json["packets"] as? Int
         let capinfos = try run("/usr/bin/capinfos", ["-c", "-M", path]).stdout
@@ -71,13 +89,9 @@ struct AgentRecordTests {
                 i += l
             """, capture]).stdout
         #expect(isb.trimmingCharacters(in: .whitespacesAndNewlines) == "8", "isb_ifrecv: \(isb)")
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+        let manifest = try Self.manifest(out)
         #expect(manifest["schema"] as? String == "loupe.bundle/1" && manifest["packets"] as? Int == 8)
-        for file in manifest["files"] as! [[String: Any]] {
-            let name = file["name"] as! String
-            let sum = try run("/usr/bin/sha256sum", [out + "/" + name]).stdout.split(separator: " ").first.map(String.init)
-            #expect(sum == file["sha256"] as? String, "\(name)")
-        }
+        #expect(try Self.verifyManifest(out) == [capture])
         // Node state: the namespace's own addresses and counters; failures listed in both places.
         let addresses = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-addresses.json"))) as? [[String: Any]]
         #expect(addresses?.contains { $0["ifname"] as? String == "lo" } == true)
@@ -203,9 +217,8 @@ struct AgentRecordTests {
         let tshark = try run("/bin/sh", ["-c", "zstd -dc \(file) | tshark -r - 2>/dev/null | wc -l"]).stdout
         let loupe = try LoupeBinary.json(["summary", "--format", "json", file]).json["packets"] as? Int
         #expect(loupe == 10 && Int(tshark.trimmingCharacters(in: .whitespacesAndNewlines)) == 10)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
-        let entry = (manifest["files"] as? [[String: Any]])?.first { $0["name"] as? String == "capture.pcapng.zst" }
-        let sum = try run("/usr/bin/sha256sum", [file]).stdout.split(separator: " ").first.map(String.init)
-        #expect(entry?["sha256"] as? String == sum)
+        let listed = (try Self.manifest(out)["files"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(listed.contains("capture.pcapng.zst"))
+        _ = try Self.verifyManifest(out)
     }
 }

@@ -56,7 +56,7 @@ struct KubernetesClientTests {
             #expect(requests.contains("/api/v1/pods?limit=500&continue=p2 token=ok"))
             #expect(requests.contains("/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=100 token=ok"))
             #expect(!requests.contains("token=bad"))
-            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+            let manifest = try AgentRecordTests.manifest(out)
             let k = manifest["kubernetes"] as? [String: Any]
             #expect(k?["objects"] as? Int == 5 && k?["changes"] as? Int == 2 && (k?["notes"] as? [String]) == [])
             #expect((manifest["files"] as? [[String: Any]])?.contains { $0["name"] as? String == "cluster.sidecar.json" } == true)
@@ -78,7 +78,7 @@ struct KubernetesClientTests {
             #expect(r.status == 0)
             #expect(r.stderr.contains("HTTP 401: Unauthorized"), "\(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out + "/cluster.sidecar.json"))
-            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+            let manifest = try AgentRecordTests.manifest(out)
             #expect(((manifest["kubernetes"] as? [String: Any])?["notes"] as? [String])?.first?.contains("401") == true)
         }
     }

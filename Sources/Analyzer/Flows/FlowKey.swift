@@ -13,12 +13,20 @@ public struct FlowKey: Hashable, Sendable {
     @inline(__always)
     public static func of(_ frame: DecodedFrame) -> (key: FlowKey, fromLow: Bool) {
         let sp = frame.hasPorts ? frame.sourcePort : 0, dp = frame.hasPorts ? frame.destinationPort : 0
-        let fromLow = frame.source < frame.destination || (frame.source == frame.destination && sp <= dp)
+        return between(frame.source, sp, frame.destination, dp, ipProtocol: frame.ipProtocol)
+    }
+
+    /// The key of the conversation from one endpoint to another, and whether that direction
+    /// is low -> high.
+    @inline(__always)
+    public static func between(_ source: IPAddress, _ sourcePort: UInt16, _ destination: IPAddress,
+                               _ destinationPort: UInt16, ipProtocol: UInt8) -> (key: FlowKey, fromLow: Bool) {
+        let fromLow = source < destination || (source == destination && sourcePort <= destinationPort)
         let key = fromLow
-            ? FlowKey(lowAddress: frame.source, highAddress: frame.destination, lowPort: sp, highPort: dp,
-                      ipProtocol: frame.ipProtocol)
-            : FlowKey(lowAddress: frame.destination, highAddress: frame.source, lowPort: dp, highPort: sp,
-                      ipProtocol: frame.ipProtocol)
+            ? FlowKey(lowAddress: source, highAddress: destination, lowPort: sourcePort, highPort: destinationPort,
+                      ipProtocol: ipProtocol)
+            : FlowKey(lowAddress: destination, highAddress: source, lowPort: destinationPort, highPort: sourcePort,
+                      ipProtocol: ipProtocol)
         return (key, fromLow)
     }
 

@@ -18,6 +18,18 @@ public enum BundleDirectory {
 
     static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
 
+    /// Whether a file of a bundle is pod metadata.
+    public static func isMetadata(_ name: String) -> Bool {
+        name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") || name == "pods.json"
+    }
+
+    /// The name a metadata file takes in a bundle (its own when a reader recognises it, else
+    /// `pods.json`), so what a writer puts in is what `expand` finds.
+    public static func metadataName(for path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        return isMetadata(name) ? name : "pods.json"
+    }
+
     /// Inputs with every directory replaced by its contents (files stay as given). A
     /// directory without a capture is an error naming it.
     public static func expand(_ inputs: [String]) throws(CaptureOpenError) -> Contents {
@@ -38,7 +50,7 @@ public enum BundleDirectory {
                 if captureSuffixes.contains(where: { bare.hasSuffix($0) }) {
                     out.captures.append(base + name)
                     found += 1
-                } else if name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") || name == "pods.json" {
+                } else if isMetadata(name) {
                     out.metadata.append(base + name)
                 } else if name == "events.jsonl" || name.hasSuffix(".events.jsonl") {
                     out.events.append(base + name)

@@ -53,10 +53,7 @@ struct KernelEventSummary {
     static func key(_ e: KernelEvent) -> FlowKey? {
         guard let s = e.source.flatMap(PodDirectory.Endpoint.init(parsing:)),
               let d = e.destination.flatMap(PodDirectory.Endpoint.init(parsing:)) else { return nil }
-        let fromLow = s.address < d.address || (s.address == d.address && s.port <= d.port)
-        let (low, high) = fromLow ? (s, d) : (d, s)
-        return FlowKey(lowAddress: low.address, highAddress: high.address, lowPort: low.port, highPort: high.port,
-                       ipProtocol: IPProtocol.tcp)
+        return FlowKey.between(s.address, s.port, d.address, d.port, ipProtocol: IPProtocol.tcp).key
     }
 
     mutating func add(_ e: KernelEvent) {
@@ -70,9 +67,7 @@ struct KernelEventSummary {
                 unkeyedRetransmissions += 1
                 return
             }
-            connections[key, default: Connection(sender: e.source ?? "", receiver: e.destination ?? "")].retransmissions += 1
-            connections[key]?.smoothedRtt = e.smoothedRtt
-            connections[key]?.netns = e.netns
+            Self.update(&connections[key, default: Connection(sender: e.source ?? "", receiver: e.destination ?? "")], e)
         case .state:
             count(&transitions, "\(e.fromState ?? "?") -> \(e.toState ?? "?")")
         case .drop:
@@ -87,6 +82,13 @@ struct KernelEventSummary {
                 reasons["(other)"]?.bytes += e.bytes
             }
         }
+    }
+
+    /// One retransmission on a connection: counted, and its latest srtt and namespace kept.
+    private static func update(_ c: inout Connection, _ e: KernelEvent) {
+        c.retransmissions += 1
+        c.smoothedRtt = e.smoothedRtt
+        c.netns = e.netns
     }
 
     private func count(_ table: inout [String: Int], _ key: String) {
