@@ -42,15 +42,17 @@ final class CaptureFiles {
     /// Why recording must stop: the byte limit (`limitReached`) or a failed write (`failure`).
     private(set) var limitReached = false
     private(set) var failure: String?
-    /// Counts per interface from libpcap: cumulative (received, dropped).
-    var statistics: () -> [(UInt64, UInt64)] = { [] }
+    /// Counts per interface from libpcap: cumulative since activation (received, dropped).
+    private let statistics: () -> [(UInt64, UInt64)]
     private var countedAtFileStart: [(UInt64, UInt64)] = []
 
     /// Room kept at the end of a file for its statistics blocks (and, compressed, for zstd's
     /// block headers and the frame's end: a little more than the plain bytes at worst).
     private var trailer: Int { interfaceCount * 64 + (limits.compress ? 1024 : 0) }
 
-    init(directory: String, header: [UInt8], interfaces: Int, limits: Limits) throws(CaptureAgentError) {
+    init(directory: String, header: [UInt8], interfaces: Int, limits: Limits,
+         statistics: @escaping () -> [(UInt64, UInt64)]) throws(CaptureAgentError) {
+        self.statistics = statistics
         self.directory = directory
         self.header = header
         self.interfaceCount = interfaces
@@ -75,7 +77,9 @@ final class CaptureFiles {
         fileBytes = 0
         packetsInFile = 0
         fileStart = Self.now()
-        countedAtFileStart = statistics()
+        // The first file counts from the interfaces' activation: what arrived before it was
+        // opened is still in libpcap's buffer and goes into it.
+        countedAtFileStart = sequence == 1 ? [] : statistics()
         writer.rawBytes(header)
         if let files = limits.rotateFiles, kept.count > files {
             let oldest = kept.removeFirst()

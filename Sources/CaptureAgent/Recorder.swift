@@ -151,8 +151,8 @@ public struct Recorder {
         }
         let files = try CaptureFiles(directory: options.output, header: header.take(), interfaces: handles.count,
                                      limits: .init(rotateSize: options.rotateSize, rotateFiles: options.rotateFiles,
-                                                   totalBytes: options.maximumBytes, compress: options.compress))
-        files.statistics = counts
+                                                   totalBytes: options.maximumBytes, compress: options.compress),
+                                     statistics: counts)
         let start = Date()
         // Each packet becomes an enhanced packet block of the interface being read.
         let handler: pcap_handler = { user, header, bytes in
@@ -171,6 +171,12 @@ public struct Recorder {
                 else { _ = pcap_dispatch(h, -1, handler, context) }
             }
         }
+        /// Until an interface (or the kernel events' ring buffer) has something, or the time is up.
+        func wait(milliseconds: Int32, kernel: Int32?) {
+            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
+            if let kernel { fds.append(pollfd(fd: kernel, events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&fds, nfds_t(fds.count), milliseconds)
+        }
         guard files.flush() else { throw CaptureAgentError(files.failure ?? "cannot write the capture") }
         if let user = options.user { try dropPrivileges(to: user, owning: options.output) }
         var stopReason = "signal"
@@ -178,9 +184,7 @@ public struct Recorder {
             if let d = options.duration, Date().timeIntervalSince(start) >= d { stopReason = "duration"; break }
             if let m = options.maximumPackets, files.packets >= m { stopReason = "packets"; break }
             if files.limitReached { stopReason = "bytes"; break }
-            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
-            if let p = probe { fds.append(pollfd(fd: p.pollDescriptor, events: Int16(POLLIN), revents: 0)) }
-            _ = poll(&fds, nfds_t(fds.count), 100)
+            wait(milliseconds: 100, kernel: probe?.pollDescriptor)
             dispatch(all: false)
             files.flush()
             probe?.drain()
@@ -189,8 +193,7 @@ public struct Recorder {
         // Packets libpcap still holds (with immediate mode off, the kernel hands a block over
         // when its 100 ms timeout expires): wait one timeout, then take everything.
         if files.failure == nil && !files.limitReached {
-            var fds = handles.map { pollfd(fd: pcap_get_selectable_fd($0), events: Int16(POLLIN), revents: 0) }
-            _ = poll(&fds, nfds_t(fds.count), 200)
+            wait(milliseconds: 200, kernel: nil)
             dispatch(all: true)
         }
         if files.limitReached && stopReason == "signal" { stopReason = "bytes" }
