@@ -2,6 +2,18 @@
 import Dissectors
 import Testing
 
+/// The detector as DNSAnalysis drives it: names interned in a table, chains read as text.
+struct Detector {
+    var d = SearchPathDetector()
+    var names = DNSNameTable()
+    var chains: [SearchPathDetector.Chain: (count: Int, wasted: Int, lost: Int64)] { d.textChains(names) }
+
+    mutating func answered(client: IPAddress, qname: String, queryTime: Int64, nxdomain: Bool) {
+        let id = names.intern(qname)
+        d.answered(client: client, qname: id, names: names, queryTime: queryTime, nxdomain: nxdomain)
+    }
+}
+
 struct SearchPathDetectorTests {
     @Test func basesUnderTheClusterDomain() {
         let d = SearchPathDetector(clusterDomain: "cluster.local.")
@@ -12,7 +24,7 @@ struct SearchPathDetectorTests {
     }
 
     @Test func chainClosesOnTheResolvingName() {
-        var d = SearchPathDetector()
+        var d = Detector()
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.svc.cluster.local", queryTime: 1_000, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.cluster.local", queryTime: 2_000, nxdomain: true)
@@ -24,7 +36,7 @@ struct SearchPathDetectorTests {
     /// An NXDOMAIN for an unrelated name, another client's attempts, and attempts older
     /// than the window are never counted.
     @Test func unrelatedAttemptsAreNotWaste() {
-        var d = SearchPathDetector()
+        var d = Detector()
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "other.default.svc.cluster.local", queryTime: 0, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0002), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
@@ -37,8 +49,8 @@ struct SearchPathDetectorTests {
 
     static let client = IPAddress(v4: 0x0A00_0001)
 
-    static func run(_ steps: [(String, Bool)]) -> SearchPathDetector {
-        var d = SearchPathDetector()
+    static func run(_ steps: [(String, Bool)]) -> Detector {
+        var d = Detector()
         for (i, (name, nx)) in steps.enumerated() {
             d.answered(client: client, qname: name, queryTime: Int64(i) * 1_000, nxdomain: nx)
         }
@@ -73,5 +85,18 @@ struct SearchPathDetectorTests {
         let d = Self.run([("foo.bar.com", true), ("foo.bar", false), ("x.corp.example", true), ("x", false)])
         #expect(d.chains.isEmpty)
         #expect(SearchPathDetector.labelPrefixLengths(Array("a.b\\.c.d".utf8)) == [6, 1])
+    }
+}
+
+extension SearchPathDetectorTests {
+    /// Names the resolver sent in mixed case are one chain in the report (lower case).
+    @Test func caseVariantsMergeInTheReport() {
+        let d = Self.run([
+            ("db.default.svc.cluster.local", true), ("DB", false),
+            ("dB.default.svc.cluster.local", true), ("db", false),
+        ])
+        let chain = SearchPathDetector.Chain(client: Self.client, base: "db", resolvedAs: "db")
+        #expect(d.d.chains.count == 2)
+        #expect(d.chains.count == 1 && d.chains[chain]?.count == 2 && d.chains[chain]?.wasted == 2)
     }
 }

@@ -227,14 +227,15 @@ public enum ReportRun {
     }
 
     static func dnsSection(_ dns: DNSAnalysis, rows: Int) -> DNSSection {
-        let chains = dns.searchPath.chains.map { key, value in
+        let textChains = dns.searchPath.textChains(dns.names)
+        let chains = textChains.map { key, value in
             SearchPathRow(client: key.client.text, name: key.base, resolvedAs: key.resolvedAs, chains: value.count,
                           wastedQueries: value.wasted, timeLost: Double(value.lost) / 1e9)
         }.sorted { ($0.wastedQueries, $1.client, $1.name) > ($1.wastedQueries, $0.client, $0.name) }
         let wasted = chains.reduce(0) { $0 + $1.wastedQueries }
         let searchPath = SearchPathSection(
             clusterDomain: dns.searchPath.clusterDomain, chains: chains.reduce(0) { $0 + $1.chains },
-            wastedQueries: wasted, timeLost: Double(dns.searchPath.chains.values.reduce(Int64(0)) { $0 &+ $1.lost }) / 1e9,
+            wastedQueries: wasted, timeLost: Double(textChains.values.reduce(Int64(0)) { $0 &+ $1.lost }) / 1e9,
             names: RowList(total: chains.count, rows: Array(chains.prefix(rows))),
             advice: wasted == 0 ? nil : "\(wasted) queries went to search-path expansions that failed (ndots:5): "
                 + "ask for fully qualified names with a trailing dot (e.g. \"\(chains[0].name).\"), or lower ndots in "
@@ -247,13 +248,14 @@ public enum ReportRun {
             malformed: dns.malformed, malformedExamples: dns.malformedExamples, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
             transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map { t in
                 DNSTransactionRow(timestamp: SummaryRun.decimal(t.timestamp), client: t.client, server: t.server,
-                                  transport: t.transport, id: Int(t.id), qname: t.qname,
+                                  transport: t.transport, id: Int(t.id), qname: dns.names.text(t.qname),
                                   qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
                                   latency: t.latency.map { Double($0) / 1e9 })
             }), searchPath: searchPath,
             byServer: groupRows(dns.byServer, rows, name: \.text), byClient: groupRows(dns.byClient, rows, name: \.text),
-            byName: groupRows(dns.byName, rows, name: { $0 }),
-            topNXDOMAIN: nameCounts(dns.nxdomainNames, rows), topSERVFAIL: nameCounts(dns.servfailNames, rows))
+            byName: groupRows(dns.byName, rows, name: dns.names.text),
+            topNXDOMAIN: nameCounts(dns.nxdomainNames, rows, name: dns.names.text),
+            topSERVFAIL: nameCounts(dns.servfailNames, rows, name: dns.names.text))
     }
 
     static func groupRows<Key>(_ groups: DNSGroups<Key>, _ rows: Int, name: (Key) -> String) -> RowList<DNSGroupRow> {
@@ -269,8 +271,8 @@ public enum ReportRun {
         return RowList(total: keyed.count, rows: all)
     }
 
-    static func nameCounts(_ counter: BoundedCounter, _ rows: Int) -> RowList<NameCount> {
-        let all = counter.counts.map { NameCount(name: $0.key, count: $0.value) }
+    static func nameCounts<Key>(_ counter: BoundedCounter<Key>, _ rows: Int, name: (Key) -> String) -> RowList<NameCount> {
+        let all = counter.counts.map { NameCount(name: name($0.key), count: $0.value) }
             .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
         return RowList(total: all.count, rows: Array(all.prefix(rows)))
     }

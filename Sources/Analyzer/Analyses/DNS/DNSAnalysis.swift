@@ -18,8 +18,16 @@ struct DNSAnalysis {
     struct Key: Hashable {
         var flow: FlowKey
         var id: UInt16
+
+        /// One word into the hasher (the flow key's own mix and the ID) instead of eleven
+        /// fields: this table is probed on every DNS message.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(flow.hash(seed: UInt64(id)))
+        }
     }
 
+    /// A plain value (the name is an id into `names`): copied in and out of the tables
+    /// without reference counting.
     struct Transaction {
         var timestamp: Timestamp
         var time: Int64
@@ -32,7 +40,7 @@ struct DNSAnalysis {
         var server: String { serverAddress.endpoint(port: serverPort) }
         var transport: String { overTCP ? "tcp" : "udp" }
         var id: UInt16
-        var qname: String
+        var qname: DNSNameTable.ID
         var qtype: UInt16
         var answered = false
         var rcode: UInt16?
@@ -64,8 +72,15 @@ struct DNSAnalysis {
     private(set) var malformedExamples: [String] = []
     static let malformedExamplesKept = 10
     private(set) var droppedPending = 0
-    private(set) var rcodes: [String: Int] = [:]
-    private(set) var qtypes: [String: Int] = [:]
+    /// Counted by code; named for the report.
+    private var rcodeCounts: [UInt16: Int] = [:]
+    private var qtypeCounts: [UInt16: Int] = [:]
+    var rcodes: [String: Int] { Dictionary(rcodeCounts.map { (DNS.rcodeName($0.key), $0.value) }, uniquingKeysWith: +) }
+    var qtypes: [String: Int] {
+        Dictionary(qtypeCounts.map { (DNS.RecordType.name($0.key), $0.value) }, uniquingKeysWith: +)
+    }
+    /// Question names, interned.
+    private(set) var names = DNSNameTable()
     private(set) var latency = LatencyHistogram()
     private(set) var unanswered = 0
     private(set) var worst: TopK<Transaction>
@@ -75,17 +90,17 @@ struct DNSAnalysis {
     /// Latency and outcomes per server, client and query name (bounded key counts).
     private(set) var byServer = DNSGroups<IPAddress>(limit: 64)
     private(set) var byClient = DNSGroups<IPAddress>(limit: 512)
-    private(set) var byName = DNSGroups<String>(limit: 1024)
+    private(set) var byName = DNSGroups<DNSNameTable.ID>(limit: 1024)
     /// Names answered NXDOMAIN and SERVFAIL, counted (bounded).
-    private(set) var nxdomainNames = BoundedCounter(limit: 10_000)
-    private(set) var servfailNames = BoundedCounter(limit: 10_000)
+    private(set) var nxdomainNames = BoundedCounter(limit: 10_000, otherKey: DNSNameTable.ID.other)
+    private(set) var servfailNames = BoundedCounter(limit: 10_000, otherKey: DNSNameTable.ID.other)
 
     init(rows: Int) { worst = TopK(capacity: rows) }
 
     /// One DNS message carried over UDP in `frame`.
     mutating func message(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
         message(frame.payload, source: frame.source, sourcePort: frame.sourcePort, destination: frame.destination,
-                destinationPort: frame.destinationPort, transport: "udp", time: time, timestamp: timestamp, key: key)
+                destinationPort: frame.destinationPort, overTCP: false, time: time, timestamp: timestamp, key: key)
     }
 
     /// One segment of a TCP connection on port 53: reassembled per direction, then framed.
@@ -106,7 +121,7 @@ struct DNSAnalysis {
                             time: time, budget: &budget) { chunk in
             framer.receive(chunk) { bytes, t in
                 message(ByteSlice(bytes), source: source, sourcePort: sourcePort, destination: destination,
-                        destinationPort: destinationPort, transport: "tcp", time: t, timestamp: timestamp, key: key)
+                        destinationPort: destinationPort, overTCP: true, time: t, timestamp: timestamp, key: key)
             }
         }
         forward.reassembler = reassembler
@@ -117,7 +132,7 @@ struct DNSAnalysis {
             reverse.reassembler.acknowledged(frame.acknowledgmentNumber, budget: &budget) { chunk in
                 reverseFramer.receive(chunk) { bytes, t in
                     message(ByteSlice(bytes), source: destination, sourcePort: destinationPort, destination: source,
-                            destinationPort: sourcePort, transport: "tcp", time: t, timestamp: timestamp, key: key)
+                            destinationPort: sourcePort, overTCP: true, time: t, timestamp: timestamp, key: key)
                 }
             }
             reverse.framer = reverseFramer
@@ -127,15 +142,24 @@ struct DNSAnalysis {
     }
 
     private mutating func message(_ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
-                                  destinationPort: UInt16, transport: String, time: Int64, timestamp: Timestamp?,
+                                  destinationPort: UInt16, overTCP: Bool, time: Int64, timestamp: Timestamp?,
                                   key: FlowKey) {
         let m: DNS.Message
+        var name = DNSNameTable.ID.overflow
         do throws(DecodeError) {
             let view = try DNS.View(validating: payload)
+            m = try DNS.Message(view, keepingName: false)
             // A response's name matters only against a superseded lookup (rare): otherwise
-            // it is matched by conversation and ID, and its text is never built.
-            m = try DNS.Message(view, keepingName: !view.isResponse || !superseded.isEmpty)
+            // it is matched by conversation and ID, and its name is never read.
+            if let at = m.questionNameOffset, !m.isResponse || !superseded.isEmpty {
+                name = try DNS.withPresentationName(view.bytes, at: at) { bytes in
+                    bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
+                }.0
+            } else if !m.isResponse {
+                name = names.intern("")  // no question: the empty name, as before interning
+            }
         } catch {
+            let transport = overTCP ? "tcp" : "udp"
             malformed += 1
             if malformedExamples.count < Self.malformedExamplesKept {
                 // Offsets are frame bytes over UDP, bytes of the message over TCP.
@@ -148,13 +172,13 @@ struct DNSAnalysis {
         let txKey = Key(flow: key, id: m.id)
         if !m.isResponse {
             queries += 1
-            if let t = m.questionType { qtypes[DNS.RecordType.name(t), default: 0] += 1 }
+            if let t = m.questionType { qtypeCounts[t, default: 0] += 1 }
             // A retransmission repeats the pending query: same conversation, ID and question.
             if let pending = latest[txKey], !pending.answered, time &- pending.time < retransmissionTimeout {
                 // mDNS queries all carry ID 0 (RFC 6762 18.1), so there a shared ID says
                 // nothing and Loupe does as tshark: the later query is a retransmission.
                 let multicastDNS = key.lowPort == 5353 || key.highPort == 5353
-                if multicastDNS || Self.sameQuestion(pending, m) {
+                if multicastDNS || sameQuestion(pending, m, name) {
                     retransmissions += 1
                     return
                 }
@@ -176,21 +200,20 @@ struct DNSAnalysis {
             byAge.append((time, txKey))
             var t = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
                                 clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
-                                overTCP: transport == "tcp", id: m.id, qname: m.questionName ?? "",
-                                qtype: m.questionType ?? 0)
+                                overTCP: overTCP, id: m.id, qname: name, qtype: m.questionType ?? 0)
             if t.overTCP && fallback.isWaiting {
                 t.fallbackStart = fallback.tcpQuery(
-                    TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: t.qname),
+                    TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: names.text(t.qname)),
                     now: time, timeout: retransmissionTimeout)
             }
             latest[txKey] = t
         } else {
             responses += 1
-            rcodes[DNS.rcodeName(m.rcode), default: 0] += 1
+            rcodeCounts[m.rcode, default: 0] += 1
             if m.truncated { truncatedResponses += 1 }
-            if var aside = superseded[txKey], m.questionName != nil,
-               let i = aside.firstIndex(where: { !$0.answered && Self.sameQuestion($0, m) }),
-               !(latest[txKey].map { Self.sameQuestion($0, m) } ?? false) {
+            if var aside = superseded[txKey], m.questionNameOffset != nil,
+               let i = aside.firstIndex(where: { !$0.answered && sameQuestion($0, m, name) }),
+               !(latest[txKey].map { sameQuestion($0, m, name) } ?? false) {
                 // The response answers a superseded lookup.
                 var t = aside.remove(at: i)
                 t.answered = true
@@ -199,7 +222,8 @@ struct DNSAnalysis {
                 t.latency = time &- t.time
                 latency.record(nanoseconds: t.latency!)
                 answered(t, truncated: m.truncated, now: time)
-                searchPath.answered(client: t.clientAddress, qname: t.qname, queryTime: t.time, nxdomain: m.rcode == 3)
+                searchPath.answered(client: t.clientAddress, qname: t.qname, names: names, queryTime: t.time,
+                                    nxdomain: m.rcode == 3)
                 close(t)
                 superseded[txKey] = aside.isEmpty ? nil : aside
                 return
@@ -221,7 +245,7 @@ struct DNSAnalysis {
             latency.record(nanoseconds: elapsed)
             answered(latest.values[index], truncated: m.truncated, now: time)
             searchPath.answered(client: latest.values[index].clientAddress, qname: latest.values[index].qname,
-                                queryTime: latest.values[index].time, nxdomain: m.rcode == 3)
+                                names: names, queryTime: latest.values[index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
     }
@@ -230,7 +254,8 @@ struct DNSAnalysis {
     private mutating func answered(_ t: Transaction, truncated: Bool, now: Int64) {
         if truncated && !t.overTCP {
             fallback.truncatedAnswer(
-                TCPFallbackTracker.key(client: t.clientAddress, server: t.serverAddress, qtype: t.qtype, qname: t.qname),
+                TCPFallbackTracker.key(client: t.clientAddress, server: t.serverAddress, qtype: t.qtype,
+                                       qname: names.text(t.qname)),
                 queryTime: t.time, now: now, timeout: retransmissionTimeout)
         }
         if let start = t.fallbackStart { fallback.retryAnswered(start: start, now: now) }
@@ -292,7 +317,7 @@ struct DNSAnalysis {
     private mutating func record(_ t: Transaction) {
         let time = t.timestamp.saturatingNanoseconds
         let client = pods?.resolve(t.clientAddress, at: time), server = pods?.resolve(t.serverAddress, at: time)
-        let query = [("query_type", DNS.RecordType.name(t.qtype)), ("query", t.qname)]
+        let query = [("query_type", DNS.RecordType.name(t.qtype)), ("query", names.text(t.qname))]
         let context = RetinaLabels.context("source_", t.clientAddress, client, pods)
             + RetinaLabels.context("destination_", t.serverAddress, server, pods)
         let requests = metrics!.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
@@ -310,10 +335,10 @@ struct DNSAnalysis {
     }
 
     /// Same question: type and name (names compare case-insensitively: resolvers randomise
-    /// case, RFC draft "0x20").
-    static func sameQuestion(_ t: Transaction, _ m: DNS.Message) -> Bool {
-        guard t.qtype == (m.questionType ?? 0), let name = m.questionName else { return false }
-        return t.qname.utf8.elementsEqual(name.utf8) { a, b in (a | 0x20) == (b | 0x20) || a == b }
+    /// case, RFC draft "0x20"). `name` is the message's interned question name.
+    func sameQuestion(_ t: Transaction, _ m: DNS.Message, _ name: DNSNameTable.ID) -> Bool {
+        guard t.qtype == (m.questionType ?? 0), m.questionNameOffset != nil else { return false }
+        return names.equalIgnoringCase(t.qname, name)
     }
 
     mutating func finish() {
@@ -379,13 +404,24 @@ struct DNSGroups<Key: Hashable> {
     }
 }
 
-/// Counts per key, at most `limit` distinct keys (then "(other)").
-struct BoundedCounter {
+/// Counts per key, at most `limit` distinct keys (then `otherKey`).
+struct BoundedCounter<Key: Hashable> {
     let limit: Int
-    private(set) var counts: [String: Int] = [:]
-    init(limit: Int) { self.limit = limit }
-    mutating func add(_ key: String) {
-        let k = counts[key] != nil || counts.count < limit ? key : "(other)"
-        counts[k, default: 0] += 1
+    let otherKey: Key
+    private(set) var counts: [Key: Int] = [:]
+    init(limit: Int, otherKey: Key) {
+        self.limit = limit
+        self.otherKey = otherKey
     }
+    mutating func add(_ key: Key) {
+        if let i = counts.index(forKey: key) {
+            counts.values[i] += 1  // one probe for a key already counted (most)
+            return
+        }
+        counts[counts.count < limit ? key : otherKey, default: 0] += 1
+    }
+}
+
+extension BoundedCounter where Key == String {
+    init(limit: Int) { self.init(limit: limit, otherKey: "(other)") }
 }

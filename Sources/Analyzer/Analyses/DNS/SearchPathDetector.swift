@@ -18,9 +18,10 @@ import Dissectors
 /// too, but only when cluster expansions of the base were seen (so a lone NXDOMAIN for
 /// `foo.bar.com` followed by `foo.bar` is never called a search-path chain).
 ///
-/// Names are compared through 64-bit FNV-1a hashes of their case-folded bytes (most
-/// answers on a busy node are expansions; measured, string handling here was a third of
-/// `loupe report`), and text is built only for the chains reported.
+/// Names are compared through 64-bit FNV-1a hashes of their case-folded bytes, worked out
+/// once per distinct name (`DNSNameTable` id) and cached: most answers on a busy node are
+/// expansions of a few names (measured, per-answer name handling was a tenth of `loupe
+/// report`). Text is built only for the chains reported.
 struct SearchPathDetector {
     struct Attempt {
         var name: UInt64
@@ -42,20 +43,40 @@ struct SearchPathDetector {
         return (at(0), at(1), at(2), at(3))
     }
 
+    /// A reported chain: client, base and resolving name as lower-case text.
     struct Chain: Hashable {
         var client: IPAddress
         var base: String
         var resolvedAs: String
     }
 
+    /// A chain as counted: the resolving name's id and the length of its base.
+    struct ChainKey: Hashable {
+        var client: IPAddress
+        var resolvedAs: DNSNameTable.ID
+        var baseLength: Int
+    }
+
+    /// What a name contributes, worked out once per distinct name.
+    struct NameFacts {
+        var hash: UInt64
+        /// As an NXDOMAIN attempt: the bases it expands from (nil: one label, no base).
+        var attempt: (bases: (UInt64, UInt64, UInt64, UInt64), isCluster: Bool)?
+        /// As a resolving name: itself, without a cluster suffix, without a host search
+        /// domain (its last 1-4 labels), in that order, with their lengths.
+        var candidates: [(hash: UInt64, length: Int)]
+    }
+
     let clusterDomain: String
     private let suffix: [UInt8]  // ".<cluster domain>", lower case
     private var pending: [IPAddress: [Attempt]] = [:]
+    /// Indexed by name id (the overflow id has none).
+    private var facts: [NameFacts?] = []
     static let window: Int64 = 10_000_000_000
     static let maximumPerClient = 64
     static let maximumClients = 10_000
-    /// Per (client, base, resolved name): chains, wasted queries, nanoseconds lost.
-    private(set) var chains: [Chain: (count: Int, wasted: Int, lost: Int64)] = [:]
+    /// Per (client, resolving name, base): chains, wasted queries, nanoseconds lost.
+    private(set) var chains: [ChainKey: (count: Int, wasted: Int, lost: Int64)] = [:]
     static let maximumChains = 10_000
 
     init(clusterDomain: String = "cluster.local") {
@@ -111,39 +132,51 @@ struct SearchPathDetector {
         return baseLengths(bytes).map { String(decoding: bytes[..<$0], as: UTF8.self).lowercased() }
     }
 
+    /// The name's facts, from the cache or worked out now.
+    private mutating func facts(_ id: DNSNameTable.ID, _ names: DNSNameTable) -> NameFacts {
+        let i = Int(id.raw)
+        if i < facts.count, let known = facts[i] { return known }
+        let bytes = names.withBytes(id) { Array($0) }
+        let clusterLengths = baseLengths(bytes)
+        let lengths = clusterLengths.isEmpty ? Self.labelPrefixLengths(bytes) : clusterLengths
+        var f = NameFacts(hash: Self.hash(bytes[...]), attempt: nil, candidates: [])
+        if !lengths.isEmpty { f.attempt = (Self.prefixHashes(bytes, lengths), !clusterLengths.isEmpty) }
+        f.candidates = [(f.hash, bytes.count)]
+        for length in clusterLengths { f.candidates.append((Self.hash(bytes[..<length]), length)) }
+        for length in Self.labelPrefixLengths(bytes) { f.candidates.append((Self.hash(bytes[..<length]), length)) }
+        if facts.count <= i { facts.append(contentsOf: repeatElement(nil, count: i + 1 - facts.count)) }
+        facts[i] = f
+        return f
+    }
+
     // MARK: - Answers
 
-    /// One answered transaction (in response order).
-    mutating func answered(client: IPAddress, qname: String, queryTime: Int64, nxdomain: Bool) {
+    /// One answered transaction (in response order) for the name `qname` of `names`.
+    mutating func answered(client: IPAddress, qname: DNSNameTable.ID, names: DNSNameTable, queryTime: Int64,
+                           nxdomain: Bool) {
         // Fast path: a resolving answer with no expansion pending for this client (most).
         if !nxdomain && pending[client] == nil { return }
-        let bytes = Array(qname.utf8)
+        guard qname != .overflow else { return }  // an unknown name matches nothing
+        let f = facts(qname, names)
         if nxdomain {
             guard pending[client] != nil || pending.count < Self.maximumClients else { return }
-            let clusterLengths = baseLengths(bytes)
-            let lengths = clusterLengths.isEmpty ? Self.labelPrefixLengths(bytes) : clusterLengths
-            guard !lengths.isEmpty else { return }  // one label: no base to share
-            let attempt = Attempt(name: Self.hash(bytes[...]), time: queryTime, bases: Self.prefixHashes(bytes, lengths),
-                                  isCluster: !clusterLengths.isEmpty)
+            guard let expansion = f.attempt else { return }  // one label: no base to share
+            let attempt = Attempt(name: f.hash, time: queryTime, bases: expansion.bases, isCluster: expansion.isCluster)
             pending[client, default: []].append(attempt)
             if pending[client]!.count > Self.maximumPerClient { pending[client]!.removeFirst() }
             return
         }
         // A resolving answer: which pending expansions were attempts at the same base?
-        let name = Self.hash(bytes[...])
-        // The base is the name itself, the name without a cluster suffix, or the name
-        // without a host search domain (its last 1-4 labels), in that order.
-        var candidates: [(UInt64, Int)] = [(name, bytes.count)]
-        for length in baseLengths(bytes) { candidates.append((Self.hash(bytes[..<length]), length)) }
-        for length in Self.labelPrefixLengths(bytes) { candidates.append((Self.hash(bytes[..<length]), length)) }
+        let name = f.hash
+        let candidates = f.candidates
         var base: (hash: UInt64, length: Int)?
         var wasted = 0
         var start = queryTime
         pending[client]!.removeAll { attempt in
             if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
             guard attempt.isCluster, attempt.name != name,
-                  let hit = candidates.first(where: { attempt.expands($0.0) }) else { return false }
-            base = base ?? (hit.0, hit.1)
+                  let hit = candidates.first(where: { attempt.expands($0.hash) }) else { return false }
+            base = base ?? (hit.hash, hit.length)
             wasted += 1
             start = min(start, attempt.time)
             return true
@@ -160,13 +193,25 @@ struct SearchPathDetector {
         let baseLength = base?.length
         if pending[client]!.isEmpty { pending[client] = nil }
         guard let baseLength, wasted > 0 else { return }
-        let key = Chain(client: client, base: String(decoding: bytes[..<baseLength], as: UTF8.self).lowercased(),
-                        resolvedAs: qname.lowercased())
+        let key = ChainKey(client: client, resolvedAs: qname, baseLength: baseLength)
         guard chains[key] != nil || chains.count < Self.maximumChains else { return }
-        var entry = chains[key] ?? (0, 0, 0)
-        entry.count += 1
-        entry.wasted += wasted
-        entry.lost += max(0, queryTime &- start)
-        chains[key] = entry
+        chains[key, default: (0, 0, 0)].count += 1
+        chains[key]!.wasted += wasted
+        chains[key]!.lost += max(0, queryTime &- start)
+    }
+
+    /// The chains with their names as lower-case text (names differing only in case merged).
+    func textChains(_ names: DNSNameTable) -> [Chain: (count: Int, wasted: Int, lost: Int64)] {
+        var out: [Chain: (count: Int, wasted: Int, lost: Int64)] = [:]
+        for (key, value) in chains {
+            let resolved = names.withBytes(key.resolvedAs) { Array($0) }
+            let chain = Chain(client: key.client,
+                              base: String(decoding: resolved[..<min(key.baseLength, resolved.count)], as: UTF8.self).lowercased(),
+                              resolvedAs: String(decoding: resolved, as: UTF8.self).lowercased())
+            out[chain, default: (0, 0, 0)].count += value.count
+            out[chain]!.wasted += value.wasted
+            out[chain]!.lost += value.lost
+        }
+        return out
     }
 }

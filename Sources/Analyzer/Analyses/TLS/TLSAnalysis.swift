@@ -21,7 +21,7 @@ struct TLSAnalysis {
     let rows: Int
     private(set) var section = TLSSection()
     private var versions: [String: Int] = [:]
-    private var serverNames: BoundedCounter
+    private var serverNames: BoundedCounter<String>
     private var alerts: [String: Int] = [:]
     private var handshakeLatency = LatencyHistogram()
     private var helloLatency = LatencyHistogram()

@@ -10,6 +10,9 @@ extension DNS {
         /// 12-bit rcode: the header's 4 bits, extended by an OPT record's upper 8 (RFC 6891).
         public var rcode: UInt16
         public var questionName: String?
+        /// Where the first question's name starts in the message (for callers that read it
+        /// through `DNS.withPresentationName` instead of keeping its text).
+        public var questionNameOffset: Int?
         public var questionType: UInt16?
         public var questionClass: UInt16?
         public var answers: Int
@@ -34,6 +37,7 @@ extension DNS {
                 try message.dropFirst(next).require(4, .dns)
                 if q == 0 {
                     questionName = name
+                    questionNameOffset = at
                     questionType = message.u16(at: next)
                     questionClass = message.u16(at: next + 2)
                 }

@@ -6,37 +6,38 @@ extension DNS {
     /// the root as `.`, case preserved) and the offset just past the name where it first
     /// appeared. Pointer loops, too many hops and over-long names are decode errors.
     public static func readName(_ message: ByteSlice, at offset: Int) throws(DecodeError) -> (name: String, next: Int) {
+        try withPresentationName(message, at: offset) { bytes in
+            bytes.isEmpty ? "." : String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// Hands `body` the presentation bytes of the name at `offset` (as `readName` writes them,
+    /// but empty for the root), in a stack buffer: callers that intern names never build a
+    /// String per message. Returns `body`'s result and the offset past the name.
+    public static func withPresentationName<R>(_ message: ByteSlice, at offset: Int,
+                                               _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(DecodeError) -> (R, next: Int) {
         // Presentation text is at most 4 bytes per wire byte (\DDD): a stack buffer, then one
         // String, instead of appending scalar by scalar (measured: the hot spot of DNS).
-        var result: Result<(String, Int), DecodeError> = .success((".", 0))
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNameLength * 4 + 4) { buffer in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNameLength * 4 + 4) {
+            buffer throws(DecodeError) -> (R, next: Int) in
             var length = 0
-            do throws(DecodeError) {
-                let next = try walkName(message, at: offset) { byte in
-                    switch byte {
-                    case UInt8(ascii: "."), UInt8(ascii: "\\"):
-                        buffer[length] = UInt8(ascii: "\\"); buffer[length + 1] = byte; length += 2
-                    case 0x21 ... 0x7E:
-                        buffer[length] = byte; length += 1
-                    default:
-                        buffer[length] = UInt8(ascii: "\\")
-                        buffer[length + 1] = UInt8(ascii: "0") + byte / 100
-                        buffer[length + 2] = UInt8(ascii: "0") + byte / 10 % 10
-                        buffer[length + 3] = UInt8(ascii: "0") + byte % 10
-                        length += 4
-                    }
-                } separator: {
-                    buffer[length] = UInt8(ascii: "."); length += 1
+            let next = try walkName(message, at: offset) { byte in
+                switch byte {
+                case UInt8(ascii: "."), UInt8(ascii: "\\"):
+                    buffer[length] = UInt8(ascii: "\\"); buffer[length + 1] = byte; length += 2
+                case 0x21 ... 0x7E:
+                    buffer[length] = byte; length += 1
+                default:
+                    buffer[length] = UInt8(ascii: "\\")
+                    buffer[length + 1] = UInt8(ascii: "0") + byte / 100
+                    buffer[length + 2] = UInt8(ascii: "0") + byte / 10 % 10
+                    buffer[length + 3] = UInt8(ascii: "0") + byte % 10
+                    length += 4
                 }
-                let text = length == 0 ? "." : String(decoding: UnsafeBufferPointer(rebasing: buffer[..<length]), as: UTF8.self)
-                result = .success((text, next))
-            } catch {
-                result = .failure(error)
+            } separator: {
+                buffer[length] = UInt8(ascii: "."); length += 1
             }
-        }
-        switch result {
-        case .success(let r): return (r.0, r.1)
-        case .failure(let e): throw e
+            return (body(UnsafeBufferPointer(rebasing: buffer[..<length])), next)
         }
     }
 
