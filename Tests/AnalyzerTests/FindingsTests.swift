@@ -96,3 +96,30 @@ struct DNSFloodAccountingTests {
         #expect(dns.unanswered == dns.transactions && dns.transactions + dns.retransmissions <= dns.queries)
     }
 }
+
+/// More distinct question names than the name table keeps: every query still counted, the
+/// surplus named "(name table full)", and the report says how many.
+struct DNSNameFloodTests {
+    @Test func surplusNamesAreCountedAndStated() throws {
+        var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
+        for i in 0 ..< 300 {
+            let name: [UInt8] = [8] + Array(String(format: "%08x", i).utf8) + [3, 99, 111, 109, 0]
+            for response in [false, true] {
+                let msg = Frames.be16(UInt16(i)) + (response ? [0x81, 0x83] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
+                let udp = response ? Frames.udp(sport: 53, dport: 40000, msg) : Frames.udp(sport: 40000, dport: 53, msg)
+                let t = 1_800_000_000.0 + Double(i) * 0.01 + (response ? 0.001 : 0)
+                frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
+                               Frames.ipv4(src: response ? [10, 0, 0, 53] : [10, 0, 0, 5],
+                                           dst: response ? [10, 0, 0, 5] : [10, 0, 0, 53], proto: 17, udp)), nil))
+            }
+        }
+        var options = ReportOptions()
+        options.dnsNames = 100
+        let report = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: options).report
+        #expect(report.dns.queries == 300 && report.dns.transactions == 300 && report.dns.unanswered == 0)
+        #expect(report.dns.rcodes == ["NXDOMAIN": 300])
+        let nx = Dictionary(uniqueKeysWithValues: report.dns.topNXDOMAIN.rows.map { ($0.name, $0.count) })
+        #expect(nx["(name table full)"] == 200 && nx["00000007.com"] == 1 && nx.count == 101)
+        #expect(report.warnings.contains { $0.hasPrefix("200 DNS messages named a question past the first 100 distinct names") })
+    }
+}

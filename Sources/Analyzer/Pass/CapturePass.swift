@@ -55,6 +55,7 @@ struct CapturePass {
         var analyzeTLS = false
         var clusterDomain = "cluster.local"
         var dnsTimeout: Int64 = 5_000_000_000
+        var dnsNames = 1 << 18
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
         var traceExchanges = false
@@ -109,7 +110,7 @@ struct CapturePass {
         var flows = FlowTable(limits: options.flowLimits)
         var sinks = FlowSinks(conversations: TopK(capacity: options.rows),
                               tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows) : nil,
+                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil,
                               tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
         var defragmenter = IPDefragmenter()
         var clock = CaptureClock()

@@ -10,6 +10,8 @@ public struct ReportOptions: Sendable {
     public var flowLimits = FlowTable.Limits()
     /// A query repeating a pending one within this is a retransmission (tshark: 5 s).
     public var dnsTimeout: Int64 = 5_000_000_000
+    /// Distinct DNS question names told apart; past it the report says how many were not.
+    public var dnsNames = 1 << 18
     /// The cluster DNS domain for search-path detection.
     public var clusterDomain = "cluster.local"
     /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
@@ -51,6 +53,7 @@ public enum ReportRun {
         passOptions.analyzeTLS = true
         passOptions.clusterDomain = options.clusterDomain
         passOptions.dnsTimeout = options.dnsTimeout
+        passOptions.dnsNames = options.dnsNames
         passOptions.traceTCP = options.traceTCP
         passOptions.traceExchanges = options.traceExchanges
         // A directory input is a bundle: its captures, and its pod metadata unless --pods names some.
@@ -116,6 +119,11 @@ public enum ReportRun {
         // Bounds that were reached: what they left out is said, not hidden.
         if let dns = pass.sinks.dns, dns.droppedPending > 0 {
             report.warnings.append("\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
+        }
+        if let dns = pass.sinks.dns, dns.names.overflowed > 0 {
+            report.warnings.append("\(dns.names.overflowed) DNS messages named a question past the first "
+                + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
+                + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
         }
         let hits = (pass.sinks.dns?.reassemblyBudget.limitHits ?? 0) + (pass.sinks.tls?.budget.limitHits ?? 0)
         if hits > 0 {

@@ -80,7 +80,7 @@ struct DNSAnalysis {
         Dictionary(qtypeCounts.map { (DNS.RecordType.name($0.key), $0.value) }, uniquingKeysWith: +)
     }
     /// Question names, interned.
-    private(set) var names = DNSNameTable()
+    private(set) var names: DNSNameTable
     private(set) var latency = LatencyHistogram()
     private(set) var unanswered = 0
     private(set) var worst: TopK<Transaction>
@@ -95,7 +95,10 @@ struct DNSAnalysis {
     private(set) var nxdomainNames = BoundedCounter(limit: 10_000, otherKey: DNSNameTable.ID.other)
     private(set) var servfailNames = BoundedCounter(limit: 10_000, otherKey: DNSNameTable.ID.other)
 
-    init(rows: Int) { worst = TopK(capacity: rows) }
+    init(rows: Int, names: Int = 1 << 18) {
+        worst = TopK(capacity: rows)
+        self.names = DNSNameTable(capacity: names)
+    }
 
     /// One DNS message carried over UDP in `frame`.
     mutating func message(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
