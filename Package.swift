@@ -89,7 +89,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent"], swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.

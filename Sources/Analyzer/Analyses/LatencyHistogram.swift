@@ -61,7 +61,34 @@ struct LatencyHistogram {
     /// `max` exact. Nil percentiles when there is no sample.
     var percentiles: Percentiles {
         guard count > 0 else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
-        func at(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1e9 }
-        return Percentiles(count: count, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: Double(exactMax) / 1e9)
+        let v = values(at: (50, 90, 95, 99))
+        func s(_ n: UInt64) -> Double { Double(n) / 1e9 }
+        return Percentiles(count: count, p50: s(v.0), p90: s(v.1), p95: s(v.2), p99: s(v.3), max: Double(exactMax) / 1e9)
+    }
+
+    /// Four percentiles in one walk over the recorded values, by `Histogram.valueAtPercentile`'s
+    /// rule (the first value whose running count reaches p% of the total, p one ulp down,
+    /// rounded up), which walks the buckets once per call through unspecialised generic code
+    /// (measured: a tenth of `loupe report` with a thousand breakdown rows).
+    func values(at p: (Double, Double, Double, Double)) -> (UInt64, UInt64, UInt64, UInt64) {
+        let total = histogram.totalCount
+        func rank(_ p: Double) -> UInt64 {
+            let clamped = Swift.min(Swift.max(p.nextDown, 0), 100)
+            return Swift.max(1, UInt64((clamped * Double(total) / 100).rounded(.up)))
+        }
+        let ranks = [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+        var out: [UInt64] = [0, 0, 0, 0]
+        var running: UInt64 = 0
+        var next = 0
+        let (low, high) = (histogram.min, histogram.maxRecorded)
+        for v in histogram.recordedValues() {
+            running += v.count
+            while next < 4 && running >= ranks[next] {
+                out[next] = Swift.max(Swift.min(v.value, high), low)
+                next += 1
+            }
+            if next == 4 { break }
+        }
+        return (out[0], out[1], out[2], out[3])
     }
 }

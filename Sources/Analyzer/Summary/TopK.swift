@@ -30,6 +30,16 @@ struct TopK<Element: Ranked> {
         }
     }
 
+    /// Whether an element ranked like `probe` would enter the list now: a caller whose
+    /// element is costly to build (a TLS session row: fingerprints, certificate text) builds
+    /// it only then, and counts the others with `pass()`.
+    func admits(_ probe: Element) -> Bool {
+        capacity > 0 && (heap.count < capacity || ranksBelow(heap[0], probe))
+    }
+
+    /// An element seen but not offered (`admits` said no).
+    mutating func pass() { seen += 1 }
+
     /// Best first.
     func sorted() -> [Element] { heap.sorted { ranksBelow($1, $0) } }
 

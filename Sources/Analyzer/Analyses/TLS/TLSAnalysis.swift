@@ -148,6 +148,11 @@ struct TLSAnalysis {
             }
         }
         if let failure { Self.count(failure, into: &section.failures) }
+        // Ranked on failure and order alone: the row is built only for a session the list keeps.
+        guard listed.admits(Listed(failed: failure != nil, serial: flow.serial, row: TLSSessionRow())) else {
+            listed.pass()
+            return
+        }
         var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello)
         if let directory {
             row.clientPod = clientOwner.map(directory.name)
