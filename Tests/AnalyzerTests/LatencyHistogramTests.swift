@@ -10,20 +10,23 @@ struct LatencyHistogramTests {
     @Test(arguments: [1, 2, 1_000, 50_000])
     func percentilesMatchHdrHistogram(samples: Int) {
         var rng = SplitMix(seed: UInt64(samples))
-        for compact in [false, true] {
-            var h = compact ? LatencyHistogram.compact() : LatencyHistogram()
-            var reference = compact
-                ? Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .two)
-                : Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest, numberOfSignificantValueDigits: .three)
-            for _ in 0 ..< samples {
-                // Log-uniform: every bucket magnitude gets samples.
-                let v = Int64(pow(10, 3 + Double(rng.next() % 1_000_000) / 1_000_000 * 7.7))
-                h.record(nanoseconds: v)
-                reference.record(UInt64(v))
-            }
-            let got = h.values(at: (50, 90, 95, 99))
-            #expect([got.0, got.1, got.2, got.3] == [50.0, 90, 95, 99].map { reference.valueAtPercentile($0) })
-            #expect(h.percentiles.count == samples)
+        var full = LatencyHistogram(), compact = LatencyHistogram.compact()
+        var fullReference = Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest,
+                                              numberOfSignificantValueDigits: .three)
+        var compactReference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+                                                 numberOfSignificantValueDigits: .two)
+        for _ in 0 ..< samples {
+            // Log-uniform: every bucket magnitude gets samples.
+            let v = Int64(pow(10, 3 + Double(rng.next() % 1_000_000) / 1_000_000 * 7.7))
+            full.record(nanoseconds: v)
+            compact.record(nanoseconds: v)
+            fullReference.record(UInt64(v))
+            compactReference.record(UInt64(v))
         }
+        let levels = [50.0, 90, 95, 99]
+        let f = full.values(at: (50, 90, 95, 99)), c = compact.values(at: (50, 90, 95, 99))
+        #expect([f.0, f.1, f.2, f.3] == levels.map { fullReference.valueAtPercentile($0) })
+        #expect([c.0, c.1, c.2, c.3] == levels.map { compactReference.valueAtPercentile($0) })
+        #expect(full.percentiles.count == samples && compact.percentiles.count == samples)
     }
 }

