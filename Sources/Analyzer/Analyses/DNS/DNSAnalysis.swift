@@ -176,26 +176,32 @@ struct DNSAnalysis {
         if !m.isResponse {
             queries += 1
             if let t = m.questionType { qtypeCounts[t, default: 0] += 1 }
-            // A retransmission repeats the pending query: same conversation, ID and question.
-            if let pending = latest[txKey], !pending.answered, time &- pending.time < retransmissionTimeout {
-                // mDNS queries all carry ID 0 (RFC 6762 18.1), so there a shared ID says
-                // nothing and Loupe does as tshark: the later query is a retransmission.
-                let multicastDNS = key.lowPort == 5353 || key.highPort == 5353
-                if multicastDNS || sameQuestion(pending, m, name) {
-                    retransmissions += 1
-                    return
+            // One probe of the table for the whole query (the earlier lookup with this key, if
+            // any, is replaced in place): it is probed on every message.
+            var slot = latest.index(forKey: txKey)
+            if let i = slot {
+                let pending = latest.values[i]
+                // A retransmission repeats the pending query: same conversation, ID and question.
+                if !pending.answered, time &- pending.time < retransmissionTimeout {
+                    // mDNS queries all carry ID 0 (RFC 6762 18.1), so there a shared ID says
+                    // nothing and Loupe does as tshark: the later query is a retransmission.
+                    let multicastDNS = key.lowPort == 5353 || key.highPort == 5353
+                    if multicastDNS || sameQuestion(pending, m, name) {
+                        retransmissions += 1
+                        return
+                    }
+                    // Same ID, other question: a different lookup; keep the pending one findable.
+                    var aside = superseded[txKey] ?? []
+                    if aside.count >= 4 { close(aside.removeFirst()) }
+                    aside.append(pending)
+                    superseded[txKey] = aside
+                    latest.remove(at: i)
+                    slot = nil
+                } else {
+                    // The earlier lookup with this key is final.
+                    close(pending)
                 }
-                // Same ID, other question: a different lookup; keep the pending one findable.
-                var aside = superseded[txKey] ?? []
-                if aside.count >= 4 { close(aside.removeFirst()) }
-                aside.append(pending)
-                superseded[txKey] = aside
-                latest[txKey] = nil
-            }
-            // The earlier lookup with this key is final: out of the table before anything
-            // else can return (a query dropped at the cap must not leave it to be closed twice).
-            if let previous = latest.removeValue(forKey: txKey) { close(previous) }
-            guard latest.count < Self.maximumPending else {
+            } else if latest.count >= Self.maximumPending {
                 droppedPending += 1
                 return
             }
@@ -209,7 +215,7 @@ struct DNSAnalysis {
                     TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: names.text(t.qname)),
                     now: time, timeout: retransmissionTimeout)
             }
-            latest[txKey] = t
+            if let i = slot { latest.values[i] = t } else { latest[txKey] = t }
         } else {
             responses += 1
             rcodeCounts[m.rcode, default: 0] += 1
@@ -274,19 +280,18 @@ struct DNSAnalysis {
         // response (then a late one counts as a response without query).
         while let first = byAge.first, now &- first.time > retransmissionTimeout {
             byAge.removeFirst()
-            guard let t = latest[first.key], t.time == first.time else { continue }  // key reused since
-            if t.answered {
-                latest[first.key] = nil
-                close(t)
+            // Key reused since: that transaction is another entry's.
+            guard let i = latest.index(forKey: first.key), latest.values[i].time == first.time else { continue }
+            if latest.values[i].answered {
+                close(latest.remove(at: i).value)
             } else {
                 waiting.append(first)
             }
         }
         while let first = waiting.first, now &- first.time > retransmissionTimeout * 12 {
             waiting.removeFirst()
-            guard let t = latest[first.key], t.time == first.time else { continue }
-            latest[first.key] = nil
-            close(t)
+            guard let i = latest.index(forKey: first.key), latest.values[i].time == first.time else { continue }
+            close(latest.remove(at: i).value)
         }
     }
 
