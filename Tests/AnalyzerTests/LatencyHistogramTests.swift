@@ -30,3 +30,19 @@ struct LatencyHistogramTests {
         #expect(full.percentiles.count == samples && compact.percentiles.count == samples)
     }
 }
+
+extension LatencyHistogramTests {
+    /// Samples at and past the limit (clamped to it) and at zero give percentiles, not a trap.
+    @Test func extremes() {
+        for var h in [LatencyHistogram.compact()] {
+            h.record(nanoseconds: 0)
+            h.record(nanoseconds: 60_000_000_000)
+            h.record(nanoseconds: 3_600_000_000_000_000)
+            #expect(h.percentiles.count == 3)
+        }
+        var full = LatencyHistogram()
+        full.record(nanoseconds: 0)
+        full.record(nanoseconds: Int64.max)
+        #expect(full.percentiles.count == 2)
+    }
+}

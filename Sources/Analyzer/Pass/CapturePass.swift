@@ -16,6 +16,8 @@ struct FlowSinks {
     var conversations: TopK<Flow>
     var tcp: TCPAnalysis?
     var dns: DNSAnalysis?
+    /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
+    var dnsWorker: DNSWorker?
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
 
@@ -56,6 +58,8 @@ struct CapturePass {
         var clusterDomain = "cluster.local"
         var dnsTimeout: Int64 = 5_000_000_000
         var dnsNames = 1 << 18
+        /// DNS on a thread of its own when there are two cores or more.
+        var dnsThread = true
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
         var traceExchanges = false
@@ -149,6 +153,10 @@ struct CapturePass {
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
+        if options.dnsThread, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, let dns = sinks.dns, let worker = DNSWorker(dns) {
+            sinks.dnsWorker = worker
+            sinks.dns = nil
+        }
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
                 progress)
         return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
@@ -189,6 +197,10 @@ struct CapturePass {
             }
         }
         flows.drain { sinks.finished($0) }
+        if let worker = sinks.dnsWorker {
+            sinks.dns = worker.finish()
+            sinks.dnsWorker = nil
+        }
         sinks.dns?.finish()
     }
 
@@ -273,11 +285,13 @@ struct CapturePass {
             }
         }
         if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
-        if sinks.dns != nil {
-            if frame.isUDP && frame.path.last == .dns {
-                sinks.dns!.message(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
-            } else if tcp && (frame.sourcePort == 53 || frame.destinationPort == 53) {
-                sinks.dns!.tcpSegment(frame, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
+        if sinks.dns != nil || sinks.dnsWorker != nil {
+            let udp = frame.isUDP && frame.path.last == .dns
+            if udp || (tcp && (frame.sourcePort == 53 || frame.destinationPort == 53)) {
+                let f = DNSFrame(frame, overTCP: !udp, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
+                if let worker = sinks.dnsWorker { worker.submit(f, payload: frame.payload) } else {
+                    sinks.dns!.receive(f, payload: frame.payload)
+                }
             }
         }
         if tcpPorts && sinks.tcp != nil {

@@ -12,6 +12,8 @@ public struct ReportOptions: Sendable {
     public var dnsTimeout: Int64 = 5_000_000_000
     /// Distinct DNS question names told apart; past it the report says how many were not.
     public var dnsNames = 1 << 18
+    /// Run the DNS analysis on a thread of its own (on two cores or more; same results).
+    public var dnsThread = true
     /// The cluster DNS domain for search-path detection.
     public var clusterDomain = "cluster.local"
     /// Keep every TCP segment's analysis flags (tests compare them with tshark per frame).
@@ -54,6 +56,7 @@ public enum ReportRun {
         passOptions.clusterDomain = options.clusterDomain
         passOptions.dnsTimeout = options.dnsTimeout
         passOptions.dnsNames = options.dnsNames
+        passOptions.dnsThread = options.dnsThread
         passOptions.traceTCP = options.traceTCP
         passOptions.traceExchanges = options.traceExchanges
         // A directory input is a bundle: its captures, and its pod metadata unless --pods names some.

@@ -100,14 +100,19 @@ struct DNSAnalysis {
         self.names = DNSNameTable(capacity: names)
     }
 
-    /// One DNS message carried over UDP in `frame`.
-    mutating func message(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
-        message(frame.payload, source: frame.source, sourcePort: frame.sourcePort, destination: frame.destination,
-                destinationPort: frame.destinationPort, overTCP: false, time: time, timestamp: timestamp, key: key)
+    /// One frame of DNS: a message over UDP, or a segment of a TCP connection on port 53.
+    mutating func receive(_ f: DNSFrame, payload: ByteSlice) {
+        if f.overTCP {
+            tcpSegment(f, payload: payload)
+        } else {
+            message(payload, source: f.source, sourcePort: f.sourcePort, destination: f.destination,
+                    destinationPort: f.destinationPort, overTCP: false, time: f.time, timestamp: f.timestamp, key: f.key)
+        }
     }
 
-    /// One segment of a TCP connection on port 53: reassembled per direction, then framed.
-    mutating func tcpSegment(_ frame: DecodedFrame, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
+    /// A TCP segment: reassembled per direction, then framed.
+    private mutating func tcpSegment(_ frame: DNSFrame, payload bytes: ByteSlice) {
+        let key = frame.key, fromLow = frame.fromLow, time = frame.time, timestamp = frame.timestamp
         var streams = tcpStreams[key] ?? (DNSStreamDirection(), DNSStreamDirection())
         if frame.tcpFlags.contains(.syn) && !frame.tcpFlags.contains(.ack) && tcpStreams[key] != nil {
             streams = (DNSStreamDirection(), DNSStreamDirection())  // a new connection on the same 5-tuple
@@ -119,8 +124,8 @@ struct DNSAnalysis {
         var budget = reassemblyBudget
         let source = frame.source, sourcePort = frame.sourcePort
         let destination = frame.destination, destinationPort = frame.destinationPort
-        let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)
-        reassembler.segment(sequence: frame.sequenceNumber, syn: frame.tcpFlags.contains(.syn), payload: payload,
+        let payload = UnsafeRawBufferPointer(start: bytes.base.baseAddress, count: bytes.count)
+        reassembler.segment(sequence: frame.sequence, syn: frame.tcpFlags.contains(.syn), payload: payload,
                             time: time, budget: &budget) { chunk in
             framer.receive(chunk) { bytes, t in
                 message(ByteSlice(bytes), source: source, sourcePort: sourcePort, destination: destination,
@@ -132,7 +137,7 @@ struct DNSAnalysis {
         if frame.tcpFlags.contains(.ack) {
             // Data the peer acknowledged but the capture never showed is a gap now.
             var reverseFramer = reverse.framer
-            reverse.reassembler.acknowledged(frame.acknowledgmentNumber, budget: &budget) { chunk in
+            reverse.reassembler.acknowledged(frame.acknowledgment, budget: &budget) { chunk in
                 reverseFramer.receive(chunk) { bytes, t in
                     message(ByteSlice(bytes), source: destination, sourcePort: destinationPort, destination: source,
                             destinationPort: sourcePort, overTCP: true, time: t, timestamp: timestamp, key: key)

@@ -1,0 +1,34 @@
+import CaptureFormats
+import Dissectors
+
+/// What the DNS analysis takes from a frame besides its payload. Plain values, so a frame
+/// can be handed to the DNS thread (`DNSWorker`) as this and a copy of the payload's bytes.
+struct DNSFrame {
+    var source: IPAddress
+    var destination: IPAddress
+    var sourcePort: UInt16
+    var destinationPort: UInt16
+    var overTCP: Bool
+    var tcpFlags: TCP.Flags
+    var sequence: UInt32
+    var acknowledgment: UInt32
+    var time: Int64
+    var timestamp: Timestamp?
+    var key: FlowKey
+    var fromLow: Bool
+
+    init(_ frame: DecodedFrame, overTCP: Bool, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
+        source = frame.source
+        destination = frame.destination
+        sourcePort = frame.sourcePort
+        destinationPort = frame.destinationPort
+        self.overTCP = overTCP
+        tcpFlags = frame.tcpFlags
+        sequence = frame.sequenceNumber
+        acknowledgment = frame.acknowledgmentNumber
+        self.time = time
+        self.timestamp = timestamp
+        self.key = key
+        self.fromLow = fromLow
+    }
+}

@@ -1,0 +1,88 @@
+import Analyzer
+import Foundation
+import Reports
+import Testing
+import _TestSupport
+
+/// DNS on its own thread gives the very report DNS inline gives: same messages, same order.
+struct DNSWorkerTests {
+    static func reports(_ path: String, _ options: ReportOptions = ReportOptions()) throws -> (Data, Data, Report) {
+        var inline = options, threaded = options
+        inline.dnsThread = false
+        threaded.dnsThread = true
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let a = try ReportRun.run(paths: [path], options: inline).report
+        let b = try ReportRun.run(paths: [path], options: threaded).report
+        return (try encoder.encode(a), try encoder.encode(b), b)
+    }
+
+    /// Enough traffic to wrap the ring several times (records of ~200 bytes in 4 MB), with
+    /// malformed messages (their error offsets travel with the payload), and one TCP
+    /// segment over the ring's inline limit (its payload goes by heap copy): 500 queries
+    /// in one 100 KB segment.
+    @Test func ringWrapsAndLargeSegments() throws {
+        var rng = SplitMix(seed: 3)
+        var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
+        func add(_ t: Double, _ ip: [UInt8]) {
+            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800, ip), nil))
+        }
+        func query(_ id: UInt16, _ name: String, response: Bool = false) -> [UInt8] {
+            var q: [UInt8] = []
+            for label in name.split(separator: ".") { q += [UInt8(label.utf8.count)] + Array(label.utf8) }
+            return Frames.be16(id) + (response ? [0x81, 0x80] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + q + [0, 0, 1, 0, 1]
+        }
+        let client: [UInt8] = [10, 0, 0, 5], server: [UInt8] = [10, 0, 0, 53]
+        for i in 0 ..< 30_000 {
+            let id = UInt16(truncatingIfNeeded: rng.next())
+            let name = "svc-\(rng.next() % 500).ns-\(i % 7).svc.cluster.local"
+            let port = UInt16(20_000 + i % 30_000)
+            let t = 1_800_000_000.0 + Double(i) * 0.001
+            var q = query(id, name)
+            if i % 997 == 0 { q = Array(q.prefix(15)) }  // cut inside the question: malformed
+            add(t, Frames.ipv4(src: client, dst: server, proto: 17, Frames.udp(sport: port, dport: 53, q)))
+            if i % 13 != 0 {
+                add(t + 0.0004, Frames.ipv4(src: server, dst: client, proto: 17,
+                                           Frames.udp(sport: 53, dport: port, query(id, name, response: true))))
+            }
+        }
+        // DNS over TCP: handshake, then 500 length-prefixed queries in one segment.
+        var stream: [UInt8] = []
+        for i in 0 ..< 500 {
+            let q = query(UInt16(i), "tcp-\(i).default.svc.cluster.local") + [UInt8](repeating: 0, count: 150)
+            stream += Frames.be16(UInt16(q.count)) + q
+        }
+        #expect(stream.count > 64 << 10)
+        let t = 1_800_000_031.0
+        add(t, Frames.ipv4(src: client, dst: server, proto: 6, Frames.tcp(sport: 40_000, dport: 53, seq: 100, flags: 0x02)))
+        add(t + 0.001, Frames.ipv4(src: server, dst: client, proto: 6,
+                                   Frames.tcp(sport: 53, dport: 40_000, seq: 900, ack: 101, flags: 0x12)))
+        add(t + 0.002, Frames.ipv4(src: client, dst: server, proto: 6,
+                                   Frames.tcp(sport: 40_000, dport: 53, seq: 101, ack: 901, flags: 0x10)))
+        // Total length 0, as captures of TSO sends have it (the captured length counts).
+        add(t + 0.003, Frames.ipv4(src: client, dst: server, proto: 6,
+                                   Frames.tcp(sport: 40_000, dport: 53, seq: 101, ack: 901, flags: 0x18, stream),
+                                   totalLength: 0))
+        let path = temporaryFile(Frames.pcapFile(snaplen: 262_144, records: frames))
+        let (inline, threaded, report) = try Self.reports(path)
+        #expect(inline == threaded)
+        #expect(report.dns.queries == 30_000 - 31 + 500)
+        #expect(report.dns.malformed == 31 && report.dns.malformedExamples.count == 10)
+        #expect(report.dns.responses == 30_000 - 2_308)
+    }
+
+    /// The recorded fixtures and the corpus's DNS captures.
+    @Test func sameReportOnRealCaptures() throws {
+        var paths = ["pcaps/dns/search-path.pcapng", "pcaps/dns/host-search.pcapng"].map { Fixtures.path($0) }
+        if Corpus.sharedRoot != nil {
+            paths += Corpus.oracleCaptures().filter { $0.lowercased().contains("dns") }.map(Corpus.capturePath)
+        } else {
+            print(Corpus.missingMessage)
+        }
+        #expect(paths.count >= 2)
+        for path in paths {
+            let (inline, threaded, _) = try Self.reports(path)
+            #expect(inline == threaded, "\(path)")
+        }
+    }
+}
