@@ -13,6 +13,7 @@ struct FlowTableTests {
     @Test func agreesWithDictionaryModel() {
         var limits = FlowTable.Limits()
         limits.otherIdle = 50
+        limits.dnsIdle = 50  // the keys are DNS (port 53)
         limits.sweepInterval = 10
         var table = FlowTable(limits: limits, seed: 42)
         var model: [FlowKey: (serial: Int, last: Int64)] = [:]
@@ -34,6 +35,26 @@ struct FlowTableTests {
         #expect(table.liveCount == model.count)
         #expect(table.created == table.expired + table.liveCount)
         #expect(table.expired > 0, "the run must exercise expiry")
+    }
+
+    /// DNS over UDP leaves after Zeek's dns_session_timeout (10 s idle); other UDP after 60 s.
+    @Test func dnsFlowsExpireSooner() {
+        var table = FlowTable(seed: 5)
+        let second: Int64 = 1_000_000_000
+        let dns = Self.key(1)
+        let other = FlowKey(lowAddress: IPAddress(v4: 0x0A00_0001), highAddress: IPAddress(v4: 0x0A00_0002),
+                            lowPort: 8125, highPort: 40_000, ipProtocol: IPProtocol.udp)
+        var finished: [FlowKey] = []
+        for k in [dns, other] { _ = table.lookup(k, time: 0, clock: 0) { finished.append($0.key) } }
+        // Another flow's packets move the clock; sweeps run every 10 s of capture time.
+        let tick = Self.key(99, proto: IPProtocol.tcp)
+        for s in 1 ... 75 {
+            let t = Int64(s) * second
+            let (i, _) = table.lookup(tick, time: t, clock: t) { finished.append($0.key) }
+            table[i].lastSeen = t
+            if t == 21 * second { #expect(finished == [dns]) }
+        }
+        #expect(finished == [dns, other])
     }
 
     /// A SYN flood from random ports stays under the cap; the overflow is evicted and counted.
