@@ -18,9 +18,9 @@ struct DNSWorkerTests {
     }
 
     /// Enough traffic to wrap the ring several times (records of ~200 bytes in 4 MB), with
-    /// malformed messages (their error offsets travel with the payload), and one TCP
-    /// segment over the ring's inline limit (its payload goes by heap copy): 500 queries
-    /// in one 100 KB segment.
+    /// malformed messages (their error offsets travel with the payload), and TCP segments
+    /// on both sides of the ring's inline limit (1 MB; past it the payload goes by heap
+    /// copy): 500 queries in one 100 KB segment, 6,000 in one 1.2 MB segment.
     @Test func ringWrapsAndLargeSegments() throws {
         var rng = SplitMix(seed: 3)
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
@@ -46,27 +46,29 @@ struct DNSWorkerTests {
                                            Frames.udp(sport: 53, dport: port, query(id, name, response: true))))
             }
         }
-        // DNS over TCP: handshake, then 500 length-prefixed queries in one segment.
-        var stream: [UInt8] = []
-        for i in 0 ..< 500 {
-            let q = query(UInt16(i), "tcp-\(i).default.svc.cluster.local") + [UInt8](repeating: 0, count: 150)
-            stream += Frames.be16(UInt16(q.count)) + q
+        // DNS over TCP: handshake, then length-prefixed queries in one segment.
+        for (port, count) in [(UInt16(40_000), 500), (40_001, 6_000)] {
+            var stream: [UInt8] = []
+            for i in 0 ..< count {
+                let q = query(UInt16(i), "tcp-\(i).default.svc.cluster.local") + [UInt8](repeating: 0, count: 150)
+                stream += Frames.be16(UInt16(q.count)) + q
+            }
+            #expect(stream.count > (count == 500 ? 64 << 10 : 1 << 20))
+            let t = 1_800_000_031.0 + Double(port - 40_000)
+            add(t, Frames.ipv4(src: client, dst: server, proto: 6, Frames.tcp(sport: port, dport: 53, seq: 100, flags: 0x02)))
+            add(t + 0.001, Frames.ipv4(src: server, dst: client, proto: 6,
+                                       Frames.tcp(sport: 53, dport: port, seq: 900, ack: 101, flags: 0x12)))
+            add(t + 0.002, Frames.ipv4(src: client, dst: server, proto: 6,
+                                       Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x10)))
+            // Total length 0, as captures of TSO sends have it (the captured length counts).
+            add(t + 0.003, Frames.ipv4(src: client, dst: server, proto: 6,
+                                       Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x18, stream),
+                                       totalLength: 0))
         }
-        #expect(stream.count > 64 << 10)
-        let t = 1_800_000_031.0
-        add(t, Frames.ipv4(src: client, dst: server, proto: 6, Frames.tcp(sport: 40_000, dport: 53, seq: 100, flags: 0x02)))
-        add(t + 0.001, Frames.ipv4(src: server, dst: client, proto: 6,
-                                   Frames.tcp(sport: 53, dport: 40_000, seq: 900, ack: 101, flags: 0x12)))
-        add(t + 0.002, Frames.ipv4(src: client, dst: server, proto: 6,
-                                   Frames.tcp(sport: 40_000, dport: 53, seq: 101, ack: 901, flags: 0x10)))
-        // Total length 0, as captures of TSO sends have it (the captured length counts).
-        add(t + 0.003, Frames.ipv4(src: client, dst: server, proto: 6,
-                                   Frames.tcp(sport: 40_000, dport: 53, seq: 101, ack: 901, flags: 0x18, stream),
-                                   totalLength: 0))
-        let path = temporaryFile(Frames.pcapFile(snaplen: 262_144, records: frames))
+        let path = temporaryFile(Frames.pcapFile(snaplen: 2 << 20, records: frames))
         let (inline, threaded, report) = try Self.reports(path)
         #expect(inline == threaded)
-        #expect(report.dns.queries == 30_000 - 31 + 500)
+        #expect(report.dns.queries == 30_000 - 31 + 500 + 6_000)
         #expect(report.dns.malformed == 31 && report.dns.malformedExamples.count == 10)
         #expect(report.dns.responses == 30_000 - 2_308)
     }

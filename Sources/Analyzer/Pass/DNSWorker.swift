@@ -17,11 +17,15 @@ import Glibc
 final class DNSWorker: @unchecked Sendable {
     /// One frame in the ring: its facts, where its payload sat in the frame (for error
     /// offsets), and the payload's length; the bytes follow. A payload over
-    /// `inlineLimit` travels in a heap copy instead (`external`), freed by the worker.
+    /// `inlineLimit` (a hostile or TSO-sized frame) travels in a heap copy instead
+    /// (`external`), freed by the worker, and still takes `inlineLimit` bytes of the ring,
+    /// so at most four are outstanding: memory stays bounded however large the frames.
     private struct Record {
         var frame: DNSFrame
         var length: Int
         var frameOffset: Int
+        /// Bytes this record takes in the ring, itself included.
+        var span: Int
         var external: UnsafeMutableRawPointer?
         /// The ring's end was too near: the next record starts at the ring's start.
         var wrap: Bool
@@ -29,7 +33,7 @@ final class DNSWorker: @unchecked Sendable {
 
     static let capacity = 4 << 20
     static let spins = 20_000
-    static let inlineLimit = 64 << 10
+    static let inlineLimit = capacity / 4
     private static let recordSize = (MemoryLayout<Record>.stride + 7) & ~7
 
     private let ring: UnsafeMutableRawPointer
@@ -77,14 +81,14 @@ final class DNSWorker: @unchecked Sendable {
     /// Queues one DNS frame (its payload is copied: the reader's buffer moves on).
     func submit(_ frame: DNSFrame, payload: ByteSlice) {
         let inline = payload.count <= Self.inlineLimit
-        let need = Self.recordSize + (inline ? (payload.count + 7) & ~7 : 0)
+        let need = Self.recordSize + (inline ? (payload.count + 7) & ~7 : Self.inlineLimit)
         var at = written % Self.capacity
         if Self.capacity - at < need {
             // Not enough room before the ring's end: a wrap marker where one fits (where it
             // does not, the worker knows no record can start), then start over at 0.
             reserve(Self.capacity - at + need)
             if Self.capacity - at >= Self.recordSize {
-                ring.storeBytes(of: Record(frame: frame, length: 0, frameOffset: 0, external: nil, wrap: true),
+                ring.storeBytes(of: Record(frame: frame, length: 0, frameOffset: 0, span: 0, external: nil, wrap: true),
                                 toByteOffset: at, as: Record.self)
             }
             written += Self.capacity - at
@@ -102,7 +106,7 @@ final class DNSWorker: @unchecked Sendable {
             external!.copyMemory(from: payload.base.baseAddress!, byteCount: payload.count)
         }
         ring.storeBytes(of: Record(frame: frame, length: payload.count, frameOffset: payload.frameOffset,
-                                   external: external, wrap: false),
+                                   span: need, external: external, wrap: false),
                         toByteOffset: at, as: Record.self)
         written += need
         head.store(written, ordering: .sequentiallyConsistent)
@@ -165,7 +169,7 @@ final class DNSWorker: @unchecked Sendable {
                             UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: record.length),
                             frameOffset: record.frameOffset))
                     }
-                    read += Self.recordSize + (record.external == nil ? (record.length + 7) & ~7 : 0)
+                    read += record.span
                 }
                 tail.store(read, ordering: .sequentiallyConsistent)
                 if producerSleeps.load(ordering: .sequentiallyConsistent) { wake(&spaceReady) }
