@@ -64,6 +64,17 @@ struct PcapngReaderTests {
         #expect(Timestamp.fromUnits(1024 + 512, divisor: 1 << 10)?.decimalString == "1.500000000")
         #expect(Timestamp.fromUnits(5, divisor: 1, offsetSeconds: -10)?.decimalString == "-5.000000000")
         #expect(Timestamp.fromUnits(UInt64.max, divisor: 1) == nil, "beyond Int64 seconds")
+        // The fast paths (micro- and nanoseconds) agree with the general one.
+        for units: UInt64 in [0, 999_999, 1_714_564_800_123_456, UInt64.max / 2, UInt64.max] {
+            for divisor: UInt64 in [1_000_000, 1_000_000_000] {
+                let general = units.multipliedFullWidth(by: 1).low % divisor  // what the wide path keeps
+                let t = Timestamp.fromUnits(units, divisor: divisor)
+                #expect(t?.seconds == (units / divisor <= UInt64(Int64.max) ? Int64(units / divisor) : nil))
+                #expect(t.map { UInt64($0.nanoseconds) } == (units / divisor <= UInt64(Int64.max)
+                    ? general * (1_000_000_000 / divisor) : nil))
+            }
+        }
+        #expect(Timestamp.fromUnits(1_714_564_800_123_456, divisor: 1_000_000)?.decimalString == "1714564800.123456000")
         #expect(Timestamp(seconds: -2, nanoseconds: 250_000_000).decimalString == "-1.750000000")
     }
 

@@ -55,11 +55,22 @@ extension Timestamp {
     /// Returns nil when the result does not fit (seconds past `Int64.max`).
     public static func fromUnits(_ units: UInt64, divisor: UInt64, offsetSeconds: Int64 = 0) -> Timestamp? {
         precondition(divisor > 0)
-        let whole = units / divisor
-        let rest = units % divisor
-        // rest < divisor <= 2^64: rest * 1e9 needs up to 94 bits; use full-width arithmetic.
-        let product = rest.multipliedFullWidth(by: 1_000_000_000)
-        let nanos = divisor.dividingFullWidth((high: product.high, low: product.low)).quotient
+        let whole: UInt64, nanos: UInt64
+        // Microseconds (pcapng's default) and nanoseconds: divisions by constants, which
+        // compile to multiplications (the general path's 128-bit division was a tenth of
+        // the pcapng parser's time per packet).
+        switch divisor {
+        case 1_000_000:
+            (whole, nanos) = (units / 1_000_000, units % 1_000_000 * 1_000)
+        case 1_000_000_000:
+            (whole, nanos) = (units / 1_000_000_000, units % 1_000_000_000)
+        default:
+            whole = units / divisor
+            let rest = units % divisor
+            // rest < divisor <= 2^64: rest * 1e9 needs up to 94 bits; use full-width arithmetic.
+            let product = rest.multipliedFullWidth(by: 1_000_000_000)
+            nanos = divisor.dividingFullWidth((high: product.high, low: product.low)).quotient
+        }
         guard whole <= UInt64(Int64.max) else { return nil }
         let (secs, overflow) = Int64(whole).addingReportingOverflow(offsetSeconds)
         guard !overflow else { return nil }
