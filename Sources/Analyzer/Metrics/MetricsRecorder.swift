@@ -14,8 +14,14 @@ struct MetricsRecorder {
     private(set) var firstStep = Int64.max
     private(set) var lastStep = Int64.min
     private var seriesCount = 0
+    /// Series kept back from `seriesLimit` until `allowReserved()`: the analyses' recorders
+    /// and their merge keep a place for the packet series added after them.
+    private var reserved = 0
 
-    init(step: Int64) { self.step = max(step, 1_000_000) }
+    init(step: Int64, reserving: Int = 0) {
+        self.step = max(step, 1_000_000)
+        reserved = reserving
+    }
 
     /// The family's index, declaring it on first use.
     mutating func family(_ name: String, _ help: String, _ kind: MetricsModel.Kind, bounds: [Double] = []) -> Int {
@@ -34,10 +40,12 @@ struct MetricsRecorder {
         return r < 0 ? q - 1 : q
     }
 
-    private mutating func series(_ f: Int, _ labels: [(String, String)]) -> Int? {
+    /// The series of family `f` with these labels, created on first use; nil (and counted
+    /// as dropped) past the series bound.
+    mutating func series(_ f: Int, _ labels: [(String, String)]) -> Int? {
         let key = labels.map { $0.0 + "\u{1F}" + $0.1 }.joined(separator: "\u{1E}")
         if let s = seriesIndex[f][key] { return s }
-        guard seriesCount < Self.seriesLimit else {
+        guard seriesCount < Self.seriesLimit - reserved else {
             dropped += 1
             return nil
         }
@@ -58,13 +66,33 @@ struct MetricsRecorder {
 
     mutating func add(_ f: Int, _ labels: [(String, String)], step k: Int64, _ amount: Double) {
         guard let s = series(f, labels) else { return }
+        add(f, series: s, step: k, amount)
+    }
+
+    /// An event for a series already looked up (`series`), by callers that cache indices.
+    mutating func add(_ f: Int, series s: Int, at time: Int64, _ amount: Double = 1) {
+        add(f, series: s, step: stepIndex(time), amount)
+    }
+
+    private mutating func add(_ f: Int, series s: Int, step k: Int64, _ amount: Double) {
         touch(k)
         families[f].series[s].steps[k, default: MetricsModel.Cell()].value += amount
     }
 
+    /// An event whose series was dropped at the bound, counted as `series` counts it.
+    mutating func countDropped() { dropped += 1 }
+
+    /// No new series can be made (an event with new labels is dropped).
+    var isFull: Bool { seriesCount >= Self.seriesLimit - reserved }
+
     /// One observation into a histogram family (value in the family's unit).
     mutating func observe(_ f: Int, _ labels: [(String, String)], at time: Int64, _ value: Double) {
         guard let s = series(f, labels) else { return }
+        observe(f, series: s, at: time, value)
+    }
+
+    /// One observation into a series already looked up.
+    mutating func observe(_ f: Int, series s: Int, at time: Int64, _ value: Double) {
         let k = stepIndex(time)
         touch(k)
         let bounds = families[f].bounds
@@ -75,8 +103,13 @@ struct MetricsRecorder {
         families[f].series[s].steps[k] = cell
     }
 
-    /// Another recorder's series added to these (each analysis records its own).
-    mutating func merge(_ other: MetricsRecorder) {
+    /// Lets the reserved places be used.
+    mutating func allowReserved() { reserved = 0 }
+
+    /// Another recorder's series added to these (each analysis records its own), keeping
+    /// `reserving` places free.
+    mutating func merge(_ other: MetricsRecorder, reserving: Int = 0) {
+        reserved = reserving
         for family in other.families {
             let f = self.family(family.name, family.help, family.kind, bounds: family.bounds)
             for series in family.series {

@@ -83,9 +83,12 @@ struct CapturePass {
         guard let step = sinks.tcp?.metrics?.step ?? sinks.dns?.metrics?.step else { return nil }
         var all = MetricsRecorder(step: step)
         for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
-            if let part { all.merge(part) }
+            if let part { all.merge(part, reserving: 1) }
         }
+        // Loupe's own packet series (the timeline's first chart) has the place kept for it:
+        // analyses that fill the series bound do not push it out.
         let packets = all.family(MetricNames.packets.0, MetricNames.packets.1, .gauge)
+        all.allowReserved()
         for (k, n) in sinks.packetSteps?.counts ?? [:] { all.add(packets, [], step: k, Double(n)) }
         return all.model
     }
@@ -143,7 +146,7 @@ struct CapturePass {
             sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
         }
         if let step = options.metricsStep {
-            let recorder = MetricsRecorder(step: step)
+            let recorder = MetricsRecorder(step: step, reserving: 1)  // the packet series' place
             sinks.dns?.metrics = recorder
             sinks.tcp?.metrics = recorder
             sinks.tcp?.directory = options.pods

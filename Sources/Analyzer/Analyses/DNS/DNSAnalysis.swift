@@ -326,25 +326,99 @@ struct DNSAnalysis {
         if t.rcode == 2 { servfailNames.add(t.qname) }
     }
 
+    /// What a transaction's labels in Retina's DNS series are made of, one to one: equal
+    /// keys, equal labels. The series index is looked up by this, and the label text
+    /// (addresses, pod names, the question) is built only for a combination not seen
+    /// before, and not at all once the recorder's series bound is reached (the event is
+    /// then dropped, as it would be). Building it per transaction was three quarters of a
+    /// metrics-format report (measured: 3.3 s against 0.9 s for JSON on 2M packets).
+    struct SeriesKey: Hashable {
+        var client: IPAddress
+        var server: IPAddress
+        /// The first pod with the same namespace, name and workload (what the labels show).
+        var clientPod: Int?
+        var serverPod: Int?
+        var qtype: UInt16
+        var qname: DNSNameTable.ID
+        /// Nil for the requests series.
+        var rcode: UInt16?
+        var answers: Int
+    }
+
+    /// Series indices by key; as many as the recorder has series at most.
+    private var seriesCache: [SeriesKey: Int] = [:]
+    private var latencySeries: [IPAddress: Int] = [:]
+    /// Pod index -> the first pod index with the same labels.
+    private var labelPods: [Int: Int] = [:]
+    private var labelPodsByName: [String: Int] = [:]
+    private var families: (requests: Int?, responses: Int?, latency: Int?)
+
+    /// The pod whose labels an owner shows (nil: "unknown" labels).
+    private mutating func labelPod(_ owner: PodDirectory.Owner?) -> Int? {
+        guard case .pod(let p)? = owner, let pods else { return nil }
+        if let known = labelPods[p] { return known }
+        let record = pods.pods[p]
+        let name = record.namespace + "\u{1F}" + record.name + "\u{1F}" + record.workload
+        let first = labelPodsByName[name] ?? p
+        labelPodsByName[name] = first
+        labelPods[p] = first
+        return first
+    }
+
     /// Retina's DNS series and Loupe's latency histogram for one transaction.
     private mutating func record(_ t: Transaction) {
         let time = t.timestamp.saturatingNanoseconds
         let client = pods?.resolve(t.clientAddress, at: time), server = pods?.resolve(t.serverAddress, at: time)
+        var key = SeriesKey(client: t.clientAddress, server: t.serverAddress, clientPod: labelPod(client),
+                            serverPod: labelPod(server), qtype: t.qtype, qname: t.qname, rcode: nil, answers: 0)
+        // Families are declared in the order they are first used, as before the cache.
+        if families.requests == nil {
+            families.requests = metrics!.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
+        }
+        if let s = series(families.requests!, key, t, client, server) { metrics!.add(families.requests!, series: s, at: time) }
+        guard let rcode = t.rcode else { return }
+        if families.responses == nil {
+            families.responses = metrics!.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
+        }
+        key.rcode = rcode
+        key.answers = t.answers
+        if let s = series(families.responses!, key, t, client, server) {
+            metrics!.add(families.responses!, series: s, at: time &+ (t.latency ?? 0))
+        }
+        if let latency = t.latency {
+            if families.latency == nil {
+                families.latency = metrics!.family(MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram,
+                                                   bounds: MetricNames.seconds)
+            }
+            let f = families.latency!
+            var s = latencySeries[t.serverAddress]
+            if s == nil, let new = metrics!.series(f, [("server", t.serverAddress.text)]) {
+                latencySeries[t.serverAddress] = new
+                s = new
+            }
+            if let s { metrics!.observe(f, series: s, at: time, Double(latency) / 1e9) }
+        }
+    }
+
+    /// The series of family `f` for `key`, from the cache or by building its labels.
+    private mutating func series(_ f: Int, _ key: SeriesKey, _ t: Transaction, _ client: PodDirectory.Owner?,
+                                 _ server: PodDirectory.Owner?) -> Int? {
+        if let known = seriesCache[key] { return known }
+        guard !metrics!.isFull else {
+            metrics!.countDropped()  // new labels past the bound: dropped, as `series` would
+            return nil
+        }
         let query = [("query_type", DNS.RecordType.name(t.qtype)), ("query", names.text(t.qname))]
         let context = RetinaLabels.context("source_", t.clientAddress, client, pods)
             + RetinaLabels.context("destination_", t.serverAddress, server, pods)
-        let requests = metrics!.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
-        metrics!.add(requests, query + context, at: time)
-        guard let rcode = t.rcode else { return }
-        let responses = metrics!.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
         // Retina's `response` label carries the answer addresses; Loupe does not keep them per
         // transaction, so it is empty, and `num_response` counts the answer records.
-        metrics!.add(responses, [("return_code", DNS.rcodeName(rcode))] + query
-                     + [("response", ""), ("num_response", String(t.answers))] + context, at: time &+ (t.latency ?? 0))
-        if let latency = t.latency {
-            let f = metrics!.family(MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram, bounds: MetricNames.seconds)
-            metrics!.observe(f, [("server", t.serverAddress.text)], at: time, Double(latency) / 1e9)
-        }
+        let labels = key.rcode.map { rcode in
+            [("return_code", DNS.rcodeName(rcode))] + query + [("response", ""), ("num_response", String(key.answers))] + context
+        } ?? query + context
+        let s = metrics!.series(f, labels)
+        if let s { seriesCache[key] = s }
+        return s
     }
 
     /// Same question: type and name (names compare case-insensitively: resolvers randomise
@@ -354,14 +428,19 @@ struct DNSAnalysis {
         return names.equalIgnoringCase(t.qname, name)
     }
 
+    /// Closes what is still open in query order, not the tables' (seeded, per-process)
+    /// order: the metric series are created in closing order, and past their bound which
+    /// ones exist depends on it.
     mutating func finish() {
         byAge.removeAll()
         waiting.removeAll()
-        for list in superseded.values { for t in list { close(t) } }
+        let open = (Array(superseded.values.joined()) + Array(latest.values)).sorted { a, b in
+            (a.time, a.clientAddress, a.clientPort, a.id, a.qname) < (b.time, b.clientAddress, b.clientPort, b.id, b.qname)
+        }
         superseded.removeAll()
         tcpStreams.removeAll()
-        for t in latest.values { close(t) }
         latest.removeAll()
+        for t in open { close(t) }
     }
 
     /// Directions whose DNS framing a gap broke (messages after it not decoded).
