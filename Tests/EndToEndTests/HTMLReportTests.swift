@@ -79,3 +79,20 @@ struct HTMLReportTests {
         #expect(!dom.stdout.contains("<img") && dom.stdout.components(separatedBy: "<script").count == 2)
     }
 }
+
+/// Prometheus and OpenMetrics have no place for the report's warnings: a bound reached while
+/// recording series is said on stderr, and the output is still written.
+struct MetricsWarningTests {
+    @Test func droppedSeriesAreSaidOnStderr() throws {
+        let path = temporaryFile(DNSLookups.capture(count: 24_000, clients: 12, names: 6_000, seed: 9).pcap)
+        for format in ["prometheus", "openmetrics"] {
+            let r = try LoupeBinary.run(["report", "--format", format, path])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("networkobservability_adv_dns_request_count{"))
+            #expect(r.stderr.contains("loupe: warning: ") && r.stderr.contains("metric events not recorded"), "\(format)")
+        }
+        let quiet = try LoupeBinary.run(["report", "--format", "prometheus",
+                                   temporaryFile(DNSLookups.capture(count: 100, clients: 2, names: 10, seed: 1).pcap)])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+    }
+}

@@ -132,6 +132,11 @@ public enum ReportRun {
         if hits > 0 {
             report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
+        let metrics = pass.metrics
+        if let dropped = metrics?.droppedSeries, dropped > 0 {
+            report.warnings.append("\(dropped) metric events not recorded: their labels would have made more than "
+                + "\(MetricsRecorder.seriesLimit) series")
+        }
         if let api = pass.sinks.api { report.apiServer = api.finalSection }
         report.findings = FindingsBuilder.findings(report)
         let trace = pass.sinks.tcp?.trace.map { trace in
@@ -143,7 +148,7 @@ public enum ReportRun {
             }
         }
         return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
-                             exchangeTrace: pass.sinks.tls?.exchangeTrace, metrics: pass.metrics)
+                             exchangeTrace: pass.sinks.tls?.exchangeTrace, metrics: metrics)
     }
 
     /// attribution, pods, workloads, namespaces, and pod names on TCP and DNS rows.

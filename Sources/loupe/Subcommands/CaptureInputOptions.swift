@@ -42,11 +42,13 @@ func asUsageError<T>(_ body: () throws -> T) throws -> T {
 /// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
 func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
                           inputs: (Outcome) -> [InputSummary], render: (Outcome) -> String,
-                          output: OutputOptions) throws {
+                          warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions) throws {
     let progress = Progress()
     let outcome = try asUsageError { try analyse(progress.packets) }
     progress.done()
     do { try output.write(render(outcome)) } catch { throw fail("\(error)", status: ExitStatus.usage) }
+    // For formats with no place for them: what a bound left out goes to stderr.
+    for warning in warnings(outcome) { FileHandle.standardError.write(Data("loupe: warning: \(warning)\n".utf8)) }
     var damaged = false
     for input in inputs(outcome) {
         if let damage = input.damage {

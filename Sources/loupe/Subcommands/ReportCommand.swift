@@ -111,6 +111,7 @@ struct ReportCommand: ParsableCommand {
                             case .text: ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)
                             }
                         },
+                        warnings: { format == .prometheus || format == .openmetrics ? $0.report.warnings : [] },
                         output: output)
     }
 }
