@@ -30,6 +30,15 @@ public struct FlowKey: Hashable, Sendable {
         return (key, fromLow)
     }
 
+    /// Into a `Hasher` (for the `Dictionary`s keyed by flow: per-flow HTTP and DNS-over-TCP
+    /// state, kernel watches): one word, this key's own mix, seeded per process, instead of
+    /// seven fields through SipHash (those tables are probed per packet).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hash(seed: Self.processSeed))
+    }
+
+    private static let processSeed = UInt64.random(in: .min ... .max)
+
     /// A cheap, well-mixed hash (murmur3's finaliser over the folded words). Seeded per
     /// table so that a capture cannot be crafted to collide on purpose.
     @inline(__always)

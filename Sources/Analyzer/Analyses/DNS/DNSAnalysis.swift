@@ -18,11 +18,14 @@ struct DNSAnalysis {
     struct Key: Hashable {
         var flow: FlowKey
         var id: UInt16
+        static let seed = UInt64.random(in: .min ... .max)
 
         /// One word into the hasher (the flow key's own mix and the ID) instead of eleven
-        /// fields: this table is probed on every DNS message.
+        /// fields: this table is probed on every DNS message. The mix is seeded per process
+        /// (as the flow table's): with a fixed seed its collisions could be computed, and a
+        /// capture crafted to make every key collide.
         func hash(into hasher: inout Hasher) {
-            hasher.combine(flow.hash(seed: UInt64(id)))
+            hasher.combine(flow.hash(seed: Self.seed ^ UInt64(id)))
         }
     }
 
