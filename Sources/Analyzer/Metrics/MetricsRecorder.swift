@@ -15,7 +15,7 @@ struct MetricsRecorder {
     private(set) var lastStep = Int64.min
     private var seriesCount = 0
     /// Series kept back from `seriesLimit` until `allowReserved()`: the analyses' recorders
-    /// and their merge keep a place for the packet series added after them.
+    /// and the one they are merged into keep a place for the packet series added last.
     private var reserved = 0
 
     init(step: Int64, reserving: Int = 0) {
@@ -45,7 +45,7 @@ struct MetricsRecorder {
     mutating func series(_ f: Int, _ labels: [(String, String)]) -> Int? {
         let key = labels.map { $0.0 + "\u{1F}" + $0.1 }.joined(separator: "\u{1E}")
         if let s = seriesIndex[f][key] { return s }
-        guard seriesCount < Self.seriesLimit - reserved else {
+        guard !isFull else {
             dropped += 1
             return nil
         }
@@ -106,10 +106,8 @@ struct MetricsRecorder {
     /// Lets the reserved places be used.
     mutating func allowReserved() { reserved = 0 }
 
-    /// Another recorder's series added to these (each analysis records its own), keeping
-    /// `reserving` places free.
-    mutating func merge(_ other: MetricsRecorder, reserving: Int = 0) {
-        reserved = reserving
+    /// Another recorder's series added to these (each analysis records its own).
+    mutating func merge(_ other: MetricsRecorder) {
         for family in other.families {
             let f = self.family(family.name, family.help, family.kind, bounds: family.bounds)
             for series in family.series {

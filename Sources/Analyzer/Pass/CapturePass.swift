@@ -81,9 +81,9 @@ struct CapturePass {
     /// Every analysis's metric series, merged (nil without a metrics format).
     var metrics: MetricsModel? {
         guard let step = sinks.tcp?.metrics?.step ?? sinks.dns?.metrics?.step else { return nil }
-        var all = MetricsRecorder(step: step)
+        var all = MetricsRecorder(step: step, reserving: 1)
         for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
-            if let part { all.merge(part, reserving: 1) }
+            if let part { all.merge(part) }
         }
         // Loupe's own packet series (the timeline's first chart) has the place kept for it:
         // analyses that fill the series bound do not push it out.

@@ -15,18 +15,11 @@ struct DNSAnalysis {
     /// Responses are matched by conversation and ID, as tshark does (mDNS responses carry
     /// no question). Two lookups that share a port and an ID with different questions stay
     /// apart: the older moves to `superseded` and a response naming its question finds it.
+    /// Hashed as the flow key's one seeded word and the ID (`FlowKey.hash(into:)`): this
+    /// table is probed on every DNS message.
     struct Key: Hashable {
         var flow: FlowKey
         var id: UInt16
-        static let seed = UInt64.random(in: .min ... .max)
-
-        /// One word into the hasher (the flow key's own mix and the ID) instead of eleven
-        /// fields: this table is probed on every DNS message. The mix is seeded per process
-        /// (as the flow table's): with a fixed seed its collisions could be computed, and a
-        /// capture crafted to make every key collide.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(flow.hash(seed: Self.seed ^ UInt64(id)))
-        }
     }
 
     /// A plain value (the name is an id into `names`): copied in and out of the tables
