@@ -10,7 +10,7 @@ struct LatencyHistogramTests {
     @Test(arguments: [1, 2, 1_000, 50_000])
     func percentilesMatchHdrHistogram(samples: Int) {
         var rng = SplitMix(seed: UInt64(samples))
-        var full = LatencyHistogram(), compact = LatencyHistogram.compact()
+        var full = LatencyHistogram(), compact = CompactLatencyHistogram()
         var fullReference = Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest,
                                               numberOfSignificantValueDigits: .three)
         var compactReference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
@@ -34,7 +34,7 @@ struct LatencyHistogramTests {
 extension LatencyHistogramTests {
     /// Samples at and past the limit (clamped to it) and at zero give percentiles, not a trap.
     @Test func extremes() {
-        for var h in [LatencyHistogram.compact()] {
+        for var h in [CompactLatencyHistogram()] {
             h.record(nanoseconds: 0)
             h.record(nanoseconds: 60_000_000_000)
             h.record(nanoseconds: 3_600_000_000_000_000)
@@ -44,5 +44,36 @@ extension LatencyHistogramTests {
         full.record(nanoseconds: 0)
         full.record(nanoseconds: Int64.max)
         #expect(full.percentiles.count == 2)
+    }
+}
+
+extension LatencyHistogramTests {
+    /// The sparse histogram equals HdrHistogram's at every percentile level, merged or not,
+    /// with samples in the lowest bucket (HdrHistogram's `min` is then 0), at the clamp, and
+    /// in one octave only; and it allocates only the half-buckets its samples reach.
+    @Test(arguments: [3, 777, 20_000])
+    func compactEqualsHdrHistogramMerged(samples: Int) {
+        var rng = SplitMix(seed: UInt64(samples) &* 31)
+        var a = CompactLatencyHistogram(), b = CompactLatencyHistogram()
+        var reference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+                                          numberOfSignificantValueDigits: .two)
+        for i in 0 ..< samples {
+            var v = Int64(pow(10, 1 + Double(rng.next() % 1_000_000) / 1_000_000 * 10))  // 10 ns to 100 s
+            if i % 97 == 0 { v = Int64(rng.next() % 64) }  // the lowest bucket, zero included
+            if i % 2 == 0 { a.record(nanoseconds: v) } else { b.record(nanoseconds: v) }
+            reference.record(min(UInt64(v), CompactLatencyHistogram.limit))
+        }
+        a.add(b)
+        #expect(a.count == samples)
+        for level in [(0.1, 1.0, 25.0, 50.0), (90, 95, 99, 99.9), (99.99, 100, 100, 100)] {
+            let v = a.values(at: level)
+            #expect([v.0, v.1, v.2, v.3] == [level.0, level.1, level.2, level.3].map { reference.valueAtPercentile($0) })
+        }
+
+        var narrow = CompactLatencyHistogram()
+        // 1.1 to 1.5 ms: one octave (2^20 to 2^21 ns), so one half-bucket of 128 counts.
+        for i in 0 ..< 10_000 { narrow.record(nanoseconds: 1_100_000 + Int64(i) * 40) }
+        #expect(narrow.allocatedChunks == 1)
+        #expect(narrow.percentiles.max == 0.00149996)
     }
 }

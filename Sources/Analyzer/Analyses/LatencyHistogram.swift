@@ -2,36 +2,13 @@ import Histogram
 import Reports
 
 /// Durations in nanoseconds, up to an hour, to 3 significant digits (HdrHistogram), and
-/// the percentile object every report uses.
-typealias LatencyHistogram = LatencyHistogramOf<UInt64>
-
-/// The per-key kind (`compact()`): 32-bit counts, a key's samples in one bucket never
-/// come near 4 billion.
-typealias CompactLatencyHistogram = LatencyHistogramOf<UInt32>
-
-struct LatencyHistogramOf<Count: FixedWidthInteger & UnsignedInteger & Codable & Sendable> {
+/// the percentile object every report uses. Per-key breakdowns use the sparse
+/// `CompactLatencyHistogram`.
+struct LatencyHistogram {
     static var highest: UInt64 { 3_600_000_000_000 }
-    private var histogram: Histogram<Count>
-    private var limit: UInt64
+    private var histogram = Histogram<UInt64>(highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
+    private let limit = Self.highest
 
-    init() { self.init(limit: Self.highest, digits: .three) }
-
-    /// One histogram is built per instance (building one and replacing it cost a 260 KB
-    /// allocation per breakdown key: measured, ~5% of `loupe report`).
-    private init(limit: UInt64, digits: SignificantDigits, lowest: UInt64 = 1) {
-        self.limit = limit
-        histogram = Histogram<Count>(lowestDiscernibleValue: lowest, highestTrackableValue: limit,
-                                      numberOfSignificantValueDigits: digits)
-    }
-
-    /// A small histogram for per-key breakdowns (per server, client, name): up to 60 s at
-    /// 2 significant digits (steps of 64 ns below 16 us, the same buckets as a
-    /// nanosecond-exact one from there up), 32-bit counts: 7 KB instead of 260 KB, so a
-    /// thousand keys fit (measured: 30 KB each with nanosecond steps and 64-bit counts put
-    /// `loupe report` over 128 MB).
-    static func compact() -> CompactLatencyHistogram {
-        CompactLatencyHistogram(limit: 60_000_000_000, digits: .two, lowest: 100)
-    }
     private(set) var count = 0
     private var exactMax: Int64 = 0
 
@@ -54,17 +31,10 @@ struct LatencyHistogramOf<Count: FixedWidthInteger & UnsignedInteger & Codable &
                            max: Double(sorted.last!) / 1e9)
     }
 
-    /// Adds another histogram's samples (bucket by bucket when both are the same kind;
-    /// a compact one into a full one value by value, at the compact one's precision).
-    mutating func add<Other>(_ other: LatencyHistogramOf<Other>) {
+    /// Adds another histogram's samples, bucket by bucket.
+    mutating func add(_ other: Self) {
         guard other.count > 0 else { return }
-        if Other.self == Count.self, other.limit == limit, other.histogram.lowestDiscernibleValue == histogram.lowestDiscernibleValue {
-            histogram.add(other.histogram as! Histogram<Count>)
-        } else {
-            for v in other.histogram.recordedValues() {
-                _ = histogram.record(min(v.value, limit), count: Count(clamping: v.count))
-            }
-        }
+        histogram.add(other.histogram)
         count += other.count
         exactMax = max(exactMax, other.exactMax)
     }

@@ -11,20 +11,20 @@ struct PodStats {
         var transactions = 0
         var unanswered = 0
         var rcodes: [UInt16: Int] = [:]
-        var latency = LatencyHistogram.compact()
+        var latency = CompactLatencyHistogram()
     }
 
     struct TCPPart {
         var connections = 0
         var counts = TCPCounts()
-        var initialRTT = LatencyHistogram.compact()
+        var initialRTT = CompactLatencyHistogram()
     }
 
     struct TLSPart {
         var handshakes = 0
         var completed = 0
         var failures = TLSFailureCounts()
-        var latency = LatencyHistogram.compact()
+        var latency = CompactLatencyHistogram()
     }
 
     var dns: [Int: DNSPart] = [:]

@@ -11,9 +11,12 @@ import Glibc
 /// the worker's alone until `finish()` joins the thread and hands it back: results are
 /// identical to running it inline (tests compare both).
 ///
-/// The ring is single-producer, single-consumer: `head` (bytes written) and `tail` (bytes
+/// The ring is single-producer, single-consumer: `head` (bytes published) and `tail` (bytes
 /// consumed) only grow; each side sleeps on a condition variable when it must wait, and
-/// the other wakes it only when its flag says it sleeps.
+/// the other wakes it only when its flag says it sleeps. Each side publishes its position
+/// in batches (`publishBytes`), not per frame, and the two positions sit on cache lines of
+/// their own: a store per frame moved the shared line between the cores twice per frame
+/// (measured: a tenth of both threads' time on 800k DNS frames).
 final class DNSWorker: @unchecked Sendable {
     /// One frame in the ring: its facts, where its payload sat in the frame (for error
     /// offsets), and the payload's length; the bytes follow. A payload over
@@ -34,11 +37,18 @@ final class DNSWorker: @unchecked Sendable {
     static let capacity = 4 << 20
     static let spins = 20_000
     static let inlineLimit = capacity / 4
+    /// Each side publishes its position after this many bytes (and whenever it would wait).
+    static let publishBytes = 32 << 10
     private static let recordSize = (MemoryLayout<Record>.stride + 7) & ~7
 
     private let ring: UnsafeMutableRawPointer
+    /// Stored properties are laid out in order: the padding keeps `head` (written by the
+    /// pass thread) and `tail` (by the worker) off each other's cache line.
+    private let pad0: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     private let head = Atomic<Int>(0)
+    private let pad1: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     private let tail = Atomic<Int>(0)
+    private let pad2: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     private let done = Atomic<Bool>(false)
     private let consumerSleeps = Atomic<Bool>(false)
     private let producerSleeps = Atomic<Bool>(false)
@@ -48,8 +58,10 @@ final class DNSWorker: @unchecked Sendable {
     /// The worker's alone between `init` and `finish`.
     private var analysis: DNSAnalysis
     private var thread = pthread_t()
-    /// The producer's write position (only the pass thread touches it).
+    /// The producer's write position and the last one published in `head` (only the pass
+    /// thread touches them).
     private var written = 0
+    private var published = 0
 
     /// Nil when no thread can be started; the caller then runs the analysis inline.
     init?(_ analysis: DNSAnalysis) {
@@ -109,13 +121,23 @@ final class DNSWorker: @unchecked Sendable {
                                    span: need, external: external, wrap: false),
                         toByteOffset: at, as: Record.self)
         written += need
+        if written - published >= Self.publishBytes { publish() }
+    }
+
+    /// Makes what was written visible to the worker, and wakes it if it sleeps. The store
+    /// and the load are sequentially consistent: with the worker's own pair (its flag, then
+    /// `head`) one side always sees the other, so a wake-up is never lost.
+    private func publish() {
+        published = written
         head.store(written, ordering: .sequentiallyConsistent)
         if consumerSleeps.load(ordering: .sequentiallyConsistent) { wake(&dataReady) }
     }
 
-    /// Waits until `bytes` past `written` are free (the worker consumed that far).
+    /// Waits until `bytes` past `written` are free (the worker consumed that far). What is
+    /// written is published first: the worker cannot free space it cannot see.
     private func reserve(_ bytes: Int) {
         guard written + bytes - tail.load(ordering: .acquiring) > Self.capacity else { return }
+        publish()
         pthread_mutex_lock(&mutex)
         producerSleeps.store(true, ordering: .sequentiallyConsistent)
         while written + bytes - tail.load(ordering: .sequentiallyConsistent) > Self.capacity {
@@ -127,6 +149,7 @@ final class DNSWorker: @unchecked Sendable {
 
     /// Waits for the worker to take every queued frame and returns the analysis.
     func finish() -> DNSAnalysis {
+        publish()
         done.store(true, ordering: .sequentiallyConsistent)
         wake(&dataReady)
         pthread_join(thread, nil)
@@ -143,9 +166,15 @@ final class DNSWorker: @unchecked Sendable {
 
     private func consume() {
         var read = 0
+        var released = 0
         while true {
             let available = head.load(ordering: .acquiring)
             if read == available {
+                if released != read {
+                    release(read)  // caught up: all of it is free before the worker waits
+                    released = read
+                    continue
+                }
                 if done.load(ordering: .acquiring) && read == head.load(ordering: .acquiring) { return }
                 sleepUntilData(read)
                 continue
@@ -171,10 +200,18 @@ final class DNSWorker: @unchecked Sendable {
                     }
                     read += record.span
                 }
-                tail.store(read, ordering: .sequentiallyConsistent)
-                if producerSleeps.load(ordering: .sequentiallyConsistent) { wake(&spaceReady) }
+                if read - released >= Self.publishBytes {
+                    release(read)
+                    released = read
+                }
             }
         }
+    }
+
+    /// Gives the ring up to `read` back to the producer, and wakes it if it waits for space.
+    private func release(_ read: Int) {
+        tail.store(read, ordering: .sequentiallyConsistent)
+        if producerSleeps.load(ordering: .sequentiallyConsistent) { wake(&spaceReady) }
     }
 
     /// Spins a little before sleeping: DNS frames come in bursts, and a sleep and wake-up

@@ -464,7 +464,7 @@ struct DNSGroups<Key: Hashable> {
         var transactions = 0
         var unanswered = 0
         var errors = 0
-        var latency = LatencyHistogram.compact()
+        var latency = CompactLatencyHistogram()
     }
     let limit: Int
     /// Keys past `limit` fold into `other`.

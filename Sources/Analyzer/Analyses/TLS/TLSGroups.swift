@@ -3,8 +3,8 @@ struct TLSGroups {
     struct Group {
         var handshakes = 0
         var failures = 0
-        var latency = LatencyHistogram.compact()
-        var hello = LatencyHistogram.compact()
+        var latency = CompactLatencyHistogram()
+        var hello = CompactLatencyHistogram()
     }
     let limit: Int
     private(set) var groups: [String: Group] = [:]
