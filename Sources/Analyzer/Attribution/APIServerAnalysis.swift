@@ -7,7 +7,7 @@ import Reports
 /// handshake RTT, TLS handshake latency and encrypted request/response exchanges, per
 /// client pod. Each finished flow is offered once.
 struct APIServerAnalysis {
-    let endpoints: Set<PodDirectory.Endpoint>
+    let endpoints: EndpointSet
     let directory: PodDirectory?
     let rows: Int
 
@@ -46,11 +46,9 @@ struct APIServerAnalysis {
 
     /// Plain HTTP on connections to the endpoints, by flow, until the flow ends.
     private var http: [FlowKey: HTTPExchanges] = [:]
-    private let ports: Set<UInt16>
 
     init(endpoints: Set<PodDirectory.Endpoint>, directory: PodDirectory?, rows: Int) {
-        self.endpoints = endpoints
-        ports = Set(endpoints.map(\.port))
+        self.endpoints = EndpointSet(endpoints)
         self.directory = directory
         self.rows = rows
         slowest = TopK(capacity: rows)
@@ -61,16 +59,15 @@ struct APIServerAnalysis {
     /// (true), the high end (false), or nil.
     func serverIsLow(_ flow: Flow) -> Bool? {
         guard flow.key.ipProtocol == IPProtocol.tcp else { return nil }
-        if endpoints.contains(.init(address: flow.key.lowAddress, port: flow.key.lowPort)) { return true }
-        if endpoints.contains(.init(address: flow.key.highAddress, port: flow.key.highPort)) { return false }
+        if endpoints.contains(flow.key.lowAddress, flow.key.lowPort) { return true }
+        if endpoints.contains(flow.key.highAddress, flow.key.highPort) { return false }
         return nil
     }
 
     /// A TCP segment with payload: read for plain HTTP when it goes to or from an endpoint.
     mutating func segment(_ frame: DecodedFrame, key: FlowKey, time: Int64) {
-        guard ports.contains(frame.destinationPort) || ports.contains(frame.sourcePort) else { return }
-        let toServer = endpoints.contains(.init(address: frame.destination, port: frame.destinationPort))
-        guard toServer || endpoints.contains(.init(address: frame.source, port: frame.sourcePort)) else { return }
+        let toServer = endpoints.contains(frame.destination, frame.destinationPort)
+        guard toServer || endpoints.contains(frame.source, frame.sourcePort) else { return }
         http[key, default: HTTPExchanges()].segment(fromClient: toServer, sequence: frame.sequenceNumber,
                                                     payload: frame.payload, time: time)
     }

@@ -292,7 +292,9 @@ struct CapturePass {
             let udp = frame.isUDP && frame.path.last == .dns
             if udp || (tcp && (frame.sourcePort == 53 || frame.destinationPort == 53)) {
                 let f = DNSFrame(frame, overTCP: !udp, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
-                if let worker = sinks.dnsWorker { worker.submit(f, payload: frame.payload) } else {
+                // Through the stored reference: an `if let` binding retained and released the
+                // worker on every DNS frame.
+                if sinks.dnsWorker != nil { sinks.dnsWorker!.submit(f, payload: frame.payload) } else {
                     sinks.dns!.receive(f, payload: frame.payload)
                 }
             }

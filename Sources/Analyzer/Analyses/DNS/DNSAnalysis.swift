@@ -15,8 +15,8 @@ struct DNSAnalysis {
     /// Responses are matched by conversation and ID, as tshark does (mDNS responses carry
     /// no question). Two lookups that share a port and an ID with different questions stay
     /// apart: the older moves to `superseded` and a response naming its question finds it.
-    /// Hashed as the flow key's one seeded word and the ID (`FlowKey.hash(into:)`): this
-    /// table is probed on every DNS message.
+    /// Pending transactions are found in `DNSPendingTable` (probed on every DNS message);
+    /// the rare superseded ones in a `Dictionary` (`FlowKey.hash(into:)`'s one seeded word).
     struct Key: Hashable {
         var flow: FlowKey
         var id: UInt16
@@ -46,7 +46,7 @@ struct DNSAnalysis {
         var fallbackStart: Int64?
     }
 
-    private var latest: [Key: Transaction] = [:]
+    private var latest = DNSPendingTable()
     private var superseded: [Key: [Transaction]] = [:]
     /// Transactions in query order, for expiry without scanning the table: answered ones
     /// leave after the retransmission timer; unanswered ones move to `waiting`, checked
@@ -181,7 +181,7 @@ struct DNSAnalysis {
             // any, is replaced in place): it is probed on every message.
             var slot = latest.index(forKey: txKey)
             if let i = slot {
-                let pending = latest.values[i]
+                let pending = latest[at: i]
                 // A retransmission repeats the pending query: same conversation, ID and question.
                 if !pending.answered, time &- pending.time < retransmissionTimeout {
                     // mDNS queries all carry ID 0 (RFC 6762 18.1), so there a shared ID says
@@ -196,7 +196,7 @@ struct DNSAnalysis {
                     if aside.count >= 4 { close(aside.removeFirst()) }
                     aside.append(pending)
                     superseded[txKey] = aside
-                    latest.remove(at: i)
+                    _ = latest.remove(at: i)
                     slot = nil
                 } else {
                     // The earlier lookup with this key is final.
@@ -216,7 +216,7 @@ struct DNSAnalysis {
                     TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: names.text(t.qname)),
                     now: time, timeout: retransmissionTimeout)
             }
-            if let i = slot { latest.values[i] = t } else { latest[txKey] = t }
+            if let i = slot { latest[at: i] = t } else { latest.set(txKey, t) }
         } else {
             responses += 1
             rcodeCounts[m.rcode, default: 0] += 1
@@ -242,20 +242,20 @@ struct DNSAnalysis {
                 responsesWithoutQuery += 1
                 return
             }
-            if latest.values[index].answered {
+            if latest[at: index].answered {
                 duplicateResponses += 1
                 return
             }
             // In place: one hash, no copy of the transaction in and out.
-            let elapsed = time &- latest.values[index].time
-            latest.values[index].answered = true
-            latest.values[index].rcode = m.rcode
-            latest.values[index].answers = m.answers
-            latest.values[index].latency = elapsed
+            let elapsed = time &- latest[at: index].time
+            latest[at: index].answered = true
+            latest[at: index].rcode = m.rcode
+            latest[at: index].answers = m.answers
+            latest[at: index].latency = elapsed
             latency.record(nanoseconds: elapsed)
-            answered(latest.values[index], truncated: m.truncated, now: time)
-            searchPath.answered(client: latest.values[index].clientAddress, qname: latest.values[index].qname,
-                                names: names, queryTime: latest.values[index].time, nxdomain: m.rcode == 3)
+            answered(latest[at: index], truncated: m.truncated, now: time)
+            searchPath.answered(client: latest[at: index].clientAddress, qname: latest[at: index].qname,
+                                names: names, queryTime: latest[at: index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
     }
@@ -282,17 +282,17 @@ struct DNSAnalysis {
         while let first = byAge.first, now &- first.time > retransmissionTimeout {
             byAge.removeFirst()
             // Key reused since: that transaction is another entry's.
-            guard let i = latest.index(forKey: first.key), latest.values[i].time == first.time else { continue }
-            if latest.values[i].answered {
-                close(latest.remove(at: i).value)
+            guard let i = latest.index(forKey: first.key), latest[at: i].time == first.time else { continue }
+            if latest[at: i].answered {
+                close(latest.remove(at: i))
             } else {
                 waiting.append(first)
             }
         }
         while let first = waiting.first, now &- first.time > retransmissionTimeout * 12 {
             waiting.removeFirst()
-            guard let i = latest.index(forKey: first.key), latest.values[i].time == first.time else { continue }
-            close(latest.remove(at: i).value)
+            guard let i = latest.index(forKey: first.key), latest[at: i].time == first.time else { continue }
+            close(latest.remove(at: i))
         }
     }
 

@@ -1,0 +1,49 @@
+@testable import Analyzer
+import CaptureFormats
+import Dissectors
+import Testing
+
+struct DNSPendingTableTests {
+    /// Random adds, replacements, lookups and removals agree with a `Dictionary` model,
+    /// through growth and through removals in the middle of probe runs (few flows and
+    /// many IDs, so runs are long), and every entry number found reads back its own key.
+    @Test func agreesWithADictionary() {
+        var rng = SplitMix(seed: 53)
+        var table = DNSPendingTable()
+        var model: [DNSAnalysis.Key: Int64] = [:]
+        func key(_ n: UInt64) -> DNSAnalysis.Key {
+            let client = IPAddress(v4: 0x0A00_0000 | UInt32(n % 7))
+            let (flow, _) = FlowKey.between(client, UInt16(40_000 + n % 5), IPAddress(v4: 0x0A60_000A), 53, ipProtocol: 17)
+            return DNSAnalysis.Key(flow: flow, id: UInt16(truncatingIfNeeded: n / 35))
+        }
+        func transaction(_ time: Int64) -> DNSAnalysis.Transaction {
+            DNSAnalysis.Transaction(timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
+                                    serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
+                                    qname: DNSNameTable.ID.overflow, qtype: 1)
+        }
+        for step in 0 ..< 200_000 {
+            let k = key(rng.next() % (step < 100_000 ? 60_000 : 3_000))
+            switch rng.next() % 4 {
+            case 0, 1:
+                table.set(k, transaction(Int64(step)))
+                model[k] = Int64(step)
+            case 2:
+                if let i = table.index(forKey: k) {
+                    #expect(table.remove(at: i).time == model.removeValue(forKey: k))
+                } else {
+                    #expect(model[k] == nil)
+                }
+            default:
+                #expect(table[k]?.time == model[k])
+            }
+        }
+        #expect(table.count == model.count)
+        for (k, time) in model {
+            let i = table.index(forKey: k)
+            #expect(i.map { table[at: $0].time } == time)
+        }
+        #expect(table.values.map(\.time).sorted() == model.values.sorted())
+        table.removeAll()
+        #expect(table.isEmpty && table[key(1)] == nil)
+    }
+}
