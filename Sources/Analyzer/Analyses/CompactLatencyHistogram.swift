@@ -100,21 +100,14 @@ struct CompactLatencyHistogram {
 
     /// `{count, p50, p90, p95, p99, max}` in seconds, as `LatencyHistogram.percentiles`.
     var percentiles: Percentiles {
-        guard count > 0 else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
-        let v = values(at: (50, 90, 95, 99))
-        func s(_ n: UInt64) -> Double { Double(n) / 1e9 }
-        return Percentiles(count: count, p50: s(v.0), p90: s(v.1), p95: s(v.2), p99: s(v.3), max: Double(exactMax) / 1e9)
+        PercentileWalk.object(count: count, exactMax: exactMax) { values(at: (50, 90, 95, 99)) }
     }
 
     /// Four percentiles by `Histogram.valueAtPercentile`'s rule, in one walk over the
     /// chunks in value order (see `LatencyHistogram.values(at:)`).
     func values(at p: (Double, Double, Double, Double)) -> (UInt64, UInt64, UInt64, UInt64) {
         let total = UInt64(count)
-        func rank(_ p: Double) -> UInt64 {
-            let clamped = Swift.min(Swift.max(p.nextDown, 0), 100)
-            return Swift.max(1, UInt64((clamped * Double(total) / 100).rounded(.up)))
-        }
-        let ranks = [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+        let ranks = PercentileWalk.ranks(total, p)
         var out: [UInt64] = [0, 0, 0, 0]
         guard total > 0 else { return (0, 0, 0, 0) }
         // HdrHistogram's `min`: 0 when the lowest bucket (0-63 ns) has samples.

@@ -42,10 +42,7 @@ struct LatencyHistogram {
     /// `{count, p50, p90, p95, p99, max}` in seconds; percentiles at HdrHistogram's precision,
     /// `max` exact. Nil percentiles when there is no sample.
     var percentiles: Percentiles {
-        guard count > 0 else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
-        let v = values(at: (50, 90, 95, 99))
-        func s(_ n: UInt64) -> Double { Double(n) / 1e9 }
-        return Percentiles(count: count, p50: s(v.0), p90: s(v.1), p95: s(v.2), p99: s(v.3), max: Double(exactMax) / 1e9)
+        PercentileWalk.object(count: count, exactMax: exactMax) { values(at: (50, 90, 95, 99)) }
     }
 
     /// Four percentiles in one walk over the recorded values, by `Histogram.valueAtPercentile`'s
@@ -53,12 +50,7 @@ struct LatencyHistogram {
     /// rounded up), which walks the buckets once per call through unspecialised generic code
     /// (measured: a tenth of `loupe report` with a thousand breakdown rows).
     func values(at p: (Double, Double, Double, Double)) -> (UInt64, UInt64, UInt64, UInt64) {
-        let total = histogram.totalCount
-        func rank(_ p: Double) -> UInt64 {
-            let clamped = Swift.min(Swift.max(p.nextDown, 0), 100)
-            return Swift.max(1, UInt64((clamped * Double(total) / 100).rounded(.up)))
-        }
-        let ranks = [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+        let ranks = PercentileWalk.ranks(histogram.totalCount, p)
         var out: [UInt64] = [0, 0, 0, 0]
         var running: UInt64 = 0
         var next = 0
@@ -72,5 +64,26 @@ struct LatencyHistogram {
             if next == 4 { break }
         }
         return (out[0], out[1], out[2], out[3])
+    }
+}
+
+/// What both histograms' percentile walks share: the ranks of four levels, and the
+/// percentile object from the values found.
+enum PercentileWalk {
+    /// `valueAtPercentile`'s rank: p one ulp down, of the total, rounded up, at least 1.
+    static func ranks(_ total: UInt64, _ p: (Double, Double, Double, Double)) -> [UInt64] {
+        func rank(_ p: Double) -> UInt64 {
+            let clamped = Swift.min(Swift.max(p.nextDown, 0), 100)
+            return Swift.max(1, UInt64((clamped * Double(total) / 100).rounded(.up)))
+        }
+        return [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+    }
+
+    /// In seconds; nil percentiles when there is no sample, `max` exact.
+    static func object(count: Int, exactMax: Int64, _ values: () -> (UInt64, UInt64, UInt64, UInt64)) -> Percentiles {
+        guard count > 0 else { return Percentiles(count: 0, p50: nil, p90: nil, p95: nil, p99: nil, max: nil) }
+        let v = values()
+        func s(_ n: UInt64) -> Double { Double(n) / 1e9 }
+        return Percentiles(count: count, p50: s(v.0), p90: s(v.1), p95: s(v.2), p99: s(v.3), max: Double(exactMax) / 1e9)
     }
 }
