@@ -3,20 +3,21 @@
 /// array, hashed by the flow key's own seeded mix (a `Dictionary` hashed each key's eight
 /// fields through SipHash: measured, a tenth of the DNS thread). Linear probing with
 /// backward-shift deletion, at most half full; an entry's number is stable until the next
-/// removal (removal moves the last entry into the hole).
+/// removal (removal moves the last entry into the hole). A slot holds the key's hash beside
+/// the entry number, so a probe touches an entry only when the hashes match (a new query,
+/// most messages' first lookup, usually touches none).
 struct DNSPendingTable {
     typealias Key = DNSAnalysis.Key
     typealias Transaction = DNSAnalysis.Transaction
 
     private struct Entry {
         var key: Key
-        var hash: UInt32
         var value: Transaction
     }
 
     private var entries: [Entry] = []
-    /// 0: empty; else 1 + the entry's number.
-    private var slots = [Int32](repeating: 0, count: 1024)
+    /// 0: empty; else the key's hash (high half) and 1 + the entry's number (low half).
+    private var slots = [UInt64](repeating: 0, count: 1024)
     private var mask = 1023
     /// Per table and process: a capture cannot be crafted to collide.
     private let seed = UInt64.random(in: .min ... .max)
@@ -38,8 +39,10 @@ struct DNSPendingTable {
         while true {
             let s = slots[slot]
             if s == 0 { return nil }
-            let i = Int(s) - 1
-            if entries[i].hash == h && entries[i].key == key { return i }
+            if UInt32(truncatingIfNeeded: s >> 32) == h {
+                let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if entries[i].key == key { return i }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -59,54 +62,56 @@ struct DNSPendingTable {
             return
         }
         if (entries.count + 1) * 2 > slots.count { grow() }
-        let h = hash(key)
-        entries.append(Entry(key: key, hash: h, value: value))
-        place(h, Int32(entries.count))
+        entries.append(Entry(key: key, value: value))
+        place(hash(key), entries.count)
     }
 
     /// Removes entry `i` and returns its transaction; the last entry takes number `i`.
     mutating func remove(at i: Int) -> Transaction {
-        let removed = entries[i]
-        unplace(removed.hash, Int32(i + 1))
+        let removed = entries[i].value
+        unplace(hash(entries[i].key), i + 1)
         let last = entries.count - 1
         if i != last {
-            let moved = entries[last]
-            retarget(moved.hash, from: Int32(last + 1), to: Int32(i + 1))
-            entries[i] = moved
+            retarget(hash(entries[last].key), from: last + 1, to: i + 1)
+            entries.swapAt(i, last)
         }
         entries.removeLast()
-        return removed.value
+        return removed
     }
 
     mutating func removeAll() {
         entries.removeAll()
-        slots = [Int32](repeating: 0, count: 1024)
+        slots = [UInt64](repeating: 0, count: 1024)
         mask = 1023
     }
 
-    private mutating func place(_ h: UInt32, _ value: Int32) {
+    @inline(__always)
+    private static func slotValue(_ h: UInt32, _ number: Int) -> UInt64 { UInt64(h) << 32 | UInt64(number) }
+
+    private mutating func place(_ h: UInt32, _ number: Int) {
         var slot = Int(h) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = value
+        slots[slot] = Self.slotValue(h, number)
     }
 
-    private func slot(of value: Int32, _ h: UInt32) -> Int {
+    private func slot(of number: Int, _ h: UInt32) -> Int {
+        let value = Self.slotValue(h, number)
         var slot = Int(h) & mask
         while slots[slot] != value { slot = (slot + 1) & mask }
         return slot
     }
 
-    private mutating func retarget(_ h: UInt32, from old: Int32, to new: Int32) {
-        slots[slot(of: old, h)] = new
+    private mutating func retarget(_ h: UInt32, from old: Int, to new: Int) {
+        slots[slot(of: old, h)] = Self.slotValue(h, new)
     }
 
     /// Empties the slot holding `value` and shifts later entries of the probe run back, so
     /// no lookup ever needs a tombstone.
-    private mutating func unplace(_ h: UInt32, _ value: Int32) {
-        var hole = slot(of: value, h)
+    private mutating func unplace(_ h: UInt32, _ number: Int) {
+        var hole = slot(of: number, h)
         var next = (hole + 1) & mask
         while slots[next] != 0 {
-            let home = Int(entries[Int(slots[next]) - 1].hash) & mask
+            let home = Int(truncatingIfNeeded: slots[next] >> 32) & mask
             // Movable into the hole when its home is not in (hole, next], cyclically.
             let distanceToNext = (next - home) & mask, distanceToHole = (next - hole) & mask
             if distanceToNext >= distanceToHole {
@@ -119,8 +124,9 @@ struct DNSPendingTable {
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
         mask = slots.count - 1
-        for i in entries.indices { place(entries[i].hash, Int32(i + 1)) }
+        for s in old where s != 0 { place(UInt32(truncatingIfNeeded: s >> 32), Int(truncatingIfNeeded: s & 0xFFFF_FFFF)) }
     }
 }
