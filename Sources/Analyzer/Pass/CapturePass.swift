@@ -199,12 +199,15 @@ struct CapturePass {
                 malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
             }
         }
+        // The DNS thread finishes its part while this one drains the flow table.
+        sinks.dnsWorker?.close()
         flows.drain { sinks.finished($0) }
         if let worker = sinks.dnsWorker {
-            sinks.dns = worker.finish()
+            sinks.dns = worker.join()
             sinks.dnsWorker = nil
+        } else {
+            sinks.dns?.finish()
         }
-        sinks.dns?.finish()
     }
 
     /// The last fragment completed a datagram: decode its transport layer and count it
