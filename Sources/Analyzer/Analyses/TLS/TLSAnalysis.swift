@@ -18,6 +18,7 @@ struct TLSAnalysis {
     private var sessions: [TLSSession] = []
     private var free: [Int32] = []
     private(set) var budget = ReassemblyBudget()
+    private let certificates = CertificateCache()
     let rows: Int
     private(set) var section = TLSSection()
     private var versions: [String: Int] = [:]
@@ -82,6 +83,7 @@ struct TLSAnalysis {
     private mutating func start(clientIsLow: Bool) -> Int32 {
         section.connections += 1
         var fresh = TLSSession(clientIsLow: clientIsLow)
+        fresh.certificates = certificates
         if exchangeTrace != nil { fresh.exchanges.trace = [] }
         if metrics != nil { fresh.exchanges.timeline = [] }
         if let reused = free.popLast() {
@@ -106,10 +108,11 @@ struct TLSAnalysis {
         let s = slots[index].session
         slots[index] = Slot()
         guard s >= 0 else { return nil }
-        sessions[Int(s)].finish(budget: &budget)
-        let session = sessions[Int(s)]
+        // Moved out, not copied: a copy retained every array and string the session holds.
+        var session = TLSSession(clientIsLow: true)
+        swap(&session, &sessions[Int(s)])
+        session.finish(budget: &budget)
         fold(session, flow, owners)
-        sessions[Int(s)] = TLSSession(clientIsLow: true)
         free.append(s)
         return session
     }

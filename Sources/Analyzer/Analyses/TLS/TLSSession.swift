@@ -31,6 +31,8 @@ struct TLSSession {
     var helloRetryRequest = false
     var certificateSeen = false
     var certificate: CertificateSummary?
+    /// The pass's decoded certificates (nil: decode every one).
+    var certificates: CertificateCache?
     var certificateTime: Int64?
     var alerts: [AlertSeen] = []
     var encryptedAlerts = 0
@@ -177,7 +179,9 @@ struct TLSSession {
                 guard !certificateSeen else { return }
                 certificateSeen = true
                 certificateTime = time
-                if let first = try TLS.certificates(body).first { certificate = CertificateSummary(der: first.base) }
+                if let first = try TLS.certificates(body).first {
+                    certificate = certificates?.summary(first.base) ?? CertificateSummary(der: first.base)
+                }
             default: break
             }
         } catch {
