@@ -6,6 +6,7 @@
 final class CertificateCache {
     static let limit = 256
     private var known: [[UInt8]: CertificateSummary] = [:]
+    var count: Int { known.count }
 
     func summary(_ der: UnsafeRawBufferPointer) -> CertificateSummary {
         let key = Array(der)
