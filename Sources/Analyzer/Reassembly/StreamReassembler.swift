@@ -63,6 +63,16 @@ public struct StreamReassembler {
         return o < 0 ? 0 : UInt64(o)
     }
 
+    /// Whether `segment` would do anything with a segment of `payloadCount` bytes: not for
+    /// an empty one once started (a pure ACK), nor after the end.
+    public func takes(payloadCount: Int) -> Bool { !finished && (payloadCount > 0 || !started) }
+
+    /// Whether `acknowledged(ack)` would do anything: only for an ACK past the next
+    /// expected byte (most ACKs acknowledge exactly what was delivered).
+    public func isBehind(_ ack: UInt32) -> Bool {
+        started && !finished && Int32(bitPattern: ack &- nextSequence) > 0
+    }
+
     /// The peer acknowledged up to `ack`: bytes before it that never appeared were lost by
     /// the capture (the receiver had them), so deliver past the hole now.
     public mutating func acknowledged(_ ack: UInt32, budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {

@@ -84,12 +84,17 @@ struct TLSSession {
             // How much of the client's stream the server had when it sent this segment.
             serverAcknowledged = (clientIsLow ? lowReassembler : highReassembler).offset(ofSequence: ack)
         }
-        var reassembler = StreamReassembler()
-        if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
-        reassembler.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
-                            budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
-        if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
-        if flags.contains(.ack) {
+        // The reassemblers are swapped out while they deliver (`receive` mutates the
+        // session); that costs copies of both, so only when they have something to do: not
+        // for a pure ACK, nor for an ACK of exactly what was delivered (most segments).
+        if (fromLow ? lowReassembler : highReassembler).takes(payloadCount: payload.count) {
+            var reassembler = StreamReassembler()
+            if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+            reassembler.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
+                                budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
+            if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+        }
+        if flags.contains(.ack) && (fromLow ? highReassembler : lowReassembler).isBehind(ack) {
             // Data the peer acknowledged and the capture missed: a gap in the other direction.
             var other = StreamReassembler()
             if fromLow { swap(&other, &highReassembler) } else { swap(&other, &lowReassembler) }
