@@ -37,7 +37,6 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
-        .target(name: "CPrefetch"),
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
         .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib"], swiftSettings: strict),
@@ -47,7 +46,7 @@ let package = Package(
         .target(name: "Reports", dependencies: [.product(name: "Plot", package: "Plot")], swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
+                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
                                .product(name: "DequeModule", package: "swift-collections"),
                                .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,3 @@
-import CPrefetch
 import Dissectors
 
 /// Live conversations, bidirectional, in an open-addressing index over a dense array.
@@ -71,36 +70,6 @@ public struct FlowTable {
     @inline(__always) private func home(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue >> 32) & mask }
     @inline(__always) private static func index(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue & 0xFFFF_FFFF) - 1 }
 
-    // MARK: - Pipelined lookups
-    //
-    // A lookup misses the cache twice on a big table: the slot, then the flow. Callers
-    // that can work a few packets ahead hash a key and prefetch its slot (`prefetchSlot`),
-    // one packet later prefetch the flow the slot points to (`prefetchFlow`), and one
-    // packet later still look it up with the tag they already have: both lines are then
-    // in cache. Prefetches are hints; a stale one costs nothing but the load.
-
-    /// Hashes `key`, starts loading its home slot, and returns the tag for `lookup`.
-    @inline(__always)
-    public func prefetchSlot(_ key: FlowKey) -> UInt32 {
-        let t = tag(key)
-        slots.withUnsafeBufferPointer { loupe_prefetch($0.baseAddress! + (Int(t) & mask)) }
-        return t
-    }
-
-    /// Starts loading the flow whose slot (already prefetched) carries `tag`.
-    @inline(__always)
-    public func prefetchFlow(tag t: UInt32) {
-        let s = slots[Int(t) & mask]
-        guard s != 0, UInt32(truncatingIfNeeded: s >> 32) == t else { return }
-        let i = Self.index(s)
-        guard i < flows.count else { return }
-        flows.withUnsafeBufferPointer { buffer in
-            let p = UnsafeRawPointer(buffer.baseAddress! + i)
-            loupe_prefetch(p)
-            loupe_prefetch(p + 64)
-        }
-    }
-
     /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
     /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
     /// receives flows expired or evicted on the way (in no particular order).
@@ -110,9 +79,8 @@ public struct FlowTable {
         lookup(key, tag: tag(key), time: time, clock: clock, finished: finished)
     }
 
-    /// `lookup` with the tag `prefetchSlot` returned.
     @inline(__always)
-    public mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64,
+    private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64,
                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
         if clock &- lastSweep >= limits.sweepInterval || lastSweep == .min {
             if lastSweep != .min { sweep(now: clock, finished: finished) }
