@@ -1,7 +1,10 @@
 @testable import Analyzer
 import CaptureFormats
 import Dissectors
+import Foundation
+import Reports
 import Testing
+import _TestSupport
 
 struct DNSPendingTableTests {
     /// Random adds, replacements, lookups and removals agree with a `Dictionary` model,
@@ -45,5 +48,29 @@ struct DNSPendingTableTests {
         #expect(table.values.map(\.time).sorted() == model.values.sorted())
         table.removeAll()
         #expect(table.isEmpty && table[key(1)] == nil)
+    }
+}
+
+/// More unanswered queries than the pending table keeps (`DNSAnalysis.maximumPending`):
+/// every query counted, the surplus not tracked, and the report says how many.
+struct DNSPendingFloodTests {
+    @Test func surplusQueriesAreCountedAndStated() throws {
+        let cap = DNSAnalysis.maximumPending, extra = 10_000
+        var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
+        frames.reserveCapacity(cap + extra)
+        let name: [UInt8] = [4] + Array("host".utf8) + [3, 99, 111, 109, 0]
+        // Distinct conversation and ID for every query, 100 us apart: all still pending (an
+        // unanswered query waits 60 s) when the cap is reached.
+        for i in 0 ..< cap + extra {
+            let msg = Frames.be16(UInt16(i / 20_000)) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
+            let udp = Frames.udp(sport: UInt16(30_000 + i % 20_000), dport: 53, msg)
+            let t = 1_800_000_000.0 + Double(i) * 0.0001
+            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
+                           Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil))
+        }
+        let report = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: ReportOptions()).report
+        #expect(report.dns.queries == cap + extra)
+        #expect(report.dns.transactions == cap && report.dns.unanswered == cap)
+        #expect(report.warnings.contains("\(extra) DNS queries not tracked: more than \(cap) were pending at once"))
     }
 }
