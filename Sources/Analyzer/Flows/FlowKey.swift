@@ -39,7 +39,7 @@ public struct FlowKey: Hashable, Sendable {
 
     private static let processSeed = UInt64.random(in: .min ... .max)
 
-    /// A cheap, well-mixed hash (murmur3's finaliser over the folded words). Seeded per
+    /// A cheap, well-mixed hash (`finalizeHash` over the folded words). Seeded per
     /// table so that a capture cannot be crafted to collide on purpose.
     @inline(__always)
     func hash(seed: UInt64) -> UInt64 {
@@ -50,11 +50,6 @@ public struct FlowKey: Hashable, Sendable {
         h ^= highAddress.high &* 0x27D4_EB2F_1656_67C5
         h ^= (highAddress.low &+ 0x94D0_49BB_1331_11EB) &* 0x9E37_79B9_7F4A_7C15
         h ^= UInt64(lowPort) << 40 | UInt64(highPort) << 16 | UInt64(ipProtocol)
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        h &*= 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 33
-        return h
+        return finalizeHash(h)
     }
 }

@@ -1,11 +1,7 @@
 import Dissectors
 
-/// Live conversations, bidirectional, in an open-addressing index over a dense array.
-///
-/// Why not `Dictionary`: measured 1.4-1.5x slower on the standard workload
-/// (shared/PERFORMANCE.md). A slot holds `hash tag << 32 | index + 1`; the tag (upper 32
-/// bits of the key's hash) is also the home slot, so growing and backward-shift deletion
-/// never touch the flows themselves, and most probes compare the tag before the key.
+/// Live conversations, bidirectional, in a dense array behind `TaggedSlots` (the tag is the
+/// upper 32 bits of the key's seeded hash, kept in the flow as `hashTag`).
 ///
 /// Bounds: at most `limits.maximumFlows` live flows; when full, idle flows are expired
 /// first, then the least recently active of a sample is evicted (counted).
@@ -32,8 +28,7 @@ public struct FlowTable {
 
     public let limits: Limits
     public private(set) var flows: [Flow] = []
-    private var slots: [UInt64]
-    private var mask: Int
+    private var index = TaggedSlots()
     private var free: [Int32] = []
     private var live = 0
     private let seed: UInt64
@@ -53,8 +48,6 @@ public struct FlowTable {
         self.limits = limits
         self.seed = seed
         sampleState = seed | 1
-        slots = Array(repeating: 0, count: 1024)
-        mask = 1023
         // Address space for every flow the limit allows, reserved once: pages count in RSS
         // only when a flow is written to them, and the array never grows by copying (a
         // doubling held old and new storage at once: measured, +40 MB peak on 2M packets).
@@ -67,8 +60,6 @@ public struct FlowTable {
     public var liveCount: Int { live }
 
     @inline(__always) private func tag(_ key: FlowKey) -> UInt32 { UInt32(truncatingIfNeeded: key.hash(seed: seed) >> 32) }
-    @inline(__always) private func home(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue >> 32) & mask }
-    @inline(__always) private static func index(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue & 0xFFFF_FFFF) - 1 }
 
     /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
     /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
@@ -86,16 +77,8 @@ public struct FlowTable {
             if lastSweep != .min { sweep(now: clock, finished: finished) }
             lastSweep = clock
         }
-        var slot = Int(t) & mask
-        while true {
-            let s = slots[slot]
-            if s == 0 { break }
-            if UInt32(truncatingIfNeeded: s >> 32) == t {
-                let i = Self.index(s)
-                if flows[i].key == key { return (i, false) }
-            }
-            slot = (slot + 1) & mask
-        }
+        let found = index.find(t) { flows[$0].key == key }
+        if let i = found.entry { return (i, false) }
         if live >= limits.maximumFlows {
             // A full sweep costs the whole table: under a flood do it at most once per
             // `fullTableSweepInterval` of capture time, and evict in between.
@@ -106,7 +89,7 @@ public struct FlowTable {
             if live >= limits.maximumFlows { evictOne(finished: finished) }
             return (insert(key, tag: t, time: time), true)
         }
-        return (insert(key, tag: t, time: time, emptySlot: slot), true)
+        return (insert(key, tag: t, time: time, emptySlot: found.emptySlot), true)
     }
 
     /// Finishes the flow at `index` and starts a new one with the same key (a new SYN on a
@@ -133,7 +116,7 @@ public struct FlowTable {
         var order = flows.indices.filter { flows[$0].isLive }
         order.sort { flows[$0].serial < flows[$1].serial }
         for i in order { finished(flows[i]) }
-        slots = Array(repeating: 0, count: slots.count)
+        index.removeAll()
         flows.removeAll()
         free.removeAll()
         live = 0
@@ -142,62 +125,30 @@ public struct FlowTable {
     // MARK: - Insertion and removal
 
     private mutating func insert(_ key: FlowKey, tag t: UInt32, time: Int64, emptySlot: Int? = nil) -> Int {
-        var slot = emptySlot ?? -1
-        if (live + 1) * 2 > slots.count {
-            grow()
-            slot = -1
-        }
-        if slot < 0 {
-            slot = Int(t) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-        }
         var flow = Flow(key: key, serial: nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
                         firstNanosecond: 0, clientIsLow: true, clientFromSYN: false)
         flow.hashTag = t
         nextSerial += 1
-        let index: Int
+        let i: Int
         if let f = free.popLast() {
-            index = Int(f)
-            flows[index] = flow
+            i = Int(f)
+            flows[i] = flow
         } else {
-            index = flows.count
+            i = flows.count
             flows.append(flow)
         }
-        slots[slot] = UInt64(t) << 32 | UInt64(index + 1)
+        index.insert(t, i, emptySlot: emptySlot)
         live += 1
         created += 1
         peakLive = max(peakLive, live)
-        return index
+        return i
     }
 
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
-        for s in old where s != 0 {
-            var slot = home(s)
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = s
-        }
-    }
-
-    /// Removes the flow at `index` (backward-shift deletion: no tombstones).
-    private mutating func remove(_ index: Int) {
-        var slot = Int(flows[index].hashTag) & mask
-        while Self.index(slots[slot]) != index { slot = (slot + 1) & mask }
-        var hole = slot
-        var next = (hole + 1) & mask
-        while slots[next] != 0 {
-            // Move the entry back unless its home lies cyclically in (hole, next].
-            if (next - home(slots[next])) & mask >= (next - hole) & mask {
-                slots[hole] = slots[next]
-                hole = next
-            }
-            next = (next + 1) & mask
-        }
-        slots[hole] = 0
-        flows[index].isLive = false
-        free.append(Int32(index))
+    /// Removes the flow at `i` (its number goes to the free list).
+    private mutating func remove(_ i: Int) {
+        index.remove(flows[i].hashTag, i)
+        flows[i].isLive = false
+        free.append(Int32(i))
         live -= 1
     }
 

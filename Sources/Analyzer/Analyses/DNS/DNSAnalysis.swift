@@ -459,10 +459,10 @@ extension DNSAnalysis.Transaction: Ranked {
 
 /// Per-key DNS outcomes with a compact latency histogram each; past `limit` distinct keys,
 /// new keys are folded into "(other)" so memory stays bounded. Every transaction updates
-/// three of these (server, client, name): the groups sit in one array, found through an
-/// open-addressing index on a seeded cheap hash of the key (a `Dictionary` hashed each
-/// address through SipHash and moved groups in and out: measured, a tenth of the DNS
-/// thread). The index never grows: it is sized for `limit` keys at half load.
+/// three of these (server, client, name): the groups sit in one array behind `TaggedSlots`
+/// on a seeded cheap hash of the key (a `Dictionary` hashed each address through SipHash
+/// and moved groups in and out: measured, a tenth of the DNS thread), sized once for
+/// `limit` keys.
 struct DNSGroups<Key: DNSGroupKey> {
     struct Group {
         var transactions = 0
@@ -473,34 +473,24 @@ struct DNSGroups<Key: DNSGroupKey> {
     let limit: Int
     private var keys: [Key] = []
     private var entries: [Group] = []
-    /// 0: empty; else 1 + the group's index.
-    private var slots: [Int32]
-    private let mask: Int
+    private var index: TaggedSlots
     private let seed = UInt64.random(in: .min ... .max)
     private(set) var other: Group?
 
     init(limit: Int) {
         self.limit = limit
-        var size = 16
-        while size < limit * 2 { size *= 2 }
-        slots = [Int32](repeating: 0, count: size)
-        mask = size - 1
+        index = TaggedSlots(fixedCapacity: limit)
     }
 
     /// The groups by key, in the order their keys first came.
     var groups: [(key: Key, value: Group)] { zip(keys, entries).map { ($0, $1) } }
 
     mutating func add(_ key: Key, _ t: DNSAnalysis.Transaction) {
-        var slot = Int(truncatingIfNeeded: key.groupHash(seed: seed)) & mask
-        while true {
-            let s = slots[slot]
-            if s == 0 { break }
-            let i = Int(s) - 1
-            if keys[i] == key {
-                Self.count(t, into: &entries[i])
-                return
-            }
-            slot = (slot + 1) & mask
+        let tag = UInt32(truncatingIfNeeded: key.groupHash(seed: seed) >> 32)
+        let found = index.find(tag) { keys[$0] == key }
+        if let i = found.entry {
+            Self.count(t, into: &entries[i])
+            return
         }
         guard keys.count < limit else {
             if other == nil { other = Group() }
@@ -509,7 +499,7 @@ struct DNSGroups<Key: DNSGroupKey> {
         }
         keys.append(key)
         entries.append(Group())
-        slots[slot] = Int32(keys.count)
+        index.insert(tag, keys.count - 1, emptySlot: found.emptySlot)
         Self.count(t, into: &entries[keys.count - 1])
     }
 
@@ -530,24 +520,13 @@ protocol DNSGroupKey: Equatable {
 extension IPAddress: DNSGroupKey {
     @inline(__always)
     func groupHash(seed: UInt64) -> UInt64 {
-        var h = seed ^ high &* 0x9E37_79B9_7F4A_7C15
-        h ^= (low &+ 0x632B_E59B_D9B4_E019) &* 0xC2B2_AE3D_27D4_EB4F
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        return h
+        finalizeHash(seed ^ high &* 0x9E37_79B9_7F4A_7C15 ^ (low &+ 0x632B_E59B_D9B4_E019) &* 0xC2B2_AE3D_27D4_EB4F)
     }
 }
 
 extension DNSNameTable.ID: DNSGroupKey {
     @inline(__always)
-    func groupHash(seed: UInt64) -> UInt64 {
-        var h = seed ^ UInt64(raw) &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        return h
-    }
+    func groupHash(seed: UInt64) -> UInt64 { finalizeHash(seed ^ UInt64(raw) &* 0x9E37_79B9_7F4A_7C15) }
 }
 
 /// Counts per key, at most `limit` distinct keys (then `otherKey`).

@@ -24,44 +24,34 @@ struct DNSNameTable {
     /// Names' bytes end to end; entry i (id i + 1) is `bytes[starts[i] ..< starts[i + 1]]`.
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
-    /// Open addressing, linear probing: 0 empty, otherwise an id's raw value.
-    private var slots: [UInt32]
+    /// Entry numbers are ids minus one.
+    private var index = TaggedSlots()
     private let seed: UInt64
     private(set) var overflowed = 0
 
     init(capacity: Int = 1 << 18, byteCapacity: Int = 16 << 20) {
         self.capacity = capacity
         self.byteCapacity = byteCapacity
-        slots = Array(repeating: 0, count: 1024)
         // Seeded per process, so a capture cannot be crafted to collide; ids do not depend
         // on it (they number names in order of first appearance), so output is deterministic.
         seed = UInt64.random(in: 1 ... .max)
     }
 
-    var count: Int { hashes.count }
+    var count: Int { starts.count - 1 }
 
     /// The name's id, adding it when new.
     mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
-        let h = hash(name)
-        let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
-        while slots[i] != 0 {
-            let id = Int(slots[i])
-            if hashes[id - 1] == h && equal(id, name) { return ID(raw: slots[i]) }
-            i = (i + 1) & mask
-        }
-        guard hashes.count < capacity, bytes.count + name.count <= byteCapacity else {
+        let tag = UInt32(truncatingIfNeeded: hash(name) >> 32)
+        let found = index.find(tag) { equal($0 + 1, name) }
+        if let entry = found.entry { return ID(raw: UInt32(entry + 1)) }
+        guard count < capacity, bytes.count + name.count <= byteCapacity else {
             overflowed += 1
             return .overflow
         }
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
-        hashes.append(h)
-        let id = UInt32(hashes.count)
-        slots[i] = id
-        if hashes.count * 2 > slots.count { grow() }
-        return ID(raw: id)
+        index.insert(tag, count - 1, emptySlot: found.emptySlot)
+        return ID(raw: UInt32(count))
     }
 
     mutating func intern(_ name: String) -> ID {
@@ -104,7 +94,7 @@ struct DNSNameTable {
         }
     }
 
-    /// Eight bytes at a time, mixed with multiply-xorshift (murmur3's finaliser at the end).
+    /// Eight bytes at a time, mixed with multiply-xorshift (`finalizeHash` at the end).
     private func hash(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h = seed ^ UInt64(name.count) &* 0x9E37_79B9_7F4A_7C15
         let raw = UnsafeRawBufferPointer(name)
@@ -119,21 +109,6 @@ struct DNSNameTable {
             tail = tail << 8 | UInt64(raw[at])
             at += 1
         }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        return h
-    }
-
-    private mutating func grow() {
-        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
-        let mask = bigger.count - 1
-        for (index, h) in hashes.enumerated() {
-            var i = Int(truncatingIfNeeded: h) & mask
-            while bigger[i] != 0 { i = (i + 1) & mask }
-            bigger[i] = UInt32(index + 1)
-        }
-        slots = bigger
+        return finalizeHash(h ^ tail)
     }
 }
