@@ -106,27 +106,16 @@ struct CompactLatencyHistogram {
     /// Four percentiles by `Histogram.valueAtPercentile`'s rule, in one walk over the
     /// chunks in value order (see `LatencyHistogram.values(at:)`).
     func values(at p: (Double, Double, Double, Double)) -> (UInt64, UInt64, UInt64, UInt64) {
-        let total = UInt64(count)
-        let ranks = PercentileWalk.ranks(total, p)
-        var out: [UInt64] = [0, 0, 0, 0]
-        guard total > 0 else { return (0, 0, 0, 0) }
         // HdrHistogram's `min`: 0 when the lowest bucket (0-63 ns) has samples.
         let zeroBucket = position[0] != 0 && counts[(Int(position[0]) - 1) * Self.half] != 0
-        let (low, high) = (zeroBucket ? 0 : minNonZero, maxRecorded)
-        var running: UInt64 = 0
-        var next = 0
+        var walk = PercentileWalk(total: UInt64(count), levels: p, low: zeroBucket ? 0 : minNonZero, high: maxRecorded)
         for chunk in 0 ..< Self.chunks where position[chunk] != 0 {
             let from = (Int(position[chunk]) - 1) * Self.half
             for offset in 0 ..< Self.half where counts[from + offset] != 0 {
-                running += UInt64(counts[from + offset])
                 let value = Self.reportedValue(chunk << Self.halfMagnitude + offset)
-                while next < 4 && running >= ranks[next] {
-                    out[next] = Swift.max(Swift.min(value, high), low)
-                    next += 1
-                }
-                if next == 4 { return (out[0], out[1], out[2], out[3]) }
+                if !walk.take(value, count: UInt64(counts[from + offset])) { return walk.values }
             }
         }
-        return (out[0], out[1], out[2], out[3])
+        return walk.values
     }
 }

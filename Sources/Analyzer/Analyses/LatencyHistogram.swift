@@ -50,34 +50,46 @@ struct LatencyHistogram {
     /// rounded up), which walks the buckets once per call through unspecialised generic code
     /// (measured: a tenth of `loupe report` with a thousand breakdown rows).
     func values(at p: (Double, Double, Double, Double)) -> (UInt64, UInt64, UInt64, UInt64) {
-        let ranks = PercentileWalk.ranks(histogram.totalCount, p)
-        var out: [UInt64] = [0, 0, 0, 0]
-        var running: UInt64 = 0
-        var next = 0
-        let (low, high) = (histogram.min, histogram.maxRecorded)
+        var walk = PercentileWalk(total: histogram.totalCount, levels: p, low: histogram.min, high: histogram.maxRecorded)
         for v in histogram.recordedValues() {
-            running += UInt64(v.count)
-            while next < 4 && running >= ranks[next] {
-                out[next] = Swift.max(Swift.min(v.value, high), low)
-                next += 1
-            }
-            if next == 4 { break }
+            if !walk.take(v.value, count: UInt64(v.count)) { break }
         }
-        return (out[0], out[1], out[2], out[3])
+        return walk.values
     }
 }
 
-/// What both histograms' percentile walks share: the ranks of four levels, and the
-/// percentile object from the values found.
-enum PercentileWalk {
-    /// `valueAtPercentile`'s rank: p one ulp down, of the total, rounded up, at least 1.
-    static func ranks(_ total: UInt64, _ p: (Double, Double, Double, Double)) -> [UInt64] {
+/// One walk over a histogram's recorded values in value order that finds four percentiles
+/// by `Histogram.valueAtPercentile`'s rule (the first value whose running count reaches
+/// p% of the total, p one ulp down, rounded up, clamped between the histogram's min and
+/// max); both histograms walk their own buckets through it.
+struct PercentileWalk {
+    private let ranks: [UInt64]
+    private let low: UInt64, high: UInt64
+    private var out: [UInt64] = [0, 0, 0, 0]
+    private var running: UInt64 = 0
+    private var next = 0
+
+    init(total: UInt64, levels p: (Double, Double, Double, Double), low: UInt64, high: UInt64) {
         func rank(_ p: Double) -> UInt64 {
             let clamped = Swift.min(Swift.max(p.nextDown, 0), 100)
             return Swift.max(1, UInt64((clamped * Double(total) / 100).rounded(.up)))
         }
-        return [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+        ranks = [rank(p.0), rank(p.1), rank(p.2), rank(p.3)]
+        (self.low, self.high) = (low, high)
     }
+
+    /// The next recorded value and its count; false once all four are found.
+    mutating func take(_ value: UInt64, count: UInt64) -> Bool {
+        running += count
+        while next < 4 && running >= ranks[next] {
+            out[next] = Swift.max(Swift.min(value, high), low)
+            next += 1
+        }
+        return next < 4
+    }
+
+    /// The four values (0 for a level never reached).
+    var values: (UInt64, UInt64, UInt64, UInt64) { (out[0], out[1], out[2], out[3]) }
 
     /// In seconds; nil percentiles when there is no sample, `max` exact.
     static func object(count: Int, exactMax: Int64, _ values: () -> (UInt64, UInt64, UInt64, UInt64)) -> Percentiles {
