@@ -90,6 +90,7 @@ let package = Package(
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe", .product(name: "Yams", package: "Yams")],

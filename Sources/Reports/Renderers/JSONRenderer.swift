@@ -1,14 +1,13 @@
-import Foundation
-
 /// JSON with sorted keys and a final newline: the same report gives the same bytes.
+/// `ReportJSONEncoder` writes what Foundation's `JSONEncoder` would with
+/// `[.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]` and non-finite numbers as the
+/// strings "inf", "-inf", "nan", several times faster.
 public enum JSONRenderer {
     public static func render<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf",
-                                                                      negativeInfinity: "-inf", nan: "nan")
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+            var bytes = try ReportJSONEncoder.encode(value)
+            bytes.append(UInt8(ascii: "\n"))
+            return String(decoding: bytes, as: UTF8.self)
         } catch {
             return "{\"error\": \"could not encode report\"}\n"
         }

@@ -58,11 +58,8 @@ struct CheckCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             struct Output: Encodable { var schema = "loupe.check/1"; var passed: Bool; var rules: [Verdict] }
-            let data = try encoder.encode(Output(passed: failed.isEmpty, rules: verdicts))
-            try output.write(String(decoding: data, as: UTF8.self) + "\n")
+            try output.write(JSONRenderer.render(Output(passed: failed.isEmpty, rules: verdicts)))
         case .text:
             var text = ""
             for v in verdicts { text += (v.passed ? "PASS " : "FAIL ") + v.name + ": " + v.message + "\n" }

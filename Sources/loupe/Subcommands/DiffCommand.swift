@@ -72,10 +72,8 @@ struct DiffCommand: ParsableCommand {
                 var base: String, candidate: String
                 var regressions: [ReportDiff.Change], improvements: [ReportDiff.Change]
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            let data = try encoder.encode(Output(base: base, candidate: candidate, regressions: worse, improvements: better))
-            try output.write(String(decoding: data, as: UTF8.self) + "\n")
+            try output.write(JSONRenderer.render(Output(base: base, candidate: candidate, regressions: worse,
+                                                        improvements: better)))
         case .text:
             var text = "\(base) -> \(candidate)\n"
             if changes.isEmpty { text += "no change past the thresholds\n" }
