@@ -9,28 +9,52 @@ import Foundation
 /// counter's samples would gain `_total`).
 public enum MetricsRenderer {
     public static func prometheus(_ m: MetricsModel) -> String {
-        var out = ""
-        for family in sorted(m) {
-            out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) \(family.kind.rawValue)\n"
-            for series in sortedSeries(family) {
-                let total = series.steps.values.reduce(MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))) {
-                    var c = $0
-                    c.value += $1.value
-                    for i in $1.buckets.indices where i < c.buckets.count { c.buckets[i] += $1.buckets[i] }
-                    return c
-                }
-                out += samples(family, series.labels, total, timestamp: nil)
-            }
-        }
-        return out
+        var all = ""
+        prometheus(m) { all += $0 }
+        return all
     }
 
     public static func openMetrics(_ m: MetricsModel) -> String {
+        var all = ""
+        openMetrics(m) { all += $0 }
+        return all
+    }
+
+    /// The text in parts of about `chunk` bytes: the whole of it (tens of MB for a long
+    /// capture's OpenMetrics) is never held at once.
+    static let chunk = 1 << 20
+
+    public static func prometheus(_ m: MetricsModel, emit: (String) throws -> Void) rethrows {
+        var out = ""
+        for family in sorted(m) {
+            out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) \(family.kind.rawValue)\n"
+            let bounds = boundTexts(family)
+            for (series, labels) in sortedSeries(family) {
+                // In step order: summed in the dictionary's order, a sum's last digits
+                // depended on where its storage happened to be allocated.
+                var total = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
+                for k in series.steps.keys.sorted() {
+                    let cell = series.steps[k]!
+                    total.value += cell.value
+                    for i in cell.buckets.indices where i < total.buckets.count { total.buckets[i] += cell.buckets[i] }
+                }
+                samples(family, labels, bounds, total, timestamp: nil, into: &out)
+                if out.utf8.count >= chunk {
+                    try emit(out)
+                    out = ""
+                }
+            }
+        }
+        try emit(out)
+    }
+
+    public static func openMetrics(_ m: MetricsModel, emit: (String) throws -> Void) rethrows {
         var out = ""
         let stepSeconds = Double(m.step) / 1e9
         for family in sorted(m) {
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n# HELP \(family.name) \(escapeHelp(family.help))\n"
-            for series in sortedSeries(family) {
+            let bounds = boundTexts(family)
+            for (series, labels) in sortedSeries(family) {
                 var running = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
                 // Cumulative, a point at the end of each step in which the series changed (a
                 // capture whose timestamps jump by years must not mean billions of points).
@@ -38,33 +62,57 @@ public enum MetricsRenderer {
                     let cell = series.steps[k]!
                     running.value += cell.value
                     for i in cell.buckets.indices where i < running.buckets.count { running.buckets[i] += cell.buckets[i] }
-                    out += samples(family, series.labels, running, timestamp: Double(k + 1) * stepSeconds)
+                    samples(family, labels, bounds, running, timestamp: Double(k + 1) * stepSeconds, into: &out)
+                }
+                if out.utf8.count >= chunk {
+                    try emit(out)
+                    out = ""
                 }
             }
         }
-        return out + "# EOF\n"
+        try emit(out + "# EOF\n")
     }
 
     static func sorted(_ m: MetricsModel) -> [MetricsModel.Family] { m.families.sorted { $0.name < $1.name } }
 
-    static func sortedSeries(_ f: MetricsModel.Family) -> [MetricsModel.Series] {
-        f.series.map { ($0, labelText($0.labels)) }.sorted { $0.1 < $1.1 }.map(\.0)
+    /// The family's series in label-text order, each with its label text (written once per
+    /// series, not once per sample: a series has a sample per step, and a histogram's has a
+    /// line per bucket).
+    static func sortedSeries(_ f: MetricsModel.Family) -> [(MetricsModel.Series, LabelText)] {
+        f.series.map { ($0, LabelText(labelText($0.labels))) }.sorted { $0.1.text < $1.1.text }
+    }
+
+    /// A series' label text, and the same with a histogram's `le` label added last.
+    struct LabelText {
+        let text: String
+        /// `{labels,` or `{`: `le="bound"}` completes it.
+        let bucketPrefix: String
+        init(_ text: String) {
+            self.text = text
+            bucketPrefix = text.isEmpty ? "{" : String(text.dropLast()) + ","
+        }
+    }
+
+    /// `le="bound"}` for each histogram bound, then `+Inf`.
+    static func boundTexts(_ family: MetricsModel.Family) -> [String] {
+        family.kind == .histogram ? (family.bounds.map(number) + ["+Inf"]).map { "le=\"" + escapeLabel($0) + "\"}" } : []
     }
 
     /// One metric point: a gauge's sample, or a histogram's buckets, count and sum.
-    static func samples(_ family: MetricsModel.Family, _ labels: [(String, String)], _ cell: MetricsModel.Cell,
-                        timestamp: Double?) -> String {
+    static func samples(_ family: MetricsModel.Family, _ labels: LabelText, _ bounds: [String], _ cell: MetricsModel.Cell,
+                        timestamp: Double?, into out: inout String) {
         let ts = timestamp.map { " " + number($0) } ?? ""
-        guard family.kind == .histogram else { return family.name + labelText(labels) + " " + number(cell.value) + ts + "\n" }
-        var out = ""
-        var cumulative = 0
-        for (i, bound) in (family.bounds.map(number) + ["+Inf"]).enumerated() {
-            cumulative += i < cell.buckets.count ? cell.buckets[i] : 0
-            out += family.name + "_bucket" + labelText(labels + [("le", bound)]) + " \(cumulative)" + ts + "\n"
+        guard family.kind == .histogram else {
+            out += family.name + labels.text + " " + number(cell.value) + ts + "\n"
+            return
         }
-        out += family.name + "_count" + labelText(labels) + " \(cumulative)" + ts + "\n"
-        out += family.name + "_sum" + labelText(labels) + " " + number(cell.value) + ts + "\n"
-        return out
+        var cumulative = 0
+        for (i, bound) in bounds.enumerated() {
+            cumulative += i < cell.buckets.count ? cell.buckets[i] : 0
+            out += family.name + "_bucket" + labels.bucketPrefix + bound + " \(cumulative)" + ts + "\n"
+        }
+        out += family.name + "_count" + labels.text + " \(cumulative)" + ts + "\n"
+        out += family.name + "_sum" + labels.text + " " + number(cell.value) + ts + "\n"
     }
 
     static func labelText(_ labels: [(String, String)]) -> String {

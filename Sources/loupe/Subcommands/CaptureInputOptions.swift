@@ -41,12 +41,17 @@ func asUsageError<T>(_ body: () throws -> T) throws -> T {
 /// Runs an analysis the way every command does: unreadable input and bad filters exit 2,
 /// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
 func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
-                          inputs: (Outcome) -> [InputSummary], render: (Outcome) -> String,
+                          inputs: (Outcome) -> [InputSummary],
+                          render: (Outcome, _ emit: (String) throws -> Void) throws -> Void,
                           warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions) throws {
     let progress = Progress()
     let outcome = try asUsageError { try analyse(progress.packets) }
     progress.done()
-    do { try output.write(render(outcome)) } catch { throw fail("\(error)", status: ExitStatus.usage) }
+    do {
+        let file = try output.open()
+        defer { file.close() }
+        try render(outcome, file.write)
+    } catch { throw fail("\(error)", status: ExitStatus.usage) }
     // For formats with no place for them: what a bound left out goes to stderr.
     for warning in warnings(outcome) { FileHandle.standardError.write(Data("loupe: warning: \(warning)\n".utf8)) }
     var damaged = false

@@ -12,13 +12,42 @@ struct OutputOptions: ParsableArguments {
     }
 
     func write(_ text: String) throws {
-        guard let output else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-            return
+        let file = try open()
+        defer { file.close() }
+        try file.write(text)
+    }
+
+    /// The destination, opened (created or truncated) once, for output written in parts.
+    func open() throws -> OutputFile {
+        guard let output else { return OutputFile(name: "standard output", descriptor: 1, owned: false) }
+        let fd = Foundation.open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw UserError("cannot write \(output): \(String(cString: strerror(errno)))") }
+        return OutputFile(name: output, descriptor: fd, owned: true)
+    }
+}
+
+/// An open output. Text is written from its own UTF-8 storage: a `Data` copy of it doubled
+/// the memory a large report (tens of MB of OpenMetrics) held at the end.
+struct OutputFile {
+    let name: String
+    let descriptor: Int32
+    let owned: Bool
+
+    func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Foundation.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw UserError("cannot write \(name): \(String(cString: strerror(errno)))") }
+                done += n
+            }
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-            throw UserError("cannot write \(output)")
-        }
+    }
+
+    func close() {
+        if owned { _ = Foundation.close(descriptor) }
     }
 }
 

@@ -102,13 +102,14 @@ struct ReportCommand: ParsableCommand {
         if format == .prometheus || format == .openmetrics || format == .html { options.metricsStep = Self.duration(step) }
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
-                        render: { outcome in
+                        render: { outcome, emit in
+                            let metrics = outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0)
                             switch format {
-                            case .json: JSONRenderer.render(outcome.report)
-                            case .html: HTMLRenderer.render(outcome.report, metrics: outcome.metrics)
-                            case .prometheus: MetricsRenderer.prometheus(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
-                            case .openmetrics: MetricsRenderer.openMetrics(outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0))
-                            case .text: ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour)
+                            case .json: try emit(JSONRenderer.render(outcome.report))
+                            case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics))
+                            case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
+                            case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)
+                            case .text: try emit(ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour))
                             }
                         },
                         warnings: { format == .prometheus || format == .openmetrics ? $0.report.warnings : [] },
