@@ -404,14 +404,20 @@ struct DNSAnalysis {
             metrics!.countDropped()  // new labels past the bound: dropped, as `series` would
             return nil
         }
-        let query = [("query_type", DNS.RecordType.name(t.qtype)), ("query", names.text(t.qname))]
-        let context = RetinaLabels.context("source_", t.clientAddress, client, pods)
-            + RetinaLabels.context("destination_", t.serverAddress, server, pods)
-        // Retina's `response` label carries the answer addresses; Loupe does not keep them per
-        // transaction, so it is empty, and `num_response` counts the answer records.
-        let labels = key.rcode.map { rcode in
-            [("return_code", DNS.rcodeName(rcode))] + query + [("response", ""), ("num_response", String(key.answers))] + context
-        } ?? query + context
+        // Built in one array of the exact size: the series keeps it.
+        var labels: [(String, String)] = []
+        labels.reserveCapacity(key.rcode == nil ? 12 : 15)
+        if let rcode = key.rcode { labels.append(("return_code", DNS.rcodeName(rcode))) }
+        labels.append(("query_type", DNS.RecordType.name(t.qtype)))
+        labels.append(("query", names.text(t.qname)))
+        if key.rcode != nil {
+            // Retina's `response` label carries the answer addresses; Loupe does not keep them
+            // per transaction, so it is empty, and `num_response` counts the answer records.
+            labels.append(("response", ""))
+            labels.append(("num_response", String(key.answers)))
+        }
+        RetinaLabels.append("source_", t.clientAddress, client, pods, to: &labels)
+        RetinaLabels.append("destination_", t.serverAddress, server, pods, to: &labels)
         let s = metrics!.series(f, labels)
         if let s { seriesCache[key] = s }
         return s

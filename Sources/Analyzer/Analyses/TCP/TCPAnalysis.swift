@@ -129,15 +129,20 @@ struct TCPAnalysis {
         }
         if metrics != nil, let steps = retransmissionSteps.removeValue(forKey: flow.analysisSlot) {
             let k = flow.key
-            let low = RetinaLabels.context("", k.lowAddress, owners?.low, directory)
-            let high = RetinaLabels.context("", k.highAddress, owners?.high, directory)
-            func labels(_ source: [(String, String)], _ destination: [(String, String)]) -> [(String, String)] {
-                source.map { ("source_" + $0.0, $0.1) } + destination.map { ("destination_" + $0.0, $0.1) }
+            func labels(from: Bool) -> [(String, String)] {
+                var labels: [(String, String)] = []
+                labels.reserveCapacity(10)
+                RetinaLabels.append("source_", from ? k.lowAddress : k.highAddress, from ? owners?.low : owners?.high,
+                                    directory, to: &labels)
+                RetinaLabels.append("destination_", from ? k.highAddress : k.lowAddress,
+                                    from ? owners?.high : owners?.low, directory, to: &labels)
+                return labels
             }
+            let fromLow = labels(from: true), fromHigh = labels(from: false)
             let f = metrics!.family(MetricNames.tcpRetransmissions.0, MetricNames.tcpRetransmissions.1, .gauge)
             for (step, counts) in steps {
-                if counts.0 > 0 { metrics!.add(f, labels(low, high), step: step, Double(counts.0)) }
-                if counts.1 > 0 { metrics!.add(f, labels(high, low), step: step, Double(counts.1)) }
+                if counts.0 > 0 { metrics!.add(f, fromLow, step: step, Double(counts.0)) }
+                if counts.1 > 0 { metrics!.add(f, fromHigh, step: step, Double(counts.1)) }
             }
         }
         totals.add(c.counts)
