@@ -18,6 +18,9 @@ struct FlowSinks {
     var dns: DNSAnalysis?
     /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
     var dnsWorker: DNSWorker?
+    /// See `CapturePass.Options.dnsEpilogue`; its result once the DNS analysis is finished.
+    var dnsEpilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
+    var dnsSection: DNSSection?
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
 
@@ -70,6 +73,9 @@ struct CapturePass {
         var podFilter = PodFilter()
         /// With a metrics format: the series' step in nanoseconds.
         var metricsStep: Int64?
+        /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
+        /// is `CapturePass.dnsSection`.
+        var dnsEpilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
         /// Connections named by kernel events: the TCP analysis counts the wire's
         /// retransmissions on each.
         var kernelConnections: [FlowKey] = []
@@ -156,7 +162,9 @@ struct CapturePass {
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
-        if options.dnsThread, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, let dns = sinks.dns, let worker = DNSWorker(dns) {
+        sinks.dnsEpilogue = options.dnsEpilogue
+        if options.dnsThread, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, let dns = sinks.dns,
+           let worker = DNSWorker(dns, epilogue: options.dnsEpilogue) {
             sinks.dnsWorker = worker
             sinks.dns = nil
         }
@@ -203,10 +211,12 @@ struct CapturePass {
         sinks.dnsWorker?.close()
         flows.drain { sinks.finished($0) }
         if let worker = sinks.dnsWorker {
-            sinks.dns = worker.join()
+            let (dns, section) = worker.join()
+            (sinks.dns, sinks.dnsSection) = (dns, section)
             sinks.dnsWorker = nil
-        } else {
-            sinks.dns?.finish()
+        } else if sinks.dns != nil {
+            sinks.dns!.finish()
+            sinks.dnsSection = sinks.dnsEpilogue?(sinks.dns!)
         }
     }
 

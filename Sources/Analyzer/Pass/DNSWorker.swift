@@ -1,4 +1,5 @@
 import Dissectors
+import Reports
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -61,6 +62,10 @@ final class DNSWorker: @unchecked Sendable {
     private var spaceReady = pthread_cond_t()
     /// The worker's alone between `init` and `finish`.
     private var analysis: DNSAnalysis
+    /// Run on the finished analysis on the worker thread (the report's DNS section: built
+    /// there, it overlaps the pass thread's end instead of following it).
+    private let epilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
+    private var epilogueResult: DNSSection?
     private var thread = pthread_t()
     /// The producer's write position and the last one published in `head` (only the pass
     /// thread touches them).
@@ -68,8 +73,9 @@ final class DNSWorker: @unchecked Sendable {
     private var published = 0
 
     /// Nil when no thread can be started; the caller then runs the analysis inline.
-    init?(_ analysis: DNSAnalysis) {
+    init?(_ analysis: DNSAnalysis, epilogue: (@Sendable (DNSAnalysis) -> DNSSection)? = nil) {
         self.analysis = analysis
+        self.epilogue = epilogue
         ring = .allocate(byteCount: Self.capacity, alignment: 64)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&dataReady, nil)
@@ -159,10 +165,11 @@ final class DNSWorker: @unchecked Sendable {
         wake(&dataReady)
     }
 
-    /// Waits for the worker (after `close()`) and returns the finished analysis.
-    func join() -> DNSAnalysis {
+    /// Waits for the worker (after `close()`) and returns the finished analysis, with the
+    /// epilogue's result when there is one.
+    func join() -> (DNSAnalysis, DNSSection?) {
         pthread_join(thread, nil)
-        return analysis
+        return (analysis, epilogueResult)
     }
 
     private func wake(_ condition: inout pthread_cond_t) {
@@ -186,6 +193,7 @@ final class DNSWorker: @unchecked Sendable {
                 }
                 if done.load(ordering: .acquiring) && read == head.load(ordering: .acquiring) {
                     analysis.finish()
+                    epilogueResult = epilogue?(analysis)
                     return
                 }
                 sleepUntilData(read)

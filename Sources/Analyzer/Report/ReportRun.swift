@@ -92,6 +92,8 @@ public enum ReportRun {
         passOptions.apiServers = options.apiServers
         passOptions.podFilter = options.podFilter
         passOptions.metricsStep = options.metricsStep
+        let rows = options.rows
+        passOptions.dnsEpilogue = { dnsSection($0, rows: rows) }
         // Kernel events are read first: the pass then counts the wire's side of their connections.
         let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
@@ -105,7 +107,7 @@ public enum ReportRun {
             flowTable: SummaryRun.flowTableStats(pass.flows),
             warnings: pass.warnings,
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
-            dns: dnsSection(pass.sinks.dns ?? DNSAnalysis(rows: 0), rows: options.rows),
+            dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
             tls: pass.sinks.tls?.finalSection ?? TLSSection())
         if let directory {
             podSections(&report, pass, directory, options)
