@@ -13,16 +13,7 @@ public struct Null<Value: Codable & Sendable & Equatable>: Codable, Sendable, Eq
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
-        // The common kinds through the container's concrete methods: the generic one sends
-        // every value through the encoder's dynamic casts (Date? Data? URL? Decimal?),
-        // which were a good part of rendering a report's long lists. Same output.
-        switch wrappedValue {
-        case nil: try c.encodeNil()
-        case let v as String: try c.encode(v)
-        case let v as Double: try c.encode(v)
-        case let v as Int: try c.encode(v)
-        case let v?: try c.encode(v)
-        }
+        if let v = wrappedValue { try c.encode(v) } else { try c.encodeNil() }
     }
 }
 

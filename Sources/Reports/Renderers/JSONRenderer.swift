@@ -5,9 +5,7 @@
 public enum JSONRenderer {
     public static func render<T: Encodable>(_ value: T) -> String {
         do {
-            var bytes = try ReportJSONEncoder.encode(value)
-            bytes.append(UInt8(ascii: "\n"))
-            return String(decoding: bytes, as: UTF8.self)
+            return try ReportJSONEncoder.text(value)
         } catch {
             return "{\"error\": \"could not encode report\"}\n"
         }

@@ -19,7 +19,15 @@ public enum ReportJSONEncoder {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = JSONByteWriter()
         try writer.value(value, indent: 0)
-        return writer.out
+        return Array(writer.out.bytes)
+    }
+
+    /// The text with a final newline, straight from the writer's buffer.
+    static func text<T: Encodable>(_ value: T) throws -> String {
+        let writer = JSONByteWriter()
+        try writer.value(value, indent: 0)
+        writer.out.append(UInt8(ascii: "\n"))
+        return String(decoding: writer.out.bytes, as: UTF8.self)
     }
 }
 
@@ -33,11 +41,11 @@ final class JSONByteWriter: Encoder {
     private let state: UnsafeMutablePointer<State>
 
     private struct State {
-        var out: [UInt8] = []
+        var out = JSONByteBuffer(capacity: 1 << 16)
         var frames: [Frame] = []
         var entries: [Entry] = []
         /// Reused when an object's members are put in key order.
-        var scratch: [UInt8] = []
+        var scratch = JSONByteBuffer(capacity: 1 << 12)
         var order: [Int] = []
         /// The indentation a container opened by the value being encoded gets.
         var pendingIndent = 0
@@ -45,7 +53,7 @@ final class JSONByteWriter: Encoder {
         var wrote = false
     }
 
-    var out: [UInt8] {
+    var out: JSONByteBuffer {
         get { state.pointee.out }
         _modify { yield &state.pointee.out }
     }
@@ -106,10 +114,11 @@ final class JSONByteWriter: Encoder {
     init() {
         state = .allocate(capacity: 1)
         state.initialize(to: State())
-        state.pointee.out.reserveCapacity(1 << 16)
     }
 
     deinit {
+        state.pointee.out.free()
+        state.pointee.scratch.free()
         state.deinitialize(count: 1)
         state.deallocate()
     }
@@ -154,7 +163,7 @@ final class JSONByteWriter: Encoder {
             for i in bytes.indices {
                 let b = bytes[i]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if i > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark ..< i])) }
+                if i > mark { out.append(UnsafeBufferPointer(rebasing: bytes[mark ..< i])) }
                 out.append(UInt8(ascii: "\\"))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
@@ -164,16 +173,17 @@ final class JSONByteWriter: Encoder {
                 case 0x0D: out.append(UInt8(ascii: "r"))
                 case 0x09: out.append(UInt8(ascii: "t"))
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hex[Int(b >> 4)], hex[Int(b & 15)]])
+                    out.append("u00")
+                    out.append(Self.hex(b >> 4), Self.hex(b & 15))
                 }
                 mark = i + 1
             }
-            if bytes.count > mark { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[mark...])) }
+            if bytes.count > mark { out.append(UnsafeBufferPointer(rebasing: bytes[mark...])) }
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    private static func hex(_ digit: UInt8) -> UInt8 { digit < 10 ? 0x30 + digit : 0x61 + digit - 10 }
 
     /// Foundation's rule: the shortest round-trip text (`description`) without a trailing
     /// ".0"; infinities and NaN as strings.
@@ -215,12 +225,12 @@ final class JSONByteWriter: Encoder {
     private func ascii(_ text: String) {
         wrote = true
         var text = text
-        text.withUTF8 { out.append(contentsOf: $0) }
+        text.withUTF8 { out.append($0) }
     }
 
     private func raw(_ text: StaticString) {
         wrote = true
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        out.append(text)
     }
 
     func null() { raw("null") }
@@ -230,8 +240,7 @@ final class JSONByteWriter: Encoder {
     /// Opens an object or array for the value being encoded; returns its frame number.
     private func open(isObject: Bool) -> Int {
         wrote = true
-        out.append(isObject ? UInt8(ascii: "{") : UInt8(ascii: "["))
-        out.append(UInt8(ascii: "\n"))
+        out.append(isObject ? UInt8(ascii: "{") : UInt8(ascii: "["), UInt8(ascii: "\n"))
         frames.append(Frame(isObject: isObject, indent: pendingIndent, bodyStart: out.count, firstEntry: entries.count))
         return frames.count - 1
     }
@@ -241,7 +250,7 @@ final class JSONByteWriter: Encoder {
     /// indentation level of the member's own closing bracket.
     func member(_ f: Int, key: String?) -> Int {
         close(downTo: f + 1)
-        if frames[f].members > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "\n")]) }
+        if frames[f].members > 0 { out.append(UInt8(ascii: ","), UInt8(ascii: "\n")) }
         frames[f].members += 1
         let indent = frames[f].indent + 1
         if let key {
@@ -252,7 +261,7 @@ final class JSONByteWriter: Encoder {
             entries.append(entry)
             writeIndent(indent)
             string(key)
-            out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: " ")])
+            out.append(" : ")
         } else {
             writeIndent(indent)
         }
@@ -260,16 +269,7 @@ final class JSONByteWriter: Encoder {
         return indent
     }
 
-    private func writeIndent(_ level: Int) {
-        var left = 2 * level
-        while left > 0 {
-            let n = min(left, Self.spaces.count)
-            Self.spaces.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<n])) }
-            left -= n
-        }
-    }
-
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+    private func writeIndent(_ level: Int) { out.append(repeating: UInt8(ascii: " "), count: 2 * level) }
 
     /// Closes every frame numbered `mark` and above, innermost first.
     func close(downTo mark: Int) {
@@ -289,24 +289,25 @@ final class JSONByteWriter: Encoder {
         let st = state
         let first = f.firstEntry, count = st.pointee.entries.count - first
         let bodyEnd = st.pointee.out.count
-        st.pointee.scratch.removeAll(keepingCapacity: true)
-        st.pointee.scratch.append(contentsOf: st.pointee.out[f.bodyStart...])
-        st.pointee.out.removeSubrange(f.bodyStart...)
+        st.pointee.scratch.removeAll()
+        st.pointee.out.copy(f.bodyStart ..< bodyEnd, to: &st.pointee.scratch)
+        st.pointee.out.truncate(to: f.bodyStart)
         st.pointee.order.removeAll(keepingCapacity: true)
         st.pointee.order.append(contentsOf: first ..< first + count)
         st.pointee.entries.withUnsafeBufferPointer { e in
             // Stable by position for equal keys, so the last of a repeated key is found last.
             st.pointee.order.sort { a, b in Self.precedes(e[a], e[b]) || (!Self.precedes(e[b], e[a]) && a < b) }
             st.pointee.order.withUnsafeBufferPointer { order in
-                st.pointee.scratch.withUnsafeBufferPointer { body in
+                do {
+                    let body = st.pointee.scratch.bytes
                     var written = false
                     for n in order.indices {
                         let i = order[n]
                         if n + 1 < order.count && e[order[n + 1]].key == e[i].key { continue }
                         let end = i + 1 < first + count ? e[i + 1].start - 2 : bodyEnd
-                        if written { st.pointee.out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "\n")]) }
+                        if written { st.pointee.out.append(UInt8(ascii: ","), UInt8(ascii: "\n")) }
                         written = true
-                        st.pointee.out.append(contentsOf: body[(e[i].start - f.bodyStart) ..< (end - f.bodyStart)])
+                        st.pointee.out.append(UnsafeBufferPointer(rebasing: body[(e[i].start - f.bodyStart) ..< (end - f.bodyStart)]))
                     }
                 }
             }
