@@ -112,10 +112,17 @@ public struct FlowTable {
 
     /// Ends every live flow (end of capture), in serial order.
     public mutating func drain(_ finished: (Flow) -> Void) {
-        // Indices, not copies of the flows: the drain must not double the table's memory.
-        var order = flows.indices.filter { flows[$0].isLive }
-        order.sort { flows[$0].serial < flows[$1].serial }
-        for i in order { finished(flows[i]) }
+        // Serial and index packed in one word and sorted as integers (not copies of the
+        // flows: the drain must not double the table's memory). Sorting indices by a closure
+        // that read each flow's serial missed the cache on most comparisons (a third of the
+        // drain's time in `perf` on 2M packets).
+        var order: [UInt64] = []
+        order.reserveCapacity(live)
+        for i in flows.indices where flows[i].isLive {
+            order.append(UInt64(UInt32(truncatingIfNeeded: flows[i].serial)) << 32 | UInt64(i))
+        }
+        order.sort()
+        for packed in order { finished(flows[Int(truncatingIfNeeded: packed & 0xFFFF_FFFF)]) }
         index.removeAll()
         flows.removeAll()
         free.removeAll()
