@@ -15,6 +15,22 @@ struct Detector {
 }
 
 struct SearchPathDetectorTests {
+    /// Names are lower-cased byte by byte when ASCII, by `String.lowercased()` otherwise:
+    /// the same text either way (every ASCII byte, upper and lower case, escapes, and
+    /// non-ASCII names, valid UTF-8 or not).
+    @Test func lowercasedNamesEqualStringLowercased() {
+        var g = SystemRandomNumberGenerator()
+        var cases: [[UInt8]] = [Array(0 ... 127), Array("KUBERNETES.Default.SVC.cluster.local".utf8),
+                                Array("Ünïcode.EXAMPLE".utf8), [0x41, 0xC3, 0x28, 0x5A], [0xFF, 0x42]]
+        for _ in 0 ..< 500 {
+            cases.append((0 ..< Int.random(in: 0 ..< 40, using: &g)).map { _ in
+                UInt8.random(in: 0 ... (Bool.random(using: &g) ? 0x7F : 0xFF), using: &g) })
+        }
+        for bytes in cases {
+            #expect(SearchPathDetector.lowercased(bytes[...]) == String(decoding: bytes, as: UTF8.self).lowercased())
+        }
+    }
+
     @Test func basesUnderTheClusterDomain() {
         let d = SearchPathDetector(clusterDomain: "cluster.local.")
         #expect(d.bases("api.example.com.default.svc.cluster.local") == ["api.example.com.default", "api.example.com", "api.example.com.default.svc"])
