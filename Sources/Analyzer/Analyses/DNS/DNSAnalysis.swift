@@ -436,13 +436,16 @@ struct DNSAnalysis {
     mutating func finish() {
         byAge.removeAll()
         waiting.removeAll()
-        let open = (Array(superseded.values.joined()) + Array(latest.values)).sorted { a, b in
-            (a.time, a.clientAddress, a.clientPort, a.id, a.qname) < (b.time, b.clientAddress, b.clientPort, b.id, b.qname)
+        let open = Array(superseded.values.joined()) + latest.values
+        // Positions sorted, not the 128-byte transactions (their moves were most of this sort).
+        let order = open.indices.sorted { i, j in
+            let a = open[i], b = open[j]
+            return (a.time, a.clientAddress, a.clientPort, a.id, a.qname) < (b.time, b.clientAddress, b.clientPort, b.id, b.qname)
         }
         superseded.removeAll()
         tcpStreams.removeAll()
         latest.removeAll()
-        for t in open { close(t) }
+        for i in order { close(open[i]) }
     }
 
     /// Directions whose DNS framing a gap broke (messages after it not decoded).

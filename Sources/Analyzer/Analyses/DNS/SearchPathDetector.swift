@@ -221,9 +221,12 @@ struct SearchPathDetector {
                 (Self.lowercased(resolved.prefix(key.baseLength)), Self.lowercased(resolved))
             }
             let chain = Chain(client: key.client, base: base, resolvedAs: resolvedAs)
-            out[chain, default: (0, 0, 0)].count += value.count
-            out[chain]!.wasted += value.wasted
-            out[chain]!.lost += value.lost
+            func add(_ total: inout (count: Int, wasted: Int, lost: Int64)) {
+                total.count += value.count
+                total.wasted += value.wasted
+                total.lost += value.lost
+            }
+            add(&out[chain, default: (0, 0, 0)])  // one hash of the chain, not three
         }
         return out
     }
