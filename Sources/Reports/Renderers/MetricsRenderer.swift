@@ -30,14 +30,8 @@ public enum MetricsRenderer {
             out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) \(family.kind.rawValue)\n"
             let bounds = boundTexts(family)
             for (series, labels) in sortedSeries(family) {
-                // In step order: summed in the dictionary's order, a sum's last digits
-                // depended on where its storage happened to be allocated.
                 var total = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
-                for k in series.steps.keys.sorted() {
-                    let cell = series.steps[k]!
-                    total.value += cell.value
-                    for i in cell.buckets.indices where i < total.buckets.count { total.buckets[i] += cell.buckets[i] }
-                }
+                running(series, family) { _, cell in total = cell }
                 samples(family, labels, bounds, total, timestamp: nil, into: &out)
                 if out.utf8.count >= chunk {
                     try emit(out)
@@ -55,14 +49,10 @@ public enum MetricsRenderer {
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n# HELP \(family.name) \(escapeHelp(family.help))\n"
             let bounds = boundTexts(family)
             for (series, labels) in sortedSeries(family) {
-                var running = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
                 // Cumulative, a point at the end of each step in which the series changed (a
                 // capture whose timestamps jump by years must not mean billions of points).
-                for k in series.steps.keys.sorted() {
-                    let cell = series.steps[k]!
-                    running.value += cell.value
-                    for i in cell.buckets.indices where i < running.buckets.count { running.buckets[i] += cell.buckets[i] }
-                    samples(family, labels, bounds, running, timestamp: Double(k + 1) * stepSeconds, into: &out)
+                running(series, family) { k, cell in
+                    samples(family, labels, bounds, cell, timestamp: Double(k + 1) * stepSeconds, into: &out)
                 }
                 if out.utf8.count >= chunk {
                     try emit(out)
@@ -71,6 +61,20 @@ public enum MetricsRenderer {
             }
         }
         try emit(out + "# EOF\n")
+    }
+
+    /// The series' running total after each step in which it changed, in step order (a
+    /// Prometheus total is the last: summed in the steps dictionary's order, its last digits
+    /// depended on where the dictionary's storage happened to be allocated).
+    static func running(_ series: MetricsModel.Series, _ family: MetricsModel.Family,
+                        _ body: (Int64, MetricsModel.Cell) -> Void) {
+        var running = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
+        for k in series.steps.keys.sorted() {
+            let cell = series.steps[k]!
+            running.value += cell.value
+            for i in cell.buckets.indices where i < running.buckets.count { running.buckets[i] += cell.buckets[i] }
+            body(k, running)
+        }
     }
 
     static func sorted(_ m: MetricsModel) -> [MetricsModel.Family] { m.families.sorted { $0.name < $1.name } }
