@@ -40,7 +40,11 @@ struct OutputFile {
             while done < bytes.count {
                 let n = Foundation.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw UserError("cannot write \(name): \(String(cString: strerror(errno)))") }
+                guard n > 0 else {
+                    let reason = String(cString: strerror(errno))
+                    removePartialFile()
+                    throw UserError("cannot write \(name): \(reason)")
+                }
                 done += n
             }
         }
@@ -48,6 +52,14 @@ struct OutputFile {
 
     func close() {
         if owned { _ = Foundation.close(descriptor) }
+    }
+
+    /// A report cut short (a full disk) is not left behind to be read as a whole one; only
+    /// a regular file is removed (never a device such as /dev/full, nor standard output).
+    private func removePartialFile() {
+        var info = stat()
+        guard owned, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        unlink(name)
     }
 }
 
