@@ -3,12 +3,13 @@ import Foundation
 /// Writes an `Encodable` value straight into UTF-8 bytes, in exactly the form Foundation's
 /// `JSONEncoder` gives with `[.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]` and
 /// non-finite doubles as the strings "inf", "-inf" and "nan" (a test holds the two equal on
-/// every golden report and on the edge cases: empty containers, escapes, doubles, `Decimal`).
+/// every golden report, on the edge cases: empty containers, escapes, doubles, `Decimal`,
+/// repeated keys, and on random trees).
 ///
 /// Why not Foundation's: it builds a tree of boxed values (a dictionary per object) and
 /// tries its special types (Date, Data, URL, Decimal, dictionaries) on every value by
-/// dynamic cast, then serialises the tree: about 43 MB/s, a sixth of `loupe report`'s wall
-/// time on a busy capture, all of it after the pass. This writer emits each value where it
+/// dynamic cast, then serialises the tree: 76 ms for the 3.9 MB report of the 2M-packet
+/// benchmark, all of it after the pass; this writer takes 32 ms. This writer emits each value where it
 /// stands; an object's members are written in the order its `encode(to:)` gives them, and
 /// only an object whose keys did not come sorted is reordered, by moving its members' bytes.
 ///
