@@ -156,16 +156,17 @@ private struct LabelKey: Hashable {
 /// workload_kind, workload_name; "unknown" where nothing is known), from an address and
 /// what the pod directory says it was.
 enum RetinaLabels {
+    enum Side { case source, destination }
+
     /// The label names, as literals: joined from a prefix per series, most of them were
     /// heap strings of their own (over 15 bytes), some 8 MB over 20,000 DNS series.
-    private static let plain = ["ip", "namespace", "podname", "workload_kind", "workload_name"]
     private static let source = ["source_ip", "source_namespace", "source_podname", "source_workload_kind",
                                  "source_workload_name"]
     private static let destination = ["destination_ip", "destination_namespace", "destination_podname",
                                       "destination_workload_kind", "destination_workload_name"]
 
-    /// The five context labels appended to `labels`.
-    static func append(_ prefix: String, _ address: IPAddress, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
+    /// The five context labels of one side appended to `labels`.
+    static func append(_ side: Side, _ address: IPAddress, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
                        to labels: inout [(String, String)]) {
         var namespace = "unknown", pod = "unknown", kind = "unknown", workload = "unknown"
         if case .pod(let p)? = owner, let directory {
@@ -174,8 +175,7 @@ enum RetinaLabels {
             let parts = record.workload.split(separator: "/", maxSplits: 1)
             if parts.count == 2 { (kind, workload) = (String(parts[0]), String(parts[1])) }
         }
-        let names = prefix == "source_" ? source : prefix == "destination_" ? destination
-            : prefix.isEmpty ? plain : plain.map { prefix + $0 }
+        let names = side == .source ? source : destination
         for (name, value) in zip(names, [address.text, namespace, pod, kind, workload]) { labels.append((name, value)) }
     }
 }

@@ -8,10 +8,10 @@ struct JSONObjectWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     private func member(_ key: Key) -> Int { writer.member(frame, key: key.stringValue) }
 
     mutating func encodeNil(forKey key: Key) throws { _ = member(key); writer.null() }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { _ = member(key); try writer.value(value, indent: 0) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { _ = member(key); writer.bool(value) }
     mutating func encode(_ value: String, forKey key: Key) throws { _ = member(key); writer.string(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { _ = member(key); writer.double(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { _ = member(key); writer.float(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { _ = member(key); writer.floatingPoint(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { _ = member(key); writer.floatingPoint(value) }
     mutating func encode(_ value: Int, forKey key: Key) throws { _ = member(key); writer.integer(value) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { _ = member(key); writer.integer(value) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { _ = member(key); writer.integer(value) }
@@ -54,8 +54,8 @@ struct JSONArrayWriter: UnkeyedEncodingContainer {
 
     mutating func encodeNil() throws { _ = element(); writer.null() }
     mutating func encode(_ value: String) throws { _ = element(); writer.string(value) }
-    mutating func encode(_ value: Double) throws { _ = element(); writer.double(value) }
-    mutating func encode(_ value: Float) throws { _ = element(); writer.float(value) }
+    mutating func encode(_ value: Double) throws { _ = element(); writer.floatingPoint(value) }
+    mutating func encode(_ value: Float) throws { _ = element(); writer.floatingPoint(value) }
     mutating func encode(_ value: Int) throws { _ = element(); writer.integer(value) }
     mutating func encode(_ value: Int64) throws { _ = element(); writer.integer(value) }
     mutating func encode(_ value: UInt64) throws { _ = element(); writer.integer(value) }
@@ -80,10 +80,10 @@ struct JSONSingleValueWriter: SingleValueEncodingContainer {
     var codingPath: [any CodingKey] { [] }
 
     mutating func encodeNil() throws { writer.null() }
-    mutating func encode(_ value: Bool) throws { try writer.value(value, indent: indent) }
+    mutating func encode(_ value: Bool) throws { writer.bool(value) }
     mutating func encode(_ value: String) throws { writer.string(value) }
-    mutating func encode(_ value: Double) throws { writer.double(value) }
-    mutating func encode(_ value: Float) throws { writer.float(value) }
+    mutating func encode(_ value: Double) throws { writer.floatingPoint(value) }
+    mutating func encode(_ value: Float) throws { writer.floatingPoint(value) }
     mutating func encode(_ value: Int) throws { writer.integer(value) }
     mutating func encode(_ value: Int8) throws { writer.integer(value) }
     mutating func encode(_ value: Int16) throws { writer.integer(value) }

@@ -131,9 +131,9 @@ final class JSONByteWriter: Encoder {
         // The primitive kinds by metatype (a pointer compare), then Foundation's one special
         // type the reports use; everything else encodes itself into this encoder.
         if T.self == String.self { return string(Self.load(v, as: String.self)) }
-        if T.self == Double.self { return double(Self.load(v, as: Double.self)) }
+        if T.self == Double.self { return floatingPoint(Self.load(v, as: Double.self)) }
         if T.self == Int.self { return integer(Self.load(v, as: Int.self)) }
-        if T.self == Bool.self { return raw(Self.load(v, as: Bool.self) ? "true" : "false") }
+        if T.self == Bool.self { return bool(Self.load(v, as: Bool.self)) }
         if T.self == Decimal.self { return ascii(Self.load(v, as: Decimal.self).description) }
         let mark = frames.count
         let outerIndent = pendingIndent
@@ -188,19 +188,14 @@ final class JSONByteWriter: Encoder {
 
     /// Foundation's rule: the shortest round-trip text (`description`) without a trailing
     /// ".0"; infinities and NaN as strings.
-    func double(_ d: Double) {
-        guard d.isFinite else { return string(d.isNaN ? "nan" : d < 0 ? "-inf" : "inf") }
-        var text = d.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        ascii(text)
-    }
-
-    func float(_ f: Float) {
+    func floatingPoint<F: BinaryFloatingPoint & CustomStringConvertible>(_ f: F) {
         guard f.isFinite else { return string(f.isNaN ? "nan" : f < 0 ? "-inf" : "inf") }
         var text = f.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         ascii(text)
     }
+
+    func bool(_ b: Bool) { raw(b ? "true" : "false") }
 
     /// Decimal digits without a `String` (the common case: counts and bytes).
     func integer<I: FixedWidthInteger>(_ v: I) {
@@ -299,17 +294,15 @@ final class JSONByteWriter: Encoder {
             // Stable by position for equal keys, so the last of a repeated key is found last.
             st.pointee.order.sort { a, b in Self.precedes(e[a], e[b]) || (!Self.precedes(e[b], e[a]) && a < b) }
             st.pointee.order.withUnsafeBufferPointer { order in
-                do {
-                    let body = st.pointee.scratch.bytes
-                    var written = false
-                    for n in order.indices {
-                        let i = order[n]
-                        if n + 1 < order.count && e[order[n + 1]].key == e[i].key { continue }
-                        let end = i + 1 < first + count ? e[i + 1].start - 2 : bodyEnd
-                        if written { st.pointee.out.append(UInt8(ascii: ","), UInt8(ascii: "\n")) }
-                        written = true
-                        st.pointee.out.append(UnsafeBufferPointer(rebasing: body[(e[i].start - f.bodyStart) ..< (end - f.bodyStart)]))
-                    }
+                let body = st.pointee.scratch.bytes
+                var written = false
+                for n in order.indices {
+                    let i = order[n]
+                    if n + 1 < order.count && e[order[n + 1]].key == e[i].key { continue }
+                    let end = i + 1 < first + count ? e[i + 1].start - 2 : bodyEnd
+                    if written { st.pointee.out.append(UInt8(ascii: ","), UInt8(ascii: "\n")) }
+                    written = true
+                    st.pointee.out.append(UnsafeBufferPointer(rebasing: body[(e[i].start - f.bodyStart) ..< (end - f.bodyStart)]))
                 }
             }
         }

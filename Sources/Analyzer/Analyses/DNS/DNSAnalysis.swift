@@ -416,8 +416,8 @@ struct DNSAnalysis {
             labels.append(("response", ""))
             labels.append(("num_response", String(key.answers)))
         }
-        RetinaLabels.append("source_", t.clientAddress, client, pods, to: &labels)
-        RetinaLabels.append("destination_", t.serverAddress, server, pods, to: &labels)
+        RetinaLabels.append(.source, t.clientAddress, client, pods, to: &labels)
+        RetinaLabels.append(.destination, t.serverAddress, server, pods, to: &labels)
         let s = metrics!.series(f, labels)
         if let s { seriesCache[key] = s }
         return s

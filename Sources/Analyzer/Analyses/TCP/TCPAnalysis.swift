@@ -132,9 +132,9 @@ struct TCPAnalysis {
             func labels(from: Bool) -> [(String, String)] {
                 var labels: [(String, String)] = []
                 labels.reserveCapacity(10)
-                RetinaLabels.append("source_", from ? k.lowAddress : k.highAddress, from ? owners?.low : owners?.high,
+                RetinaLabels.append(.source, from ? k.lowAddress : k.highAddress, from ? owners?.low : owners?.high,
                                     directory, to: &labels)
-                RetinaLabels.append("destination_", from ? k.highAddress : k.lowAddress,
+                RetinaLabels.append(.destination, from ? k.highAddress : k.lowAddress,
                                     from ? owners?.high : owners?.low, directory, to: &labels)
                 return labels
             }
