@@ -73,7 +73,36 @@ extension LatencyHistogramTests {
         var narrow = CompactLatencyHistogram()
         // 1.1 to 1.5 ms: one octave (2^20 to 2^21 ns), so one half-bucket of 128 counts.
         for i in 0 ..< 10_000 { narrow.record(nanoseconds: 1_100_000 + Int64(i) * 40) }
-        #expect(narrow.allocatedChunks == 1)
+        #expect(narrow.allocatedChunks == (1, 0))
         #expect(narrow.percentiles.max == 0.00149996)
+    }
+
+    /// A count past 65,535 moves its half-bucket to 32-bit storage: recorded one by one and
+    /// merged (a histogram adding another's wide count to its narrow one, and the reverse),
+    /// the counts stay exact and the percentiles equal HdrHistogram's.
+    @Test func countsPastSixteenBits() {
+        var hot = CompactLatencyHistogram(), cold = CompactLatencyHistogram()
+        var reference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+                                          numberOfSignificantValueDigits: .two)
+        for _ in 0 ..< 70_000 { hot.record(nanoseconds: 800_000) }  // one bucket
+        for i in 0 ..< 3_000 { hot.record(nanoseconds: 700_000 + Int64(i) * 100) }  // its neighbours
+        for i in 0 ..< 60_000 { cold.record(nanoseconds: 800_000 + Int64(i % 3) * 4_000) }
+        for _ in 0 ..< 70_000 { reference.record(800_000) }
+        for i in 0 ..< 3_000 { reference.record(700_000 + UInt64(i) * 100) }
+        for i in 0 ..< 60_000 { reference.record(800_000 + UInt64(i % 3) * 4_000) }
+        #expect(hot.allocatedChunks == (1, 1))  // widened, its narrow place left unused
+        #expect(cold.allocatedChunks == (1, 0))
+        var merged = cold
+        merged.add(hot)  // wide counts into a narrow chunk that then overflows
+        var other = hot
+        other.add(cold)
+        #expect(merged.allocatedChunks == (1, 1) && other.allocatedChunks == (1, 1))
+        for h in [merged, other] {
+            #expect(h.count == 133_000)
+            for level in [(1.0, 25.0, 50.0, 52.0), (53, 90, 99, 100)] {
+                let v = h.values(at: level)
+                #expect([v.0, v.1, v.2, v.3] == [level.0, level.1, level.2, level.3].map { reference.valueAtPercentile($0) })
+            }
+        }
     }
 }
