@@ -49,6 +49,21 @@ struct AttributionCounter {
         return owners
     }
 
+    /// Adds another counter's flows. Unknown addresses past `unknownLimit` are the one
+    /// order-dependent part: the other's are added in address order until the limit.
+    mutating func merge(_ other: AttributionCounter) {
+        packets += other.packets
+        flows += other.flows
+        resolvedPackets += other.resolvedPackets
+        resolvedFlows += other.resolvedFlows
+        ambiguousFlows += other.ambiguousFlows
+        for (address, n) in other.unknown.sorted(by: { $0.key < $1.key }) {
+            if unknown[address] == nil && unknown.count >= Self.unknownLimit { continue }
+            unknown[address, default: (0, 0)].packets += n.packets
+            unknown[address, default: (0, 0)].flows += n.flows
+        }
+    }
+
     /// Multicast, broadcast and unspecified addresses are nobody's: not listed as unknown.
     static func isHost(_ a: IPAddress) -> Bool {
         if a.isV4 {

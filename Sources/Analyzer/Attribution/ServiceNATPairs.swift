@@ -43,6 +43,25 @@ struct ServiceNATPairs {
     }
 
     /// Client endpoint -> (service, backend pod) for the sides that pair up.
+    /// Adds another table's sides. A client seen by both keeps the side whose flow started
+    /// later (within one table, the flow that finished later wins; across the two, the
+    /// finishing order is not known).
+    /// Taken in client order, so which enter past `limit` does not follow hashing.
+    mutating func merge(_ other: ServiceNATPairs) {
+        Self.merge(other.toService, into: &toService)
+        Self.merge(other.toBackend, into: &toBackend)
+    }
+
+    private static func merge(_ other: [Client: Side], into mine: inout [Client: Side]) {
+        for (client, side) in other.sorted(by: { ($0.key.address, $0.key.port) < ($1.key.address, $1.key.port) }) {
+            if let kept = mine[client] {
+                if kept.time < side.time { mine[client] = side }
+            } else if mine.count < limit {
+                mine[client] = side
+            }
+        }
+    }
+
     func pairs() -> [Client: (service: String, pod: String)] {
         var out: [Client: (service: String, pod: String)] = [:]
         for (client, service) in toService {

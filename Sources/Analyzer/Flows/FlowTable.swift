@@ -33,7 +33,10 @@ public struct FlowTable {
     private var live = 0
     private let seed: UInt64
     private var nextSerial = 0
-    private var lastSweep: Int64 = .min
+    /// The capture clock of the last idle sweep (`.min`: none yet).
+    public private(set) var lastSweep: Int64 = .min
+    /// False for a table that sweeps when another does (`follow(sweptAt:)`), not on its own.
+    var sweepsItself = true
     private var lastFullSweep: Int64 = .min
     private var sampleState: UInt64
     /// Under a flood at the cap, a full sweep at most this often (capture time).
@@ -64,19 +67,18 @@ public struct FlowTable {
     /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
     /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
     /// receives flows expired or evicted on the way (in no particular order).
+    /// `serial`, when given, numbers a new flow (the pass gives its frame number, so flows
+    /// of two tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)
-    public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64,
+    public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
-        lookup(key, tag: tag(key), time: time, clock: clock, finished: finished)
+        lookup(key, tag: tag(key), time: time, clock: clock, serial: serial, finished: finished)
     }
 
     @inline(__always)
-    private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64,
+    private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64, serial: Int?,
                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
-        if clock &- lastSweep >= limits.sweepInterval || lastSweep == .min {
-            if lastSweep != .min { sweep(now: clock, finished: finished) }
-            lastSweep = clock
-        }
+        if sweepsItself { sweepIfDue(clock: clock, finished: finished) }
         let found = index.find(t) { flows[$0].key == key }
         if let i = found.entry { return (i, false) }
         if live >= limits.maximumFlows {
@@ -87,18 +89,38 @@ public struct FlowTable {
                 sweep(now: clock, finished: finished)
             }
             if live >= limits.maximumFlows { evictOne(finished: finished) }
-            return (insert(key, tag: t, time: time), true)
+            return (insert(key, tag: t, time: time, serial: serial), true)
         }
-        return (insert(key, tag: t, time: time, emptySlot: found.emptySlot), true)
+        return (insert(key, tag: t, time: time, serial: serial, emptySlot: found.emptySlot), true)
+    }
+
+    /// Expires idle flows when `sweepInterval` of capture time passed since the last sweep
+    /// (every lookup does this; a packet that skips the table calls it itself).
+    @inline(__always)
+    public mutating func sweepIfDue(clock: Int64, finished: (Flow) -> Void) {
+        if clock &- lastSweep >= limits.sweepInterval || lastSweep == .min {
+            if lastSweep != .min { sweep(now: clock, finished: finished) }
+            lastSweep = clock
+        }
+    }
+
+    /// Sweeps when another table did, at its clock (`clock`: its `lastSweep`), so both
+    /// expire the same flows as one table would.
+    @inline(__always)
+    mutating func follow(sweptAt clock: Int64, finished: (Flow) -> Void) {
+        guard clock != lastSweep else { return }
+        if lastSweep != .min { sweep(now: clock, finished: finished) }
+        lastSweep = clock
     }
 
     /// Finishes the flow at `index` and starts a new one with the same key (a new SYN on a
     /// closed 5-tuple: port reuse).
-    public mutating func restart(_ index: Int, time: Int64, finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
+    public mutating func restart(_ index: Int, time: Int64, serial: Int? = nil,
+                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
         let key = flows[index].key, t = flows[index].hashTag
         finished(flows[index])
         remove(index)
-        return (insert(key, tag: t, time: time), true)
+        return (insert(key, tag: t, time: time, serial: serial), true)
     }
 
     /// Mutates one flow in place (one uniqueness check, no copy of the record).
@@ -131,8 +153,8 @@ public struct FlowTable {
 
     // MARK: - Insertion and removal
 
-    private mutating func insert(_ key: FlowKey, tag t: UInt32, time: Int64, emptySlot: Int? = nil) -> Int {
-        var flow = Flow(key: key, serial: nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
+    private mutating func insert(_ key: FlowKey, tag t: UInt32, time: Int64, serial: Int?, emptySlot: Int? = nil) -> Int {
+        var flow = Flow(key: key, serial: serial ?? nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
                         firstNanosecond: 0, clientIsLow: true, clientFromSYN: false)
         flow.hashTag = t
         nextSerial += 1

@@ -13,7 +13,11 @@ struct PacketSteps {
 
 /// Where finished flows go: the conversation list, and the TCP analysis when it runs.
 struct FlowSinks {
-    var conversations: TopK<Flow>
+    /// The conversation list, attribution and service pairs.
+    var common: ConversationSink
+    var conversations: TopK<Flow> { common.conversations }
+    var attribution: AttributionCounter? { common.attribution }
+    var natPairs: ServiceNATPairs? { common.natPairs }
     var tcp: TCPAnalysis?
     var dns: DNSAnalysis?
     /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
@@ -24,19 +28,18 @@ struct FlowSinks {
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
 
-    /// With cluster metadata: coverage counts, and per-flow owners for the analyses.
-    var attribution: AttributionCounter?
     var api: APIServerAnalysis?
     /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
     var selection: PodSelection?
-    var natPairs: ServiceNATPairs?
+    /// DNS over UDP's conversations, counted apart (see `DNSConversations`) when the pass
+    /// analyses DNS; held by `dnsWorker` while it runs.
+    var dnsConversations: DNSConversations?
+    var dnsConversationsApart = false
     /// With a metrics format: packets per step (the HTML timeline's first chart).
     var packetSteps: PacketSteps?
 
     mutating func finished(_ flow: Flow) {
-        conversations.offer(flow)
-        let owners = attribution?.flowFinished(flow)
-        if let owners, natPairs != nil { natPairs!.flowFinished(flow, owners) }
+        let owners = common.finished(flow)
         let session = tls?.finish(flow, owners: owners)
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
@@ -121,7 +124,7 @@ struct CapturePass {
         var files = Array(repeating: FileStats(), count: paths.count)
         var hierarchy = ProtocolHierarchy()
         var flows = FlowTable(limits: options.flowLimits)
-        var sinks = FlowSinks(conversations: TopK(capacity: options.rows),
+        var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: options.rows)),
                               tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
                               dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil,
                               tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
@@ -136,8 +139,8 @@ struct CapturePass {
         }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         if let pods = options.pods {
-            sinks.attribution = AttributionCounter(directory: pods)
-            sinks.natPairs = ServiceNATPairs(directory: pods)
+            sinks.common.attribution = AttributionCounter(directory: pods)
+            sinks.common.natPairs = ServiceNATPairs(directory: pods)
             sinks.tcp?.podStats = PodStats()
             sinks.tls?.podStats = PodStats()
             sinks.tls?.directory = pods
@@ -163,10 +166,17 @@ struct CapturePass {
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
         sinks.dnsEpilogue = options.dnsEpilogue
+        if sinks.dns != nil {
+            sinks.dnsConversationsApart = true
+            sinks.dnsConversations = DNSConversations(limits: options.flowLimits, rows: options.rows,
+                                                      attribution: sinks.common.attribution.map { AttributionCounter(directory: $0.directory) },
+                                                      natPairs: sinks.common.natPairs.map { ServiceNATPairs(directory: $0.directory) })
+        }
         if options.dnsThread, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, let dns = sinks.dns,
-           let worker = DNSWorker(dns, epilogue: options.dnsEpilogue) {
+           let worker = DNSWorker(dns, conversations: sinks.dnsConversations, epilogue: options.dnsEpilogue) {
             sinks.dnsWorker = worker
             sinks.dns = nil
+            sinks.dnsConversations = nil
         }
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
                 progress)
@@ -208,16 +218,18 @@ struct CapturePass {
             }
         }
         // The DNS thread finishes its part while this one drains the flow table.
-        sinks.dnsWorker?.close()
+        sinks.dnsWorker?.close(lastSweep: flows.lastSweep)
         flows.drain { sinks.finished($0) }
         if let worker = sinks.dnsWorker {
-            let (dns, section) = worker.join()
-            (sinks.dns, sinks.dnsSection) = (dns, section)
+            let (dns, section, conversations) = worker.join()
+            (sinks.dns, sinks.dnsSection, sinks.dnsConversations) = (dns, section, conversations)
             sinks.dnsWorker = nil
         } else if sinks.dns != nil {
+            sinks.dnsConversations?.drain(after: flows.lastSweep)
             sinks.dns!.finish()
             sinks.dnsSection = sinks.dnsEpilogue?(sinks.dns!)
         }
+        if let apart = sinks.dnsConversations { sinks.common.merge(apart.sink) }
     }
 
     /// The last fragment completed a datagram: decode its transport layer and count it
@@ -256,7 +268,25 @@ struct CapturePass {
     static func apply(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ time: Int64, _ clock: Int64,
                       _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let (key, fromLow) = FlowKey.of(frame)
-        var (i, isNew) = flows.lookup(key, time: time, clock: clock) { sinks.finished($0) }
+        if sinks.dnsConversationsApart && DNSConversations.takes(key) {
+            // Every packet of the 5-tuple comes here (the ports decide), and the DNS analysis
+            // sees those the decoder took for DNS, as it would on the path below.
+            let dnsPath = frame.path.last == .dns, source = frame.source, destination = frame.destination
+            let analyze = dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
+            var f = DNSFrame(frame, overTCP: false, time: time, timestamp: record.timestamp, key: key, fromLow: fromLow)
+            flows.sweepIfDue(clock: clock) { sinks.finished($0) }  // as this packet's lookup would
+            let c = DNSFrame.Conversation(wireLength: record.originalLength, serial: frameNumber, clock: clock,
+                                          sweptAt: flows.lastSweep, analyze: analyze)
+            f.conversation = c
+            if sinks.dnsWorker != nil {
+                sinks.dnsWorker!.submit(f, payload: analyze ? frame.payload : ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)))
+            } else {
+                sinks.dnsConversations!.count(f, c)
+                if analyze { sinks.dns!.receive(f, payload: frame.payload) }
+            }
+            return
+        }
+        var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber) { sinks.finished($0) }
         let hasTCPHeader = frame.hasTCPHeader  // read before `&&`: its operand is a closure
         let tcp = frame.isTCP && hasTCPHeader
         let tcpPorts = frame.isTCP  // a stream even when its header is broken (tshark)
@@ -270,30 +300,16 @@ struct CapturePass {
             let set = fromLow ? flows.flows[i].baseSequenceLowSet : flows.flows[i].baseSequenceHighSet
             let base = fromLow ? flows.flows[i].baseSequenceLow : flows.flows[i].baseSequenceHigh
             if set && base != sequence {
-                (i, isNew) = flows.restart(i, time: time) { sinks.finished($0) }
+                (i, isNew) = flows.restart(i, time: time, serial: frameNumber) { sinks.finished($0) }
                 reused = true
             }
         }
         let timestamp = record.timestamp, length = record.originalLength
         flows.update(i) { flow in
-            if isNew {
-                flow.clientIsLow = fromLow
-                let t = timestamp ?? Timestamp(seconds: time / 1_000_000_000,
-                                               nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
-                flow.firstSecond = t.seconds
-                flow.firstNanosecond = t.nanoseconds
-            }
+            Self.count(&flow, isNew: isNew, fromLow: fromLow, time: time, timestamp: timestamp, length: length)
             if synOnly && !flow.clientFromSYN {
                 flow.clientIsLow = fromLow
                 flow.clientFromSYN = true
-            }
-            if time > flow.lastSeen { flow.lastSeen = time }
-            if fromLow {
-                flow.packetsFromLow += 1
-                flow.bytesFromLow &+= length
-            } else {
-                flow.packetsFromHigh += 1
-                flow.bytesFromHigh &+= length
             }
             guard tcp else { return }
             if flags.contains(.rst) { flow.reset = true }
@@ -331,6 +347,26 @@ struct CapturePass {
             }
         } else if frame.isUDP && sinks.tls != nil {
             sinks.tls!.quic.datagram(frame.payload, key: key)
+        }
+    }
+
+    /// One packet in its flow's counters (every protocol; `apply` adds TCP's).
+    @inline(__always)
+    static func count(_ flow: inout Flow, isNew: Bool, fromLow: Bool, time: Int64, timestamp: Timestamp?, length: Int) {
+        if isNew {
+            flow.clientIsLow = fromLow
+            let t = timestamp ?? Timestamp(seconds: time / 1_000_000_000,
+                                           nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
+            flow.firstSecond = t.seconds
+            flow.firstNanosecond = t.nanoseconds
+        }
+        if time > flow.lastSeen { flow.lastSeen = time }
+        if fromLow {
+            flow.packetsFromLow += 1
+            flow.bytesFromLow &+= length
+        } else {
+            flow.packetsFromHigh += 1
+            flow.bytesFromHigh &+= length
         }
     }
 

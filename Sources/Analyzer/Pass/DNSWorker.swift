@@ -62,6 +62,11 @@ final class DNSWorker: @unchecked Sendable {
     private var spaceReady = pthread_cond_t()
     /// The worker's alone between `init` and `finish`.
     private var analysis: DNSAnalysis
+    /// DNS over UDP's conversations, counted here too (the worker's alone, as `analysis`).
+    private var conversations: DNSConversations?
+    /// The pass's table's last sweep, set before `done` (which publishes it): the
+    /// conversations' table follows it before it drains.
+    private var finalSweep: Int64 = .min
     /// Run on the finished analysis on the worker thread (the report's DNS section: built
     /// there, it overlaps the pass thread's end instead of following it).
     private let epilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
@@ -73,8 +78,10 @@ final class DNSWorker: @unchecked Sendable {
     private var published = 0
 
     /// Nil when no thread can be started; the caller then runs the analysis inline.
-    init?(_ analysis: DNSAnalysis, epilogue: (@Sendable (DNSAnalysis) -> DNSSection)? = nil) {
+    init?(_ analysis: DNSAnalysis, conversations: DNSConversations? = nil,
+          epilogue: (@Sendable (DNSAnalysis) -> DNSSection)? = nil) {
         self.analysis = analysis
+        self.conversations = conversations
         self.epilogue = epilogue
         ring = .allocate(byteCount: Self.capacity, alignment: 64)
         pthread_mutex_init(&mutex, nil)
@@ -159,7 +166,8 @@ final class DNSWorker: @unchecked Sendable {
 
     /// No more frames: the worker takes what is queued, then closes what is still open
     /// (`DNSAnalysis.finish()`) on its own thread while the pass thread does its own end.
-    func close() {
+    func close(lastSweep: Int64) {
+        finalSweep = lastSweep
         publish()
         done.store(true, ordering: .sequentiallyConsistent)
         wake(&dataReady)
@@ -167,9 +175,9 @@ final class DNSWorker: @unchecked Sendable {
 
     /// Waits for the worker (after `close()`) and returns the finished analysis, with the
     /// epilogue's result when there is one.
-    func join() -> (DNSAnalysis, DNSSection?) {
+    func join() -> (DNSAnalysis, DNSSection?, DNSConversations?) {
         pthread_join(thread, nil)
-        return (analysis, epilogueResult)
+        return (analysis, epilogueResult, conversations)
     }
 
     private func wake(_ condition: inout pthread_cond_t) {
@@ -192,6 +200,7 @@ final class DNSWorker: @unchecked Sendable {
                     continue
                 }
                 if done.load(ordering: .acquiring) && read == head.load(ordering: .acquiring) {
+                    conversations?.drain(after: finalSweep)
                     analysis.finish()
                     epilogueResult = epilogue?(analysis)
                     return
@@ -209,11 +218,18 @@ final class DNSWorker: @unchecked Sendable {
                 if record.wrap {
                     read += Self.capacity - at
                 } else {
+                    var analyze = true
+                    if let c = record.frame.conversation {
+                        conversations!.count(record.frame, c)
+                        analyze = c.analyze
+                    }
                     if let external = record.external {
-                        analysis.receive(record.frame, payload: ByteSlice(
-                            UnsafeRawBufferPointer(start: external, count: record.length), frameOffset: record.frameOffset))
+                        if analyze {
+                            analysis.receive(record.frame, payload: ByteSlice(
+                                UnsafeRawBufferPointer(start: external, count: record.length), frameOffset: record.frameOffset))
+                        }
                         external.deallocate()
-                    } else {
+                    } else if analyze {
                         analysis.receive(record.frame, payload: ByteSlice(
                             UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: record.length),
                             frameOffset: record.frameOffset))

@@ -104,7 +104,7 @@ public enum ReportRun {
             filter: options.filter,
             matchedPackets: pass.matched,
             malformedPackets: pass.malformed.count,
-            flowTable: SummaryRun.flowTableStats(pass.flows),
+            flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
             warnings: pass.warnings,
             tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
             dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),

@@ -48,9 +48,12 @@ public enum SummaryRun {
         return SummaryOutcome(report: report, damaged: inputs.contains { $0.damage != nil })
     }
 
-    static func flowTableStats(_ flows: FlowTable) -> FlowTableStats {
-        FlowTableStats(flows: flows.created, peakLive: flows.peakLive, expired: flows.expired,
-                       evicted: flows.evicted, maximumLive: flows.limits.maximumFlows)
+    /// With `apart` (DNS conversations counted in a table of their own), the two tables'
+    /// counts added: `peakLive` is then the sum of their peaks.
+    static func flowTableStats(_ flows: FlowTable, _ apart: FlowTable? = nil) -> FlowTableStats {
+        FlowTableStats(flows: flows.created + (apart?.created ?? 0), peakLive: flows.peakLive + (apart?.peakLive ?? 0),
+                       expired: flows.expired + (apart?.expired ?? 0), evicted: flows.evicted + (apart?.evicted ?? 0),
+                       maximumLive: flows.limits.maximumFlows)
     }
 
     static func summary(of reader: CaptureReader, _ stats: FileStats) -> InputSummary {

@@ -40,6 +40,13 @@ struct TopK<Element: Ranked> {
     /// An element seen but not offered (`admits` said no).
     mutating func pass() { seen += 1 }
 
+    /// Keeps the best of both lists (the ranking is a total order, so the result is what
+    /// one list offered everything would hold) and counts everything either saw.
+    mutating func merge(_ other: TopK) {
+        for element in other.heap { offer(element) }
+        seen += other.seen - other.heap.count
+    }
+
     /// Best first.
     func sorted() -> [Element] { heap.sorted { ranksBelow($1, $0) } }
 

@@ -16,6 +16,20 @@ struct DNSFrame {
     var timestamp: Timestamp?
     var key: FlowKey
     var fromLow: Bool
+    /// DNS over UDP in a report: the frame is counted in `DNSConversations` (not in the
+    /// pass's flow table), and analysed only when `analyze` (the pod selection took it).
+    var conversation: Conversation?
+
+    struct Conversation {
+        var wireLength: Int
+        /// The frame number, the serial of a flow it starts.
+        var serial: Int
+        /// The pass's expiry clock at this frame.
+        var clock: Int64
+        /// The pass's flow table's last sweep (the conversations' table sweeps with it).
+        var sweptAt: Int64
+        var analyze: Bool
+    }
 
     init(_ frame: DecodedFrame, overTCP: Bool, time: Int64, timestamp: Timestamp?, key: FlowKey, fromLow: Bool) {
         source = frame.source
