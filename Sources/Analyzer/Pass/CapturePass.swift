@@ -57,6 +57,8 @@ struct CapturePass {
     struct Options {
         var filter: String?
         var rows = 20
+        /// Keep the largest conversations (`loupe summary` lists them; a report does not).
+        var listConversations = true
         var flowLimits = FlowTable.Limits()
         var analyzeTCP = false
         var analyzeDNS = false
@@ -124,7 +126,8 @@ struct CapturePass {
         var files = Array(repeating: FileStats(), count: paths.count)
         var hierarchy = ProtocolHierarchy()
         var flows = FlowTable(limits: options.flowLimits)
-        var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: options.rows)),
+        let conversationRows = options.listConversations ? options.rows : 0
+        var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: conversationRows)),
                               tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
                               dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil,
                               tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
@@ -168,7 +171,7 @@ struct CapturePass {
         sinks.dnsEpilogue = options.dnsEpilogue
         if sinks.dns != nil {
             sinks.dnsConversationsApart = true
-            sinks.dnsConversations = DNSConversations(limits: options.flowLimits, rows: options.rows,
+            sinks.dnsConversations = DNSConversations(limits: options.flowLimits, rows: conversationRows,
                                                       attribution: sinks.common.attribution.map { AttributionCounter(directory: $0.directory) },
                                                       natPairs: sinks.common.natPairs.map { ServiceNATPairs(directory: $0.directory) })
         }

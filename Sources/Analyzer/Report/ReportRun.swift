@@ -49,6 +49,7 @@ public enum ReportRun {
         var passOptions = CapturePass.Options()
         passOptions.filter = options.filter
         passOptions.rows = options.rows
+        passOptions.listConversations = false
         passOptions.flowLimits = options.flowLimits
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true
