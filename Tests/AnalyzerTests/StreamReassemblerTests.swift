@@ -133,3 +133,53 @@ struct StreamReassemblerTests {
         #expect(r.gaps == 0 && budget.held == 0)
     }
 }
+
+extension StreamReassemblerTests {
+    /// `nextInOrder` (tried first, as the TLS session does) then `segment` gives the chunks,
+    /// gaps and overlaps `segment` alone gives: in order, reordered, overlapping, with holes
+    /// given up on ACKs, from random cuts.
+    @Test(arguments: 0 ..< 40)
+    func nextInOrderThenSegmentEqualsSegment(seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed))
+        var pieces: [(Int, Int)] = []
+        var at = 0
+        while at < Self.data.count {
+            let length = min(1 + Int(rng.next() % 700), Self.data.count - at)
+            pieces.append((at, length))
+            if rng.next() % 5 == 0 { pieces.append((max(0, at - Int(rng.next() % 300)), length)) }  // retransmission
+            at += length
+        }
+        for _ in 0 ..< Int(rng.next() % 4) {
+            let i = Int(rng.next() % UInt64(pieces.count)), j = Int(rng.next() % UInt64(pieces.count))
+            pieces.swapAt(i, j)
+        }
+        if seed % 3 == 0 { pieces.remove(at: Int(rng.next() % UInt64(pieces.count))) }  // a hole
+        let acks = seed % 2 == 0 ? [pieces.count / 2: Self.data.count / 2] : [:]
+        let (reference, r1, b1) = run(pieces, acks: acks)
+
+        var r = StreamReassembler(), budget = ReassemblyBudget(), out = Collector()
+        let isn: UInt32 = 1000
+        r.segment(sequence: isn, syn: true, payload: UnsafeRawBufferPointer(start: nil, count: 0), time: 0,
+                  budget: &budget) { out.take($0) }
+        var fast = 0
+        for (n, (offset, length)) in pieces.enumerated() {
+            Self.data[offset ..< offset + length].withUnsafeBytes { raw in
+                let sequence = isn &+ 1 &+ UInt32(offset)
+                if let chunk = r.nextInOrder(sequence: sequence, syn: false, payload: raw, time: Int64(n + 1)) {
+                    out.take(chunk)
+                    fast += 1
+                } else {
+                    r.segment(sequence: sequence, syn: false, payload: raw, time: Int64(n + 1), budget: &budget) { out.take($0) }
+                }
+            }
+            if let ack = acks[n] { r.acknowledged(isn &+ 1 &+ UInt32(ack), budget: &budget) { out.take($0) } }
+        }
+        r.finish(budget: &budget) { out.take($0) }
+        #expect(fast > 0 || pieces[0].0 != 0, "the fast path takes the first segment when it is in order")
+        #expect(out.bytes == reference.bytes)
+        #expect(out.chunks.map { [Int($0.offset), $0.count, Int($0.time), Int($0.gap)] }
+                == reference.chunks.map { [Int($0.offset), $0.count, Int($0.time), Int($0.gap)] })
+        #expect([r.gaps, Int(r.gapBytes), Int(r.overlapBytes), Int(r.deliveredBytes), budget.held]
+                == [r1.gaps, Int(r1.gapBytes), Int(r1.overlapBytes), Int(r1.deliveredBytes), b1.held])
+    }
+}

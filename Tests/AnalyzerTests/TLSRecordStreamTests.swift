@@ -172,3 +172,63 @@ struct TLSRecordStreamTests {
         #expect(Self.run([(lying, 0)]).first == .error(5))
     }
 }
+
+extension TLSRecordStreamTests {
+    /// `skipInsideRecord` (tried first, as the TLS session does) then `receive` gives the
+    /// events, application-data record ends and stream state `receive` alone gives: a
+    /// handshake, then large encrypted records and alerts, cut at random with some gaps.
+    @Test(arguments: 0 ..< 30)
+    func skipInsideRecordThenReceiveEqualsReceive(seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed) &+ 77)
+        var bytes = Self.record(22, Self.message(1, Self.clientHello(extensions: 20)))
+        bytes += Self.record(20, [1])
+        for i in 0 ..< 12 {
+            bytes += Self.record(23, Array(repeating: UInt8(i), count: 1 + Int(rng.next() % 16_000)))
+            if i % 5 == 4 { bytes += Self.record(21, [2, 40]) }
+        }
+        var chunks: [(ArraySlice<UInt8>, UInt64)] = []
+        var at = 0
+        while at < bytes.count {
+            let n = min(1 + Int(rng.next() % 1_500), bytes.count - at)
+            let gap: UInt64 = at > 2_000 && rng.next() % 23 == 0 ? 1 + rng.next() % 40 : 0  // the handshake whole
+            let skipped = min(Int(gap), bytes.count - at - n)
+            chunks.append((bytes[(at + skipped) ..< (at + skipped + n)], UInt64(skipped)))
+            at += skipped + n
+        }
+        func feed(skipping: Bool) -> ([String], Int) {
+            var stream = TLSRecordStream()
+            var seen: [String] = []
+            var skips = 0
+            var offset: UInt64 = 0
+            for (i, (piece, gap)) in chunks.enumerated() {
+                offset += gap
+                piece.withUnsafeBytes { raw in
+                    let chunk = ReassembledChunk(bytes: raw, streamOffset: offset, time: Int64(i), gapBefore: gap)
+                    if skipping && stream.skipInsideRecord(chunk) {
+                        skips += 1
+                        return
+                    }
+                    stream.receive(chunk) { event, time in
+                        switch event {
+                        case .handshake(let t, let body, let segments): seen.append("handshake \(t) \(body.count) \(segments) \(time)")
+                        case .changeCipherSpec: seen.append("ccs \(time)")
+                        case .alert(let a): seen.append("alert \(a.level) \(a.description) \(time)")
+                        case .encryptedAlert: seen.append("encrypted alert \(time)")
+                        case .applicationData(let end): seen.append("data \(end) \(time)")
+                        case .sslv2Hello: seen.append("sslv2")
+                        case .malformed(let e): seen.append("error \(e.offset)")
+                        }
+                        return true
+                    }
+                }
+                offset += UInt64(piece.count)
+            }
+            seen.append("resynchronizations \(stream.resynchronizations)")
+            return (seen, skips)
+        }
+        let (reference, _) = feed(skipping: false)
+        let (seen, skips) = feed(skipping: true)
+        #expect(seen == reference)
+        #expect(skips > 0 && reference.filter { $0.hasPrefix("data") }.count >= 6)
+    }
+}

@@ -57,6 +57,20 @@ public struct StreamReassembler {
 
     /// The stream offset of sequence number `sequence` (where an ACK points), or nil before
     /// this direction's first segment.
+    /// `segment`'s common case, with no closure: a segment that starts exactly at the next
+    /// byte expected, nothing buffered. Returns its chunk, already counted as delivered
+    /// (the caller delivers it), or nil, changing nothing, when `segment` must take it.
+    public mutating func nextInOrder(sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer,
+                                     time: Int64) -> ReassembledChunk? {
+        guard started, !finished, !syn, payload.count > 0, pending.isEmpty, sequence == nextSequence else { return nil }
+        let chunk = ReassembledChunk(bytes: payload, streamOffset: nextOffset, time: time, gapBefore: pendingGap)
+        nextOffset += UInt64(payload.count)
+        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: payload.count)
+        deliveredBytes += UInt64(payload.count)
+        pendingGap = 0
+        return chunk
+    }
+
     public func offset(ofSequence sequence: UInt32) -> UInt64? {
         guard started else { return nil }
         let o = Int64(nextOffset) + Int64(Int32(bitPattern: sequence &- nextSequence))

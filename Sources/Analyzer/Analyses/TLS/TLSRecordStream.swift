@@ -58,6 +58,18 @@ struct TLSRecordStream {
     /// Bytes of this direction seen by the decoder, for error offsets.
     private var position: UInt64 = 0
 
+    /// `receive`'s common case, with no events: a chunk inside the body of a record that is
+    /// not decoded (encrypted data: most segments of a bulk transfer) and does not end it.
+    /// False, changing nothing, when `receive` must take the chunk.
+    mutating func skipInsideRecord(_ chunk: ReassembledChunk) -> Bool {
+        guard mode == .body, chunk.gapBefore == 0, remaining > chunk.bytes.count, !decodesBody else { return false }
+        chunks += 1
+        remaining -= chunk.bytes.count
+        position = chunk.streamOffset + UInt64(chunk.bytes.count)
+        atStart = false
+        return true
+    }
+
     mutating func receive(_ chunk: ReassembledChunk, _ event: (TLSEvent, Int64) -> Bool) {
         chunks += 1
         let time = chunk.time

@@ -89,13 +89,23 @@ struct TLSSession {
         }
         // The reassemblers are swapped out while they deliver (`receive` mutates the
         // session); that costs copies of both, so only when they have something to do: not
-        // for a pure ACK, nor for an ACK of exactly what was delivered (most segments).
+        // for a pure ACK, nor for an ACK of exactly what was delivered, nor for a segment in
+        // order with nothing buffered (most segments: its chunk is delivered after the
+        // reassembler's turn, without a swap).
         if (fromLow ? lowReassembler : highReassembler).takes(payloadCount: payload.count) {
-            var reassembler = StreamReassembler()
-            if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
-            reassembler.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
-                                budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
-            if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+            let syn = flags.contains(.syn)
+            let ordered = fromLow
+                ? lowReassembler.nextInOrder(sequence: sequence, syn: syn, payload: payload, time: time)
+                : highReassembler.nextInOrder(sequence: sequence, syn: syn, payload: payload, time: time)
+            if let chunk = ordered {
+                receive(chunk, fromLow: fromLow)
+            } else {
+                var reassembler = StreamReassembler()
+                if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+                reassembler.segment(sequence: sequence, syn: syn, payload: payload, time: time,
+                                    budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
+                if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
+            }
         }
         if flags.contains(.ack) && (fromLow ? highReassembler : lowReassembler).isBehind(ack) {
             // Data the peer acknowledged and the capture missed: a gap in the other direction.
@@ -118,6 +128,8 @@ struct TLSSession {
     }
 
     private mutating func receive(_ chunk: ReassembledChunk, fromLow: Bool) {
+        // Inside an encrypted record (most chunks of a transfer): no event, no swap.
+        if fromLow ? lowStream.skipInsideRecord(chunk) : highStream.skipInsideRecord(chunk) { return }
         var stream = TLSRecordStream()
         if fromLow { swap(&stream, &lowStream) } else { swap(&stream, &highStream) }
         stream.receive(chunk) { event, time in handle(event, time: time, fromLow: fromLow) }
