@@ -106,3 +106,24 @@ extension LatencyHistogramTests {
         }
     }
 }
+
+extension LatencyHistogramTests {
+    /// Samples wait in a sorted batch before they reach the buckets: percentiles, merges and
+    /// counts see them all the same, on either side of a merge and across batch boundaries.
+    @Test func batchedSamplesCountEverywhere() {
+        var rng = SplitMix(seed: 5)
+        var a = LatencyHistogram(), b = LatencyHistogram()
+        var reference = Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest, numberOfSignificantValueDigits: .three)
+        for i in 0 ..< (LatencyHistogram.batch * 2 + 300) {
+            let v = Int64(rng.next() % 200_000_000)
+            if i % 3 == 0 { b.record(nanoseconds: v) } else { a.record(nanoseconds: v) }
+            reference.record(UInt64(v))
+        }
+        let before = a.values(at: (50, 90, 95, 99))
+        a.add(b)
+        let merged = a.values(at: (50, 90, 95, 99)), again = a.values(at: (50, 90, 95, 99))
+        #expect([merged.0, merged.1, merged.2, merged.3] == [50.0, 90, 95, 99].map { reference.valueAtPercentile($0) })
+        #expect(merged == again && before != merged)
+        #expect(a.count == LatencyHistogram.batch * 2 + 300 && a.percentiles.count == a.count)
+    }
+}
