@@ -62,6 +62,7 @@ struct PcapParser {
         snapLength == 0 ? Self.maximumRecord : min(snapLength, Self.absurdRecord)
     }
 
+    @inline(__always)
     mutating func next(_ input: inout InputStream) throws(CaptureDamage) -> PacketRecord? {
         let headerLength = Self.recordHeaderLength + extraRecordHeader
         let recordOffset = input.offset
