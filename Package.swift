@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The compiler's prefetch hint (a header, nothing to link).
+        .systemLibrary(name: "CPrefetch"),
 
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
 
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "Reports", dependencies: [.product(name: "Plot", package: "Plot")], swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap",
+                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
                                .product(name: "DequeModule", package: "swift-collections"),
                                .product(name: "Crypto", package: "swift-crypto"),

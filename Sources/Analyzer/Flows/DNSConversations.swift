@@ -27,6 +27,11 @@ struct DNSConversations {
         sink = ConversationSink(conversations: TopK(capacity: rows), attribution: attribution, natPairs: natPairs)
     }
 
+    /// Starts loading the slot `key` hashes to. Mutating so that a caller holding this in a
+    /// class property reaches it in place (a non-mutating call copied it, arrays retained).
+    @inline(__always)
+    mutating func prefetch(_ key: FlowKey) { flows.prefetch(key) }
+
     /// One frame of the conversation (`frame.conversation` is set).
     mutating func count(_ frame: DNSFrame, _ c: DNSFrame.Conversation) {
         Self.count(frame, c, &flows, &sink)

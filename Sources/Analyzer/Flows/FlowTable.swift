@@ -67,6 +67,10 @@ public struct FlowTable {
     /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
     /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
     /// receives flows expired or evicted on the way (in no particular order).
+    /// Starts loading the slot `key` hashes to (see `DNSWorker.consume`).
+    @inline(__always)
+    func prefetch(_ key: FlowKey) { index.prefetch(tag(key)) }
+
     /// `serial`, when given, numbers a new flow (the pass gives its frame number, so flows
     /// of two tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)

@@ -96,6 +96,11 @@ struct DNSAnalysis {
         self.names = DNSNameTable(capacity: names)
     }
 
+    /// Starts loading what a UDP message of conversation `key` with ID `id` will probe
+    /// (mutating: reached in place through the worker, not copied).
+    @inline(__always)
+    mutating func prefetch(key: FlowKey, id: UInt16) { latest.prefetch(Key(flow: key, id: id)) }
+
     /// One frame of DNS: a message over UDP, or a segment of a TCP connection on port 53.
     mutating func receive(_ f: DNSFrame, payload: ByteSlice) {
         if f.overTCP {

@@ -28,6 +28,10 @@ struct DNSPendingTable {
         UInt32(truncatingIfNeeded: key.flow.hash(seed: seed ^ UInt64(key.id) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 
+    /// Starts loading the slot `key` hashes to.
+    @inline(__always)
+    func prefetch(_ key: Key) { index.prefetch(tag(key)) }
+
     /// The entry number of `key`, if pending.
     func index(forKey key: Key) -> Int? { index.find(tag(key)) { entries[$0].key == key }.entry }
 
