@@ -33,6 +33,10 @@ struct CompactLatencyHistogram {
     private var narrow: [UInt16] = []
     /// Chunks a count of which passed `UInt16.max` (their old narrow place stays unused).
     private var wide: [UInt32] = []
+    /// Samples per chunk: a percentile walk steps over the chunks its ranks are not in (the
+    /// report's breakdowns walk thousands of these at the end of the pass, on its critical
+    /// path). Wrapping only past 2^32 samples, when `values(at:)` does not use them.
+    private var chunkTotals = InlineArray<24, UInt32>(repeating: 0)
     private(set) var count = 0
     private var exactMax: Int64 = 0
     /// The smallest non-zero and the largest value recorded (after clamping), as
@@ -90,6 +94,7 @@ struct CompactLatencyHistogram {
             }
         }
         if p & Self.wideFlag != 0 { wide[Int(p & ~Self.wideFlag) * Self.half + offset] &+= n }
+        chunkTotals[chunk] &+= n
         if let value {
             if value > maxRecorded { maxRecorded = value }
             if value != 0 && value < minNonZero { minNonZero = value }
@@ -147,7 +152,12 @@ struct CompactLatencyHistogram {
         // HdrHistogram's `min`: 0 when the lowest bucket (0-63 ns) has samples.
         let zeroBucket = position[0] != 0 && counted(chunk: 0, 0) != 0
         var walk = PercentileWalk(total: UInt64(count), levels: p, low: zeroBucket ? 0 : minNonZero, high: maxRecorded)
+        let totals = count < Int(UInt32.max)
         for chunk in 0 ..< Self.chunks where position[chunk] != 0 {
+            if totals && !walk.reaches(UInt64(chunkTotals[chunk])) {
+                walk.skip(UInt64(chunkTotals[chunk]))
+                continue
+            }
             for offset in 0 ..< Self.half {
                 let n = counted(chunk: chunk, offset)
                 guard n != 0 else { continue }

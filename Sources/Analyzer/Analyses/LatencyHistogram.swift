@@ -133,6 +133,12 @@ struct PercentileWalk {
         return next < 4
     }
 
+    /// Whether `count` more samples would reach a level not found yet.
+    func reaches(_ count: UInt64) -> Bool { next < 4 && running + count >= ranks[next] }
+
+    /// `count` samples none of which reaches a level (see `reaches`).
+    mutating func skip(_ count: UInt64) { running += count }
+
     /// The four values (0 for a level never reached).
     var values: (UInt64, UInt64, UInt64, UInt64) { (out[0], out[1], out[2], out[3]) }
 

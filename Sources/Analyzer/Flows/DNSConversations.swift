@@ -56,7 +56,6 @@ struct DNSConversations {
     }
 
     private static func drain(after lastSweep: Int64, _ flows: inout FlowTable, _ sink: inout ConversationSink) {
-        flows.follow(sweptAt: lastSweep) { sink.finished($0) }
-        flows.drain { sink.finished($0) }
+        flows.drain(after: lastSweep) { sink.finished($0) }
     }
 }
