@@ -45,8 +45,8 @@ struct ServiceNATPairs {
     /// Client endpoint -> (service, backend pod) for the sides that pair up.
     /// Adds another table's sides. A client seen by both keeps the side whose flow started
     /// later (within one table, the flow that finished later wins; across the two, the
-    /// finishing order is not known).
-    /// Taken in client order, so which enter past `limit` does not follow hashing.
+    /// finishing order is not known). Taken in client order, so which sides enter past
+    /// `limit` does not follow hashing.
     mutating func merge(_ other: ServiceNATPairs) {
         Self.merge(other.toService, into: &toService)
         Self.merge(other.toBackend, into: &toBackend)

@@ -64,15 +64,15 @@ public struct FlowTable {
 
     @inline(__always) private func tag(_ key: FlowKey) -> UInt32 { UInt32(truncatingIfNeeded: key.hash(seed: seed) >> 32) }
 
-    /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
-    /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
-    /// receives flows expired or evicted on the way (in no particular order).
     /// Starts loading the slot `key` hashes to (see `DNSWorker.consume`).
     @inline(__always)
     func prefetch(_ key: FlowKey) { index.prefetch(tag(key)) }
 
-    /// `serial`, when given, numbers a new flow (the pass gives its frame number, so flows
-    /// of two tables still order by first packet); else flows are numbered in creation order.
+    /// Finds or creates the flow of `key`; returns its index in `flows`. `time` is the
+    /// packet's timestamp, `clock` the capture clock that drives expiry; `finished`
+    /// receives flows expired or evicted on the way (in no particular order). `serial`,
+    /// when given, numbers a new flow (the pass gives its frame number, so flows of two
+    /// tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)
     public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
@@ -141,14 +141,7 @@ public struct FlowTable {
     /// without taking each out of the index, which is dropped whole next (measured: the
     /// probes were most of the DNS thread's last milliseconds, which the pass waits for).
     mutating func drain(after sweptAt: Int64, _ finished: (Flow) -> Void) {
-        if sweptAt != lastSweep && lastSweep != .min {
-            for i in flows.indices where flows[i].isLive && sweptAt &- flows[i].lastSeen > idleLimit(flows[i]) {
-                finished(flows[i])
-                flows[i].isLive = false
-                live -= 1
-                expired += 1
-            }
-        }
+        if sweptAt != lastSweep && lastSweep != .min { sweep(now: sweptAt, indexed: false, finished: finished) }
         drain(finished)
     }
 
@@ -212,10 +205,17 @@ public struct FlowTable {
     }
 
     /// Expires every flow idle past its limit at capture time `now`, walking the dense array.
-    private mutating func sweep(now: Int64, finished: (Flow) -> Void) {
+    /// `indexed`: false when the index is about to be dropped whole (the flows only leave
+    /// the dense array).
+    private mutating func sweep(now: Int64, indexed: Bool = true, finished: (Flow) -> Void) {
         for i in flows.indices where flows[i].isLive && now &- flows[i].lastSeen > idleLimit(flows[i]) {
             finished(flows[i])
-            remove(i)
+            if indexed {
+                remove(i)
+            } else {
+                flows[i].isLive = false
+                live -= 1
+            }
             expired += 1
         }
     }

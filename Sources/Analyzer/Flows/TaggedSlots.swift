@@ -43,14 +43,14 @@ struct TaggedSlots {
         }
     }
 
-    /// Indexes `entry` under `tag`; `emptySlot`, from a `find` since which nothing was
-    /// inserted, saves the probe (ignored when the index grows first).
     /// Starts loading `tag`'s home slot into the cache (a lookup of it comes soon).
     @inline(__always)
     func prefetch(_ tag: UInt32) {
         slots.withUnsafeBufferPointer { loupe_prefetch($0.baseAddress! + (Int(tag) & mask)) }
     }
 
+    /// Indexes `entry` under `tag`; `emptySlot`, from a `find` since which nothing was
+    /// inserted, saves the probe (ignored when the index grows first).
     mutating func insert(_ tag: UInt32, _ entry: Int, emptySlot: Int? = nil) {
         var slot = emptySlot ?? -1
         if (count + 1) * 2 > slots.count {

@@ -282,7 +282,7 @@ struct CapturePass {
                                           sweptAt: flows.lastSweep, analyze: analyze)
             f.conversation = c
             if sinks.dnsWorker != nil {
-                sinks.dnsWorker!.submit(f, payload: analyze ? frame.payload : ByteSlice(UnsafeRawBufferPointer(start: nil, count: 0)))
+                sinks.dnsWorker!.submit(f, payload: analyze ? frame.payload : .empty)
             } else {
                 sinks.dnsConversations!.count(f, c)
                 if analyze { sinks.dns!.receive(f, payload: frame.payload) }

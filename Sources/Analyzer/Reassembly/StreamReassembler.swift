@@ -64,10 +64,7 @@ public struct StreamReassembler {
                                      time: Int64) -> ReassembledChunk? {
         guard started, !finished, !syn, payload.count > 0, pending.isEmpty, sequence == nextSequence else { return nil }
         let chunk = ReassembledChunk(bytes: payload, streamOffset: nextOffset, time: time, gapBefore: pendingGap)
-        nextOffset += UInt64(payload.count)
-        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: payload.count)
-        deliveredBytes += UInt64(payload.count)
-        pendingGap = 0
+        advance(payload.count)
         return chunk
     }
 
@@ -118,9 +115,14 @@ public struct StreamReassembler {
                                _ deliver: (ReassembledChunk) -> Void) {
         guard bytes.count > 0 else { return }
         deliver(ReassembledChunk(bytes: bytes, streamOffset: nextOffset, time: time, gapBefore: gap))
-        nextOffset += UInt64(bytes.count)
-        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: bytes.count)
-        deliveredBytes += UInt64(bytes.count)
+        advance(bytes.count)
+    }
+
+    /// `count` bytes were delivered: the next expected byte moves past them.
+    private mutating func advance(_ count: Int) {
+        nextOffset += UInt64(count)
+        nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: count)
+        deliveredBytes += UInt64(count)
         pendingGap = 0
     }
 
