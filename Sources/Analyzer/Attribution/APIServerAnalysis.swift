@@ -72,8 +72,19 @@ struct APIServerAnalysis {
                                                     payload: frame.payload, time: time)
     }
 
+    /// Sessions of API-server connections folded by the TLS analysis before their flows
+    /// ended (`FlowSinks.settle`), by TCP analysis slot, until `add` takes them.
+    private var settled: [Int32: TLSSession.APIView] = [:]
+
+    mutating func settled(_ flow: Flow, _ session: TLSSession.APIView) { settled[flow.analysisSlot] = session }
+
+    /// The view `settled` kept for `flow`'s connection, taken out.
+    mutating func takeSettled(_ flow: Flow) -> TLSSession.APIView? {
+        settled.isEmpty ? nil : settled.removeValue(forKey: flow.analysisSlot)
+    }
+
     mutating func add(_ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
-                      session: TLSSession?) {
+                      session: TLSSession.APIView?) {
         let k = flow.key
         let client = serverIsLow ? k.highAddress.endpoint(port: k.highPort) : k.lowAddress.endpoint(port: k.lowPort)
         let server = serverIsLow ? k.lowAddress.endpoint(port: k.lowPort) : k.highAddress.endpoint(port: k.highPort)
@@ -103,7 +114,7 @@ struct APIServerAnalysis {
         }
         // A reset is an error when it cut a request or a handshake short; one after every
         // request was answered is how many clients close (unread data makes Linux send RST).
-        if reset && (session == nil || session!.exchanges.open != nil || session!.handshakeDone == nil) {
+        if reset && (session == nil || session!.exchanges.open != nil || !session!.handshakeDone) {
             section.errors.resets += 1
             c.errors += 1
         }
@@ -137,12 +148,12 @@ struct APIServerAnalysis {
             }
         }
         if let s = session {
-            if let start = s.clientHelloTime, let done = s.handshakeDone {
-                c.tlsLatency.record(nanoseconds: done - start)
-                tlsLatency.record(nanoseconds: done - start)
+            if let latency = s.handshakeLatency {
+                c.tlsLatency.record(nanoseconds: latency)
+                tlsLatency.record(nanoseconds: latency)
             }
-            if s.alerts.contains(where: { $0.alert.isFatal }) { section.errors.alerts += 1; c.errors += 1 }
-            if TLSFailure.of(s) != nil { section.errors.handshakeFailures += 1 }
+            if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
+            if s.failed { section.errors.handshakeFailures += 1 }
             let x = s.exchanges
             c.exchanges += x.count
             section.exchanges += x.count
@@ -170,7 +181,7 @@ struct APIServerAnalysis {
             if let open = x.open {
                 c.errors += 1
                 unanswered(client, server, pod, at: open,
-                           s.resetTime != nil ? "connection reset with a request open"
+                           s.reset ? "connection reset with a request open"
                                : flow.isClosed ? "no response before the connection closed"
                                : "no response before the capture ended")
             }

@@ -33,10 +33,15 @@ struct AttributionCounter {
 
     init(directory: PodDirectory) { self.directory = directory }
 
-    mutating func flowFinished(_ flow: Flow) -> FlowOwners {
+    /// Who each end of `flow` was at its first packet (nothing counted).
+    func owners(of flow: Flow) -> FlowOwners {
         let time = flow.firstSeen
-        let owners = FlowOwners(low: directory.resolve(flow.key.lowAddress, at: time),
-                                high: directory.resolve(flow.key.highAddress, at: time))
+        return FlowOwners(low: directory.resolve(flow.key.lowAddress, at: time),
+                          high: directory.resolve(flow.key.highAddress, at: time))
+    }
+
+    mutating func flowFinished(_ flow: Flow) -> FlowOwners {
+        let owners = owners(of: flow)
         flows += 1
         packets += flow.packets
         if owners.low != nil || owners.high != nil {

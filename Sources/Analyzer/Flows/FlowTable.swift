@@ -14,6 +14,10 @@ public struct FlowTable {
         public var tcpIdle: Int64 = 3600 * 1_000_000_000
         /// After FIN from both sides or a RST (late retransmissions still join it).
         public var tcpClosed: Int64 = 60 * 1_000_000_000
+        /// A closed TCP connection idle this long has its analyses settled (the TLS session
+        /// folded, empty lists released) at the next sweep, while its flow is still held
+        /// for `tcpClosed` (see `FlowSinks.settle`).
+        public var tcpSettle: Int64 = 2 * 1_000_000_000
         /// UDP and everything else (Zeek's udp_inactivity_timeout).
         public var otherIdle: Int64 = 60 * 1_000_000_000
         /// DNS over UDP (port 53 or 5353): Zeek's `dns_session_timeout`, after which its DNS

@@ -38,14 +38,33 @@ struct FlowSinks {
     /// With a metrics format: packets per step (the HTML timeline's first chart).
     var packetSteps: PacketSteps?
 
+    /// The pass's table swept at `now` (its `lastSweep`, told apart from the last one here):
+    /// settles the analyses of closed connections idle at least `after`. Their flows stay
+    /// for late retransmissions; the TCP analysis stays with them.
+    mutating func settle(_ flows: [Flow], now: Int64, after: Int64) {
+        settledAt = now
+        guard tcp != nil else { return }
+        for f in flows where f.isLive && f.analysisSlot >= 0 && f.isClosed && now &- f.lastSeen >= after {
+            if tls != nil && tls!.hasSession(f), let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }),
+               api != nil && api!.serverIsLow(f) != nil {
+                // The API-server analysis reads the session at the flow's end.
+                api!.settled(f, session.apiView)
+            }
+            tcp!.settle(f)
+        }
+    }
+    /// The table's `lastSweep` when `settle` last ran.
+    var settledAt: Int64 = .min
+
     mutating func finished(_ flow: Flow) {
         let owners = common.finished(flow)
         let session = tls?.finish(flow, owners: owners)
+        let settled = session == nil && api != nil ? api!.takeSettled(flow) : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
         if api != nil, let serverIsLow = api!.serverIsLow(flow) {
             api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
-                     reset: flow.reset, session: session)
+                     reset: flow.reset, session: session?.apiView ?? settled)
         }
     }
 }
@@ -290,6 +309,9 @@ struct CapturePass {
             return
         }
         var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber) { sinks.finished($0) }
+        if flows.lastSweep != sinks.settledAt {
+            sinks.settle(flows.flows, now: flows.lastSweep, after: flows.limits.tcpSettle)
+        }
         let hasTCPHeader = frame.hasTCPHeader  // read before `&&`: its operand is a closure
         let tcp = frame.isTCP && hasTCPHeader
         let tcpPorts = frame.isTCP  // a stream even when its header is broken (tshark)

@@ -74,6 +74,9 @@ public struct StreamReassembler {
         return o < 0 ? 0 : UInt64(o)
     }
 
+    /// Nothing buffered past a hole: `finish` would deliver nothing.
+    public var isSettled: Bool { pending.isEmpty }
+
     /// Whether `segment` would do anything with a segment of `payloadCount` bytes: not for
     /// an empty one once started (a pure ACK), nor after the end.
     public func takes(payloadCount: Int) -> Bool { !finished && (payloadCount > 0 || !started) }

@@ -40,6 +40,8 @@ public struct ReportOutcome: Sendable {
     public var exchangeTrace: [String: [Int64]]?
     /// With `ReportOptions.metricsStep`: the series for the metrics formats.
     public var metrics: MetricsModel?
+    /// TLS sessions folded before their flows ended (`TLSAnalysis.settle`; tests).
+    var settledTLSSessions = 0
 }
 
 /// `loupe report`: every section from one pass.
@@ -151,7 +153,8 @@ public enum ReportRun {
             }
         }
         return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
-                             exchangeTrace: pass.sinks.tls?.exchangeTrace, metrics: metrics)
+                             exchangeTrace: pass.sinks.tls?.exchangeTrace, metrics: metrics,
+                             settledTLSSessions: pass.sinks.tls?.settled ?? 0)
     }
 
     /// attribution, pods, workloads, namespaces, and pod names on TCP and DNS rows.

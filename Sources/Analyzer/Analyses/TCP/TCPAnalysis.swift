@@ -120,6 +120,20 @@ struct TCPAnalysis {
     /// Folds a finished flow's connection into the totals and frees its state; returns its
     /// counts and initial RTT (0: none).
     @discardableResult
+    /// The closed connection in `flow` has been quiet for a while: the storage of its
+    /// unacknowledged-segment lists goes back when they are empty (up to 1 KB a side,
+    /// otherwise kept for the 60 s the closed flow is held).
+    mutating func settle(_ flow: Flow) {
+        let slot = Int(flow.analysisSlot)
+        guard slot >= 0, slot < connections.count else { return }
+        if connections[slot].low.unacked.isEmpty && connections[slot].low.unacked.capacity > 0 {
+            connections[slot].low.unacked = []
+        }
+        if connections[slot].high.unacked.isEmpty && connections[slot].high.unacked.capacity > 0 {
+            connections[slot].high.unacked = []
+        }
+    }
+
     mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> (counts: TCPCounts, initialRTT: Int64)? {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)

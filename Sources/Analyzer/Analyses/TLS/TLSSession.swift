@@ -118,6 +118,28 @@ struct TLSSession {
         if flags.contains(.fin) { finSeen = true }
     }
 
+    /// What the API-server analysis reads of a finished session (`APIServerAnalysis.add`):
+    /// kept apart so that a settled session can be folded while its flow is still held.
+    struct APIView {
+        /// ClientHello to the end of the handshake, when both were seen.
+        var handshakeLatency: Int64?
+        var handshakeDone: Bool
+        var fatalAlert: Bool
+        var failed: Bool
+        var reset: Bool
+        var exchanges: TLSExchanges
+    }
+
+    var apiView: APIView {
+        let done = handshakeDone
+        return APIView(handshakeLatency: clientHelloTime.flatMap { start in done.map { $0 - start } },
+                       handshakeDone: done != nil, fatalAlert: alerts.contains { $0.alert.isFatal },
+                       failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges)
+    }
+
+    /// Nothing is waiting for a missing segment: `finish` would change nothing.
+    var isSettled: Bool { lowReassembler.isSettled && highReassembler.isSettled }
+
     /// The connection is over: buffered data goes out (after holes).
     mutating func finish(budget: inout ReassemblyBudget) {
         for fromLow in [true, false] {
