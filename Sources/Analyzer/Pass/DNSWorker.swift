@@ -60,8 +60,8 @@ final class DNSWorker: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var dataReady = pthread_cond_t()
     private var spaceReady = pthread_cond_t()
-    /// The worker's alone between `init` and `finish`.
-    private var analysis: DNSAnalysis
+    /// The worker's alone between `init` and `finish`; nil while `consume` holds it.
+    private var analysis: DNSAnalysis?
     /// DNS over UDP's conversations, counted here too (the worker's alone, as `analysis`).
     private var conversations: DNSConversations?
     /// The pass's table's last sweep, set before `done` (which publishes it): the
@@ -177,7 +177,7 @@ final class DNSWorker: @unchecked Sendable {
     /// epilogue's result when there is one.
     func join() -> (DNSAnalysis, DNSSection?, DNSConversations?) {
         pthread_join(thread, nil)
-        return (analysis, epilogueResult, conversations)
+        return (analysis!, epilogueResult, conversations)
     }
 
     private func wake(_ condition: inout pthread_cond_t) {
@@ -189,6 +189,14 @@ final class DNSWorker: @unchecked Sendable {
     // MARK: - Worker thread
 
     private func consume() {
+        // The analysis and the conversations are worked on as locals, moved out of this
+        // object's properties and back at the end: each access to a class's stored property
+        // through a mutating call is checked for exclusivity at run time (swift_beginAccess,
+        // a thread-local set), four times a frame here (measured: 4% of the DNS thread).
+        var analysis = self.analysis!
+        self.analysis = nil
+        var conversations = self.conversations
+        self.conversations = nil
         var read = 0
         var released = 0
         while true {
@@ -203,6 +211,8 @@ final class DNSWorker: @unchecked Sendable {
                     conversations?.drain(after: finalSweep)
                     analysis.finish()
                     epilogueResult = epilogue?(analysis)
+                    self.analysis = analysis
+                    self.conversations = conversations
                     return
                 }
                 sleepUntilData(read)
@@ -218,7 +228,7 @@ final class DNSWorker: @unchecked Sendable {
                 if record.wrap {
                     read += Self.capacity - at
                 } else {
-                    prefetchNext(after: read + record.span, available: available)
+                    prefetchNext(after: read + record.span, available: available, &analysis, &conversations)
                     var analyze = true
                     if let c = record.frame.conversation {
                         conversations!.count(record.frame, c)
@@ -249,7 +259,8 @@ final class DNSWorker: @unchecked Sendable {
     /// pending transaction) while this one is analysed: a new lookup's slot is a miss to
     /// memory, and probing it was the largest cost of both tables (measured).
     @inline(__always)
-    private func prefetchNext(after next: Int, available: Int) {
+    private func prefetchNext(after next: Int, available: Int, _ analysis: inout DNSAnalysis,
+                              _ conversations: inout DNSConversations?) {
         guard next < available else { return }
         let at = next % Self.capacity
         guard Self.capacity - at >= Self.recordSize else { return }
