@@ -129,6 +129,20 @@ struct ReportJSONEncoderTests {
         }
     }
 
+    /// A report split over two writers (`JSONRenderer.render(_: Report)`) reads as one: control
+    /// bytes in strings, the NUL that marks a member written apart among them, on both sides.
+    @Test func reportWrittenApartIsTheSameText() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("golden") + "/pods-apiserver.json"))
+        var report = try JSONDecoder().decode(Report.self, from: data)
+        #expect(report.tls.handshakes > 0 && report.apiServer.connections > 0)
+        report.warnings.append("before\u{0}after")
+        report.tls.serverNames["nul\u{0}in.sni", default: 0] += 1
+        report.apiServer.endpoints.append("\u{0}")
+        let whole = try Self.foundation(report) + "\n"
+        #expect(JSONRenderer.render(report) == whole)
+        #expect(whole.contains("before\\u0000after") && !whole.utf8.contains(0))
+    }
+
     /// Every committed report and summary golden, decoded and written again by both.
     @Test func goldenReportsMatchFoundation() throws {
         let dir = Fixtures.path("golden")
@@ -137,6 +151,8 @@ struct ReportJSONEncoderTests {
             let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
             if let report = try? JSONDecoder().decode(Report.self, from: data) {
                 #expect(try Self.ours(report) == Self.foundation(report), "\(name)")
+                // With the TLS and API-server sections written on a second thread.
+                #expect(try JSONRenderer.render(report) == Self.foundation(report) + "\n", "\(name)")
                 checked += 1
             } else if let summary = try? JSONDecoder().decode(SummaryReport.self, from: data) {
                 #expect(try Self.ours(summary) == Self.foundation(summary), "\(name)")

@@ -23,7 +23,9 @@ struct JSONObjectWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt32, forKey key: Key) throws { _ = member(key); writer.integer(value) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { _ = member(key); writer.integer(value) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try writer.value(value, indent: member(key))
+        let indent = member(key)
+        if frame == 0 && !writer.apart.isEmpty && writer.apart.contains(key.stringValue) { return writer.placeholder() }
+        try writer.value(value, indent: indent)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
