@@ -56,6 +56,23 @@ struct FlowSinks {
     /// The table's `lastSweep` when `settle` last ran.
     var settledAt: Int64 = .min
 
+    /// The DNS analysis's end: its thread joined (or, inline, finished here), and DNS over
+    /// UDP's conversations merged into the pass's counts. Once; later calls do nothing.
+    mutating func finishDNS(lastSweep: Int64) {
+        guard !dnsFinished else { return }
+        dnsFinished = true
+        if let worker = dnsWorker {
+            (dns, dnsSection, dnsConversations) = worker.join()
+            dnsWorker = nil
+        } else if dns != nil {
+            dnsConversations?.drain(after: lastSweep)
+            dns!.finish()
+            dnsSection = dnsEpilogue?(dns!)
+        }
+        if let apart = dnsConversations { common.merge(apart.sink) }
+    }
+    var dnsFinished = false
+
     mutating func finished(_ flow: Flow) {
         let owners = common.finished(flow)
         let session = tls?.finish(flow, owners: owners)
@@ -87,6 +104,9 @@ struct CapturePass {
         var dnsNames = 1 << 18
         /// DNS on a thread of its own when there are two cores or more.
         var dnsThread = true
+        /// `run` returns before the DNS analysis has ended: the caller works on the other
+        /// sections meanwhile, then calls `finishDNS()` before it reads DNS or attribution.
+        var deferDNS = false
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
         var traceExchanges = false
@@ -202,6 +222,7 @@ struct CapturePass {
         }
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
                 progress)
+        if !options.deferDNS { sinks.finishDNS(lastSweep: flows.lastSweep) }
         return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
                            defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
                            malformed: malformed)
@@ -242,17 +263,11 @@ struct CapturePass {
         // The DNS thread finishes its part while this one drains the flow table.
         sinks.dnsWorker?.close(lastSweep: flows.lastSweep)
         flows.drain { sinks.finished($0) }
-        if let worker = sinks.dnsWorker {
-            let (dns, section, conversations) = worker.join()
-            (sinks.dns, sinks.dnsSection, sinks.dnsConversations) = (dns, section, conversations)
-            sinks.dnsWorker = nil
-        } else if sinks.dns != nil {
-            sinks.dnsConversations?.drain(after: flows.lastSweep)
-            sinks.dns!.finish()
-            sinks.dnsSection = sinks.dnsEpilogue?(sinks.dns!)
-        }
-        if let apart = sinks.dnsConversations { sinks.common.merge(apart.sink) }
     }
+
+    /// With `Options.deferDNS`: waits for the DNS analysis (on its thread) and merges its
+    /// conversations, which `run` left to the caller; otherwise nothing left to do.
+    mutating func finishDNS() { sinks.finishDNS(lastSweep: flows.lastSweep) }
 
     /// The last fragment completed a datagram: decode its transport layer and count it
     /// (in a function of its own, so the closure capturing `frame` stays out of the loop).

@@ -28,6 +28,12 @@ public struct ReportOptions: Sendable {
     public var podFilter = PodFilter()
     /// Collect metric series with this step (nanoseconds), for the metrics formats.
     public var metricsStep: Int64?
+    /// Set when the report will be written as JSON: sections are written into it as soon as
+    /// they are final (the DNS section on the DNS thread, the TCP, TLS and API-server
+    /// sections on the pass thread while the DNS thread ends), for
+    /// `JSONRenderer.render(_:parts:)`. Only without pod metadata, which names pods on rows
+    /// after the pass.
+    public var jsonParts: JSONParts?
     public init() {}
 }
 
@@ -96,11 +102,28 @@ public enum ReportRun {
         passOptions.podFilter = options.podFilter
         passOptions.metricsStep = options.metricsStep
         let rows = options.rows
-        passOptions.dnsEpilogue = { dnsSection($0, rows: rows) }
+        let parts = directory == nil ? options.jsonParts : nil
+        passOptions.dnsEpilogue = { analysis in
+            let section = dnsSection(analysis, rows: rows)
+            parts?.write("dns", section)
+            return section
+        }
+        passOptions.deferDNS = parts != nil
         // Kernel events are read first: the pass then counts the wire's side of their connections.
         let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
-        let pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
+        var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
+        // The sections DNS plays no part in, built (and with `parts`, written) while the DNS
+        // thread may still be ending.
+        let tcp = tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0))
+        let tls = pass.sinks.tls?.finalSection ?? TLSSection()
+        let api = pass.sinks.api?.finalSection ?? APIServerSection()
+        if let parts {
+            parts.write("tcp", tcp)
+            parts.write("tls", tls)
+            parts.write("apiServer", api)
+        }
+        pass.finishDNS()
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(
             inputs: inputs, packets: packets, bytes: bytes,
@@ -109,9 +132,10 @@ public enum ReportRun {
             malformedPackets: pass.malformed.count,
             flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
             warnings: pass.warnings,
-            tcp: tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0)),
+            tcp: tcp,
             dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
-            tls: pass.sinks.tls?.finalSection ?? TLSSection())
+            tls: tls)
+        report.apiServer = api
         if let directory {
             podSections(&report, pass, directory, options)
             report.attribution.nodes = metadata.objects.compactMap { o -> NodeAddresses? in
@@ -142,7 +166,6 @@ public enum ReportRun {
             report.warnings.append("\(dropped) metric events not recorded: their labels would have made more than "
                 + "\(MetricsRecorder.seriesLimit) series")
         }
-        if let api = pass.sinks.api { report.apiServer = api.finalSection }
         report.findings = FindingsBuilder.findings(report)
         let trace = pass.sinks.tcp?.trace.map { trace in
             trace.mapValues { flags in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// JSON with sorted keys and a final newline: the same report gives the same bytes.
 /// `ReportJSONEncoder` writes what Foundation's `JSONEncoder` would with
 /// `[.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]` and non-finite numbers as the
@@ -11,13 +13,47 @@ public enum JSONRenderer {
         }
     }
 
-    /// A report: the same text, with its TLS and API-server sections (about half of it on a
-    /// busy node) written on a second thread (`ReportJSONEncoder.text(_:apart:)`).
-    public static func render(_ report: Report) -> String {
+    /// A report: the same text. Its sections already written by the pass (`parts`: `tcp`, `dns`,
+    /// `tls`, `apiServer` when nothing was to change them after) are spliced in; of the TLS and
+    /// API-server sections (about half the text on a busy node), those not among them are
+    /// written on a second thread while this one writes the rest.
+    public static func render(_ report: Report, parts: JSONParts? = nil) -> String {
+        let ready = parts?.texts ?? [:]
+        var apart: [(key: String, value: any Encodable & Sendable)] = []
+        if ready["tls"] == nil { apart.append(("tls", report.tls)) }
+        if ready["apiServer"] == nil { apart.append(("apiServer", report.apiServer)) }
         do {
-            return try ReportJSONEncoder.text(report, apart: [("tls", report.tls), ("apiServer", report.apiServer)])
+            return try ReportJSONEncoder.text(report, parts: ready, apart: apart)
         } catch {
             return "{\"error\": \"could not encode report\"}\n"
         }
+    }
+}
+
+/// Top-level members of a report's JSON written ahead, each by the thread that finished its
+/// section while others were still at work (`ReportOptions.jsonParts`), for
+/// `JSONRenderer.render(_:parts:)`. Each must be the very section the finished report holds.
+public final class JSONParts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var written: [String: [UInt8]] = [:]
+
+    public init() {}
+
+    /// Writes `value` as the report's top-level member `key` (any thread).
+    public func write<T: Encodable>(_ key: String, _ value: T) {
+        // On a failure the member is not kept, and the whole text writes it (and fails alike).
+        guard let text = try? ReportJSONEncoder.member(value) else { return }
+        lock.lock()
+        written[key] = text
+        lock.unlock()
+    }
+
+    /// The members written so far.
+    public var keys: Set<String> { Set(texts.keys) }
+
+    var texts: [String: [UInt8]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return written
     }
 }

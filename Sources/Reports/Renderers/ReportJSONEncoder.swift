@@ -31,42 +31,52 @@ public enum ReportJSONEncoder {
         return String(decoding: writer.out.bytes, as: UTF8.self)
     }
 
-    /// The same text as `text(value)`, but the top-level members in `apart` (each given with
-    /// the value `value` holds under that key) are written on a second thread while this one
-    /// writes the rest. Why: the JSON is the last thing `loupe report` does, alone, after
-    /// both analysis threads have ended (measured: 32 ms on the 2M-packet benchmark, the
-    /// TLS and API-server sections half of it).
-    static func text<T: Encodable>(_ value: T, apart: [(key: String, value: any Encodable & Sendable)]) throws -> String {
-        // Written apart in key order, the order their members take in the sorted output.
-        let parts = apart.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    /// `value` written as a member of a top-level object is (its closing bracket at level 1):
+    /// what `text(_:parts:)` splices in.
+    static func member<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let writer = JSONByteWriter()
+        try writer.value(value, indent: 1)
+        return Array(writer.out.bytes)
+    }
+
+    /// The same text as `text(value)`, with the top-level members named in `parts` taken from
+    /// there (each `member(_:)` of the value `value` holds under that key), and those named in
+    /// `apart` (with their values) written on a second thread while this one writes the rest.
+    /// Why: the JSON is the last thing `loupe report` does, after both analysis threads have
+    /// ended (measured: 32 ms on the 2M-packet benchmark; the TLS and API-server sections half
+    /// of it), and sections finished earlier can be written while the others are being built.
+    static func text<T: Encodable>(_ value: T, parts: [String: [UInt8]],
+                                   apart: [(key: String, value: any Encodable & Sendable)]) throws -> String {
         let done = RenderedParts()
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            do {
-                for part in parts {
-                    let writer = JSONByteWriter()
-                    try writer.value(part.value, indent: 1)  // as a member of the top-level object
-                    done.texts.append(Array(writer.out.bytes))
+        if !apart.isEmpty {
+            DispatchQueue.global().async(group: group) {
+                do {
+                    for part in apart { done.texts[part.key] = try member(part.value) }
+                } catch {
+                    done.error = error
                 }
-            } catch {
-                done.error = error
             }
         }
-        let writer = JSONByteWriter(apart: Set(parts.map(\.key)))
+        let keys = Set(parts.keys).union(apart.map(\.key))
+        let writer = JSONByteWriter(apart: keys)
         try writer.value(value, indent: 0)
         writer.out.append(UInt8(ascii: "\n"))
         group.wait()
         if let error = done.error { throw error }
+        let texts = parts.merging(done.texts) { a, _ in a }
         // Each member written apart holds one NUL byte (which JSON text never holds raw: the
-        // writer escapes control bytes in strings), in key order.
-        var text: [UInt8] = []
-        text.reserveCapacity(writer.out.count + done.texts.reduce(0) { $0 + $1.count })
-        var from = 0, next = 0
+        // writer escapes control bytes in strings); the top-level object's members come in
+        // key order.
         let bytes = writer.out.bytes
+        let ordered = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard bytes.count(where: { $0 == 0 }) == ordered.count else { return try Self.text(value) }  // a key not there
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count + texts.values.reduce(0) { $0 + $1.count })
+        var from = 0, next = 0
         for i in bytes.indices where bytes[i] == 0 {
-            guard next < done.texts.count else { break }
             text.append(contentsOf: bytes[from ..< i])
-            text.append(contentsOf: done.texts[next])
+            text.append(contentsOf: texts[ordered[next]] ?? [])
             next += 1
             from = i + 1
         }
@@ -74,9 +84,9 @@ public enum ReportJSONEncoder {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// What the second thread of `text(_:apart:)` wrote; read after it ended.
+    /// What the second thread of `text(_:parts:apart:)` wrote; read after it ended.
     private final class RenderedParts: @unchecked Sendable {
-        var texts: [[UInt8]] = []
+        var texts: [String: [UInt8]] = [:]
         var error: (any Error)?
     }
 }

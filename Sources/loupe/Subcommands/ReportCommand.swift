@@ -100,12 +100,15 @@ struct ReportCommand: ParsableCommand {
         options.apiServers = apiServer.compactMap(Self.endpoint)
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
         if format == .prometheus || format == .openmetrics || format == .html { options.metricsStep = Self.duration(step) }
+        // JSON: sections are written as soon as they are final, on the thread that made them.
+        let parts = format == .json ? JSONParts() : nil
+        options.jsonParts = parts
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { outcome, emit in
                             let metrics = outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0)
                             switch format {
-                            case .json: try emit(JSONRenderer.render(outcome.report))
+                            case .json: try emit(JSONRenderer.render(outcome.report, parts: parts))
                             case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics))
                             case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
                             case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)

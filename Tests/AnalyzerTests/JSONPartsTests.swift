@@ -1,0 +1,50 @@
+@testable import Analyzer
+import Foundation
+import Reports
+import Testing
+import _TestSupport
+
+/// With `ReportOptions.jsonParts`, sections are written as soon as they are final (DNS on
+/// the DNS thread, TCP, TLS and the API server on the pass thread while DNS ends); the text
+/// spliced from them is the text of the finished report, byte for byte. With pod metadata
+/// (which names pods on rows after the pass) nothing is written ahead.
+struct JSONPartsTests {
+    /// The report's text as Foundation's encoder writes it (the reference the renderer matches).
+    static func reference(_ report: Report) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf",
+                                                                      negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+
+    static func run(_ path: String, metadata: [String] = [], dnsThread: Bool, apiServer: String? = nil)
+        throws -> (report: Report, parts: JSONParts) {
+        var options = ReportOptions()
+        options.metadataPaths = metadata.map { Fixtures.path($0) }
+        options.dnsThread = dnsThread
+        if let apiServer { options.apiServers = [try #require(PodDirectory.Endpoint(parsing: apiServer))] }
+        let parts = JSONParts()
+        options.jsonParts = parts
+        return (try ReportRun.run(paths: [Fixtures.path(path)], options: options).report, parts)
+    }
+
+    @Test(arguments: [true, false])
+    func partsWrittenAheadGiveTheSameText(dnsThread: Bool) throws {
+        // DNS, TCP, TLS and an API server (the workload's endpoint on the fixture's server).
+        let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", dnsThread: dnsThread,
+                                           apiServer: "10.244.0.2:6443")
+        #expect(parts.keys == ["apiServer", "dns", "tcp", "tls"])
+        #expect(report.dns.queries > 0 && report.tls.handshakes > 0 && report.apiServer.connections > 0)
+        #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))
+        #expect(JSONRenderer.render(report) == (try Self.reference(report)))
+    }
+
+    @Test func nothingAheadWithPodMetadata() throws {
+        let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
+                                           dnsThread: true)
+        #expect(parts.keys.isEmpty)
+        #expect(report.pods.count > 0)
+        #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))
+    }
+}
