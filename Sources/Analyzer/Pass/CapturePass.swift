@@ -45,7 +45,7 @@ struct FlowSinks {
         settledAt = now
         guard tcp != nil else { return }
         for f in flows where f.isLive && f.analysisSlot >= 0 && f.isClosed && now &- f.lastSeen >= after {
-            if tls != nil && tls!.hasSession(f), let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }),
+            if tls != nil, let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }),
                api != nil && api!.serverIsLow(f) != nil {
                 // The API-server analysis reads the session at the flow's end.
                 api!.settled(f, session.apiView)

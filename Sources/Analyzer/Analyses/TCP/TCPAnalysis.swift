@@ -117,9 +117,6 @@ struct TCPAnalysis {
     var directory: PodDirectory?
     private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
 
-    /// Folds a finished flow's connection into the totals and frees its state; returns its
-    /// counts and initial RTT (0: none).
-    @discardableResult
     /// The closed connection in `flow` has been quiet for a while: the storage of its
     /// unacknowledged-segment lists goes back when they are empty (up to 1 KB a side,
     /// otherwise kept for the 60 s the closed flow is held).
@@ -134,6 +131,9 @@ struct TCPAnalysis {
         }
     }
 
+    /// Folds a finished flow's connection into the totals and frees its state; returns its
+    /// counts and initial RTT (0: none).
+    @discardableResult
     mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> (counts: TCPCounts, initialRTT: Int64)? {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)

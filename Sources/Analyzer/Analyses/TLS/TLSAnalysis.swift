@@ -120,12 +120,6 @@ struct TLSAnalysis {
         return session
     }
 
-    /// Whether the connection in `flow` has a session `settle` would fold.
-    func hasSession(_ flow: Flow) -> Bool {
-        let index = Int(flow.analysisSlot)
-        return index >= 0 && index < slots.count && slots[index].session >= 0
-    }
-
     /// The flow ended: fold its session (if it was TLS) into the section, free the slot;
     /// returns the session.
     @discardableResult
