@@ -9,10 +9,12 @@ import Reports
 /// mostly empty buckets on 2M packets, and their scattered lines were most of the DNS
 /// thread's cache misses).
 ///
-/// Counts are 16 bits until one would pass 65,535; that half-bucket is then moved to 32-bit
-/// storage. Only a key with tens of thousands of samples in one bucket gets there, so the
-/// breakdowns cost half (measured on the 6M-packet workload: 10 MB of half-buckets -> 5 MB,
-/// the largest part of `loupe report`'s growth after the first seconds of capture).
+/// Counts are 8 bits until one would pass 255, 16 bits until one would pass 65,535, then
+/// 32: only that half-bucket moves to the wider storage. A key's samples spread over a
+/// thousand buckets, so most keys never leave 8 bits (measured on the 6M-packet workload:
+/// the DNS breakdowns' half-buckets 10 MB at 16 bits for every count -> 3.5 MB with 16 and
+/// 32 bits where needed -> about half that with 8 bits first, the largest part of `loupe
+/// report`'s growth after the first seconds of capture).
 struct CompactLatencyHistogram {
     /// Samples above this are recorded at it (as `LatencyHistogram` clamps at its limit).
     static let limit: UInt64 = 60_000_000_000
@@ -25,14 +27,16 @@ struct CompactLatencyHistogram {
     private static let leadingZeroCountBase = 64 - unitMagnitude - (halfMagnitude + 1)
     static let chunks = 24
 
-    /// Chunk (`index >> 7`) -> 1 + its position in `narrow`, or `wideFlag` | its position
-    /// in `wide` (0: no sample there yet).
+    /// Chunk (`index >> 7`) -> its storage in the top two bits (`small`, `narrow`, `wide`;
+    /// 0 for none: no sample there yet) and its place there in the low six.
     private var position = InlineArray<24, UInt8>(repeating: 0)
-    private static let wideFlag: UInt8 = 0x80
+    private static let small: UInt8 = 1, narrow: UInt8 = 2, wide: UInt8 = 3
     /// The allocated chunks, `half` counts each, in the order they were first reached.
-    private var narrow: [UInt16] = []
-    /// Chunks a count of which passed `UInt16.max` (their old narrow place stays unused).
-    private var wide: [UInt32] = []
+    private var bytes: [UInt8] = []
+    /// Chunks a count of which passed `UInt8.max` (their old place stays unused).
+    private var shorts: [UInt16] = []
+    /// Chunks a count of which passed `UInt16.max`.
+    private var words: [UInt32] = []
     /// Samples per chunk: a percentile walk steps over the chunks its ranks are not in (the
     /// report's breakdowns walk thousands of these at the end of the pass, on its critical
     /// path). Wrapping only past 2^32 samples, when `values(at:)` does not use them.
@@ -46,9 +50,11 @@ struct CompactLatencyHistogram {
 
     init() {}
 
-    /// Chunks allocated (of `chunks`): a key costs 256 bytes for each narrow one and 512
-    /// for each wide one.
-    var allocatedChunks: (narrow: Int, wide: Int) { (narrow.count / Self.half, wide.count / Self.half) }
+    /// Chunks allocated (of `chunks`) at each width: a key costs 128 bytes for each small
+    /// one, 256 for each narrow one and 512 for each wide one.
+    var allocatedChunks: (small: Int, narrow: Int, wide: Int) {
+        (bytes.count / Self.half, shorts.count / Self.half, words.count / Self.half)
+    }
 
     mutating func record(nanoseconds value: Int64) {
         guard value >= 0 else { return }  // time ran backwards: no sample
@@ -79,21 +85,30 @@ struct CompactLatencyHistogram {
         let chunk = index >> Self.halfMagnitude, offset = index & (Self.half - 1)
         var p = position[chunk]
         if p == 0 {
-            narrow.reserveCapacity(narrow.count + Self.half)  // exactly one more chunk
-            narrow.append(contentsOf: repeatElement(0, count: Self.half))
-            p = UInt8(narrow.count / Self.half)
+            bytes.reserveCapacity(bytes.count + Self.half)  // exactly one more chunk
+            bytes.append(contentsOf: repeatElement(0, count: Self.half))
+            p = Self.small << 6 | UInt8(bytes.count / Self.half - 1)
             position[chunk] = p
         }
-        if p & Self.wideFlag == 0 {
-            let at = (Int(p) - 1) * Self.half + offset
-            let (sum, over) = narrow[at].addingReportingOverflow(UInt16(truncatingIfNeeded: n))
-            if n <= UInt32(UInt16.max) && !over {
-                narrow[at] = sum
+        if p >> 6 == Self.small {
+            let at = Int(p & 0x3F) * Self.half + offset
+            let (sum, over) = bytes[at].addingReportingOverflow(UInt8(truncatingIfNeeded: n))
+            if n <= UInt32(UInt8.max) && !over {
+                bytes[at] = sum
             } else {
                 p = widen(chunk)
             }
         }
-        if p & Self.wideFlag != 0 { wide[Int(p & ~Self.wideFlag) * Self.half + offset] &+= n }
+        if p >> 6 == Self.narrow {
+            let at = Int(p & 0x3F) * Self.half + offset
+            let (sum, over) = shorts[at].addingReportingOverflow(UInt16(truncatingIfNeeded: n))
+            if n <= UInt32(UInt16.max) && !over {
+                shorts[at] = sum
+            } else {
+                p = widen(chunk)
+            }
+        }
+        if p >> 6 == Self.wide { words[Int(p & 0x3F) * Self.half + offset] &+= n }
         chunkTotals[chunk] &+= n
         if let value {
             if value > maxRecorded { maxRecorded = value }
@@ -101,13 +116,20 @@ struct CompactLatencyHistogram {
         }
     }
 
-    /// Moves a narrow chunk to 32-bit counts; returns its new position.
+    /// Moves a chunk to the next wider storage (small -> narrow -> wide); returns its new
+    /// position.
     @inline(never)
     private mutating func widen(_ chunk: Int) -> UInt8 {
-        let from = (Int(position[chunk]) - 1) * Self.half
-        wide.reserveCapacity(wide.count + Self.half)
-        for offset in 0 ..< Self.half { wide.append(UInt32(narrow[from + offset])) }
-        let p = UInt8(wide.count / Self.half - 1) | Self.wideFlag
+        let p: UInt8
+        if position[chunk] >> 6 == Self.small {
+            shorts.reserveCapacity(shorts.count + Self.half)
+            for offset in 0 ..< Self.half { shorts.append(UInt16(counted(chunk: chunk, offset))) }
+            p = Self.narrow << 6 | UInt8(shorts.count / Self.half - 1)
+        } else {
+            words.reserveCapacity(words.count + Self.half)
+            for offset in 0 ..< Self.half { words.append(counted(chunk: chunk, offset)) }
+            p = Self.wide << 6 | UInt8(words.count / Self.half - 1)
+        }
         position[chunk] = p
         return p
     }
@@ -116,8 +138,12 @@ struct CompactLatencyHistogram {
     @inline(__always)
     private func counted(chunk: Int, _ offset: Int) -> UInt32 {
         let p = position[chunk]
-        if p & Self.wideFlag != 0 { return wide[Int(p & ~Self.wideFlag) * Self.half + offset] }
-        return UInt32(narrow[(Int(p) - 1) * Self.half + offset])
+        let at = Int(p & 0x3F) * Self.half + offset
+        switch p >> 6 {
+        case Self.small: return UInt32(bytes[at])
+        case Self.narrow: return UInt32(shorts[at])
+        default: return words[at]
+        }
     }
 
     /// HdrHistogram's counts index of a value (`countsIndexForValue`).
