@@ -40,6 +40,26 @@ struct JSONPartsTests {
         #expect(JSONRenderer.render(report) == (try Self.reference(report)))
     }
 
+    /// The text handed out in pieces (the file is written from them, never from a copy of the
+    /// whole): the rest of the document and each part where it stands, nine pieces for four
+    /// parts, which put together are the reference text; an error of the output stops it.
+    @Test func writtenInPieces() throws {
+        let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", dnsThread: true, apiServer: "10.244.0.2:6443")
+        var pieces: [[UInt8]] = []
+        try JSONRenderer.render(report, parts: parts) { pieces.append(Array($0)) }
+        #expect(pieces.count == 9)
+        #expect(String(decoding: pieces.joined(), as: UTF8.self) == (try Self.reference(report)))
+        struct Full: Error {}
+        var calls = 0
+        #expect(throws: Full.self) {
+            try JSONRenderer.render(report, parts: parts) { _ in
+                calls += 1
+                throw Full()
+            }
+        }
+        #expect(calls == 1)
+    }
+
     @Test func nothingAheadWithPodMetadata() throws {
         let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
                                            dnsThread: true)

@@ -18,16 +18,34 @@ public enum JSONRenderer {
     /// API-server sections (about half the text on a busy node), those not among them are
     /// written on a second thread while this one writes the rest.
     public static func render(_ report: Report, parts: JSONParts? = nil) -> String {
+        var text: [UInt8] = []
+        try? render(report, parts: parts) { text.append(contentsOf: $0) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `render(_:parts:)`'s text handed to `emit` in pieces, in order, never whole in memory
+    /// (see `ReportJSONEncoder.write`); only `emit`'s errors are thrown.
+    public static func render(_ report: Report, parts: JSONParts?,
+                              emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let ready = parts?.texts ?? [:]
         var apart: [(key: String, value: any Encodable & Sendable)] = []
         if ready["tls"] == nil { apart.append(("tls", report.tls)) }
         if ready["apiServer"] == nil { apart.append(("apiServer", report.apiServer)) }
+        // An encoding error throws before the first piece is emitted; emit's own errors are
+        // told apart by wrapping them.
         do {
-            return try ReportJSONEncoder.text(report, parts: ready, apart: apart)
+            try ReportJSONEncoder.write(report, parts: ready, apart: apart) { piece in
+                do { try emit(piece) } catch { throw EmitFailed(error: error) }
+            }
+        } catch let failed as EmitFailed {
+            throw failed.error
         } catch {
-            return "{\"error\": \"could not encode report\"}\n"
+            var text = "{\"error\": \"could not encode report\"}\n"
+            try text.withUTF8 { try emit($0) }
         }
     }
+
+    private struct EmitFailed: Error { var error: any Error }
 }
 
 /// Top-level members of a report's JSON written ahead, each by the thread that finished its

@@ -42,7 +42,7 @@ func asUsageError<T>(_ body: () throws -> T) throws -> T {
 /// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
 func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
                           inputs: (Outcome) -> [InputSummary],
-                          render: (Outcome, _ emit: (String) throws -> Void) throws -> Void,
+                          render: (Outcome, _ output: OutputFile) throws -> Void,
                           warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions) throws {
     let progress = Progress()
     let outcome = try asUsageError { try analyse(progress.packets) }
@@ -50,7 +50,7 @@ func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throw
     do {
         let file = try output.open()
         defer { file.close() }
-        try render(outcome, file.write)
+        try render(outcome, file)
     } catch { throw fail("\(error)", status: ExitStatus.usage) }
     // For formats with no place for them: what a bound left out goes to stderr.
     for warning in warnings(outcome) { FileHandle.standardError.write(Data("loupe: warning: \(warning)\n".utf8)) }

@@ -35,18 +35,21 @@ struct OutputFile {
 
     func write(_ text: String) throws {
         var text = text
-        try text.withUTF8 { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Foundation.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    let reason = String(cString: strerror(errno))
-                    removePartialFile()
-                    throw UserError("cannot write \(name): \(reason)")
-                }
-                done += n
+        try text.withUTF8 { try write(bytes: $0) }
+    }
+
+    /// Bytes written as they stand (a report written in pieces).
+    func write(bytes: UnsafeBufferPointer<UInt8>) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Foundation.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                removePartialFile()
+                throw UserError("cannot write \(name): \(reason)")
             }
+            done += n
         }
     }
 

@@ -105,10 +105,11 @@ struct ReportCommand: ParsableCommand {
         options.jsonParts = parts
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
-                        render: { outcome, emit in
+                        render: { outcome, file in
                             let metrics = outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0)
+                            let emit = file.write(_:)
                             switch format {
-                            case .json: try emit(JSONRenderer.render(outcome.report, parts: parts))
+                            case .json: try JSONRenderer.render(outcome.report, parts: parts, emit: file.write(bytes:))
                             case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics))
                             case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
                             case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)

@@ -28,7 +28,7 @@ struct Summary: ParsableCommand {
         options.flowLimits.maximumFlows = capture.maxFlows
         try runAnalysis({ try SummaryRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
-                        render: { try $1(format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report)) },
+                        render: { try $1.write(format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report)) },
                         output: output)
     }
 }
