@@ -53,7 +53,7 @@ public enum JSONRenderer {
 /// `JSONRenderer.render(_:parts:)`. Each must be the very section the finished report holds.
 public final class JSONParts: @unchecked Sendable {
     private let lock = NSLock()
-    private var written: [String: [UInt8]] = [:]
+    private var written: [String: JSONText] = [:]
 
     public init() {}
 
@@ -69,7 +69,7 @@ public final class JSONParts: @unchecked Sendable {
     /// The members written so far.
     public var keys: Set<String> { Set(texts.keys) }
 
-    var texts: [String: [UInt8]] {
+    var texts: [String: JSONText] {
         lock.lock()
         defer { lock.unlock() }
         return written

@@ -33,10 +33,10 @@ public enum ReportJSONEncoder {
 
     /// `value` written as a member of a top-level object is (its closing bracket at level 1):
     /// what `text(_:parts:)` splices in.
-    static func member<T: Encodable>(_ value: T) throws -> [UInt8] {
+    static func member<T: Encodable>(_ value: T) throws -> JSONText {
         let writer = JSONByteWriter()
         try writer.value(value, indent: 1)
-        return Array(writer.out.bytes)
+        return writer.takeOutput()
     }
 
     /// The same text as `text(value)`, with the top-level members named in `parts` taken from
@@ -45,7 +45,7 @@ public enum ReportJSONEncoder {
     /// Why: the JSON is the last thing `loupe report` does, after both analysis threads have
     /// ended (measured: 32 ms on the 2M-packet benchmark; the TLS and API-server sections half
     /// of it), and sections finished earlier can be written while the others are being built.
-    static func text<T: Encodable>(_ value: T, parts: [String: [UInt8]],
+    static func text<T: Encodable>(_ value: T, parts: [String: JSONText],
                                    apart: [(key: String, value: any Encodable & Sendable)]) throws -> String {
         var text: [UInt8] = []
         try write(value, parts: parts, apart: apart) { text.append(contentsOf: $0) }
@@ -58,7 +58,7 @@ public enum ReportJSONEncoder {
     /// together in memory: a whole copy of it, and a `String` of that, were the last
     /// megabytes of `loupe report`'s peak memory on a large capture (measured on 6M packets:
     /// the JSON is 4.4 MB).
-    static func write<T: Encodable>(_ value: T, parts: [String: [UInt8]],
+    static func write<T: Encodable>(_ value: T, parts: [String: JSONText],
                                     apart: [(key: String, value: any Encodable & Sendable)],
                                     emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let done = RenderedParts()
@@ -93,7 +93,7 @@ public enum ReportJSONEncoder {
         for i in bytes.indices where bytes[i] == 0 {
             try emit(UnsafeBufferPointer(rebasing: bytes[from ..< i]))
             let key = ordered[next]
-            try (parts[key] ?? done.texts[key] ?? []).withUnsafeBufferPointer { try emit($0) }
+            if let part = parts[key] ?? done.texts[key] { try emit(part.bytes) }
             next += 1
             from = i + 1
         }
@@ -102,7 +102,7 @@ public enum ReportJSONEncoder {
 
     /// What the second thread of `text(_:parts:apart:)` wrote; read after it ended.
     private final class RenderedParts: @unchecked Sendable {
-        var texts: [String: [UInt8]] = [:]
+        var texts: [String: JSONText] = [:]
         var error: (any Error)?
     }
 }
@@ -201,6 +201,13 @@ final class JSONByteWriter: Encoder {
     func placeholder() {
         wrote = true
         out.append(0)
+    }
+
+    /// The bytes written so far, taken without a copy; the writer starts an empty output.
+    func takeOutput() -> JSONText {
+        let text = JSONText(taking: state.pointee.out)
+        state.pointee.out = JSONByteBuffer(capacity: 16)
+        return text
     }
 
     deinit {
