@@ -6,12 +6,13 @@ import Dissectors
 struct TCPConnection {
     var low = TCPDirection()
     var high = TCPDirection()
-    /// Time of the most recent SYN without ACK, and the initial RTT measured from it to the
-    /// first ACK without SYN (0: not yet, as in tshark), tshark's `tcp.analysis.initial_rtt`.
-    var mostRecentSyn: Int64?
-    var initialRTT: Int64 = 0
     var counts = TCPCounts()
     var zeek = ZeekConnState()
+    /// The initial RTT measured from the most recent SYN without ACK to the first ACK
+    /// without SYN (0: not yet, as in tshark), tshark's `tcp.analysis.initial_rtt`, and the
+    /// time of that SYN (an optional's tag byte, then the flag: last, where nothing pads it).
+    var initialRTT: Int64 = 0
+    var mostRecentSyn: Int64?
     var reusedPorts = false
 
     /// True when a SYN without ACK from this side carries a new initial sequence number:
