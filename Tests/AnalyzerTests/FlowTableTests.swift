@@ -1,4 +1,5 @@
 @testable import Analyzer
+import CaptureFormats
 import Dissectors
 import Testing
 
@@ -35,6 +36,43 @@ struct FlowTableTests {
         #expect(table.liveCount == model.count)
         #expect(table.created == table.expired + table.liveCount)
         #expect(table.expired > 0, "the run must exercise expiry")
+    }
+
+    /// A table of `CountedFlow`s (64 bytes) finishes the same flows as a table of `Flow`s
+    /// fed the same packets, each the same `Flow` field for field: first timestamps with
+    /// nanoseconds up to 999,999,999 beside the two flag bits, both directions, expiry,
+    /// eviction at the cap, and the drain.
+    @Test func countedFlowsAreFlows() {
+        #expect(MemoryLayout<CountedFlow>.stride == 64)
+        var limits = FlowTable.Limits()
+        limits.maximumFlows = 250  // about 300 keys seen in each 10 s (dnsIdle)
+        limits.sweepInterval = 1_000_000_000
+        var full = FlowTable(limits: limits, seed: 9)
+        var narrow = FlowTableOf<CountedFlow>(limits: limits, seed: 9)
+        var a: [Flow] = [], b: [Flow] = []
+        var state: UInt64 = 3
+        for n in 0 ..< 20_000 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            let k = Self.key(Int(state % 600))
+            let fromLow = state & 1 == 0, time = Int64(n) * 23_000_001
+            let stamp = Timestamp(seconds: 1_700_000_000 + Int64(n / 300), nanoseconds: UInt32(state % 1_000_000_000))
+            let (i, isNew) = full.lookup(k, time: time, clock: time) { a.append($0) }
+            full.update(i) { CapturePass.count(&$0, isNew: isNew, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500) }
+            let (j, isNewToo) = narrow.lookup(k, time: time, clock: time) { b.append($0.flow) }
+            narrow.update(j) { CapturePass.count(&$0, isNew: isNewToo, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500) }
+            #expect(isNew == isNewToo && narrow[j].hasKey(k) && narrow[j].key == k)
+        }
+        full.drain { a.append($0) }
+        narrow.drain { b.append($0.flow) }
+        #expect(full.evicted > 0 && full.expired > 0 && a.count == full.created)
+        #expect(narrow.evicted == full.evicted && narrow.expired == full.expired && b.count == a.count)
+        func fields(_ f: Flow) -> [Int] {
+            [f.serial, Int(f.firstSecond), Int(f.firstNanosecond), Int(f.lastSeen), f.packetsFromLow, f.packetsFromHigh,
+             f.bytesFromLow, f.bytesFromHigh, f.clientIsLow ? 1 : 0, f.isLive ? 1 : 0, Int(f.hashTag)]
+        }
+        #expect(a.map(\.key) == b.map(\.key))
+        #expect(a.map(fields) == b.map(fields))
+        #expect(a.contains { $0.firstNanosecond > 999_000_000 && !$0.clientIsLow })
     }
 
     /// DNS over UDP leaves after Zeek's dns_session_timeout (10 s idle); other UDP after 60 s.

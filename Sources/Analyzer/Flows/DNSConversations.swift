@@ -10,19 +10,21 @@ import Dissectors
 /// same clock, so the same flows expire as in one table; `FlowTableStats.peakLive` is the
 /// sum of the two tables' peaks, and each table has the `maximumFlows` cap.
 struct DNSConversations {
-    var flows: FlowTable
+    /// Narrow records (`CountedFlow`): these conversations are only counted.
+    var flows: FlowTableOf<CountedFlow>
     var sink: ConversationSink
 
     /// UDP 5-tuples counted here: a DNS port on either side (53, mDNS 5353, LLMNR 5355; the
-    /// decoder's DNS ports), so every packet of a conversation lands in the same table.
+    /// decoder's DNS ports), so every packet of a conversation lands in the same table, and
+    /// IPv4 (what a `CountedFlow` holds; IPv6 ones stay in the pass's table).
     @inline(__always)
     static func takes(_ key: FlowKey) -> Bool {
         func dns(_ port: UInt16) -> Bool { port == 53 || port == 5353 || port == 5355 }
-        return key.ipProtocol == IPProtocol.udp && (dns(key.lowPort) || dns(key.highPort))
+        return (dns(key.lowPort) || dns(key.highPort)) && CountedFlow.holds(key)
     }
 
-    init(limits: FlowTable.Limits, rows: Int, attribution: AttributionCounter?, natPairs: ServiceNATPairs?) {
-        flows = FlowTable(limits: limits)
+    init(limits: FlowLimits, rows: Int, attribution: AttributionCounter?, natPairs: ServiceNATPairs?) {
+        flows = FlowTableOf(limits: limits)
         flows.sweepsItself = false
         sink = ConversationSink(conversations: TopK(capacity: rows), attribution: attribution, natPairs: natPairs)
     }
@@ -39,10 +41,10 @@ struct DNSConversations {
 
     /// The table and the sink as two parameters: the expiry closure mutates the sink while
     /// the table is being looked up.
-    private static func count(_ frame: DNSFrame, _ c: DNSFrame.Conversation, _ flows: inout FlowTable,
+    private static func count(_ frame: DNSFrame, _ c: DNSFrame.Conversation, _ flows: inout FlowTableOf<CountedFlow>,
                               _ sink: inout ConversationSink) {
-        flows.follow(sweptAt: c.sweptAt) { sink.finished($0) }
-        let (i, isNew) = flows.lookup(frame.key, time: frame.time, clock: c.clock, serial: c.serial) { sink.finished($0) }
+        flows.follow(sweptAt: c.sweptAt) { sink.finished($0.flow) }
+        let (i, isNew) = flows.lookup(frame.key, time: frame.time, clock: c.clock, serial: c.serial) { sink.finished($0.flow) }
         let fromLow = frame.fromLow, time = frame.time, timestamp = frame.timestamp, length = c.wireLength
         flows.update(i) { flow in
             CapturePass.count(&flow, isNew: isNew, fromLow: fromLow, time: time, timestamp: timestamp, length: length)
@@ -55,7 +57,7 @@ struct DNSConversations {
         Self.drain(after: lastSweep, &flows, &sink)
     }
 
-    private static func drain(after lastSweep: Int64, _ flows: inout FlowTable, _ sink: inout ConversationSink) {
-        flows.drain(after: lastSweep) { sink.finished($0) }
+    private static func drain(after lastSweep: Int64, _ flows: inout FlowTableOf<CountedFlow>, _ sink: inout ConversationSink) {
+        flows.drain(after: lastSweep) { sink.finished($0.flow) }
     }
 }

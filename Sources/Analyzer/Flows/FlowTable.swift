@@ -1,37 +1,20 @@
 import Dissectors
 
+/// The flow table most of Loupe uses: `Flow` records.
+typealias FlowTable = FlowTableOf<Flow>
+
 /// Live conversations, bidirectional, in a dense array behind `TaggedSlots` (the tag is the
-/// upper 32 bits of the key's seeded hash, kept in the flow as `hashTag`).
+/// upper 32 bits of the key's seeded hash, kept in the record as `hashTag`), of `Flow`
+/// records or, for a table that only counts packets and bytes, narrower ones
+/// (`CountedFlow`).
 ///
 /// Bounds: at most `limits.maximumFlows` live flows; when full, idle flows are expired
 /// first, then the least recently active of a sample is evicted (counted).
-public struct FlowTable {
-    public struct Limits: Sendable {
-        /// Hard cap on live flows (memory: about 140 bytes each with its slots).
-        public var maximumFlows = 500_000
-        /// Idle time after which a flow is finished, by kind (nanoseconds). TCP is held an
-        /// hour: a conversation idle for 5 minutes is still one tshark stream.
-        public var tcpIdle: Int64 = 3600 * 1_000_000_000
-        /// After FIN from both sides or a RST (late retransmissions still join it).
-        public var tcpClosed: Int64 = 60 * 1_000_000_000
-        /// A closed TCP connection idle this long has its analyses settled (the TLS session
-        /// folded, empty lists released) at the next sweep, while its flow is still held
-        /// for `tcpClosed` (see `FlowSinks.settle`).
-        public var tcpSettle: Int64 = 2 * 1_000_000_000
-        /// UDP and everything else (Zeek's udp_inactivity_timeout).
-        public var otherIdle: Int64 = 60 * 1_000_000_000
-        /// DNS over UDP (port 53 or 5353): Zeek's `dns_session_timeout`, after which its DNS
-        /// analyzer removes the connection. A resolver takes a fresh port per lookup, so on a
-        /// busy node these flows are most of the table: held the generic 60 s they were
-        /// three quarters of `loupe summary`'s memory (measured).
-        public var dnsIdle: Int64 = 10 * 1_000_000_000
-        /// How often (capture time) idle flows are swept out.
-        public var sweepInterval: Int64 = 10 * 1_000_000_000
-        public init() {}
-    }
+struct FlowTableOf<Record: FlowRecord> {
+    typealias Limits = FlowLimits
 
     public let limits: Limits
-    public private(set) var flows: [Flow] = []
+    public private(set) var flows: [Record] = []
     private var index = TaggedSlots()
     private var free: [Int32] = []
     private var live = 0
@@ -44,7 +27,7 @@ public struct FlowTable {
     private var lastFullSweep: Int64 = .min
     private var sampleState: UInt64
     /// Under a flood at the cap, a full sweep at most this often (capture time).
-    static let fullTableSweepInterval: Int64 = 1_000_000_000
+    static var fullTableSweepInterval: Int64 { 1_000_000_000 }
 
     public private(set) var created = 0
     public private(set) var expired = 0
@@ -62,7 +45,7 @@ public struct FlowTable {
     }
 
     /// Flows whose address space is reserved up front; past it the array grows as usual.
-    static let reservedFlows = 1 << 22
+    static var reservedFlows: Int { 1 << 22 }
 
     public var liveCount: Int { live }
 
@@ -79,15 +62,15 @@ public struct FlowTable {
     /// tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)
     public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
-                                finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
+                                finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
         lookup(key, tag: tag(key), time: time, clock: clock, serial: serial, finished: finished)
     }
 
     @inline(__always)
     private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64, serial: Int?,
-                                finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
+                                finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
         if sweepsItself { sweepIfDue(clock: clock, finished: finished) }
-        let found = index.find(t) { flows[$0].key == key }
+        let found = index.find(t) { flows[$0].hasKey(key) }
         if let i = found.entry { return (i, false) }
         if live >= limits.maximumFlows {
             // A full sweep costs the whole table: under a flood do it at most once per
@@ -105,7 +88,7 @@ public struct FlowTable {
     /// Expires idle flows when `sweepInterval` of capture time passed since the last sweep
     /// (every lookup does this; a packet that skips the table calls it itself).
     @inline(__always)
-    public mutating func sweepIfDue(clock: Int64, finished: (Flow) -> Void) {
+    public mutating func sweepIfDue(clock: Int64, finished: (Record) -> Void) {
         if clock &- lastSweep >= limits.sweepInterval || lastSweep == .min {
             if lastSweep != .min { sweep(now: clock, finished: finished) }
             lastSweep = clock
@@ -115,7 +98,7 @@ public struct FlowTable {
     /// Sweeps when another table did, at its clock (`clock`: its `lastSweep`), so both
     /// expire the same flows as one table would.
     @inline(__always)
-    mutating func follow(sweptAt clock: Int64, finished: (Flow) -> Void) {
+    mutating func follow(sweptAt clock: Int64, finished: (Record) -> Void) {
         guard clock != lastSweep else { return }
         if lastSweep != .min { sweep(now: clock, finished: finished) }
         lastSweep = clock
@@ -124,7 +107,7 @@ public struct FlowTable {
     /// Finishes the flow at `index` and starts a new one with the same key (a new SYN on a
     /// closed 5-tuple: port reuse).
     public mutating func restart(_ index: Int, time: Int64, serial: Int? = nil,
-                                 finished: (Flow) -> Void) -> (index: Int, isNew: Bool) {
+                                 finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
         let key = flows[index].key, t = flows[index].hashTag
         finished(flows[index])
         remove(index)
@@ -133,9 +116,9 @@ public struct FlowTable {
 
     /// Mutates one flow in place (one uniqueness check, no copy of the record).
     @inline(__always)
-    public mutating func update<R>(_ i: Int, _ body: (inout Flow) -> R) -> R { body(&flows[i]) }
+    public mutating func update<R>(_ i: Int, _ body: (inout Record) -> R) -> R { body(&flows[i]) }
 
-    public subscript(i: Int) -> Flow {
+    public subscript(i: Int) -> Record {
         get { flows[i] }
         _modify { yield &flows[i] }
     }
@@ -144,13 +127,13 @@ public struct FlowTable {
     /// idle past their limit at `sweptAt` (another table's last sweep) as expired, but
     /// without taking each out of the index, which is dropped whole next (measured: the
     /// probes were most of the DNS thread's last milliseconds, which the pass waits for).
-    mutating func drain(after sweptAt: Int64, _ finished: (Flow) -> Void) {
+    mutating func drain(after sweptAt: Int64, _ finished: (Record) -> Void) {
         if sweptAt != lastSweep && lastSweep != .min { sweep(now: sweptAt, indexed: false, finished: finished) }
         drain(finished)
     }
 
     /// Ends every live flow (end of capture), in serial order.
-    public mutating func drain(_ finished: (Flow) -> Void) {
+    public mutating func drain(_ finished: (Record) -> Void) {
         // Serial and index packed in one word and sorted as integers (not copies of the
         // flows: the drain must not double the table's memory). Sorting indices by a closure
         // that read each flow's serial missed the cache on most comparisons (a third of the
@@ -172,8 +155,7 @@ public struct FlowTable {
     // MARK: - Insertion and removal
 
     private mutating func insert(_ key: FlowKey, tag t: UInt32, time: Int64, serial: Int?, emptySlot: Int? = nil) -> Int {
-        var flow = Flow(key: key, serial: serial ?? nextSerial, firstSeen: time, lastSeen: time, firstSecond: 0,
-                        firstNanosecond: 0, clientIsLow: true, clientFromSYN: false)
+        var flow = Record(key: key, serial: serial ?? nextSerial, time: time)
         flow.hashTag = t
         nextSerial += 1
         let i: Int
@@ -200,10 +182,10 @@ public struct FlowTable {
     }
 
     @inline(__always)
-    private func idleLimit(_ f: Flow) -> Int64 {
-        if f.key.ipProtocol == IPProtocol.tcp { return f.isClosed ? limits.tcpClosed : limits.tcpIdle }
-        if f.key.ipProtocol == IPProtocol.udp, f.key.lowPort == 53 || f.key.highPort == 53 || f.key.lowPort == 5353
-            || f.key.highPort == 5353 {
+    private func idleLimit(_ f: Record) -> Int64 {
+        if f.ipProtocol == IPProtocol.tcp { return f.isClosed ? limits.tcpClosed : limits.tcpIdle }
+        if f.ipProtocol == IPProtocol.udp, f.lowPort == 53 || f.highPort == 53 || f.lowPort == 5353
+            || f.highPort == 5353 {
             return limits.dnsIdle
         }
         return limits.otherIdle
@@ -212,7 +194,7 @@ public struct FlowTable {
     /// Expires every flow idle past its limit at capture time `now`, walking the dense array.
     /// `indexed`: false when the index is about to be dropped whole (the flows only leave
     /// the dense array).
-    private mutating func sweep(now: Int64, indexed: Bool = true, finished: (Flow) -> Void) {
+    private mutating func sweep(now: Int64, indexed: Bool = true, finished: (Record) -> Void) {
         for i in flows.indices where flows[i].isLive && now &- flows[i].lastSeen > idleLimit(flows[i]) {
             finished(flows[i])
             if indexed {
@@ -226,7 +208,7 @@ public struct FlowTable {
     }
 
     /// Evicts the least recently active of 16 sampled live flows.
-    private mutating func evictOne(finished: (Flow) -> Void) {
+    private mutating func evictOne(finished: (Record) -> Void) {
         var victim = -1
         var draws = 0
         while draws < 256 && (victim < 0 || draws < 16) {
@@ -244,4 +226,29 @@ public struct FlowTable {
         remove(victim)
         evicted += 1
     }
+}
+
+/// A flow table's bounds and hold times (`FlowTableOf.Limits`).
+public struct FlowLimits: Sendable {
+    /// Hard cap on live flows (memory: about 140 bytes each with its slots).
+    public var maximumFlows = 500_000
+    /// Idle time after which a flow is finished, by kind (nanoseconds). TCP is held an
+    /// hour: a conversation idle for 5 minutes is still one tshark stream.
+    public var tcpIdle: Int64 = 3600 * 1_000_000_000
+    /// After FIN from both sides or a RST (late retransmissions still join it).
+    public var tcpClosed: Int64 = 60 * 1_000_000_000
+    /// A closed TCP connection idle this long has its analyses settled (the TLS session
+    /// folded, empty lists released) at the next sweep, while its flow is still held
+    /// for `tcpClosed` (see `FlowSinks.settle`).
+    public var tcpSettle: Int64 = 2 * 1_000_000_000
+    /// UDP and everything else (Zeek's udp_inactivity_timeout).
+    public var otherIdle: Int64 = 60 * 1_000_000_000
+    /// DNS over UDP (port 53 or 5353): Zeek's `dns_session_timeout`, after which its DNS
+    /// analyzer removes the connection. A resolver takes a fresh port per lookup, so on a
+    /// busy node these flows are most of the table: held the generic 60 s they were
+    /// three quarters of `loupe summary`'s memory (measured).
+    public var dnsIdle: Int64 = 10 * 1_000_000_000
+    /// How often (capture time) idle flows are swept out.
+    public var sweepInterval: Int64 = 10 * 1_000_000_000
+    public init() {}
 }

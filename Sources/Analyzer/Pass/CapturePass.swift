@@ -23,7 +23,7 @@ struct FlowSinks {
     /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
     var dnsWorker: DNSWorker?
     /// See `CapturePass.Options.dnsEpilogue`; its result once the DNS analysis is finished.
-    var dnsEpilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
+    var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
     var dnsSection: DNSSection?
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
@@ -67,7 +67,7 @@ struct FlowSinks {
         } else if dns != nil {
             dnsConversations?.drain(after: lastSweep)
             dns!.finish()
-            dnsSection = dnsEpilogue?(dns!)
+            dnsSection = dnsEpilogue?(&dns!)
         }
         if let apart = dnsConversations { common.merge(apart.sink) }
     }
@@ -118,8 +118,9 @@ struct CapturePass {
         /// With a metrics format: the series' step in nanoseconds.
         var metricsStep: Int64?
         /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
-        /// is `CapturePass.dnsSection`.
-        var dnsEpilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
+        /// is `CapturePass.dnsSection`. It may free what only the section reads
+        /// (`DNSAnalysis.releaseSectionStorage`).
+        var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
         /// Connections named by kernel events: the TCP analysis counts the wire's
         /// retransmissions on each.
         var kernelConnections: [FlowKey] = []
@@ -392,7 +393,8 @@ struct CapturePass {
 
     /// One packet in its flow's counters (every protocol; `apply` adds TCP's).
     @inline(__always)
-    static func count(_ flow: inout Flow, isNew: Bool, fromLow: Bool, time: Int64, timestamp: Timestamp?, length: Int) {
+    static func count<Record: FlowRecord>(_ flow: inout Record, isNew: Bool, fromLow: Bool, time: Int64,
+                                          timestamp: Timestamp?, length: Int) {
         if isNew {
             flow.clientIsLow = fromLow
             let t = timestamp ?? Timestamp(seconds: time / 1_000_000_000,

@@ -69,7 +69,7 @@ final class DNSWorker: @unchecked Sendable {
     private var finalSweep: Int64 = .min
     /// Run on the finished analysis on the worker thread (the report's DNS section: built
     /// there, it overlaps the pass thread's end instead of following it).
-    private let epilogue: (@Sendable (DNSAnalysis) -> DNSSection)?
+    private let epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
     private var epilogueResult: DNSSection?
     private var thread = pthread_t()
     /// The producer's write position and the last one published in `head` (only the pass
@@ -79,7 +79,7 @@ final class DNSWorker: @unchecked Sendable {
 
     /// Nil when no thread can be started; the caller then runs the analysis inline.
     init?(_ analysis: DNSAnalysis, conversations: DNSConversations? = nil,
-          epilogue: (@Sendable (DNSAnalysis) -> DNSSection)? = nil) {
+          epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)? = nil) {
         self.analysis = analysis
         self.conversations = conversations
         self.epilogue = epilogue
@@ -210,7 +210,7 @@ final class DNSWorker: @unchecked Sendable {
                 if done.load(ordering: .acquiring) && read == head.load(ordering: .acquiring) {
                     conversations?.drain(after: finalSweep)
                     analysis.finish()
-                    epilogueResult = epilogue?(analysis)
+                    epilogueResult = epilogue?(&analysis)
                     self.analysis = analysis
                     self.conversations = conversations
                     return

@@ -9,7 +9,7 @@ public struct SummaryOptions: Sendable {
     public var filter: String?
     /// How many conversations to list.
     public var rows = 20
-    public var flowLimits = FlowTable.Limits()
+    public var flowLimits = FlowLimits()
     public init() {}
 }
 
@@ -50,7 +50,7 @@ public enum SummaryRun {
 
     /// With `apart` (DNS conversations counted in a table of their own), the two tables'
     /// counts added: `peakLive` is then the sum of their peaks.
-    static func flowTableStats(_ flows: FlowTable, _ apart: FlowTable? = nil) -> FlowTableStats {
+    static func flowTableStats(_ flows: FlowTable, _ apart: FlowTableOf<CountedFlow>? = nil) -> FlowTableStats {
         FlowTableStats(flows: flows.created + (apart?.created ?? 0), peakLive: flows.peakLive + (apart?.peakLive ?? 0),
                        expired: flows.expired + (apart?.expired ?? 0), evicted: flows.evicted + (apart?.evicted ?? 0),
                        maximumLive: flows.limits.maximumFlows)

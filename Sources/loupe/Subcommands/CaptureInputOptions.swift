@@ -14,7 +14,7 @@ struct CaptureInputOptions: ParsableArguments {
     var filter: String?
 
     @Option(help: "Cap on live flows; when reached the least recently active are evicted and counted.")
-    var maxFlows: Int = FlowTable.Limits().maximumFlows
+    var maxFlows: Int = FlowLimits().maximumFlows
 
     func validate() throws {
         guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }

@@ -301,6 +301,27 @@ struct DNSAnalysis {
         }
     }
 
+    /// Frees what only the DNS section reads (names, breakdowns, the slowest list, search-path
+    /// state), once the section is built and before its text is written: on a busy node that
+    /// text was written while all of it was still held, the DNS thread's highest memory
+    /// (measured on 6M packets). The counts, `droppedPending`, `reassemblyBudget`, the name
+    /// table's `overflowed` and `podStats` stay for what the report reads after.
+    mutating func releaseSectionStorage() {
+        names.releaseStorage()
+        byServer = DNSGroups(limit: 0)
+        byClient = DNSGroups(limit: 0)
+        byName = DNSGroups(limit: 0)
+        nxdomainNames = BoundedCounter(limit: 0, otherKey: DNSNameTable.ID.other)
+        servfailNames = BoundedCounter(limit: 0, otherKey: DNSNameTable.ID.other)
+        searchPath = SearchPathDetector(clusterDomain: searchPath.clusterDomain)
+        worst = TopK(capacity: 0)
+        latest.removeAll()
+        superseded = [:]
+        byAge = []
+        waiting = []
+        tcpStreams = [:]
+    }
+
     /// Per-pod figures (each transaction counts for its client's and its server's pod), when
     /// the pass has cluster metadata.
     var pods: PodDirectory?

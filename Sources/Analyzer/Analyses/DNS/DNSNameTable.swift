@@ -39,6 +39,14 @@ struct DNSNameTable {
 
     var count: Int { starts.count - 1 }
 
+    /// Frees the names, once nothing will ask for their text again (the report's DNS section
+    /// is built); `overflowed` stays.
+    mutating func releaseStorage() {
+        bytes = []
+        starts = [0]
+        index = TaggedSlots()
+    }
+
     /// The name's id, adding it when new.
     mutating func intern(_ name: UnsafeBufferPointer<UInt8>) -> ID {
         let tag = UInt32(truncatingIfNeeded: hash(name) >> 32)
