@@ -72,13 +72,18 @@ extension LatencyHistogramTests {
 
         var narrow = CompactLatencyHistogram()
         // 1.1 to 1.5 ms: one octave (2^20 to 2^21 ns), so one half-bucket of 128 counts,
-        // about 80 samples in each (8 bits).
+        // about 200 samples in each of the 49 the range reaches (8 bits, its 4-bit place left
+        // unused); 500 samples over that range, about 10 in each, stay in 4 bits.
+        var sparse = CompactLatencyHistogram()
+        for i in 0 ..< 500 { sparse.record(nanoseconds: 1_100_000 + Int64(i) * 800) }
+        #expect(sparse.allocatedChunks == (1, 0, 0, 0))
         for i in 0 ..< 10_000 { narrow.record(nanoseconds: 1_100_000 + Int64(i) * 40) }
-        #expect(narrow.allocatedChunks == (1, 0, 0))
+        #expect(narrow.allocatedChunks == (1, 1, 0, 0))
         #expect(narrow.percentiles.max == 0.00149996)
     }
 
-    /// A count past 255 moves its half-bucket to 16-bit storage, past 65,535 to 32-bit:
+    /// A count past 15 moves its half-bucket to 8-bit storage, past 255 to 16-bit, past
+    /// 65,535 to 32-bit:
     /// recorded one by one and merged (a histogram adding another's wide count to its
     /// narrower one, and the reverse), the counts stay exact and the percentiles equal
     /// HdrHistogram's.
@@ -92,13 +97,13 @@ extension LatencyHistogramTests {
         for _ in 0 ..< 70_000 { reference.record(800_000) }
         for i in 0 ..< 3_000 { reference.record(700_000 + UInt64(i) * 100) }
         for i in 0 ..< 60_000 { reference.record(800_000 + UInt64(i % 3) * 4_000) }
-        #expect(hot.allocatedChunks == (1, 1, 1))  // widened twice, its old places left unused
-        #expect(cold.allocatedChunks == (1, 1, 0))  // 20,000 in each of three buckets
+        #expect(hot.allocatedChunks == (1, 1, 1, 1))  // widened three times, its old places left unused
+        #expect(cold.allocatedChunks == (1, 1, 1, 0))  // 20,000 in each of three buckets
         var merged = cold
         merged.add(hot)  // wide counts into a narrow chunk that then overflows
         var other = hot
         other.add(cold)
-        #expect(merged.allocatedChunks == (1, 1, 1) && other.allocatedChunks == (1, 1, 1))
+        #expect(merged.allocatedChunks == (1, 1, 1, 1) && other.allocatedChunks == (1, 1, 1, 1))
         for h in [merged, other] {
             #expect(h.count == 133_000)
             for level in [(1.0, 25.0, 50.0, 52.0), (53, 90, 99, 100)] {

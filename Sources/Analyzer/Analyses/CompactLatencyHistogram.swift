@@ -9,11 +9,11 @@ import Reports
 /// mostly empty buckets on 2M packets, and their scattered lines were most of the DNS
 /// thread's cache misses).
 ///
-/// Counts are 8 bits until one would pass 255, 16 bits until one would pass 65,535, then
-/// 32: only that half-bucket moves to the wider storage. A key's samples spread over a
-/// thousand buckets, so most keys never leave 8 bits (measured on the 6M-packet workload:
-/// the DNS breakdowns' half-buckets 10 MB at 16 bits for every count -> 3.5 MB with 16 and
-/// 32 bits where needed -> about half that with 8 bits first, the largest part of `loupe
+/// Counts are 4 bits until one would pass 15, 8 until 255, 16 until 65,535, then 32: only
+/// that half-bucket moves to the wider storage. A key's samples spread over a thousand
+/// buckets, so most keys' counts stay in 4 bits (measured on the 6M-packet workload: the
+/// DNS breakdowns' half-buckets were 10 MB at 16 bits for every count, 3.5 MB with 16 and
+/// 32 bits where needed, 1.75 MB with 8 bits first; they were the largest part of `loupe
 /// report`'s growth after the first seconds of capture).
 struct CompactLatencyHistogram {
     /// Samples above this are recorded at it (as `LatencyHistogram` clamps at its limit).
@@ -27,13 +27,16 @@ struct CompactLatencyHistogram {
     private static let leadingZeroCountBase = 64 - unitMagnitude - (halfMagnitude + 1)
     static let chunks = 24
 
-    /// Chunk (`index >> 7`) -> its storage in the top two bits (`small`, `narrow`, `wide`;
-    /// 0 for none: no sample there yet) and its place there in the low six.
+    /// Chunk (`index >> 7`) -> its storage in the top two bits (`tiny`, `small`, `narrow`,
+    /// `wide`) and 1 + its place there in the low six (0: no sample there yet).
     private var position = InlineArray<24, UInt8>(repeating: 0)
-    private static let small: UInt8 = 1, narrow: UInt8 = 2, wide: UInt8 = 3
-    /// The allocated chunks, `half` counts each, in the order they were first reached.
+    private static let tiny: UInt8 = 0, small: UInt8 = 1, narrow: UInt8 = 2, wide: UInt8 = 3
+    /// The allocated chunks, `half` counts each, two to a byte (low nibble first), in the
+    /// order they were first reached.
+    private var nibbles: [UInt8] = []
+    /// Chunks a count of which passed 15 (their old place stays unused).
     private var bytes: [UInt8] = []
-    /// Chunks a count of which passed `UInt8.max` (their old place stays unused).
+    /// Chunks a count of which passed `UInt8.max`.
     private var shorts: [UInt16] = []
     /// Chunks a count of which passed `UInt16.max`.
     private var words: [UInt32] = []
@@ -50,10 +53,10 @@ struct CompactLatencyHistogram {
 
     init() {}
 
-    /// Chunks allocated (of `chunks`) at each width: a key costs 128 bytes for each small
-    /// one, 256 for each narrow one and 512 for each wide one.
-    var allocatedChunks: (small: Int, narrow: Int, wide: Int) {
-        (bytes.count / Self.half, shorts.count / Self.half, words.count / Self.half)
+    /// Chunks allocated (of `chunks`) at each width: a key costs 64 bytes for each tiny one,
+    /// 128 for each small one, 256 for each narrow one and 512 for each wide one.
+    var allocatedChunks: (tiny: Int, small: Int, narrow: Int, wide: Int) {
+        (nibbles.count * 2 / Self.half, bytes.count / Self.half, shorts.count / Self.half, words.count / Self.half)
     }
 
     mutating func record(nanoseconds value: Int64) {
@@ -85,13 +88,22 @@ struct CompactLatencyHistogram {
         let chunk = index >> Self.halfMagnitude, offset = index & (Self.half - 1)
         var p = position[chunk]
         if p == 0 {
-            bytes.reserveCapacity(bytes.count + Self.half)  // exactly one more chunk
-            bytes.append(contentsOf: repeatElement(0, count: Self.half))
-            p = Self.small << 6 | UInt8(bytes.count / Self.half - 1)
+            nibbles.reserveCapacity(nibbles.count + Self.half / 2)  // exactly one more chunk
+            nibbles.append(contentsOf: repeatElement(0, count: Self.half / 2))
+            p = Self.tiny << 6 | UInt8(nibbles.count * 2 / Self.half)
             position[chunk] = p
         }
+        if p >> 6 == Self.tiny {
+            let at = Self.place(p) * (Self.half / 2) + offset >> 1, shift = UInt8(offset & 1) << 2
+            let sum = UInt32(nibbles[at] >> shift & 0xF) + n
+            if sum <= 0xF {
+                nibbles[at] = nibbles[at] & ~(0xF << shift) | UInt8(sum) << shift
+            } else {
+                p = widen(chunk)
+            }
+        }
         if p >> 6 == Self.small {
-            let at = Int(p & 0x3F) * Self.half + offset
+            let at = Self.place(p) * Self.half + offset
             let (sum, over) = bytes[at].addingReportingOverflow(UInt8(truncatingIfNeeded: n))
             if n <= UInt32(UInt8.max) && !over {
                 bytes[at] = sum
@@ -100,7 +112,7 @@ struct CompactLatencyHistogram {
             }
         }
         if p >> 6 == Self.narrow {
-            let at = Int(p & 0x3F) * Self.half + offset
+            let at = Self.place(p) * Self.half + offset
             let (sum, over) = shorts[at].addingReportingOverflow(UInt16(truncatingIfNeeded: n))
             if n <= UInt32(UInt16.max) && !over {
                 shorts[at] = sum
@@ -108,7 +120,7 @@ struct CompactLatencyHistogram {
                 p = widen(chunk)
             }
         }
-        if p >> 6 == Self.wide { words[Int(p & 0x3F) * Self.half + offset] &+= n }
+        if p >> 6 == Self.wide { words[Self.place(p) * Self.half + offset] &+= n }
         chunkTotals[chunk] &+= n
         if let value {
             if value > maxRecorded { maxRecorded = value }
@@ -116,19 +128,28 @@ struct CompactLatencyHistogram {
         }
     }
 
-    /// Moves a chunk to the next wider storage (small -> narrow -> wide); returns its new
-    /// position.
+    /// A chunk's place in its storage, from its position.
+    @inline(__always)
+    private static func place(_ p: UInt8) -> Int { Int(p & 0x3F) - 1 }
+
+    /// Moves a chunk to the next wider storage (tiny -> small -> narrow -> wide); returns its
+    /// new position.
     @inline(never)
     private mutating func widen(_ chunk: Int) -> UInt8 {
         let p: UInt8
-        if position[chunk] >> 6 == Self.small {
+        switch position[chunk] >> 6 {
+        case Self.tiny:
+            bytes.reserveCapacity(bytes.count + Self.half)
+            for offset in 0 ..< Self.half { bytes.append(UInt8(counted(chunk: chunk, offset))) }
+            p = Self.small << 6 | UInt8(bytes.count / Self.half)
+        case Self.small:
             shorts.reserveCapacity(shorts.count + Self.half)
             for offset in 0 ..< Self.half { shorts.append(UInt16(counted(chunk: chunk, offset))) }
-            p = Self.narrow << 6 | UInt8(shorts.count / Self.half - 1)
-        } else {
+            p = Self.narrow << 6 | UInt8(shorts.count / Self.half)
+        default:
             words.reserveCapacity(words.count + Self.half)
             for offset in 0 ..< Self.half { words.append(counted(chunk: chunk, offset)) }
-            p = Self.wide << 6 | UInt8(words.count / Self.half - 1)
+            p = Self.wide << 6 | UInt8(words.count / Self.half)
         }
         position[chunk] = p
         return p
@@ -138,11 +159,12 @@ struct CompactLatencyHistogram {
     @inline(__always)
     private func counted(chunk: Int, _ offset: Int) -> UInt32 {
         let p = position[chunk]
-        let at = Int(p & 0x3F) * Self.half + offset
         switch p >> 6 {
-        case Self.small: return UInt32(bytes[at])
-        case Self.narrow: return UInt32(shorts[at])
-        default: return words[at]
+        case Self.tiny:
+            return UInt32(nibbles[Self.place(p) * (Self.half / 2) + offset >> 1] >> (UInt8(offset & 1) << 2) & 0xF)
+        case Self.small: return UInt32(bytes[Self.place(p) * Self.half + offset])
+        case Self.narrow: return UInt32(shorts[Self.place(p) * Self.half + offset])
+        default: return words[Self.place(p) * Self.half + offset]
         }
     }
 
