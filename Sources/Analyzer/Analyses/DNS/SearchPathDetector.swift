@@ -65,8 +65,11 @@ struct SearchPathDetector {
     private var pending: [IPAddress: [Attempt]] = [:]
     /// Indexed by name id (the overflow id has none).
     private var facts: [NameFacts] = []
-    /// Every name's candidates (hash, byte count of the prefix), in runs (see `NameFacts`).
-    private var candidates: [(hash: UInt64, length: Int32)] = []
+    /// Every name's candidates in runs (see `NameFacts`): the hashes, and the byte counts of
+    /// the prefixes apart (a name's presentation form is at most 1,009 bytes), 10 bytes a
+    /// candidate where a tuple took 16.
+    private var candidates: [UInt64] = []
+    private var candidateLengths: [UInt16] = []
     static let window: Int64 = 10_000_000_000
     static let maximumPerClient = 64
     static let maximumClients = 10_000
@@ -139,7 +142,8 @@ struct SearchPathDetector {
         f.bases = UInt8(clusterLengths.isEmpty ? labelLengths.count : clusterLengths.count)
         f.isCluster = !clusterLengths.isEmpty
         for length in [bytes.count] + clusterLengths + labelLengths {
-            candidates.append((Self.hash(bytes[..<length]), Int32(length)))
+            candidates.append(Self.hash(bytes[..<length]))
+            candidateLengths.append(UInt16(clamping: length))
         }
         f.count = UInt8(1 + clusterLengths.count + labelLengths.count)
         if facts.count <= i { facts.append(contentsOf: repeatElement(NameFacts(), count: i + 1 - facts.count)) }
@@ -149,15 +153,13 @@ struct SearchPathDetector {
 
     /// The hash of the name with facts `f` (case folded), from `pool` (`candidates`).
     @inline(__always)
-    private static func hash(of f: NameFacts, _ pool: [(hash: UInt64, length: Int32)]) -> UInt64 {
-        pool[Int(f.start)].hash
-    }
+    private static func hash(of f: NameFacts, _ pool: [UInt64]) -> UInt64 { pool[Int(f.start)] }
 
     /// Whether the name with facts `f` expands from the base with hash `base`.
     @inline(__always)
-    private static func expands(_ f: NameFacts, _ base: UInt64, _ pool: [(hash: UInt64, length: Int32)]) -> Bool {
+    private static func expands(_ f: NameFacts, _ base: UInt64, _ pool: [UInt64]) -> Bool {
         let first = Int(f.start) + 1
-        return pool[first ..< first + Int(f.bases)].contains { $0.hash == base }
+        return pool[first ..< first + Int(f.bases)].contains(base)
     }
 
     // MARK: - Answers
@@ -188,10 +190,9 @@ struct SearchPathDetector {
         // A resolving answer: which pending expansions were attempts at the same base?
         let i = slot!
         let run = Int(facts[f].start) ..< Int(facts[f].start) + Int(facts[f].count)
-        let name = candidates[run.lowerBound].hash
+        let name = candidates[run.lowerBound]
         // Locals: the closures below read them while `pending` is being changed.
-        let facts = facts, pool = candidates
-        let candidates = candidates[run]
+        let facts = facts, pool = candidates, lengths = candidateLengths
         var base: (hash: UInt64, length: Int)?
         var wasted = 0
         var start = queryTime
@@ -199,8 +200,8 @@ struct SearchPathDetector {
             if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
             let tried = facts[Int(attempt.name)]
             guard tried.isCluster, Self.hash(of: tried, pool) != name,
-                  let hit = candidates.first(where: { Self.expands(tried, $0.hash, pool) }) else { return false }
-            base = base ?? (hit.hash, Int(hit.length))
+                  let hit = run.first(where: { Self.expands(tried, pool[$0], pool) }) else { return false }
+            base = base ?? (pool[hit], Int(lengths[hit]))
             wasted += 1
             start = min(start, attempt.time)
             return true
