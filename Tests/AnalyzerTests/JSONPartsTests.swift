@@ -60,6 +60,25 @@ struct JSONPartsTests {
         #expect(calls == 1)
     }
 
+    /// With parts the analyses are freed once their sections are built (before the text is
+    /// written): what the report reads of them after (here the name table's overflow, the
+    /// TLS settle count) is the same as without parts.
+    @Test(arguments: [true, false])
+    func freedAnalysesLeaveTheSameReport(dnsThread: Bool) throws {
+        var options = ReportOptions()
+        options.dnsThread = dnsThread
+        options.dnsNames = 2
+        options.apiServers = [try #require(PodDirectory.Endpoint(parsing: "10.244.0.2:6443"))]
+        let path = Fixtures.path("pcaps/pods/apiserver.pcapng")
+        let plain = try ReportRun.run(paths: [path], options: options)
+        options.jsonParts = JSONParts()
+        let ahead = try ReportRun.run(paths: [path], options: options)
+        #expect(plain.report.warnings.contains { $0.contains("distinct names") })
+        #expect(ahead.report.warnings == plain.report.warnings)
+        #expect(ahead.settledTLSSessions == plain.settledTLSSessions)
+        #expect(JSONRenderer.render(ahead.report, parts: options.jsonParts) == JSONRenderer.render(plain.report))
+    }
+
     @Test func nothingAheadWithPodMetadata() throws {
         let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
                                            dnsThread: true)

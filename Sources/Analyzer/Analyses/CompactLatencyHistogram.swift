@@ -102,30 +102,24 @@ struct CompactLatencyHistogram {
                 p = widen(chunk)
             }
         }
-        if p >> 6 == Self.small {
-            let at = Self.place(p) * Self.half + offset
-            let (sum, over) = bytes[at].addingReportingOverflow(UInt8(truncatingIfNeeded: n))
-            if n <= UInt32(UInt8.max) && !over {
-                bytes[at] = sum
-            } else {
-                p = widen(chunk)
-            }
-        }
-        if p >> 6 == Self.narrow {
-            let at = Self.place(p) * Self.half + offset
-            let (sum, over) = shorts[at].addingReportingOverflow(UInt16(truncatingIfNeeded: n))
-            if n <= UInt32(UInt16.max) && !over {
-                shorts[at] = sum
-            } else {
-                p = widen(chunk)
-            }
-        }
+        if p >> 6 == Self.small && !Self.bump(&bytes, Self.place(p) * Self.half + offset, n) { p = widen(chunk) }
+        if p >> 6 == Self.narrow && !Self.bump(&shorts, Self.place(p) * Self.half + offset, n) { p = widen(chunk) }
         if p >> 6 == Self.wide { words[Self.place(p) * Self.half + offset] &+= n }
         chunkTotals[chunk] &+= n
         if let value {
             if value > maxRecorded { maxRecorded = value }
             if value != 0 && value < minNonZero { minNonZero = value }
         }
+    }
+
+    /// Adds `n` to `storage[at]`; false (nothing changed) when the sum does not fit.
+    @inline(__always)
+    private static func bump<Count: FixedWidthInteger & UnsignedInteger>(_ storage: inout [Count], _ at: Int,
+                                                                          _ n: UInt32) -> Bool {
+        let (sum, over) = storage[at].addingReportingOverflow(Count(truncatingIfNeeded: n))
+        guard n <= UInt32(Count.max), !over else { return false }
+        storage[at] = sum
+        return true
     }
 
     /// A chunk's place in its storage, from its position.
