@@ -22,6 +22,7 @@ struct AgentKernelEventsTests {
             recorded.stdout.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
         }
         let nftDropped = try #require(value("nft-dropped")), receiverNetns = try #require(value("receiver-netns"))
+        let droppedBeforeStop = try #require(value("nft-dropped-before-stop"))
         #expect(nftDropped > 20, "5% of ~1400 segments")
 
         // The capture: several files (1 MB rotation), each read alike by Loupe, tshark and capinfos.
@@ -39,12 +40,17 @@ struct AgentKernelEventsTests {
         }
         #expect(try AgentRecordTests.manifest(out)["packets"] as? Int == total)
 
-        // Drops: the kernel's NETFILTER_DROP events in the receiver's namespace are nftables' drops.
+        // Drops: the kernel's NETFILTER_DROP events in the receiver's namespace are nftables' drops:
+        // every one counted before the recorder stopped, none past the count after it (a
+        // closing connection's FIN or last ACK, sent again on its timer, can be dropped while
+        // the recorder stops: once, 83 events against 84 drops counted after the stop).
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let filtered = events.filter { $0["reason"] as? String == "NETFILTER_DROP" && $0["netns"] as? Int == receiverNetns }
-        #expect(filtered.count == nftDropped)
+        #expect(filtered.count >= droppedBeforeStop && filtered.count <= nftDropped,
+                "\(filtered.count) events, \(droppedBeforeStop) drops before the stop, \(nftDropped) after")
         #expect(events.first?["kind"] as? String == "start" && events.last?["kind"] as? String == "stop")
+        #expect(events.last?["lost"] as? Int == 0, "no event lost to a full ring: the counts above are whole")
 
         // Retransmissions: every one the kernel made is a resend on the wire, same port and
         // sequence number; the counts agree within 5% (or 2). Loss here is fast-recovered within
