@@ -23,12 +23,17 @@ import Dissectors
 /// expansions of a few names (measured, per-answer name handling was a tenth of `loupe
 /// report`). Text is built only for the chains reported.
 struct SearchPathDetector {
-    /// An NXDOMAIN answer waiting for its base to resolve: the name's facts (`facts` index:
-    /// its hash, bases and kind) and the query's time, 16 bytes (with the hash and the four
-    /// base hashes copied in it was 56: measured, 1.7 MB of pending attempts on 6M packets).
+    /// An NXDOMAIN answer waiting for its base to resolve: the name's hash and kind, kept
+    /// here because every resolving answer of the client compares them, and its facts
+    /// (`facts` index: its bases), read only for a cluster attempt at another name; and the
+    /// query's time. 24 bytes (with the four base hashes copied in it was 56: measured, 1.7
+    /// MB of pending attempts on 6M packets; with only the index, the comparisons' reads of
+    /// the facts were 3% of the DNS thread).
     struct Attempt {
-        var name: UInt32
+        var hash: UInt64
         var time: Int64
+        var name: UInt32
+        var isCluster: Bool
     }
 
     /// A reported chain: client, base and resolving name as lower-case text.
@@ -62,7 +67,7 @@ struct SearchPathDetector {
 
     let clusterDomain: String
     private let suffix: [UInt8]  // ".<cluster domain>", lower case
-    private var pending: [IPAddress: [Attempt]] = [:]
+    private var pending = AttemptsByClient()
     /// Indexed by name id (the overflow id has none).
     private var facts: [NameFacts] = []
     /// Every name's candidates in runs (see `NameFacts`): the hashes, and the byte counts of
@@ -151,10 +156,6 @@ struct SearchPathDetector {
         return i
     }
 
-    /// The hash of the name with facts `f` (case folded), from `pool` (`candidates`).
-    @inline(__always)
-    private static func hash(of f: NameFacts, _ pool: [UInt64]) -> UInt64 { pool[Int(f.start)] }
-
     /// Whether the name with facts `f` expands from the base with hash `base`.
     @inline(__always)
     private static func expands(_ f: NameFacts, _ base: UInt64, _ pool: [UInt64]) -> Bool {
@@ -171,20 +172,21 @@ struct SearchPathDetector {
                            nxdomain: Bool) {
         // Fast path: a resolving answer with no expansion pending for this client (most).
         if !nxdomain && pending.isEmpty { return }
-        let slot = pending.index(forKey: client)
+        let slot = pending.index(of: client)
         if !nxdomain && slot == nil { return }
         guard qname != .overflow else { return }  // an unknown name matches nothing
         let f = factsIndex(qname, names)
         if nxdomain {
             guard slot != nil || pending.count < Self.maximumClients else { return }
             guard facts[f].bases > 0 else { return }  // one label: no base to share
-            let attempt = Attempt(name: UInt32(truncatingIfNeeded: f), time: queryTime)
+            let attempt = Attempt(hash: candidates[Int(facts[f].start)], time: queryTime, name: UInt32(truncatingIfNeeded: f),
+                                  isCluster: facts[f].isCluster)
             guard let slot else {
-                pending[client] = [attempt]
+                pending.add(client, attempt)
                 return
             }
-            pending.values[slot].append(attempt)
-            if pending.values[slot].count > Self.maximumPerClient { pending.values[slot].removeFirst() }
+            pending[slot].append(attempt)
+            if pending[slot].count > Self.maximumPerClient { pending[slot].removeFirst() }
             return
         }
         // A resolving answer: which pending expansions were attempts at the same base?
@@ -196,11 +198,11 @@ struct SearchPathDetector {
         var base: (hash: UInt64, length: Int)?
         var wasted = 0
         var start = queryTime
-        pending.values[i].removeAll { attempt in
+        pending[i].removeAll { attempt in
             if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
+            guard attempt.isCluster, attempt.hash != name else { return false }
             let tried = facts[Int(attempt.name)]
-            guard tried.isCluster, Self.hash(of: tried, pool) != name,
-                  let hit = run.first(where: { Self.expands(tried, pool[$0], pool) }) else { return false }
+            guard let hit = run.first(where: { Self.expands(tried, pool[$0], pool) }) else { return false }
             base = base ?? (pool[hit], Int(lengths[hit]))
             wasted += 1
             start = min(start, attempt.time)
@@ -208,17 +210,16 @@ struct SearchPathDetector {
         }
         if let base {
             // Host search domain expansions of the same base, seen with the cluster ones.
-            pending.values[i].removeAll { attempt in
-                let tried = facts[Int(attempt.name)]
-                guard !tried.isCluster, Self.hash(of: tried, pool) != name, Self.expands(tried, base.hash, pool)
-                else { return false }
+            pending[i].removeAll { attempt in
+                guard !attempt.isCluster, attempt.hash != name,
+                      Self.expands(facts[Int(attempt.name)], base.hash, pool) else { return false }
                 wasted += 1
                 start = min(start, attempt.time)
                 return true
             }
         }
         let baseLength = base?.length
-        if pending.values[i].isEmpty { pending.remove(at: i) }
+        if pending[i].isEmpty { pending.remove(at: i) }
         guard let baseLength, wasted > 0 else { return }
         let key = ChainKey(client: client, resolvedAs: qname, baseLength: baseLength)
         if let c = chains.index(forKey: key) {
