@@ -35,6 +35,23 @@ struct DNSGroupsTests {
         #expect(other.latency.count == 15)
     }
 
+    /// The NXDOMAIN and SERVFAIL name counts (`BoundedKeyCounter`) count as `BoundedCounter`
+    /// (a `Dictionary`) does: keys apart up to the limit, later new keys as the other key,
+    /// keys seen before the limit still as themselves.
+    @Test func keyCounterCountsAsTheDictionaryOne() {
+        var fast = BoundedKeyCounter(limit: 300, otherKey: DNSNameTable.ID.other)
+        var reference = BoundedCounter(limit: 300, otherKey: DNSNameTable.ID.other)
+        var state: UInt64 = 17
+        for _ in 0 ..< 20_000 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            let id = DNSNameTable.ID(raw: UInt32(1 + state % 700))
+            fast.add(id)
+            reference.add(id)
+        }
+        #expect(fast.counts == reference.counts)
+        #expect(fast.counts.count == 301 && (fast.counts[.other] ?? 0) > 0)
+    }
+
     /// Many keys (every slot of the index probed through long runs) stay apart.
     @Test func manyKeysStayApart() {
         var groups = DNSGroups<DNSNameTable.ID>(limit: 1024)

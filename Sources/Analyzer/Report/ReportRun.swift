@@ -326,8 +326,8 @@ public enum ReportRun {
             }), searchPath: searchPath,
             byServer: groupRows(dns.byServer, rows, name: \.text), byClient: groupRows(dns.byClient, rows, name: \.text),
             byName: groupRows(dns.byName, rows, name: dns.names.text),
-            topNXDOMAIN: nameCounts(dns.nxdomainNames, rows, name: dns.names.text),
-            topSERVFAIL: nameCounts(dns.servfailNames, rows, name: dns.names.text))
+            topNXDOMAIN: nameCounts(dns.nxdomainNames.counts, rows, name: dns.names.text),
+            topSERVFAIL: nameCounts(dns.servfailNames.counts, rows, name: dns.names.text))
     }
 
     static func groupRows<Key>(_ groups: DNSGroups<Key>, _ rows: Int, name: (Key) -> String) -> RowList<DNSGroupRow> {
@@ -343,8 +343,8 @@ public enum ReportRun {
         return RowList(total: keyed.count, rows: all)
     }
 
-    static func nameCounts<Key>(_ counter: BoundedCounter<Key>, _ rows: Int, name: (Key) -> String) -> RowList<NameCount> {
-        let all = counter.counts.map { NameCount(name: name($0.key), count: $0.value) }
+    static func nameCounts<Key>(_ counts: [Key: Int], _ rows: Int, name: (Key) -> String) -> RowList<NameCount> {
+        let all = counts.map { NameCount(name: name($0.key), count: $0.value) }
             .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
         return RowList(total: all.count, rows: Array(all.prefix(rows)))
     }
