@@ -32,32 +32,23 @@ public enum ReportJSONEncoder {
     }
 
     /// `value` written as a member of a top-level object is (its closing bracket at level 1):
-    /// what `text(_:parts:)` splices in.
+    /// what `write(_:parts:apart:emit:)` splices in.
     static func member<T: Encodable>(_ value: T) throws -> JSONText {
         let writer = JSONByteWriter()
         try writer.value(value, indent: 1)
         return writer.takeOutput()
     }
 
-    /// The same text as `text(value)`, with the top-level members named in `parts` taken from
-    /// there (each `member(_:)` of the value `value` holds under that key), and those named in
-    /// `apart` (with their values) written on a second thread while this one writes the rest.
-    /// Why: the JSON is the last thing `loupe report` does, after both analysis threads have
-    /// ended (measured: 32 ms on the 2M-packet benchmark; the TLS and API-server sections half
-    /// of it), and sections finished earlier can be written while the others are being built.
-    static func text<T: Encodable>(_ value: T, parts: [String: JSONText],
-                                   apart: [(key: String, value: any Encodable & Sendable)]) throws -> String {
-        var text: [UInt8] = []
-        try write(value, parts: parts, apart: apart) { text.append(contentsOf: $0) }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    /// `text(_:parts:apart:)`'s bytes, handed to `emit` in pieces in document order once every
-    /// piece is written (an error throws before the first): the rest of the document, then
-    /// each member written apart where its placeholder stands. The document is never put
-    /// together in memory: a whole copy of it, and a `String` of that, were the last
-    /// megabytes of `loupe report`'s peak memory on a large capture (measured on 6M packets:
-    /// the JSON is 4.4 MB).
+    /// The text of `text(value)` handed to `emit` in pieces, in document order, once every
+    /// piece is written (an error throws before the first). The top-level members named in
+    /// `parts` are taken from there (each the `member(_:)` of what `value` holds under that
+    /// key); those named in `apart` (with their values) are written on a second thread while
+    /// this one writes the rest; each stands where its placeholder does. Why: the JSON is the
+    /// last thing `loupe report` does (measured: 32 ms on the 2M-packet benchmark, the TLS
+    /// and API-server sections half of it), and sections finished earlier can be written
+    /// while the others are being built. The document is never put together in memory: a
+    /// whole copy of it, and a `String` of that, were the last megabytes of `loupe report`'s
+    /// peak memory on a large capture (measured on 6M packets: the JSON is 4.4 MB).
     static func write<T: Encodable>(_ value: T, parts: [String: JSONText],
                                     apart: [(key: String, value: any Encodable & Sendable)],
                                     emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
@@ -84,9 +75,8 @@ public enum ReportJSONEncoder {
         let bytes = writer.out.bytes
         let ordered = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard bytes.count(where: { $0 == 0 }) == ordered.count else {  // a key not there
-            let whole = try Self.text(value)
-            var utf8 = whole
-            try utf8.withUTF8 { try emit($0) }
+            var whole = try Self.text(value)
+            try whole.withUTF8 { try emit($0) }
             return
         }
         var from = 0, next = 0
@@ -100,7 +90,7 @@ public enum ReportJSONEncoder {
         try emit(UnsafeBufferPointer(rebasing: bytes[from...]))
     }
 
-    /// What the second thread of `text(_:parts:apart:)` wrote; read after it ended.
+    /// What the second thread of `write(_:parts:apart:emit:)` wrote; read after it ended.
     private final class RenderedParts: @unchecked Sendable {
         var texts: [String: JSONText] = [:]
         var error: (any Error)?
@@ -187,7 +177,7 @@ final class JSONByteWriter: Encoder {
         a.prefix != b.prefix ? a.prefix < b.prefix : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
     }
 
-    /// Top-level members whose value another writer writes (`ReportJSONEncoder.text(_:apart:)`):
+    /// Top-level members whose value another writer writes (`ReportJSONEncoder.write`):
     /// each is a NUL byte here, replaced by that text.
     let apart: Set<String>
 

@@ -494,10 +494,8 @@ extension DNSAnalysis.Transaction: Ranked {
 
 /// Per-key DNS outcomes with a compact latency histogram each; past `limit` distinct keys,
 /// new keys are folded into "(other)" so memory stays bounded. Every transaction updates
-/// three of these (server, client, name): the groups sit in one array behind `TaggedSlots`
-/// on a seeded cheap hash of the key (a `Dictionary` hashed each address through SipHash
-/// and moved groups in and out: measured, a tenth of the DNS thread), sized once for
-/// `limit` keys.
+/// three of these (server, client, name), in a `DNSKeyedTable` sized once for `limit` keys
+/// (a `Dictionary` also moved groups in and out).
 struct DNSGroups<Key: DNSGroupKey> {
     struct Group {
         var transactions = 0
@@ -506,36 +504,29 @@ struct DNSGroups<Key: DNSGroupKey> {
         var latency = CompactLatencyHistogram()
     }
     let limit: Int
-    private var keys: [Key] = []
-    private var entries: [Group] = []
-    private var index: TaggedSlots
-    private let seed = UInt64.random(in: .min ... .max)
+    private var table: DNSKeyedTable<Key, Group>
     private(set) var other: Group?
 
     init(limit: Int) {
         self.limit = limit
-        index = TaggedSlots(fixedCapacity: limit)
+        table = DNSKeyedTable(fixedCapacity: limit)
     }
 
     /// The groups by key, in the order their keys first came.
-    var groups: [(key: Key, value: Group)] { zip(keys, entries).map { ($0, $1) } }
+    var groups: [(key: Key, value: Group)] { zip(table.keys, table.values).map { ($0, $1) } }
 
     mutating func add(_ key: Key, _ t: DNSAnalysis.Transaction) {
-        let tag = UInt32(truncatingIfNeeded: key.groupHash(seed: seed) >> 32)
-        let found = index.find(tag) { keys[$0] == key }
-        if let i = found.entry {
-            Self.count(t, into: &entries[i])
+        let probe = table.probe(key)
+        if let i = probe.entry {
+            Self.count(t, into: &table[i])
             return
         }
-        guard keys.count < limit else {
+        guard table.count < limit else {
             if other == nil { other = Group() }
             Self.count(t, into: &other!)
             return
         }
-        keys.append(key)
-        entries.append(Group())
-        index.insert(tag, keys.count - 1, emptySlot: found.emptySlot)
-        Self.count(t, into: &entries[keys.count - 1])
+        Self.count(t, into: &table[table.insert(key, Group(), probe)])
     }
 
     private static func count(_ t: DNSAnalysis.Transaction, into g: inout Group) {
@@ -582,17 +573,13 @@ struct BoundedCounter<Key: Hashable> {
     }
 }
 
-/// `BoundedCounter` for the DNS thread's keys (a question name's id): counts in dense arrays
-/// behind `TaggedSlots` on a seeded cheap hash, where a `Dictionary` hashed each NXDOMAIN's
-/// name id through SipHash (measured: 2% of the DNS thread on the standard workload). The
-/// same counts: past `limit` keys, new ones go to `otherKey`.
+/// `BoundedCounter` for the DNS thread's keys (a question name's id), in a `DNSKeyedTable`
+/// (the NXDOMAIN and SERVFAIL names): the same counts, past `limit` keys new ones going to
+/// `otherKey`.
 struct BoundedKeyCounter<Key: DNSGroupKey & Hashable> {
     let limit: Int
     let otherKey: Key
-    private var keys: [Key] = []
-    private var values: [Int] = []
-    private var index = TaggedSlots()
-    private let seed = UInt64.random(in: .min ... .max)
+    private var table = DNSKeyedTable<Key, Int>()
 
     init(limit: Int, otherKey: Key) {
         self.limit = limit
@@ -600,26 +587,17 @@ struct BoundedKeyCounter<Key: DNSGroupKey & Hashable> {
     }
 
     mutating func add(_ key: Key) {
-        if !bump(key) { _ = bump(keys.count < limit ? key : otherKey, inserting: true) }
-    }
-
-    /// Adds one to `key`'s count; false when it has none (and `inserting` is false).
-    private mutating func bump(_ key: Key, inserting: Bool = false) -> Bool {
-        let tag = UInt32(truncatingIfNeeded: key.groupHash(seed: seed) >> 32)
-        let found = index.find(tag) { keys[$0] == key }
-        if let i = found.entry {
-            values[i] += 1
-            return true
+        var probe = table.probe(key)
+        if probe.entry == nil && table.count >= limit { probe = table.probe(otherKey) }
+        if let i = probe.entry {
+            table[i] += 1
+        } else {
+            table.insert(table.count < limit ? key : otherKey, 1, probe)
         }
-        guard inserting else { return false }
-        keys.append(key)
-        values.append(1)
-        index.insert(tag, keys.count - 1, emptySlot: found.emptySlot)
-        return true
     }
 
     /// Every key's count.
-    var counts: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(keys, values)) }
+    var counts: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(table.keys, table.values)) }
 }
 
 extension BoundedCounter where Key == String {

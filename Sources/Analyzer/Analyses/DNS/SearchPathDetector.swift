@@ -67,7 +67,8 @@ struct SearchPathDetector {
 
     let clusterDomain: String
     private let suffix: [UInt8]  // ".<cluster domain>", lower case
-    private var pending = AttemptsByClient()
+    /// By client, probed on every answer while any client has one.
+    private var pending = DNSKeyedTable<IPAddress, [Attempt]>()
     /// Indexed by name id (the overflow id has none).
     private var facts: [NameFacts] = []
     /// Every name's candidates in runs (see `NameFacts`): the hashes, and the byte counts of
@@ -172,7 +173,8 @@ struct SearchPathDetector {
                            nxdomain: Bool) {
         // Fast path: a resolving answer with no expansion pending for this client (most).
         if !nxdomain && pending.isEmpty { return }
-        let slot = pending.index(of: client)
+        let probe = pending.probe(client)
+        let slot = probe.entry
         if !nxdomain && slot == nil { return }
         guard qname != .overflow else { return }  // an unknown name matches nothing
         let f = factsIndex(qname, names)
@@ -182,7 +184,7 @@ struct SearchPathDetector {
             let attempt = Attempt(hash: candidates[Int(facts[f].start)], time: queryTime, name: UInt32(truncatingIfNeeded: f),
                                   isCluster: facts[f].isCluster)
             guard let slot else {
-                pending.add(client, attempt)
+                pending.insert(client, [attempt], probe)  // nothing inserted since the probe
                 return
             }
             pending[slot].append(attempt)
