@@ -41,7 +41,7 @@ let package = Package(
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
-        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib"], swiftSettings: strict),
+        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch"], swiftSettings: strict),
         // Pure, synchronous layer views over packet bytes. No I/O, no state.
         .target(name: "Dissectors", swiftSettings: strict),
         // The report model and its renderers. Never sees a packet.

@@ -49,6 +49,59 @@ struct DNSPendingTableTests {
         table.removeAll()
         #expect(table.isEmpty && table[key(1)] == nil)
     }
+
+    /// An entry keeps its number until removed, however many others come and go; its
+    /// handle finds it until then, and never after, also once the number is taken again.
+    @Test func handlesStayValidUntilTheirEntryIsRemoved() {
+        var rng = SplitMix(seed: 71)
+        var table = DNSPendingTable()
+        func key(_ n: UInt64) -> DNSAnalysis.Key {
+            let (flow, _) = FlowKey.between(IPAddress(v4: 0x0A00_0000 | UInt32(n % 300)), UInt16(30_000 + n % 11),
+                                            IPAddress(v4: 0x0A60_000A), 53, ipProtocol: 17)
+            return DNSAnalysis.Key(flow: flow, id: UInt16(truncatingIfNeeded: n))
+        }
+        func transaction(_ time: Int64) -> DNSAnalysis.Transaction {
+            DNSAnalysis.Transaction(timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
+                                    serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
+                                    qname: DNSNameTable.ID.overflow, qtype: 1)
+        }
+        var live: [DNSAnalysis.Key: (number: Int, handle: DNSPendingTable.Handle, time: Int64)] = [:]
+        var stale: [DNSPendingTable.Handle] = []
+        var freed = Set<Int>(), inUse = Set<Int>()
+        var reused = 0
+        for step in 0 ..< 30_000 {
+            let k = key(rng.next() % 3_000)
+            if let known = live[k], rng.next() % 2 == 0 {
+                #expect(table.entry(known.handle) == known.number)
+                #expect(table.remove(at: known.number).time == known.time)
+                #expect(table.entry(known.handle) == nil)
+                stale.append(known.handle)
+                freed.insert(known.number)
+                inUse.remove(known.number)
+                live[k] = nil
+            } else {
+                let i = table.set(k, transaction(Int64(step)))
+                if let known = live[k] {
+                    #expect(i == known.number)  // replaced in place: same entry, same handle
+                    #expect(table.entry(known.handle) == i)
+                    live[k]!.time = Int64(step)
+                } else {
+                    #expect(inUse.insert(i).inserted)  // never a pending entry's number
+                    if freed.remove(i) != nil { reused += 1 }  // a freed number taken again
+                    live[k] = (i, table.handle(i), Int64(step))
+                }
+            }
+            if step % 5_000 == 4_999 {
+                for (k, e) in live {
+                    #expect(table.index(forKey: k) == e.number && table.entry(e.handle) == e.number)
+                    #expect(table[at: e.number].time == e.time)
+                }
+                #expect(stale.allSatisfy { table.entry($0) == nil })
+            }
+        }
+        #expect(table.count == live.count && reused > 0)
+        #expect(table.values.map(\.time).sorted() == live.values.map(\.time).sorted())
+    }
 }
 
 /// More unanswered queries than the pending table keeps (`DNSAnalysis.maximumPending`):

@@ -93,6 +93,7 @@ struct PcapParser {
             originalLength: Int(original), linkType: linkType, interface: 0, offset: recordOffset,
             data: input.bytes(Int(included), at: headerLength))
         input.consume(headerLength + Int(included))
+        input.prefetchNext()
         return record
     }
 

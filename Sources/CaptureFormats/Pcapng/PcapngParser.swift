@@ -92,7 +92,10 @@ struct PcapngParser {
                 counts.unknown += 1
             }
             input.consume(length)
-            if let record { return record }
+            if let record {
+                input.prefetchNext()
+                return record
+            }
         }
     }
 

@@ -50,9 +50,12 @@ struct DNSAnalysis {
     private var superseded: [Key: [Transaction]] = [:]
     /// Transactions in query order, for expiry without scanning the table: answered ones
     /// leave after the retransmission timer; unanswered ones move to `waiting`, checked
-    /// against the longer limit. Entries whose key was reused since are skipped.
-    private var byAge = Deque<(time: Int64, key: Key)>()
-    private var waiting = Deque<(time: Int64, key: Key)>()
+    /// against the longer limit. Entries removed or replaced since are skipped.
+    private var byAge = Deque<(time: Int64, handle: DNSPendingTable.Handle)>()
+    private var waiting = Deque<(time: Int64, handle: DNSPendingTable.Handle)>()
+    /// How many expiries ahead `sweep` starts loading an entry, and its index slot half as
+    /// far ahead (the slot's address is read from the entry).
+    private static let expiryPrefetch = 16
     /// DNS-over-TCP connections in progress: low->high and high->low decoders.
     private var tcpStreams: [FlowKey: (DNSStreamDirection, DNSStreamDirection)] = [:]
     private(set) var reassemblyBudget = ReassemblyBudget()
@@ -212,7 +215,6 @@ struct DNSAnalysis {
                 return
             }
             transactions += 1
-            byAge.append((time, txKey))
             var t = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
                                 clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
                                 overTCP: overTCP, id: m.id, qname: name, qtype: m.questionType ?? 0)
@@ -221,7 +223,14 @@ struct DNSAnalysis {
                     TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: names.text(t.qname)),
                     now: time, timeout: retransmissionTimeout)
             }
-            if let i = slot { latest[at: i] = t } else { latest.set(txKey, t) }
+            let i: Int
+            if let slot {
+                i = slot
+                latest[at: i] = t
+            } else {
+                i = latest.set(txKey, t)
+            }
+            byAge.append((time, latest.handle(i)))
         } else {
             responses += 1
             rcodeCounts[m.rcode, default: 0] += 1
@@ -284,10 +293,17 @@ struct DNSAnalysis {
         // Answered transactions matter only for duplicate responses and retransmissions,
         // both within the retransmission timer; unanswered ones wait 12 timers for a late
         // response (then a late one counts as a response without query).
+        // A second's worth of expiries at once, each a miss to memory on its entry and on
+        // its index slot: loaded ahead, so that the misses overlap.
+        let ahead = Self.expiryPrefetch
         while let first = byAge.first, now &- first.time > retransmissionTimeout {
+            if byAge.count > ahead {
+                latest.prefetch(byAge[ahead].handle)
+                latest.prefetchSlot(byAge[ahead / 2].handle)
+            }
             byAge.removeFirst()
-            // Key reused since: that transaction is another entry's.
-            guard let i = latest.index(forKey: first.key), latest[at: i].time == first.time else { continue }
+            // Removed or replaced since: that transaction was closed already.
+            guard let i = latest.entry(first.handle), latest[at: i].time == first.time else { continue }
             if latest[at: i].answered {
                 close(latest.remove(at: i))
             } else {
@@ -295,8 +311,12 @@ struct DNSAnalysis {
             }
         }
         while let first = waiting.first, now &- first.time > retransmissionTimeout * 12 {
+            if waiting.count > ahead {
+                latest.prefetch(waiting[ahead].handle)
+                latest.prefetchSlot(waiting[ahead / 2].handle)
+            }
             waiting.removeFirst()
-            guard let i = latest.index(forKey: first.key), latest[at: i].time == first.time else { continue }
+            guard let i = latest.entry(first.handle), latest[at: i].time == first.time else { continue }
             close(latest.remove(at: i))
         }
     }
