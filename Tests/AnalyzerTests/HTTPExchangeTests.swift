@@ -55,6 +55,45 @@ struct HTTPExchangeTests {
         #expect(api.byClient.first?.name == "10.0.0.5" && api.byClient.first?.exchanges == 3)
     }
 
+    /// Plain HTTP is kept per connection: two connections at once, and one whose ports are
+    /// reused (a SYN with another sequence ends it mid-capture, and the new connection may
+    /// take its TCP analysis slot) starting afresh, not from the old one's sequence numbers.
+    @Test func connectionsAndReusedPortsKeepTheirOwnExchanges() throws {
+        func packet(_ port: UInt16, _ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "",
+                    ms: Int) -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
+            let bytes = Array(text.utf8)
+            let tcp = fromClient ? Frames.tcp(sport: port, dport: 8001, seq: seq, ack: 1, flags: flags, bytes)
+                : Frames.tcp(sport: 8001, dport: port, seq: seq, ack: 1, flags: flags, bytes)
+            let ip = Frames.ipv4(src: fromClient ? Self.client : Self.server, dst: fromClient ? Self.server : Self.client,
+                                 proto: 6, tcp)
+            return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
+        }
+        let frames = [
+            packet(40001, true, seq: 0, flags: 0x02, ms: 0),
+            packet(40001, false, seq: 0, flags: 0x12, ms: 1),
+            packet(40000, true, seq: 1000, flags: 0x02, ms: 2),
+            packet(40000, false, seq: 0, flags: 0x12, ms: 3),
+            packet(40000, true, seq: 1001, "GET /a HTTP/1.1\r\n\r\n", ms: 4),
+            packet(40001, true, seq: 1, "POST /b HTTP/1.1\r\n\r\n", ms: 5),
+            packet(40000, false, seq: 1, "HTTP/1.1 200 OK\r\n\r\n", ms: 10),
+            // The same ports again, with a lower initial sequence: a new connection.
+            packet(40000, true, seq: 10, flags: 0x02, ms: 20),
+            packet(40000, false, seq: 0, flags: 0x12, ms: 21),
+            packet(40000, true, seq: 11, "GET /c HTTP/1.1\r\n\r\n", ms: 22),
+            packet(40001, false, seq: 1, "HTTP/1.1 201 Created\r\n\r\n", ms: 30),
+            packet(40000, false, seq: 1, "HTTP/1.1 404 Not Found\r\n\r\n", ms: 40),
+        ]
+        var options = ReportOptions()
+        options.apiServers = [PodDirectory.Endpoint(address: PodDirectory.address("10.0.0.9")!, port: 8001)]
+        let api = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: options)
+            .report.apiServer
+        #expect(api.connections == 3 && api.http.exchanges == 3)
+        #expect(api.http.byStatus == ["200": 1, "201": 1, "404": 1] && api.http.byMethod == ["GET": 2, "POST": 1])
+        let rows = api.slowest.rows.map { "\($0.path ?? "") \($0.status ?? 0) \(Int(($0.latency * 1000).rounded()))" }
+        #expect(rows == ["/b 201 25", "/c 404 18", "/a 200 6"])
+        #expect(api.errors.noResponse == 0 && api.http.unmatchedResponses == 0)
+    }
+
     @Test func startLines() {
         func request(_ s: [UInt8]) -> HTTP1.Request? { s.withUnsafeBytes { HTTP1.request(ByteSlice($0)) } }
         func status(_ s: String) -> Int? { Array(s.utf8).withUnsafeBytes { HTTP1.status(ByteSlice($0)) } }

@@ -75,13 +75,14 @@ struct FlowSinks {
 
     mutating func finished(_ flow: Flow) {
         let owners = common.finished(flow)
+        let http = api != nil ? api!.takeHTTP(flow) : nil
         let session = tls?.finish(flow, owners: owners)
         let settled = session == nil && api != nil ? api!.takeSettled(flow) : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
         if api != nil, let serverIsLow = api!.serverIsLow(flow) {
             api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
-                     reset: flow.reset, session: session?.apiView ?? settled)
+                     reset: flow.reset, session: session?.apiView ?? settled, http: http)
         }
     }
 }
@@ -381,7 +382,7 @@ struct CapturePass {
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
             let payloadCount = frame.payload.count
-            if tcp && sinks.api != nil && payloadCount > 0 { sinks.api!.segment(frame, key: key, time: time) }
+            if tcp && sinks.api != nil && payloadCount > 0 { sinks.api!.segment(frame, slot: slot, time: time) }
             if tcp && sinks.tls != nil {
                 sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
                                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)
