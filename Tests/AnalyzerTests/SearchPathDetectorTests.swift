@@ -63,6 +63,34 @@ struct SearchPathDetectorTests {
         #expect(d.chains.values.map(\.wasted) == [1])
     }
 
+    /// Attempts are first compared by 16-bit tags of their bases: a resolving name whose tag
+    /// equals an attempt's base tag while the hashes differ is still no chain, and a real
+    /// base among the client's unrelated attempts still is one. The attempt stays 32 bytes.
+    @Test func baseTagsOnlyRuleOut() throws {
+        #expect(MemoryLayout<SearchPathDetector.Attempt>.stride == 32)
+        // Two bare names whose hashes share the low 16 bits (found by search; FNV-1a).
+        var byTag: [UInt16: String] = [:]
+        var pair: (String, String)?
+        for n in 0 ..< 1_000_000 where pair == nil {
+            let name = "n\(n)"
+            let h = SearchPathDetector.hash(Array(name.utf8)[...])
+            if let other = byTag[UInt16(truncatingIfNeeded: h)] { pair = (other, name) }
+            byTag[UInt16(truncatingIfNeeded: h)] = name
+        }
+        let (a, b) = try #require(pair)
+        #expect(SearchPathDetector.hash(Array(a.utf8)[...]) != SearchPathDetector.hash(Array(b.utf8)[...]))
+        var d = Detector()
+        for k in 0 ..< 30 {  // unrelated attempts of the same client, as on a busy node
+            d.answered(client: Self.client, qname: "x\(k).default.svc.cluster.local", queryTime: 0, nxdomain: true)
+        }
+        d.answered(client: Self.client, qname: "\(a).default.svc.cluster.local", queryTime: 1_000, nxdomain: true)
+        d.answered(client: Self.client, qname: b, queryTime: 2_000, nxdomain: false)
+        #expect(d.chains.isEmpty)  // tags equal, bases not
+        d.answered(client: Self.client, qname: a, queryTime: 3_000, nxdomain: false)
+        let chain = SearchPathDetector.Chain(client: Self.client, base: a, resolvedAs: a)
+        #expect(d.chains.count == 1 && d.chains[chain]?.wasted == 1 && d.chains[chain]?.lost == 2_000)
+    }
+
     static let client = IPAddress(v4: 0x0A00_0001)
 
     static func run(_ steps: [(String, Bool)]) -> Detector {

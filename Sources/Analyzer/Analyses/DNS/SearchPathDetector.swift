@@ -29,9 +29,18 @@ struct SearchPathDetector {
     /// query's time. 24 bytes (with the four base hashes copied in it was 56: measured, 1.7
     /// MB of pending attempts on 6M packets; with only the index, the comparisons' reads of
     /// the facts were 3% of the DNS thread).
+    ///
+    /// `baseTags`: the low 16 bits of a cluster attempt's bases (at most three; the first
+    /// repeated to fill), four to a word, in the padding the record had (32 bytes). A
+    /// resolving answer compares them with its candidates' a word at a time (`TagLanes`),
+    /// and reads the facts only on a match: without
+    /// them, each answer tried every one of its client's attempts (21 on average on the
+    /// standard workload, 2.2 million checks of up to 8 candidates by 3 bases), a tenth of
+    /// the DNS thread.
     struct Attempt {
         var hash: UInt64
         var time: Int64
+        var baseTags: UInt64
         var name: UInt32
         var isCluster: Bool
     }
@@ -157,6 +166,10 @@ struct SearchPathDetector {
         return i
     }
 
+    /// A hash's low 16 bits: equal for equal hashes, so unequal tags rule a match out.
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: hash) }
+
     /// Whether the name with facts `f` expands from the base with hash `base`.
     @inline(__always)
     private static func expands(_ f: NameFacts, _ base: UInt64, _ pool: [UInt64]) -> Bool {
@@ -181,8 +194,11 @@ struct SearchPathDetector {
         if nxdomain {
             guard slot != nil || pending.count < Self.maximumClients else { return }
             guard facts[f].bases > 0 else { return }  // one label: no base to share
-            let attempt = Attempt(hash: candidates[Int(facts[f].start)], time: queryTime, name: UInt32(truncatingIfNeeded: f),
-                                  isCluster: facts[f].isCluster)
+            let first = Int(facts[f].start) + 1, bases = Int(facts[f].bases)
+            var tags = TagLanes.repeating(Self.tag(candidates[first]))
+            for k in 1 ..< min(bases, 4) { tags = TagLanes.setting(tags, lane: k, Self.tag(candidates[first + k])) }
+            let attempt = Attempt(hash: candidates[Int(facts[f].start)], time: queryTime, baseTags: tags,
+                                  name: UInt32(truncatingIfNeeded: f), isCluster: facts[f].isCluster)
             guard let slot else {
                 pending.insert(client, [attempt], probe)  // nothing inserted since the probe
                 return
@@ -197,12 +213,24 @@ struct SearchPathDetector {
         let name = candidates[run.lowerBound]
         // Locals: the closures below read them while `pending` is being changed.
         let facts = facts, pool = candidates, lengths = candidateLengths
+        // The candidates' tags, the name's repeated to fill (at most 8: the name, 3 bases, 4
+        // prefixes), in two words.
+        var runTags = (TagLanes.repeating(Self.tag(name)), TagLanes.repeating(Self.tag(name)))
+        for (k, c) in run.dropFirst().prefix(7).enumerated() {
+            if k < 3 {
+                runTags.0 = TagLanes.setting(runTags.0, lane: k + 1, Self.tag(pool[c]))
+            } else {
+                runTags.1 = TagLanes.setting(runTags.1, lane: k - 3, Self.tag(pool[c]))
+            }
+        }
         var base: (hash: UInt64, length: Int)?
         var wasted = 0
         var start = queryTime
         pending[i].removeAll { attempt in
             if queryTime &- attempt.time > Self.window { return true }  // too old: forgotten
             guard attempt.isCluster, attempt.hash != name else { return false }
+            // No candidate can be a base of it.
+            guard TagLanes.shareAny(attempt.baseTags, runTags) else { return false }
             let tried = facts[Int(attempt.name)]
             guard let hit = run.first(where: { Self.expands(tried, pool[$0], pool) }) else { return false }
             base = base ?? (pool[hit], Int(lengths[hit]))
@@ -260,5 +288,36 @@ struct SearchPathDetector {
             for (i, b) in bytes.enumerated() { buffer[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
             return bytes.count
         }
+    }
+}
+
+/// Four 16-bit tags in a word, compared with another word's without a loop over lanes (the
+/// zero-lane test of "Bit Twiddling Hacks": exact as a yes or no).
+enum TagLanes {
+    private static let ones: UInt64 = 0x0001_0001_0001_0001
+    private static let highs: UInt64 = 0x8000_8000_8000_8000
+
+    @inline(__always)
+    static func repeating(_ tag: UInt16) -> UInt64 { UInt64(tag) &* ones }
+
+    @inline(__always)
+    static func setting(_ word: UInt64, lane: Int, _ tag: UInt16) -> UInt64 {
+        let shift = UInt64(lane * 16)
+        return word & ~(0xFFFF << shift) | UInt64(tag) << shift
+    }
+
+    /// Whether some lane of `word` is zero.
+    @inline(__always)
+    static func hasZeroLane(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+
+    /// Whether a tag of `tags` is among the eight of `other`.
+    @inline(__always)
+    static func shareAny(_ tags: UInt64, _ other: (UInt64, UInt64)) -> Bool {
+        var found = false
+        for lane in 0 ..< 4 {
+            let spread = repeating(UInt16(truncatingIfNeeded: tags >> UInt64(lane * 16)))
+            found = found || hasZeroLane(other.0 ^ spread) || hasZeroLane(other.1 ^ spread)
+        }
+        return found
     }
 }
