@@ -1,4 +1,6 @@
-import Analyzer
+@testable import Analyzer
+import CaptureFormats
+import Dissectors
 import Foundation
 import Reports
 import Testing
@@ -85,6 +87,42 @@ struct DNSWorkerTests {
         for path in paths {
             let (inline, threaded, _) = try Self.reports(path)
             #expect(inline == threaded, "\(path)")
+        }
+    }
+
+    /// A frame's facts come back as the frame had them, whichever way it travels, with and
+    /// without a timestamp and a conversation; and the record stays 96 bytes (each DNS frame
+    /// is copied through the ring).
+    @Test func frameFactsRoundTrip() {
+        #expect(MemoryLayout<DNSFrame>.size <= 96, "DNSFrame is \(MemoryLayout<DNSFrame>.size) bytes")
+        for (a, b, portA, portB) in [(IPAddress(v4: 0x0A00_0005), IPAddress(v4: 0x0A60_000A), UInt16(40_000), UInt16(53)),
+                                     (IPAddress(v4: 0x0A60_000A), IPAddress(v4: 0x0A00_0005), 53, 40_000),
+                                     (IPAddress(v4: 7), IPAddress(v4: 7), 53, 53)] {
+            var f = DecodedFrame()
+            f.ipVersion = 4
+            f.ipProtocol = IPProtocol.tcp
+            f.hasPorts = true
+            (f.source, f.destination, f.sourcePort, f.destinationPort) = (a, b, portA, portB)
+            f.tcpFlags = [.syn, .ack]
+            f.sequenceNumber = 0xFFFF_FFF0
+            f.acknowledgmentNumber = 12
+            let (key, fromLow) = FlowKey.of(f)
+            for timestamp in [nil, Timestamp(seconds: -3, nanoseconds: 999_999_999)] {
+                var d = DNSFrame(f, overTCP: true, time: -5, timestamp: timestamp, key: key, fromLow: fromLow)
+                #expect(d.source == a && d.destination == b && d.sourcePort == portA && d.destinationPort == portB)
+                #expect(d.overTCP && d.fromLow == fromLow && d.key == key && d.time == -5 && d.timestamp == timestamp)
+                #expect(d.tcpFlags == [.syn, .ack] && d.sequence == 0xFFFF_FFF0 && d.acknowledgment == 12)
+                #expect(d.conversation == nil && !d.hasConversation)
+                for analyze in [false, true] {
+                    d.conversation = DNSFrame.Conversation(wireLength: 1_514, serial: 1 << 40, clock: -1, sweptAt: .min,
+                                                           analyze: analyze)
+                    let c = d.conversation
+                    #expect(c?.wireLength == 1_514 && c?.serial == 1 << 40 && c?.clock == -1 && c?.sweptAt == .min)
+                    #expect(c?.analyze == analyze && d.hasConversation && d.timestamp == timestamp && d.overTCP)
+                }
+                d.conversation = nil
+                #expect(d.conversation == nil && d.fromLow == fromLow)
+            }
         }
     }
 }

@@ -24,13 +24,16 @@ final class DNSWorker: @unchecked Sendable {
     /// `inlineLimit` (a hostile or TSO-sized frame) travels in a heap copy instead
     /// (`external`), freed by the worker, and still takes `inlineLimit` bytes of the ring,
     /// so at most four are outstanding: memory stays bounded however large the frames.
+    /// 120 bytes (192 with word-sized fields and the frame's endpoints stored apart).
     private struct Record {
         var frame: DNSFrame
-        var length: Int
-        var frameOffset: Int
-        /// Bytes this record takes in the ring, itself included.
-        var span: Int
         var external: UnsafeMutableRawPointer?
+        /// The payload's bytes (a frame's length is a 32-bit field in both capture formats).
+        var length: UInt32
+        var frameOffset: UInt32
+        /// Bytes this record takes in the ring, itself included (at most `inlineLimit` and
+        /// the record).
+        var span: UInt32
         /// The ring's end was too near: the next record starts at the ring's start.
         var wrap: Bool
     }
@@ -117,7 +120,7 @@ final class DNSWorker: @unchecked Sendable {
             // does not, the worker knows no record can start), then start over at 0.
             reserve(Self.capacity - at + need)
             if Self.capacity - at >= Self.recordSize {
-                ring.storeBytes(of: Record(frame: frame, length: 0, frameOffset: 0, span: 0, external: nil, wrap: true),
+                ring.storeBytes(of: Record(frame: frame, external: nil, length: 0, frameOffset: 0, span: 0, wrap: true),
                                 toByteOffset: at, as: Record.self)
             }
             written += Self.capacity - at
@@ -134,8 +137,8 @@ final class DNSWorker: @unchecked Sendable {
             external = .allocate(byteCount: payload.count, alignment: 8)
             external!.copyMemory(from: payload.base.baseAddress!, byteCount: payload.count)
         }
-        ring.storeBytes(of: Record(frame: frame, length: payload.count, frameOffset: payload.frameOffset,
-                                   span: need, external: external, wrap: false),
+        ring.storeBytes(of: Record(frame: frame, external: external, length: UInt32(clamping: payload.count),
+                                   frameOffset: UInt32(clamping: payload.frameOffset), span: UInt32(need), wrap: false),
                         toByteOffset: at, as: Record.self)
         written += need
         if written - published >= Self.publishBytes { publish() }
@@ -228,7 +231,7 @@ final class DNSWorker: @unchecked Sendable {
                 if record.wrap {
                     read += Self.capacity - at
                 } else {
-                    prefetchNext(after: read + record.span, available: available, &analysis, &conversations)
+                    prefetchNext(after: read + Int(record.span), available: available, &analysis, &conversations)
                     var analyze = true
                     if let c = record.frame.conversation {
                         conversations!.count(record.frame, c)
@@ -237,15 +240,16 @@ final class DNSWorker: @unchecked Sendable {
                     if let external = record.external {
                         if analyze {
                             analysis.receive(record.frame, payload: ByteSlice(
-                                UnsafeRawBufferPointer(start: external, count: record.length), frameOffset: record.frameOffset))
+                                UnsafeRawBufferPointer(start: external, count: Int(record.length)),
+                            frameOffset: Int(record.frameOffset)))
                         }
                         external.deallocate()
                     } else if analyze {
                         analysis.receive(record.frame, payload: ByteSlice(
-                            UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: record.length),
-                            frameOffset: record.frameOffset))
+                            UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: Int(record.length)),
+                            frameOffset: Int(record.frameOffset)))
                     }
-                    read += record.span
+                    read += Int(record.span)
                 }
                 if read - released >= Self.releaseBytes {
                     release(read)
@@ -265,7 +269,7 @@ final class DNSWorker: @unchecked Sendable {
         let at = next % Self.capacity
         guard Self.capacity - at >= Self.recordSize else { return }
         let record = ring.load(fromByteOffset: at, as: Record.self)
-        guard !record.wrap, record.frame.conversation != nil else { return }
+        guard !record.wrap, record.frame.hasConversation else { return }
         conversations?.prefetch(record.frame.key)
         if record.external == nil && record.length >= 2 {
             let id = UInt16(ring.load(fromByteOffset: at + Self.recordSize, as: UInt8.self)) << 8
