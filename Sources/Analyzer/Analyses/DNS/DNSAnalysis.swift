@@ -72,11 +72,13 @@ struct DNSAnalysis {
     static let malformedExamplesKept = 10
     private(set) var droppedPending = 0
     /// Counted by code; named for the report.
-    private var rcodeCounts: [UInt16: Int] = [:]
-    private var qtypeCounts: [UInt16: Int] = [:]
-    var rcodes: [String: Int] { Dictionary(rcodeCounts.map { (DNS.rcodeName($0.key), $0.value) }, uniquingKeysWith: +) }
+    private var rcodeCounts = CodeCounter()
+    private var qtypeCounts = CodeCounter()
+    var rcodes: [String: Int] {
+        Dictionary(rcodeCounts.counts.map { (DNS.rcodeName($0.key), $0.value) }, uniquingKeysWith: +)
+    }
     var qtypes: [String: Int] {
-        Dictionary(qtypeCounts.map { (DNS.RecordType.name($0.key), $0.value) }, uniquingKeysWith: +)
+        Dictionary(qtypeCounts.counts.map { (DNS.RecordType.name($0.key), $0.value) }, uniquingKeysWith: +)
     }
     /// Question names, interned.
     private(set) var names: DNSNameTable
@@ -184,7 +186,7 @@ struct DNSAnalysis {
         let txKey = Key(flow: key, id: m.id)
         if !m.isResponse {
             queries += 1
-            if let t = m.questionType { qtypeCounts[t, default: 0] += 1 }
+            if let t = m.questionType { qtypeCounts.add(t) }
             // One probe of the table for the whole query (the earlier lookup with this key, if
             // any, is replaced in place): it is probed on every message.
             var slot = latest.index(forKey: txKey)
@@ -233,7 +235,7 @@ struct DNSAnalysis {
             byAge.append((time, latest.handle(i)))
         } else {
             responses += 1
-            rcodeCounts[m.rcode, default: 0] += 1
+            rcodeCounts.add(m.rcode)
             if m.truncated { truncatedResponses += 1 }
             if var aside = superseded[txKey], m.questionNameOffset != nil,
                let i = aside.firstIndex(where: { !$0.answered && sameQuestion($0, m, name) }),
@@ -622,4 +624,23 @@ struct BoundedKeyCounter<Key: DNSGroupKey & Hashable> {
 
 extension BoundedCounter where Key == String {
     init(limit: Int) { self.init(limit: limit, otherKey: "(other)") }
+}
+
+/// Counts by a 16-bit code (rcodes, query types): the codes below 256 (all but rare ones) in
+/// an array, the rest in a `Dictionary`. A `Dictionary` alone ran SipHash on every message.
+struct CodeCounter {
+    private var small = [Int](repeating: 0, count: 256)
+    private var large: [UInt16: Int] = [:]
+
+    @inline(__always)
+    mutating func add(_ code: UInt16) {
+        if code < 256 { small[Int(code)] += 1 } else { large[code, default: 0] += 1 }
+    }
+
+    /// Every code counted at least once.
+    var counts: [UInt16: Int] {
+        var out = large
+        for (code, n) in small.enumerated() where n > 0 { out[UInt16(code)] = n }
+        return out
+    }
 }
