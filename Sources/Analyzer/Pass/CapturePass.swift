@@ -96,6 +96,9 @@ struct CapturePass {
         var rows = 20
         /// Keep the largest conversations (`loupe summary` lists them; a report does not).
         var listConversations = true
+        /// Count packets per layer path (`loupe summary`'s protocol hierarchy; a report does
+        /// not show it, and it cost the report's pass 2%, measured).
+        var protocolHierarchy = true
         var flowLimits = FlowTable.Limits()
         var analyzeTCP = false
         var analyzeDNS = false
@@ -165,7 +168,7 @@ struct CapturePass {
         // mutating method cost ~55 more instructions a packet in compiler-generated accesses.
         var merger = MergingReader(readers)
         var files = Array(repeating: FileStats(), count: paths.count)
-        var hierarchy = ProtocolHierarchy()
+        var hierarchy = ProtocolHierarchy(enabled: options.protocolHierarchy)
         var flows = FlowTable(limits: options.flowLimits)
         let conversationRows = options.listConversations ? options.rows : 0
         var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: conversationRows)),

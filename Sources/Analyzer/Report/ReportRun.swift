@@ -58,6 +58,7 @@ public enum ReportRun {
         passOptions.filter = options.filter
         passOptions.rows = options.rows
         passOptions.listConversations = false
+        passOptions.protocolHierarchy = false
         passOptions.flowLimits = options.flowLimits
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true

@@ -13,9 +13,14 @@ struct ProtocolHierarchy {
     }
     private var entries: [Entry] = []
     private var lastHit = 0
+    /// False: nothing is counted (a pass whose report has no hierarchy).
+    let enabled: Bool
+
+    init(enabled: Bool = true) { self.enabled = enabled }
 
     @inline(__always)
     mutating func count(_ path: LayerPath, bytes length: Int) {
+        guard enabled else { return }
         if lastHit < entries.count && entries[lastHit].path == path {
             entries[lastHit].packets += 1
             entries[lastHit].bytes &+= length
