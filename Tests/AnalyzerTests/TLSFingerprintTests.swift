@@ -81,4 +81,21 @@ struct TLSFingerprintTests {
         #expect(JA4.fingerprint(try Self.hello(grease: false), quic: true).hasPrefix("q13d"))
         #expect(JA4.isGREASE(0x0A0A) && JA4.isGREASE(0xFAFA) && !JA4.isGREASE(0x0A1A) && !JA4.isGREASE(0x1301))
     }
+
+    /// The cache gives what the fingerprints give, for hellos that share every field they
+    /// read (GREASE or not: different wire values, one JA3 and JA4) and for hellos that
+    /// differ in one of them (SNI, ALPN): never another hello's fingerprint.
+    @Test func cacheGivesTheFingerprintsOfEachHello() throws {
+        var cache = TLSFingerprintCache()
+        let hellos = [try Self.hello(grease: false), try Self.hello(grease: true), try Self.hello(grease: false, sni: false),
+                      try Self.hello(grease: false, alpn: "http/1.1"), try Self.hello(grease: true, alpn: "h3")]
+        for _ in 0 ..< 2 {
+            for h in hellos {
+                let cached = cache.client(h)
+                #expect(cached.ja3 == JA3.fingerprint(h) && cached.ja4 == JA4.fingerprint(h))
+            }
+        }
+        #expect(Set(hellos.map { cache.client($0).ja4 }).count == 4)
+    }
 }
+

@@ -39,6 +39,41 @@ struct DNSTests {
     }
 
     /// A pointer to itself or forward is how loops are built: rejected, never followed.
+    /// Random labels (mostly printable, some with escapes), plain and behind a compression
+    /// pointer, read as a byte-by-byte rendering of RFC 1035's rules writes them: labels are
+    /// copied whole when nothing in them needs an escape.
+    @Test func randomLabelsMatchByteByByteEscaping() throws {
+        func escaped(_ label: [UInt8]) -> String {
+            label.map { b -> String in
+                switch b {
+                case UInt8(ascii: "."), UInt8(ascii: "\\"): return "\\" + String(UnicodeScalar(b))
+                case 0x21 ... 0x7E: return String(UnicodeScalar(b))
+                default: return "\\" + String(repeating: "0", count: 3 - String(b).count) + String(b)
+                }
+            }.joined()
+        }
+        var g = SystemRandomNumberGenerator()
+        for _ in 0 ..< 500 {
+            let labels = (0 ..< Int.random(in: 1 ... 5, using: &g)).map { _ in
+                (0 ..< Int.random(in: 1 ... 20, using: &g)).map { _ in
+                    Int.random(in: 0 ..< 10, using: &g) == 0 ? UInt8.random(in: 0 ... 255, using: &g)
+                        : UInt8.random(in: 0x21 ... 0x7E, using: &g)
+                }
+            }
+            let expected = labels.map(escaped).joined(separator: ".")
+            let bytes = Self.name(labels)
+            #expect(try readName(bytes, at: 0) == expected)
+            // The last two labels reached through a pointer to them.
+            let tail = labels.count >= 2 ? labels.count - 2 : 0
+            let head = Self.name(Array(labels[..<tail])).dropLast()
+            let pointerAt = labels[..<tail].reduce(0) { $0 + $1.count + 1 }
+            let viaPointer = bytes + head + [0xC0, UInt8(pointerAt)]
+            if pointerAt < 0x40 {
+                #expect(try readName(viaPointer, at: bytes.count) == expected)
+            }
+        }
+    }
+
     @Test func pointerLoopsAreErrors() {
         let selfLoop = Self.header() + [0xC0, 12, 0, 1, 0, 1]
         #expect(throws: DecodeError.self) { try message(selfLoop) }

@@ -31,6 +31,7 @@ struct TLSAnalysis {
     private var byServerName: TLSGroups
     private var byServer: TLSGroups
     private var listed: TopK<Listed>
+    private var fingerprints = TLSFingerprintCache()
     var quic = QUICAnalysis()
     /// When set, every session's exchange latencies by "client -> server" (tests only).
     var exchangeTrace: [String: [Int64]]?
@@ -177,7 +178,8 @@ struct TLSAnalysis {
             listed.pass()
             return
         }
-        var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello)
+        var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello,
+                           fingerprints: &fingerprints)
         if let directory {
             row.clientPod = clientOwner.map(directory.name)
             row.serverPod = serverOwner.map(directory.name)
@@ -198,7 +200,7 @@ struct TLSAnalysis {
     }
 
     static func row(_ s: TLSSession, client: String, server: String, failure: TLSFailure?, latency: Int64?,
-                    hello: Int64?) -> TLSSessionRow {
+                    hello: Int64?, fingerprints: inout TLSFingerprintCache) -> TLSSessionRow {
         var r = TLSSessionRow()
         r.client = client
         r.server = server
@@ -211,9 +213,8 @@ struct TLSAnalysis {
         r.cipher = s.serverHello.map { TLS.hex($0.cipherSuite) }
         r.alpnOffered = s.clientHello?.alpn ?? []
         r.alpn = s.serverHello?.alpn
-        r.ja3 = s.clientHello.map(JA3.fingerprint)
-        r.ja4 = s.clientHello.map { JA4.fingerprint($0) }
-        r.ja3s = s.firstServerHello.map(JA3.serverFingerprint)
+        if let h = s.clientHello { (r.ja3, r.ja4) = fingerprints.client(h) }
+        r.ja3s = s.firstServerHello.map { fingerprints.server($0) }
         r.resumed = s.resumed
         r.helloRetryRequest = s.helloRetryRequest
         if let c = s.certificate {

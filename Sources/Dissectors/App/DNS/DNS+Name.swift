@@ -20,38 +20,46 @@ extension DNS {
         // String, instead of appending scalar by scalar (measured: the hot spot of DNS).
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNameLength * 4 + 4) {
             buffer throws(DecodeError) -> (R, next: Int) in
+            let out = buffer.baseAddress!
             var length = 0
-            let next = try walkName(message, at: offset) { byte in
-                switch byte {
-                case UInt8(ascii: "."), UInt8(ascii: "\\"):
-                    buffer[length] = UInt8(ascii: "\\"); buffer[length + 1] = byte; length += 2
-                case 0x21 ... 0x7E:
-                    buffer[length] = byte; length += 1
-                default:
-                    buffer[length] = UInt8(ascii: "\\")
-                    buffer[length + 1] = UInt8(ascii: "0") + byte / 100
-                    buffer[length + 2] = UInt8(ascii: "0") + byte / 10 % 10
-                    buffer[length + 3] = UInt8(ascii: "0") + byte % 10
-                    length += 4
+            let next = try walkName(message, at: offset) { label in
+                if length > 0 { out[length] = UInt8(ascii: "."); length += 1 }
+                // Most labels need no escape: copied whole once checked.
+                if label.allSatisfy({ $0 &- 0x21 < 0x5E && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "\\") }) {
+                    UnsafeMutableRawPointer(out + length).copyMemory(from: label.baseAddress!, byteCount: label.count)
+                    length += label.count
+                    return
                 }
-            } separator: {
-                buffer[length] = UInt8(ascii: "."); length += 1
+                for byte in label {
+                    switch byte {
+                    case UInt8(ascii: "."), UInt8(ascii: "\\"):
+                        out[length] = UInt8(ascii: "\\"); out[length + 1] = byte; length += 2
+                    case 0x21 ... 0x7E:
+                        out[length] = byte; length += 1
+                    default:
+                        out[length] = UInt8(ascii: "\\")
+                        out[length + 1] = UInt8(ascii: "0") + byte / 100
+                        out[length + 2] = UInt8(ascii: "0") + byte / 10 % 10
+                        out[length + 3] = UInt8(ascii: "0") + byte % 10
+                        length += 4
+                    }
+                }
             }
-            return (body(UnsafeBufferPointer(rebasing: buffer[..<length])), next)
+            return (body(UnsafeBufferPointer(start: out, count: length)), next)
         }
     }
 
     /// Validates a name and returns the offset past it, without building its text (record
     /// owner names are skipped this way).
     public static func skipName(_ message: ByteSlice, at offset: Int) throws(DecodeError) -> Int {
-        try walkName(message, at: offset, byte: { _ in }, separator: {})
+        try walkName(message, at: offset) { _ in }
     }
 
-    /// The one name walker: bounds, pointer rules and limits; bytes and label separators
-    /// are handed to the caller.
-    static func walkName(_ message: ByteSlice, at offset: Int, byte: (UInt8) -> Void,
-                         separator: () -> Void) throws(DecodeError) -> Int {
-        var labels = 0
+    /// The one name walker: bounds, pointer rules and limits; each label's bytes (checked
+    /// to lie in the message) are handed to the caller, whole: a call per byte made
+    /// skipping a name a loop over its bytes (measured: 2% of the DNS thread).
+    static func walkName(_ message: ByteSlice, at offset: Int,
+                         label: (UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
         var at = offset
         var end: Int?
         var hops = 0
@@ -88,9 +96,7 @@ extension DNS {
                     throw DecodeError(.limit, .dns, at: message.frameOffset + at, value: wireLength + 1,
                                       limit: maximumNameLength)
                 }
-                if labels > 0 { separator() }
-                labels += 1
-                for i in at + 1 ..< at + 1 + length { byte(message.u8(at: i)) }
+                label(UnsafeRawBufferPointer(rebasing: message.base[(at + 1) ..< (at + 1 + length)]))
                 at += 1 + length
             default:
                 // 0x40 and 0x80 label types (RFC 6891 extended labels) are not in use.
