@@ -125,4 +125,29 @@ struct DNSWorkerTests {
             }
         }
     }
+
+    /// `loupe summary` counts DNS over UDP's conversations on the worker thread: the same
+    /// summary as in one table, but for `peakLive` (the sum of the two tables' peaks, never
+    /// below one table's).
+    @Test func summaryConversationsOnTheWorkerThread() throws {
+        var paths = ["pcaps/dns/search-path.pcapng", "pcaps/dns/host-search.pcapng"].map { Fixtures.path($0) }
+        if Corpus.sharedRoot != nil {
+            paths += Corpus.oracleCaptures().filter { $0.lowercased().contains("dns") }.map(Corpus.capturePath)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for path in paths {
+            var one = SummaryOptions(), apart = SummaryOptions()
+            one.conversationsThread = false
+            apart.conversationsThread = true
+            var a = try SummaryRun.run(paths: [path], options: one).report
+            var b = try SummaryRun.run(paths: [path], options: apart).report
+            #expect(b.flowTable.peakLive >= a.flowTable.peakLive, "\(path)")
+            #expect(a.conversations.total > 0 && a.flowTable.flows > 0, "\(path)")
+            a.flowTable.peakLive = 0
+            b.flowTable.peakLive = 0
+            #expect(try encoder.encode(a) == encoder.encode(b), "\(path)")
+        }
+    }
 }
+

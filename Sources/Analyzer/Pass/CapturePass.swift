@@ -35,6 +35,9 @@ struct FlowSinks {
     /// analyses DNS; held by `dnsWorker` while it runs.
     var dnsConversations: DNSConversations?
     var dnsConversationsApart = false
+    /// The DNS analysis runs (inline or on its thread); without it a worker thread may still
+    /// count the conversations apart (`Options.conversationsThread`), and reads no message.
+    var analyzesDNS = false
     /// With a metrics format: packets per step (the HTML timeline's first chart).
     var packetSteps: PacketSteps?
 
@@ -63,6 +66,7 @@ struct FlowSinks {
         dnsFinished = true
         if let worker = dnsWorker {
             (dns, dnsSection, dnsConversations) = worker.join()
+            if !analyzesDNS { dns = nil }  // the conversations' worker's analysis read nothing
             dnsWorker = nil
         } else if dns != nil {
             dnsConversations?.drain(after: lastSweep)
@@ -108,6 +112,11 @@ struct CapturePass {
         var dnsNames = 1 << 18
         /// DNS on a thread of its own when there are two cores or more.
         var dnsThread = true
+        /// Without the DNS analysis, DNS over UDP's conversations still counted on that thread
+        /// (`loupe summary`: they are most of a busy node's flows, and the second core only
+        /// read the file). The figures are the same, but for `peakLive`, then the sum of the
+        /// two tables' peaks (as in a report).
+        var conversationsThread = false
         /// `run` returns before the DNS analysis has ended: the caller works on the other
         /// sections meanwhile, then calls `finishDNS()` before it reads DNS or attribution.
         var deferDNS = false
@@ -213,13 +222,17 @@ struct CapturePass {
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
         sinks.dnsEpilogue = options.dnsEpilogue
-        if sinks.dns != nil {
+        sinks.analyzesDNS = sinks.dns != nil
+        let twoCores = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+        let conversationsOnly = sinks.dns == nil && options.conversationsThread && options.dnsThread && twoCores
+        if sinks.dns != nil || conversationsOnly {
             sinks.dnsConversationsApart = true
             sinks.dnsConversations = DNSConversations(limits: options.flowLimits, rows: conversationRows,
                                                       attribution: sinks.common.attribution.map { AttributionCounter(directory: $0.directory) },
                                                       natPairs: sinks.common.natPairs.map { ServiceNATPairs(directory: $0.directory) })
         }
-        if options.dnsThread, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, let dns = sinks.dns,
+        // Conversations alone: the worker's analysis is never handed a message.
+        if options.dnsThread, twoCores, let dns = sinks.dns ?? (conversationsOnly ? DNSAnalysis(rows: 0, names: 1) : nil),
            let worker = DNSWorker(dns, conversations: sinks.dnsConversations, epilogue: options.dnsEpilogue) {
             sinks.dnsWorker = worker
             sinks.dns = nil
@@ -314,7 +327,7 @@ struct CapturePass {
             // Every packet of the 5-tuple comes here (the ports decide), and the DNS analysis
             // sees those the decoder took for DNS, as it would on the path below.
             let dnsPath = frame.path.last == .dns, source = frame.source, destination = frame.destination
-            let analyze = dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
+            let analyze = sinks.analyzesDNS && dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
             var f = DNSFrame(frame, overTCP: false, time: time, timestamp: record.timestamp, key: key, fromLow: fromLow)
             flows.sweepIfDue(clock: clock) { sinks.finished($0) }  // as this packet's lookup would
             let c = DNSFrame.Conversation(wireLength: record.originalLength, serial: frameNumber, clock: clock,
@@ -366,7 +379,7 @@ struct CapturePass {
             }
         }
         if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
-        if sinks.dns != nil || sinks.dnsWorker != nil {
+        if sinks.analyzesDNS {
             let dnsPath = frame.path.last == .dns, ports = (frame.sourcePort, frame.destinationPort)
             let udp = frame.isUDP && dnsPath
             if udp || (tcp && (ports.0 == 53 || ports.1 == 53)) {

@@ -10,6 +10,9 @@ public struct SummaryOptions: Sendable {
     /// How many conversations to list.
     public var rows = 20
     public var flowLimits = FlowLimits()
+    /// DNS over UDP's conversations counted on a second thread (with two cores or more): the
+    /// same figures but for `flowTable.peakLive`, then the sum of the two tables' peaks.
+    public var conversationsThread = true
     public init() {}
 }
 
@@ -28,6 +31,7 @@ public enum SummaryRun {
         passOptions.filter = options.filter
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
+        passOptions.conversationsThread = options.conversationsThread
         let bundle = try BundleDirectory.expand(paths)
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
@@ -39,7 +43,7 @@ public enum SummaryRun {
             layerFrames: pass.hierarchy.layerFrames(),
             conversations: RowList(total: pass.sinks.conversations.seen,
                                    rows: pass.sinks.conversations.sorted().map(conversation)),
-            flowTable: flowTableStats(pass.flows),
+            flowTable: flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
             malformedPackets: pass.malformed.count,
             fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
                                      overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
