@@ -102,6 +102,12 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
         self.rcode = rcode
         self.latency = latency
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case client, clientPod, id, latency, qname, qtype, rcode, server, serverPod, timestamp, transport
+    }
 }
 
 /// Search-path expansion found in the capture.
@@ -149,6 +155,12 @@ public struct SearchPathRow: Codable, Sendable, Equatable {
         self.wastedQueries = wastedQueries
         self.timeLost = timeLost
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case chains, client, name, resolvedAs, timeLost, wastedQueries
+    }
 }
 
 public struct DNSGroupRow: Codable, Sendable, Equatable {
@@ -165,6 +177,12 @@ public struct DNSGroupRow: Codable, Sendable, Equatable {
         self.errors = errors
         self.latency = latency
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case errors, key, latency, transactions, unanswered
+    }
 }
 
 public struct NameCount: Codable, Sendable, Equatable {
@@ -173,5 +191,11 @@ public struct NameCount: Codable, Sendable, Equatable {
     public init(name: String, count: Int) {
         self.name = name
         self.count = count
+    }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case count, name
     }
 }

@@ -17,4 +17,10 @@ public struct Percentiles: Codable, Sendable, Equatable {
         self.p99 = p99
         self.max = max
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case count, max, p50, p90, p95, p99
+    }
 }

@@ -163,6 +163,12 @@ public struct APIClientRow: Codable, Sendable, Equatable {
     public var tlsHandshakeLatency = Percentiles.empty
     public var errors = 0
     public init() {}
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case connections, errors, exchanges, latency, name, namespace, tcpHandshakeRtt, tlsHandshakeLatency
+    }
 }
 
 public struct APIExchangeRow: Codable, Sendable, Equatable {
@@ -177,6 +183,12 @@ public struct APIExchangeRow: Codable, Sendable, Equatable {
     @Null public var path: String? = nil
     @Null public var status: Int? = nil
     public init() {}
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case client, clientPod, latency, method, path, server, status, timestamp
+    }
 }
 
 public struct APIUnmatchedRow: Codable, Sendable, Equatable {

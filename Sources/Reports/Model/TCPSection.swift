@@ -131,4 +131,13 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
         self.history = history
         self.resetBy = resetBy
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case bytes, client, clientPod, connState, duplicateAcks, duration, fastRetransmissions
+        case firstTimestamp, history, id, initialRtt, lostSegments, outOfOrder, packets, payloadBytes
+        case resetBy, resets, retransmissionRate, retransmissions, server, serverPod, service
+        case spuriousRetransmissions, zeroWindows
+    }
 }

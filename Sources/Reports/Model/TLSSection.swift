@@ -108,6 +108,17 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
     public var clientHelloSegments = 0
 
     public init() {}
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case alertRecords, alerts, alpn, alpnOffered, applicationRecordsFromClient
+        case applicationRecordsFromServer, certificate, cipher, client, clientHelloSegments
+        case clientHelloToServerHello, clientPod, encryptedAlerts, exchangeLatency, exchanges, failure
+        case handshakeLatency, helloRetryRequest, ja3, ja3s, ja4, offeredVersion, requestPendingAtEnd
+        case resumed, server, serverPod, serverPushes, serverRecordsWithoutRequest, service, sni, timestamp
+        case version
+    }
 }
 
 public struct TLSAlertRecord: Codable, Sendable, Equatable {
@@ -148,6 +159,12 @@ public struct TLSCertificate: Codable, Sendable, Equatable {
         self.expiresWithin30Days = expiresWithin30Days
         self.error = error
     }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case error, expired, expiresWithin30Days, issuer, notAfter, notBefore, sans, subject
+    }
 }
 
 public struct TLSGroupRow: Codable, Sendable, Equatable {
@@ -164,6 +181,12 @@ public struct TLSGroupRow: Codable, Sendable, Equatable {
         self.failures = failures
         self.handshakeLatency = handshakeLatency
         self.clientHelloToServerHello = clientHelloToServerHello
+    }
+
+    /// In key order: the JSON writer then never moves this object's members (it sorts
+    /// them; in declaration order they came unsorted).
+    enum CodingKeys: String, CodingKey {
+        case clientHelloToServerHello, failures, handshakeLatency, handshakes, key
     }
 }
 
