@@ -54,6 +54,13 @@ struct InputStream {
         loupe_prefetch(p + 64)
     }
 
+    /// Starts loading the byte at `relative` from `start`, when it is in the buffer.
+    @inline(__always)
+    func prefetch(at relative: Int) {
+        guard relative >= 0, relative < end - start else { return }
+        loupe_prefetch(storage.baseAddress! + start + relative)
+    }
+
     mutating func consume(_ n: Int) {
         start += n
         offset += Int64(n)

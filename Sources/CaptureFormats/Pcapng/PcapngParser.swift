@@ -94,6 +94,14 @@ struct PcapngParser {
             input.consume(length)
             if let record {
                 input.prefetchNext()
+                // The next block's header sits just after this block's trailer, which was just
+                // read, so its length is most likely in the cache: start loading the next
+                // trailer too, which `next` reads first (a miss per block: measured, the
+                // largest cost of reading pcapng over pcap).
+                if input.available >= 8 {
+                    let next = Int(ByteOrderReader(input.bytes(8), swapped: swapped).u32(4))
+                    if next >= 12 { input.prefetch(at: next - 4) }
+                }
                 return record
             }
         }
