@@ -80,12 +80,17 @@ public struct CaptureReader {
     }
 
     public var blockCounts: PcapngBlockCounts? { pcapng?.counts }
+    /// pcap records longer than the header's snaplen, read whole (0 for pcapng).
+    public var oversizedRecords: Int { pcap?.oversizedRecords ?? 0 }
     public var secrets: [DecryptionSecret] { pcapng?.secrets ?? [] }
 
     public var warnings: Warnings {
         var w = pcapng?.warnings ?? Warnings()
         if let n = pcap?.fractionOverflows, n > 0 {
             w.add("\(n) records with a timestamp fraction of a second or more (carried into the seconds)")
+        }
+        if let n = pcap?.oversizedRecords, n > 0, let pcap {
+            w.add("\(n) records longer than the file's snapshot length \(pcap.snapLength) (read whole, as tshark does)")
         }
         if let n = pcapng?.timestampOverflows, n > 0 {
             w.add("\(n) packets with timestamps too large to represent (reported without a timestamp)")

@@ -9,7 +9,7 @@ import Rules
 /// returning nothing (a trap is the finding). The same functions replay committed inputs in
 /// the tests (Tests/FuzzRegressionTests), so every crash found stays a regression test.
 public enum FuzzTargets {
-    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle", "events"]
+    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle", "events", "chain"]
 
     public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
         switch target {
@@ -29,6 +29,7 @@ public enum FuzzTargets {
             }
         case "bundle": bundle(bytes)
         case "events": events(bytes)
+        case "chain": ChainFuzzing.consume(bytes)
         default: fatalError("unknown fuzz target \(target); one of \(names)")
         }
     }

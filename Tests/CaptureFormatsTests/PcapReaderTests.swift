@@ -62,13 +62,28 @@ struct PcapReaderTests {
         }
     }
 
-    @Test func capturedLengthPastSnaplenIsDamage() throws {
+    /// Records longer than the snaplen but within the link type's maximum are read whole and
+    /// counted, as tshark reads them (old capture tools wrote such files); past the link
+    /// type's maximum (262,144 for Ethernet) the file is damaged there.
+    @Test func capturedLengthPastSnaplenIsReadWhole() throws {
         let bytes = Frames.pcapFile(snaplen: 64, records: [(1, 0, [UInt8](repeating: 0, count: 60), nil),
-                                                           (2, 0, [UInt8](repeating: 0, count: 100), nil)])
+                                                           (2, 0, [UInt8](repeating: 1, count: 100), nil),
+                                                           (3, 0, [UInt8](repeating: 2, count: 262_144), nil)])
+        let (records, reader) = try readAll(bytes)
+        #expect(records.count == 3)
+        #expect(records[1].1 == 100 && records[2].1 == 262_144)
+        #expect(reader.damage == nil)
+        #expect(reader.oversizedRecords == 2)
+        #expect(reader.warnings.messages.contains { $0.contains("2 records longer than the file's snapshot length 64") })
+    }
+
+    @Test func capturedLengthPastTheLinkMaximumIsDamage() throws {
+        let bytes = Frames.pcapFile(snaplen: 64, records: [(1, 0, [UInt8](repeating: 0, count: 60), nil),
+                                                           (2, 0, [UInt8](repeating: 0, count: 262_145), nil)])
         let (records, reader) = try readAll(bytes)
         #expect(records.count == 1)
         #expect(reader.damage?.offset == Int64(24 + 16 + 60))
-        #expect(reader.damage?.message.contains("snapshot length 64") == true)
+        #expect(reader.damage?.message.contains("snapshot length 64 and the link type's maximum 262144") == true)
     }
 
     /// A 4 GB length claim is reported, not allocated.

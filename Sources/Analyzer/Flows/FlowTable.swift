@@ -9,7 +9,8 @@ typealias FlowTable = FlowTableOf<Flow>
 /// (`CountedFlow`).
 ///
 /// Bounds: at most `limits.maximumFlows` live flows; when full, idle flows are expired
-/// first, then the least recently active of a sample is evicted (counted).
+/// first, then the least recently active of a sample is evicted (counted). The sample is
+/// drawn from a fixed sequence: the same input gives the same victims in every run.
 struct FlowTableOf<Record: FlowRecord> {
     typealias Limits = FlowLimits
 
@@ -25,7 +26,12 @@ struct FlowTableOf<Record: FlowRecord> {
     /// False for a table that sweeps when another does (`follow(sweptAt:)`), not on its own.
     var sweepsItself = true
     private var lastFullSweep: Int64 = .min
-    private var sampleState: UInt64
+    /// The eviction sample's generator state: a fixed start, not the hash seed, so the same
+    /// input evicts the same flows in every run (the hash seed stays random: it keeps a
+    /// crafted capture from colliding on purpose, and slots never decide a victim, which is
+    /// drawn from the dense array).
+    private var sampleState: UInt64 = Self.sampleSeed
+    static var sampleSeed: UInt64 { 0x9E37_79B9_7F4A_7C15 }
     /// Under a flood at the cap, a full sweep at most this often (capture time).
     static var fullTableSweepInterval: Int64 { 1_000_000_000 }
 
@@ -37,7 +43,6 @@ struct FlowTableOf<Record: FlowRecord> {
     public init(limits: Limits = Limits(), seed: UInt64 = UInt64.random(in: .min ... .max)) {
         self.limits = limits
         self.seed = seed
-        sampleState = seed | 1
         // Address space for every flow the limit allows, reserved once: pages count in RSS
         // only when a flow is written to them, and the array never grows by copying (a
         // doubling held old and new storage at once: measured, +40 MB peak on 2M packets).

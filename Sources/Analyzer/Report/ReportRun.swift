@@ -163,6 +163,14 @@ public enum ReportRun {
         if let dns = pass.sinks.dns, dns.droppedPending > 0 {
             report.warnings.append("\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
         }
+        if let dns = pass.sinks.dns, dns.tcpStreams.evicted > 0 {
+            report.warnings.append("\(dns.tcpStreams.evicted) DNS-over-TCP connections not decoded to their end: more than "
+                + "\(DNSTCPStreams.maximumConnections) were open at once (the oldest gave way)")
+        }
+        if let dns = pass.sinks.dns, dns.superseded.dropped > 0 {
+            report.warnings.append("\(dns.superseded.dropped) DNS lookups closed early: more than "
+                + "\(DNSAnalysis.maximumSuperseded) lookups were set aside by a later one with the same port and ID")
+        }
         if let dns = pass.sinks.dns, dns.names.overflowed > 0 {
             report.warnings.append("\(dns.names.overflowed) DNS messages named a question past the first "
                 + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
@@ -313,7 +321,7 @@ public enum ReportRun {
             advice: wasted == 0 ? nil : "\(wasted) queries went to search-path expansions that failed (ndots:5): "
                 + "ask for fully qualified names with a trailing dot (e.g. \"\(chains[0].name).\"), or lower ndots in "
                 + "the pod's dnsConfig (options: [{name: ndots, value: \"2\"}]).")
-        return DNSSection(
+        var section = DNSSection(
             queries: dns.queries, responses: dns.responses, transactions: dns.transactions, unanswered: dns.unanswered,
             retransmissions: dns.retransmissions, duplicateResponses: dns.duplicateResponses,
             responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
@@ -329,6 +337,9 @@ public enum ReportRun {
             byName: groupRows(dns.byName, rows, name: dns.names.text),
             topNXDOMAIN: nameCounts(dns.nxdomainNames.counts, rows, name: dns.names.text),
             topSERVFAIL: nameCounts(dns.servfailNames.counts, rows, name: dns.names.text))
+        section.truncatedMessages = dns.truncatedMessages
+        section.tcpStreamGaps = dns.tcpStreams.gaps
+        return section
     }
 
     static func groupRows<Key>(_ groups: DNSGroups<Key>, _ rows: Int, name: (Key) -> String) -> RowList<DNSGroupRow> {

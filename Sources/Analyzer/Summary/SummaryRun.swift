@@ -70,7 +70,7 @@ public enum SummaryRun {
         return InputSummary(
             path: reader.path, format: reader.format.rawValue, compression: reader.compression.rawValue,
             packets: stats.packets, bytes: stats.bytes, capturedBytes: stats.capturedBytes,
-            snaplenCutPackets: stats.snaplenCut, linkTypes: linkTypes.sorted().map(\.name),
+            snaplenCutPackets: stats.snaplenCut, oversizedRecords: reader.oversizedRecords, linkTypes: linkTypes.sorted().map(\.name),
             firstTimestamp: stats.first.map(decimal), lastTimestamp: stats.last.map(decimal),
             duration: stats.earliest.flatMap { e in stats.latest.map { $0.seconds(since: e) } },
             sections: reader.sections.count,

@@ -14,6 +14,12 @@ public struct LinkType: RawRepresentable, Hashable, Comparable, Sendable {
     public static let nflog = LinkType(rawValue: 239)
     public static let linuxSLL2 = LinkType(rawValue: 276)
 
+    /// The longest packet this link type carries, in captured bytes: Wireshark's
+    /// `wtap_max_snaplen_for_encap` (WTAP_MAX_PACKET_SIZE_STANDARD, 262,144, for every link
+    /// type Loupe decodes; larger ones, such as USB and D-Bus, are not decoded and keep it).
+    /// A pcap record longer than its file's snaplen is still read up to this.
+    public var maximumPacket: UInt32 { 262_144 }
+
     /// The pcap_datalink_val_to_name() spelling without the DLT_ prefix, as capinfos and
     /// tcpdump print it; unknown values read "LINKTYPE_<n>".
     public var name: String {

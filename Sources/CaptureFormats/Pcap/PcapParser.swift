@@ -23,6 +23,9 @@ struct PcapParser {
     let version: (major: UInt16, minor: UInt16)
     private(set) var records = 0
     private(set) var fractionOverflows = 0
+    /// Records longer than the header's snaplen but within the link type's maximum: read
+    /// whole, as tshark does (old capture tools wrote such files), and counted.
+    private(set) var oversizedRecords = 0
 
     enum Magic {
         static let micro: UInt32 = 0xa1b2_c3d4
@@ -57,10 +60,14 @@ struct PcapParser {
         input.consume(Self.headerLength)
     }
 
-    /// The largest `incl_len` this file may carry.
+    /// The largest `incl_len` the header's snaplen allows.
     var recordLimit: UInt32 {
         snapLength == 0 ? Self.maximumRecord : min(snapLength, Self.absurdRecord)
     }
+
+    /// The largest `incl_len` read at all: the snaplen's limit or the link type's maximum
+    /// (`LinkType.maximumPacket`, Wireshark's per-encapsulation bound), the larger.
+    var acceptedLimit: UInt32 { max(recordLimit, linkType.maximumPacket) }
 
     @inline(__always)
     mutating func next(_ input: inout InputStream) throws(CaptureDamage) -> PacketRecord? {
@@ -72,10 +79,13 @@ struct PcapParser {
         }
         let h = ByteOrderReader(input.bytes(headerLength), swapped: swapped)
         let seconds = h.u32(0), fraction = h.u32(4), included = h.u32(8), original = h.u32(12)
-        guard included <= recordLimit else {
-            throw CaptureDamage(offset: recordOffset,
-                                "record \(records + 1) claims \(included) captured bytes, more than the "
-                                + "snapshot length \(recordLimit)")
+        if included > recordLimit {
+            guard included <= acceptedLimit else {
+                throw CaptureDamage(offset: recordOffset,
+                                    "record \(records + 1) claims \(included) captured bytes, more than the "
+                                    + "snapshot length \(recordLimit) and the link type's maximum \(linkType.maximumPacket)")
+            }
+            oversizedRecords += 1
         }
         guard input.ensure(headerLength + Int(included)) else { throw cutShort(recordOffset, input) }
         records += 1

@@ -45,6 +45,9 @@ public struct DecodedFrame {
     public var wireLength = Int.max
     /// Overlay headers (VXLAN, Geneve) peeled off to reach the inner frame.
     public var tunnelDepth: UInt8 = 0
+    /// Nested headers counted against `FrameDecoder.maximumNesting` (tags, overlays,
+    /// IPv6 extension headers).
+    public var nesting: UInt8 = 0
 
     public init() {}
 

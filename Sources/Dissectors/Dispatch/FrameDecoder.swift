@@ -4,6 +4,15 @@
 public enum FrameDecoder {
     /// Overlays peeled at most: VXLAN in Geneve in VXLAN is an attack, not a cluster.
     public static let maximumTunnelDepth = 3
+    /// The nesting budget of the whole decapsulation chain: VLAN tags (after Ethernet, a
+    /// cooked header or a tunnel), overlay headers and IPv6 extension headers, added up over
+    /// every layer of the frame. Beside the per-kind limits (`Ethernet.maximumTags` per tag
+    /// stack, `maximumTunnelDepth`, `IPv6.maximumExtensionHeaders` per IPv6 header), so no
+    /// mix of kinds nests deeper than this; past it the frame is malformed (`.limit`). Real
+    /// traffic nests 1 to 4 deep (QinQ in VXLAN: 3). The walk is a loop per kind and
+    /// recurses only into a tunnel, so the stack depth is bounded by `maximumTunnelDepth`
+    /// whatever the record's length.
+    public static let maximumNesting = 16
 
     /// `originalLength` is the packet's wire length: a header that runs past the captured
     /// bytes of a packet the snaplen cut is "packet size limited during capture" (tshark),
@@ -94,6 +103,7 @@ public enum FrameDecoder {
             guard tags <= Ethernet.maximumTags else {
                 throw DecodeError(.limit, .vlan, at: rest.frameOffset, value: tags, limit: Ethernet.maximumTags)
             }
+            try nest(&frame, .vlan, at: rest.frameOffset)
             frame.path.append(.vlan)
             let tag = try Ethernet.VLANView(validating: rest)
             type = tag.etherType
@@ -102,15 +112,35 @@ public enum FrameDecoder {
         try etherType(type, rest, &frame)
     }
 
+    /// Counts one more nested header against `maximumNesting`.
+    @inline(__always)
+    static func nest(_ frame: inout DecodedFrame, _ layer: LayerID, at offset: Int, count: Int = 1) throws(DecodeError) {
+        let nesting = Int(frame.nesting) + count
+        guard nesting <= maximumNesting else {
+            throw DecodeError(.limit, layer, at: offset, value: nesting, limit: maximumNesting)
+        }
+        frame.nesting = UInt8(nesting)
+    }
+
+    /// Tags after a cooked header or a Geneve header are walked here, in a loop (a record
+    /// of 16 MiB holds four million of them), under the same limits as Ethernet's.
     static func etherType(_ type: UInt16, _ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
-        switch type {
-        case EtherType.ipv4: try ip(version: 4, bytes, &frame)
-        case EtherType.ipv6: try ip(version: 6, bytes, &frame)
-        case EtherType.arp, EtherType.rarp: frame.path.append(.arp)
-        case 0x8100, 0x88A8, 0x9100:  // tags after a cooked header
+        var type = type, rest = bytes, tags = 0
+        while Ethernet.isVLANTag(type) {
+            tags += 1
+            guard tags <= Ethernet.maximumTags else {
+                throw DecodeError(.limit, .vlan, at: rest.frameOffset, value: tags, limit: Ethernet.maximumTags)
+            }
+            try nest(&frame, .vlan, at: rest.frameOffset)
             frame.path.append(.vlan)
-            let tag = try Ethernet.VLANView(validating: bytes)
-            try etherType(tag.etherType, tag.payload, &frame)
+            let tag = try Ethernet.VLANView(validating: rest)
+            type = tag.etherType
+            rest = tag.payload
+        }
+        switch type {
+        case EtherType.ipv4: try ip(version: 4, rest, &frame)
+        case EtherType.ipv6: try ip(version: 6, rest, &frame)
+        case EtherType.arp, EtherType.rarp: frame.path.append(.arp)
         default: frame.path.append(.unknownEthertype)
         }
     }
@@ -145,6 +175,9 @@ public enum FrameDecoder {
         } else {
             frame.path.append(.ipv6)
             let v6 = try IPv6.View(validating: bytes, reportedLength: frame.wireLength - bytes.frameOffset)
+            if v6.extensionHeaders > 0 {
+                try nest(&frame, .ipv6, at: bytes.frameOffset, count: v6.extensionHeaders)
+            }
             frame.source = v6.source
             frame.destination = v6.destination
             frame.ipProtocol = v6.proto
@@ -230,6 +263,7 @@ public enum FrameDecoder {
         let isGeneve = dst == Overlay.genevePort
         if (isVXLAN || isGeneve) && Int(frame.tunnelDepth) < maximumTunnelDepth {
             frame.tunnelDepth += 1
+            try nest(&frame, isVXLAN ? .vxlan : .geneve, at: udp.payload.frameOffset)
             frame.path.append(isVXLAN ? .vxlan : .geneve)
             // The inner frame replaces the outer addressing.
             frame.hasPorts = false

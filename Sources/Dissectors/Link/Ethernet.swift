@@ -13,7 +13,7 @@ public enum Ethernet {
         etherType == 0x8100 || etherType == 0x88A8 || etherType == 0x9100
     }
     /// More stacked tags than this is not a real frame.
-    static let maximumTags = 4
+    public static let maximumTags = 4
 
     public struct View {
         public let bytes: ByteSlice

@@ -12,7 +12,7 @@ public enum IPv6 {
     }
     static let headerLength = Field.destination.upperBound
     /// Extension headers walked before the packet is called malformed.
-    static let maximumExtensionHeaders = 16
+    public static let maximumExtensionHeaders = 16
 
     public static let hopByHop: UInt8 = 0, routing: UInt8 = 43, fragmentHeader: UInt8 = 44
     public static let destinationOptions: UInt8 = 60, authentication: UInt8 = 51, mobility: UInt8 = 135
@@ -38,6 +38,8 @@ public enum IPv6 {
         /// Where the upper-layer header starts.
         public let upperLayerOffset: Int
         public let fragment: Fragment?
+        /// Extension headers walked (the fragment header included).
+        public let extensionHeaders: Int
 
         /// `reportedLength`: the frame's wire bytes from this header on (see IPv4.View).
         public init(validating bytes: ByteSlice, reportedLength: Int = .max) throws(DecodeError) {
@@ -96,6 +98,7 @@ public enum IPv6 {
             self.bytes = packet
             proto = next
             upperLayerOffset = at
+            extensionHeaders = walked
             self.fragment = fragment.flatMap { $0.offset == 0 && !$0.more ? nil : $0 }
         }
 

@@ -18,10 +18,18 @@ public struct DNSSection: Codable, Sendable, Equatable {
     /// within the timer), and those lookups' latency from the UDP query to the TCP answer.
     public var truncatedRetriedOverTcp: Int
     public var tcpFallbackLatency: Percentiles
-    /// Messages on a DNS port that do not decode as DNS.
+    /// Messages on a DNS port that do not decode as DNS whole (past the header: their
+    /// header's facts still count and pair; shorter: not counted as queries or responses).
     public var malformed: Int
-    /// The first ten malformed messages: transport, endpoints, timestamp, what failed and where.
+    /// The first ten malformed or cut messages: transport, endpoints, timestamp, what failed
+    /// and where.
     public var malformedExamples: [String]
+    /// Messages the capture's snaplen cut short. Like malformed ones, they still count as
+    /// queries or responses and pair by ID when their 12-byte header is there.
+    public var truncatedMessages = 0
+    /// DNS-over-TCP stream directions whose framing a gap in the capture broke (the
+    /// messages after it are not decoded).
+    public var tcpStreamGaps = 0
     /// Over response messages, by RFC 6895 name ("NOERROR", "NXDOMAIN", ...).
     public var rcodes: [String: Int]
     /// Over queries' first question, by type name ("A", "AAAA", ...).

@@ -58,6 +58,9 @@ public struct InputSummary: Codable, Sendable, Equatable {
     public var capturedBytes: Int
     /// Packets the snaplen cut (captured < wire length).
     public var snaplenCutPackets: Int
+    /// pcap records longer than the file header's snaplen (within the link type's maximum),
+    /// read whole as tshark reads them.
+    public var oversizedRecords: Int
     /// Link types of the file's interfaces, by libpcap name ("EN10MB", "LINUX_SLL", ...).
     public var linkTypes: [String]
     /// Timestamps of the first and last packet in file order, seconds since the epoch
@@ -74,7 +77,7 @@ public struct InputSummary: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     public init(path: String, format: String?, compression: String, packets: Int, bytes: Int, capturedBytes: Int,
-                snaplenCutPackets: Int, linkTypes: [String], firstTimestamp: Decimal?, lastTimestamp: Decimal?,
+                snaplenCutPackets: Int, oversizedRecords: Int = 0, linkTypes: [String], firstTimestamp: Decimal?, lastTimestamp: Decimal?,
                 duration: Double?, sections: Int, interfaces: [InterfaceSummary], captureDrops: Int?,
                 damage: DamageSummary?, warnings: [String]) {
         self.path = path
@@ -84,6 +87,7 @@ public struct InputSummary: Codable, Sendable, Equatable {
         self.bytes = bytes
         self.capturedBytes = capturedBytes
         self.snaplenCutPackets = snaplenCutPackets
+        self.oversizedRecords = oversizedRecords
         self.linkTypes = linkTypes
         self.firstTimestamp = firstTimestamp
         self.lastTimestamp = lastTimestamp

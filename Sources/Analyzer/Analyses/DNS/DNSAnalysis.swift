@@ -47,7 +47,9 @@ struct DNSAnalysis {
     }
 
     private var latest = DNSPendingTable()
-    private var superseded: [Key: [Transaction]] = [:]
+    private(set) var superseded = DNSSupersededLookups()
+    /// Lookups set aside at most (see `DNSSupersededLookups`).
+    static let maximumSuperseded = 10_000
     /// Transactions in query order, for expiry without scanning the table: answered ones
     /// leave after the retransmission timer; unanswered ones move to `waiting`, checked
     /// against the longer limit. Entries removed or replaced since are skipped.
@@ -56,8 +58,8 @@ struct DNSAnalysis {
     /// How many expiries ahead `sweep` starts loading an entry, and its index slot half as
     /// far ahead (the slot's address is read from the entry).
     private static let expiryPrefetch = 16
-    /// DNS-over-TCP connections in progress: low->high and high->low decoders.
-    private var tcpStreams: [FlowKey: (DNSStreamDirection, DNSStreamDirection)] = [:]
+    /// DNS-over-TCP connections in progress (bounded).
+    private(set) var tcpStreams = DNSTCPStreams()
     private(set) var reassemblyBudget = ReassemblyBudget()
     private(set) var queries = 0
     private(set) var responses = 0
@@ -67,6 +69,8 @@ struct DNSAnalysis {
     private(set) var responsesWithoutQuery = 0
     private(set) var truncatedResponses = 0
     private(set) var malformed = 0
+    /// Messages the capture's snaplen cut short (their header's facts still count).
+    private(set) var truncatedMessages = 0
     /// The first malformed messages: where and what failed.
     private(set) var malformedExamples: [String] = []
     static let malformedExamplesKept = 10
@@ -112,39 +116,42 @@ struct DNSAnalysis {
             tcpSegment(f, payload: payload)
         } else {
             message(payload, source: f.source, sourcePort: f.sourcePort, destination: f.destination,
-                    destinationPort: f.destinationPort, overTCP: false, time: f.time, timestamp: f.timestamp, key: f.key)
+                    destinationPort: f.destinationPort, overTCP: false, time: f.time, timestamp: f.timestamp, key: f.key,
+                    cut: f.cutByCapture)
         }
     }
 
     /// A TCP segment: reassembled per direction, then framed.
     private mutating func tcpSegment(_ frame: DNSFrame, payload bytes: ByteSlice) {
         let key = frame.key, fromLow = frame.fromLow, time = frame.time, timestamp = frame.timestamp
-        var streams = tcpStreams[key] ?? (DNSStreamDirection(), DNSStreamDirection())
-        if frame.tcpFlags.contains(.syn) && !frame.tcpFlags.contains(.ack) && tcpStreams[key] != nil {
-            streams = (DNSStreamDirection(), DNSStreamDirection())  // a new connection on the same 5-tuple
-        }
-        var forward = fromLow ? streams.0 : streams.1
-        var reverse = fromLow ? streams.1 : streams.0
+        let flags = frame.tcpFlags
+        guard var connection = tcpStreams.take(key, syn: flags.contains(.syn) && !flags.contains(.ack),
+                                               create: bytes.count > 0 || flags.contains(.syn)) else { return }
+        let brokenBefore = DNSTCPStreams.broken(connection)
+        var forward = fromLow ? connection.low : connection.high
+        var reverse = fromLow ? connection.high : connection.low
         var reassembler = forward.reassembler
         var framer = forward.framer
         var budget = reassemblyBudget
+        var held = tcpStreams.framingBytes
+        let limit = DNSTCPStreams.maximumFramingBytes
         let source = frame.source, sourcePort = frame.sourcePort
         let destination = frame.destination, destinationPort = frame.destinationPort
         let payload = UnsafeRawBufferPointer(start: bytes.base.baseAddress, count: bytes.count)
-        reassembler.segment(sequence: frame.sequence, syn: frame.tcpFlags.contains(.syn), payload: payload,
+        reassembler.segment(sequence: frame.sequence, syn: flags.contains(.syn), payload: payload,
                             time: time, budget: &budget) { chunk in
-            framer.receive(chunk) { bytes, t in
+            framer.receive(chunk, held: &held, limit: limit) { bytes, t in
                 message(ByteSlice(bytes), source: source, sourcePort: sourcePort, destination: destination,
                         destinationPort: destinationPort, overTCP: true, time: t, timestamp: timestamp, key: key)
             }
         }
         forward.reassembler = reassembler
         forward.framer = framer
-        if frame.tcpFlags.contains(.ack) {
+        if flags.contains(.ack) {
             // Data the peer acknowledged but the capture never showed is a gap now.
             var reverseFramer = reverse.framer
             reverse.reassembler.acknowledged(frame.acknowledgment, budget: &budget) { chunk in
-                reverseFramer.receive(chunk) { bytes, t in
+                reverseFramer.receive(chunk, held: &held, limit: limit) { bytes, t in
                     message(ByteSlice(bytes), source: destination, sourcePort: destinationPort, destination: source,
                             destinationPort: sourcePort, overTCP: true, time: t, timestamp: timestamp, key: key)
                 }
@@ -152,36 +159,45 @@ struct DNSAnalysis {
             reverse.framer = reverseFramer
         }
         reassemblyBudget = budget
-        tcpStreams[key] = fromLow ? (forward, reverse) : (reverse, forward)
+        tcpStreams.framingBytes = held
+        if fromLow { (connection.low, connection.high) = (forward, reverse) } else {
+            (connection.high, connection.low) = (forward, reverse)
+        }
+        if flags.contains(.fin) { if fromLow { connection.finFromLow = true } else { connection.finFromHigh = true } }
+        let ended = flags.contains(.rst) || (connection.finFromLow && connection.finFromHigh)
+        tcpStreams.store(connection, key, ended: ended, gapsBefore: brokenBefore)
     }
 
+    /// `cut`: the capture's snaplen cut the message (counted in `truncatedMessages`, not
+    /// `malformed`).
     private mutating func message(_ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
                                   destinationPort: UInt16, overTCP: Bool, time: Int64, timestamp: Timestamp?,
-                                  key: FlowKey) {
-        let m: DNS.Message
+                                  key: FlowKey, cut: Bool = false) {
         var name = DNSNameTable.ID.overflow
+        let view: DNS.View
         do throws(DecodeError) {
-            let view = try DNS.View(validating: payload)
-            m = try DNS.Message(view, keepingName: false)
-            // A response's name matters only against a superseded lookup (rare): otherwise
-            // it is matched by conversation and ID, and its name is never read.
-            if let at = m.questionNameOffset, !m.isResponse || !superseded.isEmpty {
-                name = try DNS.withPresentationName(view.bytes, at: at) { bytes in
-                    bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
-                }.0
-            } else if !m.isResponse {
-                name = names.intern("")  // no question: the empty name, as before interning
-            }
+            view = try DNS.View(validating: payload)
         } catch {
-            let transport = overTCP ? "tcp" : "udp"
-            malformed += 1
-            if malformedExamples.count < Self.malformedExamplesKept {
-                // Offsets are frame bytes over UDP, bytes of the message over TCP.
-                malformedExamples.append("\(transport) \(source.endpoint(port: sourcePort)) -> "
-                    + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
-                    + error.description(offsetLabel: transport == "udp" ? "frame byte" : "message byte"))
-            }
+            // Not even a header: no ID to pair on.
+            broken(error, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
+                   destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
             return
+        }
+        // The header's facts stand whatever follows them (tshark pairs such messages too).
+        let (m, failure) = DNS.Message.headerFirst(view, keepingName: false)
+        if let failure {
+            broken(failure, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
+                   destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
+        }
+        // A response's name matters only against a superseded lookup (rare): otherwise
+        // it is matched by conversation and ID, and its name is never read.
+        if let at = m.questionNameOffset, !m.isResponse || !superseded.isEmpty,
+           let interned = try? DNS.withPresentationName(view.bytes, at: at, { bytes in
+               bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
+           }) {
+            name = interned.0
+        } else if !m.isResponse {
+            name = names.intern("")  // no question (or none that parsed): the empty name
         }
         let txKey = Key(flow: key, id: m.id)
         if !m.isResponse {
@@ -202,10 +218,7 @@ struct DNSAnalysis {
                         return
                     }
                     // Same ID, other question: a different lookup; keep the pending one findable.
-                    var aside = superseded[txKey] ?? []
-                    if aside.count >= 4 { close(aside.removeFirst()) }
-                    aside.append(pending)
-                    superseded[txKey] = aside
+                    if let closing = superseded.setAside(pending, key: txKey) { close(closing) }
                     _ = latest.remove(at: i)
                     slot = nil
                 } else {
@@ -251,7 +264,7 @@ struct DNSAnalysis {
                 searchPath.answered(client: t.clientAddress, qname: t.qname, names: names, queryTime: t.time,
                                     nxdomain: m.rcode == 3)
                 close(t)
-                superseded[txKey] = aside.isEmpty ? nil : aside
+                superseded.replace(txKey, with: aside)
                 return
             }
             guard let index = latest.index(forKey: txKey) else {
@@ -274,6 +287,20 @@ struct DNSAnalysis {
                                 names: names, queryTime: latest[at: index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
+    }
+
+    /// A message that did not decode whole: counted (cut by the capture, or malformed), the
+    /// first few named with where and what failed.
+    private mutating func broken(_ error: DecodeError, cut: Bool, source: IPAddress, sourcePort: UInt16,
+                                 destination: IPAddress, destinationPort: UInt16, overTCP: Bool, timestamp: Timestamp?) {
+        let transport = overTCP ? "tcp" : "udp"
+        if cut { truncatedMessages += 1 } else { malformed += 1 }
+        guard malformedExamples.count < Self.malformedExamplesKept else { return }
+        // Offsets are frame bytes over UDP, bytes of the message over TCP.
+        malformedExamples.append("\(transport) \(source.endpoint(port: sourcePort)) -> "
+            + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
+            + (cut ? "cut by the snapshot length: " : "")
+            + error.description(offsetLabel: transport == "udp" ? "frame byte" : "message byte"))
     }
 
     /// A truncated UDP answer waits for its TCP retry; a retry's answer ends the lookup.
@@ -338,10 +365,10 @@ struct DNSAnalysis {
         searchPath = SearchPathDetector(clusterDomain: searchPath.clusterDomain)
         worst = TopK(capacity: 0)
         latest.removeAll()
-        superseded = [:]
+        superseded.removeAll()
         byAge = []
         waiting = []
-        tcpStreams = [:]
+        tcpStreams.removeAll()
     }
 
     /// Per-pod figures (each transaction counts for its client's and its server's pod), when
@@ -484,7 +511,7 @@ struct DNSAnalysis {
     mutating func finish() {
         byAge.removeAll()
         waiting.removeAll()
-        let open = Array(superseded.values.joined()) + latest.values
+        let open = superseded.all + latest.values
         // Positions sorted, not the 128-byte transactions (their moves were most of this sort).
         let order = open.indices.sorted { i, j in
             let a = open[i], b = open[j]
@@ -496,10 +523,6 @@ struct DNSAnalysis {
         for i in order { close(open[i]) }
     }
 
-    /// Directions whose DNS framing a gap broke (messages after it not decoded).
-    var tcpStreamsLostToGaps: Int {
-        tcpStreams.values.reduce(0) { $0 + ($1.0.framer.lostToGaps ? 1 : 0) + ($1.1.framer.lostToGaps ? 1 : 0) }
-    }
 
 }
 

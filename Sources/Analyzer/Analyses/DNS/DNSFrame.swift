@@ -24,7 +24,7 @@ struct DNSFrame {
     private var sweptAt: Int64 = 0
 
     private static let overTCPBit: UInt8 = 1, fromLowBit: UInt8 = 2, timestampBit: UInt8 = 4
-    private static let conversationBit: UInt8 = 8, analyzeBit: UInt8 = 16
+    private static let conversationBit: UInt8 = 8, analyzeBit: UInt8 = 16, cutBit: UInt8 = 32
 
     /// DNS over UDP in a report: the frame is counted in `DNSConversations` (not in the
     /// pass's flow table), and analysed only when `analyze` (the pod selection took it).
@@ -43,7 +43,11 @@ struct DNSFrame {
          fromLow: Bool) {
         self.key = key
         tcpFlags = frame.tcpFlags
-        bits = (overTCP ? Self.overTCPBit : 0) | (fromLow ? Self.fromLowBit : 0)
+        // Both read before `&&` (its operand is a closure, which cannot capture `frame`).
+        let short = frame.payload.count < frame.payloadDeclaredLength
+        let endsEarly = frame.payload.frameOffset + frame.payload.count < frame.wireLength
+        let cut = short && endsEarly
+        bits = (overTCP ? Self.overTCPBit : 0) | (fromLow ? Self.fromLowBit : 0) | (cut ? Self.cutBit : 0)
         self.time = time
         sequence = frame.sequenceNumber
         acknowledgment = frame.acknowledgmentNumber
@@ -51,6 +55,9 @@ struct DNSFrame {
     }
 
     var overTCP: Bool { bits & Self.overTCPBit != 0 }
+    /// The snaplen cut the payload: shorter than its headers say, and ending before the
+    /// wire length (a length field that lies ends at the wire's end instead).
+    var cutByCapture: Bool { bits & Self.cutBit != 0 }
     var fromLow: Bool { bits & Self.fromLowBit != 0 }
     var source: IPAddress { fromLow ? key.lowAddress : key.highAddress }
     var destination: IPAddress { fromLow ? key.highAddress : key.lowAddress }

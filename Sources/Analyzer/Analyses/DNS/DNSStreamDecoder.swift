@@ -3,7 +3,8 @@
 /// yields each whole message with the time of the chunk that completed it.
 ///
 /// After a gap the framing is lost: the partial message is dropped and decoding stops for
-/// this direction (counted) rather than guess at a boundary.
+/// this direction (counted) rather than guess at a boundary. The buffer holds at most one
+/// message and its length (65,537 bytes).
 struct DNSStreamDecoder {
     private var buffer: [UInt8] = []
     private(set) var lostToGaps = false
@@ -11,10 +12,18 @@ struct DNSStreamDecoder {
     /// Largest message: the length prefix is 16 bits.
     static let maximumMessage = 65_535
 
-    mutating func receive(_ chunk: ReassembledChunk, message: (UnsafeRawBufferPointer, Int64) -> Void) {
-        if chunk.gapBefore > 0 {
+    /// Bytes waiting for the rest of their message.
+    var buffered: Int { buffer.count }
+
+    /// `held`: the framing bytes of every connection, kept under `limit` (past it this
+    /// direction's framing is given up, as after a gap).
+    mutating func receive(_ chunk: ReassembledChunk, held: inout Int, limit: Int,
+                          message: (UnsafeRawBufferPointer, Int64) -> Void) {
+        let before = buffer.count
+        defer { held += buffer.count - before }
+        if chunk.gapBefore > 0 || held + chunk.bytes.count > limit {
             lostToGaps = true
-            buffer.removeAll()
+            buffer = []
         }
         guard !lostToGaps else { return }
         buffer.append(contentsOf: chunk.bytes)
@@ -28,7 +37,8 @@ struct DNSStreamDecoder {
             start += 2 + length
         }
         if start > 0 { buffer.removeFirst(start) }
-        if buffer.count > Self.maximumMessage + 2 { buffer.removeAll() }
+        if buffer.count > Self.maximumMessage + 2 { buffer = [] }
+        if buffer.isEmpty && buffer.capacity > 4096 { buffer = [] }
     }
 }
 

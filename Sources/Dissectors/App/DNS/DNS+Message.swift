@@ -21,12 +21,36 @@ extension DNS {
         /// `keepingName: false` validates the first question's name without building its
         /// text (a String per message), for callers that match on ID and type alone.
         public init(_ view: View, keepingName: Bool = true) throws(DecodeError) {
+            self.init(header: view)
+            try readBody(view, keepingName: keepingName)
+        }
+
+        /// The header's facts whenever its 12 bytes are there, and the first question when it
+        /// parses: a message cut by the snaplen or malformed after its header still has an ID,
+        /// flags and rcode that pair it with its transaction, as tshark pairs it. The error is
+        /// the first the body's walk met (nil for a whole message).
+        public static func headerFirst(_ view: View, keepingName: Bool = true) -> (message: Message, error: DecodeError?) {
+            var m = Message(header: view)
+            do throws(DecodeError) {
+                try m.readBody(view, keepingName: keepingName)
+                return (m, nil)
+            } catch {
+                return (m, error)
+            }
+        }
+
+        private init(header view: View) {
             id = view.id
             isResponse = view.isResponse
             opcode = view.opcode
             truncated = view.truncated
             rcode = view.headerRcode
             answers = view.answerCount
+        }
+
+        /// Questions, then records (the OPT record's extended rcode): each fact is set as soon
+        /// as it is read, so a failure leaves those before it.
+        private mutating func readBody(_ view: View, keepingName: Bool) throws(DecodeError) {
             let message = view.bytes
             var at = DNS.headerLength
             try DNS.requireEntryLimit(view)
