@@ -51,6 +51,7 @@ let package = Package(
                 dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
                                .product(name: "DequeModule", package: "swift-collections"),
+                               .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "X509", package: "swift-certificates"),
                                .product(name: "SwiftASN1", package: "swift-asn1")],

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// Puts one direction of a TCP connection back in order.
 ///
 /// Policy (documented, consistent): the first copy of a byte wins (Linux and Zeek's
@@ -5,19 +7,35 @@
 /// peer acknowledges past it (the capture missed data the receiver got), when buffering
 /// hits a bound, or when the stream ends. Sequence numbers wrap: positions are kept as
 /// 64-bit stream offsets, derived from the 32-bit distance to the next expected byte.
+///
+/// Segments past a hole wait in a min-heap by stream offset (then arrival, so the first copy
+/// still wins): O(log n) to hold one and to deliver it, so a stream of n tiny out-of-order
+/// segments costs O(n log n), never a scan of what is held. Bounds per direction:
+/// `budget.perStreamLimit` bytes and `maximumHeldSegments` segments, each charged its
+/// payload plus `segmentOverhead` (its allocation), so memory is bounded whatever the sizes.
 public struct StreamReassembler {
-    private struct Pending {
+    private struct Pending: Comparable {
         var offset: UInt64
+        var arrival: UInt64
         var bytes: [UInt8]
         var time: Int64
+        static func < (a: Self, b: Self) -> Bool { (a.offset, a.arrival) < (b.offset, b.arrival) }
+        static func == (a: Self, b: Self) -> Bool { a.offset == b.offset && a.arrival == b.arrival }
     }
+
+    /// Segments held past a hole at most, per direction.
+    public static let maximumHeldSegments = 4096
+    /// Bytes charged per held segment beyond its payload (its array's header and the heap's
+    /// slot), so a flood of 1-byte segments meets the byte bound too.
+    public static let segmentOverhead = 64
 
     private var started = false
     /// Sequence number of the next byte to deliver, and its stream offset.
     private var nextSequence: UInt32 = 0
     private var nextOffset: UInt64 = 0
-    private var pending: [Pending] = []
+    private var pending = Heap<Pending>()
     private var pendingBytes = 0
+    private var arrivals: UInt64 = 0
     private var finished = false
 
     public private(set) var deliveredBytes: UInt64 = 0
@@ -95,7 +113,7 @@ public struct StreamReassembler {
         guard distance > 0 else { return }
         let ackOffset = nextOffset + UInt64(distance)
         // Skip to the earlier of the ACK and the first buffered segment.
-        let target = pending.first.map { min($0.offset, ackOffset) } ?? ackOffset
+        let target = pending.min.map { min($0.offset, ackOffset) } ?? ackOffset
         if target > nextOffset {
             skip(to: target)
             drainPending(&budget, deliver)
@@ -105,7 +123,7 @@ public struct StreamReassembler {
     /// The stream ended: whatever is buffered goes out, holes reported.
     public mutating func finish(budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {
         guard !finished else { return }
-        while let first = pending.first {
+        while let first = pending.min {
             if first.offset > nextOffset { skip(to: first.offset) }
             drainPending(&budget, deliver)
         }
@@ -144,10 +162,10 @@ public struct StreamReassembler {
 
     /// Delivers buffered segments that have become contiguous (trimming overlaps).
     private mutating func drainPending(_ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void) {
-        while let first = pending.first, first.offset <= nextOffset {
-            pending.removeFirst()
-            pendingBytes -= first.bytes.count
-            budget.give(first.bytes.count)
+        while let first = pending.min, first.offset <= nextOffset {
+            pending.removeMin()
+            pendingBytes -= Self.charge(first.bytes.count)
+            budget.give(Self.charge(first.bytes.count))
             let end = first.offset + UInt64(first.bytes.count)
             guard end > nextOffset else {
                 overlapBytes += UInt64(first.bytes.count)
@@ -166,10 +184,12 @@ public struct StreamReassembler {
     private mutating func hold(offset: UInt64, _ payload: UnsafeRawBufferPointer, time: Int64,
                                _ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void) {
         // Over a bound: give up on the hole before the earliest buffered data.
-        while !pending.isEmpty
-            && (pendingBytes + payload.count > budget.perStreamLimit || budget.held + payload.count > budget.totalLimit) {
+        let charge = Self.charge(payload.count)
+        while let first = pending.min,
+              pendingBytes + charge > budget.perStreamLimit || budget.held + charge > budget.totalLimit
+                || pending.count >= Self.maximumHeldSegments {
             budget.hit()
-            let target = pending[0].offset
+            let target = first.offset
             if target > nextOffset { skip(to: target) }
             drainPending(&budget, deliver)
         }
@@ -183,7 +203,7 @@ public struct StreamReassembler {
             drainPending(&budget, deliver)
             return
         }
-        if payload.count > budget.perStreamLimit || budget.held + payload.count > budget.totalLimit {
+        if charge > budget.perStreamLimit || budget.held + charge > budget.totalLimit {
             // Even alone it does not fit: deliver it now, after a gap.
             budget.hit()
             skip(to: offset)
@@ -191,9 +211,13 @@ public struct StreamReassembler {
             emit(payload, time: time, gap: gap, deliver)
             return
         }
-        let index = pending.firstIndex { $0.offset > offset } ?? pending.count
-        pending.insert(Pending(offset: offset, bytes: Array(payload), time: time), at: index)
-        pendingBytes += payload.count
-        budget.take(payload.count)
+        arrivals += 1
+        pending.insert(Pending(offset: offset, arrival: arrivals, bytes: Array(payload), time: time))
+        pendingBytes += charge
+        budget.take(charge)
     }
+
+    /// What a held segment of `count` payload bytes counts against the bounds.
+    @inline(__always)
+    private static func charge(_ count: Int) -> Int { count + segmentOverhead }
 }
