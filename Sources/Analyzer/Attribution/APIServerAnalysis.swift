@@ -50,6 +50,10 @@ struct APIServerAnalysis {
     /// through SipHash (measured: 3.7% of the pass thread on the standard workload).
     private var httpIndex: [Int32] = []
     private var httpStates: [(slot: Int32, exchanges: HTTPExchanges)] = []
+    /// Requests and exchanges held by every state (bounded by `HTTPExchanges.totalLimit`).
+    private var httpHeld = 0
+    /// Requests and exchanges not kept past those bounds (said in a warning).
+    private(set) var httpDropped = 0
 
     init(endpoints: Set<PodDirectory.Endpoint>, directory: PodDirectory?, rows: Int) {
         self.endpoints = EndpointSet(endpoints)
@@ -82,7 +86,7 @@ struct APIServerAnalysis {
             httpIndex[s] = Int32(httpStates.count)
         }
         httpStates[at].exchanges.segment(fromClient: toServer, sequence: frame.sequenceNumber, payload: frame.payload,
-                                         time: time)
+                                         time: time, held: &httpHeld)
     }
 
     /// The plain HTTP `flow`'s connection carried, taken out: called at every flow's end,
@@ -97,7 +101,9 @@ struct APIServerAnalysis {
             httpStates.swapAt(at, last)
             httpIndex[Int(httpStates[at].slot)] = Int32(at + 1)
         }
-        return httpStates.removeLast().exchanges
+        let exchanges = httpStates.removeLast().exchanges
+        httpHeld -= exchanges.held
+        return exchanges
     }
 
     /// Sessions of API-server connections folded by the TLS analysis before their flows
@@ -148,6 +154,7 @@ struct APIServerAnalysis {
             c.errors += 1
         }
         if let h = http {
+            httpDropped += h.dropped
             section.http.unmatchedResponses += h.unmatchedResponses
             for e in h.exchanges {
                 c.exchanges += 1

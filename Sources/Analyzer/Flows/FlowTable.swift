@@ -212,11 +212,15 @@ struct FlowTableOf<Record: FlowRecord> {
         }
     }
 
-    /// Evicts the least recently active of 16 sampled live flows.
+    /// Live flows sampled per eviction: a constant, so a flood that evicts on every packet
+    /// stays linear.
+    static var evictionSample: Int { 16 }
+
+    /// Evicts the least recently active of `evictionSample` sampled live flows.
     private mutating func evictOne(finished: (Record) -> Void) {
         var victim = -1
         var draws = 0
-        while draws < 256 && (victim < 0 || draws < 16) {
+        while draws < 256 && (victim < 0 || draws < Self.evictionSample) {
             draws += 1
             sampleState ^= sampleState << 13
             sampleState ^= sampleState >> 7
@@ -235,8 +239,10 @@ struct FlowTableOf<Record: FlowRecord> {
 
 /// A flow table's bounds and hold times (`FlowTableOf.Limits`).
 public struct FlowLimits: Sendable {
-    /// Hard cap on live flows (memory: about 140 bytes each with its slots).
-    public var maximumFlows = 500_000
+    /// Hard cap on live flows, in each of the report's two tables (the pass's, and DNS over
+    /// UDP's own): about 460 bytes a TCP connection in a report with its analyses (measured,
+    /// `scripts/hostile`), so the default keeps both full tables within `MemoryBudget`.
+    public var maximumFlows = MemoryBudget.maximumFlows
     /// Idle time after which a flow is finished, by kind (nanoseconds). TCP is held an
     /// hour: a conversation idle for 5 minutes is still one tshark stream.
     public var tcpIdle: Int64 = 3600 * 1_000_000_000

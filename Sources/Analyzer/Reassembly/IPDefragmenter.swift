@@ -18,7 +18,7 @@ import Dissectors
 /// of `maximumLength` bytes and a bit per byte (74 MB at most), and a queue of
 /// `4 * maximumPending` entries.
 public struct IPDefragmenter {
-    public static let maximumPending = 1024
+    public static let maximumPending = MemoryBudget.ipDatagrams
     public static let maximumLength = 65_535 + 40
     public static let timeout: Int64 = 30 * 1_000_000_000
 

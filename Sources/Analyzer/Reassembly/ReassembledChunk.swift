@@ -24,8 +24,9 @@ public enum StreamEndReason: Sendable, Equatable {
 public struct ReassemblyBudget: Sendable {
     /// Per direction (Zeek's default reassembly window is similar: data past it is a gap).
     public var perStreamLimit = 1 << 20
-    /// Across every stream of a pass.
-    public var totalLimit = 64 << 20
+    /// Across every stream of the analysis that holds the budget (TLS; DNS over TCP has its
+    /// own, smaller: `MemoryBudget`).
+    public var totalLimit = MemoryBudget.streamBytes
     public private(set) var held = 0
     /// Times a limit forced buffered bytes out early (with a gap before them).
     public private(set) var limitHits = 0

@@ -176,6 +176,14 @@ public enum ReportRun {
                 + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
                 + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
         }
+        if after.httpDropped > 0 {
+            report.warnings.append("\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
+                + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
+        }
+        if pass.defragmenter.dropped > 0 {
+            report.warnings.append("\(pass.defragmenter.dropped) IP fragments dropped: more than "
+                + "\(IPDefragmenter.maximumPending) datagrams in reassembly at once, or past \(IPDefragmenter.maximumLength) bytes")
+        }
         let hits = (pass.sinks.dns?.reassemblyBudget.limitHits ?? 0) + after.tlsLimitHits
         if hits > 0 {
             report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
@@ -204,6 +212,7 @@ public enum ReportRun {
         var kernelWatch: [FlowKey: TCPAnalysis.WireCount]?
         var tcpTrace: [Int: TCPAnalysisFlags]?
         var tlsLimitHits: Int
+        var httpDropped: Int
         var exchangeTrace: [String: [Int64]]?
         var settledTLSSessions: Int
 
@@ -211,6 +220,7 @@ public enum ReportRun {
             kernelWatch = sinks.tcp?.kernelWatch
             tcpTrace = sinks.tcp?.trace
             tlsLimitHits = sinks.tls?.budget.limitHits ?? 0
+            httpDropped = sinks.api?.httpDropped ?? 0
             exchangeTrace = sinks.tls?.exchangeTrace
             settledTLSSessions = sinks.tls?.settled ?? 0
         }

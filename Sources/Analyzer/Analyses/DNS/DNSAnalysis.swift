@@ -10,7 +10,7 @@ struct DNSAnalysis {
     /// it comes within this (tshark's dns.retransmission_timer default, 5 s).
     var retransmissionTimeout: Int64 = 5_000_000_000
     /// Pending transactions kept at most (a flood of unanswered queries is counted, not kept).
-    static let maximumPending = 200_000
+    static let maximumPending = MemoryBudget.dnsPending
 
     /// Responses are matched by conversation and ID, as tshark does (mDNS responses carry
     /// no question). Two lookups that share a port and an ID with different questions stay
@@ -60,7 +60,11 @@ struct DNSAnalysis {
     private static let expiryPrefetch = 16
     /// DNS-over-TCP connections in progress (bounded).
     private(set) var tcpStreams = DNSTCPStreams()
-    private(set) var reassemblyBudget = ReassemblyBudget()
+    private(set) var reassemblyBudget: ReassemblyBudget = {
+        var b = ReassemblyBudget()
+        b.totalLimit = MemoryBudget.dnsStreamBytes
+        return b
+    }()
     private(set) var queries = 0
     private(set) var responses = 0
     private(set) var transactions = 0

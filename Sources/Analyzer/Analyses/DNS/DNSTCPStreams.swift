@@ -12,8 +12,8 @@ import Dissectors
 /// `maximumFramingBytes` across every connection; a direction that would pass it gives
 /// its framing up, as after a gap. Reassembly is bounded by the pass's `ReassemblyBudget`.
 struct DNSTCPStreams {
-    static let maximumConnections = 4096
-    static let maximumFramingBytes = 16 << 20
+    static let maximumConnections = MemoryBudget.dnsTCPConnections
+    static let maximumFramingBytes = MemoryBudget.dnsFramingBytes
 
     struct Connection {
         /// Low -> high and high -> low.

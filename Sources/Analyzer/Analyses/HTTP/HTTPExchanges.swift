@@ -26,18 +26,29 @@ struct HTTPExchanges {
     private(set) var unmatchedResponses = 0
     /// Requests kept waiting and exchanges kept per connection (the rest are counted).
     static let limit = 1000
+    /// Requests waiting and exchanges kept over every connection at once (`held`).
+    static let totalLimit = 50_000
     private(set) var dropped = 0
 
     var unanswered: [Pending] { pending }
 
-    mutating func segment(fromClient: Bool, sequence: UInt32, payload: ByteSlice, time: Int64) {
+    /// Requests waiting and exchanges this connection holds (counted in the caller's total).
+    var held: Int { pending.count + exchanges.count }
+
+    /// `held`: requests and exchanges kept over every connection, under `totalLimit`.
+    mutating func segment(fromClient: Bool, sequence: UInt32, payload: ByteSlice, time: Int64, held: inout Int) {
         guard payload.count > 0 else { return }
         let end = sequence &+ UInt32(truncatingIfNeeded: payload.count)
         if fromClient {
             if let next = nextClient, Int32(bitPattern: sequence &- next) < 0 { return }
             nextClient = end
             guard let request = HTTP1.request(payload) else { return }
-            if pending.count < Self.limit { pending.append(Pending(request: request, time: time)) } else { dropped += 1 }
+            if pending.count < Self.limit && held < Self.totalLimit {
+                pending.append(Pending(request: request, time: time))
+                held += 1
+            } else {
+                dropped += 1
+            }
         } else {
             if let next = nextServer, Int32(bitPattern: sequence &- next) < 0 { return }
             nextServer = end
@@ -49,8 +60,10 @@ struct HTTPExchanges {
                 return
             }
             let p = pending.removeFirst()
-            if exchanges.count < Self.limit {
+            held -= 1
+            if exchanges.count < Self.limit && held < Self.totalLimit {
                 exchanges.append(Exchange(request: p.request, status: status, time: p.time, latency: time - p.time))
+                held += 1
             } else {
                 dropped += 1
             }
