@@ -51,7 +51,9 @@ struct HTTPExchangeTests {
         let rows = api.slowest.rows.map { "\($0.method ?? "") \($0.path ?? "") \($0.status ?? 0) \(Int(($0.latency * 1000).rounded()))" }
         #expect(rows == ["POST /api/v1/namespaces/shop/events 403 30", "GET /api/v1/namespaces/shop/pods 200 12",
                          "GET /api/v1/pods?watch=1 200 2"])
-        #expect(api.errors.noResponse == 1 && api.unmatched.rows.map(\.reason) == ["capture ended before the response to GET /healthz"])
+        // The capture ended with the connection open: the last request's response would come
+        // after it. Not seen, not an error.
+        #expect(api.errors.noResponse == 0 && api.unmatched.rows.isEmpty && api.notSeen.requests == 1)
         #expect(api.byClient.first?.name == "10.0.0.5" && api.byClient.first?.exchanges == 3)
     }
 

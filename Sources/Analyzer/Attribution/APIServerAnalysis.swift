@@ -118,7 +118,11 @@ struct APIServerAnalysis {
     }
 
     /// `http`: what `takeHTTP` took for the flow.
+    /// `resetKind`: how the connection's first RST came (a reset is an error only when the
+    /// connection was refused or aborted, or a request or handshake was open); a connection
+    /// whose handshake the capture did not see began before it (counted in `notSeen`).
     mutating func add(_ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
+                      resetKind: TCPResetKind? = nil, handshakeSeen: Bool = true,
                       session: TLSSession.APIView?, http: HTTPExchanges?) {
         let k = flow.key
         let client = serverIsLow ? k.highAddress.endpoint(port: k.highPort) : k.lowAddress.endpoint(port: k.lowPort)
@@ -149,7 +153,12 @@ struct APIServerAnalysis {
         }
         // A reset is an error when it cut a request or a handshake short; one after every
         // request was answered is how many clients close (unread data makes Linux send RST).
-        if reset && (session == nil || session!.exchanges.open != nil || !session!.handshakeDone) {
+        if !handshakeSeen { section.notSeen.connections += 1 }
+        // A capture that ended with the connection still open: its open request's response
+        // would come after the capture (not seen, not an error).
+        let captureEnded = !flow.isClosed && !reset
+        let failedReset = resetKind?.isFailure ?? (session == nil && handshakeSeen)
+        if reset && (failedReset || session?.exchanges.open != nil || (session.map { !$0.handshakeDone } ?? false)) {
             section.errors.resets += 1
             c.errors += 1
         }
@@ -177,6 +186,10 @@ struct APIServerAnalysis {
                 }
             }
             for p in h.unanswered {
+                if captureEnded {
+                    section.notSeen.requests += 1
+                    continue
+                }
                 c.errors += 1
                 unanswered(client, server, pod, at: p.time,
                            (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
@@ -214,7 +227,9 @@ struct APIServerAnalysis {
                     metrics!.add(n, [], at: open)
                 }
             }
-            if let open = x.open {
+            if x.open != nil && captureEnded {
+                section.notSeen.requests += 1
+            } else if let open = x.open {
                 c.errors += 1
                 unanswered(client, server, pod, at: open,
                            s.reset ? "connection reset with a request open"

@@ -27,6 +27,11 @@ struct AttributionCounter {
     private(set) var resolvedPackets = 0
     private(set) var resolvedFlows = 0
     private(set) var ambiguousFlows = 0
+    /// Flows with a unicast end (those that can be a pod's, a Service's or a node's), and
+    /// those of them resolved; the rest counted by scope (`AddressScope`).
+    private(set) var unicastFlows = 0
+    private(set) var resolvedUnicastFlows = 0
+    private(set) var flowsByScope = [Int](repeating: 0, count: AddressScope.allCases.count)
     /// Unresolved addresses: packets and flows, at most `unknownLimit` addresses.
     private(set) var unknown: [IPAddress: (packets: Int, flows: Int)] = [:]
     static let unknownLimit = 10_000
@@ -44,9 +49,16 @@ struct AttributionCounter {
         let owners = owners(of: flow)
         flows += 1
         packets += flow.packets
-        if owners.low != nil || owners.high != nil {
+        let resolved = owners.low != nil || owners.high != nil
+        if resolved {
             resolvedFlows += 1
             resolvedPackets += flow.packets
+        }
+        let scope = AddressScope.of(flow.key.lowAddress, flow.key.highAddress)
+        flowsByScope[scope.rawValue] += 1
+        if scope == .unicast {
+            unicastFlows += 1
+            if resolved { resolvedUnicastFlows += 1 }
         }
         for owner in [owners.low, owners.high] { if case .sharedNode = owner { ambiguousFlows += 1; break } }
         if owners.low == nil { noteUnknown(flow.key.lowAddress, flow.packets) }
@@ -62,6 +74,9 @@ struct AttributionCounter {
         resolvedPackets += other.resolvedPackets
         resolvedFlows += other.resolvedFlows
         ambiguousFlows += other.ambiguousFlows
+        unicastFlows += other.unicastFlows
+        resolvedUnicastFlows += other.resolvedUnicastFlows
+        for i in flowsByScope.indices { flowsByScope[i] += other.flowsByScope[i] }
         for (address, n) in other.unknown.sorted(by: { $0.key < $1.key }) {
             if unknown[address] == nil && unknown.count >= Self.unknownLimit { continue }
             unknown[address, default: (0, 0)].packets += n.packets
@@ -69,17 +84,10 @@ struct AttributionCounter {
         }
     }
 
-    /// Multicast, broadcast and unspecified addresses are nobody's: not listed as unknown.
-    static func isHost(_ a: IPAddress) -> Bool {
-        if a.isV4 {
-            let v = a.v4
-            return v >> 28 != 0xE && v != 0xFFFF_FFFF && v != 0
-        }
-        return a.high >> 56 != 0xFF && !(a.high == 0 && a.low == 0)
-    }
-
+    /// Only unicast addresses are listed as unknown: link-local, multicast, broadcast and
+    /// loopback ones are nobody's (their flows are counted in `flowsByScope`).
     private mutating func noteUnknown(_ address: IPAddress, _ packets: Int) {
-        guard Self.isHost(address) else { return }
+        guard AddressScope(address) == .unicast else { return }
         if unknown[address] == nil && unknown.count >= Self.unknownLimit { return }
         unknown[address, default: (0, 0)].packets += packets
         unknown[address, default: (0, 0)].flows += 1

@@ -86,7 +86,8 @@ struct FlowSinks {
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
         if api != nil, let serverIsLow = api!.serverIsLow(flow) {
             api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
-                     reset: flow.reset, session: session?.apiView ?? settled, http: http)
+                     reset: flow.reset, resetKind: connection?.resetKind,
+                     handshakeSeen: connection?.handshakeSeen ?? true, session: session?.apiView ?? settled, http: http)
         }
     }
 }

@@ -236,6 +236,12 @@ public enum ReportRun {
             a.resolvedPacketShare = counter.packets == 0 ? 0 : Double(counter.resolvedPackets) / Double(counter.packets)
             a.resolvedFlowShare = counter.flows == 0 ? 0 : Double(counter.resolvedFlows) / Double(counter.flows)
             a.ambiguousFlows = counter.ambiguousFlows
+            a.unicastFlows = counter.unicastFlows
+            a.resolvedUnicastFlowShare = counter.unicastFlows == 0 ? 0
+                : Double(counter.resolvedUnicastFlows) / Double(counter.unicastFlows)
+            for scope in AddressScope.allCases where scope != .unicast && counter.flowsByScope[scope.rawValue] > 0 {
+                a.notPodTraffic[scope.name] = counter.flowsByScope[scope.rawValue]
+            }
             let unknown = counter.unknown.map { AddressCount(address: $0.key.text, packets: $0.value.packets, flows: $0.value.flows) }
                 .sorted { ($0.packets, $1.address) > ($1.packets, $0.address) }
             a.unknownTop = RowList(total: unknown.count, rows: Array(unknown.prefix(options.rows)))
@@ -314,6 +320,9 @@ public enum ReportRun {
             flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
         section.midStreamConnections = tcp.midStream
         section.oneSidedConnections = tcp.oneSided
+        for kind in TCPResetKind.allCases where tcp.resetKinds[Int(kind.rawValue)] > 0 {
+            section.resetsByKind[kind.name] = tcp.resetKinds[Int(kind.rawValue)]
+        }
         return section
     }
 
@@ -375,7 +384,7 @@ public enum ReportRun {
         let (client, server) = SummaryRun.endpoints(f.flow)
         let first = Timestamp(seconds: f.flow.firstSecond, nanoseconds: f.flow.firstNanosecond)
         let c = f.counts
-        return TCPFlowRow(
+        var row = TCPFlowRow(
             id: FlowID.make(transport: "tcp", client: client, server: server, first: first), client: client,
             server: server, firstTimestamp: SummaryRun.decimal(first),
             duration: Double(f.flow.lastSeen &- f.flow.firstSeen) / 1e9, packets: Int(c.packets), bytes: c.bytes,
@@ -385,5 +394,7 @@ public enum ReportRun {
             lostSegments: Int(c.lostSegments), resets: Int(c.resets),
             retransmissionRate: c.retransmissionRate, initialRtt: f.initialRTT == 0 ? nil : Double(f.initialRTT) / 1e9,
             connState: f.zeek.connState, history: f.zeek.history, resetBy: f.zeek.resetBy)
+        row.resetKind = f.zeek.resetKind?.name
+        return row
     }
 }

@@ -41,11 +41,11 @@ public enum FindingsBuilder {
         }
         let t = r.tcp
         if t.connections >= 10, t.midStreamConnections * 5 > t.connections {
-            out.append(Finding(id: "capture.midStream", severity: .warning, section: "capture",
+            out.append(Finding(id: "capture.midStream", severity: .info, section: "capture",
                                title: "\(t.midStreamConnections) of \(t.connections) TCP connections began before the capture (no handshake seen): their RTT and state are partial"))
         }
         if t.connections >= 10, t.oneSidedConnections * 5 > t.connections {
-            out.append(Finding(id: "capture.oneSided", severity: .warning, section: "capture",
+            out.append(Finding(id: "capture.oneSided", severity: .info, section: "capture",
                                title: "\(t.oneSidedConnections) of \(t.connections) TCP connections were seen in one direction only: the capture point misses the return path"))
         }
         if r.packets > 0, r.malformedPackets * 1000 > r.packets {
@@ -59,11 +59,15 @@ public enum FindingsBuilder {
                                detail: "raise --max-flows"))
         }
         let a = r.attribution
-        if !a.metadata.isEmpty, a.flows > 0, a.resolvedFlowShare < 0.9 {
+        // Over unicast flows only: link-local, multicast, broadcast and loopback traffic is
+        // nobody's (counted apart in attribution.notPodTraffic).
+        if !a.metadata.isEmpty, a.unicastFlows > 0, a.resolvedUnicastFlowShare < 0.9 {
             let top = a.unknownTop.rows.prefix(3).map(\.address).joined(separator: ", ")
+            let apart = a.notPodTraffic.values.reduce(0, +)
             out.append(Finding(id: "capture.attribution", severity: .warning, section: "capture",
-                               title: "only \(percent(a.resolvedFlowShare)) of flows could be put on a pod, Service or node",
-                               detail: top.isEmpty ? nil : "unknown addresses: " + top))
+                               title: "only \(percent(a.resolvedUnicastFlowShare)) of unicast flows could be put on a pod, Service or node",
+                               detail: (top.isEmpty ? "" : "unknown addresses: " + top + "; ")
+                                   + "\(apart) link-local, multicast, broadcast or loopback flows left out"))
         }
         return out
     }
@@ -145,9 +149,16 @@ public enum FindingsBuilder {
             out.append(Finding(id: "tcp.zeroWindows", severity: .info, section: "tcp",
                                title: "\(t.zeroWindows) zero-window advertisements: a receiver could not keep up"))
         }
-        if t.connections >= 10, t.resets * 10 > t.connections {
+        // Only refused and aborted connections failed: a RST after a FIN, on an idle
+        // connection or from a side that forgot it is how connections end (TCPSection.resetsByKind).
+        let k = t.resetsByKind
+        let refused = k["refused"] ?? 0, aborted = (k["abortedByClient"] ?? 0) + (k["abortedByServer"] ?? 0)
+        if t.connections >= 10, (refused + aborted) * 10 > t.connections {
             out.append(Finding(id: "tcp.resets", severity: .warning, section: "tcp",
-                               title: "\(t.resets) TCP resets over \(t.connections) connections"))
+                               title: "\(refused + aborted) of \(t.connections) TCP connections were refused or aborted "
+                                   + "(\(refused) refused, \(k["abortedByClient"] ?? 0) aborted by the client, "
+                                   + "\(k["abortedByServer"] ?? 0) by the server)",
+                               detail: "\(t.resets) packets with RST in all; resets after a FIN, on idle or half-open connections are not failures"))
         }
         return out
     }

@@ -17,12 +17,19 @@ public struct AttributionSection: Codable, Sendable, Equatable {
     public var servicePairs = 0
     /// The nodes the metadata names (or a Retina capture's own node), with their addresses.
     public var nodes: [NodeAddresses] = []
+    /// Flows with a unicast end: those that can belong to a pod, a Service or a node, and the
+    /// share of them resolved (the attribution finding's measure).
+    public var unicastFlows = 0
+    public var resolvedUnicastFlowShare = 0.0
+    /// Flows with no unicast end, by the more telling end's scope ("linkLocal",
+    /// "multicast", "broadcast", "loopback", "unspecified"): nobody's, counted apart.
+    public var notPodTraffic: [String: Int] = [:]
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case metadata, packets, flows, resolvedPackets, resolvedFlows, resolvedPacketShare, resolvedFlowShare, unknownTop,
-             ambiguousFlows, servicePairs, nodes
+             ambiguousFlows, servicePairs, nodes, unicastFlows, resolvedUnicastFlowShare, notPodTraffic
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +46,9 @@ public struct AttributionSection: Codable, Sendable, Equatable {
         servicePairs = try c.decode(Int.self, forKey: .servicePairs)
         // Reports written before nodes were listed still read (loupe diff takes old JSON).
         nodes = try c.decodeIfPresent([NodeAddresses].self, forKey: .nodes) ?? []
+        unicastFlows = try c.decodeIfPresent(Int.self, forKey: .unicastFlows) ?? flows
+        resolvedUnicastFlowShare = try c.decodeIfPresent(Double.self, forKey: .resolvedUnicastFlowShare) ?? resolvedFlowShare
+        notPodTraffic = try c.decodeIfPresent([String: Int].self, forKey: .notPodTraffic) ?? [:]
     }
 }
 
@@ -123,6 +133,10 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     public var tlsHandshakeLatency = Percentiles.empty
     /// Resets, fatal alerts and requests left without a response, over all connections.
     public var errors = APIServerErrors()
+    /// What the capture could not see, never an error: requests still open on a connection
+    /// the capture ended (their response would come after it), and connections that began
+    /// before the capture (no handshake seen).
+    public var notSeen = APINotSeen()
     /// Requests that could not be matched with a response, each with its reason.
     public var unmatched = RowList<APIUnmatchedRow>(total: 0, rows: [])
     /// Client pods (or addresses), most exchanges first, at most `--rows`; the rest counted
@@ -141,6 +155,12 @@ public struct APIHTTPSummary: Codable, Sendable, Equatable {
     public var byMethod: [String: Int] = [:]
     /// Responses with no request waiting (the capture began mid-exchange).
     public var unmatchedResponses = 0
+    public init() {}
+}
+
+public struct APINotSeen: Codable, Sendable, Equatable {
+    public var requests = 0
+    public var connections = 0
     public init() {}
 }
 

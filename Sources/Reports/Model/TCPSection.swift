@@ -26,6 +26,11 @@ public struct TCPSection: Codable, Sendable, Equatable {
     public var windowFull: Int
     /// Packets with RST set.
     public var resets: Int
+    /// Connections ended by a RST, by how the first one came: "refused" (to a SYN),
+    /// "abortedByClient"/"abortedByServer" (data outstanding), "afterClose" (a FIN already
+    /// sent or received, nothing of the sender's outstanding), "idle", "halfOpen" (the
+    /// sender had sent nothing). Only refused and aborted ones are failures.
+    public var resetsByKind: [String: Int] = [:]
     /// Retransmitted data packets / data packets, 0 to 1.
     public var retransmissionRate: Double
     /// Handshake round trip per connection (tshark's `tcp.analysis.initial_rtt`).
@@ -97,6 +102,8 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     public var history: String
     /// Who sent a RST: "client", "server", "both", or null.
     @Null public var resetBy: String?
+    /// How the first RST came (see `TCPSection.resetsByKind`), or null.
+    @Null public var resetKind: String? = nil
     /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
     @Null public var clientPod: String? = nil
     @Null public var serverPod: String? = nil
@@ -137,7 +144,7 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case bytes, client, clientPod, connState, duplicateAcks, duration, fastRetransmissions
         case firstTimestamp, history, id, initialRtt, lostSegments, outOfOrder, packets, payloadBytes
-        case resetBy, resets, retransmissionRate, retransmissions, server, serverPod, service
+        case resetBy, resetKind, resets, retransmissionRate, retransmissions, server, serverPod, service
         case spuriousRetransmissions, zeroWindows
     }
 }

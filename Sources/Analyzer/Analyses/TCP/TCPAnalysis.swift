@@ -32,6 +32,8 @@ struct TCPAnalysis {
     private(set) var streams = 0
     private(set) var midStream = 0
     private(set) var oneSided = 0
+    /// Connections whose first RST was of each kind (`TCPResetKind.rawValue`).
+    private(set) var resetKinds = [Int](repeating: 0, count: TCPResetKind.allCases.count)
     private(set) var initialRTT = LatencyHistogram()
     private(set) var ackRTTClientToServer = LatencyHistogram()
     private(set) var ackRTTServerToClient = LatencyHistogram()
@@ -134,7 +136,8 @@ struct TCPAnalysis {
     /// Folds a finished flow's connection into the totals and frees its state; returns its
     /// counts and initial RTT (0: none).
     @discardableResult
-    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> (counts: TCPCounts, initialRTT: Int64)? {
+    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil)
+        -> (counts: TCPCounts, initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)? {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)
         let c = connections[slot]
@@ -167,10 +170,11 @@ struct TCPAnalysis {
         }
         if !c.zeek.history.contains("S") && !c.zeek.history.contains("s") { midStream += 1 }
         if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
+        if let kind = c.zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
         worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
         connections[slot] = TCPConnection()
         free.append(Int32(slot))
-        return (c.counts, c.initialRTT)
+        return (c.counts, c.initialRTT, c.zeek.resetKind, c.zeek.history.contains("S") || c.zeek.history.contains("s"))
     }
 }

@@ -27,6 +27,10 @@ struct TCPConnection {
     mutating func process(_ s: TCPSequenceAnalysis.Segment, fromLow: Bool, clientIsLow: Bool,
                           options: TCP.Options?, wireLength: Int) -> (TCPAnalysisFlags, Int64?) {
         var result: (flags: TCPAnalysisFlags, ackRTT: Int64?)
+        if s.rst && zeek.resetKind == nil {
+            zeek.resetKind = TCPResetKind.classify(fromOriginator: fromLow == clientIsLow, zeek: zeek,
+                                                   sender: fromLow ? low : high, peer: fromLow ? high : low)
+        }
         if fromLow {
             result = TCPSequenceAnalysis.analyze(s, fwd: &low, rev: &high, initialRTT: initialRTT)
         } else {

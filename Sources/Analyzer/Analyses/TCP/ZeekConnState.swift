@@ -8,6 +8,8 @@ struct ZeekConnState {
     var responder = Endpoint.inactive
     var originatorSentData = false
     var responderSentData = false
+    /// How the first RST came (nil: none).
+    var resetKind: TCPResetKind?
     /// Zeek's history letters, uppercase for the originator. Bounded: each letter once,
     /// retransmission (T) and zero-window (W) letters again at 10, 100, 1000 occurrences.
     private(set) var history = ""
