@@ -70,6 +70,23 @@ struct FindingsTests {
         #expect(ids.count == 6)
     }
 
+    /// fixtures/pcaps/healthy/clients.pcapng (fixtures/gen/record-healthy.sh): curl, Python and
+    /// openssl clients, keep-alive and not, closing with and without close_notify, a watch,
+    /// search-path lookups answered at once, a connection that began before the capture and
+    /// outlived it; read as an API server's traffic too. No warning and no critical finding:
+    /// its resets come after a FIN, its open request at the end is not seen, not unanswered.
+    @Test func healthyClientsRaiseNothing() throws {
+        var options = ReportOptions()
+        options.apiServers = [try #require(PodDirectory.Endpoint(parsing: "10.78.0.2:443"))]
+        let r = try ReportRun.run(paths: [Fixtures.path("pcaps/healthy/clients.pcapng")], options: options).report
+        #expect(r.findings.filter { $0.severity != .info }.isEmpty, "\(r.findings)")
+        #expect(r.tcp.connections == 21 && r.tcp.resetsByKind == ["afterClose": 3] && r.tcp.midStreamConnections == 1)
+        #expect(r.tls.handshakes >= 16 && r.tls.failures.total == 0)
+        #expect(r.dns.transactions == 12 && r.dns.unanswered == 0 && r.dns.searchPath.wastedQueries == 0)
+        #expect(r.apiServer.errors == APIServerErrors() && r.apiServer.notSeen.connections == 1)
+        #expect(r.apiServer.exchanges >= 40, "every GET an exchange, no close_notify taken for a request")
+    }
+
     @Test func quietOnAHealthyCapture() throws {
         let r = try Self.report(Fixtures.path("pcaps/pods/apiserver.pcapng"), metadata: [Fixtures.path("pods/apiserver.kubectl.json")])
         #expect(r.findings.map(\.id) == ["dns.searchPath"], "the pods' search-path NXDOMAINs, nothing else")

@@ -9,9 +9,9 @@ enum TLSEvent {
     case alert(TLS.Alert)
     /// An alert record that is not 2 bytes, or follows this side's ChangeCipherSpec.
     case encryptedAlert
-    /// A record of content type 23 (application data; in TLS 1.3 every encrypted record), and
-    /// the stream offset just past it.
-    case applicationData(end: UInt64)
+    /// A record of content type 23 (application data; in TLS 1.3 every encrypted record), the
+    /// stream offset just past it, and its length (bytes after the record header).
+    case applicationData(end: UInt64, length: Int)
     case sslv2Hello(TLS.SSLv2ClientHello)
     /// The stream stopped making sense here: what and where (bytes into this direction).
     case malformed(DecodeError)
@@ -38,6 +38,8 @@ struct TLSRecordStream {
     private var header: UInt64 = 0
     private var headerCount = 0
     private var recordType: UInt8 = 0
+    /// The current record's length (after its header).
+    private var recordLength = 0
     private var remaining = 0
     /// A record body being decoded that did not arrive in one chunk.
     private var body: [UInt8] = []
@@ -164,6 +166,7 @@ struct TLSRecordStream {
             return false
         }
         recordType = type
+        recordLength = length
         remaining = length
         mode = .body
         if type == TLS.ContentType.handshake && handshake.isEmpty { handshakeStartChunk = headerChunk }
@@ -174,7 +177,7 @@ struct TLSRecordStream {
                                        _ event: (TLSEvent, Int64) -> Bool) {
         mode = .header
         switch recordType {
-        case TLS.ContentType.applicationData: _ = event(.applicationData(end: end), time)
+        case TLS.ContentType.applicationData: _ = event(.applicationData(end: end, length: recordLength), time)
         case TLS.ContentType.changeCipherSpec:
             if event(.changeCipherSpec, time) { encrypted = true }
         case TLS.ContentType.alert:

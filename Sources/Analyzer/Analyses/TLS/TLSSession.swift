@@ -158,6 +158,9 @@ struct TLSSession {
         if fromLow { swap(&stream, &lowStream) } else { swap(&stream, &highStream) }
     }
 
+    /// A TLS 1.3 record carrying an alert, unpadded: alert (2) + inner content type (1) + tag (16).
+    static let encryptedAlertLength = 19
+
     /// Returns, for a ChangeCipherSpec, whether this side's later records are encrypted.
     private mutating func handle(_ event: TLSEvent, time: Int64, fromLow: Bool) -> Bool {
         let fromClient = fromLow == clientIsLow
@@ -172,13 +175,17 @@ struct TLSSession {
         case .alert(let alert):
             if alerts.count < Self.alertsKept { alerts.append(AlertSeen(fromClient: fromClient, alert: alert, time: time)) }
         case .encryptedAlert: encryptedAlerts += 1
-        case .applicationData(let end):
+        case .applicationData(let end, let length):
             if fromClient {
                 applicationDataFromClient += 1
                 if negotiatedVersion != nil && clientFinishedTime == nil {
                     clientFinishedTime = time
                     if isTLS13 { return false }  // the encrypted Finished: not a request
                 }
+                // TLS 1.3 hides an alert in a type-23 record: 2 bytes of alert, its inner type
+                // and a 16-byte AEAD tag make 19 (every TLS 1.3 suite's tag is 16 bytes); no
+                // request is 3 bytes. A close_notify is not a request.
+                if isTLS13 && length == Self.encryptedAlertLength { return false }
                 if handshakeDone != nil { exchanges.clientRecord(at: time, end: end) }
             } else {
                 applicationDataFromServer += 1
