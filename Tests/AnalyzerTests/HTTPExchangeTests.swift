@@ -109,3 +109,49 @@ struct HTTPExchangeTests {
         #expect(status("HTTP/1.1 2x0 OK\r\n") == nil && status("HTTP/1.1") == nil && status("GET / HTTP/1.1\r\n") == nil)
     }
 }
+
+/// What the capture could not see is not an API-server error: a connection that began before
+/// the capture and ended with the client's FIN and a RST after it, and a request still open on
+/// a connection the capture ended.
+struct APINotSeenTests {
+    typealias T = HTTPExchangeTests
+
+    static func report(_ frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)]) throws -> APIServerSection {
+        var options = ReportOptions()
+        options.apiServers = [PodDirectory.Endpoint(address: PodDirectory.address("10.0.0.9")!, port: 8001)]
+        return try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: options).report.apiServer
+    }
+
+    static func segment(_ fromClient: Bool, seq: UInt32, ack: UInt32, flags: UInt8, _ text: String = "", ms: Int)
+        -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
+        let tcp = fromClient ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: ack, flags: flags, Array(text.utf8))
+            : Frames.tcp(sport: 8001, dport: 40000, seq: seq, ack: ack, flags: flags, Array(text.utf8))
+        let ip = Frames.ipv4(src: fromClient ? T.client : T.server, dst: fromClient ? T.server : T.client, proto: 6, tcp)
+        return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
+    }
+
+    @Test func midConnectionStartAndCloseWithReset() throws {
+        let get = "GET /healthz HTTP/1.1\r\n\r\n", ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        let c = UInt32(500), s = UInt32(900), g = UInt32(get.utf8.count), o = UInt32(ok.utf8.count)
+        let frames = [
+            Self.segment(true, seq: c, ack: s, flags: 0x18, get, ms: 0),  // no handshake: begun before the capture
+            Self.segment(false, seq: s, ack: c + g, flags: 0x18, ok, ms: 3),
+            Self.segment(true, seq: c + g, ack: s + o, flags: 0x11, ms: 10),  // the client's FIN, all acknowledged
+            Self.segment(false, seq: s + o, ack: c + g + 1, flags: 0x14, ms: 11),  // the server's RST after it
+        ]
+        let api = try Self.report(frames)
+        #expect(api.errors == APIServerErrors(), "\(api.errors)")
+        #expect(api.notSeen.connections == 1 && api.exchanges == 1)
+    }
+
+    @Test func resetWithRequestOpenIsAnError() throws {
+        let get = "GET /healthz HTTP/1.1\r\n\r\n"
+        let frames = [
+            T.packet(true, seq: 0, flags: 0x02, ms: 0), T.packet(false, seq: 0, flags: 0x12, ms: 1),
+            T.packet(true, seq: 1, get, ms: 2),
+            T.packet(false, seq: 1, flags: 0x14, ms: 50),  // the server aborts with the request open
+        ]
+        let api = try Self.report(frames)
+        #expect(api.errors.resets == 1 && api.errors.noResponse == 1 && api.notSeen == APINotSeen())
+    }
+}
