@@ -12,40 +12,6 @@ struct DNSAnalysis {
     /// Pending transactions kept at most (a flood of unanswered queries is counted, not kept).
     static let maximumPending = MemoryBudget.dnsPending
 
-    /// Responses are matched by conversation and ID, as tshark does (mDNS responses carry
-    /// no question). Two lookups that share a port and an ID with different questions stay
-    /// apart: the older moves to `superseded` and a response naming its question finds it.
-    /// Pending transactions are found in `DNSPendingTable` (probed on every DNS message);
-    /// the rare superseded ones in a `Dictionary` (`FlowKey.hash(into:)`'s one seeded word).
-    struct Key: Hashable {
-        var flow: FlowKey
-        var id: UInt16
-    }
-
-    /// A plain value (the name is an id into `names`): copied in and out of the tables
-    /// without reference counting.
-    struct Transaction {
-        var timestamp: Timestamp
-        var time: Int64
-        var clientAddress: IPAddress
-        var clientPort: UInt16
-        var serverAddress: IPAddress
-        var serverPort: UInt16
-        var overTCP: Bool
-        var client: String { clientAddress.endpoint(port: clientPort) }
-        var server: String { serverAddress.endpoint(port: serverPort) }
-        var transport: String { overTCP ? "tcp" : "udp" }
-        var id: UInt16
-        var qname: DNSNameTable.ID
-        var qtype: UInt16
-        var answered = false
-        var rcode: UInt16?
-        var answers = 0
-        var latency: Int64?
-        /// A TCP retry of a truncated UDP answer: the UDP query's time.
-        var fallbackStart: Int64?
-    }
-
     private var latest = DNSPendingTable()
     private(set) var superseded = DNSSupersededLookups()
     /// Lookups set aside at most (see `DNSSupersededLookups`).
@@ -380,10 +346,12 @@ struct DNSAnalysis {
     var pods: PodDirectory?
     var podStats: PodStats?
     var metrics: MetricsRecorder?
+    /// Retina's DNS series for `metrics`, with their label caches.
+    private var metricSeries = DNSMetricSeries()
 
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
-        if metrics != nil { record(t) }
+        if metrics != nil { metricSeries.record(t, into: &metrics!, pods: pods, names: names) }
         if let pods, podStats != nil {
             let time = t.timestamp.saturatingNanoseconds
             var counted: Int?
@@ -399,107 +367,6 @@ struct DNSAnalysis {
         byName.add(t.qname, t)
         if t.rcode == 3 { nxdomainNames.add(t.qname) }
         if t.rcode == 2 { servfailNames.add(t.qname) }
-    }
-
-    /// What a transaction's labels in Retina's DNS series are made of, one to one: equal
-    /// keys, equal labels. The series index is looked up by this, and the label text
-    /// (addresses, pod names, the question) is built only for a combination not seen
-    /// before, and not at all once the recorder's series bound is reached (the event is
-    /// then dropped, as it would be). Building it per transaction was three quarters of a
-    /// metrics-format report (measured: 3.3 s against 0.9 s for JSON on 2M packets).
-    struct SeriesKey: Hashable {
-        var client: IPAddress
-        var server: IPAddress
-        /// The first pod with the same namespace, name and workload (what the labels show).
-        var clientPod: Int?
-        var serverPod: Int?
-        var qtype: UInt16
-        var qname: DNSNameTable.ID
-        /// Nil for the requests series.
-        var rcode: UInt16?
-        var answers: Int
-    }
-
-    /// Series indices by key; as many as the recorder has series at most.
-    private var seriesCache: [SeriesKey: Int] = [:]
-    private var latencySeries: [IPAddress: Int] = [:]
-    /// Pod index -> the first pod index with the same labels.
-    private var labelPods: [Int: Int] = [:]
-    private var labelPodsByName: [String: Int] = [:]
-    private var families: (requests: Int?, responses: Int?, latency: Int?)
-
-    /// The pod whose labels an owner shows (nil: "unknown" labels).
-    private mutating func labelPod(_ owner: PodDirectory.Owner?) -> Int? {
-        guard case .pod(let p)? = owner, let pods else { return nil }
-        if let known = labelPods[p] { return known }
-        let record = pods.pods[p]
-        let name = record.namespace + "\u{1F}" + record.name + "\u{1F}" + record.workload
-        let first = labelPodsByName[name] ?? p
-        labelPodsByName[name] = first
-        labelPods[p] = first
-        return first
-    }
-
-    /// Retina's DNS series and Loupe's latency histogram for one transaction.
-    private mutating func record(_ t: Transaction) {
-        let time = t.timestamp.saturatingNanoseconds
-        let client = pods?.resolve(t.clientAddress, at: time), server = pods?.resolve(t.serverAddress, at: time)
-        var key = SeriesKey(client: t.clientAddress, server: t.serverAddress, clientPod: labelPod(client),
-                            serverPod: labelPod(server), qtype: t.qtype, qname: t.qname, rcode: nil, answers: 0)
-        // Families are declared in the order they are first used, as before the cache.
-        if families.requests == nil {
-            families.requests = metrics!.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
-        }
-        if let s = series(families.requests!, key, t, client, server) { metrics!.add(families.requests!, series: s, at: time) }
-        guard let rcode = t.rcode else { return }
-        if families.responses == nil {
-            families.responses = metrics!.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
-        }
-        key.rcode = rcode
-        key.answers = t.answers
-        if let s = series(families.responses!, key, t, client, server) {
-            metrics!.add(families.responses!, series: s, at: time &+ (t.latency ?? 0))
-        }
-        if let latency = t.latency {
-            if families.latency == nil {
-                families.latency = metrics!.family(MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram,
-                                                   bounds: MetricNames.seconds)
-            }
-            let f = families.latency!
-            var s = latencySeries[t.serverAddress]
-            if s == nil, let new = metrics!.series(f, [("server", t.serverAddress.text)]) {
-                latencySeries[t.serverAddress] = new
-                s = new
-            }
-            if let s { metrics!.observe(f, series: s, at: time, Double(latency) / 1e9) }
-        }
-    }
-
-    /// The series of family `f` for `key`, from the cache or by building its labels.
-    private mutating func series(_ f: Int, _ key: SeriesKey, _ t: Transaction, _ client: PodDirectory.Owner?,
-                                 _ server: PodDirectory.Owner?) -> Int? {
-        if let known = seriesCache[key] { return known }
-        guard !metrics!.isFull else {
-            metrics!.countDropped()  // new labels past the bound: dropped, as `series` would
-            return nil
-        }
-        // Built in one array of the exact size: the series keeps it.
-        var labels: [(String, String)] = []
-        labels.reserveCapacity(key.rcode == nil ? 12 : 15)
-        if let rcode = key.rcode { labels.append(("return_code", DNS.rcodeName(rcode))) }
-        labels.append(("query_type", DNS.RecordType.name(t.qtype)))
-        labels.append(("query", names.text(t.qname)))
-        if key.rcode != nil {
-            // Retina's `response` label carries the answer addresses; Loupe does not keep them
-            // per transaction, so it is empty, and `num_response` counts the answer records.
-            labels.append(("response", ""))
-            labels.append(("num_response", String(key.answers)))
-        }
-        RetinaLabels.append(.source, t.clientAddress, client, pods, to: &labels)
-        RetinaLabels.append(.destination, t.serverAddress, server, pods, to: &labels)
-        let s = metrics!.series(f, labels)
-        if let s { seriesCache[key] = s }
-        return s
     }
 
     /// Same question: type and name (names compare case-insensitively: resolvers randomise
@@ -528,146 +395,4 @@ struct DNSAnalysis {
     }
 
 
-}
-
-extension DNSAnalysis.Transaction: Ranked {
-    /// Failed first (unanswered, then error rcodes), then slowest, then earliest.
-    static func ranksBelow(_ a: Self, _ b: Self) -> Bool {
-        func severity(_ t: Self) -> Int { !t.answered ? 2 : (t.rcode ?? 0) != 0 ? 1 : 0 }
-        if severity(a) != severity(b) { return severity(a) < severity(b) }
-        if (a.latency ?? 0) != (b.latency ?? 0) { return (a.latency ?? 0) < (b.latency ?? 0) }
-        if a.timestamp != b.timestamp { return b.timestamp < a.timestamp }
-        return (a.qname, a.id) > (b.qname, b.id)
-    }
-}
-
-/// Per-key DNS outcomes with a compact latency histogram each; past `limit` distinct keys,
-/// new keys are folded into "(other)" so memory stays bounded. Every transaction updates
-/// three of these (server, client, name), in a `DNSKeyedTable` sized once for `limit` keys
-/// (a `Dictionary` also moved groups in and out).
-struct DNSGroups<Key: DNSGroupKey> {
-    struct Group {
-        var transactions = 0
-        var unanswered = 0
-        var errors = 0
-        var latency = CompactLatencyHistogram()
-    }
-    let limit: Int
-    private var table: DNSKeyedTable<Key, Group>
-    private(set) var other: Group?
-
-    init(limit: Int) {
-        self.limit = limit
-        table = DNSKeyedTable(fixedCapacity: limit)
-    }
-
-    /// The groups by key, in the order their keys first came.
-    var groups: [(key: Key, value: Group)] { zip(table.keys, table.values).map { ($0, $1) } }
-
-    mutating func add(_ key: Key, _ t: DNSAnalysis.Transaction) {
-        let probe = table.probe(key)
-        if let i = probe.entry {
-            Self.count(t, into: &table[i])
-            return
-        }
-        guard table.count < limit else {
-            if other == nil { other = Group() }
-            Self.count(t, into: &other!)
-            return
-        }
-        Self.count(t, into: &table[table.insert(key, Group(), probe)])
-    }
-
-    private static func count(_ t: DNSAnalysis.Transaction, into g: inout Group) {
-        g.transactions += 1
-        if !t.answered { g.unanswered += 1 }
-        if let r = t.rcode, r != 0 { g.errors += 1 }
-        if let l = t.latency { g.latency.record(nanoseconds: l) }
-    }
-}
-
-/// A key of `DNSGroups`: equatable, with a cheap hash mixed with a per-table seed (so a
-/// capture cannot be crafted to collide).
-protocol DNSGroupKey: Equatable {
-    func groupHash(seed: UInt64) -> UInt64
-}
-
-extension IPAddress: DNSGroupKey {
-    @inline(__always)
-    func groupHash(seed: UInt64) -> UInt64 {
-        finalizeHash(seed ^ high &* 0x9E37_79B9_7F4A_7C15 ^ (low &+ 0x632B_E59B_D9B4_E019) &* 0xC2B2_AE3D_27D4_EB4F)
-    }
-}
-
-extension DNSNameTable.ID: DNSGroupKey {
-    @inline(__always)
-    func groupHash(seed: UInt64) -> UInt64 { finalizeHash(seed ^ UInt64(raw) &* 0x9E37_79B9_7F4A_7C15) }
-}
-
-/// Counts per key, at most `limit` distinct keys (then `otherKey`).
-struct BoundedCounter<Key: Hashable> {
-    let limit: Int
-    let otherKey: Key
-    private(set) var counts: [Key: Int] = [:]
-    init(limit: Int, otherKey: Key) {
-        self.limit = limit
-        self.otherKey = otherKey
-    }
-    mutating func add(_ key: Key) {
-        if let i = counts.index(forKey: key) {
-            counts.values[i] += 1  // one probe for a key already counted (most)
-            return
-        }
-        counts[counts.count < limit ? key : otherKey, default: 0] += 1
-    }
-}
-
-/// `BoundedCounter` for the DNS thread's keys (a question name's id), in a `DNSKeyedTable`
-/// (the NXDOMAIN and SERVFAIL names): the same counts, past `limit` keys new ones going to
-/// `otherKey`.
-struct BoundedKeyCounter<Key: DNSGroupKey & Hashable> {
-    let limit: Int
-    let otherKey: Key
-    private var table = DNSKeyedTable<Key, Int>()
-
-    init(limit: Int, otherKey: Key) {
-        self.limit = limit
-        self.otherKey = otherKey
-    }
-
-    mutating func add(_ key: Key) {
-        var probe = table.probe(key)
-        if probe.entry == nil && table.count >= limit { probe = table.probe(otherKey) }
-        if let i = probe.entry {
-            table[i] += 1
-        } else {
-            table.insert(table.count < limit ? key : otherKey, 1, probe)
-        }
-    }
-
-    /// Every key's count.
-    var counts: [Key: Int] { Dictionary(uniqueKeysWithValues: zip(table.keys, table.values)) }
-}
-
-extension BoundedCounter where Key == String {
-    init(limit: Int) { self.init(limit: limit, otherKey: "(other)") }
-}
-
-/// Counts by a 16-bit code (rcodes, query types): the codes below 256 (all but rare ones) in
-/// an array, the rest in a `Dictionary`. A `Dictionary` alone ran SipHash on every message.
-struct CodeCounter {
-    private var small = [Int](repeating: 0, count: 256)
-    private var large: [UInt16: Int] = [:]
-
-    @inline(__always)
-    mutating func add(_ code: UInt16) {
-        if code < 256 { small[Int(code)] += 1 } else { large[code, default: 0] += 1 }
-    }
-
-    /// Every code counted at least once.
-    var counts: [UInt16: Int] {
-        var out = large
-        for (code, n) in small.enumerated() where n > 0 { out[UInt16(code)] = n }
-        return out
-    }
 }
