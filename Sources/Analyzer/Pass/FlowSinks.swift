@@ -1,0 +1,92 @@
+import CaptureFormats
+import Dissectors
+import Reports
+
+/// Packets per metrics step (kept apart from the recorder: counted on every packet).
+struct PacketSteps {
+    let step: Int64
+    private(set) var counts: [Int64: Int] = [:]
+
+    mutating func count(at time: Int64) { counts[MetricsRecorder.stepIndex(time, step: step), default: 0] += 1 }
+}
+
+/// Where finished flows go: the conversation list, and the TCP analysis when it runs.
+struct FlowSinks {
+    /// The conversation list, attribution and service pairs.
+    var common: ConversationSink
+    var conversations: TopK<Flow> { common.conversations }
+    var attribution: AttributionCounter? { common.attribution }
+    var natPairs: ServiceNATPairs? { common.natPairs }
+    var tcp: TCPAnalysis?
+    var dns: DNSAnalysis?
+    /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
+    var dnsWorker: DNSWorker?
+    /// See `CapturePass.Options.dnsEpilogue`; its result once the DNS analysis is finished.
+    var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
+    var dnsSection: DNSSection?
+    /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
+    var tls: TLSAnalysis?
+
+    var api: APIServerAnalysis?
+    /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
+    var selection: PodSelection?
+    /// DNS over UDP's conversations, counted apart (see `DNSConversations`) when the pass
+    /// analyses DNS; held by `dnsWorker` while it runs.
+    var dnsConversations: DNSConversations?
+    var dnsConversationsApart = false
+    /// The DNS analysis runs (inline or on its thread); without it a worker thread may still
+    /// count the conversations apart (`Options.conversationsThread`), and reads no message.
+    var analyzesDNS = false
+    /// With a metrics format: packets per step (the HTML timeline's first chart).
+    var packetSteps: PacketSteps?
+
+    /// The pass's table swept at `now` (its `lastSweep`, told apart from the last one here):
+    /// settles the analyses of closed connections idle at least `after`. Their flows stay
+    /// for late retransmissions; the TCP analysis stays with them.
+    mutating func settle(_ flows: [Flow], now: Int64, after: Int64) {
+        settledAt = now
+        guard tcp != nil else { return }
+        for f in flows where f.isLive && f.analysisSlot >= 0 && f.isClosed && now &- f.lastSeen >= after {
+            if tls != nil, let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }),
+               api != nil && api!.serverIsLow(f) != nil {
+                // The API-server analysis reads the session at the flow's end.
+                api!.settled(f, session.apiView)
+            }
+            tcp!.settle(f)
+        }
+    }
+    /// The table's `lastSweep` when `settle` last ran.
+    var settledAt: Int64 = .min
+
+    /// The DNS analysis's end: its thread joined (or, inline, finished here), and DNS over
+    /// UDP's conversations merged into the pass's counts. Once; later calls do nothing.
+    mutating func finishDNS(lastSweep: Int64) {
+        guard !dnsFinished else { return }
+        dnsFinished = true
+        if let worker = dnsWorker {
+            (dns, dnsSection, dnsConversations) = worker.join()
+            if !analyzesDNS { dns = nil }  // the conversations' worker's analysis read nothing
+            dnsWorker = nil
+        } else if dns != nil {
+            dnsConversations?.drain(after: lastSweep)
+            dns!.finish()
+            dnsSection = dnsEpilogue?(&dns!)
+        }
+        if let apart = dnsConversations { common.merge(apart.sink) }
+    }
+    var dnsFinished = false
+
+    mutating func finished(_ flow: Flow) {
+        let owners = common.finished(flow)
+        let http = api != nil ? api!.takeHTTP(flow) : nil
+        let session = tls?.finish(flow, owners: owners)
+        let settled = session == nil && api != nil ? api!.takeSettled(flow) : nil
+        let connection = tcp?.finish(flow, owners: owners)
+        if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
+        if api != nil, let serverIsLow = api!.serverIsLow(flow) {
+            api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
+                     reset: flow.reset, resetKind: connection?.resetKind,
+                     handshakeSeen: connection?.handshakeSeen ?? true, session: session?.apiView ?? settled, http: http)
+        }
+    }
+}
