@@ -42,13 +42,16 @@ let package = Package(
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
         .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch"], swiftSettings: strict),
+        // Cluster metadata and bundle layout: kubectl Lists, Loupe sidecars, Retina tarballs,
+        // loupe-agent bundles, tar, kernel-event logs. Not a capture format: beside it.
+        .target(name: "Bundles", dependencies: ["CaptureFormats"], swiftSettings: strict),
         // Pure, synchronous layer views over packet bytes. No I/O, no state.
         .target(name: "Dissectors", swiftSettings: strict),
         // The report model and its renderers. Never sees a packet.
         .target(name: "Reports", dependencies: [.product(name: "Plot", package: "Plot")], swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
         .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Dissectors", "Reports", "CPcap", "CPrefetch",
+                dependencies: ["CaptureFormats", "Bundles", "Dissectors", "Reports", "CPcap", "CPrefetch",
                                .product(name: "Histogram", package: "hdrhistogram-swift"),
                                .product(name: "DequeModule", package: "swift-collections"),
                                .product(name: "HeapModule", package: "swift-collections"),
@@ -63,7 +66,7 @@ let package = Package(
         .plugin(name: "EmbedBPF", capability: .buildTool()),
         .target(name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
                 plugins: ["EmbedBPF"]),
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "Dissectors", "CPcap", "EBPF", "CCurl",
+        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "Bundles", "Dissectors", "CPcap", "EBPF", "CCurl",
                                                      .product(name: "Yams", package: "Yams"),
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
@@ -73,11 +76,11 @@ let package = Package(
                 dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "loupe",
-                          dependencies: ["Analyzer", "Reports", "Rules", "CaptureFormats", "CommandLineExit",
+                          dependencies: ["Analyzer", "Reports", "Rules", "CaptureFormats", "Bundles", "CommandLineExit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // The fuzz targets (scripts/fuzz) and their replayer.
-        .target(name: "FuzzTargets", dependencies: ["Analyzer", "CaptureFormats", "Dissectors", "Reports", "Rules"],
+        .target(name: "FuzzTargets", dependencies: ["Analyzer", "CaptureFormats", "Bundles", "Dissectors", "Reports", "Rules"],
                 swiftSettings: strict),
         .executableTarget(name: "loupe-fuzz", dependencies: ["FuzzTargets"], swiftSettings: strict),
         .executableTarget(name: "loupe-agent",
@@ -87,11 +90,11 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["CaptureFormats"], path: "Tests/_TestSupport",
                 swiftSettings: strict),
-        .testTarget(name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "_TestSupport"],
+        .testTarget(name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "Bundles", "_TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent"], swiftSettings: strict),
+        .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent", "Bundles"], swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Bundles", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),

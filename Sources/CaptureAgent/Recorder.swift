@@ -1,3 +1,4 @@
+import Bundles
 import CPcap
 import CaptureFormats
 import Crypto

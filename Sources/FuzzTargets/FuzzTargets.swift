@@ -1,4 +1,5 @@
 import Analyzer
+import Bundles
 import CaptureFormats
 import Dissectors
 import Foundation

@@ -1,4 +1,5 @@
 @testable import Analyzer
+@testable import Bundles
 import CaptureFormats
 import Dissectors
 import Foundation

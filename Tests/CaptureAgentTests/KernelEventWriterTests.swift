@@ -1,3 +1,4 @@
+@testable import Bundles
 @testable import CaptureAgent
 import CaptureFormats
 import EBPF

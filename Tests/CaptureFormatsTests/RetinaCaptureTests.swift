@@ -1,3 +1,4 @@
+@testable import Bundles
 @testable import CaptureFormats
 import Testing
 

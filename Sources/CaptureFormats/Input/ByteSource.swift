@@ -1,12 +1,12 @@
 /// The decompressed bytes of one capture file, whatever its compression.
 /// Called once per buffer refill, never per packet, so the switch costs nothing.
-final class ByteSource {
-    let compression: Compression
+package final class ByteSource {
+    package let compression: Compression
     private let file: FileDescriptor
     private let gzip: GzipDecoder?
     private let zstd: ZstdDecoder?
 
-    init(path: String) throws(CaptureOpenError) {
+    package init(path: String) throws(CaptureOpenError) {
         let file = try FileDescriptor(path: path)
         let sniffed = Compression.sniff(file.prefix(4))
         self.file = file
@@ -23,7 +23,7 @@ final class ByteSource {
     }
 
     /// Offset in the file itself (compressed bytes for compressed input).
-    var fileOffset: Int64 {
+    package var fileOffset: Int64 {
         switch compression {
         case .none: file.offset
         case .gzip: gzip!.compressedOffset
@@ -31,7 +31,7 @@ final class ByteSource {
         }
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(SourceFailure) -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(SourceFailure) -> Int {
         switch compression {
         case .none: try file.read(into: buffer)
         case .gzip: try gzip!.read(into: buffer)

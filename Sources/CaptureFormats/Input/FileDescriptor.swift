@@ -47,7 +47,7 @@ final class FileDescriptor {
 }
 
 /// Why a byte source stopped early: an I/O error or a damaged compressed stream.
-struct SourceFailure: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
+package struct SourceFailure: Error {
+    package var message: String
+    package init(_ message: String) { self.message = message }
 }

@@ -1,7 +1,8 @@
 import Analyzer
 import ArgumentParser
-import CommandLineExit
+import Bundles
 import CaptureFormats
+import CommandLineExit
 import Foundation
 import Reports
 

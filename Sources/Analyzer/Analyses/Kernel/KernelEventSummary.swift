@@ -1,3 +1,4 @@
+import Bundles
 import CaptureFormats
 import Dissectors
 import Reports

@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// What the kernel saw during a capture, as `loupe-agent` writes it: `events.jsonl` in a

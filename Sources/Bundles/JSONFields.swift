@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// Typed reads from parsed JSON with the path of every field, so a wrong type is an error

@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// A bundle packed as one archive (`.tar`, `.tar.gz`/`.tgz`, `.tar.zst`): a Retina capture

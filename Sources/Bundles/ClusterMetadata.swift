@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// Cluster metadata for a capture: the objects at its start, and timed changes during it.

@@ -1,4 +1,5 @@
 import CZstd
+import CaptureFormats
 import Foundation
 
 /// Packs a bundle directory into one `.tar.zst` (ustar members, zstd-compressed as a single

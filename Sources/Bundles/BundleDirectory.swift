@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// A capture bundle in a directory, or packed in an archive (`BundleArchive`; a Retina capture

@@ -1,3 +1,4 @@
+import CaptureFormats
 /// The Kubernetes objects Loupe attributes traffic with, reduced to what attribution needs.
 /// Read from `kubectl get pods,services,endpointslices,nodes -A -o json` (a v1 List) or from
 /// Loupe's own sidecar (`ClusterMetadata`). Addresses stay text here; the analyzer parses them.

@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// The node a bundle directory was recorded on, from what the bundle carries: a Retina

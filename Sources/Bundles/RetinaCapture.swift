@@ -1,3 +1,4 @@
+import CaptureFormats
 import Foundation
 
 /// What a Retina capture (`kubectl retina capture create`: `<capture>-<node>-<YYYYMMDDHHMMSS>UTC`

@@ -1,3 +1,4 @@
+import CaptureFormats
 /// Kubernetes objects from their JSON (the API's own field names), tolerant: unknown kinds
 /// and fields are skipped, missing fields noted in `warnings`, wrong types thrown.
 struct KubeObjectDecoder {
