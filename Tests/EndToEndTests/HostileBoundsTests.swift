@@ -136,4 +136,17 @@ struct HostileBoundsTests {
         let (_, warnings, _) = try Self.report(c.write(), ["--api-server", "10.96.0.1:8080"])
         #expect(warnings.contains("plain HTTP requests or exchanges not kept"), "\(warnings)")
     }
+
+    /// Every class of scripts/hostile at its small size through the debug build: no crash,
+    /// the expected exit status, peak memory under the budget (the script's own checks).
+    @Test(.enabled(if: enabled && FileManager.default.fileExists(atPath: "/usr/bin/python3")))
+    func everyHostileClassAtTestSize() throws {
+        let dir = temporaryFile([], suffix: ".d")
+        try FileManager.default.removeItem(atPath: dir)
+        let script = Corpus.packageRoot.appendingPathComponent("scripts/hostile").path
+        let r = try run("/usr/bin/env", ["HOSTILE_DIR=" + dir, "python3", script, "--small", "--no-ratio",
+                                         "--loupe", LoupeBinary.path])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") }.count == 17, "\(r.stdout)")
+    }
 }
