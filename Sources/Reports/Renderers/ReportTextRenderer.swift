@@ -106,7 +106,9 @@ public enum ReportTextRenderer {
             ("out of order", "\(t.outOfOrder)"),
             ("duplicate ACKs", "\(t.duplicateAcks)"),
             ("zero windows", "\(t.zeroWindows) (probes \(t.zeroWindowProbes)), window full \(t.windowFull)"),
-            ("resets", "\(t.resets)"),
+            ("resets", "\(t.resets)" + (t.resetsByKind.isEmpty ? "" : " packets; connections: "
+                + t.resetsByKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))),
             ("initial RTT", percentiles(t.initialRtt)),
             ("ACK RTT to server", percentiles(t.ackRtt.clientToServer)),
             ("ACK RTT to client", percentiles(t.ackRtt.serverToClient)),
