@@ -95,21 +95,7 @@ public enum FrameDecoder {
     static func ethernet(_ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
         frame.path.append(.ethernet)
         let eth = try Ethernet.View(validating: bytes)
-        var type = eth.etherType
-        var rest = eth.payload
-        var tags = 0
-        while Ethernet.isVLANTag(type) {
-            tags += 1
-            guard tags <= Ethernet.maximumTags else {
-                throw DecodeError(.limit, .vlan, at: rest.frameOffset, value: tags, limit: Ethernet.maximumTags)
-            }
-            try nest(&frame, .vlan, at: rest.frameOffset)
-            frame.path.append(.vlan)
-            let tag = try Ethernet.VLANView(validating: rest)
-            type = tag.etherType
-            rest = tag.payload
-        }
-        try etherType(type, rest, &frame)
+        try etherType(eth.etherType, eth.payload, &frame)
     }
 
     /// Counts one more nested header against `maximumNesting`.
@@ -122,8 +108,9 @@ public enum FrameDecoder {
         frame.nesting = UInt8(nesting)
     }
 
-    /// Tags after a cooked header or a Geneve header are walked here, in a loop (a record
-    /// of 16 MiB holds four million of them), under the same limits as Ethernet's.
+    /// The EtherType and what follows: VLAN tags (after Ethernet, a cooked header or a Geneve
+    /// header) walked in a loop (a record of 16 MiB holds four million of them), at most
+    /// `Ethernet.maximumTags` per stack and within the nesting budget.
     static func etherType(_ type: UInt16, _ bytes: ByteSlice, _ frame: inout DecodedFrame) throws(DecodeError) {
         var type = type, rest = bytes, tags = 0
         while Ethernet.isVLANTag(type) {
