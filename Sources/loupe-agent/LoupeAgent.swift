@@ -56,8 +56,9 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("The bundle to write: a directory, or one archive when it ends in .tar.zst.", valueName: "path"))
     var output: String
 
-    @Option(help: "Stop after this many seconds.")
-    var duration: Double?
+    @Option(help: ArgumentHelp("Stop after this long: 6s, 500ms, 5m, 1h (a bare number is seconds).",
+                               valueName: "duration"))
+    var duration: DurationArgument<Seconds>?
 
     @Option(help: "Stop after this many packets.")
     var packets: Int?
@@ -116,7 +117,7 @@ struct Record: ParsableCommand {
 
     func validate() throws {
         guard !interface.isEmpty else { throw ValidationError("at least one --interface") }
-        if let duration { guard duration > 0 else { throw ValidationError("--duration must be positive") } }
+        if let duration { guard duration.seconds > 0 else { throw ValidationError("--duration must be positive") } }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64") }
         if let rotateSize, rotateSize < max(1 << 20, Int(snaplen) * 2 + 65_536) {
             throw ValidationError("--rotate-size must be at least 1MB and twice the snaplen")
@@ -178,7 +179,7 @@ struct Record: ParsableCommand {
         let archive = output.hasSuffix(".tar.zst")
         var options = Recorder.Options(interfaces: interface, output: archive ? output + ".d" : output)
         if archive { options.archive = output }
-        options.duration = duration
+        options.duration = duration?.seconds
         options.maximumPackets = packets
         options.filter = filter
         options.snapLength = snaplen

@@ -25,8 +25,9 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Relative change that matters, e.g. 20%.")
     var threshold = "20%"
 
-    @Option(help: "Smallest latency change that matters, in ms.")
-    var minLatency: Double = 1
+    @Option(help: ArgumentHelp("Smallest latency change that matters: 1ms, 0.5s (a bare number is milliseconds).",
+                               valueName: "duration"))
+    var minLatency = DurationArgument<Milliseconds>(seconds: 0.001)
 
     @Option(help: "Smallest change of a share that matters, in percentage points.")
     var minShare: Double = 0.5
@@ -43,7 +44,7 @@ struct DiffCommand: ParsableCommand {
         guard let t = Double(threshold.hasSuffix("%") ? String(threshold.dropLast()) : threshold), t >= 0 else {
             throw ValidationError("--threshold \(threshold): a percentage, e.g. 20%")
         }
-        guard minLatency >= 0, minShare >= 0 else { throw ValidationError("--min-latency and --min-share are 0 or more") }
+        guard minLatency.seconds >= 0, minShare >= 0 else { throw ValidationError("--min-latency and --min-share are 0 or more") }
     }
 
     func load(_ path: String) throws -> Report {
@@ -61,7 +62,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         var t = ReportDiff.Thresholds()
         t.relative = (Double(threshold.hasSuffix("%") ? String(threshold.dropLast()) : threshold) ?? 20) / 100
-        t.latency = minLatency / 1000
+        t.latency = minLatency.seconds
         t.share = minShare / 100
         let changes = ReportDiff.compare(try load(base), try load(candidate), thresholds: t)
         let worse = changes.filter(\.worse), better = changes.filter { !$0.worse }

@@ -1,6 +1,7 @@
 import Analyzer
 import ArgumentParser
 import CaptureFormats
+import CommandLineExit
 import Foundation
 import Reports
 
@@ -40,8 +41,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The cluster's DNS domain, for search-path expansion.")
     var clusterDomain = "cluster.local"
 
-    @Option(help: "Seconds within which a repeated DNS query is a retransmission, not a new transaction (tshark: 5).")
-    var dnsTimeout: Double = 5
+    @Option(help: ArgumentHelp("Within this a repeated DNS query is a retransmission, not a new transaction "
+                               + "(tshark: 5s; a bare number is seconds).", valueName: "duration"))
+    var dnsTimeout = DurationArgument<Seconds>(seconds: 5)
 
     @Option(name: .customLong("pods"), help: ArgumentHelp(
         "Cluster metadata: what `kubectl get pods,services,endpointslices,nodes -A -o json` prints, or a Loupe sidecar (repeatable).",
@@ -86,7 +88,7 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--api-server \(e): expected ADDR:PORT, e.g. 10.96.0.1:443 or [fd00::1]:6443")
         }
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
-        guard dnsTimeout > 0, dnsTimeout < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
+        guard dnsTimeout.seconds > 0, dnsTimeout.seconds < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
     }
 
     func run() throws {
@@ -95,7 +97,7 @@ struct ReportCommand: ParsableCommand {
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
         options.clusterDomain = clusterDomain
-        options.dnsTimeout = Int64(dnsTimeout * 1e9)
+        options.dnsTimeout = Int64(dnsTimeout.seconds * 1e9)
         options.metadataPaths = metadata
         options.apiServers = apiServer.compactMap(Self.endpoint)
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
