@@ -15,6 +15,30 @@ public enum BundleDirectory {
         /// Every bundle directory: the node each names is read once the metadata's node names
         /// are known (`BundleNode.node`).
         public var directories: [String] = []
+        /// Archives unpacked to a temporary folder: (that folder, the archive as given).
+        public var unpacked: [(folder: String, given: String)] = []
+
+        /// A path inside an unpacked archive as the user knows it: the archive as given, then
+        /// the path inside it (`retina.tar.gz/node/capture.pcap`), never the temporary folder.
+        public func displayPath(_ path: String) -> String {
+            for (folder, given) in unpacked where path.hasPrefix(folder) {
+                let rest = path.dropFirst(folder.count).drop { $0 == "/" }
+                return rest.isEmpty ? given : given + "/" + rest
+            }
+            return path
+        }
+
+        /// `text` with every temporary folder named as its archive.
+        public func displayText(_ text: String) -> String {
+            var out = text
+            for (folder, given) in unpacked { out = out.replacingOccurrences(of: folder, with: given + (folder.hasSuffix("/") ? "/" : "")) }
+            return out
+        }
+
+        public static func == (a: Contents, b: Contents) -> Bool {
+            a.captures == b.captures && a.metadata == b.metadata && a.events == b.events && a.directories == b.directories
+                && a.unpacked.map(\.folder) == b.unpacked.map(\.folder) && a.unpacked.map(\.given) == b.unpacked.map(\.given)
+        }
     }
 
     static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
@@ -38,6 +62,7 @@ public enum BundleDirectory {
         for given in inputs {
             // An archive is unpacked first, then read like a directory.
             let input = BundleArchive.isArchive(given) ? try BundleArchive.unpack(given) : given
+            if input != given { out.unpacked.append((input, given)) }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue else {
                 out.captures.append(input)

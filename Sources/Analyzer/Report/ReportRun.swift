@@ -138,12 +138,12 @@ public enum ReportRun {
         pass.finishDNS()
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(
-            inputs: inputs, packets: packets, bytes: bytes,
+            inputs: SummaryRun.asGiven(inputs, bundle), packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
             malformedPackets: pass.malformed.count,
             flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
-            warnings: pass.warnings,
+            warnings: pass.warnings.map(bundle.displayText),
             tcp: tcp,
             dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
             tls: tls)

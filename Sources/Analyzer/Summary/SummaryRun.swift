@@ -37,7 +37,7 @@ public enum SummaryRun {
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         let (inputs, packets, bytes) = pass.captureFacts
         var report = SummaryReport(
-            inputs: inputs, packets: packets, bytes: bytes,
+            inputs: asGiven(inputs, bundle), packets: packets, bytes: bytes,
             filter: options.filter,
             matchedPackets: pass.matched,
             protocols: pass.hierarchy.rows(),
@@ -48,7 +48,7 @@ public enum SummaryRun {
             malformedPackets: pass.malformed.count,
             fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
                                      overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
-            warnings: pass.warnings)
+            warnings: pass.warnings.map(bundle.displayText))
         report.nodes = bundle.directories.compactMap { BundleNode.node(in: $0) }.map { NodeAddresses(name: $0.name, addresses: $0.addresses) }
         return SummaryOutcome(report: report, damaged: inputs.contains { $0.damage != nil })
     }
@@ -85,6 +85,18 @@ public enum SummaryRun {
             captureDrops: drops.isEmpty ? nil : Int(clamping: drops.reduce(0, &+)),
             damage: reader.damage.map { DamageSummary(offset: Int($0.offset), message: $0.message) },
             warnings: warnings)
+    }
+
+    /// Inputs named as the user gave them: a file inside an unpacked archive by the archive's
+    /// path and its own path inside it, never the temporary folder it was unpacked to.
+    static func asGiven(_ inputs: [InputSummary], _ bundle: BundleDirectory.Contents) -> [InputSummary] {
+        inputs.map { input in
+            var i = input
+            i.path = bundle.displayPath(i.path)
+            i.warnings = i.warnings.map(bundle.displayText)
+            if let d = i.damage { i.damage = DamageSummary(offset: d.offset, message: bundle.displayText(d.message)) }
+            return i
+        }
     }
 
     static func decimal(_ t: Timestamp) -> Decimal { Decimal(string: t.decimalString) ?? Decimal(t.doubleValue) }

@@ -10,12 +10,14 @@ public enum ReportTextRenderer {
     /// headings (the caller decides: a terminal, and no NO_COLOR).
     public static func render(_ r: Report, sections: Set<String>? = nil, colour: Bool = false) -> String {
         func wanted(_ name: String) -> Bool { sections?.contains(name) ?? true }
-        var out = ""
+        // The inputs as given, one line each, never wrapped: a path to copy.
+        var title = ""
         for i in r.inputs {
-            out += "\(TextEscaping.escape(i.path)): \(i.packets) packets, \(i.bytes) bytes"
-            if let d = i.damage { out += ", DAMAGED at byte \(d.offset): \(TextEscaping.escape(d.message))" }
-            out += "\n"
+            title += "\(TextEscaping.escape(i.path)): \(i.packets) packets, \(i.bytes) bytes"
+            if let d = i.damage { title += ", DAMAGED at byte \(d.offset): \(TextEscaping.escape(d.message))" }
+            title += "\n"
         }
+        var out = ""
         if let f = r.filter { out += "Filter \"\(TextEscaping.escape(f))\": \(r.matchedPackets) packets matched\n" }
         if r.flowTable.evicted > 0 {
             out += "warning: \(r.flowTable.evicted) flows evicted at the live-flow cap: counts are incomplete\n"
@@ -33,7 +35,7 @@ public enum ReportTextRenderer {
             let pods = pods(copy)
             if !pods.isEmpty { out += "\n" + heading(pods, colour) }
         }
-        return TextWrap.fit(out)
+        return title + TextWrap.fit(out)
     }
 
     /// The section's first line in bold.
