@@ -214,7 +214,7 @@ struct FlowTableOf<Record: FlowRecord> {
 
     /// Live flows sampled per eviction: a constant, so a flood that evicts on every packet
     /// stays linear.
-    static var evictionSample: Int { 16 }
+    static var evictionSample: Int { 8 }
 
     /// Evicts the least recently active of `evictionSample` sampled live flows.
     private mutating func evictOne(finished: (Record) -> Void) {

@@ -303,19 +303,19 @@ struct CapturePass {
                 }
             }
         }
-        if tcpPorts && sinks.tcp != nil {
+        if tcpPorts && isPresent(&sinks.tcp) {
             var slot = flows.flows[i].analysisSlot
             sinks.tcp!.segment(frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
                                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
             let payloadCount = frame.payload.count
-            if tcp && sinks.api != nil && payloadCount > 0 { sinks.api!.segment(frame, slot: slot, time: time) }
-            if tcp && sinks.tls != nil {
+            if tcp && isPresent(&sinks.api) && payloadCount > 0 { sinks.api!.segment(frame, slot: slot, time: time) }
+            if tcp && isPresent(&sinks.tls) {
                 sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
                                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)
             }
-        } else if frame.isUDP && sinks.tls != nil {
+        } else if frame.isUDP && isPresent(&sinks.tls) {
             sinks.tls!.quic.datagram(frame.payload, key: key)
         }
     }

@@ -78,15 +78,16 @@ struct FlowSinks {
 
     mutating func finished(_ flow: Flow) {
         let owners = common.finished(flow)
-        let http = api != nil ? api!.takeHTTP(flow) : nil
-        let session = tls?.finish(flow, owners: owners)
-        let settled = session == nil && api != nil ? api!.takeSettled(flow) : nil
+        let hasAPI = isPresent(&api)
+        let http = hasAPI ? api!.takeHTTP(flow) : nil
+        let session: (had: Bool, view: TLSSession.APIView?) = tls?.finish(flow, owners: owners, apiView: hasAPI) ?? (false, nil)
+        let settled = !session.had && hasAPI ? api!.takeSettled(flow) : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
-        if api != nil, let serverIsLow = api!.serverIsLow(flow) {
+        if hasAPI, let serverIsLow = api!.serverIsLow(flow) {
             api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
                      reset: flow.reset, resetKind: connection?.resetKind,
-                     handshakeSeen: connection?.handshakeSeen ?? true, session: session?.apiView ?? settled, http: http)
+                     handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
         }
     }
 }

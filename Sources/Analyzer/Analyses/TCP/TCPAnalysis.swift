@@ -91,7 +91,7 @@ struct TCPAnalysis {
         let (flags, rtt) = connections[Int(slot)].process(s, fromLow: fromLow, clientIsLow: clientIsLow,
                                                                        options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
-        if metrics != nil, flags.isAnyRetransmission {
+        if isPresent(&metrics), flags.isAnyRetransmission {
             retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].0 += fromLow ? 1 : 0
             retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].1 += fromLow ? 0 : 1
         }
@@ -140,11 +140,13 @@ struct TCPAnalysis {
         -> (counts: TCPCounts, initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)? {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)
-        let c = connections[slot]
-        if let owners, podStats != nil {
+        // Moved out, not copied: a copy retained the connection's arrays and strings.
+        var c = TCPConnection()
+        swap(&c, &connections[slot])
+        if let owners, isPresent(&podStats) {
             for pod in owners.pods { podStats!.tcpConnection(pod, c.counts, initialRTT: c.initialRTT) }
         }
-        if metrics != nil, let steps = retransmissionSteps.removeValue(forKey: flow.analysisSlot) {
+        if isPresent(&metrics), let steps = retransmissionSteps.removeValue(forKey: flow.analysisSlot) {
             let k = flow.key
             func labels(from: Bool) -> [(String, String)] {
                 var labels: [(String, String)] = []
@@ -173,7 +175,6 @@ struct TCPAnalysis {
         if let kind = c.zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
         worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
-        connections[slot] = TCPConnection()
         free.append(Int32(slot))
         return (c.counts, c.initialRTT, c.zeek.resetKind, c.zeek.history.contains("S") || c.zeek.history.contains("s"))
     }

@@ -88,7 +88,7 @@ struct TLSAnalysis {
         var fresh = TLSSession(clientIsLow: clientIsLow)
         fresh.certificates = certificates
         if exchangeTrace != nil { fresh.exchanges.trace = [] }
-        if metrics != nil { fresh.exchanges.timeline = [] }
+        if isPresent(&metrics) { fresh.exchanges.timeline = [] }
         if let reused = free.popLast() {
             sessions[Int(reused)] = fresh
             return reused
@@ -125,18 +125,34 @@ struct TLSAnalysis {
     /// returns the session.
     @discardableResult
     mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> TLSSession? {
+        var out: TLSSession?
+        finish(flow, owners: owners) { out = $0 }
+        return out
+    }
+
+    /// At a flow's end: whether it had a session, and the session's API-server view when
+    /// `apiView` (the pass's form: a `TLSSession?` of a kilobyte returned and copied on every
+    /// flow's end was most of a SYN flood's time, measured; the view is all the pass reads).
+    mutating func finish(_ flow: Flow, owners: FlowOwners?, apiView: Bool) -> (had: Bool, view: TLSSession.APIView?) {
+        var result: (had: Bool, view: TLSSession.APIView?) = (false, nil)
+        finish(flow, owners: owners) { result = (true, apiView ? $0.apiView : nil) }
+        return result
+    }
+
+    /// Folds the flow's session, if any, and lends it to `body` before it is dropped.
+    private mutating func finish(_ flow: Flow, owners: FlowOwners?, _ body: (borrowing TLSSession) -> Void) {
         let index = Int(flow.analysisSlot)
-        guard index >= 0, index < slots.count else { return nil }
+        guard index >= 0, index < slots.count else { return }
         let s = slots[index].session
         slots[index] = Slot()
-        guard s >= 0 else { return nil }
+        guard s >= 0 else { return }
         // Moved out, not copied: a copy retained every array and string the session holds.
         var session = TLSSession(clientIsLow: true)
         swap(&session, &sessions[Int(s)])
         session.finish(budget: &budget)
         fold(session, flow, owners)
         free.append(s)
-        return session
+        body(session)
     }
 
     private mutating func fold(_ s: TLSSession, _ flow: Flow, _ owners: FlowOwners?) {
@@ -160,7 +176,7 @@ struct TLSAnalysis {
             if let sni { serverNames.add(sni) }
             if let v = s.negotiatedVersion { versions[TLS.versionName(v), default: 0] += 1 }
             if let latency { handshakeLatency.record(nanoseconds: latency); section.completed += 1 }
-            if metrics != nil, let latency, let start = s.clientHelloTime {
+            if isPresent(&metrics), let latency, let start = s.clientHelloTime {
                 let f = metrics!.family(MetricNames.tlsHandshake.0, MetricNames.tlsHandshake.1, .histogram,
                                         bounds: MetricNames.seconds)
                 metrics!.observe(f, [("server_name", sni ?? "")], at: start, Double(latency) / 1e9)
@@ -168,7 +184,7 @@ struct TLSAnalysis {
             if let hello { helloLatency.record(nanoseconds: hello) }
             byServerName.add(sni ?? "(none)", failed: failure != nil, latency: latency, hello: hello)
             byServer.add(server, failed: failure != nil, latency: latency, hello: hello)
-            if let owners, podStats != nil {
+            if let owners, isPresent(&podStats) {
                 for pod in owners.pods { podStats!.tlsHandshake(pod, failure: failure, latency: latency) }
             }
         }
