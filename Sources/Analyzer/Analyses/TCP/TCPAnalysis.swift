@@ -170,12 +170,12 @@ struct TCPAnalysis {
             kernelWatch!.values[i].retransmissions += Int(c.counts.retransmissions)
             kernelWatch!.values[i].outOfOrder += Int(c.counts.outOfOrder)
         }
-        if !c.zeek.history.contains("S") && !c.zeek.history.contains("s") { midStream += 1 }
+        if !c.zeek.sawSYN { midStream += 1 }
         if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
         if let kind = c.zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
         if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
         worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
         free.append(Int32(slot))
-        return (c.counts, c.initialRTT, c.zeek.resetKind, c.zeek.history.contains("S") || c.zeek.history.contains("s"))
+        return (c.counts, c.initialRTT, c.zeek.resetKind, c.zeek.sawSYN)
     }
 }

@@ -81,6 +81,13 @@ struct ZeekConnState {
         history.unicodeScalars.append(originator ? letter : Unicode.Scalar(UInt8(letter.value) | 0x20))
     }
 
+    /// Whether either side's SYN was seen (history letter S or s): the handshake's start, read
+    /// from the letters' bits, not by scanning the history text.
+    var sawSYN: Bool {
+        let s = UInt64(Unicode.Scalar("S").value - 65)
+        return seenLetters & (1 << s | 1 << (s + 32)) != 0
+    }
+
     /// Who sent a RST: "client" (the originator), "server", "both", or nil.
     var resetBy: String? {
         switch (originator == .reset, responder == .reset) {
@@ -102,7 +109,7 @@ struct ZeekConnState {
         }
         if originator == .reset {
             // Zeek: RSTOS0 when the history has a SYN; otherwise no rule matches and it is OTH.
-            if rInactive { return history.contains(where: { $0 == "S" || $0 == "s" }) ? "RSTOS0" : "OTH" }
+            if rInactive { return sawSYN ? "RSTOS0" : "OTH" }
             return "RSTO"
         }
         if responder == .closed && originator == .closed { return "SF" }
