@@ -6,33 +6,30 @@ import Dissectors
 enum AddressScope: Int, CaseIterable {
     case unicast, linkLocal, multicast, broadcast, loopback, unspecified
 
-    var name: String {
-        switch self {
-        case .unicast: "unicast"
-        case .linkLocal: "linkLocal"
-        case .multicast: "multicast"
-        case .broadcast: "broadcast"
-        case .loopback: "loopback"
-        case .unspecified: "unspecified"
-        }
-    }
+    /// The case's name, as the JSON spells it.
+    var name: String { String(describing: self) }
 
     /// IPv4: 169.254/16 link-local, 224/4 multicast, 255.255.255.255 broadcast, 127/8
     /// loopback, 0.0.0.0. IPv6: fe80::/10, ff00::/8, ::1, ::.
     init(_ a: IPAddress) {
-        if a.isV4 {
-            let v = a.v4
-            if v == 0 { self = .unspecified } else if v == 0xFFFF_FFFF { self = .broadcast } else if v >> 28 == 0xE {
-                self = .multicast
-            } else if v >> 24 == 127 { self = .loopback } else if v >> 16 == 0xA9FE { self = .linkLocal } else {
-                self = .unicast
-            }
-            return
-        }
-        if a.high >> 56 == 0xFF { self = .multicast } else if a.high >> 54 == 0x3FA { self = .linkLocal } else if a.high == 0
-            && a.low == 1 { self = .loopback } else if a.high == 0 && a.low == 0 { self = .unspecified } else {
-            self = .unicast
-        }
+        self = a.isV4 ? Self.v4(a.v4) : Self.v6(high: a.high, low: a.low)
+    }
+
+    private static func v4(_ v: UInt32) -> AddressScope {
+        if v == 0 { return .unspecified }
+        if v == 0xFFFF_FFFF { return .broadcast }
+        if v >> 28 == 0xE { return .multicast }
+        if v >> 24 == 127 { return .loopback }
+        if v >> 16 == 0xA9FE { return .linkLocal }
+        return .unicast
+    }
+
+    private static func v6(high: UInt64, low: UInt64) -> AddressScope {
+        if high >> 56 == 0xFF { return .multicast }
+        if high >> 54 == 0x3FA { return .linkLocal }
+        if high == 0 && low == 1 { return .loopback }
+        if high == 0 && low == 0 { return .unspecified }
+        return .unicast
     }
 
     /// The scope a flow is counted under when neither end is unicast: the more telling end's.

@@ -55,8 +55,7 @@ struct DNSTCPStreams {
 
     /// Puts a connection back after a segment, or lets it go when it closed (`ended`).
     mutating func store(_ c: Connection, _ key: FlowKey, ended: Bool, gapsBefore: Int) {
-        let broken = (c.low.framer.lostToGaps ? 1 : 0) + (c.high.framer.lostToGaps ? 1 : 0)
-        gaps += max(0, broken - gapsBefore)
+        gaps += max(0, Self.broken(c) - gapsBefore)
         if ended {
             release(c)
             return

@@ -14,16 +14,8 @@
 enum TCPResetKind: UInt8, CaseIterable {
     case refused, abortedByClient, abortedByServer, afterClose, idle, halfOpen
 
-    var name: String {
-        switch self {
-        case .refused: "refused"
-        case .abortedByClient: "abortedByClient"
-        case .abortedByServer: "abortedByServer"
-        case .afterClose: "afterClose"
-        case .idle: "idle"
-        case .halfOpen: "halfOpen"
-        }
-    }
+    /// The case's name, as the JSON spells it.
+    var name: String { String(describing: self) }
 
     /// The connection failed: refused or aborted with data in flight.
     var isFailure: Bool { self == .refused || self == .abortedByClient || self == .abortedByServer }

@@ -131,8 +131,8 @@ struct TLSAnalysis {
     }
 
     /// At a flow's end: whether it had a session, and the session's API-server view when
-    /// `apiView` (the pass's form: a `TLSSession?` of a kilobyte returned and copied on every
-    /// flow's end was most of a SYN flood's time, measured; the view is all the pass reads).
+    /// `apiView` (the pass's form: the view is all the pass reads, and a `TLSSession?` of a
+    /// kilobyte returned from here was copied several times on every flow's end).
     mutating func finish(_ flow: Flow, owners: FlowOwners?, apiView: Bool) -> (had: Bool, view: TLSSession.APIView?) {
         var result: (had: Bool, view: TLSSession.APIView?) = (false, nil)
         finish(flow, owners: owners) { result = (true, apiView ? $0.apiView : nil) }
