@@ -41,7 +41,8 @@ let package = Package(
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
-        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch"], swiftSettings: strict),
+        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: strict),
         // Cluster metadata and bundle layout: kubectl Lists, Loupe sidecars, Retina tarballs,
         // loupe-agent bundles, tar, kernel-event logs. Not a capture format: beside it.
         .target(name: "Bundles", dependencies: ["CaptureFormats"], swiftSettings: strict),

@@ -3,8 +3,9 @@ import Foundation
 
 /// A capture bundle in a directory, or packed in an archive (`BundleArchive`; a Retina capture
 /// tarball): every capture file in it, in name order, and its pod metadata, found by name.
-/// Captures: `*.pcap`, `*.pcapng`, `*.cap`, each possibly `.gz` or `.zst`. Metadata:
-/// `*.sidecar.json` (Loupe's sidecar) and `*.kubectl.json` or `pods.json` (kubectl's List).
+/// Captures: `*.pcap`, `*.pcapng`, `*.cap` and rotated `*.pcap0` ..., each possibly `.gz` or
+/// `.zst`. Metadata: `*.sidecar.json` (Loupe's sidecar) and `*.kubectl.json` or `pods.json`
+/// (kubectl's List).
 /// Kernel events: `events.jsonl` (the agent's, `KernelEventLog`).
 public enum BundleDirectory {
     public struct Contents: Sendable, Equatable {
@@ -43,6 +44,25 @@ public enum BundleDirectory {
 
     static let captureSuffixes = [".pcap", ".pcapng", ".cap"]
 
+    /// A capture file's name: `*.pcap`, `*.pcapng`, `*.cap`, or one of a rotation (Retina's
+    /// `--file-count`: `<stem>.pcap0` ... `<stem>.pcapN`; tcpdump -C: `<name>.pcap1` ...),
+    /// each possibly `.gz` or `.zst`.
+    public static func isCapture(_ name: String) -> Bool {
+        var bare = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
+        while let last = bare.last, last.isASCII, last.isNumber { bare.removeLast() }
+        return captureSuffixes.contains { bare.hasSuffix($0) }
+    }
+
+    /// Names in order, a rotation's numbers as numbers (`x.pcap2` before `x.pcap10`).
+    static func ordered(_ names: [String]) -> [String] {
+        func split(_ name: String) -> (String, Int) {
+            let digits = name.reversed().prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count < 18 else { return (name, -1) }
+            return (String(name.dropLast(digits.count)), Int(String(digits.reversed())) ?? -1)
+        }
+        return names.sorted { split($0) < split($1) }
+    }
+
     /// Whether a file of a bundle is pod metadata.
     public static func isMetadata(_ name: String) -> Bool {
         name.hasSuffix(".sidecar.json") || name.hasSuffix(".kubectl.json") || name == "pods.json"
@@ -68,12 +88,11 @@ public enum BundleDirectory {
                 out.captures.append(input)
                 continue
             }
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).sorted()
+            let names = ordered((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? [])
             let base = input.hasSuffix("/") ? input : input + "/"
             var found = 0
             for name in names where !name.hasPrefix(".") {
-                let bare = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name.hasSuffix(".zst") ? String(name.dropLast(4)) : name
-                if captureSuffixes.contains(where: { bare.hasSuffix($0) }) {
+                if isCapture(name) {
                     out.captures.append(base + name)
                     found += 1
                 } else if isMetadata(name) {
@@ -83,7 +102,9 @@ public enum BundleDirectory {
                 }
             }
             out.directories.append(input)
-            if found == 0 { throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap)") }
+            if found == 0 {
+                throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap, rotated *.pcap0 ...)")
+            }
         }
         return out
     }

@@ -79,6 +79,9 @@ public struct CaptureReader {
         return [iface]
     }
 
+    /// Interfaces described so far (pcap: 1), without building their descriptions.
+    public var interfaceCount: Int { pcapng?.interfaces.count ?? 1 }
+
     public var blockCounts: PcapngBlockCounts? { pcapng?.counts }
     /// pcap records longer than the header's snaplen, read whole (0 for pcapng).
     public var oversizedRecords: Int { pcap?.oversizedRecords ?? 0 }

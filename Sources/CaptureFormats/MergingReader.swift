@@ -1,7 +1,15 @@
 /// Several capture files read as one, packets merged in timestamp order (mergecap's
-/// rule). Ties and packets without timestamps keep file order.
+/// rule). Ties and packets without timestamps keep file order. A file recorded at several
+/// points (pcapng with more than one interface, or Linux cooked v2 from `-i any`) is put in
+/// time order first, within `TimeReorder`'s window.
 public struct MergingReader {
     public private(set) var readers: [CaptureReader]
+    /// Per reader, once its records are seen to need ordering (`ordering` says which, read
+    /// per record: testing the optional itself copied it).
+    private var reorders: [TimeReorder?]
+    private var ordering: [Bool]
+    /// `ordering[0]`, read without the array on the single-file path.
+    private var ordering0 = false
     /// The next record of each reader not yet handed out; valid because each reader's
     /// buffer only moves when that reader is advanced.
     private var heads: [PacketRecord?]
@@ -11,19 +19,60 @@ public struct MergingReader {
     public init(_ readers: [CaptureReader]) {
         self.readers = readers
         heads = Array(repeating: nil, count: readers.count)
+        reorders = Array(repeating: nil, count: readers.count)
+        ordering = Array(repeating: false, count: readers.count)
+    }
+
+    /// Records handed out before their reorder window had passed, over every file.
+    public var reorderedEarly: Int { reorders.reduce(0) { $0 + ($1?.early ?? 0) } }
+
+    /// Whether a record shows its file needs ordering: Linux cooked v2 (`-i any`), or a
+    /// record on a second interface; or, for a file's first record, interface blocks
+    /// before it describing more than one interface (as dumpcap writes them).
+    @inline(__always)
+    private func unordered(_ record: PacketRecord, _ i: Int) -> Bool {
+        record.linkType == .linuxSLL2 || record.interface > 0 || (readers[i].packets == 1 && readers[i].interfaceCount > 1)
+    }
+
+    /// More than one observation point may be in the inputs: several files, or a file of
+    /// several interfaces (known once its first record is read).
+    public var severalPoints: Bool { readers.count > 1 || ordering.contains(true) }
+
+    @inline(never)
+    private mutating func pullOrdered(_ i: Int, after record: PacketRecord?) -> PacketRecord? {
+        if let record {
+            guard record.linkType == .linuxSLL2 || readers[i].interfaceCount > 1 else { return record }
+            ordering[i] = true
+            reorders[i] = TimeReorder()
+            reorders[i]!.hold(record)
+        }
+        return reorders[i]!.next(from: &readers[i])
+    }
+
+    @inline(__always)
+    private mutating func pull(_ i: Int) -> PacketRecord? {
+        if ordering[i] { return pullOrdered(i, after: nil) }
+        guard let record = readers[i].next() else { return nil }
+        return unordered(record, i) ? pullOrdered(i, after: record) : record
     }
 
     /// The next packet and the index of the reader it came from.
     public mutating func next() -> (input: Int, record: PacketRecord)? {
         if readers.count == 1 {
-            guard let r = readers[0].next() else { return nil }
-            return (0, r)
+            if !ordering0 {
+                guard let r = readers[0].next() else { return nil }
+                guard unordered(r, 0) else { return (0, r) }
+                let ordered = pullOrdered(0, after: r)
+                ordering0 = ordering[0]
+                return ordered.map { (0, $0) }
+            }
+            return pullOrdered(0, after: nil).map { (0, $0) }
         }
         if !primed {
-            for i in readers.indices { heads[i] = readers[i].next() }
+            for i in readers.indices { heads[i] = pull(i) }
             primed = true
         } else if lastTaken >= 0 {
-            heads[lastTaken] = readers[lastTaken].next()
+            heads[lastTaken] = pull(lastTaken)
         }
         var best = -1
         var bestTime: Timestamp?

@@ -23,6 +23,11 @@ struct FindingsBothWaysTests {
         return r
     }
 
+    static func sightings(duplicates: Int) -> SightingsSection {
+        SightingsSection(distinctPackets: 10, extraSightings: 10, captureDuplicates: duplicates, natPairs: 0,
+                         points: RowList(total: 0, rows: []), nodes: RowList(total: 0, rows: []))
+    }
+
     /// (id, change that fires it, expected severity, change that keeps it quiet).
     static let cases: [(String, @Sendable (inout Report) -> Void, Finding.Severity, @Sendable (inout Report) -> Void)] = [
         ("capture.damaged", { $0.inputs[0].damage = DamageSummary(offset: 99, message: "cut") }, .critical, { _ in }),
@@ -34,6 +39,8 @@ struct FindingsBothWaysTests {
          { $0.tcp.connections = 10; $0.tcp.oneSidedConnections = 2 }),
         ("capture.malformed", { $0.malformedPackets = 2 }, .warning, { $0.malformedPackets = 1 }),
         ("capture.evicted", { $0.flowTable.evicted = 1 }, .warning, { $0.flowTable.evicted = 0 }),
+        ("capture.duplicates", { $0.sightings = FindingsBothWaysTests.sightings(duplicates: 1) }, .info,
+         { $0.sightings = FindingsBothWaysTests.sightings(duplicates: 0) }),
         ("capture.attribution", { $0.attribution.metadata = ["m"]; $0.attribution.unicastFlows = 10
             $0.attribution.resolvedUnicastFlowShare = 0.89 }, .warning,
          { $0.attribution.metadata = ["m"]; $0.attribution.unicastFlows = 10; $0.attribution.resolvedUnicastFlowShare = 0.9

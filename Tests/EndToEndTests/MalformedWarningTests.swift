@@ -8,13 +8,14 @@ struct MalformedWarningTests {
     @Test(arguments: ["summary", "report"])
     func firstTenAreNamed(_ command: String) throws {
         // A TCP header claiming 28 bytes (data offset 7) with 20 captured, twelve times,
-        // after one good frame. Records: 24-byte file header, 16-byte record headers.
+        // after one good frame, 1 ms apart (closer, the same bytes are the capture's
+        // duplicates, counted once). Records: 24-byte file header, 16-byte record headers.
         let good = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 6,
                                                               Frames.tcp(sport: 1, dport: 2, flags: 0x02)))
         var bad = good
         bad[14 + 20 + 12] = 0x70
         let records = [good] + Array(repeating: bad, count: 12)
-        let path = temporaryFile(Frames.pcapFile(records: records.map { (1, 0, $0, nil) }), suffix: ".pcap")
+        let path = temporaryFile(Frames.pcapFile(records: records.enumerated().map { (1, UInt32($0.offset * 1000), $0.element, nil) }), suffix: ".pcap")
         let (status, json) = try LoupeBinary.json([command, "--format", "json", path])
         #expect(status == 0)
         #expect(json["malformedPackets"] as? Int == 12)

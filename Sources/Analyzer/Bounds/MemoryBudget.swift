@@ -1,3 +1,5 @@
+import CaptureFormats
+
 /// One memory budget for every table that grows with the input: each table's bound and what
 /// one entry costs at most, in one place. The defaults below are chosen so that every table
 /// full at once, with the process's fixed cost, stays within `defaultBytes`; `docs/bounds.md`
@@ -21,12 +23,12 @@ public enum MemoryBudget {
     /// IP datagrams being reassembled.
     public static let ipDatagrams = 256
     /// Bytes held past holes by TLS stream reassembly, over every connection.
-    public static let streamBytes = 32 << 20
+    public static let streamBytes = 16 << 20
     /// The same for DNS over TCP.
-    public static let dnsStreamBytes = 8 << 20
+    public static let dnsStreamBytes = 6 << 20
     /// DNS-over-TCP connections decoded at once, and their framing buffers' bytes.
     public static let dnsTCPConnections = 4096
-    public static let dnsFramingBytes = 8 << 20
+    public static let dnsFramingBytes = 6 << 20
 
     public struct Table: Sendable {
         /// What the table holds.
@@ -79,6 +81,26 @@ public enum MemoryBudget {
         Table(name: "plain HTTP requests waiting and exchanges, over API-server connections", bound: HTTPExchanges.totalLimit,
               constant: "HTTPExchanges.totalLimit", bytesEach: 160,
               whenReached: "not kept, counted"),
+        Table(name: "packets within the sightings window (two generations of slots)", bound: 2 * SightingTable.maximumSlots,
+              constant: "SightingTable.maximumSlots (per generation)", bytesEach: MemoryLayout<SightingTable.Slot>.stride,
+              whenReached: "the generation ends early (a shorter window), counted in a warning"),
+        Table(name: "packets held until seen at their flow's point (records)", bound: HeldSightings.maximumRecords,
+              constant: "HeldSightings.maximumRecords", bytesEach: 128,
+              whenReached: "the oldest analysed as first seen, counted in a warning"),
+        Table(name: "packets held until seen at their flow's point (bytes)", bound: HeldSightings.maximumBytes,
+              constant: "HeldSightings.maximumBytes", bytesEach: 1,
+              whenReached: "as above"),
+        Table(name: "records held to put a file of several interfaces in time order (records)", bound: TimeReorder.maximumRecords,
+              constant: "TimeReorder.maximumRecords", bytesEach: 160,
+              whenReached: "the earliest handed out before its window passed, counted in a warning"),
+        Table(name: "records held to put a file of several interfaces in time order (bytes)", bound: TimeReorder.maximumBytes,
+              constant: "TimeReorder.maximumBytes", bytesEach: 1,
+              whenReached: "as above"),
+        Table(name: "flows' observation points (direct-mapped)", bound: FlowPoints.slots,
+              constant: "FlowPoints.slots", bytesEach: 10,
+              whenReached: "a flow on a taken slot takes it (the other flow's next packet picks its point again)"),
+        Table(name: "flows whose NAT views are joined", bound: NATViews.limit, constant: "NATViews.limit", bytesEach: 112,
+              whenReached: "later views not joined, counted in a warning"),
     ]
 
     /// The tables' worst case and the fixed cost: at most `defaultBytes`.

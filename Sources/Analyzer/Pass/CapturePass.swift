@@ -79,6 +79,7 @@ struct CapturePass {
     var filter: PacketFilter?
     var matched = 0
     var malformed = MalformedLog()
+    var sightings: Sightings
 
     /// Throws `CaptureOpenError` or `FilterError` (both exit status 2) before reading.
     static func run(paths: [String], options: Options, progress: ((Int) -> Void)?) throws -> CapturePass {
@@ -100,6 +101,7 @@ struct CapturePass {
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
+        var sightings = Sightings(paths: paths)
         if options.traceTCP { sinks.tcp?.trace = [:] }
         if !options.kernelConnections.isEmpty {
             sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
@@ -151,24 +153,26 @@ struct CapturePass {
             sinks.dnsConversations = nil
         }
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
-                progress)
+                &sightings, progress)
         if !options.deferDNS { sinks.finishDNS(lastSweep: flows.lastSweep) }
         return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
                            defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
-                           malformed: malformed)
+                           malformed: malformed, sightings: sightings)
     }
 
     private static func readAll(_ merger: inout MergingReader, _ files: inout [FileStats],
                                 _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
                                 _ sinks: inout FlowSinks, _ defragmenter: inout IPDefragmenter,
                                 _ clock: inout CaptureClock, _ filter: PacketFilter?, _ matched: inout Int,
-                                _ malformed: inout MalformedLog, _ progress: ((Int) -> Void)?) {
+                                _ malformed: inout MalformedLog, _ sightings: inout Sightings,
+                                _ progress: ((Int) -> Void)?) {
         var frame = DecodedFrame()
         var now: Int64 = 0
         var seen = 0
         while let (input, record) = merger.next() {
             files[input].count(record)
             seen += 1
+            if seen == 1 && merger.severalPoints { sightings.expectSeveralPoints() }
             if seen & (Self.progressInterval - 1) == 0 { progress?(seen) }
             if let filter, !filter.matches(record) { continue }
             matched += 1
@@ -176,19 +180,31 @@ struct CapturePass {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
             }
-            if sinks.packetSteps != nil { sinks.packetSteps!.count(at: now) }
+            if sightings.holding {
+                releaseHeld(upTo: now, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter,
+                            &sightings)
+            }
             FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
                                 originalLength: record.originalLength, into: &frame)
-            let before = malformed.count
-            if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
-                accountReassembled(datagram, &frame, record, now, clock.now, seen, &hierarchy, &malformed,
-                                   &flows, &sinks)
-            } else {
-                account(frame, record, now, clock.now, seen, &hierarchy, &malformed, &flows, &sinks)
+            if frame.ipVersion != 0 {
+                let point = sightings.points.point(input: input, interface: record.interface,
+                                                   linkInterface: frame.linkInterface) {
+                    let interfaces = merger.readers[input].interfaces
+                    return interfaces.indices.contains(record.interface) ? interfaces[record.interface].name : nil
+                }
+                switch sightings.see(&frame, record, input: input, point: point, now: now, frameNumber: seen) {
+                case .analyse: break
+                case .extra, .duplicate, .held:
+                    // The protocol hierarchy counts frames, as tshark's does; analyses, packets.
+                    hierarchy.count(frame.path, bytes: record.originalLength)
+                    continue
+                }
             }
-            if malformed.count != before, let error = frame.error {
-                malformed.keep(.init(input: input, frameNumber: seen, recordOffset: record.offset, error: error))
-            }
+            process(&frame, record, input, now, clock.now, seen, countLayers: true, &hierarchy, &malformed, &flows,
+                    &sinks, &defragmenter)
+        }
+        if sightings.holding {
+            releaseHeld(upTo: .max, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter, &sightings)
         }
         // The DNS thread finishes its part while this one drains the flow table.
         sinks.dnsWorker?.close(lastSweep: flows.lastSweep)
@@ -202,25 +218,26 @@ struct CapturePass {
     /// The last fragment completed a datagram: decode its transport layer and count it
     /// (in a function of its own, so the closure capturing `frame` stays out of the loop).
     @inline(never)
-    private static func accountReassembled(_ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
-                                           _ now: Int64, _ clock: Int64, _ frameNumber: Int,
-                                           _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
-                                           _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+    static func accountReassembled(_ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
+                                   _ now: Int64, _ clock: Int64, _ frameNumber: Int, countLayers: Bool,
+                                   _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
+                                   _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let offset = frame.ipPayload.frameOffset
         datagram.withUnsafeBytes { raw in
             // The frame's payload now points into `datagram`: count it while that is alive.
             FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: offset), into: &frame)
-            account(frame, record, now, clock, frameNumber, &hierarchy, &malformed, &flows, &sinks)
+            account(frame, record, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed, &flows,
+                    &sinks)
         }
     }
 
     /// `frame` is borrowed: taken by value it was copied per packet (measured), and an
     /// `inout` frame was copied again on its way to `apply`.
     @inline(__always)
-    private static func account(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
-                                _ frameNumber: Int, _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
-                                _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
-        hierarchy.count(frame.path, bytes: record.originalLength)
+    static func account(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
+                        _ frameNumber: Int, countLayers: Bool, _ hierarchy: inout ProtocolHierarchy,
+                        _ malformed: inout MalformedLog, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+        if countLayers { hierarchy.count(frame.path, bytes: record.originalLength) }
         if frame.isMalformed { malformed.count += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
         apply(frame, record, now, clock, frameNumber, &flows, &sinks)
@@ -320,42 +337,6 @@ struct CapturePass {
         }
     }
 
-    /// One packet in its flow's counters (every protocol; `apply` adds TCP's).
-    @inline(__always)
-    static func count<Record: FlowRecord>(_ flow: inout Record, isNew: Bool, fromLow: Bool, time: Int64,
-                                          timestamp: Timestamp?, length: Int) {
-        if isNew {
-            flow.clientIsLow = fromLow
-            let t = timestamp ?? Timestamp(seconds: time / 1_000_000_000,
-                                           nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
-            flow.firstSecond = t.seconds
-            flow.firstNanosecond = t.nanoseconds
-        }
-        if time > flow.lastSeen { flow.lastSeen = time }
-        if fromLow {
-            flow.packetsFromLow += 1
-            flow.bytesFromLow &+= length
-        } else {
-            flow.packetsFromHigh += 1
-            flow.bytesFromHigh &+= length
-        }
-    }
-
-    /// Wireshark's base_seq: a side's first segment sets it (SYN: its sequence, else one
-    /// less); the peer's first ACK sets it to the ACK minus one if still unknown.
-    @inline(__always)
-    static func trackBaseSequences(sequence: UInt32, ack: UInt32, flags: TCP.Flags, fromLow: Bool, _ flow: inout Flow) {
-        let base = flags.contains(.syn) ? sequence : sequence &- 1
-        let hasAck = flags.contains(.ack)
-        if fromLow {
-            if !flow.baseSequenceLowSet { flow.baseSequenceLow = base; flow.baseSequenceLowSet = true }
-            if !flow.baseSequenceHighSet && hasAck { flow.baseSequenceHigh = ack &- 1; flow.baseSequenceHighSet = true }
-        } else {
-            if !flow.baseSequenceHighSet { flow.baseSequenceHigh = base; flow.baseSequenceHighSet = true }
-            if !flow.baseSequenceLowSet && hasAck { flow.baseSequenceLow = ack &- 1; flow.baseSequenceLowSet = true }
-        }
-    }
-
     /// Per-file facts and the totals over all inputs, as both reports state them.
     var captureFacts: (inputs: [InputSummary], packets: Int, bytes: Int) {
         let inputs = merger.readers.indices.map { SummaryRun.summary(of: merger.readers[$0], files[$0]) }
@@ -369,6 +350,10 @@ struct CapturePass {
         }
         if clock.leapsIgnored > 0 {
             out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
+        }
+        if merger.reorderedEarly > 0 {
+            out.append("\(merger.reorderedEarly) records put in time order before their window had passed "
+                + "(more than \(TimeReorder.maximumRecords) records or \(TimeReorder.maximumBytes >> 20) MiB held): they may be out of order")
         }
         out += malformed.warnings(paths: merger.readers.map(\.path))
         return out

@@ -148,6 +148,8 @@ public enum ReportRun {
             dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
             tls: tls)
         report.apiServer = api
+        report.sightings = sightingsSection(pass.sightings, rows: options.rows)
+        report.warnings += sightingsWarnings(pass.sightings)
         if let directory {
             podSections(&report, pass, directory, options)
             report.attribution.nodes = metadata.objects.compactMap { o -> NodeAddresses? in

@@ -15,6 +15,10 @@ public struct DecodedFrame {
     public var source = IPAddress(high: 0, low: 0)
     public var destination = IPAddress(high: 0, low: 0)
     public var ipProtocol: UInt8 = 0
+    /// IPv4's identification field (0 for IPv6, which has none outside fragments).
+    public var ipIdentification: UInt16 = 0
+    /// TTL (IPv4) or hop limit (IPv6): tells a forwarded copy from a capture's duplicate.
+    public var ipTTL: UInt8 = 0
     /// Set on IP fragments; `ipPayload` then holds this fragment's bytes.
     public var fragment: IPv6.Fragment?
     public var ipPayload = ByteSlice.empty
@@ -48,6 +52,9 @@ public struct DecodedFrame {
     /// Nested headers counted against `FrameDecoder.maximumNesting` (tags, overlays,
     /// IPv6 extension headers).
     public var nesting: UInt8 = 0
+    /// The interface index a Linux cooked v2 header names (-1 without one): the observation
+    /// point inside a `-i any` capture.
+    public var linkInterface: Int32 = -1
 
     public init() {}
 

@@ -80,6 +80,7 @@ public enum FrameDecoder {
             let v2 = linkType == 276
             frame.path.append(v2 ? .linuxSLL2 : .linuxSLL)
             let view = try LinuxSLL.View(validating: bytes, version2: v2)
+            if v2 { frame.linkInterface = view.interfaceIndex }
             if view.arphrdType == LinuxSLL.arphrdNetlink { return frame.path.append(.data) }
             try etherType(view.protocolType, view.payload, &frame)
         case 239:
@@ -151,6 +152,8 @@ public enum FrameDecoder {
             frame.source = v4.source
             frame.destination = v4.destination
             frame.ipProtocol = v4.proto
+            frame.ipIdentification = v4.identification
+            frame.ipTTL = v4.ttl
             frame.ipPayload = v4.payload
             frame.ipPayloadDeclaredLength = v4.declaredPayloadLength
             if v4.isFragment {
@@ -168,6 +171,8 @@ public enum FrameDecoder {
             frame.source = v6.source
             frame.destination = v6.destination
             frame.ipProtocol = v6.proto
+            frame.ipIdentification = 0
+            frame.ipTTL = v6.hopLimit
             frame.ipPayload = v6.payload
             frame.ipPayloadDeclaredLength = v6.declaredPayloadLength
             if let fragment = v6.fragment {

@@ -22,6 +22,8 @@ public enum LinuxSLL {
         }
         /// An EtherType (or a Linux protocol number for non-Ethernet ARPHRD types).
         public var protocolType: UInt16 { bytes.u16(at: isVersion2 ? 0 : 14) }
+        /// v2 only: the capturing host's interface index (bytes 4-7).
+        public var interfaceIndex: Int32 { isVersion2 ? Int32(bitPattern: bytes.u32(at: 4)) : -1 }
         public var arphrdType: UInt16 { bytes.u16(at: isVersion2 ? 8 : 2) }
         public var payload: ByteSlice { bytes.dropFirst(isVersion2 ? LinuxSLL.v2HeaderLength : LinuxSLL.headerLength) }
     }

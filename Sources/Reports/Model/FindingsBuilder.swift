@@ -39,6 +39,11 @@ public enum FindingsBuilder {
                                    title: "\(i.snaplenCutPackets) packets were cut by the snap length (\(i.path)): payloads past it are not analysed"))
             }
         }
+        if let s = r.sightings, s.captureDuplicates > 0 {
+            out.append(Finding(id: "capture.duplicates", severity: .info, section: "capture",
+                               title: "\(s.captureDuplicates) packets were recorded twice at the same point (capture duplicates): each is counted once",
+                               detail: "the same bytes within 50 µs at one interface; sightings.captureDuplicates"))
+        }
         let t = r.tcp
         if t.connections >= 10, t.midStreamConnections * 5 > t.connections {
             out.append(Finding(id: "capture.midStream", severity: .info, section: "capture",

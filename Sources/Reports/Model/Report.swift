@@ -14,6 +14,9 @@ public struct Report: Codable, Sendable, Equatable {
     public var malformedPackets: Int
     public var flowTable: FlowTableStats
     public var warnings: [String]
+    /// Observation points and copies (`SightingsSection`): absent for a capture taken at one
+    /// point without copies.
+    public var sightings: SightingsSection?
     public var tcp: TCPSection
     public var dns: DNSSection
     public var tls: TLSSection

@@ -1,0 +1,44 @@
+import Reports
+
+extension ReportRun {
+    /// The sightings section: nil for inputs seen at one point without copies (their reports
+    /// stay as they were).
+    static func sightingsSection(_ s: Sightings, rows: Int) -> SightingsSection? {
+        let points = s.points.points
+        guard points.count > 1 || s.extra + s.duplicates > 0 else { return nil }
+        let pointRows = points.indices.map { i in
+            ObservationPointRow(id: points[i].id, node: points[i].node, interface: points[i].interface, pod: nil,
+                                packets: s.points.sightings[i])
+        }
+        var nodes: [String] = []
+        for p in points where !nodes.contains(p.node) { nodes.append(p.node) }
+        // One node: its clock is the reference. Several: offsets are not estimated yet (null).
+        let nodeRows = nodes.enumerated().map { i, name in
+            NodeClockRow(name: name, clockOffset: i == 0 ? 0 : nil, clockOffsetError: i == 0 ? 0 : nil)
+        }
+        return SightingsSection(distinctPackets: s.distinct, extraSightings: s.extra, captureDuplicates: s.duplicates,
+                                natPairs: s.nat.joined,
+                                points: RowList(total: pointRows.count, rows: Array(pointRows.prefix(rows))),
+                                nodes: RowList(total: nodeRows.count, rows: Array(nodeRows.prefix(rows))))
+    }
+
+    /// Bounds of the sightings stage that were reached.
+    static func sightingsWarnings(_ s: Sightings) -> [String] {
+        var out: [String] = []
+        if s.shortenedGenerations > 0 {
+            out.append("the sightings window was shortened \(s.shortenedGenerations) times: more than "
+                + "\(SightingTable.maximumSlots / 2) packets in half a window; copies further apart than the "
+                + "shortened window may count twice")
+        }
+        if s.unplaced > 0 {
+            out.append("\(s.unplaced) packets not entered in the sightings table (probe bound): their copies count twice")
+        }
+        if s.nat.unjoined > 0 {
+            out.append("\(s.nat.unjoined) NAT views not joined: more than \(NATViews.limit) flows were joined")
+        }
+        if s.points.overflowed > 0 {
+            out.append("more than \(ObservationPoints.maximumPoints) observation points: the rest share the last one")
+        }
+        return out
+    }
+}

@@ -1,0 +1,26 @@
+import Dissectors
+
+/// Each flow's observation point: where its first packet was seen (for a connection, where
+/// its client's first packet was: the client pod's side when the capture has it). Its packets
+/// are analysed as seen there, so that every time in the report is one point's.
+///
+/// Direct-mapped by a hash of the flow's key (as analysed, NAT views joined): `slots` entries,
+/// 16 bytes each. Two flows on one slot: the later takes it, and the earlier, at its next
+/// packet, is given the point that packet was first seen at (its times may then mix points).
+struct FlowPoints {
+    static let slots = 1 << 17
+
+    private var keys = [UInt64](repeating: 0, count: FlowPoints.slots)
+    private var points = [UInt16](repeating: 0, count: FlowPoints.slots)
+
+    /// The flow's point, set to `point` when the flow has none.
+    @inline(__always)
+    mutating func point(of frame: borrowing DecodedFrame, seenAt point: Int) -> Int {
+        let hash = FlowKey.of(frame).key.hash(seed: 0x51_6874_696E_6773) | 1
+        let i = Int(truncatingIfNeeded: hash >> 17) & (Self.slots - 1)
+        if keys[i] == hash { return Int(points[i]) }
+        keys[i] = hash
+        points[i] = UInt16(truncatingIfNeeded: point)
+        return point
+    }
+}

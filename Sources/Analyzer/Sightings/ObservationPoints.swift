@@ -1,0 +1,97 @@
+import CaptureFormats
+import Foundation
+
+/// Where packets were seen: a node and an interface on it. The node is named by the capture
+/// file (its name without directories, extensions or a rotation number: `node-1.pcap0` and
+/// `node-1.pcap1` are one node); the interface by the pcapng interface block's name, else
+/// `if<n>` (the file's n-th interface; pcap files have one), and inside a Linux cooked v2
+/// capture by the interface index its header names (`if<index>`: the names are the node's,
+/// which the file does not carry).
+///
+/// Bound: the points are those the inputs' interface blocks and cooked headers name; past
+/// `maximumPoints` the rest share the last one (said in a warning).
+struct ObservationPoints {
+    struct Point: Hashable {
+        var node: String
+        var interface: String
+        var id: String { node + ":" + interface }
+    }
+
+    static let maximumPoints = 4096
+
+    private(set) var points: [Point] = []
+    /// Sightings per point (every IP packet at it, copies included).
+    var sightings: [Int] {
+        var all = counted
+        if lastPoint < all.count { all[lastPoint] += lastCount }
+        return all
+    }
+    /// Counted per point but for the current point's run, kept apart in `lastCount` (one
+    /// add per packet, no array write).
+    private var counted: [Int] = []
+    private var lastCount = 0
+    private(set) var overflowed = 0
+    private var byPoint: [Point: Int] = [:]
+    private var byRecord: [RecordPlace: Int] = [:]
+    private var last = RecordPlace(input: -1, interface: -1, linkInterface: -1)
+    private var lastPoint = 0
+    private let nodes: [String]
+
+    private struct RecordPlace: Hashable {
+        var input: Int
+        var interface: Int
+        var linkInterface: Int32
+    }
+
+    init(paths: [String]) {
+        nodes = paths.map(Self.nodeName)
+    }
+
+    /// The point of a record of `input` (its interface, and a cooked v2 header's index).
+    @inline(__always)
+    mutating func point(input: Int, interface: Int, linkInterface: Int32, name: () -> String?) -> Int {
+        let place = RecordPlace(input: input, interface: interface, linkInterface: linkInterface)
+        if place != last {
+            if lastPoint < counted.count { counted[lastPoint] += lastCount }
+            lastCount = 0
+            last = place
+            lastPoint = byRecord[place] ?? register(place, name())
+        }
+        lastCount += 1
+        return lastPoint
+    }
+
+    private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
+        let interface = place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
+        let point = Point(node: nodes[place.input], interface: interface)
+        let index: Int
+        if let known = byPoint[point] {
+            index = known
+        } else if points.count < Self.maximumPoints {
+            index = points.count
+            points.append(point)
+            counted.append(0)
+            byPoint[point] = index
+        } else {
+            overflowed += 1
+            index = points.count - 1
+        }
+        byRecord[place] = index
+        return index
+    }
+
+    /// A capture file's node: its name without directories, compression and capture
+    /// extensions, and a rotation number (`.pcap0`, tcpdump -C's `.pcap1`).
+    static func nodeName(_ path: String) -> String {
+        var name = (path as NSString).lastPathComponent
+        for ext in [".gz", ".zst", ".zstd"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
+        for ext in [".pcapng", ".pcap", ".cap"] {
+            if let r = name.range(of: ext, options: .backwards),
+               name[r.upperBound...].allSatisfy(\.isNumber) {
+                name = String(name[..<r.lowerBound])
+                break
+            }
+        }
+        return name.isEmpty ? "capture" : name
+    }
+}

@@ -1,0 +1,198 @@
+import CaptureFormats
+import Dissectors
+
+/// The sightings stage, between the frame decoder and the flows: which records are the same
+/// IP packet seen again (at another observation point, or copied by the capture at the same
+/// one), so that every analysis sees each packet once. docs/sightings.md states the rules;
+/// in short:
+/// - A packet is analysed as seen at its flow's point (`FlowPoints`: where the flow's first
+///   packet was seen). A packet first seen elsewhere is held (`HeldSightings`) until it is
+///   seen there; never seen there within the hold time, it is analysed as first seen. Its
+///   other sightings within `window` are extra sightings: counted, not analysed. With one
+///   point, a packet is analysed at its first sighting.
+/// - A copy at a point that already saw the packet with a lower TTL is the packet forwarded
+///   past that point again (routed in and out of a bridge): an extra sighting. With the same
+///   TTL and endpoints within `duplicateWindow` of its latest sighting, a capture duplicate;
+///   later, or with a higher TTL, a resend (no resend comes sooner than a round trip, and TTL
+///   only falls along a path): a packet of its own, so a real retransmission stays one.
+/// - A sighting whose addresses differ from the first's on one side is a NAT view (DNAT to a
+///   Service backend, SNAT to the node): the flow in that view is joined to the first's
+///   (`NATViews`), and its packets are analysed with the first view's endpoints.
+struct Sightings {
+    /// Copies at different points further apart than this are not matched (nanoseconds).
+    static let window: Int64 = 500_000_000
+    /// Copies at the same point closer than this are capture duplicates (nanoseconds).
+    static let duplicateWindow: Int64 = 50_000
+
+    /// `held`: the record was copied, to be analysed later (`held.due`) or never (seen at its
+    /// flow's point meanwhile).
+    enum Verdict { case analyse, extra, duplicate, held }
+
+    var points: ObservationPoints
+    private var table = SightingTable(generationLength: Sightings.window / 2)
+    /// While there is one point (`multiPoint` false): its copies.
+    private var copies = OnePointCopies()
+    var nat = NATViews()
+    var held = HeldSightings()
+    /// Made when a second point appears (`multiPoint`; the optional itself is not tested per
+    /// packet: that copied it).
+    private var flowPoints: FlowPoints?
+    private var multiPoint = false
+    private(set) var distinct = 0
+    private(set) var extra = 0
+    private(set) var duplicates = 0
+
+    init(paths: [String]) {
+        points = ObservationPoints(paths: paths)
+    }
+
+    /// Records past the table's bound: copies further apart than the window allowed then.
+    var shortenedGenerations: Int { table.shortenedGenerations }
+    var unplaced: Int { table.unplaced }
+
+    /// Packets may be held (`held`): only once a second point has appeared.
+    var holding: Bool { multiPoint }
+
+    /// `see` while there is one point (the common case, kept small to be inlined): only the
+    /// capture's own copies.
+    @inline(__always)
+    mutating func seeAtOnePoint(_ frame: borrowing DecodedFrame, now: Int64) -> Verdict {
+        let fragment = frame.fragment.map { UInt64($0.offset) << 1 | ($0.more ? 1 : 0) } ?? 0
+        let fields = UInt64(frame.ipTTL) << 56 | UInt64(frame.ipIdentification) << 40 | fragment
+        let addresses = frame.source.low ^ frame.destination.low << 7 ^ frame.source.high ^ frame.destination.high << 13
+        let key = OnePointCopies.key(addresses: addresses, fields: fields, payload: frame.ipPayload)
+        if copies.isCopy(key: key, now: now) {
+            duplicates += 1
+            return .duplicate
+        }
+        distinct += 1
+        return .analyse
+    }
+
+    /// One IP frame seen at `point` at `now` (nanoseconds): whether the analyses get it. An
+    /// analysed frame in a NAT view already joined is given the first view's endpoints.
+    @inline(__always)
+    mutating func see(_ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
+                      frameNumber: Int) -> Verdict {
+        if point == 0 && !multiPoint { return seeAtOnePoint(frame, now: now) }
+        return seeAtPoints(&frame, record, input: input, point: point, now: now, frameNumber: frameNumber)
+    }
+
+    /// From the first packet on, the inputs may hold several points (several files, a file
+    /// of several interfaces): every packet is then entered in the table, so that its
+    /// sightings at points that appear later still match it.
+    mutating func expectSeveralPoints() {
+        guard !multiPoint else { return }
+        multiPoint = true
+        flowPoints = FlowPoints()
+    }
+
+    /// `see` once a second point has appeared (or may: `expectSeveralPoints`).
+    @inline(never)
+    mutating func seeAtPoints(_ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
+                              frameNumber: Int) -> Verdict {
+        expectSeveralPoints()
+        let identity = SightingKey.identity(frame)
+        table.advance(to: now)
+        let bit: UInt64 = point < 55 ? 1 << UInt64(point) : 1 << 55
+        if !nat.isEmpty { nat.rewrite(&frame) }  // a joined view compares as the first
+        var seen: SightingTable.Slot?
+        var index = -1
+        switch table.find(identity) {
+        case .current(let i): seen = table.slot(i); index = i
+        case .previous(let s): seen = s
+        case .absent: break
+        }
+        if var s = seen, let verdict = Self.judge(frame, s, here: s.points & bit != 0, now: now) {
+            if verdict == .duplicate { duplicates += 1 } else { extra += 1 }
+            if verdict == .extra && !Self.sameEndpoints(frame, s) { nat.learn(frame, analysedAs: s) }
+            s.points |= bit
+            s.lastSeen = now
+            s.ttl = frame.ipTTL
+            if s.ticket != 0 && verdict == .extra && point == Int(s.flowPoint) {
+                // Seen at last at its flow's point: this sighting is analysed, the copy held
+                // from the first is dropped (that one counts as the extra sighting now).
+                held.cancel(s.ticket)
+                s.ticket = 0
+                store(s, index, now)
+                if !nat.isEmpty { nat.rewrite(&frame) }
+                return .analyse
+            }
+            store(s, index, now)
+            return verdict
+        }
+        distinct += 1
+        var s = SightingTable.Slot()
+        s.identity = identity
+        s.lastSeen = now
+        s.points = bit
+        s.ttl = frame.ipTTL
+        s.source = frame.source
+        s.destination = frame.destination
+        s.sourcePort = frame.hasPorts ? frame.sourcePort : 0
+        s.destinationPort = frame.hasPorts ? frame.destinationPort : 0
+        if multiPoint, case let flowPoint = flowPoints!.point(of: frame, seenAt: point), flowPoint != point {
+            s.ticket = held.hold(record, input: input, point: point, frameNumber: frameNumber, time: now)
+            s.flowPoint = UInt16(truncatingIfNeeded: flowPoint)
+            table.insert(s, now: now)
+            return .held
+        }
+        table.insert(s, now: now)
+        return .analyse
+    }
+
+    private mutating func store(_ s: SightingTable.Slot, _ index: Int, _ now: Int64) {
+        if index >= 0 { table.update(index) { $0 = s } } else { table.insert(s, now: now) }
+    }
+
+    /// A frame whose identity matches a packet seen before: its copy (`.duplicate`), another
+    /// sighting of it (`.extra`), or nil: a packet of its own (a resend, or another packet
+    /// with the same identity).
+    @inline(__always)
+    static func judge(_ frame: borrowing DecodedFrame, _ s: SightingTable.Slot, here: Bool, now: Int64) -> Verdict? {
+        let sameEnds = sameEndpoints(frame, s)
+        // One endpoint rewritten (NAT, in a view not joined yet) is believed only of
+        // identities a resend or another flow would not share: TCP (sequence and
+        // acknowledgment numbers) or a nonzero IPv4 ID. Replies from unconnected UDP sockets
+        // (ID 0) that differ only in the client would otherwise pass for NAT views of each
+        // other; they match once their flow's view is joined (`NATViews.rewrite` first).
+        let tcp = frame.hasTCPHeader, id = frame.ipIdentification
+        let strong = tcp || id != 0
+        let oneSide = oneSideSame(frame, s)
+        guard sameEnds || (oneSide && strong) else { return nil }
+        guard here else { return .extra }
+        // At a point that saw it. TTL only falls along a path: lower, the packet forwarded
+        // past this point again (routed in and out of a bridge); higher, sent again.
+        let ttl = frame.ipTTL
+        if ttl < s.ttl { return .extra }
+        if ttl > s.ttl { return nil }
+        guard apart(now, s.lastSeen) < duplicateWindow else { return nil }  // later than a round trip: a resend
+        // Same TTL, same point, other endpoints: another packet (two clients' identical
+        // queries), not a view of this one.
+        return sameEnds ? .duplicate : nil
+    }
+
+    /// How far apart two times are (nanoseconds; never traps, whatever the timestamps).
+    @inline(__always)
+    static func apart(_ a: Int64, _ b: Int64) -> Int64 {
+        let d = a > b ? UInt64(bitPattern: a &- b) : UInt64(bitPattern: b &- a)
+        return d > UInt64(Int64.max) ? .max : Int64(d)
+    }
+
+    @inline(__always)
+    static func sameEndpoints(_ frame: borrowing DecodedFrame, _ s: SightingTable.Slot) -> Bool {
+        let sp = frame.hasPorts ? frame.sourcePort : 0, dp = frame.hasPorts ? frame.destinationPort : 0
+        let sameSource = frame.source == s.source && sp == s.sourcePort
+        let sameDestination = frame.destination == s.destination && dp == s.destinationPort
+        return sameSource && sameDestination
+    }
+
+    /// The same packet keeps at least one endpoint through NAT.
+    @inline(__always)
+    static func oneSideSame(_ frame: borrowing DecodedFrame, _ s: SightingTable.Slot) -> Bool {
+        let sp = frame.hasPorts ? frame.sourcePort : 0, dp = frame.hasPorts ? frame.destinationPort : 0
+        let sameSource = frame.source == s.source && sp == s.sourcePort
+        let sameDestination = frame.destination == s.destination && dp == s.destinationPort
+        return sameSource || sameDestination
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// One packet, many sightings (issue 25): a capture that saw each packet several times
+/// (several interfaces, the capture's own copies, before and after NAT) reports what a
+/// capture at one point reports. Truth by construction: `fixtures/gen/make-sightings.py`
+/// copies a recorded capture (nothing was resent), `fixtures/gen/record-sightings.sh`
+/// recorded one node's traffic at one point and at several at once.
+struct SightingsTests {
+    static let python = FileManager.default.fileExists(atPath: "/usr/bin/python3")
+
+    /// `make-sightings.py MODE IN OUT [ARG]` into a temporary file.
+    static func derived(_ mode: String, from fixture: String, _ extra: [String] = []) throws -> String {
+        let out = temporaryFile([], suffix: ".pcapng")
+        let script = Corpus.packageRoot.appendingPathComponent("fixtures/gen/make-sightings.py").path
+        let r = try run("/usr/bin/python3", [script, mode, Fixtures.path(fixture), out] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        return out
+    }
+
+    static func report(_ path: String) throws -> [String: Any] {
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000", path])
+        #expect(status == 0)
+        return json
+    }
+
+    /// The report without what tells the inputs apart (their names, sizes, sightings).
+    static func analyses(_ report: [String: Any]) -> NSDictionary {
+        var r = report
+        for key in ["inputs", "packets", "bytes", "matchedPackets", "sightings"] { r[key] = nil }
+        r["findings"] = (report["findings"] as? [[String: Any]] ?? []).filter { $0["id"] as? String != "capture.duplicates" }
+        return r as NSDictionary
+    }
+
+    static func sightings(_ report: [String: Any]) -> [String: Any] { report["sightings"] as? [String: Any] ?? [:] }
+
+    /// Every packet twice at the same microsecond on one interface: the same report, each
+    /// copy counted as a capture duplicate and said in a finding.
+    @Test(.enabled(if: python)) func captureDuplicatesCountOnce() throws {
+        let original = try Self.report(Fixtures.path("pcaps/healthy/clients.pcapng"))
+        let doubled = try Self.report(try Self.derived("duplicate", from: "pcaps/healthy/clients.pcapng"))
+        #expect(Self.analyses(doubled) == Self.analyses(original))
+        let s = Self.sightings(doubled)
+        #expect(s["captureDuplicates"] as? Int == original["packets"] as? Int)
+        #expect(s["extraSightings"] as? Int == 0)
+        #expect(s["distinctPackets"] as? Int == original["packets"] as? Int)
+        let ids = (doubled["findings"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.contains("capture.duplicates"))
+        #expect(original["sightings"] == nil, "one point, no copies: no sightings section")
+    }
+
+    /// Each packet on a veth and, 20 µs later, on the bridge, with real retransmissions in
+    /// the traffic (the impaired diff fixture): every resend stays one, nothing else is one.
+    @Test(.enabled(if: python)) func twoInterfacesKeepRealRetransmissions() throws {
+        let original = try Self.report(Fixtures.path("pcaps/diff/impaired.pcapng"))
+        let seenTwice = try Self.report(try Self.derived("points", from: "pcaps/diff/impaired.pcapng"))
+        let tcp = original["tcp"] as? [String: Any] ?? [:]
+        #expect(tcp["retransmissions"] as? Int ?? 0 > 0, "the fixture has resends")
+        #expect(Self.analyses(seenTwice) == Self.analyses(original))
+        let s = Self.sightings(seenTwice)
+        // Every IP packet once more (the fixture's two ARP frames are not matched).
+        #expect(s["extraSightings"] as? Int == s["distinctPackets"] as? Int)
+        #expect(s["distinctPackets"] as? Int == (original["packets"] as? Int ?? 0) - 2)
+        #expect(s["captureDuplicates"] as? Int == 0)
+        let points = (s["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(points.compactMap { $0["interface"] as? String } == ["veth1", "br0"])
+    }
+
+    /// One node recorded at a's veth alone and, at the same time, at a's veth, the bridge
+    /// and b's veth (three interface blocks; and -i any as Linux cooked v2), with a Service
+    /// DNATed by the node: the same DNS, TCP and TLS results as the single point, each NAT
+    /// view joined (10 DNS lookups and 8 HTTP connections through the Service).
+    @Test(arguments: ["points.pcapng", "any-sll2.pcapng"])
+    func nodeCaptureEqualsOnePoint(_ capture: String) throws {
+        let single = try Self.report(Fixtures.path("pcaps/sightings/single.pcapng"))
+        let many = try Self.report(Fixtures.path("pcaps/sightings/" + capture))
+        let s = Self.sightings(many)
+        #expect(s["distinctPackets"] as? Int == single["packets"] as? Int, "the single capture holds IP packets only")
+        #expect(s["natPairs"] as? Int == 18)
+        #expect(s["captureDuplicates"] as? Int == 0)
+        #expect((s["points"] as? [String: Any])?["total"] as? Int == 3)
+        for section in ["dns", "tcp", "tls"] {
+            let a = Self.counts(single[section]), b = Self.counts(many[section])
+            #expect(a == b, "\(capture): \(section)")
+        }
+        #expect((many["findings"] as? [Any])?.isEmpty == true, "\(String(describing: many["findings"]))")
+        // Latencies: the analysed point is each flow's first; a tie of timestamps at the
+        // bridge and the veth may put a flow's first packets at the bridge (docs/sightings.md).
+        let la = ((single["dns"] as? [String: Any])?["latency"] as? [String: Any])?["p50"] as? Double ?? 0
+        let lb = ((many["dns"] as? [String: Any])?["latency"] as? [String: Any])?["p50"] as? Double ?? 1
+        #expect(abs(la - lb) < 0.0001, "DNS p50 \(la) vs \(lb)")
+    }
+
+    /// A Retina capture taken with `--file-count` (`<stem>.pcap0` ... `<stem>.pcapN`) in a
+    /// directory: read as one capture's rotation, in order, one observation point.
+    @Test(.enabled(if: python)) func rotatedFilesAreOneCapture() throws {
+        let dir = temporaryFile([], suffix: ".d")
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let script = Corpus.packageRoot.appendingPathComponent("fixtures/gen/make-sightings.py").path
+        let r = try run("/usr/bin/python3", [script, "rotate", Fixtures.path("pcaps/healthy/clients.pcapng"),
+                                             dir + "/node-1", "11"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let original = try Self.report(Fixtures.path("pcaps/healthy/clients.pcapng"))
+        let rotated = try Self.report(dir)
+        let inputs = (rotated["inputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(inputs == (0 ... 10).map { dir + "/node-1.pcap\($0)" }, "rotation order: pcap2 before pcap10")
+        #expect(rotated["sightings"] == nil, "one node, one interface")
+        #expect(Self.analyses(rotated) == Self.analyses(original))
+    }
+
+    /// A section's integer counts (top level): what a node capture must not change.
+    static func counts(_ section: Any?) -> [String: Int] {
+        (section as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+    }
+}
