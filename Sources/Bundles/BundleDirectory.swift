@@ -13,6 +13,8 @@ public enum BundleDirectory {
         public var metadata: [String] = []
         /// Kernel event files (`events.jsonl`, `*.events.jsonl`; `KernelEventLog`).
         public var events: [String] = []
+        /// TLS key logs (`*.keylog`, `sslkeys.log`, `*.sslkeys.log`: NSS key log format).
+        public var keyLogs: [String] = []
         /// Every bundle directory: the node each names is read once the metadata's node names
         /// are known (`BundleNode.node`).
         public var directories: [String] = []
@@ -37,7 +39,7 @@ public enum BundleDirectory {
         }
 
         public static func == (a: Contents, b: Contents) -> Bool {
-            a.captures == b.captures && a.metadata == b.metadata && a.events == b.events && a.directories == b.directories
+            a.captures == b.captures && a.metadata == b.metadata && a.events == b.events && a.keyLogs == b.keyLogs && a.directories == b.directories
                 && a.unpacked.map(\.folder) == b.unpacked.map(\.folder) && a.unpacked.map(\.given) == b.unpacked.map(\.given)
         }
     }
@@ -61,6 +63,11 @@ public enum BundleDirectory {
             return (String(name.dropLast(digits.count)), Int(String(digits.reversed())) ?? -1)
         }
         return names.sorted { split($0) < split($1) }
+    }
+
+    /// Whether a file of a bundle is a TLS key log.
+    public static func isKeyLog(_ name: String) -> Bool {
+        name.hasSuffix(".keylog") || name == "sslkeys.log" || name.hasSuffix(".sslkeys.log")
     }
 
     /// Whether a file of a bundle is pod metadata.
@@ -99,6 +106,8 @@ public enum BundleDirectory {
                     out.metadata.append(base + name)
                 } else if name == "events.jsonl" || name.hasSuffix(".events.jsonl") {
                     out.events.append(base + name)
+                } else if isKeyLog(name) {
+                    out.keyLogs.append(base + name)
                 }
             }
             out.directories.append(input)

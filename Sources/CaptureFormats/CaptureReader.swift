@@ -86,6 +86,8 @@ public struct CaptureReader {
     /// pcap records longer than the header's snaplen, read whole (0 for pcapng).
     public var oversizedRecords: Int { pcap?.oversizedRecords ?? 0 }
     public var secrets: [DecryptionSecret] { pcapng?.secrets ?? [] }
+    /// Decryption Secrets Blocks read so far (they come before the packets they decrypt).
+    public var secretsCount: Int { pcapng?.secrets.count ?? 0 }
 
     public var warnings: Warnings {
         var w = pcapng?.warnings ?? Warnings()

@@ -90,6 +90,8 @@ struct FindingsBothWaysTests {
          { $0.apiServer.exchanges = 5; $0.apiServer.latency = percentiles(1) }),
         ("apiServer.latency", { $0.apiServer.exchanges = 5; $0.apiServer.latency = percentiles(5.01) }, .critical,
          { $0.apiServer.exchanges = 4; $0.apiServer.latency = percentiles(9) }),
+        ("apiServer.throttled", { $0.apiServer.errors.throttled = 1 }, .warning, { $0.apiServer.exchanges = 9 }),
+        ("apiServer.serverErrors", { $0.apiServer.errors.serverErrors = 1 }, .warning, { $0.apiServer.errors.throttled = 0 }),
         ("apiServer.errors", { $0.apiServer.errors.resets = 1 }, .warning,
          { $0.apiServer.notSeen.requests = 3; $0.apiServer.notSeen.connections = 2 }),
     ]

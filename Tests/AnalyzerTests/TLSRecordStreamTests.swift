@@ -41,6 +41,7 @@ struct TLSRecordStreamTests {
                     case .applicationData: seen.append(.data)
                     case .sslv2Hello: seen.append(.sslv2)
                     case .malformed(let e): seen.append(.error(e.offset))
+                    case .plaintext, .undecryptable: Issue.record("no keys: nothing is decrypted")
                     }
                     return ccsEncrypts
                 }
@@ -217,6 +218,7 @@ extension TLSRecordStreamTests {
                         case .applicationData(let end): seen.append("data \(end) \(time)")
                         case .sslv2Hello: seen.append("sslv2")
                         case .malformed(let e): seen.append("error \(e.offset)")
+                        case .plaintext, .undecryptable: seen.append("decrypted without keys")
                         }
                         return true
                     }

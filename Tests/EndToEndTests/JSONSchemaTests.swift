@@ -42,6 +42,8 @@ struct JSONSchemaTests {
         inputs.append(["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")])
         inputs.append(["--pods", Fixtures.path("pods/churn.sidecar.json"), "--rows", "1", Fixtures.path("pcaps/pods/churn.pcapng")])
         inputs.append([Fixtures.path("pcaps/sightings/points.pcapng")])  // with a sightings section
+        // API-server requests decrypted with keys (issue 26)
+        inputs.append(["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng")])
         if Corpus.sharedRoot != nil {
             for c in ["tcpdump/quic_handshake.pcap", "zeek/tls1.2.pcap", "derived/tls-1.2-stream-keylog-port6443.pcap",
                       "zeek/dns-tcp-fallback.pcap"] where FileManager.default.fileExists(atPath: Corpus.capturePath(c)) {

@@ -20,13 +20,15 @@ struct APIServerAnalysis {
         var tlsLatency = CompactLatencyHistogram()
     }
 
-    private(set) var section = APIServerSection()
-    private var latency = LatencyHistogram()
+    var section = APIServerSection()
+    var latency = LatencyHistogram()
     private var tcpRTT = LatencyHistogram()
     private var tlsLatency = LatencyHistogram()
     /// By client pod name, or by client address when it is not a known pod.
     private var clients: [String: Client] = [:]
-    private var slowest: TopK<Slowest>
+    var slowest: TopK<Slowest>
+    /// Requests read in full (`APIServerAnalysis+Requests`).
+    var requests = APIRequests()
     private var unmatched: [APIUnmatchedRow] = []
     private var unmatchedTotal = 0
     static let clientLimit = 10_000
@@ -178,7 +180,15 @@ struct APIServerAnalysis {
                 (row.timestamp, row.latency) = (Double(e.time) / 1e9, Double(e.latency) / 1e9)
                 (row.method, row.path, row.status) = (e.request.method, e.request.target, e.status)
                 slowest.offer(Slowest(row: row))
-                if e.status >= 500 { c.errors += 1 }
+                var full = APIRequestRow()
+                let target = HTTPTarget(method: e.request.method, target: e.request.target)
+                (full.client, full.server, full.clientPod, full.timestamp) = (client, server, pod, row.timestamp)
+                (full.method, full.path, full.verb, full.status) = (e.request.method, e.request.target, target.verb, e.status)
+                (full.resource, full.subresource, full.namespace) = (target.resource, target.subresource, target.namespace)
+                full.latency = row.latency
+                requests.add(full, key: target.key, latency: e.latency, limit: rows)
+                if e.status == 429 { section.errors.throttled += 1 }
+                if e.status >= 500 { c.errors += 1; section.errors.serverErrors += 1 }
                 if metrics != nil {
                     let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
                                             bounds: MetricNames.seconds)
@@ -196,7 +206,22 @@ struct APIServerAnalysis {
                                + " before the response to \(p.request.method) \(p.request.target)")
             }
         }
-        if let s = session {
+        if let s = session, let decrypted = s.http {
+            if let latency = s.handshakeLatency {
+                c.tlsLatency.record(nanoseconds: latency)
+                tlsLatency.record(nanoseconds: latency)
+            }
+            if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
+            if s.failed { section.errors.handshakeFailures += 1 }
+            section.decryption.connections += 1
+            section.decryption.records += s.decryptedRecords
+            section.decryption.failedRecords += s.failedRecords
+            let end = flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended"
+            add(decrypted, decrypted: true, Ends(client: client, server: server, pod: pod, key: key),
+                captureEnded: captureEnded, reset: reset, ending: end, &c)
+        } else if let s = session {
+            if s.notDecrypted { section.decryption.notDecrypted += 1 }
+            section.decryption.failedRecords += s.failedRecords
             if let latency = s.handshakeLatency {
                 c.tlsLatency.record(nanoseconds: latency)
                 tlsLatency.record(nanoseconds: latency)
@@ -241,7 +266,7 @@ struct APIServerAnalysis {
     }
 
     /// A request that got no response: counted, and listed (up to `rows`) with its reason.
-    private mutating func unanswered(_ client: String, _ server: String, _ pod: String?, at time: Int64, _ reason: String) {
+    mutating func unanswered(_ client: String, _ server: String, _ pod: String?, at time: Int64, _ reason: String) {
         section.errors.noResponse += 1
         unmatchedTotal += 1
         guard unmatched.count < rows else { return }
@@ -259,6 +284,7 @@ struct APIServerAnalysis {
         out.tlsHandshakeLatency = tlsLatency.percentiles
         out.slowest = RowList(total: section.exchanges, rows: slowest.sorted().map(\.row))
         out.unmatched = RowList(total: unmatchedTotal, rows: unmatched)
+        (out.requests, out.byVerb) = requests.lists(rows: rows)
         let all = clients.map { key, c -> APIClientRow in
             var row = APIClientRow()
             if let slash = key.firstIndex(of: "/") {

@@ -67,6 +67,10 @@ public enum BoundsDocument {
             ("TLS alerts kept per connection", TLSSession.alertsKept, "TLSSession.alertsKept"),
             ("a TLS handshake message (bytes)", TLSRecordStream.maximumHandshakeMessage, "TLSRecordStream.maximumHandshakeMessage"),
             ("plain HTTP requests waiting, exchanges kept, per connection", HTTPExchanges.limit, "HTTPExchanges.limit"),
+            ("TLS key log connections (client randoms)", TLSKeyLog.maximumConnections, "TLSKeyLog.maximumConnections"),
+            ("decrypted HTTP/1.1 requests kept per connection", HTTP1Conversation.limit, "HTTP1Conversation.limit"),
+            ("an HTTP/1.1 header block (bytes)", HTTP1MessageStream.maximumHeaderBlock, "HTTP1MessageStream.maximumHeaderBlock"),
+            ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
         ]
     }
 

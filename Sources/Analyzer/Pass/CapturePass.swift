@@ -39,6 +39,9 @@ struct CapturePass {
         var pods: PodDirectory?
         /// API-server endpoints given on the command line, added to the metadata's.
         var apiServers: [PodDirectory.Endpoint] = []
+        /// TLS secrets given (`--tls-keylog`, a bundle's key logs); a capture's Decryption
+        /// Secrets Blocks are added as they are read.
+        var keyLog = TLSKeyLog()
         var podFilter = PodFilter()
         /// With a metrics format: the series' step in nanoseconds.
         var metricsStep: Int64?
@@ -108,6 +111,7 @@ struct CapturePass {
                                                 uniquingKeysWith: { a, _ in a })
         }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
+        sinks.tls?.keyLog = options.keyLog
         if let pods = options.pods {
             sinks.common.attribution = AttributionCounter(directory: pods)
             sinks.common.natPairs = ServiceNATPairs(directory: pods)
@@ -169,9 +173,15 @@ struct CapturePass {
         var frame = DecodedFrame()
         var now: Int64 = 0
         var seen = 0
+        var secretsRead = [Int](repeating: 0, count: merger.readers.count)
+        let decrypts = sinks.tls != nil
         while let (input, record) = merger.next() {
             files[input].count(record)
             seen += 1
+            if decrypts && merger.readers[input].secretsCount != secretsRead[input] {
+                sinks.tls!.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))
+                secretsRead[input] = merger.readers[input].secretsCount
+            }
             if seen == 1 && merger.severalPoints { sightings.expectSeveralPoints() }
             if seen & (Self.progressInterval - 1) == 0 { progress?(seen) }
             if let filter, !filter.matches(record) { continue }

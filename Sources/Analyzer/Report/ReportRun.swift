@@ -25,6 +25,8 @@ public struct ReportOptions: Sendable {
     public var metadataPaths: [String] = []
     /// API-server endpoints besides those the metadata names (`--api-server ADDR:PORT`).
     public var apiServers: [PodDirectory.Endpoint] = []
+    /// TLS key log files (`--tls-keylog`; NSS key log format), besides a bundle's.
+    public var keyLogPaths: [String] = []
     /// Keep only traffic of these pods, namespaces or workloads (needs metadata).
     public var podFilter = PodFilter()
     /// Collect metric series with this step (nanoseconds), for the metrics formats.
@@ -101,6 +103,12 @@ public enum ReportRun {
         if !options.metadataPaths.isEmpty { directory = PodDirectory(metadata) }
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
+        for path in options.keyLogPaths + bundle.keyLogs {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CaptureOpenError(path: path, "cannot read the TLS key log")
+            }
+            passOptions.keyLog.add(bytes: [UInt8](data))
+        }
         passOptions.podFilter = options.podFilter
         passOptions.metricsStep = options.metricsStep
         let rows = options.rows

@@ -2,8 +2,8 @@
 /// printable ASCII as is, a backslash and `alsoEscaped` behind a backslash, anything else
 /// as `\DDD` (RFC 1035 5.1's form). DNS names have their own, faster builder (`readName`),
 /// which also escapes dots and spaces.
-enum PresentationText {
-    static func make(_ bytes: ByteSlice, alsoEscaped: UInt8? = nil) -> String {
+public enum PresentationText {
+    public static func make(_ bytes: ByteSlice, alsoEscaped: UInt8? = nil) -> String {
         var out = ""
         out.reserveCapacity(bytes.count)
         for i in 0 ..< bytes.count {

@@ -121,6 +121,14 @@ public enum FindingCatalog {
               rule: "any reset that refused or aborted a connection or cut a request or handshake, fatal alert, request without a response before the connection closed, or failed handshake",
               origin: "requests still open when the capture ended and connections that began before it are counted in notSeen, not here",
               action: "the first unanswered request is named with its client"),
+        Entry(id: "apiServer.throttled", severity: "warning",
+              rule: "any request answered 429 (read in full: decrypted or plain HTTP)",
+              origin: "API Priority and Fairness rejects what a priority level cannot queue",
+              action: "the first throttled client and verb are named: spread its lists and watches, or give it a flow schema"),
+        Entry(id: "apiServer.serverErrors", severity: "warning",
+              rule: "any request answered 5xx (read in full: decrypted or plain HTTP)",
+              origin: "the server failed the request (etcd, an aggregated API, a webhook)",
+              action: "the first is named with its path: look at the API server's log at that time"),
     ]
 }
 

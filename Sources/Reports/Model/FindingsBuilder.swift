@@ -214,6 +214,19 @@ public enum FindingsBuilder {
                                title: "\(errors) API-server errors: \(e.resets) resets, \(e.alerts) fatal alerts, \(e.noResponse) requests without a response, \(e.handshakeFailures) failed handshakes",
                                detail: a.unmatched.rows.first.map { "first unanswered: \($0.clientPod ?? $0.client): \($0.reason)" }))
         }
+        if e.throttled > 0 {
+            let first = a.requests.rows.first { $0.status == 429 }
+            out.append(Finding(id: "apiServer.throttled", severity: .warning, section: "apiServer",
+                               title: "\(e.throttled) API requests throttled (429)",
+                               detail: first.map { "first: \($0.clientPod ?? $0.client) \($0.verb) \($0.resource ?? $0.path)"
+                                   + ($0.retryAfter.map { ", Retry-After \($0)" } ?? "") }))
+        }
+        if e.serverErrors > 0 {
+            let first = a.requests.rows.first { ($0.status ?? 0) >= 500 }
+            out.append(Finding(id: "apiServer.serverErrors", severity: .warning, section: "apiServer",
+                               title: "\(e.serverErrors) API requests answered 5xx",
+                               detail: first.map { "first: \($0.clientPod ?? $0.client) \($0.method) \($0.path): \($0.status ?? 0)" }))
+        }
         return out
     }
 }

@@ -146,6 +146,11 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     /// Plain HTTP/1.1 exchanges (included in `exchanges`): by status code and by method.
     public var http = APIHTTPSummary()
     public var slowest = RowList<APIExchangeRow>(total: 0, rows: [])
+    /// Requests read in full (decrypted or plain HTTP), in time order, at most `--rows`.
+    public var requests = RowList<APIRequestRow>(total: 0, rows: [])
+    /// Those requests by verb and resource, most requests first.
+    public var byVerb = RowList<APIVerbRow>(total: 0, rows: [])
+    public var decryption = APIDecryption()
     public init() {}
 }
 
@@ -169,6 +174,9 @@ public struct APIServerErrors: Codable, Sendable, Equatable {
     public var alerts = 0
     public var noResponse = 0
     public var handshakeFailures = 0
+    /// Requests answered 429 (API Priority and Fairness), and 5xx, among those read in full.
+    public var throttled = 0
+    public var serverErrors = 0
     public init() {}
 }
 

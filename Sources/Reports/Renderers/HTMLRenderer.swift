@@ -110,7 +110,13 @@ public enum HTMLRenderer {
             .h2("API server"),
             summary([("endpoints", a.endpoints.joined(separator: ", ")), ("connections", "\(a.connections)"),
                      ("exchanges", "\(a.exchanges)"), ("watches", "\(a.watches)"), ("latency", percentiles(a.latency)),
-                     ("requests without a response", "\(a.errors.noResponse)")]),
+                     ("requests without a response", "\(a.errors.noResponse)"), ("throttled (429)", "\(a.errors.throttled)"),
+                     ("5xx", "\(a.errors.serverErrors)"), ("decrypted connections", "\(a.decryption.connections)")]),
+            table("api-verbs", ["verb and resource", "requests", "p50 ms", "p99 ms", "statuses"],
+                  a.byVerb.rows.map { v in
+                      [v.key, "\(v.requests)", ms(v.latency.p50), ms(v.latency.p99),
+                       v.byStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")]
+                  }, omitted: a.byVerb.omitted),
             table("api-clients", ["client", "connections", "exchanges", "errors", "p50 ms", "p99 ms"],
                   a.byClient.map { c in
                       [c.namespace.isEmpty ? c.name : c.namespace + "/" + c.name, "\(c.connections)", "\(c.exchanges)",

@@ -41,17 +41,26 @@ extension ReportTextRenderer {
                 ("TCP handshake", percentiles(api.tcpHandshakeRtt)),
                 ("TLS handshake", percentiles(api.tlsHandshakeLatency)),
                 ("errors", "\(api.errors.resets) resets, \(api.errors.alerts) fatal alerts, "
-                    + "\(api.errors.noResponse) requests without a response, \(api.errors.handshakeFailures) failed handshakes"),
-            ]
+                    + "\(api.errors.noResponse) requests without a response, \(api.errors.handshakeFailures) failed handshakes"
+                    + (api.requests.total > 0 ? ", \(api.errors.throttled) throttled (429), \(api.errors.serverErrors) 5xx" : "")),
+            ] + (api.decryption.connections + api.decryption.notDecrypted > 0
+                ? [("decrypted", "\(api.decryption.connections) connections, \(api.decryption.notDecrypted) not decryptable, "
+                    + "\(api.decryption.failedRecords) records failed authentication")] : [])
             for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
             for c in api.byClient.prefix(20) {
                 let who = c.namespace.isEmpty ? c.name : c.namespace + "/" + c.name
                 out += "  " + pad(who, 46) + "\(c.connections) conns, \(c.exchanges) exchanges, \(c.errors) errors, "
                     + percentiles(c.latency) + "\n"
             }
+            for v in api.byVerb.rows.prefix(20) {
+                let statuses = v.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                out += "  " + pad(TextEscaping.escape(v.key), 30) + "\(v.requests) requests, " + percentiles(v.latency)
+                    + (statuses.isEmpty ? "" : "; " + statuses) + "\n"
+            }
             for s in api.slowest.rows.prefix(10) {
+                let request = s.method.map { " " + TextEscaping.escape($0 + " " + (s.path ?? "")) + " " + (s.status.map(String.init) ?? "") } ?? ""
                 out += "  " + pad("slow", 8) + String(format: "%.3f ms", s.latency * 1000) + " at "
-                    + String(format: "%.6f", s.timestamp) + " " + (s.clientPod ?? s.client) + " -> " + s.server + "\n"
+                    + String(format: "%.6f", s.timestamp) + " " + (s.clientPod ?? s.client) + " -> " + s.server + request + "\n"
             }
             for u in api.unmatched.rows.prefix(10) {
                 out += "  " + pad("unmatched", 12) + (u.clientPod ?? u.client) + " -> " + u.server + " at "

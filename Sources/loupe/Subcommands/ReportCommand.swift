@@ -65,6 +65,11 @@ struct ReportCommand: ParsableCommand {
                                valueName: "workload"))
     var workload: [String] = []
 
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("TLS secrets in NSS key log format (SSLKEYLOGFILE; repeatable): those connections are decrypted.",
+                               valueName: "file"))
+    var tlsKeyLog: [String] = []
+
     @OptionGroup var output: OutputOptions
 
     /// An `--api-server` value: an endpoint with a port other than 0.
@@ -100,6 +105,7 @@ struct ReportCommand: ParsableCommand {
         options.dnsTimeout = Int64(dnsTimeout.seconds * 1e9)
         options.metadataPaths = metadata
         options.apiServers = apiServer.compactMap(Self.endpoint)
+        options.keyLogPaths = tlsKeyLog
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
         if format == .prometheus || format == .openmetrics || format == .html { options.metricsStep = Self.duration(step) }
         // JSON: sections are written as soon as they are final, on the thread that made them.

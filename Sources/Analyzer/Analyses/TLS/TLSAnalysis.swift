@@ -33,6 +33,14 @@ struct TLSAnalysis {
     private var listed: TopK<Listed>
     private var fingerprints = TLSFingerprintCache()
     var quic = QUICAnalysis()
+    /// TLS secrets: connections whose ClientHello random it holds are decrypted.
+    var keyLog = TLSKeyLog()
+
+    /// A capture's Decryption Secrets Blocks: the TLS key logs among them (type "TLSK").
+    mutating func addSecrets(_ secrets: ArraySlice<DecryptionSecret>) {
+        for s in secrets where s.type == 0x544C_534B { keyLog.add(bytes: s.data) }
+    }
+
     /// When set, every session's exchange latencies by "client -> server" (tests only).
     var exchangeTrace: [String: [Int64]]?
 
@@ -88,6 +96,7 @@ struct TLSAnalysis {
         var fresh = TLSSession(clientIsLow: clientIsLow)
         fresh.certificates = certificates
         if exchangeTrace != nil { fresh.exchanges.trace = [] }
+        if !keyLog.isEmpty { fresh.decrypt(with: keyLog) }
         if isPresent(&metrics) { fresh.exchanges.timeline = [] }
         if let reused = free.popLast() {
             sessions[Int(reused)] = fresh
@@ -228,7 +237,7 @@ struct TLSAnalysis {
         r.offeredVersion = offered.map(TLS.versionName)
         r.cipher = s.serverHello.map { TLS.hex($0.cipherSuite) }
         r.alpnOffered = s.clientHello?.alpn ?? []
-        r.alpn = s.serverHello?.alpn
+        r.alpn = s.serverHello?.alpn ?? s.encryptedALPN
         if let h = s.clientHello { (r.ja3, r.ja4) = fingerprints.client(h) }
         r.ja3s = s.firstServerHello.map { fingerprints.server($0) }
         r.resumed = s.resumed

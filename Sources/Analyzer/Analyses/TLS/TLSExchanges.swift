@@ -10,6 +10,13 @@
 /// server had not yet received the whole request cannot be its response (OpenSSL sends TLS
 /// 1.3 session tickets when the client's Finished arrives, often after the client's first
 /// request has left): it is counted with the unsolicited records instead.
+///
+/// A second one for TLS 1.3 (`postHandshake`): the server's first records after the client's
+/// Finished, when they come as fast as its hello did, are taken for session tickets (or a
+/// KeyUpdate), not the answer to a request sent right behind the Finished. Should the client
+/// then send its next request with the first still open, the skipped record was its answer
+/// after all (HTTP/1.1 clients wait for a response): the request is closed at that record and
+/// counted in `inferred`.
 struct TLSExchanges {
     private(set) var count = 0
     /// Each exchange's latency (at most `samplesKept`): a histogram per connection would cost
@@ -38,7 +45,25 @@ struct TLSExchanges {
     var timeline: [(time: Int64, latency: Int64)]?
     static let timelineLimit = 100_000
 
+    /// Server records taken for TLS 1.3 post-handshake messages (session tickets).
+    private(set) var postHandshakeRecords = 0
+    /// Requests closed at a record first taken for a post-handshake message.
+    private(set) var inferred = 0
+    /// The first post-handshake record that came with a request open, while it stays open.
+    private var skippedAnswer: Int64?
+
+    /// A server record taken for a post-handshake message (`TLSSession` decides which).
+    mutating func postHandshake(at time: Int64) {
+        postHandshakeRecords += 1
+        if open != nil && skippedAnswer == nil { skippedAnswer = time }
+    }
+
     mutating func clientRecord(at time: Int64, end: UInt64) {
+        if open != nil, let answered = skippedAnswer {
+            // A new request with one open: the record skipped as a ticket was its answer.
+            close(at: answered)
+            inferred += 1
+        }
         // The record that opens a request is the one its answer must follow: later client
         // records (HTTP/2 frames, a request body) do not move that point.
         if open == nil {
@@ -60,7 +85,13 @@ struct TLSExchanges {
             unsolicited += 1
             return
         }
+        close(at: time)
+    }
+
+    private mutating func close(at time: Int64) {
+        guard let start = open else { return }
         open = nil
+        skippedAnswer = nil
         let l = time - start
         count += 1
         if samples.count < Self.samplesKept { samples.append(l) }

@@ -12,6 +12,10 @@ enum TLSEvent {
     /// A record of content type 23 (application data; in TLS 1.3 every encrypted record), the
     /// stream offset just past it, and its length (bytes after the record header).
     case applicationData(end: UInt64, length: Int)
+    /// A record's decrypted application data (with keys), after its `applicationData` event.
+    case plaintext(ByteSlice)
+    /// A record the keys did not open (authentication failed).
+    case undecryptable
     case sslv2Hello(TLS.SSLv2ClientHello)
     /// The stream stopped making sense here: what and where (bytes into this direction).
     case malformed(DecodeError)
@@ -59,6 +63,10 @@ struct TLSRecordStream {
     private(set) var resynchronizations = 0
     /// Bytes of this direction seen by the decoder, for error offsets.
     private var position: UInt64 = 0
+    /// With keys: the connection's decryption, and which side this stream is.
+    var decryption: TLSDecryption?
+    var isLow = true
+    private var recordVersion: UInt16 = 0
 
     /// `receive`'s common case, with no events: a chunk inside the body of a record that is
     /// not decoded (encrypted data: most segments of a bulk transfer) and does not end it.
@@ -147,7 +155,15 @@ struct TLSRecordStream {
     /// Records whose content is read (the rest are skipped by length).
     private var decodesBody: Bool {
         recordType == TLS.ContentType.alert || recordType == TLS.ContentType.changeCipherSpec
-            || (recordType == TLS.ContentType.handshake && !encrypted && !handshakeAbandoned)
+            || (recordType == TLS.ContentType.handshake && !encrypted && !handshakeAbandoned) || decrypts
+    }
+
+    /// The current record is opened with keys: TLS 1.3's type-23 records, and TLS 1.2's
+    /// records after this side's ChangeCipherSpec.
+    private var decrypts: Bool {
+        guard let d = decryption, d.active(fromLow: isLow) else { return false }
+        return recordType == TLS.ContentType.applicationData
+            || (encrypted && (recordType == TLS.ContentType.handshake || recordType == TLS.ContentType.alert))
     }
 
     /// Validates the header just read; false when the stream lost its framing.
@@ -166,6 +182,7 @@ struct TLSRecordStream {
             return false
         }
         recordType = type
+        recordVersion = UInt16(truncatingIfNeeded: header >> 16)
         recordLength = length
         remaining = length
         mode = .body
@@ -176,6 +193,10 @@ struct TLSRecordStream {
     private mutating func finishRecord(_ content: ByteSlice, end: UInt64, _ time: Int64,
                                        _ event: (TLSEvent, Int64) -> Bool) {
         mode = .header
+        if decrypts {
+            openRecord(content, end: end, time, event)
+            return
+        }
         switch recordType {
         case TLS.ContentType.applicationData: _ = event(.applicationData(end: end, length: recordLength), time)
         case TLS.ContentType.changeCipherSpec:
@@ -184,6 +205,27 @@ struct TLSRecordStream {
             if !encrypted, let alert = try? TLS.Alert(content) { _ = event(.alert(alert), time) } else { _ = event(.encryptedAlert, time) }
         case TLS.ContentType.handshake where !encrypted && !handshakeAbandoned: handshakeBytes(content, time, event)
         default: break
+        }
+    }
+
+    /// A protected record, opened: its inner content goes where a cleartext record's would.
+    /// Type-23 records still yield `applicationData` (counts and timing do not depend on keys).
+    private mutating func openRecord(_ content: ByteSlice, end: UInt64, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) {
+        if recordType == TLS.ContentType.applicationData {
+            _ = event(.applicationData(end: end, length: recordLength), time)
+        }
+        guard let opened = decryption?.open(fromLow: isLow, type: recordType, version: recordVersion, body: content) else {
+            _ = event(.undecryptable, time)
+            return
+        }
+        opened.plaintext.withUnsafeBytes { raw in
+            let plain = ByteSlice(raw)
+            switch opened.type {
+            case TLS.ContentType.handshake where !handshakeAbandoned: handshakeBytes(plain, time, event)
+            case TLS.ContentType.applicationData: _ = event(.plaintext(plain), time)
+            case TLS.ContentType.alert: if let alert = try? TLS.Alert(plain) { _ = event(.alert(alert), time) }
+            default: break
+            }
         }
     }
 
@@ -207,6 +249,9 @@ struct TLSRecordStream {
         }
     }
 
+    /// The handshake bytes being split came out of a protected record.
+    private var encryptedHandshake: Bool { decrypts }
+
     /// Emits the whole messages at the front of `bytes`; returns the bytes they took.
     private mutating func messages(in bytes: ByteSlice, _ time: Int64, _ event: (TLSEvent, Int64) -> Bool) -> Int {
         var used = 0
@@ -214,8 +259,14 @@ struct TLSRecordStream {
             let rest = bytes.dropFirst(used)
             let length = Int(rest.u8(at: 1)) << 16 | Int(rest.u16(at: 2))
             guard rest.count - TLS.handshakeHeaderLength >= length else { break }
-            _ = event(.handshake(rest.u8(at: 0), rest.dropFirst(TLS.handshakeHeaderLength).prefix(length),
+            let type = rest.u8(at: 0)
+            _ = event(.handshake(type, rest.dropFirst(TLS.handshakeHeaderLength).prefix(length),
                                  segments: max(1, chunks - handshakeStartChunk + 1)), time)
+            // With keys, TLS 1.3: after this side's Finished its records use traffic keys.
+            if let d = decryption, encryptedHandshake {
+                if type == TLS.HandshakeType.finished { d.finished(fromLow: isLow) }
+                if type == TLS.HandshakeType.keyUpdate { d.keyUpdate(fromLow: isLow) }
+            }
             used += TLS.handshakeHeaderLength + length
             handshakeStartChunk = chunks
         }

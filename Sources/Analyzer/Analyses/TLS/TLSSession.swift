@@ -47,6 +47,9 @@ struct TLSSession {
     var applicationDataFromClient = 0
     var applicationDataFromServer = 0
     var exchanges = TLSExchanges()
+    /// TLS 1.3: the length of the server's records taken for post-handshake messages, while
+    /// more of them may come (nil: none yet; -1: the server has sent something else since).
+    private var ticketLength: Int?
     /// The client stream offset acknowledged by the server's latest segment.
     private var serverAcknowledged: UInt64?
     var resetTime: Int64?
@@ -56,7 +59,30 @@ struct TLSSession {
 
     static let alertsKept = 8
 
-    init(clientIsLow: Bool) { self.clientIsLow = clientIsLow }
+    /// With keys: the connection's decryption (shared with both record streams), the
+    /// ClientHello's random it is looked up by, what decryption revealed, and the HTTP/1.1
+    /// conversation read from the decrypted bytes.
+    private(set) var decryption: TLSDecryption?
+    private var clientRandom: [UInt8]?
+    /// TLS 1.3: the ALPN protocol EncryptedExtensions selected (decrypted).
+    var encryptedALPN: String?
+    var http: HTTP1Conversation?
+
+    init(clientIsLow: Bool) {
+        self.clientIsLow = clientIsLow
+        highStream.isLow = false
+    }
+
+    /// Decrypt this connection with `keyLog` (called before its first segment).
+    mutating func decrypt(with keyLog: TLSKeyLog) {
+        let d = TLSDecryption(keyLog: keyLog)
+        decryption = d
+        lowStream.decryption = d
+        highStream.decryption = d
+    }
+
+    /// Whether the connection's records were opened with keys.
+    var decrypted: Bool { (decryption?.decryptedRecords ?? 0) > 0 }
 
     var isTLS13: Bool { (negotiatedVersion ?? 0) >= 0x0304 && negotiatedVersion != 0x7F00 }
 
@@ -115,6 +141,7 @@ struct TLSSession {
             if fromLow { swap(&other, &highReassembler) } else { swap(&other, &lowReassembler) }
         }
         if flags.contains(.rst) && resetTime == nil { resetTime = time }
+        lastSegmentTime = time
         if flags.contains(.fin) { finSeen = true }
     }
 
@@ -128,13 +155,22 @@ struct TLSSession {
         var failed: Bool
         var reset: Bool
         var exchanges: TLSExchanges
+        /// With keys: the HTTP/1.1 conversation the decrypted records held (nil: not decrypted).
+        var http: HTTP1Conversation?
+        /// Keys were given but did not open this connection (no secrets for it, another suite).
+        var notDecrypted = false
+        var failedRecords = 0
+        var decryptedRecords = 0
     }
 
     var apiView: APIView {
         let done = handshakeDone
         return APIView(handshakeLatency: clientHelloTime.flatMap { start in done.map { $0 - start } },
                        handshakeDone: done != nil, fatalAlert: alerts.contains { $0.alert.isFatal },
-                       failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges)
+                       failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges,
+                       http: decrypted ? http ?? HTTP1Conversation() : nil,
+                       notDecrypted: decryption != nil && !decrypted, failedRecords: decryption?.failedRecords ?? 0,
+                       decryptedRecords: decryption?.decryptedRecords ?? 0)
     }
 
     /// Nothing is waiting for a missing segment: `finish` would change nothing.
@@ -147,7 +183,11 @@ struct TLSSession {
             if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
             reassembler.finish(budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
         }
+        http?.close(at: lastSegmentTime)
     }
+
+    /// The latest segment's time (a response read until the connection's end ends there).
+    private var lastSegmentTime: Int64 = 0
 
     private mutating func receive(_ chunk: ReassembledChunk, fromLow: Bool) {
         // Inside an encrypted record (most chunks of a transfer): no event, no swap.
@@ -168,6 +208,7 @@ struct TLSSession {
         case .handshake(let type, let body, let segments):
             handshake(type, body, time: time, fromLow: fromLow, segments: segments)
         case .changeCipherSpec:
+            decryption?.changeCipherSpec(fromLow: fromLow)
             if fromClient { if clientChangeCipherSpec == nil { clientChangeCipherSpec = time } } else if serverChangeCipherSpec == nil {
                 serverChangeCipherSpec = time
             }
@@ -189,8 +230,16 @@ struct TLSSession {
                 if handshakeDone != nil { exchanges.clientRecord(at: time, end: end) }
             } else {
                 applicationDataFromServer += 1
-                if handshakeDone != nil { exchanges.serverRecord(at: time, acknowledged: serverAcknowledged) }
+                if isPostHandshake(length: length, at: time) {
+                    exchanges.postHandshake(at: time)
+                } else if handshakeDone != nil {
+                    exchanges.serverRecord(at: time, acknowledged: serverAcknowledged)
+                }
             }
+        case .plaintext(let bytes):
+            if http == nil { http = HTTP1Conversation() }
+            if fromClient { http!.client(bytes, time: time) } else { http!.server(bytes, time: time) }
+        case .undecryptable: break  // counted by the decryption
         case .sslv2Hello(let hello):
             clientHellos += 1
             if clientHelloTime == nil {
@@ -206,6 +255,32 @@ struct TLSSession {
         return false
     }
 
+    /// How long after the client's Finished a TLS 1.3 server's first record is taken for a
+    /// session ticket: twice its ClientHello-to-ServerHello time (the round trip to the server
+    /// and its handshake work; a ticket costs less), plus 1 ms. Later records of the same
+    /// length count too within `ticketRun` of the Finished: OpenSSL sends two tickets, the
+    /// second often held back by Nagle until the first is acknowledged (a delayed ACK: 40 ms
+    /// on Linux, up to 200 ms elsewhere).
+    static let ticketSlack: Int64 = 1_000_000
+    static let ticketRun: Int64 = 250_000_000
+
+    /// Whether a TLS 1.3 server record after the client's Finished is a post-handshake message
+    /// (NewSessionTicket, KeyUpdate) rather than data: the first one, if it came within the
+    /// window above, and those of its length after it. Go and others that send their tickets
+    /// before the client's Finished are not affected (those records come before the handshake's end).
+    private mutating func isPostHandshake(length: Int, at time: Int64) -> Bool {
+        guard isTLS13, let finished = clientFinishedTime, ticketLength != -1 else { return false }
+        if let l = ticketLength {
+            if l == length && time - finished <= Self.ticketRun { return true }
+        } else if let hello = clientHelloTime, let serverHello = serverHelloTime,
+                  time - finished <= 2 * max(0, serverHello - hello) + Self.ticketSlack {
+            ticketLength = length
+            return true
+        }
+        ticketLength = -1
+        return false
+    }
+
     private mutating func handshake(_ type: UInt8, _ body: ByteSlice, time: Int64, fromLow: Bool, segments: Int) {
         do throws(DecodeError) {
             switch type {
@@ -216,8 +291,14 @@ struct TLSSession {
                 clientHelloSegments = segments
                 clientIsLow = fromLow
                 clientHello = try TLS.ClientHello(body)
+                if decryption != nil && body.count >= 34 { clientRandom = Array(body.dropFirst(2).prefix(32).base) }
             case TLS.HandshakeType.serverHello:
                 let hello = try TLS.ServerHello(body)
+                if let d = decryption, !hello.isHelloRetryRequest, let random = clientRandom, body.count >= 34 {
+                    d.lowIsClient = clientIsLow
+                    d.start(clientRandom: random, serverRandom: Array(body.dropFirst(2).prefix(32).base),
+                            suiteID: hello.cipherSuite, version: hello.version)
+                }
                 if hello.isHelloRetryRequest { helloRetryRequest = true }
                 if firstServerHello == nil {
                     firstServerHello = hello
@@ -229,6 +310,15 @@ struct TLSSession {
                 certificateSeen = true
                 certificateTime = time
                 if let first = try TLS.certificates(body).first {
+                    certificate = certificates?.summary(first.base) ?? CertificateSummary(der: first.base)
+                }
+            case TLS.HandshakeType.encryptedExtensions where fromLow != clientIsLow:
+                encryptedALPN = try TLS.selectedALPN(encryptedExtensions: body)
+            case TLS.HandshakeType.certificate where fromLow != clientIsLow && isTLS13:
+                guard !certificateSeen else { return }
+                certificateSeen = true
+                certificateTime = time
+                if let first = try TLS.certificates13(body).first {
                     certificate = certificates?.summary(first.base) ?? CertificateSummary(der: first.base)
                 }
             default: break

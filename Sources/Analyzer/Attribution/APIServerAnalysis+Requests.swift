@@ -1,0 +1,100 @@
+import Reports
+
+/// API-server requests read in full (decrypted TLS, plain HTTP): each a row, grouped by verb
+/// and resource. Bounds: `rows` rows kept (the first by time; the rest counted), and
+/// `verbLimit` verb+resource keys (later keys counted under "(other)").
+struct APIRequests {
+    static let verbLimit = 1000
+    private(set) var rows: [APIRequestRow] = []
+    private(set) var total = 0
+    struct Verb {
+        var requests = 0
+        var latency = CompactLatencyHistogram()
+        var byStatus: [String: Int] = [:]
+    }
+    private var verbs: [String: Verb] = [:]
+
+    mutating func add(_ row: APIRequestRow, key: String, latency: Int64?, limit: Int) {
+        total += 1
+        if rows.count < limit { rows.append(row) }
+        let k = verbs[key] != nil || verbs.count < Self.verbLimit ? key : "(other)"
+        var v = verbs.removeValue(forKey: k) ?? Verb()
+        v.requests += 1
+        if let l = latency { v.latency.record(nanoseconds: l) }
+        if let s = row.status { v.byStatus[String(s), default: 0] += 1 }
+        verbs[k] = v
+    }
+
+    func lists(rows limit: Int) -> (RowList<APIRequestRow>, RowList<APIVerbRow>) {
+        let sorted = rows.sorted { ($0.timestamp, $0.client) < ($1.timestamp, $1.client) }
+        let verbRows = verbs.map { key, v -> APIVerbRow in
+            var r = APIVerbRow()
+            (r.key, r.requests, r.latency, r.byStatus) = (key, v.requests, v.latency.percentiles, v.byStatus)
+            return r
+        }.sorted { ($0.requests, $1.key) > ($1.requests, $0.key) }
+        return (RowList(total: total, rows: Array(sorted.prefix(limit))), RowList(total: verbRows.count, rows: Array(verbRows.prefix(limit))))
+    }
+}
+
+extension APIServerAnalysis {
+    /// A connection's two ends as the rows name them; `key` names its client in `byClient`.
+    struct Ends {
+        var client: String
+        var server: String
+        var pod: String?
+        var key: String
+    }
+
+    /// The requests of one connection's HTTP/1.1 conversation. `ending`: how the connection
+    /// ended, for requests left without a response (those of a connection still open when
+    /// the capture ended are not errors: `notSeen`).
+    mutating func add(_ http: HTTP1Conversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
+                      ending: String, _ c: inout Client) {
+        for r in http.requests {
+            let target = HTTPTarget(method: r.method, target: r.target)
+            var row = APIRequestRow()
+            (row.client, row.server, row.clientPod) = (ends.client, ends.server, ends.pod)
+            row.timestamp = Double(r.start) / 1e9
+            (row.method, row.path, row.verb) = (r.method, r.target, target.verb)
+            (row.resource, row.subresource, row.namespace) = (target.resource, target.subresource, target.namespace)
+            (row.decrypted, row.userAgent, row.retryAfter) = (decrypted, r.userAgent, r.retryAfter)
+            let sent = r.end ?? r.start
+            let latency = r.firstByte.map { $0 - sent }
+            row.latency = latency.map { Double($0) / 1e9 }
+            row.lastByteLatency = r.lastByte.map { Double($0 - sent) / 1e9 }
+            if r.isWatch {
+                section.watches += 1
+                row.watchEnd = r.watchExpired ? "expired" : r.lastByte != nil ? "closed" : reset ? "reset" : "captureEnd"
+            }
+            row.status = r.status
+            requests.add(row, key: target.key, latency: row.status == nil ? nil : latency, limit: rows)
+            guard let status = r.status, let l = latency else {
+                if captureEnded {
+                    section.notSeen.requests += 1
+                } else {
+                    c.errors += 1
+                    unanswered(ends.client, ends.server, ends.pod, at: r.start, "\(ending) before the response to \(r.method) \(r.target)")
+                }
+                continue
+            }
+            c.exchanges += 1
+            section.exchanges += 1
+            c.latency.record(nanoseconds: l)
+            self.latency.record(nanoseconds: l)
+            if status == 429 { section.errors.throttled += 1 }
+            if status >= 500 {
+                section.errors.serverErrors += 1
+                c.errors += 1
+            }
+            var slow = APIExchangeRow()
+            (slow.client, slow.server, slow.clientPod) = (ends.client, ends.server, ends.pod)
+            (slow.timestamp, slow.latency) = (row.timestamp, Double(l) / 1e9)
+            (slow.method, slow.path, slow.status) = (r.method, r.target, status)
+            slowest.offer(Slowest(row: slow))
+            if metrics != nil {
+                let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram, bounds: MetricNames.seconds)
+                metrics!.observe(f, [("client", ends.key)], at: r.start, Double(l) / 1e9)
+            }
+        }
+    }
+}

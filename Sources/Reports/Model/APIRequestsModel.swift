@@ -1,0 +1,62 @@
+/// One HTTP request to the API server read in full: decrypted with keys, or plain HTTP.
+/// Times in seconds; `latency` is tshark's `http.time` (the request's last byte to the
+/// response's first), `lastByteLatency` to the response's last byte.
+public struct APIRequestRow: Codable, Sendable, Equatable {
+    public var client = ""
+    @Null public var clientPod: String?
+    public var server = ""
+    /// When the request's first byte was seen (seconds since the epoch).
+    public var timestamp: Double = 0
+    public var method = ""
+    public var path = ""
+    /// Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection;
+    /// the method in lower case for paths that are not resources).
+    public var verb = ""
+    @Null public var resource: String?
+    @Null public var subresource: String?
+    @Null public var namespace: String?
+    /// nil: no response (the reason is in `apiServer.unmatched`).
+    @Null public var status: Int?
+    @Null public var latency: Double?
+    @Null public var lastByteLatency: Double?
+    /// Read from decrypted TLS (true) or plain HTTP (false).
+    public var decrypted = false
+    /// Paired by a rule that may be wrong (see docs/reference.md); false for every row read
+    /// from HTTP itself.
+    public var inferred = false
+    @Null public var userAgent: String?
+    /// 429's Retry-After, as sent.
+    @Null public var retryAfter: String?
+    /// A watch: how it ended ("expired": an ERROR event with code 410; "closed": the server
+    /// ended the stream; "reset"; "captureEnd").
+    @Null public var watchEnd: String?
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case client, clientPod, decrypted, inferred, lastByteLatency, latency, method, namespace, path, resource,
+             retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
+    }
+}
+
+/// Requests grouped by verb and resource ("list pods").
+public struct APIVerbRow: Codable, Sendable, Equatable {
+    public var key = ""
+    public var requests = 0
+    public var latency = Percentiles.empty
+    /// Responses by status code ("200": n); requests without one are not counted here.
+    public var byStatus: [String: Int] = [:]
+    public init() {}
+}
+
+/// What decryption did on the API server's connections.
+public struct APIDecryption: Codable, Sendable, Equatable {
+    /// Connections whose records keys opened.
+    public var connections = 0
+    /// Connections with keys logged for another suite than Loupe decrypts, or none logged.
+    public var notDecrypted = 0
+    /// Records opened with the logged keys.
+    public var records = 0
+    /// Records that did not authenticate with the logged keys (never guessed at).
+    public var failedRecords = 0
+    public init() {}
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// API-server requests (issue 26) on `fixtures/pcaps/api/` (recorded by
+/// `fixtures/gen/record-https-api.sh`): decrypted with the key log given apart or embedded
+/// in the capture, each request equals the server's log (truth by construction) and tshark's
+/// decryption of the same capture (the second oracle, `https.tshark.tsv`); without keys, the
+/// exchange counts still equal the server's log, the session tickets are no response and the
+/// close_notify alerts no request.
+struct APIRequestsTests {
+    static let endpoints = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444"]
+
+    static func api(_ arguments: [String]) throws -> [String: Any] {
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json"] + endpoints + arguments)
+        #expect(status == 0)
+        return json["apiServer"] as? [String: Any] ?? [:]
+    }
+
+    /// The server's log: method, path and status (nil: never answered), in order per connection.
+    static func serverLog() throws -> [(port: Int, method: String, path: String, status: Int?)] {
+        let text = try String(contentsOfFile: Fixtures.path("pcaps/api/server.log"), encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return (o["port"] as? Int ?? 0, o["method"] as? String ?? "", o["path"] as? String ?? "", o["status"] as? Int)
+        }
+    }
+
+    static func rows(_ api: [String: Any]) -> [[String: Any]] {
+        (api["requests"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+    }
+
+    @Test(arguments: [["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
+                      [Fixtures.path("pcaps/api/https-dsb.pcapng")]])
+    func decryptedRequestsEqualTheServerLog(_ arguments: [String]) throws {
+        let api = try Self.api(arguments)
+        let got = Self.rows(api)
+        let truth = try Self.serverLog()
+        #expect(got.count == truth.count)
+        // The log is in the order the server read the requests; the rows in the order they were sent.
+        for want in truth {
+            let match = got.filter {
+                $0["method"] as? String == want.method && $0["path"] as? String == want.path
+                    && ($0["server"] as? String)?.hasSuffix(":\(want.port)") == true
+            }
+            #expect(!match.isEmpty, "\(want.method) \(want.path)")
+            #expect(match.contains { $0["status"] as? Int == want.status }, "\(want.method) \(want.path) \(String(describing: want.status))")
+            #expect(match.allSatisfy { $0["decrypted"] as? Bool == true && $0["inferred"] as? Bool == false })
+        }
+        let decryption = api["decryption"] as? [String: Any] ?? [:]
+        #expect(decryption["connections"] as? Int == 6 && decryption["failedRecords"] as? Int == 0)
+        let errors = api["errors"] as? [String: Any] ?? [:]
+        #expect(errors["throttled"] as? Int == truth.filter { $0.status == 429 }.count)
+        #expect(errors["serverErrors"] as? Int == truth.filter { ($0.status ?? 0) >= 500 }.count)
+        #expect(errors["noResponse"] as? Int == truth.filter { $0.status == nil }.count)
+        // Verb and resource from method and path.
+        func row(_ method: String, _ prefix: String) -> [String: Any]? {
+            got.first { $0["method"] as? String == method && ($0["path"] as? String)?.hasPrefix(prefix) == true }
+        }
+        let watch = try #require(row("GET", "/api/v1/namespaces/shop/pods?watch=1"))
+        #expect(watch["verb"] as? String == "watch" && watch["watchEnd"] as? String == "expired")
+        #expect(row("GET", "/api/v1/namespaces/shop/pods?limit=500")?["verb"] as? String == "list")
+        #expect(row("POST", "/apis/apps/v1/namespaces/shop/deployments")?["resource"] as? String == "deployments")
+        #expect(row("DELETE", "/api/v1/namespaces/shop/pods/web-2")?["namespace"] as? String == "shop")
+        #expect(row("GET", "/api/v1/nodes/node-1/status")?["subresource"] as? String == "status")
+        #expect(row("GET", "/api/v1/pods")?["retryAfter"] as? String == "1")
+        let byVerb = (api["byVerb"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let list = try #require(byVerb.first { $0["key"] as? String == "list pods" })
+        #expect(list["byStatus"] as? [String: Int] == ["200": 1, "410": 1, "429": 2])
+    }
+
+    /// tshark 4.0 with the same keys: every request and status it decrypted, and its
+    /// `http.time` (request's last byte to the response's last: tshark dates a reassembled
+    /// message by its last segment) within 1 µs of Loupe's `lastByteLatency`.
+    @Test func decryptionAgreesWithTshark() throws {
+        let api = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])
+        let got = Self.rows(api).sorted { ($0["timestamp"] as? Double ?? 0) < ($1["timestamp"] as? Double ?? 0) }
+        let lines = try String(contentsOfFile: Fixtures.path("pcaps/api/https.tshark.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        // Requests in frame order, each with the response that follows it on its stream.
+        var oracle: [(method: String, uri: String, status: Int?, time: Double?)] = []
+        var open: [String: Int] = [:]
+        for f in lines where f.count >= 6 {
+            if !f[2].isEmpty {
+                open[f[1]] = oracle.count
+                oracle.append((f[2], f[3], nil, nil))
+            } else if let i = open.removeValue(forKey: f[1]) {
+                oracle[i].status = Int(f[4])
+                oracle[i].time = Double(f[5])
+            }
+        }
+        #expect(oracle.count == got.count && oracle.count >= 15)
+        for (want, row) in zip(oracle, got) {
+            #expect(row["method"] as? String == want.method && row["path"] as? String == want.uri)
+            #expect(row["status"] as? Int == want.status, "\(want.uri)")
+            if let t = want.time, let l = row["lastByteLatency"] as? Double {
+                #expect(abs(t - l) <= 1e-6, "\(want.uri): tshark \(t) s, Loupe \(l) s")
+            } else {
+                #expect(want.time == nil && row["lastByteLatency"] as? Double == nil, "\(want.uri): \(String(describing: row["lastByteLatency"]))")
+            }
+        }
+    }
+
+    /// Without keys: as many exchanges as the server answered, the first (1.2 s) measured to
+    /// its response and not to the session tickets the server sent right after the
+    /// handshake, the never-answered request counted as such, no close_notify as a request.
+    @Test func withoutKeysTheExchangesAreTheServers() throws {
+        let api = try Self.api([Fixtures.path("pcaps/api/https.pcapng")])
+        let truth = try Self.serverLog()
+        #expect(api["exchanges"] as? Int == truth.filter { $0.status != nil }.count)
+        let errors = api["errors"] as? [String: Any] ?? [:]
+        #expect(errors["noResponse"] as? Int == 1)
+        let latency = api["latency"] as? [String: Any] ?? [:]
+        #expect((latency["max"] as? Double ?? 0) >= 1.2)
+        let decryption = api["decryption"] as? [String: Any] ?? [:]
+        #expect(decryption["connections"] as? Int == 0)
+        #expect(Self.rows(api).isEmpty, "no request is read without keys")
+    }
+}
