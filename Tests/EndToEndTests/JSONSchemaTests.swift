@@ -42,6 +42,7 @@ struct JSONSchemaTests {
         inputs.append(["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")])
         inputs.append(["--pods", Fixtures.path("pods/churn.sidecar.json"), "--rows", "1", Fixtures.path("pcaps/pods/churn.pcapng")])
         inputs.append([Fixtures.path("pcaps/sightings/points.pcapng")])  // with a sightings section
+        inputs.append([Fixtures.path("pcaps/icmp/errors.pcapng")])  // ICMP errors with rows
         // API-server requests decrypted with keys (issue 26)
         inputs.append(["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng")])
         if Corpus.sharedRoot != nil {

@@ -71,6 +71,7 @@ public enum BoundsDocument {
             ("decrypted HTTP/1.1 requests kept per connection", HTTP1Conversation.limit, "HTTP1Conversation.limit"),
             ("an HTTP/1.1 header block (bytes)", HTTP1MessageStream.maximumHeaderBlock, "HTTP1MessageStream.maximumHeaderBlock"),
             ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
+            ("ICMP error rows kept before --rows", ICMPAnalysis.rowsKept, "ICMPAnalysis.rowsKept"),
         ]
     }
 

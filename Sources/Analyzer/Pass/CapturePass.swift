@@ -42,6 +42,8 @@ struct CapturePass {
         /// TLS secrets given (`--tls-keylog`, a bundle's key logs); a capture's Decryption
         /// Secrets Blocks are added as they are read.
         var keyLog = TLSKeyLog()
+        /// The plug-in analyses to run (`AnalysisRegistry`; none for `loupe summary`).
+        var analyses: [AnalysisRegistry.Entry] = []
         var podFilter = PodFilter()
         /// With a metrics format: the series' step in nanoseconds.
         var metricsStep: Int64?
@@ -112,6 +114,7 @@ struct CapturePass {
         }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         sinks.tls?.keyLog = options.keyLog
+        sinks.plugins = PassAnalyses(options.analyses.map { $0.make() })
         if let pods = options.pods {
             sinks.common.attribution = AttributionCounter(directory: pods)
             sinks.common.natPairs = ServiceNATPairs(directory: pods)
@@ -318,6 +321,7 @@ struct CapturePass {
             }
         }
         if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
+        if sinks.plugins.wants(frame.ipProtocol) { sinks.plugins.packet(frame, time: time, frameNumber: frameNumber) }
         if sinks.analyzesDNS {
             let dnsPath = frame.path.last == .dns, ports = (frame.sourcePort, frame.destinationPort)
             let udp = frame.isUDP && dnsPath

@@ -39,6 +39,8 @@ struct FlowSinks {
     var analyzesDNS = false
     /// With a metrics format: packets per step (the HTML timeline's first chart).
     var packetSteps: PacketSteps?
+    /// The plug-in analyses (`PassAnalysis`).
+    var plugins = PassAnalyses()
 
     /// The pass's table swept at `now` (its `lastSweep`, told apart from the last one here):
     /// settles the analyses of closed connections idle at least `after`. Their flows stay

@@ -103,6 +103,7 @@ public enum ReportRun {
         if !options.metadataPaths.isEmpty { directory = PodDirectory(metadata) }
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
+        passOptions.analyses = AnalysisRegistry.all
         for path in options.keyLogPaths + bundle.keyLogs {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CaptureOpenError(path: path, "cannot read the TLS key log")
@@ -156,6 +157,7 @@ public enum ReportRun {
             dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
             tls: tls)
         report.apiServer = api
+        pass.sinks.plugins.write(into: &report, rows: options.rows)
         report.sightings = sightingsSection(pass.sightings, rows: options.rows)
         report.warnings += sightingsWarnings(pass.sightings)
         if let directory {

@@ -52,6 +52,7 @@ public enum HTMLRenderer {
                           [s.clientPod ?? s.client, s.serverPod ?? s.server, s.sni ?? "", s.version ?? s.offeredVersion ?? "",
                            s.cipher ?? "", ms(s.handshakeLatency), s.failure ?? "", s.ja4 ?? ""]
                       }, omitted: r.tls.sessions.omitted),
+                .unwrap(r.icmp.flatMap(icmp)) { $0 },
                 .unwrap(api(r.apiServer)) { $0 },
                 .unwrap(r.kernel) { kernel($0) },
                 .script(.raw(HTMLStyle.sortScript))
@@ -127,6 +128,20 @@ public enum HTMLRenderer {
                       [String(format: "%.6f", s.timestamp), s.clientPod ?? s.client, s.server, ms(s.latency),
                        [s.method, s.path, s.status.map(String.init)].compactMap { $0 }.joined(separator: " ")]
                   }, omitted: a.slowest.omitted))
+    }
+
+    static func icmp(_ s: ICMPSection) -> Node<HTML.BodyContext>? {
+        guard s.messages > 0 else { return nil }
+        let rows = (s.fragmentationNeeded.rows + s.unreachable.rows).map { r in
+            [String(format: "%.6f", r.timestamp), r.from, r.flowClient, r.flowServer, "\(r.code)", r.mtu.map(String.init) ?? ""]
+        }
+        return .group(
+            .h2("ICMP"),
+            summary([("messages", "\(s.messages)"), ("fragmentation needed / too big", "\(s.fragmentationNeeded.total)"),
+                     ("unreachable", "\(s.unreachable.total)"),
+                     ("types", s.byType.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))]),
+            table("icmp-errors", ["time", "from", "flow client", "flow server", "code", "MTU"], rows,
+                  omitted: s.fragmentationNeeded.omitted + s.unreachable.omitted))
     }
 
     static func kernel(_ k: KernelSection) -> Node<HTML.BodyContext> {

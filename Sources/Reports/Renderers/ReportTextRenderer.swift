@@ -4,7 +4,7 @@ import Foundation
 /// (the text shows the 20 worst DNS transactions; JSON lists up to `--rows`).
 public enum ReportTextRenderer {
     /// Sections `--section` can select, in the order they are printed.
-    public static let sectionNames = ["findings", "dns", "tcp", "tls", "pods", "api", "kernel"]
+    public static let sectionNames = ["findings", "dns", "tcp", "tls", "icmp", "pods", "api", "kernel"]
 
     /// `sections`: the ones to print (nil: all). `colour`: ANSI colour for severities and
     /// headings (the caller decides: a terminal, and no NO_COLOR).
@@ -27,6 +27,7 @@ public enum ReportTextRenderer {
         if wanted("dns") { out += "\n" + heading(dns(r.dns), colour) }
         if wanted("tcp") { out += "\n" + heading(tcp(r.tcp), colour) }
         if wanted("tls") { out += "\n" + heading(tls(r.tls), colour) }
+        if wanted("icmp"), let i = r.icmp, i.messages > 0 { out += "\n" + heading(icmp(i), colour) }
         if wanted("kernel"), let k = r.kernel { out += "\n" + heading(kernel(k), colour) }
         if wanted("pods") || wanted("api") {
             var copy = r
