@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // One wrapper module per C library. libpcap's and libbpf's headers both
@@ -58,7 +60,9 @@ let package = Package(
                                .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "X509", package: "swift-certificates"),
-                               .product(name: "SwiftASN1", package: "swift-asn1")],
+                               .product(name: "SwiftASN1", package: "swift-asn1"),
+                               .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                               .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
         // `loupe check`: rules (YAML) judged against the report model.
         .target(name: "Rules", dependencies: ["Reports", .product(name: "Yams", package: "Yams")], swiftSettings: strict),

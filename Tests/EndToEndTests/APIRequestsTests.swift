@@ -9,10 +9,13 @@ import _TestSupport
 /// exchange counts still equal the server's log, the session tickets are no response and the
 /// close_notify alerts no request.
 struct APIRequestsTests {
+    /// HTTP/1.1 over TLS 1.3 and 1.2; and HTTP/2 (nginx in front of the same server, whose log
+    /// names its loopback port 8080 for those requests).
     static let endpoints = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444"]
+    static let h2 = ["--api-server", "10.78.0.2:6445"]
 
-    static func api(_ arguments: [String]) throws -> [String: Any] {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json"] + endpoints + arguments)
+    static func api(_ arguments: [String], h2: Bool = true) throws -> [String: Any] {
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json"] + endpoints + (h2 ? Self.h2 : []) + arguments)
         #expect(status == 0)
         return json["apiServer"] as? [String: Any] ?? [:]
     }
@@ -41,14 +44,15 @@ struct APIRequestsTests {
         for want in truth {
             let match = got.filter {
                 $0["method"] as? String == want.method && $0["path"] as? String == want.path
-                    && ($0["server"] as? String)?.hasSuffix(":\(want.port)") == true
+                    && ($0["server"] as? String)?.hasSuffix(":\(want.port == 8080 ? 6445 : want.port)") == true
             }
             #expect(!match.isEmpty, "\(want.method) \(want.path)")
             #expect(match.contains { $0["status"] as? Int == want.status }, "\(want.method) \(want.path) \(String(describing: want.status))")
             #expect(match.allSatisfy { $0["decrypted"] as? Bool == true && $0["inferred"] as? Bool == false })
         }
         let decryption = api["decryption"] as? [String: Any] ?? [:]
-        #expect(decryption["connections"] as? Int == 6 && decryption["failedRecords"] as? Int == 0)
+        #expect(decryption["connections"] as? Int == 8 && decryption["failedRecords"] as? Int == 0)
+        #expect(decryption["lostFraming"] as? Int == 0)
         let errors = api["errors"] as? [String: Any] ?? [:]
         #expect(errors["throttled"] as? Int == truth.filter { $0.status == 429 }.count)
         #expect(errors["serverErrors"] as? Int == truth.filter { ($0.status ?? 0) >= 500 }.count)
@@ -66,14 +70,15 @@ struct APIRequestsTests {
         #expect(row("GET", "/api/v1/pods")?["retryAfter"] as? String == "1")
         let byVerb = (api["byVerb"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         let list = try #require(byVerb.first { $0["key"] as? String == "list pods" })
-        #expect(list["byStatus"] as? [String: Int] == ["200": 1, "410": 1, "429": 2])
+        #expect(list["byStatus"] as? [String: Int] == ["200": 2, "410": 1, "429": 3])  // HTTP/1.1 and HTTP/2 together
     }
 
     /// tshark 4.0 with the same keys: every request and status it decrypted, and its
     /// `http.time` (request's last byte to the response's last: tshark dates a reassembled
     /// message by its last segment) within 1 µs of Loupe's `lastByteLatency`.
     @Test func decryptionAgreesWithTshark() throws {
-        let api = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])
+        let api = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
+                               h2: false)
         let got = Self.rows(api).sorted { ($0["timestamp"] as? Double ?? 0) < ($1["timestamp"] as? Double ?? 0) }
         let lines = try String(contentsOfFile: Fixtures.path("pcaps/api/https.tshark.tsv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
@@ -105,8 +110,8 @@ struct APIRequestsTests {
     /// its response and not to the session tickets the server sent right after the
     /// handshake, the never-answered request counted as such, no close_notify as a request.
     @Test func withoutKeysTheExchangesAreTheServers() throws {
-        let api = try Self.api([Fixtures.path("pcaps/api/https.pcapng")])
-        let truth = try Self.serverLog()
+        let api = try Self.api([Fixtures.path("pcaps/api/https.pcapng")], h2: false)
+        let truth = try Self.serverLog().filter { $0.port != 8080 }
         #expect(api["exchanges"] as? Int == truth.filter { $0.status != nil }.count)
         let errors = api["errors"] as? [String: Any] ?? [:]
         #expect(errors["noResponse"] as? Int == 1)
@@ -115,5 +120,28 @@ struct APIRequestsTests {
         let decryption = api["decryption"] as? [String: Any] ?? [:]
         #expect(decryption["connections"] as? Int == 0)
         #expect(Self.rows(api).isEmpty, "no request is read without keys")
+    }
+
+    /// HTTP/2 (two connections, three streams at once on the second) against tshark's
+    /// decryption: every stream's method, path and status, per connection.
+    @Test func http2AgreesWithTshark() throws {
+        let api = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])
+        let got = Self.rows(api).filter { ($0["server"] as? String)?.hasSuffix(":6445") == true }
+        let lines = try String(contentsOfFile: Fixtures.path("pcaps/api/https-h2.tshark.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        var requests: [String: (method: String, path: String, status: Int?)] = [:]
+        for f in lines where f.count >= 6 {
+            let key = f[1] + "/" + (f[2].split(separator: ",").first.map(String.init) ?? "")
+            if !f[3].isEmpty { requests[key] = (f[3], f[4], nil) } else if let s = Int(f[5]) { requests[key]?.status = s }
+        }
+        #expect(requests.count == 6 && got.count == 6)
+        for want in requests.values {
+            #expect(got.contains {
+                $0["method"] as? String == want.method && $0["path"] as? String == want.path && $0["status"] as? Int == want.status
+                    && $0["decrypted"] as? Bool == true
+            }, "\(want)")
+        }
+        let watch = try #require(got.first { ($0["path"] as? String)?.contains("watch=1") == true })
+        #expect(watch["verb"] as? String == "watch" && watch["watchEnd"] as? String == "expired")
     }
 }

@@ -48,8 +48,9 @@ extension APIServerAnalysis {
     /// The requests of one connection's HTTP/1.1 conversation. `ending`: how the connection
     /// ended, for requests left without a response (those of a connection still open when
     /// the capture ended are not errors: `notSeen`).
-    mutating func add(_ http: HTTP1Conversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
+    mutating func add(_ http: HTTPConversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
                       ending: String, _ c: inout Client) {
+        if http.lostFraming { section.decryption.lostFraming += 1 }
         for r in http.requests {
             let target = HTTPTarget(method: r.method, target: r.target)
             var row = APIRequestRow()
@@ -67,9 +68,14 @@ extension APIServerAnalysis {
                 row.watchEnd = r.watchExpired ? "expired" : r.lastByte != nil ? "closed" : reset ? "reset" : "captureEnd"
             }
             row.status = r.status
+            row.grpcStatus = r.grpcStatus
+            if case .http2 = http { row.httpVersion = "HTTP/2" }
             requests.add(row, key: target.key, latency: row.status == nil ? nil : latency, limit: rows)
             guard let status = r.status, let l = latency else {
-                if captureEnded {
+                if r.reset {
+                    c.errors += 1
+                    unanswered(ends.client, ends.server, ends.pod, at: r.start, "stream reset before the response to \(r.method) \(r.target)")
+                } else if captureEnded {
                     section.notSeen.requests += 1
                 } else {
                     c.errors += 1

@@ -70,6 +70,7 @@ public enum BoundsDocument {
             ("TLS key log connections (client randoms)", TLSKeyLog.maximumConnections, "TLSKeyLog.maximumConnections"),
             ("decrypted HTTP/1.1 requests kept per connection", HTTP1Conversation.limit, "HTTP1Conversation.limit"),
             ("an HTTP/1.1 header block (bytes)", HTTP1MessageStream.maximumHeaderBlock, "HTTP1MessageStream.maximumHeaderBlock"),
+            ("an HTTP/2 frame or header block buffered (bytes)", HTTP2Conversation.maximumBuffered, "HTTP2Conversation.maximumBuffered"),
             ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
             ("ICMP error rows kept before --rows", ICMPAnalysis.rowsKept, "ICMPAnalysis.rowsKept"),
         ]

@@ -30,11 +30,15 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
     /// A watch: how it ended ("expired": an ERROR event with code 410; "closed": the server
     /// ended the stream; "reset"; "captureEnd").
     @Null public var watchEnd: String?
+    /// gRPC's `grpc-status` (HTTP/2 trailers or a Trailers-Only response).
+    @Null public var grpcStatus: Int?
+    /// "HTTP/1.1" or "HTTP/2".
+    public var httpVersion = "HTTP/1.1"
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case client, clientPod, decrypted, inferred, lastByteLatency, latency, method, namespace, path, resource,
-             retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
+        case client, clientPod, decrypted, grpcStatus, httpVersion, inferred, lastByteLatency, latency, method, namespace,
+             path, resource, retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
     }
 }
 
@@ -58,5 +62,8 @@ public struct APIDecryption: Codable, Sendable, Equatable {
     public var records = 0
     /// Records that did not authenticate with the logged keys (never guessed at).
     public var failedRecords = 0
+    /// Connections whose HTTP could not be read to their end (bytes missing, a header block
+    /// HPACK could not decode, framing lost): their later requests are not listed.
+    public var lostFraming = 0
     public init() {}
 }

@@ -23,6 +23,9 @@ struct HTTP1Conversation {
         var lastByte: Int64?
         /// For a watch: "expired" when an ERROR event with code 410 came.
         var watchExpired = false
+        /// HTTP/2: the stream was reset (RST_STREAM); gRPC's `grpc-status`.
+        var reset = false
+        var grpcStatus: Int?
         var isWatch: Bool { HTTPTarget.isWatch(target) }
     }
 
@@ -40,21 +43,25 @@ struct HTTP1Conversation {
     private(set) var upgraded = false
     /// Responses with no request waiting.
     private(set) var unmatchedResponses = 0
-    var lostFraming: Bool { client.lostFraming || server.lostFraming }
+    var lostFraming: Bool { client.lostFraming || server.lostFraming || gapped }
 
     mutating func client(_ bytes: ByteSlice, time: Int64) {
-        guard !upgraded else { return }
+        guard !upgraded && !gapped else { return }
         var s = client
         s.receive(bytes) { event in clientEvent(event, time: time) }
         client = s
     }
 
     mutating func server(_ bytes: ByteSlice, time: Int64) {
-        guard !upgraded else { return }
+        guard !upgraded && !gapped else { return }
         var s = server
         s.receive(bytes) { event in serverEvent(event, time: time) }
         server = s
     }
+
+    /// Bytes are missing: neither direction's framing can be trusted from here on.
+    mutating func gap() { gapped = true }
+    private var gapped = false
 
     /// The connection ended (at `time`): a response read until close ends.
     mutating func close(at time: Int64) {

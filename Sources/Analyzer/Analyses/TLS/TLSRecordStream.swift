@@ -218,6 +218,7 @@ struct TLSRecordStream {
             _ = event(.undecryptable, time)
             return
         }
+        if decryption?.lastSkipped ?? 0 > 0 { _ = event(.undecryptable, time) }  // records lost before it
         opened.plaintext.withUnsafeBytes { raw in
             let plain = ByteSlice(raw)
             switch opened.type {

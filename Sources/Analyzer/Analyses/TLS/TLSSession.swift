@@ -66,7 +66,7 @@ struct TLSSession {
     private var clientRandom: [UInt8]?
     /// TLS 1.3: the ALPN protocol EncryptedExtensions selected (decrypted).
     var encryptedALPN: String?
-    var http: HTTP1Conversation?
+    var http: HTTPConversation?
 
     init(clientIsLow: Bool) {
         self.clientIsLow = clientIsLow
@@ -156,7 +156,7 @@ struct TLSSession {
         var reset: Bool
         var exchanges: TLSExchanges
         /// With keys: the HTTP/1.1 conversation the decrypted records held (nil: not decrypted).
-        var http: HTTP1Conversation?
+        var http: HTTPConversation?
         /// Keys were given but did not open this connection (no secrets for it, another suite).
         var notDecrypted = false
         var failedRecords = 0
@@ -168,7 +168,7 @@ struct TLSSession {
         return APIView(handshakeLatency: clientHelloTime.flatMap { start in done.map { $0 - start } },
                        handshakeDone: done != nil, fatalAlert: alerts.contains { $0.alert.isFatal },
                        failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges,
-                       http: decrypted ? http ?? HTTP1Conversation() : nil,
+                       http: decrypted ? http ?? .undecided : nil,
                        notDecrypted: decryption != nil && !decrypted, failedRecords: decryption?.failedRecords ?? 0,
                        decryptedRecords: decryption?.decryptedRecords ?? 0)
     }
@@ -237,9 +237,9 @@ struct TLSSession {
                 }
             }
         case .plaintext(let bytes):
-            if http == nil { http = HTTP1Conversation() }
+            if http == nil { http = .undecided }
             if fromClient { http!.client(bytes, time: time) } else { http!.server(bytes, time: time) }
-        case .undecryptable: break  // counted by the decryption
+        case .undecryptable: http?.gap(fromClient: fromClient)  // counted by the decryption
         case .sslv2Hello(let hello):
             clientHellos += 1
             if clientHelloTime == nil {

@@ -26,6 +26,8 @@ final class TLSDecryption {
     /// Why this connection is not decrypted, if it is not: "no keys", "cipher suite 0x...".
     private(set) var notDecryptable: String?
     private(set) var decryptedRecords = 0
+    /// Records the last `open` found lost before the one it opened.
+    private(set) var lastSkipped = 0
     private(set) var failedRecords = 0
     static let failureLimit = 8
 
@@ -114,6 +116,7 @@ final class TLSDecryption {
             guard s.current != nil, s.failures < Self.failureLimit else { return }
             result = s.current!.open(type: type, version: version, body: body)
             s.failures = result == nil ? s.failures + 1 : 0
+            lastSkipped = s.current!.skipped
         }
         if result == nil { failedRecords += 1 } else { decryptedRecords += 1 }
         return result

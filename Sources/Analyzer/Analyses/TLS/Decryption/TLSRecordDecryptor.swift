@@ -10,6 +10,8 @@ struct TLSRecordDecryptor {
     let iv: [UInt8]
     let tls13: Bool
     private(set) var sequence: UInt64 = 0
+    /// Records the last `open` found lost before the one it opened (0: none).
+    private(set) var skipped = 0
     static let tagLength = 16
 
     init(cipher: TLSTrafficKeys.Cipher, key: [UInt8], iv: [UInt8], tls13: Bool) {
@@ -23,6 +25,7 @@ struct TLSRecordDecryptor {
     /// off), or nil when it does not authenticate (wrong keys, a record the capture cut). The
     /// sequence number moves on either way: a record was sent.
     mutating func open(type: UInt8, version: UInt16, body: ByteSlice) -> (type: UInt8, plaintext: [UInt8])? {
+        skipped = 0
         if let opened = open(at: sequence, type: type, version: version, body: body) {
             sequence &+= 1
             return opened
@@ -33,6 +36,7 @@ struct TLSRecordDecryptor {
         for ahead in 1 ... Self.resyncWindow {
             if let opened = open(at: first &+ UInt64(ahead), type: type, version: version, body: body) {
                 sequence = first &+ UInt64(ahead) &+ 1
+                skipped = ahead
                 return opened
             }
         }
