@@ -1,4 +1,5 @@
 import Foundation
+@testable import Reports
 import Testing
 import _TestSupport
 
@@ -44,6 +45,22 @@ struct HTMLReportTests {
         #expect(r.stdout.components(separatedBy: "<script").count == 2, "one script, the table sorter")
         let again = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/tls/handshakes.pcapng")])
         #expect(again.stdout == r.stdout, "no wall-clock time of its own making")
+    }
+
+    /// The banner: the capture window in UTC from the first to the last packet (tshark's
+    /// frame.time_epoch of frames 1 and 11: 1796642407.541882, 1796642409.452...), its length,
+    /// the input and the verdict; times in tables as UTC clock and offset from the start.
+    @Test func bannerAndTimesInUTC() throws {
+        let html = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/icmp/errors.pcapng")]).stdout
+        let json = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/icmp/errors.pcapng")]).json
+        let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
+        let first = (input["firstTimestamp"] as? Double) ?? 0, last = (input["lastTimestamp"] as? Double) ?? 0
+        #expect(HTMLBanner.iso(first) == "2026-12-07T11:20:07.541Z")
+        #expect(html.contains("<div class=\"banner ok\"><p class=\"verdict\">nothing found</p>"))
+        #expect(html.contains("<dd>" + HTMLBanner.iso(first) + " to " + HTMLBanner.iso(last) + " (1.911 s)</dd>"))
+        #expect(html.contains("<td>11:20:08.951 (+1.410 s)</td>"), "the Fragmentation Needed row")
+        let worst = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/tls/handshakes.pcapng")]).stdout
+        #expect(worst.contains("<div class=\"banner critical\"><p class=\"verdict\">CRITICAL: 1 server certificates had expired"))
     }
 
     @Test func sameNumbersAsTextAndJSON() throws {

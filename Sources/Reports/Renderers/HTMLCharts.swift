@@ -103,6 +103,9 @@ enum HTMLStyle {
     body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1b1b1b;padding:0 1em}
     h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:1.8em}
     .inputs span{display:block;font-family:monospace}
+    .banner{border-left:6px solid #2e7d32;background:#f3f8f3;padding:.5em 1em;margin:1em 0}.banner.critical{border-color:#c62828;background:#fdf3f3}
+    .banner.warning{border-color:#ef8f00;background:#fff8ee}.banner.info{border-color:#1e88e5}.verdict{font-weight:600;margin:.2em 0 .5em}
+    .banner dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em;margin:0}
     ul.findings{list-style:none;padding:0}ul.findings li{padding:.4em .6em;margin:.3em 0;border-left:4px solid #999;background:#f6f6f6}
     li.sev-critical{border-color:#c62828!important}li.sev-warning{border-color:#ef8f00!important}li.sev-info{border-color:#1e88e5!important}
     li strong{margin-right:.4em}.detail{color:#555;font-size:.92em;margin-top:.2em}

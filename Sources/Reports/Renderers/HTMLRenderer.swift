@@ -10,6 +10,8 @@ public enum HTMLRenderer {
     static let policy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
     public static func render(_ r: Report, metrics: MetricsModel?) -> String {
+        let start = HTMLBanner.window(r)?.start
+        func at(_ t: Double) -> String { HTMLBanner.clock(t, start: start) }
         let html = HTML(
             .head(
                 .meta(.charset(.utf8)),
@@ -20,6 +22,7 @@ public enum HTMLRenderer {
             ),
             .body(
                 .h1("Loupe report"),
+                HTMLBanner.banner(r),
                 .p(.class("inputs"), .forEach(r.inputs) { i in
                     .span(.text("\(i.path): \(i.packets) packets, \(i.bytes) bytes" + (i.damage.map { ", damaged at byte \($0.offset)" } ?? "")))
                 }),
@@ -33,7 +36,7 @@ public enum HTMLRenderer {
                          ("wasted on the search path", "\(r.dns.searchPath.wastedQueries)")]),
                 table("dns", ["time", "client", "server", "qtype", "rcode", "ms", "name"],
                       r.dns.transactionList.rows.map { t in
-                          ["\(t.timestamp)", t.clientPod ?? t.client, t.server, t.qtype, t.rcode ?? "(none)", ms(t.latency), t.qname]
+                          [at(NSDecimalNumber(decimal: t.timestamp).doubleValue), t.clientPod ?? t.client, t.server, t.qtype, t.rcode ?? "(none)", ms(t.latency), t.qname]
                       }, omitted: r.dns.transactionList.omitted),
                 .h2("TCP"),
                 summary([("connections", "\(r.tcp.connections)"), ("retransmissions", "\(r.tcp.retransmissions)"),
@@ -52,8 +55,8 @@ public enum HTMLRenderer {
                           [s.clientPod ?? s.client, s.serverPod ?? s.server, s.sni ?? "", s.version ?? s.offeredVersion ?? "",
                            s.cipher ?? "", ms(s.handshakeLatency), s.failure ?? "", s.ja4 ?? ""]
                       }, omitted: r.tls.sessions.omitted),
-                .unwrap(r.icmp.flatMap(icmp)) { $0 },
-                .unwrap(api(r.apiServer)) { $0 },
+                .unwrap(r.icmp.flatMap { icmp($0, start: start) }) { $0 },
+                .unwrap(api(r.apiServer, start: start)) { $0 },
                 .unwrap(r.kernel) { kernel($0) },
                 .script(.raw(HTMLStyle.sortScript))
             )
@@ -105,7 +108,7 @@ public enum HTMLRenderer {
                   }, omitted: r.podsOmitted))
     }
 
-    static func api(_ a: APIServerSection) -> Node<HTML.BodyContext>? {
+    static func api(_ a: APIServerSection, start: Double?) -> Node<HTML.BodyContext>? {
         guard !a.endpoints.isEmpty else { return nil }
         return .group(
             .h2("API server"),
@@ -125,15 +128,15 @@ public enum HTMLRenderer {
                   }, omitted: a.byClientOmitted),
             table("api-slowest", ["time", "client", "server", "ms", "request"],
                   a.slowest.rows.map { s in
-                      [String(format: "%.6f", s.timestamp), s.clientPod ?? s.client, s.server, ms(s.latency),
+                      [HTMLBanner.clock(s.timestamp, start: start), s.clientPod ?? s.client, s.server, ms(s.latency),
                        [s.method, s.path, s.status.map(String.init)].compactMap { $0 }.joined(separator: " ")]
                   }, omitted: a.slowest.omitted))
     }
 
-    static func icmp(_ s: ICMPSection) -> Node<HTML.BodyContext>? {
+    static func icmp(_ s: ICMPSection, start: Double?) -> Node<HTML.BodyContext>? {
         guard s.messages > 0 else { return nil }
         let rows = (s.fragmentationNeeded.rows + s.unreachable.rows).map { r in
-            [String(format: "%.6f", r.timestamp), r.from, r.flowClient, r.flowServer, "\(r.code)", r.mtu.map(String.init) ?? ""]
+            [HTMLBanner.clock(r.timestamp, start: start), r.from, r.flowClient, r.flowServer, "\(r.code)", r.mtu.map(String.init) ?? ""]
         }
         return .group(
             .h2("ICMP"),
