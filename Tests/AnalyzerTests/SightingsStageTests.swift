@@ -127,4 +127,23 @@ struct SightingsStageTests {
         #expect(ObservationPoints.nodeName("a/b/capture.pcapng.zst") == "capture")
         #expect(ObservationPoints.nodeName("trace") == "trace")
     }
+
+    /// Clock samples: offset and error bound from both ways; one way only gives none; equal
+    /// TTLs are not used; past `maximumPairs` node pairs the rest are counted, not kept.
+    @Test func nodeClocksAndTheirBound() {
+        var c = NodeClocks()
+        // Node 1 runs 1 ms ahead; 100 µs each way. a -> b: TTL falls.
+        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 1, t1: 1_100_000, ttl1: 63)
+        c.observe(earlier: 0, t0: 5_000_000, ttl0: 63, later: 1, t1: 5_900_000, ttl1: 64)  // b -> a: b saw it first
+        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 1, t1: 50, ttl1: 64)  // equal TTLs: not used
+        let o = c.offset(ofNode: 1)
+        #expect(o.map { abs($0.offset - 0.001) < 1e-9 && abs($0.error - 0.0001) < 1e-9 } == true)
+        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 2, t1: 10, ttl1: 63)
+        #expect(c.offset(ofNode: 2) == nil, "one way only")
+        var full = NodeClocks()
+        for n in 1 ... NodeClocks.maximumPairs + 3 {
+            full.observe(earlier: 0, t0: 0, ttl0: 64, later: n, t1: 10, ttl1: 63)
+        }
+        #expect(full.pairs.count == NodeClocks.maximumPairs && full.untracked == 3)
+    }
 }

@@ -19,8 +19,8 @@ struct SightingsTests {
         return out
     }
 
-    static func report(_ path: String) throws -> [String: Any] {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000", path])
+    static func report(_ paths: String...) throws -> [String: Any] {
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000"] + paths)
         #expect(status == 0)
         return json
     }
@@ -113,5 +113,41 @@ struct SightingsTests {
     /// A section's integer counts (top level): what a node capture must not change.
     static func counts(_ section: Any?) -> [String: Int] {
         (section as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+    }
+
+    /// Two nodes' captures of the same traffic (`make-sightings.py nodes`): every IPv4 packet
+    /// seen at node b 5 µs along its path (one hop, TTL one less; less than half the capture's
+    /// shortest round trip, so that b, the server's side, still sees each request before its
+    /// answer), b's clock X ahead of a's. The offset is X within 1 µs, its error bound the 5 µs
+    /// one-way delay (half the round trip, as constructed), and each packet counted once.
+    @Test(.enabled(if: python), arguments: [2500, -2500])
+    func clockOffsetBetweenNodes(_ x: Int) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-nodes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = Corpus.packageRoot.appendingPathComponent("fixtures/gen/make-sightings.py").path
+        let single = Fixtures.path("pcaps/sightings/single.pcapng")
+        let r = try run("/usr/bin/python3", [script, "nodes", single, dir, "10.79.0.2", String(x), "5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try Self.report(dir + "/node-a.pcapng", dir + "/node-b.pcapng")
+        let nodes = ((Self.sightings(report)["nodes"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        #expect(nodes.count == 2)
+        let reference = try #require(nodes.first { $0["clockOffset"] as? Double == 0 })
+        let other = try #require(nodes.first { $0["name"] as? String != reference["name"] as? String })
+        let want = (other["name"] as? String == "node-b" ? 1.0 : -1.0) * Double(x) / 1e6
+        let got = try #require(other["clockOffset"] as? Double)
+        #expect(abs(got - want) <= 1e-6, "\(got) s vs \(want) s")
+        #expect(abs((other["clockOffsetError"] as? Double ?? -1) - 0.000005) <= 1e-6)
+        // Counted once. With b's clock behind by more than the path's delay, b saw every packet
+        // first: its flows are analysed there, latencies as b measured them (10 µs less for a
+        // round trip through it); with a first, the reports are the single capture's.
+        let alone = try Self.report(single)
+        if x > 0 {
+            #expect(Self.analyses(report) == Self.analyses(alone))
+        } else {
+            for (section, key) in [("dns", "transactions"), ("dns", "unanswered"), ("tcp", "connections"), ("tcp", "retransmissions")] {
+                #expect((report[section] as? [String: Any])?[key] as? Int == (alone[section] as? [String: Any])?[key] as? Int, "\(section).\(key)")
+            }
+        }
     }
 }

@@ -73,6 +73,7 @@ public enum BoundsDocument {
             ("an HTTP/2 frame or header block buffered (bytes)", HTTP2Conversation.maximumBuffered, "HTTP2Conversation.maximumBuffered"),
             ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
             ("ICMP error rows kept before --rows", ICMPAnalysis.rowsKept, "ICMPAnalysis.rowsKept"),
+            ("node pairs sampled for clock offsets", NodeClocks.maximumPairs, "NodeClocks.maximumPairs"),
         ]
     }
 

@@ -10,11 +10,11 @@ extension ReportRun {
             ObservationPointRow(id: points[i].id, node: points[i].node, interface: points[i].interface, pod: nil,
                                 packets: s.points.sightings[i])
         }
-        var nodes: [String] = []
-        for p in points where !nodes.contains(p.node) { nodes.append(p.node) }
-        // One node: its clock is the reference. Several: offsets are not estimated yet (null).
-        let nodeRows = nodes.enumerated().map { i, name in
-            NodeClockRow(name: name, clockOffset: i == 0 ? 0 : nil, clockOffsetError: i == 0 ? 0 : nil)
+        // The first node's clock is the reference; another's offset is null when no packet
+        // went both ways between it and the first (`NodeClocks`).
+        let nodeRows = s.points.nodeNames.enumerated().map { i, name in
+            let o = s.clocks.offset(ofNode: i)
+            return NodeClockRow(name: name, clockOffset: o?.offset, clockOffsetError: o?.error)
         }
         return SightingsSection(distinctPackets: s.distinct, extraSightings: s.extra, captureDuplicates: s.duplicates,
                                 natPairs: s.nat.joined,
@@ -25,6 +25,10 @@ extension ReportRun {
     /// Bounds of the sightings stage that were reached.
     static func sightingsWarnings(_ s: Sightings) -> [String] {
         var out: [String] = []
+        if s.clocks.untracked > 0 {
+            out.append("\(s.clocks.untracked) packets seen on two nodes not used for clock offsets: more than "
+                + "\(NodeClocks.maximumPairs) node pairs")
+        }
         if s.shortenedGenerations > 0 {
             out.append("the sightings window was shortened \(s.shortenedGenerations) times: more than "
                 + "\(SightingTable.maximumSlots / 2) packets in half a window; copies further apart than the "

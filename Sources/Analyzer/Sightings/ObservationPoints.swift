@@ -36,6 +36,10 @@ struct ObservationPoints {
     private var last = RecordPlace(input: -1, interface: -1, linkInterface: -1)
     private var lastPoint = 0
     private let nodes: [String]
+    /// Nodes in the order their first point appeared, and each point's node there.
+    private(set) var nodeNames: [String] = []
+    private(set) var nodeOfPoint: [Int] = []
+    private var nodeIndex: [String: Int] = [:]
 
     private struct RecordPlace: Hashable {
         var input: Int
@@ -72,6 +76,13 @@ struct ObservationPoints {
             points.append(point)
             counted.append(0)
             byPoint[point] = index
+            if let n = nodeIndex[point.node] {
+                nodeOfPoint.append(n)
+            } else {
+                nodeIndex[point.node] = nodeNames.count
+                nodeOfPoint.append(nodeNames.count)
+                nodeNames.append(point.node)
+            }
         } else {
             overflowed += 1
             index = points.count - 1

@@ -36,6 +36,8 @@ struct SightingTable {
         var sourcePort: UInt16 = 0
         var destinationPort: UInt16 = 0
         var flowPoint: UInt16 = 0
+        /// The point of its latest sighting (in what was padding: still 72 bytes).
+        var lastPoint: UInt16 = 0
         var source = IPAddress(high: 0, low: 0)
         var destination = IPAddress(high: 0, low: 0)
     }

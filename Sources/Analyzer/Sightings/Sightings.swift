@@ -33,6 +33,8 @@ struct Sightings {
     /// While there is one point (`multiPoint` false): its copies.
     private var copies = OnePointCopies()
     var nat = NATViews()
+    /// Clock offsets between nodes, from packets seen on two (`NodeClocks`).
+    private(set) var clocks = NodeClocks()
     var held = HeldSightings()
     /// Made when a second point appears (`multiPoint`; the optional itself is not tested per
     /// packet: that copied it).
@@ -106,9 +108,11 @@ struct Sightings {
         if var s = seen, let verdict = Self.judge(frame, s, here: s.points & bit != 0, now: now) {
             if verdict == .duplicate { duplicates += 1 } else { extra += 1 }
             if verdict == .extra && !Self.sameEndpoints(frame, s) { nat.learn(frame, analysedAs: s) }
+            if verdict == .extra && point != Int(s.lastPoint) { clock(s, point: point, now: now, ttl: frame.ipTTL) }
             s.points |= bit
             s.lastSeen = now
             s.ttl = frame.ipTTL
+            s.lastPoint = UInt16(truncatingIfNeeded: point)
             if s.ticket != 0 && verdict == .extra && point == Int(s.flowPoint) {
                 // Seen at last at its flow's point: this sighting is analysed, the copy held
                 // from the first is dropped (that one counts as the extra sighting now).
@@ -127,6 +131,7 @@ struct Sightings {
         s.lastSeen = now
         s.points = bit
         s.ttl = frame.ipTTL
+        s.lastPoint = UInt16(truncatingIfNeeded: point)
         s.source = frame.source
         s.destination = frame.destination
         s.sourcePort = frame.hasPorts ? frame.sourcePort : 0
@@ -149,6 +154,15 @@ struct Sightings {
     /// sighting of it (`.extra`), or nil: a packet of its own (a resend, or another packet
     /// with the same identity).
     @inline(__always)
+    /// A packet seen again at another point: if that point is on another node, a sample of
+    /// the two nodes' clocks (`NodeClocks`).
+    private mutating func clock(_ s: SightingTable.Slot, point: Int, now: Int64, ttl: UInt8) {
+        let of = points.nodeOfPoint
+        let earlier = Int(s.lastPoint)
+        guard point < of.count, earlier < of.count, of[point] != of[earlier] else { return }
+        clocks.observe(earlier: of[earlier], t0: s.lastSeen, ttl0: s.ttl, later: of[point], t1: now, ttl1: ttl)
+    }
+
     static func judge(_ frame: borrowing DecodedFrame, _ s: SightingTable.Slot, here: Bool, now: Int64) -> Verdict? {
         let sameEnds = sameEndpoints(frame, s)
         // One endpoint rewritten (NAT, in a view not joined yet) is believed only of
