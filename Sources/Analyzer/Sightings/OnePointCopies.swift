@@ -48,7 +48,7 @@ struct OnePointCopies {
         let n = p.count
         var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
         if n >= 28 {
-            (a, b, c, d) = (p.u64(at: 0), p.u64(at: 8), p.u64(at: 12), p.u64(at: 20))
+            (a, b, c, d) = p.words28()  // host order: a key, not a value
         } else if n >= 8 {
             (a, b, c) = (p.u64(at: 0), p.u64(at: n / 2 - 4), p.u64(at: n - 8))
         } else {

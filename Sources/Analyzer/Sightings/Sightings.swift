@@ -58,11 +58,8 @@ struct Sightings {
     /// `see` while there is one point (the common case, kept small to be inlined): only the
     /// capture's own copies.
     @inline(__always)
-    mutating func seeAtOnePoint(_ frame: borrowing DecodedFrame, now: Int64) -> Verdict {
-        let fragment = frame.fragment.map { UInt64($0.offset) << 1 | ($0.more ? 1 : 0) } ?? 0
-        let fields = UInt64(frame.ipTTL) << 56 | UInt64(frame.ipIdentification) << 40 | fragment
-        let addresses = frame.source.low ^ frame.destination.low << 7 ^ frame.source.high ^ frame.destination.high << 13
-        let key = OnePointCopies.key(addresses: addresses, fields: fields, payload: frame.ipPayload)
+    mutating func seeAtOnePoint(addresses: UInt64, fields: UInt64, payload: ByteSlice, now: Int64) -> Verdict {
+        let key = OnePointCopies.key(addresses: addresses, fields: fields, payload: payload)
         if copies.isCopy(key: key, now: now) {
             duplicates += 1
             return .duplicate
@@ -76,7 +73,14 @@ struct Sightings {
     @inline(__always)
     mutating func see(_ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
                       frameNumber: Int) -> Verdict {
-        if point == 0 && !multiPoint { return seeAtOnePoint(frame, now: now) }
+        if point == 0 && !multiPoint {
+            // Scalars, not the frame: a borrowed frame was copied into the call (measured).
+            let fragment = frame.fragment.map { UInt64($0.offset) << 1 | ($0.more ? 1 : 0) } ?? 0
+            let fields = UInt64(frame.ipTTL) << 56 | UInt64(frame.ipIdentification) << 40 | fragment
+            let source = frame.source, destination = frame.destination
+            let addresses = source.low ^ destination.low << 7 ^ source.high ^ destination.high << 13
+            return seeAtOnePoint(addresses: addresses, fields: fields, payload: frame.ipPayload, now: now)
+        }
         return seeAtPoints(&frame, record, input: input, point: point, now: now, frameNumber: frameNumber)
     }
 

@@ -49,6 +49,15 @@ public struct ByteSlice {
         return UInt64(bigEndian: start.unsafelyUnwrapped.loadUnaligned(fromByteOffset: i, as: UInt64.self))
     }
 
+    /// The 8-byte words at offsets 0, 8, 12 and 20, in host order (for hashing: one bounds
+    /// check and no byte swaps for the four). Needs 28 bytes.
+    @inlinable @inline(__always) public func words28() -> (UInt64, UInt64, UInt64, UInt64) {
+        precondition(count >= 28)
+        let p = start.unsafelyUnwrapped
+        return (p.loadUnaligned(fromByteOffset: 0, as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                p.loadUnaligned(fromByteOffset: 12, as: UInt64.self), p.loadUnaligned(fromByteOffset: 20, as: UInt64.self))
+    }
+
     /// Little-endian loads, for the few host-order headers (NULL, NFLOG TLVs).
     @inlinable @inline(__always) public func u16le(at i: Int) -> UInt16 {
         precondition(i >= 0 && i <= count - 2)
