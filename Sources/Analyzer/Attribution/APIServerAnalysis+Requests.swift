@@ -51,6 +51,7 @@ extension APIServerAnalysis {
     mutating func add(_ http: HTTPConversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
                       ending: String, _ c: inout Client) {
         if http.lostFraming { section.decryption.lostFraming += 1 }
+        requestsDropped += http.dropped
         for r in http.requests {
             let target = HTTPTarget(method: r.method, target: r.target)
             var row = APIRequestRow()

@@ -56,6 +56,8 @@ struct APIServerAnalysis {
     private var httpHeld = 0
     /// Requests and exchanges not kept past those bounds (said in a warning).
     private(set) var httpDropped = 0
+    /// Decrypted requests not kept past `HTTP1Conversation.limit` on one connection.
+    var requestsDropped = 0
 
     init(endpoints: Set<PodDirectory.Endpoint>, directory: PodDirectory?, rows: Int) {
         self.endpoints = EndpointSet(endpoints)

@@ -189,6 +189,10 @@ public enum ReportRun {
                 + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
                 + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
         }
+        if after.requestsDropped > 0 {
+            report.warnings.append("\(after.requestsDropped) decrypted API requests not read: more than "
+                + "\(HTTP1Conversation.limit) on one connection")
+        }
         if after.httpDropped > 0 {
             report.warnings.append("\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
                 + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
@@ -226,6 +230,7 @@ public enum ReportRun {
         var tcpTrace: [Int: TCPAnalysisFlags]?
         var tlsLimitHits: Int
         var httpDropped: Int
+        var requestsDropped: Int
         var exchangeTrace: [String: [Int64]]?
         var settledTLSSessions: Int
 
@@ -234,6 +239,7 @@ public enum ReportRun {
             tcpTrace = sinks.tcp?.trace
             tlsLimitHits = sinks.tls?.budget.limitHits ?? 0
             httpDropped = sinks.api?.httpDropped ?? 0
+            requestsDropped = sinks.api?.requestsDropped ?? 0
             exchangeTrace = sinks.tls?.exchangeTrace
             settledTLSSessions = sinks.tls?.settled ?? 0
         }

@@ -40,13 +40,6 @@ struct HTTP1MessageStream {
     private var mode = Mode.idle
     private var buffer: [UInt8] = []
     private(set) var lostFraming = false
-    /// A message is under way (started, not ended).
-    var inMessage: Bool {
-        if case .idle = mode { return false }
-        if case .lost = mode { return false }
-        return true
-    }
-
     /// Reads `bytes`; `event` returns, for a `.head`, how its body is framed.
     mutating func receive(_ bytes: ByteSlice, _ event: (Event) -> Body) {
         var i = 0

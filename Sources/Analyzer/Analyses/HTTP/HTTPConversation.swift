@@ -16,6 +16,15 @@ enum HTTPConversation {
         }
     }
 
+    /// Requests past `HTTP1Conversation.limit` on the connection, counted, not kept.
+    var dropped: Int {
+        switch self {
+        case .undecided: 0
+        case .http1(let c): c.dropped
+        case .http2(let c): c.dropped
+        }
+    }
+
     var lostFraming: Bool {
         switch self {
         case .undecided: false
