@@ -171,3 +171,37 @@ struct TLSDecryptionTests {
         #expect(verbs.rows.first { $0.key == "(other)" }?.requests == 5)
     }
 }
+
+/// Route templates for the `http` section: IDs collapsed, names and API groups kept.
+struct HTTPRouteTests {
+    @Test(arguments: [
+        ("/api/v1/namespaces/shop/pods/web-1?watch=1", "/api/v1/namespaces/shop/pods/web-1"),
+        ("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched"),
+        ("/orders/12345/items/9", "/orders/{id}/items/{id}"),
+        ("/api/v1/namespaces/shop/pods/web-6b8c7d9f5-x2x9z", "/api/v1/namespaces/shop/pods/{id}"),
+        ("/users/3f2c1a9e-7b4d-4c2a-9e1f-0a1b2c3d4e5f", "/users/{id}"),
+        ("/", "/"),
+    ])
+    func templates(_ c: (String, String)) {
+        #expect(HTTPServices.template(c.0) == c.1)
+    }
+
+    /// Past `groupLimit` routes the rest are counted as "(other)"; rows past `rowsKept` counted.
+    @Test func groupsAndRowsPastTheirBounds() {
+        func conversation(_ routes: Range<Int>) -> HTTP1Conversation {
+            var c = HTTP1Conversation()
+            let text = routes.map { "GET /r\($0)x HTTP/1.1\r\n\r\n" }.joined()
+            Array(text.utf8).withUnsafeBytes { c.client(ByteSlice($0), time: 1) }
+            return c
+        }
+        var s = HTTPServices()
+        let first = conversation(0 ..< HTTPServices.groupLimit)  // every route once: the bound reached
+        for _ in 0 ..< 11 { s.add(.http1(first), client: "a:1", server: "b:2", clientPod: nil, serverPod: nil) }
+        s.add(.http1(conversation(5000 ..< 5005)), client: "a:1", server: "b:2", clientPod: nil, serverPod: nil)
+        let section = s.section(rows: 100_000)
+        #expect(section.requests == 11 * HTTPServices.groupLimit + 5)
+        #expect(section.requestList.total == section.requests && section.requestList.rows.count == HTTPServices.rowsKept)
+        #expect(section.byRoute.total == HTTPServices.groupLimit + 1)
+        #expect(section.byRoute.rows.first { $0.key == "(other)" }?.requests == 5)
+    }
+}

@@ -144,4 +144,25 @@ struct APIRequestsTests {
         let watch = try #require(got.first { ($0["path"] as? String)?.contains("watch=1") == true })
         #expect(watch["verb"] as? String == "watch" && watch["watchEnd"] as? String == "expired")
     }
+
+    /// The `http` section: every request of every decrypted connection, API server or not (no
+    /// `--api-server` here), equals the server's log in number, grouped by server and route;
+    /// absent without keys.
+    @Test func httpSectionHoldsEveryDecryptedRequest() throws {
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--tls-keylog",
+                                                   Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])
+        #expect(status == 0)
+        let http = try #require(json["http"] as? [String: Any])
+        let truth = try Self.serverLog()
+        #expect(http["requests"] as? Int == truth.count)
+        let servers = ((http["byServer"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        for (port, logged) in [(6443, 6443), (6444, 6444), (6445, 8080)] {
+            let row = servers.first { $0["key"] as? String == "10.78.0.2:\(port)" }
+            #expect(row?["requests"] as? Int == truth.filter { $0.port == logged }.count, "\(port)")
+        }
+        let routes = ((http["byRoute"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        #expect(routes.contains { $0["key"] as? String == "GET /api/v1/namespaces/shop/pods" })
+        let (_, plain) = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/api/https.pcapng")])
+        #expect(plain["http"] == nil)
+    }
 }

@@ -45,6 +45,7 @@ struct JSONSchemaTests {
         inputs.append([Fixtures.path("pcaps/icmp/errors.pcapng")])  // ICMP errors with rows
         // API-server requests decrypted with keys (issue 26)
         inputs.append(["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng")])
+        inputs.append(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])  // http
         if Corpus.sharedRoot != nil {
             for c in ["tcpdump/quic_handshake.pcap", "zeek/tls1.2.pcap", "derived/tls-1.2-stream-keylog-port6443.pcap",
                       "zeek/dns-tcp-fallback.pcap"] where FileManager.default.fileExists(atPath: Corpus.capturePath(c)) {

@@ -74,6 +74,8 @@ public enum BoundsDocument {
             ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
             ("ICMP error rows kept before --rows", ICMPAnalysis.rowsKept, "ICMPAnalysis.rowsKept"),
             ("node pairs sampled for clock offsets", NodeClocks.maximumPairs, "NodeClocks.maximumPairs"),
+            ("decrypted HTTP request rows kept (http section)", HTTPServices.rowsKept, "HTTPServices.rowsKept"),
+            ("HTTP servers and routes grouped (each)", HTTPServices.groupLimit, "HTTPServices.groupLimit"),
         ]
     }
 

@@ -158,6 +158,7 @@ public enum ReportRun {
             tls: tls)
         report.apiServer = api
         pass.sinks.plugins.write(into: &report, rows: options.rows)
+        if let services = after.services { report.http = services.section(rows: options.rows) }
         report.sightings = sightingsSection(pass.sightings, rows: options.rows)
         report.warnings += sightingsWarnings(pass.sightings)
         if let directory {
@@ -231,6 +232,8 @@ public enum ReportRun {
         var tlsLimitHits: Int
         var httpDropped: Int
         var requestsDropped: Int
+        /// With TLS keys: the requests decrypted connections carried.
+        var services: HTTPServices?
         var exchangeTrace: [String: [Int64]]?
         var settledTLSSessions: Int
 
@@ -240,6 +243,7 @@ public enum ReportRun {
             tlsLimitHits = sinks.tls?.budget.limitHits ?? 0
             httpDropped = sinks.api?.httpDropped ?? 0
             requestsDropped = sinks.api?.requestsDropped ?? 0
+            services = sinks.tls.flatMap { $0.keyLog.isEmpty ? nil : $0.services }
             exchangeTrace = sinks.tls?.exchangeTrace
             settledTLSSessions = sinks.tls?.settled ?? 0
         }

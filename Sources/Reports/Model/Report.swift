@@ -28,6 +28,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var workloads: [PodRow] = []
     public var namespaces: [PodRow] = []
     public var apiServer = APIServerSection()
+    /// HTTP read in full between any endpoints (`HTTPSection`); absent without TLS keys.
+    public var http: HTTPSection?
     /// ICMP and ICMPv6 (`ICMPSection`); absent where the report was not asked of the pass.
     public var icmp: ICMPSection?
     /// The kernel's view (a bundle with `events.jsonl`), null otherwise.

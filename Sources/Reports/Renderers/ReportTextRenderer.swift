@@ -4,7 +4,7 @@ import Foundation
 /// (the text shows the 20 worst DNS transactions; JSON lists up to `--rows`).
 public enum ReportTextRenderer {
     /// Sections `--section` can select, in the order they are printed.
-    public static let sectionNames = ["findings", "dns", "tcp", "tls", "icmp", "pods", "api", "kernel"]
+    public static let sectionNames = ["findings", "dns", "tcp", "tls", "icmp", "http", "pods", "api", "kernel"]
 
     /// `sections`: the ones to print (nil: all). `colour`: ANSI colour for severities and
     /// headings (the caller decides: a terminal, and no NO_COLOR).
@@ -28,6 +28,7 @@ public enum ReportTextRenderer {
         if wanted("tcp") { out += "\n" + heading(tcp(r.tcp), colour) }
         if wanted("tls") { out += "\n" + heading(tls(r.tls), colour) }
         if wanted("icmp"), let i = r.icmp, i.messages > 0 { out += "\n" + heading(icmp(i), colour) }
+        if wanted("http"), let h = r.http { out += "\n" + heading(http(h), colour) }
         if wanted("kernel"), let k = r.kernel { out += "\n" + heading(kernel(k), colour) }
         if wanted("pods") || wanted("api") {
             var copy = r

@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
         return nil
     }
 
-    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, icmp, pods, api, kernel (default: all).",
+    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
                                valueName: "names"))
     var section: String?
 

@@ -35,6 +35,8 @@ struct TLSAnalysis {
     var quic = QUICAnalysis()
     /// TLS secrets: connections whose ClientHello random it holds are decrypted.
     var keyLog = TLSKeyLog()
+    /// The requests decrypted connections carried (the `http` section).
+    private(set) var services = HTTPServices()
 
     /// A capture's Decryption Secrets Blocks: the TLS key logs among them (type "TLSK").
     mutating func addSecrets(_ secrets: ArraySlice<DecryptionSecret>) {
@@ -198,6 +200,10 @@ struct TLSAnalysis {
             }
         }
         if let failure { Self.count(failure, into: &section.failures) }
+        if s.decrypted, let http = s.http {
+            services.add(http, client: client, server: server, clientPod: clientOwner.flatMap { directory?.name($0) },
+                         serverPod: serverOwner.flatMap { directory?.name($0) })
+        }
         // Ranked on failure and order alone: the row is built only for a session the list keeps.
         guard listed.admits(Listed(failed: failure != nil, serial: flow.serial, row: TLSSessionRow())) else {
             listed.pass()
