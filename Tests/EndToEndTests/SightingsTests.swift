@@ -150,4 +150,27 @@ struct SightingsTests {
             }
         }
     }
+
+    /// The same capture given as two files: two nodes by default (each packet an extra
+    /// sighting at the second), one point with `--same-point` (a mergecap-like merge: each
+    /// packet a capture duplicate); counted once either way.
+    @Test func samePointMergesTheInputs() throws {
+        let single = Fixtures.path("pcaps/sightings/single.pcapng")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-same-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["node-x", "node-y"] { try FileManager.default.copyItem(atPath: single, toPath: dir + "/\(name).pcapng") }
+        let files = [dir + "/node-x.pcapng", dir + "/node-y.pcapng"]
+        let alone = try Self.report(single)
+        let distinct = Self.sightings(try Self.report(single, single))["distinctPackets"] as? Int ?? -1
+        let nodes = Self.sightings(try Self.report(files[0], files[1]))
+        #expect(nodes["extraSightings"] as? Int == distinct && nodes["captureDuplicates"] as? Int == 0)
+        #expect((nodes["points"] as? [String: Any])?["total"] as? Int == 2)
+        let (status, merged) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000", "--same-point"] + files)
+        #expect(status == 0)
+        let m = Self.sightings(merged)
+        #expect(m["captureDuplicates"] as? Int == distinct && m["extraSightings"] as? Int == 0)
+        #expect((m["points"] as? [String: Any])?["total"] as? Int == 1)
+        #expect(Self.analyses(merged) == Self.analyses(alone))
+    }
 }

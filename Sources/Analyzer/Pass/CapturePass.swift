@@ -42,6 +42,8 @@ struct CapturePass {
         /// TLS secrets given (`--tls-keylog`, a bundle's key logs); a capture's Decryption
         /// Secrets Blocks are added as they are read.
         var keyLog = TLSKeyLog()
+        /// Every input one observation point (`--same-point`).
+        var samePoint = false
         /// The plug-in analyses to run (`AnalysisRegistry`; none for `loupe summary`).
         var analyses: [AnalysisRegistry.Entry] = []
         var podFilter = PodFilter()
@@ -106,7 +108,7 @@ struct CapturePass {
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
-        var sightings = Sightings(paths: paths)
+        var sightings = Sightings(paths: paths, samePoint: options.samePoint)
         if options.traceTCP { sinks.tcp?.trace = [:] }
         if !options.kernelConnections.isEmpty {
             sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },

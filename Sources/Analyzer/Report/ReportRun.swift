@@ -9,6 +9,8 @@ public struct ReportOptions: Sendable {
     /// Rows in every list (1000 by default); the rest are counted.
     public var rows = 1000
     public var flowLimits = FlowLimits()
+    /// Every input one observation point (`--same-point`), not a node each.
+    public var samePoint = false
     /// A query repeating a pending one within this is a retransmission (tshark: 5 s).
     public var dnsTimeout: Int64 = 5_000_000_000
     /// Distinct DNS question names told apart; past it the report says how many were not.
@@ -63,6 +65,7 @@ public enum ReportRun {
         passOptions.listConversations = false
         passOptions.protocolHierarchy = false
         passOptions.flowLimits = options.flowLimits
+        passOptions.samePoint = options.samePoint
         passOptions.analyzeTCP = true
         passOptions.analyzeDNS = true
         passOptions.analyzeTLS = true

@@ -47,14 +47,20 @@ struct ObservationPoints {
         var linkInterface: Int32
     }
 
-    init(paths: [String]) {
+    /// `samePoint` (`--same-point`): every record is point 0, named by the first input's node
+    /// and "merged" (a mergecap-like merge: copies across inputs are capture duplicates).
+    init(paths: [String], samePoint: Bool = false) {
         nodes = paths.map(Self.nodeName)
+        self.samePoint = samePoint
     }
+
+    let samePoint: Bool
 
     /// The point of a record of `input` (its interface, and a cooked v2 header's index).
     @inline(__always)
     mutating func point(input: Int, interface: Int, linkInterface: Int32, name: () -> String?) -> Int {
-        let place = RecordPlace(input: input, interface: interface, linkInterface: linkInterface)
+        let place = samePoint ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
+            : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)
         if place != last {
             if lastPoint < counted.count { counted[lastPoint] += lastCount }
             lastCount = 0
@@ -66,7 +72,7 @@ struct ObservationPoints {
     }
 
     private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
-        let interface = place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
+        let interface = samePoint ? "merged" : place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
         let point = Point(node: nodes[place.input], interface: interface)
         let index: Int
         if let known = byPoint[point] {

@@ -44,8 +44,8 @@ struct Sightings {
     private(set) var extra = 0
     private(set) var duplicates = 0
 
-    init(paths: [String]) {
-        points = ObservationPoints(paths: paths)
+    init(paths: [String], samePoint: Bool = false) {
+        points = ObservationPoints(paths: paths, samePoint: samePoint)
     }
 
     /// Records past the table's bound: copies further apart than the window allowed then.
@@ -88,7 +88,7 @@ struct Sightings {
     /// of several interfaces): every packet is then entered in the table, so that its
     /// sightings at points that appear later still match it.
     mutating func expectSeveralPoints() {
-        guard !multiPoint else { return }
+        guard !multiPoint, !points.samePoint else { return }  // `--same-point`: one point, always
         multiPoint = true
         flowPoints = FlowPoints()
     }

@@ -11,6 +11,8 @@ public struct SummaryOptions: Sendable {
     /// How many conversations to list.
     public var rows = 20
     public var flowLimits = FlowLimits()
+    /// Every input one observation point (`--same-point`), not a node each.
+    public var samePoint = false
     /// DNS over UDP's conversations counted on a second thread (with two cores or more): the
     /// same figures but for `flowTable.peakLive`, then the sum of the two tables' peaks.
     public var conversationsThread = true
@@ -32,6 +34,7 @@ public enum SummaryRun {
         passOptions.filter = options.filter
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
+        passOptions.samePoint = options.samePoint
         passOptions.conversationsThread = options.conversationsThread
         let bundle = try BundleDirectory.expand(paths)
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)

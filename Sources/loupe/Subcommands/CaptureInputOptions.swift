@@ -17,6 +17,9 @@ struct CaptureInputOptions: ParsableArguments {
     @Option(help: "Cap on live flows; when reached the least recently active are evicted and counted.")
     var maxFlows: Int = FlowLimits().maximumFlows
 
+    @Flag(help: "Treat every input as one observation point (a mergecap-like merge), not a node each.")
+    var samePoint = false
+
     func validate() throws {
         guard maxFlows >= 1 else { throw ValidationError("--max-flows must be at least 1") }
     }

@@ -47,6 +47,7 @@ struct CheckCommand: ParsableCommand {
         var options = ReportOptions()
         options.filter = capture.filter
         options.flowLimits.maximumFlows = capture.maxFlows
+        options.samePoint = capture.samePoint
         options.metadataPaths = metadata
         let outcome = try asUsageError { try ReportRun.run(paths: capture.inputs, options: options) }
         let verdicts = Judge.judge(parsed, outcome.report)

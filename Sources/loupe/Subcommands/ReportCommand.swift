@@ -101,6 +101,7 @@ struct ReportCommand: ParsableCommand {
         options.filter = capture.filter
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
+        options.samePoint = capture.samePoint
         options.clusterDomain = clusterDomain
         options.dnsTimeout = Int64(dnsTimeout.seconds * 1e9)
         options.metadataPaths = metadata

@@ -26,6 +26,7 @@ struct Summary: ParsableCommand {
         options.filter = capture.filter
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
+        options.samePoint = capture.samePoint
         try runAnalysis({ try SummaryRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { try $1.write(format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report)) },
