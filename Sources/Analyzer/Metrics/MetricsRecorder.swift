@@ -190,12 +190,14 @@ enum MetricNames {
                                      "TCP retransmitted packets by sender and receiver (Retina advanced metric)")
     static let apiServerLatency = ("networkobservability_adv_node_apiserver_latency",
                                    "API server round trip time for SYN-ACK in milliseconds (Retina advanced metric)")
-    static let apiServerHandshake = ("networkobservability_adv_node_apiserver_tcp_handshake_latency",
-                                     "API server TCP handshake latency in milliseconds (Retina advanced metric)")
+    /// The name Retina's pod-level dashboard reads (`..._ms_bucket`).
+    static let apiServerHandshake = ("networkobservability_node_apiserver_handshake_latency_ms",
+                                     "API server TCP handshake latency in milliseconds (Retina's node metric)")
     static let apiServerNoResponse = ("networkobservability_adv_node_apiserver_no_response",
                                       "API server requests that got no response (Retina advanced metric)")
-    /// Retina's API-server buckets, milliseconds: 0, 0.5, 1 ... 4.5.
-    static let retinaMilliseconds: [Double] = [0, 0.5] + stride(from: 1.0, through: 4.5, by: 0.5).map { $0 }
+    /// Retina's API-server buckets, milliseconds: Prometheus' LinearBuckets(0.5, 1, 64), 0.5,
+    /// 1.5 ... 63.5 (microsoft/retina at 532c5aa, pkg/module/metrics/latency.go).
+    static let retinaMilliseconds: [Double] = (0 ..< 64).map { 0.5 + Double($0) }
     static let dnsLatency = ("loupe_dns_latency_seconds", "DNS response time by server")
     static let packets = ("loupe_capture_packets", "Packets in the capture (after --filter)")
     static let tlsHandshake = ("loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name")
