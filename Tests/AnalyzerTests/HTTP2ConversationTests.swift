@@ -74,3 +74,54 @@ struct HTTP2ConversationTests {
         #expect(e.lostFraming && e.requests.isEmpty)
     }
 }
+
+/// Hostile bytes into the HTTP readers (what a decrypted stream may hold): never a trap, and
+/// the bounds hold. Seeded, so a failure reproduces.
+struct HTTPReadersHostileTests {
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
+    }
+
+    @Test func randomAndMutatedBytesNeverTrap() {
+        var rng = Seeded(state: 26)
+        let seeds: [[UInt8]] = [
+            Array("GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\nabc".utf8),
+            Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n".utf8),
+            HTTP2Conversation.preface + [0, 0, 5, 1, 0x2D, 0, 0, 0, 1, 4, 0xFF, 0, 0, 0],
+        ]
+        for round in 0 ..< 2000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0 ..< Int(rng.next() % 8) {
+                let i = Int(rng.next() % UInt64(bytes.count))
+                bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if round % 5 == 0 { bytes += (0 ..< Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+            var h1 = HTTP1Conversation(), h2 = HTTP2Conversation(), any = HTTPConversation.undecided
+            bytes.withUnsafeBytes { raw in
+                let b = ByteSlice(raw)
+                h1.client(b, time: 1); h1.server(b, time: 2)
+                h2.client(b, time: 1); h2.server(b, time: 2)
+                any.client(b, time: 1); any.server(b, time: 2)
+            }
+            h1.close(at: 3)
+            #expect(h1.requests.count <= HTTP1Conversation.limit && h2.requests.count <= HTTP1Conversation.limit)
+        }
+    }
+
+    /// ICMP errors of every type and length, quoting anything: read or refused, never a trap.
+    @Test func icmpErrorsOfAnyShape() {
+        var rng = Seeded(state: 24)
+        for round in 0 ..< 5000 {
+            let n = Int(rng.next() % 80)
+            var bytes = (0 ..< n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            if n > 8 { bytes[8] = round % 2 == 0 ? 0x45 : 0x60 }  // a plausible quoted header
+            bytes.withUnsafeBytes { raw in
+                _ = ICMP.error(ByteSlice(raw), v6: round % 3 == 0)
+            }
+        }
+    }
+}

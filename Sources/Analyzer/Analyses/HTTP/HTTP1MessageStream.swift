@@ -167,7 +167,9 @@ struct HTTP1MessageStream {
                 value = value.prefix(value.count - 1)
             }
             switch name {
-            case "content-length": head.contentLength = Int(String(decoding: value.base, as: UTF8.self))
+            case "content-length":
+                // A negative or unreadable length frames nothing: the body then runs to the end.
+                head.contentLength = Int(String(decoding: value.base, as: UTF8.self)).flatMap { $0 >= 0 ? $0 : nil }
             case "transfer-encoding":
                 head.chunked = String(decoding: value.base, as: UTF8.self).lowercased().hasSuffix("chunked")
             case "user-agent": head.userAgent = PresentationText.make(value.prefix(256))
