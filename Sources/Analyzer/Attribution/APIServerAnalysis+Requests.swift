@@ -7,32 +7,17 @@ struct APIRequests {
     static let verbLimit = 1000
     private(set) var rows: [APIRequestRow] = []
     private(set) var total = 0
-    struct Verb {
-        var requests = 0
-        var latency = CompactLatencyHistogram()
-        var byStatus: [String: Int] = [:]
-    }
-    private var verbs: [String: Verb] = [:]
+    private var verbs = RequestGroups(limit: APIRequests.verbLimit)
 
     mutating func add(_ row: APIRequestRow, key: String, latency: Int64?, limit: Int) {
         total += 1
         if rows.count < limit { rows.append(row) }
-        let k = verbs[key] != nil || verbs.count < Self.verbLimit ? key : "(other)"
-        var v = verbs.removeValue(forKey: k) ?? Verb()
-        v.requests += 1
-        if let l = latency { v.latency.record(nanoseconds: l) }
-        if let s = row.status { v.byStatus[String(s), default: 0] += 1 }
-        verbs[k] = v
+        verbs.add(key, status: row.status, latency: latency)
     }
 
-    func lists(rows limit: Int) -> (RowList<APIRequestRow>, RowList<APIVerbRow>) {
+    func lists(rows limit: Int) -> (RowList<APIRequestRow>, RowList<HTTPGroupRow>) {
         let sorted = rows.sorted { ($0.timestamp, $0.client) < ($1.timestamp, $1.client) }
-        let verbRows = verbs.map { key, v -> APIVerbRow in
-            var r = APIVerbRow()
-            (r.key, r.requests, r.latency, r.byStatus) = (key, v.requests, v.latency.percentiles, v.byStatus)
-            return r
-        }.sorted { ($0.requests, $1.key) > ($1.requests, $0.key) }
-        return (RowList(total: total, rows: Array(sorted.prefix(limit))), RowList(total: verbRows.count, rows: Array(verbRows.prefix(limit))))
+        return (RowList(total: total, rows: Array(sorted.prefix(limit))), verbs.list(rows: limit))
     }
 }
 

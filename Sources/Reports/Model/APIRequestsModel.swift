@@ -42,16 +42,6 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
     }
 }
 
-/// Requests grouped by verb and resource ("list pods").
-public struct APIVerbRow: Codable, Sendable, Equatable {
-    public var key = ""
-    public var requests = 0
-    public var latency = Percentiles.empty
-    /// Responses by status code ("200": n); requests without one are not counted here.
-    public var byStatus: [String: Int] = [:]
-    public init() {}
-}
-
 /// What decryption did on the API server's connections.
 public struct APIDecryption: Codable, Sendable, Equatable {
     /// Connections whose records keys opened.

@@ -34,6 +34,8 @@ public struct HTTPRequestRow: Codable, Sendable, Equatable {
     }
 }
 
+/// Requests grouped by a key (a server, a route; the API server's "list pods"): how many, the
+/// latency of those answered and their statuses.
 public struct HTTPGroupRow: Codable, Sendable, Equatable {
     public var key = ""
     public var requests = 0

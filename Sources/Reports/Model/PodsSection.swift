@@ -148,8 +148,8 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     public var slowest = RowList<APIExchangeRow>(total: 0, rows: [])
     /// Requests read in full (decrypted or plain HTTP), in time order, at most `--rows`.
     public var requests = RowList<APIRequestRow>(total: 0, rows: [])
-    /// Those requests by verb and resource, most requests first.
-    public var byVerb = RowList<APIVerbRow>(total: 0, rows: [])
+    /// Those requests by verb and resource ("list pods"), most requests first.
+    public var byVerb = RowList<HTTPGroupRow>(total: 0, rows: [])
     public var decryption = APIDecryption()
     public init() {}
 }

@@ -7,16 +7,10 @@ struct HTTPServices {
     static let rowsKept = 10_000
     static let groupLimit = 1000
 
-    struct Group {
-        var requests = 0
-        var latency = CompactLatencyHistogram()
-        var byStatus: [String: Int] = [:]
-    }
-
     private(set) var requests = 0
     private var rows: [HTTPRequestRow] = []
-    private var byServer: [String: Group] = [:]
-    private var byRoute: [String: Group] = [:]
+    private var byServer = RequestGroups(limit: HTTPServices.groupLimit)
+    private var byRoute = RequestGroups(limit: HTTPServices.groupLimit)
 
     mutating func add(_ http: HTTPConversation, client: String, server: String, clientPod: String?, serverPod: String?) {
         let version = if case .http2 = http { "HTTP/2" } else { "HTTP/1.1" }
@@ -35,20 +29,11 @@ struct HTTPServices {
                 (row.httpVersion, row.grpcStatus) = (version, r.grpcStatus)
                 rows.append(row)
             }
-            Self.count(&byServer, serverPod ?? server, status: r.status, latency: latency)
-            Self.count(&byRoute, route, status: r.status, latency: latency)
+            // Latency only of the requests that got a response (as their status).
+            let answered = r.status == nil ? nil : latency
+            byServer.add(serverPod ?? server, status: r.status, latency: answered)
+            byRoute.add(route, status: r.status, latency: answered)
         }
-    }
-
-    private static func count(_ groups: inout [String: Group], _ key: String, status: Int?, latency: Int64?) {
-        let k = groups[key] != nil || groups.count < groupLimit ? key : "(other)"
-        var g = groups.removeValue(forKey: k) ?? Group()
-        g.requests += 1
-        if let s = status, let l = latency {
-            g.latency.record(nanoseconds: l)
-            g.byStatus[String(s), default: 0] += 1
-        }
-        groups[k] = g
     }
 
     /// A path's route: the query dropped, and each segment that looks like an ID (a number, or
@@ -68,16 +53,8 @@ struct HTTPServices {
         var out = HTTPSection()
         out.requests = requests
         out.requestList = RowList(total: requests, rows: Array(rows.sorted { $0.timestamp < $1.timestamp }.prefix(limit)))
-        func list(_ groups: [String: Group]) -> RowList<HTTPGroupRow> {
-            let all = groups.map { key, g -> HTTPGroupRow in
-                var r = HTTPGroupRow()
-                (r.key, r.requests, r.latency, r.byStatus) = (key, g.requests, g.latency.percentiles, g.byStatus)
-                return r
-            }.sorted { ($0.requests, $1.key) > ($1.requests, $0.key) }
-            return RowList(total: all.count, rows: Array(all.prefix(limit)))
-        }
-        out.byServer = list(byServer)
-        out.byRoute = list(byRoute)
+        out.byServer = byServer.list(rows: limit)
+        out.byRoute = byRoute.list(rows: limit)
         return out
     }
 }
