@@ -22,6 +22,7 @@ public enum FuzzTargets {
         case "http":
             _ = HTTP1.request(ByteSlice(bytes))
             _ = HTTP1.status(ByteSlice(bytes))
+            HTTPFuzzing.consume(bytes)
         case "rules": _ = try? RulesFile.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
         case "metadata":
             if let m = try? ClusterMetadata.parse(Data(bytes), name: "fuzz.json") {

@@ -26,12 +26,11 @@ struct FlowTableOf<Record: FlowRecord> {
     /// False for a table that sweeps when another does (`follow(sweptAt:)`), not on its own.
     var sweepsItself = true
     private var lastFullSweep: Int64 = .min
-    /// The eviction sample's generator state: a fixed start, not the hash seed, so the same
-    /// input evicts the same flows in every run (the hash seed stays random: it keeps a
-    /// crafted capture from colliding on purpose, and slots never decide a victim, which is
-    /// drawn from the dense array).
-    private var sampleState: UInt64 = Self.sampleSeed
-    static var sampleSeed: UInt64 { 0x9E37_79B9_7F4A_7C15 }
+    /// Who is evicted when full: drawn from a fixed sequence, not from the hash seed, so
+    /// the same input evicts the same flows in every run (the hash seed stays random: it
+    /// keeps a crafted capture from colliding on purpose, and slots never decide a victim,
+    /// which is drawn from the dense array).
+    private var eviction = FlowEviction()
     /// Under a flood at the cap, a full sweep at most this often (capture time).
     static var fullTableSweepInterval: Int64 { 1_000_000_000 }
 
@@ -66,14 +65,16 @@ struct FlowTableOf<Record: FlowRecord> {
     /// when given, numbers a new flow (the pass gives its frame number, so flows of two
     /// tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)
+    /// `prefetch(flow, stage)`: a hint that `flow` is soon evicted (see `FlowEviction`).
     public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
+                                prefetch: (Record, Int) -> Void = { _, _ in },
                                 finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
-        lookup(key, tag: tag(key), time: time, clock: clock, serial: serial, finished: finished)
+        lookup(key, tag: tag(key), time: time, clock: clock, serial: serial, prefetch: prefetch, finished: finished)
     }
 
     @inline(__always)
     private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64, serial: Int?,
-                                finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
+                                prefetch: (Record, Int) -> Void, finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
         if sweepsItself { sweepIfDue(clock: clock, finished: finished) }
         let found = index.find(t) { flows[$0].hasKey(key) }
         if let i = found.entry { return (i, false) }
@@ -84,7 +85,7 @@ struct FlowTableOf<Record: FlowRecord> {
                 lastFullSweep = clock
                 sweep(now: clock, finished: finished)
             }
-            if live >= limits.maximumFlows { evictOne(finished: finished) }
+            if live >= limits.maximumFlows { evictOne(finished: finished, prefetch: prefetch) }
             return (insert(key, tag: t, time: time, serial: serial), true)
         }
         return (insert(key, tag: t, time: time, serial: serial, emptySlot: found.emptySlot), true)
@@ -212,28 +213,21 @@ struct FlowTableOf<Record: FlowRecord> {
         }
     }
 
-    /// Live flows sampled per eviction: a constant, so a flood that evicts on every packet
-    /// stays linear.
-    static var evictionSample: Int { 8 }
-
-    /// Evicts the least recently active of `evictionSample` sampled live flows.
-    private mutating func evictOne(finished: (Record) -> Void) {
-        var victim = -1
-        var draws = 0
-        while draws < 256 && (victim < 0 || draws < Self.evictionSample) {
-            draws += 1
-            sampleState ^= sampleState << 13
-            sampleState ^= sampleState >> 7
-            sampleState ^= sampleState << 17
-            let i = Int(truncatingIfNeeded: sampleState % UInt64(flows.count))
-            guard flows[i].isLive else { continue }
-            if victim < 0 || flows[i].lastSeen < flows[victim].lastSeen { victim = i }
+    /// Evicts the victim `eviction` chooses (see `FlowEviction`), then prepares the next
+    /// ones; `prefetch` is the owner's hint for a flow that is to be evicted soon.
+    private mutating func evictOne(finished: (Record) -> Void, prefetch: (Record, Int) -> Void) {
+        if let victim = flows.withUnsafeBufferPointer({ eviction.victim(in: $0) }) {
+            finished(flows[victim])
+            remove(victim)
+            evicted += 1
         }
-        if victim < 0, let first = flows.firstIndex(where: \.isLive) { victim = first }
-        guard victim >= 0 else { return }
-        finished(flows[victim])
-        remove(victim)
-        evicted += 1
+        let index = self.index
+        flows.withUnsafeBufferPointer { flows in
+            eviction.advance(in: flows) { flow, stage in
+                if stage == 0 { index.prefetch(flow.hashTag) }
+                prefetch(flow, stage)
+            }
+        }
     }
 }
 

@@ -285,7 +285,8 @@ struct CapturePass {
             }
             return
         }
-        var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber) { sinks.finished($0) }
+        var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber,
+                                      prefetch: { sinks.prefetchEnd(of: $0, stage: $1) }) { sinks.finished($0) }
         if flows.lastSweep != sinks.settledAt {
             sinks.settle(flows.flows, now: flows.lastSweep, after: flows.limits.tcpSettle)
         }

@@ -49,10 +49,11 @@ struct FlowSinks {
         settledAt = now
         guard tcp != nil else { return }
         for f in flows where f.isLive && f.analysisSlot >= 0 && f.isClosed && now &- f.lastSeen >= after {
-            if tls != nil, let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }),
-               api != nil && api!.serverIsLow(f) != nil {
+            if tls != nil {
+                let forAPI = api != nil && api!.serverIsLow(f) != nil
+                let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }, apiView: forAPI)
                 // The API-server analysis reads the session at the flow's end.
-                api!.settled(f, session.apiView)
+                if let view = session.view { api!.settled(f, view) }
             }
             tcp!.settle(f)
         }
@@ -78,18 +79,29 @@ struct FlowSinks {
     }
     var dnsFinished = false
 
+    /// A hint from a full flow table: `flow` is evicted soon (`FlowEviction`'s stages).
+    /// (Mutating only so that the analysis is reached in place: a read of `tcp` copied it.)
+    mutating func prefetchEnd(of flow: Flow, stage: Int) {
+        if isPresent(&tcp) { tcp!.prefetch(slot: flow.analysisSlot, stage: stage) }
+    }
+
+    /// A flow ended: every analysis folds it. The API server's view of a TLS session (its
+    /// exchanges and decrypted HTTP, hundreds of bytes) is built only for the API server's
+    /// own flows: on every other flow's end the TLS analysis is asked for nothing back.
     mutating func finished(_ flow: Flow) {
         let owners = common.finished(flow)
-        let hasAPI = isPresent(&api)
-        let http = hasAPI ? api!.takeHTTP(flow) : nil
-        let session: (had: Bool, view: TLSSession.APIView?) = tls?.finish(flow, owners: owners, apiView: hasAPI) ?? (false, nil)
-        let settled = !session.had && hasAPI ? api!.takeSettled(flow) : nil
+        guard isPresent(&api), let serverIsLow = api!.serverIsLow(flow) else {
+            tls?.finish(flow, owners: owners)
+            tcp?.finish(flow, owners: owners)
+            return
+        }
+        let http = api!.takeHTTP(flow)
+        let session: (had: Bool, view: TLSSession.APIView?) = tls?.finish(flow, owners: owners, apiView: true) ?? (false, nil)
+        let settled = !session.had ? api!.takeSettled(flow) : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
-        if hasAPI, let serverIsLow = api!.serverIsLow(flow) {
-            api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
-                     reset: flow.reset, resetKind: connection?.resetKind,
-                     handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
-        }
+        api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
+                 reset: flow.reset, resetKind: connection?.resetKind,
+                 handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
     }
 }

@@ -1,3 +1,4 @@
+import CPrefetch
 import CaptureFormats
 import Dissectors
 import Reports
@@ -133,18 +134,19 @@ struct TCPAnalysis {
         }
     }
 
-    /// Folds a finished flow's connection into the totals and frees its state; returns its
-    /// counts and initial RTT (0: none).
+    /// Folds a finished flow's connection into the totals and frees its state; returns what
+    /// the API-server analysis reads: its initial RTT (0: none), how its first RST came, and
+    /// whether its SYN was seen (nil: the flow had no connection).
     @discardableResult
     mutating func finish(_ flow: Flow, owners: FlowOwners? = nil)
-        -> (counts: TCPCounts, initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)? {
+        -> (initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)? {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)
-        // Moved out, not copied: a copy retained the connection's arrays and strings.
-        var c = TCPConnection()
-        swap(&c, &connections[slot])
+        // Read in place, not copied (a copy retains the connection's lists and history); the
+        // slot is overwritten when it is reused, and its lists' storage goes back below.
+        let counts = connections[slot].counts, rtt = connections[slot].initialRTT, zeek = connections[slot].zeek
         if let owners, isPresent(&podStats) {
-            for pod in owners.pods { podStats!.tcpConnection(pod, c.counts, initialRTT: c.initialRTT) }
+            for pod in owners.pods { podStats!.tcpConnection(pod, counts, initialRTT: rtt) }
         }
         if isPresent(&metrics), let steps = retransmissionSteps.removeValue(forKey: flow.analysisSlot) {
             let k = flow.key
@@ -159,23 +161,49 @@ struct TCPAnalysis {
             }
             let fromLow = labels(from: true), fromHigh = labels(from: false)
             let f = metrics!.family(MetricNames.tcpRetransmissions.0, MetricNames.tcpRetransmissions.1, .gauge)
-            for (step, counts) in steps {
-                if counts.0 > 0 { metrics!.add(f, fromLow, step: step, Double(counts.0)) }
-                if counts.1 > 0 { metrics!.add(f, fromHigh, step: step, Double(counts.1)) }
+            for (step, per) in steps {
+                if per.0 > 0 { metrics!.add(f, fromLow, step: step, Double(per.0)) }
+                if per.1 > 0 { metrics!.add(f, fromHigh, step: step, Double(per.1)) }
             }
         }
-        totals.add(c.counts)
+        totals.add(counts)
         if kernelWatch != nil, let i = kernelWatch!.index(forKey: flow.key) {
             kernelWatch!.values[i].connections += 1
-            kernelWatch!.values[i].retransmissions += Int(c.counts.retransmissions)
-            kernelWatch!.values[i].outOfOrder += Int(c.counts.outOfOrder)
+            kernelWatch!.values[i].retransmissions += Int(counts.retransmissions)
+            kernelWatch!.values[i].outOfOrder += Int(counts.outOfOrder)
         }
-        if !c.zeek.sawSYN { midStream += 1 }
+        if !zeek.sawSYN { midStream += 1 }
         if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
-        if let kind = c.zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
-        if c.initialRTT != 0 { initialRTT.record(nanoseconds: c.initialRTT) }
-        worst.offer(Finished(flow: flow, counts: c.counts, initialRTT: c.initialRTT, zeek: c.zeek))
+        if let kind = zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
+        if rtt != 0 { initialRTT.record(nanoseconds: rtt) }
+        worst.offer(Finished(flow: flow, counts: counts, initialRTT: rtt, zeek: zeek))
+        if connections[slot].low.unacked.capacity > 0 { connections[slot].low.unacked = [] }
+        if connections[slot].high.unacked.capacity > 0 { connections[slot].high.unacked = [] }
         free.append(Int32(slot))
-        return (c.counts, c.initialRTT, c.zeek.resetKind, c.zeek.sawSYN)
+        return (rtt, zeek.resetKind, zeek.sawSYN)
     }
+
+    /// A hint that the connection in `slot` ends soon (a full flow table's next victims):
+    /// stage 0 loads its state; stage 1, its state loaded since, the storage of its
+    /// unacknowledged lists, which `finish` reads. Reads no list itself (an array is one
+    /// reference to its storage; the reference is read as the word it is, without a retain).
+    /// Mutating only so that callers reach the analysis in place rather than copy it.
+    mutating func prefetch(slot: Int32, stage: Int) {
+        let s = Int(slot)
+        guard s >= 0, s < connections.count else { return }
+        connections.withUnsafeBytes { raw in
+            let stride = MemoryLayout<TCPConnection>.stride
+            let base = raw.baseAddress! + s * stride
+            if stage == 0 {
+                for offset in Swift.stride(from: 0, to: stride, by: 64) { loupe_prefetch(base + offset) }
+                loupe_prefetch(base + stride - 1)
+            } else {
+                for list in Self.listOffsets { loupe_prefetch(base.load(fromByteOffset: list, as: UnsafeRawPointer.self)) }
+            }
+        }
+    }
+
+    /// Where the two unacknowledged lists' references sit in a `TCPConnection`.
+    private static let listOffsets = [MemoryLayout<TCPConnection>.offset(of: \TCPConnection.low.unacked)!,
+                                      MemoryLayout<TCPConnection>.offset(of: \TCPConnection.high.unacked)!]
 }

@@ -19,8 +19,9 @@ struct TCPConnection {
     /// tshark 4.0 starts a new stream then ("TCP Port numbers reused").
     static func startsNewStream(_ c: TCPConnection, fromLow: Bool, flags: UInt8, sequence: UInt32) -> Bool {
         guard flags & 0x12 == 0x02 else { return false }
-        let side = fromLow ? c.low : c.high
-        return side.baseSequenceSet && side.baseSequence != sequence
+        // Fields read in place: a copy of a direction retains its unacknowledged list.
+        return fromLow ? c.low.baseSequenceSet && c.low.baseSequence != sequence
+                       : c.high.baseSequenceSet && c.high.baseSequence != sequence
     }
 
     /// Analyses one segment. Returns its analysis flags and an ACK RTT sample, if any.
@@ -51,15 +52,16 @@ struct TCPConnection {
     /// Window scaling counts only once both SYNs carried the option (RFC 7323 2.2):
     /// Wireshark's `verify_tcp_window_scaling`.
     private mutating func applyWindowScale(_ options: TCP.Options?, fromLow: Bool, synAck: Bool) {
-        var fwd = fromLow ? low : high
-        var rev = fromLow ? high : low
-        if let shift = options?.effectiveWindowShift { fwd.windowShift = Int8(shift) }
-        if fwd.windowShift == -1 {
-            fwd.windowShift = -2
-            rev.windowShift = -2
-        } else if synAck && rev.windowShift == -2 {
-            fwd.windowShift = -2
+        // The shifts alone, not the directions: a copy of a direction retains its list.
+        var fwd = fromLow ? low.windowShift : high.windowShift
+        var rev = fromLow ? high.windowShift : low.windowShift
+        if let shift = options?.effectiveWindowShift { fwd = Int8(shift) }
+        if fwd == -1 {
+            fwd = -2
+            rev = -2
+        } else if synAck && rev == -2 {
+            fwd = -2
         }
-        if fromLow { low = fwd; high = rev } else { high = fwd; low = rev }
+        if fromLow { low.windowShift = fwd; high.windowShift = rev } else { high.windowShift = fwd; low.windowShift = rev }
     }
 }

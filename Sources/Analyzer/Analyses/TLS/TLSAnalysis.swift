@@ -72,6 +72,9 @@ struct TLSAnalysis {
     mutating func segment(_ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, clientFromSYN: Bool,
                           time: Int64) {
         let index = Int(slot)
+        // A segment without payload changes nothing here: the slots grow only for connections
+        // that carried bytes, so a flood of bare SYNs leaves them (and every flow's end) alone.
+        guard index < slots.count || frame.payload.count > 0 else { return }
         if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: index - slots.count + 1)) }
         var session = slots[index].session
         if session < 0 {
@@ -120,30 +123,27 @@ struct TLSAnalysis {
     /// finds no session. Why: the flow is held 60 s after the close for late
     /// retransmissions, and its session (about 2 KB with the hellos) with it; on a busy
     /// node those closed sessions were most of the TLS memory (measured: 4,500 live
-    /// sessions on the standard workload, all closed). Returns the folded session.
-    mutating func settle(_ flow: Flow, owners: () -> FlowOwners?) -> TLSSession? {
+    /// sessions on the standard workload, all closed). Returns whether a session was folded, and
+    /// its API-server view when `apiView`.
+    mutating func settle(_ flow: Flow, owners: () -> FlowOwners?, apiView: Bool) -> (had: Bool, view: TLSSession.APIView?) {
         let index = Int(flow.analysisSlot)
-        guard index >= 0, index < slots.count else { return nil }
+        guard index >= 0, index < slots.count else { return (false, nil) }
         let s = slots[index].session
-        guard s >= 0, sessions[Int(s)].isSettled else { return nil }
-        let session = finish(flow, owners: owners())
+        guard s >= 0, sessions[Int(s)].isSettled else { return (false, nil) }
+        let result = finish(flow, owners: owners(), apiView: apiView)
         slots[index].examined = UInt8(TLSDetector.segmentsExamined)
         settled += 1
-        return session
+        return result
     }
 
-    /// The flow ended: fold its session (if it was TLS) into the section, free the slot;
-    /// returns the session.
-    @discardableResult
-    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) -> TLSSession? {
-        var out: TLSSession?
-        finish(flow, owners: owners) { out = $0 }
-        return out
+    /// The flow ended: fold its session (if it was TLS) into the section and free the slot.
+    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) {
+        finish(flow, owners: owners) { _ in }
     }
 
     /// At a flow's end: whether it had a session, and the session's API-server view when
-    /// `apiView` (the pass's form: the view is all the pass reads, and a `TLSSession?` of a
-    /// kilobyte returned from here was copied several times on every flow's end).
+    /// `apiView` (the view is all the pass reads: a `TLSSession?` of a kilobyte returned
+    /// from here would be copied on every flow's end).
     mutating func finish(_ flow: Flow, owners: FlowOwners?, apiView: Bool) -> (had: Bool, view: TLSSession.APIView?) {
         var result: (had: Bool, view: TLSSession.APIView?) = (false, nil)
         finish(flow, owners: owners) { result = (true, apiView ? $0.apiView : nil) }
