@@ -12,7 +12,7 @@ struct Loupe: ParsableCommand {
             3 damaged input (partial results still written).
             """,
         version: "0.1.0",
-        subcommands: [Summary.self, ReportCommand.self, CheckCommand.self, DiffCommand.self])
+        subcommands: [Summary.self, ReportCommand.self, CheckCommand.self, DiffCommand.self, ExtractCommand.self])
 
     static func main() { mainWithExitStatus() }
 }

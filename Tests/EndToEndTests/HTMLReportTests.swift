@@ -50,6 +50,23 @@ struct HTMLReportTests {
     /// The banner: the capture window in UTC from the first to the last packet (tshark's
     /// frame.time_epoch of frames 1 and 11: 1796642407.541882, 1796642409.452...), its length,
     /// the input and the verdict; times in tables as UTC clock and offset from the start.
+    /// The timeline's step comes from the capture's length (a 2.4 s capture: 30 to 200
+    /// points, not the 2 a 10 s step drew); `--step` still wins, and the OpenMetrics
+    /// series take the same step, with exact millisecond timestamps.
+    @Test func timelineStepFromTheCaptureLength() throws {
+        let churn = Fixtures.path("pcaps/pods/churn.pcapng")
+        func points(_ html: String) -> [Int] {
+            html.matches(of: /(\d+) points of/).compactMap { Int($0.output.1) }
+        }
+        let chosen = try LoupeBinary.run(["report", "--format", "html", churn]).stdout
+        #expect(!points(chosen).isEmpty && points(chosen).allSatisfy { $0 >= 30 && $0 <= 200 }, "\(points(chosen))")
+        let given = try LoupeBinary.run(["report", "--format", "html", "--step", "10s", churn]).stdout
+        #expect(!points(given).isEmpty && points(given).allSatisfy { $0 <= 2 }, "\(points(given))")
+        let om = try LoupeBinary.run(["report", "--format", "openmetrics", churn]).stdout
+        let stamps = Set(om.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").last })
+        #expect(stamps.count > 5 && stamps.allSatisfy { !$0.contains(".") || $0.split(separator: ".")[1].count <= 3 }, "\(stamps)")
+    }
+
     @Test func bannerAndTimesInUTC() throws {
         let html = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/icmp/errors.pcapng")]).stdout
         let json = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/icmp/errors.pcapng")]).json

@@ -3,10 +3,14 @@ import Reports
 
 /// Collects the metric series during the pass (only when a metrics format is asked for):
 /// each event adds to its family's series at the step its time falls in. Bounded:
-/// at most `seriesLimit` label sets in all (the rest are counted as dropped).
+/// at most `seriesLimit` label sets in all (the rest are counted as dropped). `adaptive`
+/// (no `--step` given): the step starts at `StepLadder.base` and climbs the ladder whenever
+/// the series would span `2 * StepLadder.maximumPoints` steps, the cells merged into the
+/// coarser step; `fit()` then leaves at most `maximumPoints`.
 struct MetricsRecorder {
     static let seriesLimit = 20_000
-    let step: Int64
+    private(set) var step: Int64
+    let adaptive: Bool
     private(set) var families: [MetricsModel.Family] = []
     private var index: [String: Int] = [:]
     private var seriesIndex: [[LabelKey: Int]] = []
@@ -20,6 +24,14 @@ struct MetricsRecorder {
 
     init(step: Int64, reserving: Int = 0) {
         self.step = max(step, 1_000_000)
+        adaptive = false
+        reserved = reserving
+    }
+
+    /// A recorder whose step is chosen from the span of what it records (see the type).
+    init(adaptiveReserving reserving: Int = 0) {
+        step = StepLadder.base
+        adaptive = true
         reserved = reserving
     }
 
@@ -60,22 +72,64 @@ struct MetricsRecorder {
         lastStep = max(lastStep, k)
     }
 
-    mutating func add(_ f: Int, _ labels: [(String, String)], at time: Int64, _ amount: Double = 1) {
-        add(f, labels, step: stepIndex(time), amount)
+    /// The step `time` falls in, counted in the span; an adaptive recorder coarsens first when
+    /// `time` would stretch its span to `2 * StepLadder.maximumPoints` steps.
+    private mutating func place(_ time: Int64) -> Int64 {
+        var k = stepIndex(time)
+        while adaptive && firstStep != .max && max(lastStep, k) &- min(firstStep, k) >= 2 * Int64(StepLadder.maximumPoints)
+            && step < .max {
+            coarsen(to: StepLadder.next(after: step))
+            k = stepIndex(time)
+        }
+        touch(k)
+        return k
     }
 
-    mutating func add(_ f: Int, _ labels: [(String, String)], step k: Int64, _ amount: Double) {
+    /// The start of the step `time` falls in (ns): a place to add to later that stays right
+    /// when the step grows meanwhile (`add(_:_:at:_:)` with it).
+    func stepStart(_ time: Int64) -> Int64 {
+        let (start, overflow) = stepIndex(time).multipliedReportingOverflow(by: step)
+        return overflow ? time : start
+    }
+
+    /// Every cell merged into the step `coarser` falls in (a rung above `step`).
+    mutating func coarsen(to coarser: Int64) {
+        guard coarser > step else { return }
+        let old = step
+        func index(_ k: Int64) -> Int64 {
+            let (start, overflow) = k.multipliedReportingOverflow(by: old)
+            return Self.stepIndex(overflow ? (k < 0 ? .min : .max) : start, step: coarser)
+        }
+        for f in families.indices {
+            for s in families[f].series.indices {
+                var merged: [Int64: MetricsModel.Cell] = [:]
+                merged.reserveCapacity(families[f].series[s].steps.count)
+                for (k, cell) in families[f].series[s].steps { merged[index(k), default: cell.empty].add(cell) }
+                families[f].series[s].steps = merged
+            }
+        }
+        if firstStep != .max {
+            firstStep = index(firstStep)
+            lastStep = index(lastStep)
+        }
+        step = coarser
+    }
+
+    /// Coarsens until the series span at most `StepLadder.maximumPoints` steps (adaptive only).
+    mutating func fit() {
+        while adaptive && firstStep != .max && lastStep &- firstStep >= Int64(StepLadder.maximumPoints) && step < .max {
+            coarsen(to: StepLadder.next(after: step))
+        }
+    }
+
+    mutating func add(_ f: Int, _ labels: [(String, String)], at time: Int64, _ amount: Double = 1) {
         guard let s = series(f, labels) else { return }
-        add(f, series: s, step: k, amount)
+        add(f, series: s, at: time, amount)
     }
 
     /// An event for a series already looked up (`series`), by callers that cache indices.
     mutating func add(_ f: Int, series s: Int, at time: Int64, _ amount: Double = 1) {
-        add(f, series: s, step: stepIndex(time), amount)
-    }
-
-    private mutating func add(_ f: Int, series s: Int, step k: Int64, _ amount: Double) {
-        touch(k)
+        let k = place(time)
         families[f].series[s].steps[k, default: MetricsModel.Cell()].value += amount
     }
 
@@ -93,8 +147,7 @@ struct MetricsRecorder {
 
     /// One observation into a series already looked up.
     mutating func observe(_ f: Int, series s: Int, at time: Int64, _ value: Double) {
-        let k = stepIndex(time)
-        touch(k)
+        let k = place(time)
         let bounds = families[f].bounds
         var cell = families[f].series[s].steps[k] ?? MetricsModel.Cell(buckets: Array(repeating: 0, count: bounds.count + 1))
         let b = bounds.firstIndex { value <= $0 } ?? bounds.count
@@ -106,18 +159,18 @@ struct MetricsRecorder {
     /// Lets the reserved places be used.
     mutating func allowReserved() { reserved = 0 }
 
-    /// Another recorder's series added to these (each analysis records its own).
+    /// Another recorder's series added to these (each analysis records its own), the finer
+    /// of the two brought to the coarser step first.
     mutating func merge(_ other: MetricsRecorder) {
+        var other = other
+        if other.step > step { coarsen(to: other.step) } else if other.step < step { other.coarsen(to: step) }
         for family in other.families {
             let f = self.family(family.name, family.help, family.kind, bounds: family.bounds)
             for series in family.series {
                 guard let s = self.series(f, series.labels) else { continue }
                 for (k, cell) in series.steps {
                     touch(k)
-                    var mine = families[f].series[s].steps[k] ?? MetricsModel.Cell(buckets: Array(repeating: 0, count: cell.buckets.count))
-                    mine.value += cell.value
-                    for i in cell.buckets.indices where i < mine.buckets.count { mine.buckets[i] += cell.buckets[i] }
-                    families[f].series[s].steps[k] = mine
+                    families[f].series[s].steps[k, default: cell.empty].add(cell)
                 }
             }
         }
@@ -203,4 +256,15 @@ enum MetricNames {
     static let tlsHandshake = ("loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name")
     static let apiRequests = ("loupe_apiserver_request_seconds", "API server request/response latency by client pod")
     static let seconds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+}
+
+extension MetricsModel.Cell {
+    /// A cell with nothing in it, shaped as this one (as many buckets).
+    var empty: MetricsModel.Cell { MetricsModel.Cell(buckets: Array(repeating: 0, count: buckets.count)) }
+
+    /// Another cell of the same series added in (a coarser step, or another recorder).
+    mutating func add(_ other: MetricsModel.Cell) {
+        value += other.value
+        for i in other.buckets.indices where i < buckets.count { buckets[i] += other.buckets[i] }
+    }
 }

@@ -13,11 +13,11 @@ extension CapturePass {
         if sinks.packetSteps != nil { sinks.packetSteps!.count(at: now) }
         let before = malformed.count
         if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
-            accountReassembled(datagram, &frame, record, now, clock, frameNumber, countLayers: countLayers, &hierarchy,
-                               &malformed, &flows, &sinks)
+            accountReassembled(datagram, &frame, record, input, now, clock, frameNumber, countLayers: countLayers,
+                               &hierarchy, &malformed, &flows, &sinks)
         } else {
-            account(frame, record, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed, &flows,
-                    &sinks)
+            account(frame, record, input, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed,
+                    &flows, &sinks)
         }
         if malformed.count != before, let error = frame.error {
             malformed.keep(.init(input: input, frameNumber: frameNumber, recordOffset: record.offset, error: error))

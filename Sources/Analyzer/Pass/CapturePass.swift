@@ -47,8 +47,11 @@ struct CapturePass {
         /// The plug-in analyses to run (`AnalysisRegistry`; none for `loupe summary`).
         var analyses: [AnalysisRegistry.Entry] = []
         var podFilter = PodFilter()
-        /// With a metrics format: the series' step in nanoseconds.
+        /// With a metrics format: the series' step in nanoseconds (`--step`).
         var metricsStep: Int64?
+        /// With a metrics format and no `--step`: the step chosen from the capture's length
+        /// (`StepLadder`).
+        var metricsStepFromCapture = false
         /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
         /// is `CapturePass.dnsSection`. It may free what only the section reads
         /// (`DNSAnalysis.releaseSectionStorage`).
@@ -63,8 +66,8 @@ struct CapturePass {
 
     /// Every analysis's metric series, merged (nil without a metrics format).
     var metrics: MetricsModel? {
-        guard let step = sinks.tcp?.metrics?.step ?? sinks.dns?.metrics?.step else { return nil }
-        var all = MetricsRecorder(step: step, reserving: 1)
+        guard let first = sinks.tcp?.metrics ?? sinks.dns?.metrics else { return nil }
+        var all = first.adaptive ? MetricsRecorder(adaptiveReserving: 1) : MetricsRecorder(step: first.step, reserving: 1)
         for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
             if let part { all.merge(part) }
         }
@@ -72,7 +75,11 @@ struct CapturePass {
         // analyses that fill the series bound do not push it out.
         let packets = all.family(MetricNames.packets.0, MetricNames.packets.1, .gauge)
         all.allowReserved()
-        for (k, n) in sinks.packetSteps?.counts ?? [:] { all.add(packets, [], step: k, Double(n)) }
+        if let steps = sinks.packetSteps {
+            all.coarsen(to: steps.step)  // counted at its step's start: never at a finer step
+            for (k, n) in steps.counts { all.add(packets, [], at: k &* steps.step, Double(n)) }
+        }
+        all.fit()
         return all.model
     }
 
@@ -133,14 +140,15 @@ struct CapturePass {
         if options.analyzeTCP && !apiEndpoints.isEmpty {
             sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
         }
-        if let step = options.metricsStep {
-            let recorder = MetricsRecorder(step: step, reserving: 1)  // the packet series' place
+        if options.metricsStep != nil || options.metricsStepFromCapture {
+            // One place kept for the packet series.
+            let recorder = options.metricsStep.map { MetricsRecorder(step: $0, reserving: 1) } ?? MetricsRecorder(adaptiveReserving: 1)
             sinks.dns?.metrics = recorder
             sinks.tcp?.metrics = recorder
             sinks.tcp?.directory = options.pods
             sinks.tls?.metrics = recorder
             sinks.api?.metrics = recorder
-            sinks.packetSteps = PacketSteps(step: recorder.step)
+            sinks.packetSteps = PacketSteps(step: recorder.step, adaptive: recorder.adaptive)
         }
         sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         sinks.dns?.retransmissionTimeout = options.dnsTimeout
@@ -234,28 +242,28 @@ struct CapturePass {
     /// (in a function of its own, so the closure capturing `frame` stays out of the loop).
     @inline(never)
     static func accountReassembled(_ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
-                                   _ now: Int64, _ clock: Int64, _ frameNumber: Int, countLayers: Bool,
+                                   _ input: Int, _ now: Int64, _ clock: Int64, _ frameNumber: Int, countLayers: Bool,
                                    _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
                                    _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let offset = frame.ipPayload.frameOffset
         datagram.withUnsafeBytes { raw in
             // The frame's payload now points into `datagram`: count it while that is alive.
             FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: offset), into: &frame)
-            account(frame, record, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed, &flows,
-                    &sinks)
+            account(frame, record, input, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed,
+                    &flows, &sinks)
         }
     }
 
     /// `frame` is borrowed: taken by value it was copied per packet (measured), and an
     /// `inout` frame was copied again on its way to `apply`.
     @inline(__always)
-    static func account(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ now: Int64, _ clock: Int64,
+    static func account(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ now: Int64, _ clock: Int64,
                         _ frameNumber: Int, countLayers: Bool, _ hierarchy: inout ProtocolHierarchy,
                         _ malformed: inout MalformedLog, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         if countLayers { hierarchy.count(frame.path, bytes: record.originalLength) }
         if frame.isMalformed { malformed.count += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
-        apply(frame, record, now, clock, frameNumber, &flows, &sinks)
+        apply(frame, record, input, now, clock, frameNumber, &flows, &sinks)
     }
 
     /// One packet's effect on its conversation (and TCP connection). The flow update
@@ -264,7 +272,7 @@ struct CapturePass {
     /// for the same reason: taken by value from the caller's `inout`, it was copied per
     /// packet too.
     @inline(__always)
-    static func apply(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ time: Int64, _ clock: Int64,
+    static func apply(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ time: Int64, _ clock: Int64,
                       _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let (key, fromLow) = FlowKey.of(frame)
         if sinks.dnsConversationsApart && DNSConversations.takes(key) {
@@ -324,7 +332,10 @@ struct CapturePass {
             }
         }
         if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
-        if sinks.plugins.wants(frame.ipProtocol) { sinks.plugins.packet(frame, time: time, frameNumber: frameNumber) }
+        if sinks.plugins.wants(frame.ipProtocol) {
+            sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
+                                                   flowSerial: flows.flows[i].serial))
+        }
         if sinks.analyzesDNS {
             let dnsPath = frame.path.last == .dns, ports = (frame.sourcePort, frame.destinationPort)
             let udp = frame.isUDP && dnsPath

@@ -2,12 +2,45 @@ import CaptureFormats
 import Dissectors
 import Reports
 
-/// Packets per metrics step (kept apart from the recorder: counted on every packet).
+/// Packets per metrics step (kept apart from the recorder: counted on every packet). With
+/// `adaptive`, the step climbs `StepLadder` as `MetricsRecorder`'s does.
 struct PacketSteps {
-    let step: Int64
+    private(set) var step: Int64
+    let adaptive: Bool
     private(set) var counts: [Int64: Int] = [:]
+    private var first = Int64.max, last = Int64.min
 
-    mutating func count(at time: Int64) { counts[MetricsRecorder.stepIndex(time, step: step), default: 0] += 1 }
+    init(step: Int64, adaptive: Bool) {
+        self.step = step
+        self.adaptive = adaptive
+    }
+
+    mutating func count(at time: Int64) {
+        var k = MetricsRecorder.stepIndex(time, step: step)
+        if k < first || k > last {
+            while adaptive && first != .max && max(last, k) &- min(first, k) >= 2 * Int64(StepLadder.maximumPoints)
+                && step < .max {
+                coarsen(to: StepLadder.next(after: step))
+                k = MetricsRecorder.stepIndex(time, step: step)
+            }
+            first = min(first, k)
+            last = max(last, k)
+        }
+        counts[k, default: 0] += 1
+    }
+
+    private mutating func coarsen(to coarser: Int64) {
+        let old = step
+        func index(_ k: Int64) -> Int64 {
+            let (start, overflow) = k.multipliedReportingOverflow(by: old)
+            return MetricsRecorder.stepIndex(overflow ? (k < 0 ? .min : .max) : start, step: coarser)
+        }
+        var merged: [Int64: Int] = [:]
+        for (k, n) in counts { merged[index(k), default: 0] += n }
+        counts = merged
+        (first, last) = (index(first), index(last))
+        step = coarser
+    }
 }
 
 /// Where finished flows go: the conversation list, and the TCP analysis when it runs.
@@ -89,6 +122,7 @@ struct FlowSinks {
     /// exchanges and decrypted HTTP, hundreds of bytes) is built only for the API server's
     /// own flows: on every other flow's end the TLS analysis is asked for nothing back.
     mutating func finished(_ flow: Flow) {
+        if plugins.wantsFlowEnds { plugins.flowEnded(flow) }
         let owners = common.finished(flow)
         guard isPresent(&api), let serverIsLow = api!.serverIsLow(flow) else {
             tls?.finish(flow, owners: owners)

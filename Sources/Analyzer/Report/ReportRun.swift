@@ -33,6 +33,9 @@ public struct ReportOptions: Sendable {
     public var podFilter = PodFilter()
     /// Collect metric series with this step (nanoseconds), for the metrics formats.
     public var metricsStep: Int64?
+    /// Metric series with their step chosen from the capture's length (30 to 200 points;
+    /// `StepLadder`), when `metricsStep` is nil.
+    public var metricsStepFromCapture = false
     /// Set when the report will be written as JSON: sections are written into it as soon as
     /// they are final (the DNS section on the DNS thread, the TCP, TLS and API-server
     /// sections on the pass thread while the DNS thread ends), for
@@ -49,7 +52,8 @@ public struct ReportOutcome: Sendable {
     public var tcpTrace: [Int: [String]]?
     /// With `ReportOptions.traceExchanges`: nanoseconds per exchange by "client -> server".
     public var exchangeTrace: [String: [Int64]]?
-    /// With `ReportOptions.metricsStep`: the series for the metrics formats.
+    /// With `ReportOptions.metricsStep` or `metricsStepFromCapture`: the series for the
+    /// metrics formats.
     public var metrics: MetricsModel?
     /// TLS sessions folded before their flows ended (`TLSAnalysis.settle`; tests).
     var settledTLSSessions = 0
@@ -79,31 +83,9 @@ public enum ReportRun {
         let bundle = try BundleDirectory.expand(paths)
         let paths = bundle.captures
         var options = options
-        if options.metadataPaths.isEmpty { options.metadataPaths = bundle.metadata }
-        var directory: PodDirectory?
-        var metadata = ClusterMetadata()
-        for path in options.metadataPaths { metadata.merge(try ClusterMetadata.load(path: path)) }
-        // A bundle (Retina's capture, loupe-agent's) names its node and carries the node's
-        // addresses: the node is added unless the metadata has it, with the addresses no pod
-        // or node claims (none left: nothing to add).
-        for directory in bundle.directories {
-            let known = metadata.objects.compactMap { o -> NodeRecord? in if case .node(let n) = o { n } else { nil } }
-            guard var node = BundleNode.node(in: directory, knownNodes: known.map(\.name)),
-                  !known.contains(where: { $0.name == node.name }) else { continue }
-            let claimed = Set(metadata.objects.flatMap { o -> [String] in
-                switch o {
-                case .pod(let p): p.ips
-                case .node(let n): n.addresses
-                default: []
-                }
-            })
-            node.addresses.removeAll { claimed.contains($0) }
-            guard !node.addresses.isEmpty else { continue }
-            metadata.objects.append(.node(node))
-            let source = FileManager.default.fileExists(atPath: directory + "/ip-resources.txt") ? "ip-resources.txt" : "node-addresses.json"
-            options.metadataPaths.append(directory + "/" + source)
-        }
-        if !options.metadataPaths.isEmpty { directory = PodDirectory(metadata) }
+        let cluster = try clusterDirectory(bundle, metadataPaths: options.metadataPaths)
+        options.metadataPaths = cluster.metadataPaths
+        let directory = cluster.directory, metadata = cluster.metadata
         passOptions.pods = directory
         passOptions.apiServers = options.apiServers
         passOptions.analyses = AnalysisRegistry.all
@@ -115,6 +97,7 @@ public enum ReportRun {
         }
         passOptions.podFilter = options.podFilter
         passOptions.metricsStep = options.metricsStep
+        passOptions.metricsStepFromCapture = options.metricsStepFromCapture
         let rows = options.rows
         let parts = directory == nil ? options.jsonParts : nil
         passOptions.dnsEpilogue = { analysis in

@@ -66,4 +66,9 @@ public struct DecryptionSecret: Hashable, Sendable {
     /// secrets_type, e.g. 0x544c534b ("TLSK") for a TLS key log.
     public var type: UInt32
     public var data: [UInt8]
+
+    public init(type: UInt32, data: [UInt8]) {
+        self.type = type
+        self.data = data
+    }
 }

@@ -44,7 +44,6 @@ public enum MetricsRenderer {
 
     public static func openMetrics(_ m: MetricsModel, emit: (String) throws -> Void) rethrows {
         var out = ""
-        let stepSeconds = Double(m.step) / 1e9
         for family in sorted(m) {
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n# HELP \(family.name) \(escapeHelp(family.help))\n"
             let bounds = boundTexts(family)
@@ -52,7 +51,7 @@ public enum MetricsRenderer {
                 // Cumulative, a point at the end of each step in which the series changed (a
                 // capture whose timestamps jump by years must not mean billions of points).
                 running(series, family) { k, cell in
-                    samples(family, labels, bounds, cell, timestamp: Double(k + 1) * stepSeconds, into: &out)
+                    samples(family, labels, bounds, cell, timestamp: stepEnd(k, m.step), into: &out)
                 }
                 if out.utf8.count >= chunk {
                     try emit(out)
@@ -97,6 +96,19 @@ public enum MetricsRenderer {
         }
     }
 
+    /// The end of step `k` in seconds, exact to the millisecond (steps are whole milliseconds):
+    /// "1795718698.55", not the binary fraction a Double prints.
+    static func stepEnd(_ k: Int64, _ step: Int64) -> String {
+        let (end, overflow) = (k &+ 1).multipliedReportingOverflow(by: step)
+        if overflow || end < 0 { return number(Double(k) * Double(step) / 1e9 + Double(step) / 1e9) }
+        let (s, r) = end.quotientAndRemainder(dividingBy: 1_000_000_000)
+        guard r != 0 else { return String(s) }
+        var fraction = String(r / 1_000_000)
+        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(s).\(fraction)"
+    }
+
     /// `le="bound"}` for each histogram bound, then `+Inf`.
     static func boundTexts(_ family: MetricsModel.Family) -> [String] {
         family.kind == .histogram ? (family.bounds.map(number) + ["+Inf"]).map { "le=\"" + escapeLabel($0) + "\"}" } : []
@@ -104,8 +116,8 @@ public enum MetricsRenderer {
 
     /// One metric point: a gauge's sample, or a histogram's buckets, count and sum.
     static func samples(_ family: MetricsModel.Family, _ labels: LabelText, _ bounds: [String], _ cell: MetricsModel.Cell,
-                        timestamp: Double?, into out: inout String) {
-        let ts = timestamp.map { " " + number($0) } ?? ""
+                        timestamp: String?, into out: inout String) {
+        let ts = timestamp.map { " " + $0 } ?? ""
         guard family.kind == .histogram else {
             out += family.name + labels.text + " " + number(cell.value) + ts + "\n"
             return

@@ -18,8 +18,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output format: text, html (one self-contained page), json, prometheus (totals) or openmetrics (series over the capture, with timestamps).")
     var format: Format = .text
 
-    @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m.", valueName: "duration"))
-    var step = "10s"
+    @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m (default: chosen from the capture's length, 30 to 200 points).",
+                               valueName: "duration"))
+    var step: String?
 
     /// "10s", "500ms", "1m", "2h" in nanoseconds.
     static func duration(_ text: String) -> Int64? {
@@ -82,7 +83,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if Self.duration(step) == nil { throw ValidationError("--step \(step): a duration from 1ms to 24h, e.g. 10s, 500ms, 1m") }
+        if let step, Self.duration(step) == nil {
+            throw ValidationError("--step \(step): a duration from 1ms to 24h, e.g. 10s, 500ms, 1m")
+        }
         for name in sections ?? [] where !ReportTextRenderer.sectionNames.contains(name) {
             throw ValidationError("--section \(name): one of \(ReportTextRenderer.sectionNames.joined(separator: ", "))")
         }
@@ -108,7 +111,10 @@ struct ReportCommand: ParsableCommand {
         options.apiServers = apiServer.compactMap(Self.endpoint)
         options.keyLogPaths = tlsKeyLog
         options.podFilter = PodFilter(pods: pod, namespaces: namespace, workloads: workload)
-        if format == .prometheus || format == .openmetrics || format == .html { options.metricsStep = Self.duration(step) }
+        if format == .prometheus || format == .openmetrics || format == .html {
+            options.metricsStep = step.flatMap(Self.duration)
+            options.metricsStepFromCapture = step == nil
+        }
         // JSON: sections are written as soon as they are final, on the thread that made them.
         let parts = format == .json ? JSONParts() : nil
         options.jsonParts = parts

@@ -15,7 +15,8 @@ final class ICMPAnalysis: PassAnalysis {
     /// Rows kept before `write` knows `--rows` (the first by time; the rest counted).
     static let rowsKept = 10_000
 
-    func packet(_ frame: borrowing DecodedFrame, time: Int64, frameNumber: Int) {
+    func packet(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
+        let time = packet.time
         let v6 = frame.ipProtocol == IPProtocol.icmpv6
         guard frame.ipPayload.count >= 4 else { return }  // the decoder counted it as malformed
         section.messages += 1

@@ -93,8 +93,8 @@ struct TCPAnalysis {
                                                                        options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
         if isPresent(&metrics), flags.isAnyRetransmission {
-            retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].0 += fromLow ? 1 : 0
-            retransmissionSteps[slot, default: [:]][metrics!.stepIndex(time), default: (0, 0)].1 += fromLow ? 0 : 1
+            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].0 += fromLow ? 1 : 0
+            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].1 += fromLow ? 0 : 1
         }
         if let rtt {
             // The ACK travels from the peer of whoever sent the data.
@@ -115,7 +115,8 @@ struct TCPAnalysis {
     /// Per-pod figures, when the pass has cluster metadata.
     var podStats: PodStats?
     /// Metric series (with a metrics format): retransmissions per step of each live connection,
-    /// (from low, from high), labelled when the connection ends.
+    /// keyed by the step's start (ns: still right when the step grows meanwhile), (from low,
+    /// from high), labelled when the connection ends.
     var metrics: MetricsRecorder?
     var directory: PodDirectory?
     private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
@@ -161,9 +162,9 @@ struct TCPAnalysis {
             }
             let fromLow = labels(from: true), fromHigh = labels(from: false)
             let f = metrics!.family(MetricNames.tcpRetransmissions.0, MetricNames.tcpRetransmissions.1, .gauge)
-            for (step, per) in steps {
-                if per.0 > 0 { metrics!.add(f, fromLow, step: step, Double(per.0)) }
-                if per.1 > 0 { metrics!.add(f, fromHigh, step: step, Double(per.1)) }
+            for (start, per) in steps {
+                if per.0 > 0 { metrics!.add(f, fromLow, at: start, Double(per.0)) }
+                if per.1 > 0 { metrics!.add(f, fromHigh, at: start, Double(per.1)) }
             }
         }
         totals.add(counts)

@@ -1,0 +1,126 @@
+import Bundles
+import CaptureFormats
+import Dissectors
+import Foundation
+import Reports
+
+/// What `loupe extract` selects and how it writes.
+public struct ExtractOptions: Sendable {
+    /// A flow's `id` as the report's `tcp.flows` and `conversations` rows carry it.
+    public var flowID: String?
+    /// Only packets of these pods (needs metadata).
+    public var podFilter = PodFilter()
+    public var metadataPaths: [String] = []
+    /// A BPF expression: only packets it matches.
+    public var filter: String?
+    public var flowLimits = FlowLimits()
+    public var samePoint = false
+    /// The inputs' Decryption Secrets Blocks and the key logs given copied into the output.
+    public var withSecrets = false
+    public var keyLogPaths: [String] = []
+    public init() {}
+}
+
+public struct ExtractOutcome: Sendable {
+    public var packets: Int
+    /// A Wireshark display filter for the extracted flow (nil without `--flow`).
+    public var displayFilter: String?
+    public var inputs: [InputSummary]
+}
+
+/// No flow with the ID asked for in the inputs.
+public struct FlowNotFound: Error, CustomStringConvertible {
+    public var id: String
+    public var description: String { "no flow with id \(id) in the inputs (ids are those of the report of the same inputs and options)" }
+}
+
+/// `loupe extract`: the packets behind a report's row, as pcapng a colleague's Wireshark
+/// opens. Two passes of the report's own pass over the same inputs and options, so flows,
+/// their IDs and their observation points are the report's: the first finds the flow by its
+/// ID (and reads the inputs' secrets and interface names), the second writes its packets, one sighting each (the
+/// one at the flow's point, the one the report analysed). Packets the pass does not give to
+/// analyses are not written: frames without IP, and the fragments of a reassembled datagram
+/// but its last.
+public enum ExtractRun {
+    public static func run(paths: [String], options: ExtractOptions, output: String,
+                           progress: ((_ packets: Int) -> Void)? = nil) throws -> ExtractOutcome {
+        let bundle = try BundleDirectory.expand(paths)
+        let cluster = try ReportRun.clusterDirectory(bundle, metadataPaths: options.metadataPaths)
+        var passOptions = CapturePass.Options()
+        passOptions.filter = options.filter
+        passOptions.rows = 0
+        passOptions.listConversations = false
+        passOptions.protocolHierarchy = false
+        passOptions.flowLimits = options.flowLimits
+        passOptions.samePoint = options.samePoint
+        passOptions.pods = cluster.directory
+        passOptions.podFilter = options.podFilter
+        passOptions.dnsThread = false
+
+        // Pass 1: the flow, the secrets every input holds, and the names of its interfaces
+        // (read as the interface blocks come, so known only once an input has been read).
+        var flow: Flow?
+        let locator = FlowLocator(id: options.flowID ?? "")
+        passOptions.analyses = [.init(name: "locate") { locator }]
+        let first = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
+        if let id = options.flowID {
+            guard let found = locator.found else { throw FlowNotFound(id: id) }
+            flow = found
+        }
+        let secrets = options.withSecrets ? try Self.secrets(first.merger.readers, keyLogs: options.keyLogPaths + bundle.keyLogs) : []
+        let inputs = zip(bundle.captures, first.merger.readers).map { path, reader in
+            PacketExtractor.Input(node: ObservationPoints.nodeName(path), interfaceNames: reader.interfaces.map(\.name))
+        }
+
+        // Pass 2: the packets.
+        guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+            throw CaptureOpenError(path: output, "cannot create the output file")
+        }
+        defer { try? handle.close() }
+        let extractor = PacketExtractor(inputs: inputs, flowSerial: flow?.serial, directory: cluster.directory,
+                                        output: handle, secrets: secrets)
+        passOptions.analyses = [.init(name: "extract") { extractor }]
+        let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
+        extractor.flush()
+        if let failure = extractor.failure { throw CaptureOpenError(path: output, "cannot write: \(failure)") }
+        var filter = flow.map(displayFilter)
+        // One input of several interfaces: the flow's point is one of them.
+        if filter != nil, inputs.count == 1, inputs[0].interfaceNames.count > 1, let only = extractor.onlyInterface {
+            filter! += " && frame.interface_id==\(only)"
+        }
+        return ExtractOutcome(packets: extractor.written, displayFilter: filter, inputs: pass.captureFacts.inputs)
+    }
+
+    /// The inputs' Decryption Secrets Blocks, then each key log file as one (type "TLSK").
+    static func secrets(_ readers: [CaptureReader], keyLogs: [String]) throws -> [DecryptionSecret] {
+        var all = readers.flatMap(\.secrets)
+        for path in keyLogs {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CaptureOpenError(path: path, "cannot read the TLS key log")
+            }
+            all.append(DecryptionSecret(type: 0x544C_534B, data: [UInt8](data)))
+        }
+        var seen = Set<DecryptionSecret>()
+        return all.filter { seen.insert($0).inserted }
+    }
+
+    /// Wireshark's display filter for the flow's packets: both addresses, both ports (the
+    /// transport's), and the flow's time span.
+    static func displayFilter(_ flow: Flow) -> String {
+        let k = flow.key
+        let ip = k.lowAddress.isV4 ? "ip" : "ipv6"
+        var parts = ["\(ip).addr==\(k.lowAddress.text)", "\(ip).addr==\(k.highAddress.text)"]
+        switch k.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp, IPProtocol.sctp:
+            let t = SummaryRun.transportName(k.ipProtocol)
+            parts += ["\(t).port==\(k.lowPort)", "\(t).port==\(k.highPort)"]
+        default:
+            parts.append("\(ip == "ip" ? "ip.proto" : "ipv6.nxt")==\(k.ipProtocol)")
+        }
+        // The span in epoch seconds (the same 5-tuple may carry other flows before and after).
+        let first = Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond)
+        let last = Timestamp(seconds: flow.lastSeen / 1_000_000_000, nanoseconds: UInt32(flow.lastSeen % 1_000_000_000))
+        parts += ["frame.time_epoch>=\(first.decimalString)", "frame.time_epoch<=\(last.decimalString)"]
+        return parts.joined(separator: " && ")
+    }
+}

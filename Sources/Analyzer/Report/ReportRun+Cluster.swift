@@ -1,0 +1,36 @@
+import Bundles
+import Foundation
+
+/// The cluster a run's pods come from (`loupe report`, `loupe extract`).
+extension ReportRun {
+    /// The pods of `--pods` files, else of the bundle's metadata, with each bundle's node
+    /// added unless the metadata has it: the directory, and the metadata files it was read
+    /// from (the report lists them), and the metadata read. Nil without metadata.
+    static func clusterDirectory(_ bundle: BundleDirectory.Contents, metadataPaths: [String]) throws
+        -> (directory: PodDirectory?, metadataPaths: [String], metadata: ClusterMetadata) {
+        var paths = metadataPaths.isEmpty ? bundle.metadata : metadataPaths
+        var metadata = ClusterMetadata()
+        for path in paths { metadata.merge(try ClusterMetadata.load(path: path)) }
+        // A bundle (Retina's capture, loupe-agent's) names its node and carries the node's
+        // addresses: the node is added unless the metadata has it, with the addresses no pod
+        // or node claims (none left: nothing to add).
+        for directory in bundle.directories {
+            let known = metadata.objects.compactMap { o -> NodeRecord? in if case .node(let n) = o { n } else { nil } }
+            guard var node = BundleNode.node(in: directory, knownNodes: known.map(\.name)),
+                  !known.contains(where: { $0.name == node.name }) else { continue }
+            let claimed = Set(metadata.objects.flatMap { o -> [String] in
+                switch o {
+                case .pod(let p): p.ips
+                case .node(let n): n.addresses
+                default: []
+                }
+            })
+            node.addresses.removeAll { claimed.contains($0) }
+            guard !node.addresses.isEmpty else { continue }
+            metadata.objects.append(.node(node))
+            let source = FileManager.default.fileExists(atPath: directory + "/ip-resources.txt") ? "ip-resources.txt" : "node-addresses.json"
+            paths.append(directory + "/" + source)
+        }
+        return (paths.isEmpty ? nil : PodDirectory(metadata), paths, metadata)
+    }
+}
