@@ -8,6 +8,11 @@ import Reports
 public struct ExtractOptions: Sendable {
     /// A flow's `id` as the report's `tcp.flows` and `conversations` rows carry it.
     public var flowID: String?
+    /// A finding's 1-based position in the report of the same inputs and options: the flows
+    /// its evidence names.
+    public var finding: Int?
+    /// For `finding`: the report's options that change findings.
+    public var apiServers: [PodDirectory.Endpoint] = []
     /// Only packets of these pods (needs metadata).
     public var podFilter = PodFilter()
     public var metadataPaths: [String] = []
@@ -23,15 +28,28 @@ public struct ExtractOptions: Sendable {
 
 public struct ExtractOutcome: Sendable {
     public var packets: Int
-    /// A Wireshark display filter for the extracted flow (nil without `--flow`).
+    /// A Wireshark display filter for the extracted flows (nil without `--flow` or `--finding`).
     public var displayFilter: String?
+    /// With `--finding`: the finding, and its own display filter.
+    public var finding: Finding?
     public var inputs: [InputSummary]
 }
 
-/// No flow with the ID asked for in the inputs.
+/// No flow with the ID asked for in the inputs, or no finding (with flows) at the position.
 public struct FlowNotFound: Error, CustomStringConvertible {
-    public var id: String
-    public var description: String { "no flow with id \(id) in the inputs (ids are those of the report of the same inputs and options)" }
+    public var description: String
+
+    init(id: String) {
+        description = "no flow with id \(id) in the inputs (ids are those of the report of the same inputs and options)"
+    }
+
+    init(finding: Int, of count: Int, _ f: Finding?) {
+        if let f {
+            description = "finding \(finding) (\(f.id)) names no flows" + (f.evidence?.displayFilter.map { "; its packets in Wireshark: \($0)" } ?? "")
+        } else {
+            description = "no finding \(finding): the report of these inputs and options has \(count)"
+        }
+    }
 }
 
 /// `loupe extract`: the packets behind a report's row, as pcapng a colleague's Wireshark
@@ -57,15 +75,34 @@ public enum ExtractRun {
         passOptions.podFilter = options.podFilter
         passOptions.dnsThread = false
 
-        // Pass 1: the flow, the secrets every input holds, and the names of its interfaces
+        // The flows: the one named, or those the finding's evidence names.
+        var ids: [String] = options.flowID.map { [$0] } ?? []
+        var finding: Finding?
+        if let n = options.finding {
+            var report = ReportOptions()
+            report.filter = options.filter
+            report.flowLimits = options.flowLimits
+            report.samePoint = options.samePoint
+            report.metadataPaths = options.metadataPaths
+            report.apiServers = options.apiServers
+            report.keyLogPaths = options.keyLogPaths
+            let findings = try ReportRun.run(paths: paths, options: report).report.findings
+            finding = findings.indices.contains(n - 1) ? findings[n - 1] : nil
+            guard let flows = finding?.evidence?.flows, !flows.isEmpty else {
+                throw FlowNotFound(finding: n, of: findings.count, finding)
+            }
+            ids += flows
+        }
+
+        // Pass 1: the flows, the secrets every input holds, and the names of its interfaces
         // (read as the interface blocks come, so known only once an input has been read).
-        var flow: Flow?
-        let locator = FlowLocator(id: options.flowID ?? "")
+        let locator = FlowLocator(ids: Set(ids))
         passOptions.analyses = [.init(name: "locate") { locator }]
         let first = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
-        if let id = options.flowID {
-            guard let found = locator.found else { throw FlowNotFound(id: id) }
-            flow = found
+        var flows: [Flow] = []
+        for id in ids {
+            guard let found = locator.found[id] else { throw FlowNotFound(id: id) }
+            flows.append(found)
         }
         let secrets = options.withSecrets ? try Self.secrets(first.merger.readers, keyLogs: options.keyLogPaths + bundle.keyLogs) : []
         let inputs = zip(bundle.captures, first.merger.readers).map { path, reader in
@@ -77,18 +114,21 @@ public enum ExtractRun {
             throw CaptureOpenError(path: output, "cannot create the output file")
         }
         defer { try? handle.close() }
-        let extractor = PacketExtractor(inputs: inputs, flowSerial: flow?.serial, directory: cluster.directory,
+        let extractor = PacketExtractor(inputs: inputs, flowSerials: ids.isEmpty ? nil : Set(flows.map(\.serial)),
+                                        directory: cluster.directory,
                                         output: handle, secrets: secrets)
         passOptions.analyses = [.init(name: "extract") { extractor }]
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         extractor.flush()
         if let failure = extractor.failure { throw CaptureOpenError(path: output, "cannot write: \(failure)") }
-        var filter = flow.map(displayFilter)
-        // One input of several interfaces: the flow's point is one of them.
+        var filter = flows.isEmpty ? nil : flows.count == 1 ? displayFilter(flows[0])
+            : flows.map { "(" + displayFilter($0) + ")" }.joined(separator: " || ")
+        // One input of several interfaces: the flows' point is one of them.
         if filter != nil, inputs.count == 1, inputs[0].interfaceNames.count > 1, let only = extractor.onlyInterface {
             filter! += " && frame.interface_id==\(only)"
         }
-        return ExtractOutcome(packets: extractor.written, displayFilter: filter, inputs: pass.captureFacts.inputs)
+        return ExtractOutcome(packets: extractor.written, displayFilter: filter, finding: finding,
+                              inputs: pass.captureFacts.inputs)
     }
 
     /// The inputs' Decryption Secrets Blocks, then each key log file as one (type "TLSK").

@@ -4,7 +4,7 @@ import Foundation
 import Reports
 
 /// Writes the packets the pass gives it into pcapng, bytes and lengths as read: the packets
-/// of one flow (`flowSerial`), or all it is given (the pass's pod selection and packet filter
+/// of some flows (`flowSerials`), or all it is given (the pass's pod selection and packet filter
 /// chose them). One interface block per input interface, named as the input names it and
 /// described by its node; with pod metadata, a comment on each packet naming the pods at
 /// both ends. A pass plug-in of `loupe extract`.
@@ -22,7 +22,7 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     }
 
     private let inputs: [Input]
-    private let flowSerial: Int?
+    private let flowSerials: Set<Int>?
     private let directory: PodDirectory?
     private let output: FileHandle
     private var writer = PcapngWriter()
@@ -36,9 +36,9 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     private(set) var written = 0
     private(set) var failure: (any Error)?
 
-    init(inputs: [Input], flowSerial: Int?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret]) {
+    init(inputs: [Input], flowSerials: Set<Int>?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret]) {
         self.inputs = inputs
-        self.flowSerial = flowSerial
+        self.flowSerials = flowSerials
         self.directory = directory
         self.output = output
         writer.sectionHeader(options: [.string(4, "loupe extract")])
@@ -54,7 +54,7 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     }
 
     func packet(_ frame: borrowing DecodedFrame, _ p: PassPacket) {
-        if let flowSerial, p.flowSerial != flowSerial { return }
+        if let flowSerials, !flowSerials.contains(p.flowSerial) { return }
         let record = p.record
         let interface = self.interface(input: p.input, record.interface, linkType: record.linkType)
         if let f = firstInterface {

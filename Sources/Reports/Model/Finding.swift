@@ -18,6 +18,8 @@ public struct Finding: Codable, Sendable, Equatable {
     public var title: String
     /// Where to look next (a server, a pod, a connection), when there is a place.
     @Null public var detail: String?
+    /// The rows, packets and flows behind it (`FindingEvidence`).
+    @Null public var evidence: Evidence?
 
     public init(id: String, severity: Severity, section: String, title: String, detail: String? = nil) {
         self.id = id

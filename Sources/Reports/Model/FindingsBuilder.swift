@@ -15,6 +15,7 @@ public enum FindingsBuilder {
             let sa = sectionOrder.firstIndex(of: a.section) ?? 99, sb = sectionOrder.firstIndex(of: b.section) ?? 99
             return sa != sb ? sa < sb : a.id < b.id
         }
+        for i in out.indices { out[i].evidence = FindingEvidence.of(out[i], in: r) }
         return out
     }
 

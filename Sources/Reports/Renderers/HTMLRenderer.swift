@@ -23,14 +23,14 @@ public enum HTMLRenderer {
             .body(
                 .h1("Loupe report"),
                 HTMLBanner.banner(r),
-                .p(.class("inputs"), .forEach(r.inputs) { i in
+                .p(.class("inputs"), .id("inputs"), .forEach(r.inputs) { i in
                     .span(.text("\(i.path): \(i.packets) packets, \(i.bytes) bytes" + (i.damage.map { ", damaged at byte \($0.offset)" } ?? "")))
                 }),
                 .h2("Findings"),
                 findings(r.findings),
                 .unwrap(metrics) { m in .group(.h2("Timeline"), .raw(HTMLCharts.timeline(m)), .h2("Latency"), .raw(HTMLCharts.histograms(m))) },
                 .unwrap(pods(r)) { $0 },
-                .h2("DNS"),
+                .h2(.id("dns-section"), "DNS"),
                 summary([("queries", "\(r.dns.queries)"), ("transactions", "\(r.dns.transactions)"),
                          ("unanswered", "\(r.dns.unanswered)"), ("latency", percentiles(r.dns.latency)),
                          ("wasted on the search path", "\(r.dns.searchPath.wastedQueries)")]),
@@ -38,7 +38,7 @@ public enum HTMLRenderer {
                       r.dns.transactionList.rows.map { t in
                           [at(NSDecimalNumber(decimal: t.timestamp).doubleValue), t.clientPod ?? t.client, t.server, t.qtype, t.rcode ?? "(none)", ms(t.latency), t.qname]
                       }, omitted: r.dns.transactionList.omitted),
-                .h2("TCP"),
+                .h2(.id("tcp-section"), "TCP"),
                 summary([("connections", "\(r.tcp.connections)"), ("retransmissions", "\(r.tcp.retransmissions)"),
                          ("retransmission rate", String(format: "%.2f%%", r.tcp.retransmissionRate * 100)),
                          ("resets", "\(r.tcp.resets)"), ("initial RTT", percentiles(r.tcp.initialRtt))]),
@@ -47,7 +47,7 @@ public enum HTMLRenderer {
                           [f.clientPod ?? f.client, f.serverPod ?? f.server, "\(f.packets)", "\(f.retransmissions)",
                            "\(f.lostSegments)", "\(f.outOfOrder)", "\(f.duplicateAcks)", ms(f.initialRtt), f.connState]
                       }, omitted: r.tcp.flows.omitted),
-                .h2("TLS"),
+                .h2(.id("tls-section"), "TLS"),
                 summary([("handshakes", "\(r.tls.handshakes)"), ("completed", "\(r.tls.completed)"),
                          ("failed", "\(r.tls.failures.total)"), ("handshake", percentiles(r.tls.handshakeLatency))]),
                 table("tls", ["client", "server", "SNI", "version", "cipher", "handshake ms", "failure", "JA4"],
@@ -73,11 +73,35 @@ public enum HTMLRenderer {
 
     static func findings(_ list: [Finding]) -> Node<HTML.BodyContext> {
         guard !list.isEmpty else { return .p(.class("none"), "No findings.") }
-        return .ul(.class("findings"), .forEach(list) { f in
+        return .ul(.class("findings"), .forEach(Array(list.enumerated())) { n, f in
             .li(.class("sev-" + f.severity.rawValue), .attribute(named: "data-id", value: f.id),
                 .strong(.text(f.severity.rawValue.uppercased())), .text(" " + f.title),
-                .unwrap(f.detail) { .div(.class("detail"), .text($0)) })
+                .unwrap(f.detail) { .div(.class("detail"), .text($0)) },
+                .unwrap(f.evidence) { evidence($0, number: n + 1) })
         })
+    }
+
+    /// A finding's evidence: a link to its rows, the display filter to copy, and the command
+    /// that hands its flows' packets to Wireshark.
+    static func evidence(_ e: Evidence, number: Int) -> Node<HTML.BodyContext> {
+        .div(.class("evidence"),
+             .text("evidence: "), .a(.href("#" + anchor(e.rows)), .text(e.rows)),
+             .unwrap(e.displayFilter) { .group(.text(" · Wireshark: "), .code(.text($0))) },
+             .if(!e.flows.isEmpty, .group(.text(" · "), .code(.text("loupe extract --finding \(number) -o finding-\(number).pcapng")),
+                                          .text(" (\(e.flows.count) flow\(e.flows.count == 1 ? "" : "s"))"))))
+    }
+
+    /// The element a report key path is shown in on the page.
+    static func anchor(_ rows: String) -> String {
+        switch rows.split(separator: ".").first.map(String.init) ?? "" {
+        case "dns": "dns-section"
+        case "tcp": "tcp-section"
+        case "tls": "tls-section"
+        case "apiServer": "api-section"
+        case "kernel": "kernel-section"
+        case "attribution": "pods-section"
+        default: "inputs"
+        }
     }
 
     static func summary(_ items: [(String, String)]) -> Node<HTML.BodyContext> {
@@ -97,7 +121,7 @@ public enum HTMLRenderer {
         guard !r.attribution.metadata.isEmpty else { return nil }
         let a = r.attribution
         return .group(
-            .h2("Pods"),
+            .h2(.id("pods-section"), "Pods"),
             summary([("flows named", String(format: "%.1f%%", a.resolvedFlowShare * 100)),
                      ("packets named", String(format: "%.1f%%", a.resolvedPacketShare * 100)),
                      ("unknown addresses", a.unknownTop.rows.prefix(5).map(\.address).joined(separator: ", "))]),
@@ -111,7 +135,7 @@ public enum HTMLRenderer {
     static func api(_ a: APIServerSection, start: Double?) -> Node<HTML.BodyContext>? {
         guard !a.endpoints.isEmpty else { return nil }
         return .group(
-            .h2("API server"),
+            .h2(.id("api-section"), "API server"),
             summary([("endpoints", a.endpoints.joined(separator: ", ")), ("connections", "\(a.connections)"),
                      ("exchanges", "\(a.exchanges)"), ("watches", "\(a.watches)"), ("latency", percentiles(a.latency)),
                      ("requests without a response", "\(a.errors.noResponse)"), ("throttled (429)", "\(a.errors.throttled)"),
@@ -149,7 +173,7 @@ public enum HTMLRenderer {
 
     static func kernel(_ k: KernelSection) -> Node<HTML.BodyContext> {
         .group(
-            .h2("Kernel"),
+            .h2(.id("kernel-section"), "Kernel"),
             summary([("tracepoints", k.attached.joined(separator: ", ")),
                      ("not recorded", k.unavailable.isEmpty ? "nothing" : k.unavailable.joined(separator: "; ")),
                      ("retransmissions, kernel", "\(k.retransmissions) (\(k.retransmissionsOnCapturedConnections) on captured connections)"),

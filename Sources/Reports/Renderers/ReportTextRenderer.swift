@@ -49,11 +49,17 @@ public enum ReportTextRenderer {
     /// The findings, each on a line with its severity; "no findings" says the checks ran.
     static func findings(_ list: [Finding], colour: Bool = false) -> String {
         var out = "\n" + (colour ? "\u{1B}[1mFindings:\u{1B}[0m" : "Findings:") + (list.isEmpty ? " none\n" : "\n")
-        for f in list {
+        for (n, f) in list.enumerated() {
             var severity = pad(f.severity.rawValue.uppercased(), 9)
             if colour { severity = (f.severity == .critical ? "\u{1B}[31m" : f.severity == .warning ? "\u{1B}[33m" : "\u{1B}[36m") + severity + "\u{1B}[0m" }
             out += "  " + severity + TextEscaping.escape(f.title) + "\n"
             if let detail = f.detail { out += "  " + pad("", 9) + "  " + TextEscaping.escape(detail) + "\n" }
+            if let e = f.evidence {
+                var line = "evidence: " + e.rows
+                if let filter = e.displayFilter { line += "; Wireshark: " + filter }
+                if !e.flows.isEmpty { line += "; loupe extract --finding \(n + 1)" }
+                out += "  " + pad("", 9) + "  " + TextEscaping.escape(line) + "\n"
+            }
         }
         return out
     }

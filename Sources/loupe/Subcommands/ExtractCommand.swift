@@ -21,6 +21,13 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A flow's id, as in the report's tcp.flows rows.", valueName: "id"))
     var flow: String?
 
+    @Option(help: ArgumentHelp("The flows behind the report's finding N (1-based, as the report of the same inputs, --pods, --api-server and --tls-keylog lists them).",
+                               valueName: "N"))
+    var finding: Int?
+
+    @Option(help: ArgumentHelp("An API-server endpoint, as given to the report (repeatable; for --finding).", valueName: "addr:port"))
+    var apiServer: [String] = []
+
     @Option(help: ArgumentHelp("Only packets of this pod, namespace/name or name (repeatable; needs --pods).",
                                valueName: "pod"))
     var pod: [String] = []
@@ -35,7 +42,7 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Copy the inputs' Decryption Secrets Blocks and the --tls-keylog files into the output.")
     var withSecrets = false
 
-    @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("TLS key log to copy with --with-secrets (repeatable).",
+    @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("TLS key log, as given to the report (repeatable): copied with --with-secrets.",
                                                                 valueName: "file"))
     var tlsKeyLog: [String] = []
 
@@ -43,18 +50,23 @@ struct ExtractCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
-        if flow == nil && pod.isEmpty && namespace.isEmpty && capture.filter == nil {
-            throw ValidationError("say which packets: --flow ID, --pod P, --namespace N or --filter EXPR")
+        if flow == nil && finding == nil && pod.isEmpty && namespace.isEmpty && capture.filter == nil {
+            throw ValidationError("say which packets: --flow ID, --finding N, --pod P, --namespace N or --filter EXPR")
+        }
+        if let finding, finding < 1 { throw ValidationError("--finding counts from 1") }
+        for e in apiServer where ReportCommand.endpoint(e) == nil {
+            throw ValidationError("--api-server \(e): expected ADDR:PORT, e.g. 10.96.0.1:443 or [fd00::1]:6443")
         }
         if !(pod.isEmpty && namespace.isEmpty) && metadata.isEmpty {
             throw ValidationError("--pod and --namespace need cluster metadata: --pods FILE")
         }
-        if !tlsKeyLog.isEmpty && !withSecrets { throw ValidationError("--tls-keylog is copied only with --with-secrets") }
     }
 
     func run() throws {
         var options = ExtractOptions()
         options.flowID = flow
+        options.finding = finding
+        options.apiServers = apiServer.compactMap(ReportCommand.endpoint)
         options.podFilter = PodFilter(pods: pod, namespaces: namespace)
         options.metadataPaths = metadata
         options.filter = capture.filter
@@ -71,6 +83,7 @@ struct ExtractCommand: ParsableCommand {
             throw fail(error.description, status: ExitStatus.usage)
         }
         progress.done()
+        if let f = outcome.finding { print("finding \(finding ?? 0): \(f.title)") }
         print("\(outcome.packets) packets written to \(output)")
         if let filter = outcome.displayFilter { print("Wireshark display filter: \(filter)") }
         var damaged = false

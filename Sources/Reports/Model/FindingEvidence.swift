@@ -1,0 +1,74 @@
+import Foundation
+
+/// Where the evidence behind a finding is: the report's rows (a key path in the JSON report,
+/// e.g. "tcp.flows"), a Wireshark display filter for its packets when one can say them, and
+/// the flows behind it (their `id`s, worst first, for `loupe extract --flow` or `--finding`).
+public struct Evidence: Codable, Sendable, Equatable {
+    public var rows: String
+    @Null public var displayFilter: String?
+    public var flows: [String]
+
+    public init(rows: String, displayFilter: String? = nil, flows: [String] = []) {
+        self.rows = rows
+        self.displayFilter = displayFilter
+        self.flows = flows
+    }
+
+    /// Flows listed per finding, at most.
+    public static let flowsListed = 10
+}
+
+/// The evidence of each finding id, from the finished report.
+enum FindingEvidence {
+    static func of(_ f: Finding, in r: Report) -> Evidence? {
+        let tcpFlows = { (keep: (TCPFlowRow) -> Bool) in
+            Array(r.tcp.flows.rows.filter(keep).prefix(Evidence.flowsListed).map(\.id))
+        }
+        switch f.id {
+        case "capture.damaged", "capture.drops": return Evidence(rows: "inputs")
+        case "capture.snaplen": return Evidence(rows: "inputs", displayFilter: "frame.cap_len < frame.len")
+        case "capture.duplicates": return Evidence(rows: "sightings")
+        case "capture.midStream": return Evidence(rows: "tcp.midStreamConnections", displayFilter: "tcp.completeness < 1")
+        case "capture.oneSided": return Evidence(rows: "tcp.oneSidedConnections")
+        case "capture.malformed": return Evidence(rows: "warnings", displayFilter: "_ws.malformed")
+        case "capture.evicted": return Evidence(rows: "flowTable")
+        case "capture.attribution": return Evidence(rows: "attribution.unknownTop")
+        case "capture.kernelLost", "capture.kernelUnavailable": return Evidence(rows: "kernel")
+        case "kernel.drops": return Evidence(rows: "kernel.dropReasons")
+        case "kernel.retransmissionsNotOnWire": return Evidence(rows: "kernel.connections")
+        case "dns.latency": return Evidence(rows: "dns.transactionList", displayFilter: "dns.time > 0.1")
+        case "dns.unanswered": return Evidence(rows: "dns.transactionList", displayFilter: "dns.flags.response == 0 && !dns.response_in")
+        case "dns.servfail": return Evidence(rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2")
+        case "dns.searchPath": return Evidence(rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3")
+        case "tcp.retransmissions":
+            return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
+                            flows: tcpFlows { $0.retransmissions > 0 })
+        case "tcp.zeroWindows":
+            return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.zero_window", flows: tcpFlows { $0.zeroWindows > 0 })
+        case "tcp.resets":
+            let failed: Set<String> = ["refused", "abortedByClient", "abortedByServer"]
+            return Evidence(rows: "tcp.flows", displayFilter: "tcp.flags.reset == 1",
+                            flows: tcpFlows { $0.resetKind.map(failed.contains) ?? false })
+        case "tls.failures": return Evidence(rows: "tls.sessions", displayFilter: "tls.alert_message.level == 2")
+        case "tls.certificateExpired", "tls.certificateExpiring":
+            return Evidence(rows: "tls.sessions", displayFilter: "tls.handshake.type == 11")
+        case "tls.latency": return Evidence(rows: "tls.byServer", displayFilter: "tls.handshake.type == 1 || tls.handshake.type == 2")
+        case "apiServer.latency": return Evidence(rows: "apiServer.slowest", displayFilter: apiFilter(r))
+        case "apiServer.errors", "apiServer.throttled", "apiServer.serverErrors":
+            return Evidence(rows: "apiServer.errors", displayFilter: apiFilter(r))
+        default: return nil
+        }
+    }
+
+    /// The API server's endpoints as a display filter ("ip.addr==A && tcp.port==P", joined by ||).
+    static func apiFilter(_ r: Report) -> String? {
+        let parts = r.apiServer.endpoints.compactMap { e -> String? in
+            guard let colon = e.lastIndex(of: ":"), let port = Int(e[e.index(after: colon)...]) else { return nil }
+            var host = String(e[..<colon])
+            let v6 = host.hasPrefix("[")
+            if v6 { host = String(host.dropFirst().dropLast()) }
+            return "(\(v6 ? "ipv6" : "ip").addr == \(host) && tcp.port == \(port))"
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " || ")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+@testable import Reports
+import Testing
+import _TestSupport
+
+/// Every finding's evidence: rows that are a key path of the report (checked against the
+/// published schema), a display filter tshark compiles, flows `loupe extract --finding`
+/// writes (tshark counts their packets), and HTML links that all resolve.
+struct FindingEvidenceTests {
+    /// The schema's properties along a key path ("tcp.flows"): nil when a key is not there.
+    static func schemaNode(_ path: String) throws -> [String: Any]? {
+        let data = try #require(FileManager.default.contents(atPath: Corpus.packageRoot.appendingPathComponent("docs/report.schema.json").path))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let defs = schema["$defs"] as? [String: Any] ?? [:]
+        /// An object node: `$ref`s followed, the object alternative of a `oneOf` taken.
+        func resolve(_ n: [String: Any]) -> [String: Any] {
+            if let ref = n["$ref"] as? String, let d = defs[String(ref.split(separator: "/").last ?? "")] as? [String: Any] {
+                return resolve(d)
+            }
+            if let alternatives = n["oneOf"] as? [[String: Any]] {
+                return alternatives.map(resolve).first { $0["properties"] != nil } ?? n
+            }
+            return n
+        }
+        var node = resolve(schema)
+        for key in path.split(separator: ".") {
+            guard let next = (node["properties"] as? [String: Any])?[String(key)] as? [String: Any] else { return nil }
+            node = resolve(next)
+        }
+        return node
+    }
+
+    @Test func everyFindingHasEvidenceWhereTheReportHasIt() throws {
+        for entry in FindingCatalog.entries {
+            let f = Finding(id: entry.id, severity: .warning, section: "x", title: "t")
+            let e = try #require(FindingEvidence.of(f, in: Report.empty), "\(entry.id) has no evidence")
+            #expect(try Self.schemaNode(e.rows) != nil, "\(entry.id): \(e.rows) is not a key path of the report")
+        }
+    }
+
+    @Test(.enabled(if: TShark.available, "tshark is absent"))
+    func displayFiltersCompile() throws {
+        var report = Report.empty
+        report.apiServer.endpoints = ["10.96.0.1:443", "[fd00::1]:6443"]
+        let filters = Set(FindingCatalog.entries.compactMap {
+            FindingEvidence.of(Finding(id: $0.id, severity: .warning, section: "x", title: "t"), in: report)?.displayFilter
+        })
+        #expect(filters.count >= 12)
+        for filter in filters {
+            let r = try run(TShark.path, ["-r", Fixtures.path("pcaps/api/https.pcapng"), "-Y", filter, "-c", "1"])
+            #expect(r.status == 0, "\(filter): \(r.stderr)")
+        }
+    }
+
+    @Test(.enabled(if: TShark.available, "tshark is absent"))
+    func extractTheFlowsOfAFinding() throws {
+        let impaired = Fixtures.path("pcaps/diff/impaired.pcapng")
+        let r = try LoupeBinary.json(["report", "--format", "json", impaired])
+        let findings = try #require(r.json["findings"] as? [[String: Any]])
+        let n = try #require(findings.firstIndex { $0["id"] as? String == "tcp.retransmissions" }) + 1
+        let flows = try #require((findings[n - 1]["evidence"] as? [String: Any])?["flows"] as? [String])
+        let rows = ((r.json["tcp"] as? [String: Any])?["flows"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let packets = rows.filter { flows.contains($0["id"] as? String ?? "") }.reduce(0) { $0 + ($1["packets"] as? Int ?? 0) }
+        #expect(!flows.isEmpty && packets > 0)
+        let out = temporaryFile([], suffix: ".pcapng")
+        let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, impaired])
+        #expect(x.status == 0 && x.stdout.hasPrefix("finding \(n): "))
+        #expect(try run(TShark.path, ["-r", out]).stdout.split(separator: "\n").count == packets)
+        let none = try LoupeBinary.run(["extract", "--finding", "\(findings.count + 1)", "-o", out, impaired])
+        #expect(none.status == 2 && none.stderr.contains("has \(findings.count)"))
+    }
+
+    /// Text and HTML show the evidence; every in-page link of the HTML report has its target.
+    @Test func rendered() throws {
+        let impaired = Fixtures.path("pcaps/diff/impaired.pcapng"), pods = Fixtures.path("pods/diff.kubectl.json")
+        let text = try LoupeBinary.run(["report", "--section", "findings", impaired]).stdout
+        #expect(text.contains("evidence: tcp.flows; Wireshark: tcp.analysis.retransmission"))
+        for inputs in [[impaired], ["--pods", pods, impaired], [Fixtures.path("bundles/pods")]] {
+            let html = try LoupeBinary.run(["report", "--format", "html"] + inputs).stdout
+            let targets = Set(html.matches(of: /href="#([^"]+)"/).map { String($0.output.1) })
+            let ids = Set(html.matches(of: /\sid="([^"]+)"/).map { String($0.output.1) })
+            #expect(!targets.isEmpty && targets.isSubset(of: ids), "\(inputs): \(targets.subtracting(ids))")
+        }
+    }
+}
