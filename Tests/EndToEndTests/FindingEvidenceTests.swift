@@ -62,6 +62,11 @@ struct FindingEvidenceTests {
         let rows = ((r.json["tcp"] as? [String: Any])?["flows"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         let packets = rows.filter { flows.contains($0["id"] as? String ?? "") }.reduce(0) { $0 + ($1["packets"] as? Int ?? 0) }
         #expect(!flows.isEmpty && packets > 0)
+        // Its frames are retransmissions in tshark's analysis of the same file.
+        let frames = try #require((findings[n - 1]["evidence"] as? [String: Any])?["frames"] as? [Int])
+        let retransmitted = Set(try run(TShark.path, ["-r", impaired, "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
+                                                      "-T", "fields", "-e", "frame.number"]).stdout.split(separator: "\n").compactMap { Int($0) })
+        #expect(!frames.isEmpty && Set(frames).isSubset(of: retransmitted), "\(frames) against \(retransmitted.sorted())")
         let out = temporaryFile([], suffix: ".pcapng")
         let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, impaired])
         #expect(x.status == 0 && x.stdout.hasPrefix("finding \(n): "))

@@ -25,6 +25,12 @@ struct MetricsFormatTests {
             $0.hasPrefix("networkobservability_") && ($0.contains("should not have \"_count\" suffix")
                 || $0.contains("should not contain abbreviated units"))
         }), "\(check.status): \(complaints)")
+        // Also with the step chosen from the capture, and the labels a dashboard filters on.
+        let chosen = try LoupeBinary.run(["report", "--format", "openmetrics", "--label", "cluster=lab"] + args)
+        let chosenFile = temporaryFile(Array(chosen.stdout.utf8), suffix: ".om")
+        let chosenOut = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tsdb-\(getpid())-c\(args.count)-\(args.last!.count)")
+        defer { try? FileManager.default.removeItem(at: chosenOut) }
+        #expect(try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", chosenFile, chosenOut.path]).status == 0)
         let om = try LoupeBinary.run(["report", "--format", "openmetrics", "--step", "1s"] + args)
         #expect(om.status == 0 && om.stdout.hasSuffix("# EOF\n"))
         let file = temporaryFile(Array(om.stdout.utf8), suffix: ".om")
@@ -56,10 +62,10 @@ struct MetricsFormatTests {
         let exchanges = Self.samples(prom, "loupe_apiserver_request_seconds_count")
         #expect(exchanges.reduce(0) { $0 + $1.value } == Double(api["exchanges"] as! Int))
         #expect(Self.samples(prom, "networkobservability_adv_node_apiserver_latency_count").first?.value == Double(api["connections"] as! Int))
-        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{le=\"4.5\"}"), "Retina's millisecond buckets")
-        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{le=\"63.5\"}"), "LinearBuckets(0.5, 1, 64)")
+        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"4.5\"}"), "Retina's millisecond buckets")
+        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"63.5\"}"), "LinearBuckets(0.5, 1, 64)")
         // The series Retina's pod-level dashboard reads.
-        #expect(prom.contains("networkobservability_node_apiserver_handshake_latency_ms_bucket{le=\"0.5\"}"))
+        #expect(prom.contains("networkobservability_node_apiserver_handshake_latency_ms_bucket{instance=\"node1\",le=\"0.5\"}"))
         #expect(Self.samples(prom, "loupe_capture_packets").first?.value == Double(report["packets"] as! Int))
 
         // OpenMetrics: every series cumulative over the steps, timestamps in seconds.
@@ -89,5 +95,37 @@ struct MetricsFormatTests {
         let check = try run("/usr/bin/promtool", ["check", "metrics"], stdin: Array(prom.stdout.utf8))
         #expect(check.status == 0 || check.status == 3, "\(check.stdout)\(check.stderr)")
         #expect(!(check.stdout + check.stderr).contains("error"))
+    }
+
+    /// `--label` on every sample line; `instance` names the capture's one node unless given;
+    /// a series' own label of the same name is kept.
+    @Test func labelsOnEverySeries() throws {
+        let r = try LoupeBinary.run(["report", "--format", "prometheus", "--label", "cluster=prod"] + Self.pods)
+        let lines = r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.contains("cluster=\"prod\"") && $0.contains("instance=\"node1\"") })
+        let given = try LoupeBinary.run(["report", "--format", "openmetrics", "--label", "instance=n9"] + Self.pods)
+        let samples = given.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(!samples.isEmpty && samples.allSatisfy { $0.contains("instance=\"n9\"") && !$0.contains("node1\"}") })
+        let file = try LoupeBinary.run(["report", "--format", "prometheus", Fixtures.path("pcaps/dns/search-path.pcapng")])
+        #expect(file.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.allSatisfy { $0.contains("instance=\"search-path\"") })
+        let bad = try LoupeBinary.run(["report", "--format", "prometheus", "--label", "le=1"] + Self.pods)
+        #expect(bad.status == 2)
+    }
+
+    /// With the step chosen from the capture (at most 200 steps), every series starts with a
+    /// zero at the capture's start and has a point at every step to its end, so rate() works
+    /// from the first step (Retina's dashboards).
+    @Test func everySeriesAtEveryStep() throws {
+        let om = try LoupeBinary.run(["report", "--format", "openmetrics"] + Self.pods).stdout
+        var points: [String: [(value: Double, time: String)]] = [:]
+        for line in om.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3 else { continue }
+            points[String(parts[0]), default: []].append((Double(parts[1])!, String(parts[2])))
+        }
+        let counts = Set(points.values.map(\.count)), starts = Set(points.values.compactMap(\.first?.time))
+        #expect(points.count > 10 && counts.count == 1 && (counts.first ?? 0) >= 31 && (counts.first ?? 0) <= 201, "\(counts)")
+        #expect(starts.count == 1, "one start for every series")
+        #expect(points.values.allSatisfy { $0.first?.value == 0 }, "a zero first")
     }
 }

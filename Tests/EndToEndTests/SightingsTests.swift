@@ -26,10 +26,26 @@ struct SightingsTests {
     }
 
     /// The report without what tells the inputs apart (their names, sizes, sightings).
+    /// The report but what depends on how many copies the file holds: its counts of frames,
+    /// and frame numbers (a finding's evidence, a connection's retransmitted frames).
     static func analyses(_ report: [String: Any]) -> NSDictionary {
         var r = report
         for key in ["inputs", "packets", "bytes", "matchedPackets", "sightings"] { r[key] = nil }
         r["findings"] = (report["findings"] as? [[String: Any]] ?? []).filter { $0["id"] as? String != "capture.duplicates" }
+            .map { f -> [String: Any] in
+                var f = f
+                if var e = f["evidence"] as? [String: Any] { e["frames"] = nil; f["evidence"] = e }
+                return f
+            }
+        if var tcp = r["tcp"] as? [String: Any], var flows = tcp["flows"] as? [String: Any] {
+            flows["rows"] = (flows["rows"] as? [[String: Any]] ?? []).map { row in
+                var row = row
+                row["retransmittedFrames"] = nil
+                return row
+            }
+            tcp["flows"] = flows
+            r["tcp"] = tcp
+        }
         return r as NSDictionary
     }
 

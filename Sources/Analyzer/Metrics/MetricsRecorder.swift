@@ -257,14 +257,3 @@ enum MetricNames {
     static let apiRequests = ("loupe_apiserver_request_seconds", "API server request/response latency by client pod")
     static let seconds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 }
-
-extension MetricsModel.Cell {
-    /// A cell with nothing in it, shaped as this one (as many buckets).
-    var empty: MetricsModel.Cell { MetricsModel.Cell(buckets: Array(repeating: 0, count: buckets.count)) }
-
-    /// Another cell of the same series added in (a coarser step, or another recorder).
-    mutating func add(_ other: MetricsModel.Cell) {
-        value += other.value
-        for i in other.buckets.indices where i < buckets.count { buckets[i] += other.buckets[i] }
-    }
-}

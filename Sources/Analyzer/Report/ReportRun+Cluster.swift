@@ -1,7 +1,8 @@
 import Bundles
 import Foundation
+import Reports
 
-/// The cluster a run's pods come from (`loupe report`, `loupe extract`).
+/// The cluster a run's pods and node come from (`loupe report`, `loupe extract`).
 extension ReportRun {
     /// The pods of `--pods` files, else of the bundle's metadata, with each bundle's node
     /// added unless the metadata has it: the directory, and the metadata files it was read
@@ -32,5 +33,20 @@ extension ReportRun {
             paths.append(directory + "/" + source)
         }
         return (paths.isEmpty ? nil : PodDirectory(metadata), paths, metadata)
+    }
+}
+
+extension ReportRun {
+    /// The labels every metric series carries: those given, then `instance` (unless given)
+    /// naming the one node the capture is of (the metadata's node, else the capture file's),
+    /// as a scrape of that node would. With several nodes there is no one instance to name.
+    static func constantLabels(_ given: [MetricsModel.Label], report: Report, nodes: [String]) -> [MetricsModel.Label] {
+        var labels = given
+        guard !given.contains(where: { $0.name == "instance" }) else { return labels }
+        let metadataNodes = report.attribution.nodes.map(\.name)
+        if let node = metadataNodes.count == 1 ? metadataNodes[0] : nodes.count == 1 ? nodes[0] : nil {
+            labels.append(MetricsModel.Label(name: "instance", value: node))
+        }
+        return labels
     }
 }

@@ -39,6 +39,7 @@ extension ReportRun {
             retransmissionRate: c.retransmissionRate, initialRtt: f.initialRTT == 0 ? nil : Double(f.initialRTT) / 1e9,
             connState: f.zeek.connState, history: f.zeek.history, resetBy: f.zeek.resetBy)
         row.resetKind = f.zeek.resetKind?.name
+        row.retransmittedFrames = f.retransmittedFrames
         return row
     }
 }

@@ -33,6 +33,8 @@ public struct ReportOptions: Sendable {
     public var podFilter = PodFilter()
     /// Collect metric series with this step (nanoseconds), for the metrics formats.
     public var metricsStep: Int64?
+    /// Labels on every series of the metrics formats (`--label name=value`).
+    public var metricLabels: [MetricsModel.Label] = []
     /// Metric series with their step chosen from the capture's length (30 to 200 points;
     /// `StepLadder`), when `metricsStep` is nil.
     public var metricsStepFromCapture = false
@@ -192,7 +194,8 @@ public enum ReportRun {
         if hits > 0 {
             report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
-        let metrics = pass.metrics
+        var metrics = pass.metrics
+        metrics?.constantLabels = constantLabels(options.metricLabels, report: report, nodes: pass.sightings.points.nodeNames)
         if let dropped = metrics?.droppedSeries, dropped > 0 {
             report.warnings.append("\(dropped) metric events not recorded: their labels would have made more than "
                 + "\(MetricsRecorder.seriesLimit) series")

@@ -7,12 +7,17 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var rows: String
     @Null public var displayFilter: String?
     public var flows: [String]
+    /// Frame numbers of packets behind it (tshark's for one input), at most `framesListed`.
+    public var frames: [Int]
 
-    public init(rows: String, displayFilter: String? = nil, flows: [String] = []) {
+    public init(rows: String, displayFilter: String? = nil, flows: [String] = [], frames: [Int] = []) {
         self.rows = rows
         self.displayFilter = displayFilter
         self.flows = flows
+        self.frames = frames
     }
+
+    public static let framesListed = 20
 
     /// Flows listed per finding, at most.
     public static let flowsListed = 10
@@ -41,8 +46,10 @@ enum FindingEvidence {
         case "dns.servfail": return Evidence(rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2")
         case "dns.searchPath": return Evidence(rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3")
         case "tcp.retransmissions":
+            let rows = r.tcp.flows.rows.filter { $0.retransmissions > 0 }.prefix(Evidence.flowsListed)
+            let frames = Array(rows.flatMap(\.retransmittedFrames).sorted().prefix(Evidence.framesListed))
             return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
-                            flows: tcpFlows { $0.retransmissions > 0 })
+                            flows: rows.map(\.id), frames: frames)
         case "tcp.zeroWindows":
             return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.zero_window", flows: tcpFlows { $0.zeroWindows > 0 })
         case "tcp.resets":

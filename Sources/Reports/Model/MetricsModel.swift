@@ -40,6 +40,16 @@ public struct MetricsModel: Sendable, Equatable {
             self.value = value
             self.buckets = buckets
         }
+
+        /// A cell with nothing in it, shaped as this one (as many buckets).
+        public var empty: Cell { Cell(buckets: Array(repeating: 0, count: buckets.count)) }
+
+        /// Another cell of the same series added in (a coarser step, another recorder, a
+        /// running total).
+        public mutating func add(_ other: Cell) {
+            value += other.value
+            for i in other.buckets.indices where i < buckets.count { buckets[i] += other.buckets[i] }
+        }
     }
 
     /// Step length in nanoseconds; step index k covers [k * step, (k + 1) * step).
@@ -49,6 +59,19 @@ public struct MetricsModel: Sendable, Equatable {
     public var families: [Family] = []
     /// Series left out at the cardinality bound.
     public var droppedSeries = 0
+    /// Labels every series carries in the metrics formats (`--label`, and `instance` by
+    /// default: what a scrape would add), after the series' own; a series that has a label of
+    /// the same name keeps its own.
+    public var constantLabels: [Label] = []
+
+    public struct Label: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     public init(step: Int64, firstStep: Int64, lastStep: Int64) {
         self.step = step

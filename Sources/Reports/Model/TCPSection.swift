@@ -104,6 +104,9 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     @Null public var resetBy: String?
     /// How the first RST came (see `TCPSection.resetsByKind`), or null.
     @Null public var resetKind: String? = nil
+    /// Frame numbers (1-based, over the inputs merged: tshark's for one input) of its first
+    /// retransmissions, at most 5.
+    public var retransmittedFrames: [Int] = []
     /// "namespace/name" of the pod at each end when `--pods` metadata names it, else null.
     @Null public var clientPod: String? = nil
     @Null public var serverPod: String? = nil
@@ -144,7 +147,7 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case bytes, client, clientPod, connState, duplicateAcks, duration, fastRetransmissions
         case firstTimestamp, history, id, initialRtt, lostSegments, outOfOrder, packets, payloadBytes
-        case resetBy, resetKind, resets, retransmissionRate, retransmissions, server, serverPod, service
+        case resetBy, resetKind, resets, retransmissionRate, retransmissions, retransmittedFrames, server, serverPod, service
         case spuriousRetransmissions, zeroWindows
     }
 }

@@ -20,6 +20,11 @@ public enum MetricsRenderer {
         return all
     }
 
+    /// Captures spanning fewer steps than this get every series at every step (from a zero at
+    /// the start to the end); longer ones only at the steps where a series changed. A step
+    /// chosen from the capture's length always spans at most 200.
+    static let denseSteps = 1000
+
     /// The text in parts of about `chunk` bytes: the whole of it (tens of MB for a long
     /// capture's OpenMetrics) is never held at once.
     static let chunk = 1 << 20
@@ -29,7 +34,7 @@ public enum MetricsRenderer {
         for family in sorted(m) {
             out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) \(family.kind.rawValue)\n"
             let bounds = boundTexts(family)
-            for (series, labels) in sortedSeries(family) {
+            for (series, labels) in sortedSeries(family, m.constantLabels) {
                 var total = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
                 running(series, family) { _, cell in total = cell }
                 samples(family, labels, bounds, total, timestamp: nil, into: &out)
@@ -47,11 +52,24 @@ public enum MetricsRenderer {
         for family in sorted(m) {
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n# HELP \(family.name) \(escapeHelp(family.help))\n"
             let bounds = boundTexts(family)
-            for (series, labels) in sortedSeries(family) {
-                // Cumulative, a point at the end of each step in which the series changed (a
-                // capture whose timestamps jump by years must not mean billions of points).
-                running(series, family) { k, cell in
-                    samples(family, labels, bounds, cell, timestamp: stepEnd(k, m.step), into: &out)
+            let dense = m.lastStep &- m.firstStep < Int64(denseSteps) && m.lastStep >= m.firstStep
+            for (series, labels) in sortedSeries(family, m.constantLabels) {
+                if dense {
+                    // Zero at the capture's start, then every step to its end: rate() and
+                    // increase() see each series from the first step (Retina's dashboards).
+                    let zero = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
+                    samples(family, labels, bounds, zero, timestamp: stepEnd(m.firstStep &- 1, m.step), into: &out)
+                    var total = zero
+                    for k in m.firstStep ... m.lastStep {
+                        if let cell = series.steps[k] { total.add(cell) }
+                        samples(family, labels, bounds, total, timestamp: stepEnd(k, m.step), into: &out)
+                    }
+                } else {
+                    // Cumulative, a point at the end of each step in which the series changed
+                    // (a capture whose timestamps jump by years must not mean billions of points).
+                    running(series, family) { k, cell in
+                        samples(family, labels, bounds, cell, timestamp: stepEnd(k, m.step), into: &out)
+                    }
                 }
                 if out.utf8.count >= chunk {
                     try emit(out)
@@ -81,8 +99,13 @@ public enum MetricsRenderer {
     /// The family's series in label-text order, each with its label text (written once per
     /// series, not once per sample: a series has a sample per step, and a histogram's has a
     /// line per bucket).
-    static func sortedSeries(_ f: MetricsModel.Family) -> [(MetricsModel.Series, LabelText)] {
-        f.series.map { ($0, LabelText(labelText($0.labels))) }.sorted { $0.1.text < $1.1.text }
+    static func sortedSeries(_ f: MetricsModel.Family, _ constant: [MetricsModel.Label] = [])
+        -> [(MetricsModel.Series, LabelText)] {
+        f.series.map { s in
+            var labels = s.labels
+            for c in constant where !labels.contains(where: { $0.0 == c.name }) { labels.append((c.name, c.value)) }
+            return (s, LabelText(labelText(labels)))
+        }.sorted { $0.1.text < $1.1.text }
     }
 
     /// A series' label text, and the same with a histogram's `le` label added last.

@@ -57,6 +57,7 @@ public enum ReportTextRenderer {
             if let e = f.evidence {
                 var line = "evidence: " + e.rows
                 if let filter = e.displayFilter { line += "; Wireshark: " + filter }
+                if !e.frames.isEmpty { line += "; frames " + e.frames.map(String.init).joined(separator: ", ") }
                 if !e.flows.isEmpty { line += "; loupe extract --finding \(n + 1)" }
                 out += "  " + pad("", 9) + "  " + TextEscaping.escape(line) + "\n"
             }

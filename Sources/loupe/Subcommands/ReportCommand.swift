@@ -32,6 +32,20 @@ struct ReportCommand: ParsableCommand {
         return nil
     }
 
+    @Option(help: ArgumentHelp("A label on every series of the prometheus and openmetrics formats, e.g. cluster=prod (repeatable; `instance` defaults to the capture's node).",
+                               valueName: "name=value"))
+    var label: [String] = []
+
+    /// A `--label` value: a Prometheus label name (not `__`-reserved, not `le`), `=`, a value.
+    static func metricLabel(_ text: String) -> MetricsModel.Label? {
+        guard let eq = text.firstIndex(of: "=") else { return nil }
+        let name = String(text[..<eq]), value = String(text[text.index(after: eq)...])
+        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII,
+              name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }),
+              !name.hasPrefix("__"), name != "le" else { return nil }
+        return MetricsModel.Label(name: name, value: value)
+    }
+
     @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
                                valueName: "names"))
     var section: String?
@@ -96,6 +110,12 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--api-server \(e): expected ADDR:PORT, e.g. 10.96.0.1:443 or [fd00::1]:6443")
         }
         guard rows >= 0 else { throw ValidationError("--rows must be 0 or more") }
+        for l in label where Self.metricLabel(l) == nil {
+            throw ValidationError("--label \(l): expected name=value with a Prometheus label name, e.g. cluster=prod")
+        }
+        if !label.isEmpty && format != .prometheus && format != .openmetrics {
+            throw ValidationError("--label applies to --format prometheus and openmetrics")
+        }
         guard dnsTimeout.seconds > 0, dnsTimeout.seconds < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
     }
 
@@ -114,6 +134,7 @@ struct ReportCommand: ParsableCommand {
         if format == .prometheus || format == .openmetrics || format == .html {
             options.metricsStep = step.flatMap(Self.duration)
             options.metricsStepFromCapture = step == nil
+            options.metricLabels = label.compactMap(Self.metricLabel)
         }
         // JSON: sections are written as soon as they are final, on the thread that made them.
         let parts = format == .json ? JSONParts() : nil

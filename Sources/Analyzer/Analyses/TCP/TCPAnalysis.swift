@@ -13,6 +13,8 @@ struct TCPAnalysis {
         var counts: TCPCounts
         var initialRTT: Int64
         var zeek: ZeekConnState
+        /// The frame numbers of its first retransmissions (`retransmittedFramesKept`).
+        var retransmittedFrames: [Int] = []
 
         /// Worst first: retransmissions, lost segments, zero windows, resets, out-of-order,
         /// duplicate ACKs, bytes; then first seen.
@@ -92,6 +94,9 @@ struct TCPAnalysis {
         let (flags, rtt) = connections[Int(slot)].process(s, fromLow: fromLow, clientIsLow: clientIsLow,
                                                                        options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
+        if flags.isAnyRetransmission, retransmittedFrames[slot, default: []].count < Self.retransmittedFramesKept {
+            retransmittedFrames[slot, default: []].append(frameNumber)
+        }
         if isPresent(&metrics), flags.isAnyRetransmission {
             retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].0 += fromLow ? 1 : 0
             retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].1 += fromLow ? 0 : 1
@@ -120,6 +125,10 @@ struct TCPAnalysis {
     var metrics: MetricsRecorder?
     var directory: PodDirectory?
     private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
+    /// Live connections' first retransmissions by frame number (a finding's evidence), only
+    /// for connections that retransmitted. Bound: `retransmittedFramesKept` a connection.
+    private var retransmittedFrames: [Int32: [Int]] = [:]
+    static let retransmittedFramesKept = 5
 
     /// The closed connection in `flow` has been quiet for a while: the storage of its
     /// unacknowledged-segment lists goes back when they are empty (up to 1 KB a side,
@@ -177,7 +186,8 @@ struct TCPAnalysis {
         if flow.packetsFromLow == 0 || flow.packetsFromHigh == 0 { oneSided += 1 }
         if let kind = zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
         if rtt != 0 { initialRTT.record(nanoseconds: rtt) }
-        worst.offer(Finished(flow: flow, counts: counts, initialRTT: rtt, zeek: zeek))
+        let frames = counts.retransmissions > 0 ? retransmittedFrames.removeValue(forKey: flow.analysisSlot) ?? [] : []
+        worst.offer(Finished(flow: flow, counts: counts, initialRTT: rtt, zeek: zeek, retransmittedFrames: frames))
         if connections[slot].low.unacked.capacity > 0 { connections[slot].low.unacked = [] }
         if connections[slot].high.unacked.capacity > 0 { connections[slot].high.unacked = [] }
         free.append(Int32(slot))
