@@ -75,6 +75,32 @@ struct FindingEvidenceTests {
         #expect(none.status == 2 && none.stderr.contains("has \(findings.count)"))
     }
 
+    /// A finding without flows: its capture filter compiles and selects exactly the packets
+    /// its display filter names in tshark (SERVFAIL and NXDOMAIN responses); every capture
+    /// filter of the catalogue compiles in libpcap.
+    @Test(.enabled(if: TShark.available, "tshark is absent"))
+    func extractByCaptureFilter() throws {
+        for (capture, id, rcode) in [("pcaps/dns/malformed.pcap", "dns.servfail", 2), ("pcaps/dns/host-search.pcapng", "dns.searchPath", 3)] {
+            let path = Fixtures.path(capture)
+            let findings = try LoupeBinary.json(["report", "--format", "json", path]).json["findings"] as? [[String: Any]] ?? []
+            let n = try #require(findings.firstIndex { $0["id"] as? String == id }) + 1
+            let out = temporaryFile([], suffix: ".pcapng")
+            let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, path])
+            #expect(x.status == 0 && x.stdout.contains("capture filter: "))
+            let expected = try run(TShark.path, ["-r", path, "-Y", "dns.flags.rcode == \(rcode)"]).stdout.split(separator: "\n").count
+            let written = try run(TShark.path, ["-r", out]).stdout.split(separator: "\n").count
+            #expect(expected > 0 && written == expected, "\(id)")
+        }
+        var report = Report.empty
+        report.apiServer.endpoints = ["10.96.0.1:443", "[fd00::1]:6443"]
+        for entry in FindingCatalog.entries {
+            guard let bpf = FindingEvidence.of(Finding(id: entry.id, severity: .warning, section: "x", title: "t"), in: report)?.captureFilter
+            else { continue }
+            let r = try LoupeBinary.run(["summary", "--filter", bpf, Fixtures.path("pcaps/api/https.pcapng")])
+            #expect(r.status == 0, "\(entry.id): \(bpf): \(r.stderr)")
+        }
+    }
+
     /// Text and HTML show the evidence; every in-page link of the HTML report has its target.
     @Test func rendered() throws {
         let impaired = Fixtures.path("pcaps/diff/impaired.pcapng"), pods = Fixtures.path("pods/diff.kubectl.json")

@@ -45,7 +45,7 @@ public struct FlowNotFound: Error, CustomStringConvertible {
 
     init(finding: Int, of count: Int, _ f: Finding?) {
         if let f {
-            description = "finding \(finding) (\(f.id)) names no flows" + (f.evidence?.displayFilter.map { "; its packets in Wireshark: \($0)" } ?? "")
+            description = "finding \(finding) (\(f.id)) names no flows and no capture filter" + (f.evidence?.displayFilter.map { "; its packets in Wireshark: \($0)" } ?? "")
         } else {
             description = "no finding \(finding): the report of these inputs and options has \(count)"
         }
@@ -88,10 +88,14 @@ public enum ExtractRun {
             report.keyLogPaths = options.keyLogPaths
             let findings = try ReportRun.run(paths: paths, options: report).report.findings
             finding = findings.indices.contains(n - 1) ? findings[n - 1] : nil
-            guard let flows = finding?.evidence?.flows, !flows.isEmpty else {
+            if let flows = finding?.evidence?.flows, !flows.isEmpty {
+                ids += flows
+            } else if let bpf = finding?.evidence?.captureFilter {
+                // No flows named: the packets its capture filter selects.
+                passOptions.filter = options.filter.map { "(\($0)) and (\(bpf))" } ?? bpf
+            } else {
                 throw FlowNotFound(finding: n, of: findings.count, finding)
             }
-            ids += flows
         }
 
         // Pass 1: the flows, the secrets every input holds, and the names of its interfaces

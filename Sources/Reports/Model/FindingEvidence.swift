@@ -9,12 +9,23 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var flows: [String]
     /// Frame numbers of packets behind it (tshark's for one input), at most `framesListed`.
     public var frames: [Int]
+    /// A capture filter (pcap-filter(7)) for its packets where one can say them, as near the
+    /// display filter as BPF gets (it sees one packet: no pairing, the header at the start of
+    /// a segment): what `loupe extract --finding` writes for a finding without flows.
+    @Null public var captureFilter: String?
 
-    public init(rows: String, displayFilter: String? = nil, flows: [String] = [], frames: [Int] = []) {
+    public init(rows: String, displayFilter: String? = nil, flows: [String] = [], frames: [Int] = [],
+                captureFilter: String? = nil) {
         self.rows = rows
         self.displayFilter = displayFilter
         self.flows = flows
         self.frames = frames
+        self.captureFilter = captureFilter
+    }
+
+    /// DNS responses with this rcode (the header's second flags byte, low nibble).
+    static func dnsResponses(rcode: Int) -> String {
+        "udp port 53 and udp[10] & 0x80 != 0 and udp[11] & 0x0f == \(rcode)"
     }
 
     public static let framesListed = 20
@@ -43,8 +54,10 @@ enum FindingEvidence {
         case "kernel.retransmissionsNotOnWire": return Evidence(rows: "kernel.connections")
         case "dns.latency": return Evidence(rows: "dns.transactionList", displayFilter: "dns.time > 0.1")
         case "dns.unanswered": return Evidence(rows: "dns.transactionList", displayFilter: "dns.flags.response == 0 && !dns.response_in")
-        case "dns.servfail": return Evidence(rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2")
-        case "dns.searchPath": return Evidence(rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3")
+        case "dns.servfail":
+            return Evidence(rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2", captureFilter: Evidence.dnsResponses(rcode: 2))
+        case "dns.searchPath":
+            return Evidence(rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3", captureFilter: Evidence.dnsResponses(rcode: 3))
         case "tcp.retransmissions":
             let rows = r.tcp.flows.rows.filter { $0.retransmissions > 0 }.prefix(Evidence.flowsListed)
             let frames = Array(rows.flatMap(\.retransmittedFrames).sorted().prefix(Evidence.framesListed))
@@ -56,15 +69,29 @@ enum FindingEvidence {
             let failed: Set<String> = ["refused", "abortedByClient", "abortedByServer"]
             return Evidence(rows: "tcp.flows", displayFilter: "tcp.flags.reset == 1",
                             flows: tcpFlows { $0.resetKind.map(failed.contains) ?? false })
-        case "tls.failures": return Evidence(rows: "tls.sessions", displayFilter: "tls.alert_message.level == 2")
+        case "tls.failures":
+            // A TLS alert record (content type 21) at the start of a segment's payload.
+            return Evidence(rows: "tls.sessions", displayFilter: "tls.alert_message.level == 2",
+                            captureFilter: "tcp and tcp[((tcp[12] & 0xf0) >> 2)] == 21")
         case "tls.certificateExpired", "tls.certificateExpiring":
             return Evidence(rows: "tls.sessions", displayFilter: "tls.handshake.type == 11")
         case "tls.latency": return Evidence(rows: "tls.byServer", displayFilter: "tls.handshake.type == 1 || tls.handshake.type == 2")
-        case "apiServer.latency": return Evidence(rows: "apiServer.slowest", displayFilter: apiFilter(r))
+        case "apiServer.latency":
+            return Evidence(rows: "apiServer.slowest", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
         case "apiServer.errors", "apiServer.throttled", "apiServer.serverErrors":
-            return Evidence(rows: "apiServer.errors", displayFilter: apiFilter(r))
+            return Evidence(rows: "apiServer.errors", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
         default: return nil
         }
+    }
+
+    /// The API server's endpoints as a capture filter ("host A and tcp port P", joined by or).
+    static func apiCaptureFilter(_ r: Report) -> String? {
+        let parts = r.apiServer.endpoints.compactMap { e -> String? in
+            guard let colon = e.lastIndex(of: ":"), let port = Int(e[e.index(after: colon)...]) else { return nil }
+            let host = String(e[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            return "(host \(host) and tcp port \(port))"
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " or ")
     }
 
     /// The API server's endpoints as a display filter ("ip.addr==A && tcp.port==P", joined by ||).

@@ -88,6 +88,9 @@ public enum HTMLRenderer {
              .text("evidence: "), .a(.href("#" + anchor(e.rows)), .text(e.rows)),
              .unwrap(e.displayFilter) { .group(.text(" · Wireshark: "), .code(.text($0))) },
              .if(!e.frames.isEmpty, .group(.text(" · frames "), .code(.text(e.frames.map(String.init).joined(separator: ", "))))),
+             .if(e.flows.isEmpty, .unwrap(e.captureFilter) { _ in
+                 .group(.text(" · "), .code(.text("loupe extract --finding \(number) -o finding-\(number).pcapng")))
+             }),
              .if(!e.flows.isEmpty, .group(.text(" · "), .code(.text("loupe extract --finding \(number) -o finding-\(number).pcapng")),
                                           .text(" (\(e.flows.count) flow\(e.flows.count == 1 ? "" : "s"))"))))
     }

@@ -58,7 +58,7 @@ public enum ReportTextRenderer {
                 var line = "evidence: " + e.rows
                 if let filter = e.displayFilter { line += "; Wireshark: " + filter }
                 if !e.frames.isEmpty { line += "; frames " + e.frames.map(String.init).joined(separator: ", ") }
-                if !e.flows.isEmpty { line += "; loupe extract --finding \(n + 1)" }
+                if !e.flows.isEmpty || e.captureFilter != nil { line += "; loupe extract --finding \(n + 1)" }
                 out += "  " + pad("", 9) + "  " + TextEscaping.escape(line) + "\n"
             }
         }

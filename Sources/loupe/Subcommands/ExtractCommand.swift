@@ -83,7 +83,10 @@ struct ExtractCommand: ParsableCommand {
             throw fail(error.description, status: ExitStatus.usage)
         }
         progress.done()
-        if let f = outcome.finding { print("finding \(finding ?? 0): \(f.title)") }
+        if let f = outcome.finding {
+            print("finding \(finding ?? 0): \(f.title)")
+            if f.evidence?.flows.isEmpty ?? true, let bpf = f.evidence?.captureFilter { print("capture filter: \(bpf)") }
+        }
         print("\(outcome.packets) packets written to \(output)")
         if let filter = outcome.displayFilter { print("Wireshark display filter: \(filter)") }
         var damaged = false
