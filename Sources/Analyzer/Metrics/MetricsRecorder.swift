@@ -76,8 +76,7 @@ struct MetricsRecorder {
     /// `time` would stretch its span to `2 * StepLadder.maximumPoints` steps.
     private mutating func place(_ time: Int64) -> Int64 {
         var k = stepIndex(time)
-        while adaptive && firstStep != .max && max(lastStep, k) &- min(firstStep, k) >= 2 * Int64(StepLadder.maximumPoints)
-            && step < .max {
+        while adaptive && StepLadder.mustCoarsen(first: firstStep, last: lastStep, taking: k) && step < .max {
             coarsen(to: StepLadder.next(after: step))
             k = stepIndex(time)
         }
@@ -96,10 +95,7 @@ struct MetricsRecorder {
     mutating func coarsen(to coarser: Int64) {
         guard coarser > step else { return }
         let old = step
-        func index(_ k: Int64) -> Int64 {
-            let (start, overflow) = k.multipliedReportingOverflow(by: old)
-            return Self.stepIndex(overflow ? (k < 0 ? .min : .max) : start, step: coarser)
-        }
+        func index(_ k: Int64) -> Int64 { StepLadder.rebase(k, from: old, to: coarser) }
         for f in families.indices {
             for s in families[f].series.indices {
                 var merged: [Int64: MetricsModel.Cell] = [:]

@@ -19,4 +19,17 @@ enum StepLadder {
         let (twice, overflow) = step.multipliedReportingOverflow(by: 2)
         return overflow ? .max : twice
     }
+
+    /// Whether a series spanning steps `first...last` must climb a rung before it takes step
+    /// `k` (`first == .max`: nothing recorded yet).
+    static func mustCoarsen(first: Int64, last: Int64, taking k: Int64) -> Bool {
+        first != .max && max(last, k) &- min(first, k) >= 2 * Int64(maximumPoints)
+    }
+
+    /// Step index `k` of a step `old` long, as an index of the step `new` long holding it
+    /// (`new` a rung above `old`: their starts line up).
+    static func rebase(_ k: Int64, from old: Int64, to new: Int64) -> Int64 {
+        let (start, overflow) = k.multipliedReportingOverflow(by: old)
+        return MetricsRecorder.stepIndex(overflow ? (k < 0 ? .min : .max) : start, step: new)
+    }
 }

@@ -18,8 +18,7 @@ struct PacketSteps {
     mutating func count(at time: Int64) {
         var k = MetricsRecorder.stepIndex(time, step: step)
         if k < first || k > last {
-            while adaptive && first != .max && max(last, k) &- min(first, k) >= 2 * Int64(StepLadder.maximumPoints)
-                && step < .max {
+            while adaptive && StepLadder.mustCoarsen(first: first, last: last, taking: k) && step < .max {
                 coarsen(to: StepLadder.next(after: step))
                 k = MetricsRecorder.stepIndex(time, step: step)
             }
@@ -31,10 +30,7 @@ struct PacketSteps {
 
     private mutating func coarsen(to coarser: Int64) {
         let old = step
-        func index(_ k: Int64) -> Int64 {
-            let (start, overflow) = k.multipliedReportingOverflow(by: old)
-            return MetricsRecorder.stepIndex(overflow ? (k < 0 ? .min : .max) : start, step: coarser)
-        }
+        func index(_ k: Int64) -> Int64 { StepLadder.rebase(k, from: old, to: coarser) }
         var merged: [Int64: Int] = [:]
         for (k, n) in counts { merged[index(k), default: 0] += n }
         counts = merged
