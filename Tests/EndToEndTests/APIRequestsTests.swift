@@ -165,4 +165,26 @@ struct APIRequestsTests {
         let (_, plain) = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/api/https.pcapng")])
         #expect(plain["http"] == nil)
     }
+
+    /// TLS 1.3 with a HelloRetryRequest, a full handshake and its session resumed (PSK, no
+    /// certificate), from openssl (fixtures/gen/record-tls-resumption.sh): each connection's
+    /// GET decrypted with its 200 (s_server -www answers every GET so), as tshark decrypts
+    /// the requests of the same capture (`resumption.tshark.tsv`).
+    @Test func helloRetryAndResumptionDecrypt() throws {
+        let capture = Fixtures.path("pcaps/api/resumption.pcapng")
+        let r = try LoupeBinary.json(["report", "--format", "json", "--tls-keylog", Fixtures.path("pcaps/api/resumption.keylog"), capture])
+        let http = r.json["http"] as? [String: Any] ?? [:]
+        let rows = (http["requestList"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(rows.map { "\($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" } == ["GET / 200", "GET / 200", "GET / 200"])
+        #expect(rows.allSatisfy { $0["decrypted"] as? Bool == true && ($0["latency"] as? Double ?? -1) > 0 })
+        let oracle = try String(contentsOfFile: Fixtures.path("pcaps/api/resumption.tshark.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        #expect(oracle.map { "\($0[2]) \($0[3])" } == ["GET /", "GET /", "GET /"])
+        let sessions = ((r.json["tls"] as? [String: Any])?["sessions"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(sessions.count == 3 && sessions.allSatisfy { $0["failure"] is NSNull && $0["version"] as? String == "TLSv1.3" })
+        #expect(sessions.map { $0["resumed"] as? Bool } == [false, false, true], "the third resumes the second's session")
+        // Without keys the exchanges are still timed, one each.
+        let keyless = try LoupeBinary.json(["report", "--format", "json", capture]).json
+        #expect(((keyless["tls"] as? [String: Any])?["completed"] as? Int) == 3)
+    }
 }
