@@ -62,6 +62,9 @@ struct HTMLReportTests {
         }
         let chosen = try LoupeBinary.run(["report", "--format", "html", churn]).stdout
         #expect(!points(chosen).isEmpty && points(chosen).allSatisfy { $0 >= 30 && $0 <= 200 }, "\(points(chosen))")
+        // Each timeline chart has its time axis (start, middle, end, UTC clock) and its maximum.
+        let axes = chosen.matches(of: /<text class="axis (start|middle|end)"[^>]*>(\d\d:\d\d:\d\d\.\d{3}) UTC<\/text>/).count
+        #expect(axes == 3 * points(chosen).count, "\(axes) axis labels for \(points(chosen).count) charts")
         let given = try LoupeBinary.run(["report", "--format", "html", "--step", "10s", churn]).stdout
         #expect(!points(given).isEmpty && points(given).allSatisfy { $0 <= 2 }, "\(points(given))")
         let om = try LoupeBinary.run(["report", "--format", "openmetrics", churn]).stdout

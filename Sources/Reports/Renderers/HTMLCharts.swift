@@ -38,6 +38,16 @@ enum HTMLCharts {
         return out + "</div>"
     }
 
+    /// The time axis under a chart: the UTC clock at its start, middle and end.
+    static func timeAxis(first: Int64, last: Int64, stepSeconds: Double) -> String {
+        let start = Double(first) * stepSeconds, end = Double(last + 1) * stepSeconds
+        let ticks: [(Double, String, Double)] = [(2, "start", start), (width / 2, "middle", (start + end) / 2), (width - 2, "end", end)]
+        return ticks.map { x, anchor, t in
+            String(format: "<text class=\"axis %@\" x=\"%.1f\" y=\"%.1f\">%@</text>", anchor, x, height + 14,
+                   HTMLBanner.clock(t, start: nil) + " UTC")
+        }.joined()
+    }
+
     /// A polyline over the capture window, steps merged so at most `maxPoints` remain.
     static func line(_ title: String, _ values: [Int64: Double], first: Int64, last: Int64, stepSeconds: Double) -> String {
         let span = max(last - first + 1, 1)
@@ -47,7 +57,9 @@ enum HTMLCharts {
         for (k, v) in values where k >= first && k <= last { merged[Int((k - first) / per)] += v }
         let top = merged.max() ?? 0
         var svg = "<figure><figcaption>\(title): max \(format(top)), \(points) points of \(format(Double(per) * stepSeconds)) s</figcaption>"
-        svg += "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\"><rect class=\"frame\" width=\"\(Int(width))\" height=\"\(Int(height))\"/>"
+        svg += "<svg viewBox=\"0 0 \(Int(width)) \(Int(height + 20))\" role=\"img\"><rect class=\"frame\" width=\"\(Int(width))\" height=\"\(Int(height))\"/>"
+        svg += String(format: "<text class=\"axis\" x=\"4\" y=\"12\">%@</text>", format(top))
+        svg += timeAxis(first: first, last: last, stepSeconds: stepSeconds)
         if top > 0 {
             let coordinates = merged.enumerated().map { i, v in
                 String(format: "%.1f,%.1f", Double(i) / Double(max(points - 1, 1)) * (width - 4) + 2,
@@ -112,9 +124,9 @@ enum HTMLStyle {
     dl.summary{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#555}dd{margin:0}
     table{border-collapse:collapse;width:100%;font-size:.9em;margin:.6em 0}th,td{border:1px solid #ddd;padding:.25em .45em;text-align:left;overflow-wrap:anywhere}
     th{background:#f0f0f0;cursor:pointer}tr:nth-child(even) td{background:#fafafa}
-    .charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;flex:1 1 360px}figcaption{font-size:.9em;color:#333}
+    .charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;flex:1 1 100%}figcaption{font-size:.9em;color:#333}
     svg{width:100%;height:auto;background:#fff}rect.frame{fill:none;stroke:#ccc}polyline{fill:none;stroke:#1e88e5;stroke-width:1.5}
-    rect.bar{fill:#1e88e5}text{font-size:10px;fill:#555}.unit,.omitted,.none{color:#666;font-size:.85em}
+    rect.bar{fill:#1e88e5}text{font-size:11px;fill:#555}text.middle{text-anchor:middle}text.end{text-anchor:end}.unit,.omitted,.none{color:#666;font-size:.85em}
     @media print{th{cursor:auto}body{max-width:none}h2{break-after:avoid}table{page-break-inside:auto}tr{break-inside:avoid}}
     """
 
