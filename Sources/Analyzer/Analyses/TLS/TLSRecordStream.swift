@@ -267,6 +267,7 @@ struct TLSRecordStream {
             if let d = decryption, encryptedHandshake {
                 if type == TLS.HandshakeType.finished { d.finished(fromLow: isLow) }
                 if type == TLS.HandshakeType.keyUpdate { d.keyUpdate(fromLow: isLow) }
+                if type == TLS.HandshakeType.endOfEarlyData { d.endOfEarlyData(fromLow: isLow) }
             }
             used += TLS.handshakeHeaderLength + length
             handshakeStartChunk = chunks

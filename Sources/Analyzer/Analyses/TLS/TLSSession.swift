@@ -291,7 +291,13 @@ struct TLSSession {
                 clientHelloSegments = segments
                 clientIsLow = fromLow
                 clientHello = try TLS.ClientHello(body)
-                if decryption != nil && body.count >= 34 { clientRandom = Array(body.dropFirst(2).prefix(32).base) }
+                if let d = decryption, body.count >= 34 {
+                    let random = Array(body.dropFirst(2).prefix(32).base)
+                    clientRandom = random
+                    if let ch = clientHello, ch.extensions.contains(TLS.ClientHello.Extension.earlyData) {
+                        d.startEarly(clientRandom: random, clientIsLow: fromLow, offered: ch.cipherSuites)
+                    }
+                }
             case TLS.HandshakeType.serverHello:
                 let hello = try TLS.ServerHello(body)
                 if let d = decryption, !hello.isHelloRetryRequest, let random = clientRandom, body.count >= 34 {

@@ -32,7 +32,7 @@ extension TLS {
             public static let serverName: UInt16 = 0, supportedGroups: UInt16 = 10, signatureAlgorithms: UInt16 = 13
             public static let alpn: UInt16 = 16, supportedVersions: UInt16 = 43, signatureAlgorithmsCert: UInt16 = 50
             public static let ecPointFormats: UInt16 = 11, sessionTicket: UInt16 = 35, preSharedKey: UInt16 = 41
-            public static let keyShare: UInt16 = 51
+            public static let keyShare: UInt16 = 51, earlyData: UInt16 = 42
         }
 
         /// `body` is the handshake message's body (after its 4-byte header).

@@ -13,7 +13,7 @@ public enum TLS {
     public enum HandshakeType {
         public static let clientHello: UInt8 = 1, serverHello: UInt8 = 2, newSessionTicket: UInt8 = 4
         public static let certificate: UInt8 = 11, finished: UInt8 = 20
-        public static let encryptedExtensions: UInt8 = 8, keyUpdate: UInt8 = 24
+        public static let encryptedExtensions: UInt8 = 8, keyUpdate: UInt8 = 24, endOfEarlyData: UInt8 = 5
     }
 
     /// Protocol version names as Wireshark prints them ("TLSv1.2"); unknown ones as hex.

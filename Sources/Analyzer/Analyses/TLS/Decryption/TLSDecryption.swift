@@ -1,8 +1,9 @@
 import Dissectors
 
 /// One connection's decryption: both directions' record protection as the handshake moves
-/// it (TLS 1.3: handshake keys from the ServerHello, traffic keys after each side's Finished,
-/// new keys at a KeyUpdate; TLS 1.2: keys from each side's ChangeCipherSpec). Shared by the
+/// it (TLS 1.3: the client's early (0-RTT) keys from its ClientHello, handshake keys from the
+/// ServerHello (the client's after its EndOfEarlyData), traffic keys after each side's
+/// Finished, new keys at a KeyUpdate; TLS 1.2: keys from each side's ChangeCipherSpec). Shared by the
 /// session (which installs keys when it reads the ServerHello) and its two record streams
 /// (which open records), hence a class; made only when a key log is given.
 final class TLSDecryption {
@@ -12,6 +13,11 @@ final class TLSDecryption {
         var trafficSecret: [UInt8]?
         /// TLS 1.2: keys waiting for this side's ChangeCipherSpec.
         var afterChangeCipherSpec: TLSRecordDecryptor?
+        /// TLS 1.3 0-RTT, the client: its early data's keys under each suite the ClientHello
+        /// offers (the resumed session's suite is one of them; the first record that opens
+        /// tells which), and the handshake keys that follow its EndOfEarlyData.
+        var earlyCandidates: [TLSRecordDecryptor] = []
+        var afterEarlyData: TLSRecordDecryptor?
         /// Records in a row that did not authenticate (after a gap, past the resync window,
         /// or with wrong keys); after `failureLimit` this side stops trying.
         var failures = 0
@@ -33,8 +39,28 @@ final class TLSDecryption {
 
     init(keyLog: TLSKeyLog) { self.keyLog = keyLog }
 
-    /// Whether records from this side are opened now.
-    func active(fromLow: Bool) -> Bool { (fromLow ? low : high).current != nil }
+    /// Whether records from this side are opened now (or its early data may be).
+    func active(fromLow: Bool) -> Bool { (fromLow ? low : high).current != nil || !(fromLow ? low : high).earlyCandidates.isEmpty }
+
+    /// TLS 1.3 0-RTT: the ClientHello offered early data and the key log has its secret.
+    func startEarly(clientRandom: [UInt8], clientIsLow: Bool, offered: [UInt16]) {
+        guard let early = keyLog.secrets(forClientRandom: clientRandom)?.clientEarly else { return }
+        lowIsClient = clientIsLow
+        tls13 = true
+        let candidates = offered.filter { (0x1301 ... 0x1303).contains($0) }.compactMap { id -> TLSRecordDecryptor? in
+            guard let suite = TLSTrafficKeys.suite(id) else { return nil }
+            let k = TLSTrafficKeys.tls13(early, suite)
+            return TLSRecordDecryptor(cipher: suite.cipher, key: k.key, iv: k.iv, tls13: true)
+        }
+        set(client: true) { $0.earlyCandidates = candidates }
+    }
+
+    /// TLS 1.3: the client's EndOfEarlyData went; its next records use its handshake keys.
+    func endOfEarlyData(fromLow: Bool) {
+        side(fromLow) { s in
+            if let next = s.afterEarlyData { s.current = next; s.afterEarlyData = nil }
+        }
+    }
 
     /// Keys for the connection, from its randoms and the ServerHello's choices.
     func start(clientRandom: [UInt8], serverRandom: [UInt8], suiteID: UInt16, version: UInt16) {
@@ -54,8 +80,13 @@ final class TLSDecryption {
                 return
             }
             let c = TLSTrafficKeys.tls13(ch, suite), s = TLSTrafficKeys.tls13(sh, suite)
-            set(client: true) { $0.current = TLSRecordDecryptor(cipher: suite.cipher, key: c.key, iv: c.iv, tls13: true)
-                $0.trafficSecret = secrets.clientTraffic }
+            set(client: true) { side in
+                let handshake = TLSRecordDecryptor(cipher: suite.cipher, key: c.key, iv: c.iv, tls13: true)
+                // Early data opened: the client keeps its early keys until EndOfEarlyData.
+                if side.current != nil { side.afterEarlyData = handshake } else { side.current = handshake }
+                side.earlyCandidates = []
+                side.trafficSecret = secrets.clientTraffic
+            }
             set(client: false) { $0.current = TLSRecordDecryptor(cipher: suite.cipher, key: s.key, iv: s.iv, tls13: true)
                 $0.trafficSecret = secrets.serverTraffic }
         } else {
@@ -113,8 +144,27 @@ final class TLSDecryption {
     func open(fromLow: Bool, type: UInt8, version: UInt16, body: ByteSlice) -> (type: UInt8, plaintext: [UInt8])? {
         var result: (type: UInt8, plaintext: [UInt8])?
         side(fromLow) { s in
+            if s.current == nil, !s.earlyCandidates.isEmpty {
+                // The first early record: the suite whose keys open it.
+                for var candidate in s.earlyCandidates {
+                    if let opened = candidate.open(type: type, version: version, body: body) {
+                        result = opened
+                        s.current = candidate
+                        break
+                    }
+                }
+                s.earlyCandidates = []
+                if result == nil { s.failures += 1 }
+                return
+            }
             guard s.current != nil, s.failures < Self.failureLimit else { return }
             result = s.current!.open(type: type, version: version, body: body)
+            if result == nil, var next = s.afterEarlyData, let opened = next.open(type: type, version: version, body: body) {
+                // The server refused the early data: the client went on with handshake keys.
+                result = opened
+                s.current = next
+                s.afterEarlyData = nil
+            }
             s.failures = result == nil ? s.failures + 1 : 0
             lastSkipped = s.current!.skipped
         }

@@ -10,6 +10,8 @@ public struct TLSKeyLog: Sendable {
         var master: [UInt8]?
         /// TLS 1.3 (RFC 8446 7.1), by label.
         var clientHandshake: [UInt8]?
+        /// TLS 1.3 0-RTT: the client's early traffic secret.
+        var clientEarly: [UInt8]?
         var serverHandshake: [UInt8]?
         var clientTraffic: [UInt8]?
         var serverTraffic: [UInt8]?
@@ -50,7 +52,8 @@ public struct TLSKeyLog: Sendable {
             case "SERVER_HANDSHAKE_TRAFFIC_SECRET": s.serverHandshake = secret
             case "CLIENT_TRAFFIC_SECRET_0": s.clientTraffic = secret
             case "SERVER_TRAFFIC_SECRET_0": s.serverTraffic = secret
-            case "EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET", "EARLY_EXPORTER_SECRET": break  // not used
+            case "CLIENT_EARLY_TRAFFIC_SECRET": s.clientEarly = secret
+            case "EXPORTER_SECRET", "EARLY_EXPORTER_SECRET": break  // not used
             default:
                 malformedLines += 1
                 continue
