@@ -67,6 +67,12 @@ struct FindingEvidenceTests {
         let retransmitted = Set(try run(TShark.path, ["-r", impaired, "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
                                                       "-T", "fields", "-e", "frame.number"]).stdout.split(separator: "\n").compactMap { Int($0) })
         #expect(!frames.isEmpty && Set(frames).isSubset(of: retransmitted), "\(frames) against \(retransmitted.sorted())")
+        // Each row keeps its first retransmissions' frames, at most 5 (the fixture's worst has 11).
+        #expect(rows.contains { ($0["retransmissions"] as? Int ?? 0) > 5 })
+        for row in rows {
+            let kept = (row["retransmittedFrames"] as? [Int] ?? []).count
+            #expect(kept == min(row["retransmissions"] as? Int ?? 0, 5), "\(row["id"] ?? "")")
+        }
         let out = temporaryFile([], suffix: ".pcapng")
         let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, impaired])
         #expect(x.status == 0 && x.stdout.hasPrefix("finding \(n): "))

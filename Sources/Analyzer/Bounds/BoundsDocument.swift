@@ -76,6 +76,12 @@ public enum BoundsDocument {
             ("node pairs sampled for clock offsets", NodeClocks.maximumPairs, "NodeClocks.maximumPairs"),
             ("decrypted HTTP request rows kept (http section)", HTTPServices.rowsKept, "HTTPServices.rowsKept"),
             ("HTTP servers and routes grouped (each)", HTTPServices.groupLimit, "HTTPServices.groupLimit"),
+            ("retransmitted frame numbers kept per connection (evidence)", TCPAnalysis.retransmittedFramesKept,
+             "TCPAnalysis.retransmittedFramesKept"),
+            ("steps a metric series holds while recording (step from the capture's length)", 2 * StepLadder.maximumPoints,
+             "2 * StepLadder.maximumPoints"),
+            ("flow records sampled per eviction", FlowEviction.sampleSize, "FlowEviction.sampleSize"),
+            ("pcapng bytes pending before `loupe extract` writes them", PacketExtractor.flushBytes, "PacketExtractor.flushBytes"),
         ]
     }
 
