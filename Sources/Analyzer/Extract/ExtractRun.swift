@@ -109,8 +109,11 @@ public enum ExtractRun {
             flows.append(found)
         }
         let secrets = options.withSecrets ? try Self.secrets(first.merger.readers, keyLogs: options.keyLogPaths + bundle.keyLogs) : []
+        // The node: the metadata's when it names one (a bundle's), else the capture file's.
+        let nodes = cluster.metadata.objects.compactMap { o -> String? in if case .node(let n) = o { n.name } else { nil } }
         let inputs = zip(bundle.captures, first.merger.readers).map { path, reader in
-            PacketExtractor.Input(node: ObservationPoints.nodeName(path), interfaceNames: reader.interfaces.map(\.name))
+            PacketExtractor.Input(node: nodes.count == 1 ? nodes[0] : ObservationPoints.nodeName(path),
+                                  interfaceNames: reader.interfaces.map(\.name))
         }
 
         // Pass 2: the packets.
