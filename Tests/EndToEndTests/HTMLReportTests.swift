@@ -103,6 +103,29 @@ struct HTMLReportTests {
         #expect(text.contains(p50) && html.contains(p50))
     }
 
+    /// The pods bundle's report rendered by headless chromium at a desktop and a phone width:
+    /// the page draws at each (a PNG of that width) and the browser logs no console message
+    /// (a script error would be one; a page that logs a console error is caught the same way).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromium), "needs chromium"))
+    func rendersAtTwoWidthsWithoutConsoleErrors() throws {
+        let page = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("bundles/pods")])
+        let file = temporaryFile(Array(page.stdout.utf8), suffix: ".html")
+        for width in [1280, 420] {
+            let png = temporaryFile([], suffix: ".png")
+            let r = try run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
+                                            "--v=0", "--window-size=\(width),1600", "--screenshot=" + png, "file://" + file])
+            let console = r.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }
+            #expect(r.status == 0 && console.isEmpty, "\(width) px: \(console)")
+            let header = try #require(FileManager.default.contents(atPath: png))
+            #expect(header.count > 24 && header.subdata(in: 16 ..< 20).reduce(0) { $0 << 8 | Int($1) } == width)
+        }
+        // The check sees a console error when there is one.
+        let broken = temporaryFile(Array("<!DOCTYPE html><script>undefinedFunction()</script>".utf8), suffix: ".html")
+        let bad = try run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                          "--screenshot=" + temporaryFile([], suffix: ".png"), "file://" + broken])
+        #expect(bad.stderr.contains(":CONSOLE"))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromium), "needs chromium"))
     func hostileNamesRenderEscapedInABrowser() throws {
         let page = try LoupeBinary.run(["report", "--format", "html", Self.hostileCapture()])
