@@ -103,6 +103,17 @@ struct HTMLReportTests {
         #expect(text.contains(p50) && html.contains(p50))
     }
 
+    /// DNS response time over the capture: the largest mean of a step lies between the
+    /// report's fastest possible (above 0) and its slowest answer.
+    @Test func dnsLatencyOverTime() throws {
+        let bundle = Fixtures.path("bundles/pods")
+        let html = try LoupeBinary.run(["report", "--format", "html", bundle]).stdout
+        let top = try #require(html.firstMatch(of: /DNS mean response time per step, ms: max ([0-9.]+)/).flatMap { Double($0.output.1) })
+        let json = try LoupeBinary.json(["report", "--format", "json", bundle]).json
+        let max = try #require(((json["dns"] as? [String: Any])?["latency"] as? [String: Any])?["max"] as? Double)
+        #expect(top > 0 && top <= max * 1000 + 1e-6, "\(top) ms against the slowest \(max * 1000) ms")
+    }
+
     /// The pods bundle's report rendered by headless chromium at a desktop and a phone width:
     /// the page draws at each (a PNG of that width) and the browser logs no console message
     /// (a script error would be one; a page that logs a console error is caught the same way).

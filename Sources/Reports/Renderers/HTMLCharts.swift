@@ -23,10 +23,15 @@ enum HTMLCharts {
         let apiCount = perStep(m, "loupe_apiserver_request_seconds", value: { Double($0.buckets.reduce(0, +)) })
         var apiMean: [Int64: Double] = [:]
         for (k, n) in apiCount where n > 0 { apiMean[k] = (apiSum[k] ?? 0) / n * 1000 }
+        let dnsSum = perStep(m, "loupe_dns_latency_seconds")
+        let dnsCount = perStep(m, "loupe_dns_latency_seconds", value: { Double($0.buckets.reduce(0, +)) })
+        var dnsMean: [Int64: Double] = [:]
+        for (k, n) in dnsCount where n > 0 { dnsMean[k] = (dnsSum[k] ?? 0) / n * 1000 }
         let charts: [(String, [Int64: Double])] = [
             ("Packets per step", perStep(m, "loupe_capture_packets")),
             ("DNS queries per step", perStep(m, "networkobservability_adv_dns_request_count")),
             ("DNS errors per step (not NOERROR)", errors),
+            ("DNS mean response time per step, ms", dnsMean),
             ("TCP retransmissions per step", perStep(m, "networkobservability_adv_tcpretrans_count")),
             ("API server mean latency per step, ms", apiMean),
         ]
