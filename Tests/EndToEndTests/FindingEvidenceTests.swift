@@ -77,6 +77,9 @@ struct FindingEvidenceTests {
         let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, impaired])
         #expect(x.status == 0 && x.stdout.hasPrefix("finding \(n): "))
         #expect(try run(TShark.path, ["-r", out]).stdout.split(separator: "\n").count == packets)
+        // More than extract's 1 MiB of pending bytes (PacketExtractor.flushBytes): written in parts.
+        let size = (try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        #expect(size > 1 << 20, "\(size) bytes")
         let none = try LoupeBinary.run(["extract", "--finding", "\(findings.count + 1)", "-o", out, impaired])
         #expect(none.status == 2 && none.stderr.contains("has \(findings.count)"))
     }
