@@ -84,25 +84,25 @@ enum FindingEvidence {
         }
     }
 
+    /// The API server's endpoints ("ip:port", "[v6]:port") as host, port and whether IPv6.
+    static func apiEndpoints(_ r: Report) -> [(host: String, port: Int, v6: Bool)] {
+        r.apiServer.endpoints.compactMap { e in
+            guard let colon = e.lastIndex(of: ":"), let port = Int(e[e.index(after: colon)...]) else { return nil }
+            let host = String(e[..<colon])
+            let v6 = host.hasPrefix("[")
+            return (v6 ? String(host.dropFirst().dropLast()) : host, port, v6)
+        }
+    }
+
     /// The API server's endpoints as a capture filter ("host A and tcp port P", joined by or).
     static func apiCaptureFilter(_ r: Report) -> String? {
-        let parts = r.apiServer.endpoints.compactMap { e -> String? in
-            guard let colon = e.lastIndex(of: ":"), let port = Int(e[e.index(after: colon)...]) else { return nil }
-            let host = String(e[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            return "(host \(host) and tcp port \(port))"
-        }
+        let parts = apiEndpoints(r).map { "(host \($0.host) and tcp port \($0.port))" }
         return parts.isEmpty ? nil : parts.joined(separator: " or ")
     }
 
     /// The API server's endpoints as a display filter ("ip.addr==A && tcp.port==P", joined by ||).
     static func apiFilter(_ r: Report) -> String? {
-        let parts = r.apiServer.endpoints.compactMap { e -> String? in
-            guard let colon = e.lastIndex(of: ":"), let port = Int(e[e.index(after: colon)...]) else { return nil }
-            var host = String(e[..<colon])
-            let v6 = host.hasPrefix("[")
-            if v6 { host = String(host.dropFirst().dropLast()) }
-            return "(\(v6 ? "ipv6" : "ip").addr == \(host) && tcp.port == \(port))"
-        }
+        let parts = apiEndpoints(r).map { "(\($0.v6 ? "ipv6" : "ip").addr == \($0.host) && tcp.port == \($0.port))" }
         return parts.isEmpty ? nil : parts.joined(separator: " || ")
     }
 }
