@@ -1,11 +1,14 @@
-/// The plug-in analyses `loupe report` runs (`PassAnalysis`): one line each.
+/// The plug-in analyses `loupe report` runs (`PassAnalysis`): one line each. `make` may
+/// decline (nil) when the report does not need the analysis (the Retina series without a
+/// metrics format).
 enum AnalysisRegistry {
     struct Entry: Sendable {
         var name: String
-        var make: @Sendable () -> any PassAnalysis
+        var make: @Sendable (PassContext) -> (any PassAnalysis)?
     }
 
     static let all: [Entry] = [
-        Entry(name: "icmp") { ICMPAnalysis() },
+        Entry(name: "icmp") { _ in ICMPAnalysis() },
+        Entry(name: "retina") { RetinaSeries(context: $0) },
     ]
 }

@@ -101,7 +101,7 @@ public enum ExtractRun {
         // Pass 1: the flows, the secrets every input holds, and the names of its interfaces
         // (read as the interface blocks come, so known only once an input has been read).
         let locator = FlowLocator(ids: Set(ids))
-        passOptions.analyses = [.init(name: "locate") { locator }]
+        passOptions.analyses = [.init(name: "locate") { _ in locator }]
         let first = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         var flows: [Flow] = []
         for id in ids {
@@ -124,7 +124,7 @@ public enum ExtractRun {
         let extractor = PacketExtractor(inputs: inputs, flowSerials: ids.isEmpty ? nil : Set(flows.map(\.serial)),
                                         directory: cluster.directory,
                                         output: handle, secrets: secrets)
-        passOptions.analyses = [.init(name: "extract") { extractor }]
+        passOptions.analyses = [.init(name: "extract") { _ in extractor }]
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         extractor.flush()
         if let failure = extractor.failure { throw CaptureOpenError(path: output, "cannot write: \(failure)") }

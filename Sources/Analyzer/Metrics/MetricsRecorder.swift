@@ -84,6 +84,15 @@ struct MetricsRecorder {
         return k
     }
 
+    /// The start of the step `time` falls in (ns), `time` counted in the span first (so an
+    /// adaptive recorder is at its step for it): for callers that tally events themselves and
+    /// add them once per step (`StepTally`).
+    mutating func spanStepStart(_ time: Int64) -> Int64 {
+        let k = place(time)
+        let (start, overflow) = k.multipliedReportingOverflow(by: step)
+        return overflow ? time : start
+    }
+
     /// The start of the step `time` falls in (ns): a place to add to later that stays right
     /// when the step grows meanwhile (`add(_:_:at:_:)` with it).
     func stepStart(_ time: Int64) -> Int64 {
@@ -152,6 +161,26 @@ struct MetricsRecorder {
         families[f].series[s].steps[k] = cell
     }
 
+    /// Label values of family `f` rewritten (`rename(label, value)` gives the new value), for
+    /// labels known only once the pass has ended. Series whose labels become equal are
+    /// merged.
+    mutating func relabel(_ f: Int, _ rename: (String, String) -> String) {
+        let old = families[f].series
+        families[f].series = []
+        seriesIndex[f] = [:]
+        for var series in old {
+            series.labels = series.labels.map { ($0.0, rename($0.0, $0.1)) }
+            let key = LabelKey(labels: series.labels)
+            if let s = seriesIndex[f][key] {
+                for (k, cell) in series.steps { families[f].series[s].steps[k, default: cell.empty].add(cell) }
+                seriesCount -= 1
+            } else {
+                seriesIndex[f][key] = families[f].series.count
+                families[f].series.append(series)
+            }
+        }
+    }
+
     /// Lets the reserved places be used.
     mutating func allowReserved() { reserved = 0 }
 
@@ -215,7 +244,7 @@ enum RetinaLabels {
                                       "destination_workload_kind", "destination_workload_name"]
 
     /// The five context labels of one side appended to `labels`.
-    static func append(_ side: Side, _ address: IPAddress, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
+    static func append(_ side: Side, _ address: IPAddress?, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
                        to labels: inout [(String, String)]) {
         var namespace = "unknown", pod = "unknown", kind = "unknown", workload = "unknown"
         if case .pod(let p)? = owner, let directory {
@@ -225,7 +254,7 @@ enum RetinaLabels {
             if parts.count == 2 { (kind, workload) = (String(parts[0]), String(parts[1])) }
         }
         let names = side == .source ? source : destination
-        for (name, value) in zip(names, [address.text, namespace, pod, kind, workload]) { labels.append((name, value)) }
+        for (name, value) in zip(names, [address?.text ?? "unknown", namespace, pod, kind, workload]) { labels.append((name, value)) }
     }
 }
 

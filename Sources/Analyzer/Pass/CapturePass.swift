@@ -52,6 +52,8 @@ struct CapturePass {
         /// With a metrics format and no `--step`: the step chosen from the capture's length
         /// (`StepLadder`).
         var metricsStepFromCapture = false
+        /// What `PassContext.node` and `.retinaSeries` say.
+        var captureNode: String?, retinaSeries = false
         /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
         /// is `CapturePass.dnsSection`. It may free what only the section reads
         /// (`DNSAnalysis.releaseSectionStorage`).
@@ -63,25 +65,6 @@ struct CapturePass {
 
     /// Progress is reported every this many packets (never per packet).
     static let progressInterval = 1 << 16
-
-    /// Every analysis's metric series, merged (nil without a metrics format).
-    var metrics: MetricsModel? {
-        guard let first = sinks.tcp?.metrics ?? sinks.dns?.metrics else { return nil }
-        var all = first.adaptive ? MetricsRecorder(adaptiveReserving: 1) : MetricsRecorder(step: first.step, reserving: 1)
-        for part in [sinks.dns?.metrics, sinks.tcp?.metrics, sinks.tls?.metrics, sinks.api?.metrics] {
-            if let part { all.merge(part) }
-        }
-        // Loupe's own packet series (the timeline's first chart) has the place kept for it:
-        // analyses that fill the series bound do not push it out.
-        let packets = all.family(MetricNames.packets.0, MetricNames.packets.1, .gauge)
-        all.allowReserved()
-        if let steps = sinks.packetSteps {
-            all.coarsen(to: steps.step)  // counted at its step's start: never at a finer step
-            for (k, n) in steps.counts { all.add(packets, [], at: k &* steps.step, Double(n)) }
-        }
-        all.fit()
-        return all.model
-    }
 
     var merger: MergingReader
     var files: [FileStats]
@@ -123,7 +106,10 @@ struct CapturePass {
         }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         sinks.tls?.keyLog = options.keyLog
-        sinks.plugins = PassAnalyses(options.analyses.map { $0.make() })
+        let context = PassContext(pods: options.pods, metricsStep: options.metricsStep,
+                                  metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture,
+                                  node: options.captureNode, retinaSeries: options.retinaSeries)
+        sinks.plugins = PassAnalyses(options.analyses.compactMap { $0.make(context) })
         if let pods = options.pods {
             sinks.common.attribution = AttributionCounter(directory: pods)
             sinks.common.natPairs = ServiceNATPairs(directory: pods)
@@ -146,6 +132,8 @@ struct CapturePass {
             sinks.dns?.metrics = recorder
             sinks.tcp?.metrics = recorder
             sinks.tcp?.directory = options.pods
+            sinks.tcp?.retinaStats = options.retinaSeries
+            sinks.dns?.metricSeries.withBasic = options.retinaSeries
             sinks.tls?.metrics = recorder
             sinks.api?.metrics = recorder
             sinks.packetSteps = PacketSteps(step: recorder.step, adaptive: recorder.adaptive)
@@ -285,6 +273,10 @@ struct CapturePass {
             let c = DNSFrame.Conversation(wireLength: record.originalLength, serial: frameNumber, clock: clock,
                                           sweptAt: flows.lastSweep, analyze: analyze)
             f.conversation = c
+            if sinks.plugins.wants(IPProtocol.udp) && (sinks.selection?.matches(source, destination, at: time) ?? true) {
+                sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
+                                                       flowSerial: -1))
+            }
             if sinks.dnsWorker != nil {
                 sinks.dnsWorker!.submit(f, payload: analyze ? frame.payload : .empty)
             } else {

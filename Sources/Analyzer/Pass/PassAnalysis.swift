@@ -12,8 +12,32 @@ struct PassPacket {
     var input: Int
     /// The packet as read; its bytes are valid during the call only.
     var record: PacketRecord
-    /// The serial of the flow it was counted in (the frame number of the flow's first packet).
+    /// The serial of the flow it was counted in (the frame number of the flow's first packet);
+    /// -1 for DNS over UDP, whose conversations are counted apart (`DNSConversations`).
     var flowSerial: Int
+}
+
+/// What the pass tells an analysis when making it (`AnalysisRegistry.Entry.make`).
+struct PassContext {
+    /// Cluster metadata, when the report has some.
+    var pods: PodDirectory?
+    /// With a metrics format: the step in nanoseconds (`--step`), or nil with `metricsAdaptive`.
+    var metricsStep: Int64?
+    /// With a metrics format and no `--step`: the step follows the capture's length.
+    var metricsAdaptive = false
+    /// The node the capture was taken on, when one is known (the metadata's only node, or the
+    /// only node the inputs name).
+    var node: String?
+    /// Retina's packet and connection series are wanted (`ReportOptions.retinaSeries`).
+    var retinaSeries = false
+
+    var wantsMetrics: Bool { metricsStep != nil || metricsAdaptive }
+
+    /// A recorder at the pass's step (nil without a metrics format).
+    func metricsRecorder() -> MetricsRecorder? {
+        if let step = metricsStep { return MetricsRecorder(step: step) }
+        return metricsAdaptive ? MetricsRecorder(adaptiveReserving: 0) : nil
+    }
 }
 
 /// An analysis the pass drives as a plug-in (`docs/design.md`, "Adding an analysis"): it
@@ -36,59 +60,81 @@ protocol PassAnalysis: AnyObject {
     /// The pass has ended: the section (and a warning for each bound reached) into `report`;
     /// lists hold at most `rows` rows.
     func write(into report: inout Report, rows: Int)
+    /// The pass has ended: the metric series recorded (nil by default; asked only with a
+    /// metrics format). `points` names where the packets were seen (`ObservationPoints.find`).
+    func metrics(_ points: ObservationPoints) -> MetricsRecorder?
 }
 
 extension PassAnalysis {
     var wantsFlowEnds: Bool { false }
     func flowEnded(_ flow: Flow) {}
+    func metrics(_ points: ObservationPoints) -> MetricsRecorder? { nil }
 }
 
-/// The plug-in analyses a pass runs, and which IP protocols any of them reads (so a packet no
+/// The plug-in analyses a pass runs, and which IP protocols each reads (so a packet no
 /// analysis wants costs one bit test).
 struct PassAnalyses {
-    private var analyses: [any PassAnalysis] = []
-    /// Bit `p` set: some analysis reads IP protocol `p`.
-    private var wanted: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// IP protocols as a 256-bit set: bit `p` of word `p >> 6`.
+    struct ProtocolSet {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init(_ protocols: [UInt8] = []) { for p in protocols { insert(p) } }
+
+        mutating func insert(_ p: UInt8) {
+            let bit = UInt64(1) << UInt64(p & 63)
+            switch p >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+
+        mutating func formUnion(_ o: ProtocolSet) {
+            words = (words.0 | o.words.0, words.1 | o.words.1, words.2 | o.words.2, words.3 | o.words.3)
+        }
+
+        @inline(__always) func contains(_ p: UInt8) -> Bool {
+            let word: UInt64
+            switch p >> 6 {
+            case 0: word = words.0
+            case 1: word = words.1
+            case 2: word = words.2
+            default: word = words.3
+            }
+            return word >> UInt64(p & 63) & 1 != 0
+        }
+    }
+
+    private var analyses: [(analysis: any PassAnalysis, protocols: ProtocolSet)] = []
+    /// Some analysis reads the protocol.
+    private var wanted = ProtocolSet()
 
     /// Some analysis wants flow ends.
     private(set) var wantsFlowEnds = false
 
     init(_ analyses: [any PassAnalysis] = []) {
-        self.analyses = analyses
+        self.analyses = analyses.map { ($0, ProtocolSet($0.ipProtocols)) }
         wantsFlowEnds = analyses.contains { $0.wantsFlowEnds }
-        for a in analyses {
-            for p in a.ipProtocols {
-                let bit = UInt64(1) << UInt64(p & 63)
-                switch p >> 6 {
-                case 0: wanted.0 |= bit
-                case 1: wanted.1 |= bit
-                case 2: wanted.2 |= bit
-                default: wanted.3 |= bit
-                }
-            }
-        }
+        for a in self.analyses { wanted.formUnion(a.protocols) }
     }
 
-    @inline(__always) func wants(_ ipProtocol: UInt8) -> Bool {
-        let word: UInt64
-        switch ipProtocol >> 6 {
-        case 0: word = wanted.0
-        case 1: word = wanted.1
-        case 2: word = wanted.2
-        default: word = wanted.3
-        }
-        return word >> UInt64(ipProtocol & 63) & 1 != 0
-    }
+    @inline(__always) func wants(_ ipProtocol: UInt8) -> Bool { wanted.contains(ipProtocol) }
 
     func packet(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
-        for a in analyses where a.ipProtocols.contains(frame.ipProtocol) { a.packet(frame, packet) }
+        for a in analyses where a.protocols.contains(frame.ipProtocol) { a.analysis.packet(frame, packet) }
     }
 
     func flowEnded(_ flow: Flow) {
-        for a in analyses where a.wantsFlowEnds { a.flowEnded(flow) }
+        for a in analyses where a.analysis.wantsFlowEnds { a.analysis.flowEnded(flow) }
     }
 
     func write(into report: inout Report, rows: Int) {
-        for a in analyses { a.write(into: &report, rows: rows) }
+        for a in analyses { a.analysis.write(into: &report, rows: rows) }
+    }
+
+    /// Each analysis's metric series.
+    func metrics(_ points: ObservationPoints) -> [MetricsRecorder] {
+        analyses.compactMap { $0.analysis.metrics(points) }
     }
 }

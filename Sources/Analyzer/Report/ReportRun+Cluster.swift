@@ -37,6 +37,23 @@ extension ReportRun {
 }
 
 extension ReportRun {
+    /// The node the capture was taken on, when one is known: the metadata's only node, else
+    /// the only node its pods run on, else the only node the inputs' names give.
+    static func captureNode(_ metadata: ClusterMetadata, paths: [String]) -> String? {
+        var nodes = Set<String>(), podNodes = Set<String>()
+        for o in metadata.objects {
+            switch o {
+            case .node(let n): nodes.insert(n.name)
+            case .pod(let p): if let node = p.node { podNodes.insert(node) }
+            default: break
+            }
+        }
+        if nodes.count == 1 { return nodes.first }
+        if nodes.isEmpty && podNodes.count == 1 { return podNodes.first }
+        let named = Set(paths.map(ObservationPoints.nodeName))
+        return nodes.isEmpty && podNodes.isEmpty && named.count == 1 ? named.first : nil
+    }
+
     /// The labels every metric series carries: those given, then `instance` (unless given)
     /// naming the one node the capture is of (the metadata's node, else the capture file's),
     /// as a scrape of that node would. With several nodes there is no one instance to name.

@@ -35,6 +35,9 @@ public struct ReportOptions: Sendable {
     public var metricsStep: Int64?
     /// Labels on every series of the metrics formats (`--label name=value`).
     public var metricLabels: [MetricsModel.Label] = []
+    /// With the metric series: also Retina's packet, connection and drop series
+    /// (`RetinaSeries`, `KernelDropSeries`; the metrics formats, not the HTML timeline).
+    public var retinaSeries = false
     /// Metric series with their step chosen from the capture's length (30 to 200 points;
     /// `StepLadder`), when `metricsStep` is nil.
     public var metricsStepFromCapture = false
@@ -112,7 +115,14 @@ public enum ReportRun {
         }
         passOptions.deferDNS = parts != nil
         // Kernel events are read first: the pass then counts the wire's side of their connections.
-        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events)
+        passOptions.captureNode = captureNode(metadata, paths: paths)
+        passOptions.retinaSeries = options.retinaSeries
+        let context = PassContext(pods: directory, metricsStep: options.metricsStep,
+                                  metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture)
+        let drops = options.retinaSeries ? context.metricsRecorder().map {
+            KernelDropSeries(recorder: $0, boundary: NodeBoundary(node: passOptions.captureNode, directory: directory))
+        } : nil
+        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events, dropSeries: drops)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         // The sections DNS plays no part in, built (and with `parts`, written) while the DNS
@@ -194,7 +204,7 @@ public enum ReportRun {
         if hits > 0 {
             report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
-        var metrics = pass.metrics
+        var metrics = pass.metrics(adding: [kernel?.dropSeries?.recorder].compactMap { $0 })
         metrics?.constantLabels = constantLabels(options.metricLabels, report: report, nodes: pass.sightings.points.nodeNames)
         if let dropped = metrics?.droppedSeries, dropped > 0 {
             report.warnings.append("\(dropped) metric events not recorded: their labels would have made more than "

@@ -71,6 +71,13 @@ struct ObservationPoints {
         return lastPoint
     }
 
+    /// The point a record of `input` was counted at (as `point` found it), without counting;
+    /// nil when no record of that place was seen.
+    func find(input: Int, interface: Int, linkInterface: Int32) -> Int? {
+        byRecord[samePoint ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
+            : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)]
+    }
+
     private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
         let interface = samePoint ? "merged" : place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
         let point = Point(node: nodes[place.input], interface: interface)

@@ -82,7 +82,7 @@ public enum FindingsBuilder {
     /// capturing interface's IP layer drop; NO_SOCKET is a packet to a closed port (its RST is
     /// in the TCP section); QUEUE_PURGE is a closing socket's queue freed; NOT_SPECIFIED is the
     /// kernel not saying.
-    static let unremarkableDrops: Set<String> = ["OTHERHOST", "NO_SOCKET", "QUEUE_PURGE", "NOT_SPECIFIED"]
+    public static let unremarkableDrops: Set<String> = ["OTHERHOST", "NO_SOCKET", "QUEUE_PURGE", "NOT_SPECIFIED"]
 
     static func kernel(_ k: KernelSection) -> [Finding] {
         var out: [Finding] = []

@@ -135,6 +135,7 @@ struct ReportCommand: ParsableCommand {
             options.metricsStep = step.flatMap(Self.duration)
             options.metricsStepFromCapture = step == nil
             options.metricLabels = label.compactMap(Self.metricLabel)
+            options.retinaSeries = format != .html
         }
         // JSON: sections are written as soon as they are final, on the thread that made them.
         let parts = format == .json ? JSONParts() : nil

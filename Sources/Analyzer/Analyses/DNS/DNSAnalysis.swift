@@ -347,7 +347,7 @@ struct DNSAnalysis {
     var podStats: PodStats?
     var metrics: MetricsRecorder?
     /// Retina's DNS series for `metrics`, with their label caches.
-    private var metricSeries = DNSMetricSeries()
+    var metricSeries = DNSMetricSeries()
 
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }

@@ -34,6 +34,18 @@ struct DNSMetricSeries {
     private var labelPods: [Int: Int] = [:]
     private var labelPodsByName: [String: Int] = [:]
     private var families: (requests: Int?, responses: Int?, latency: Int?)
+    /// Retina's basic DNS series too (no pod labels; the metrics formats, not the timeline).
+    var withBasic = false
+    /// Retina's basic DNS series' families, by the key's question and answer parts.
+    private var basic: (requests: Int, responses: Int)?
+    private var basicCache: [BasicKey: Int] = [:]
+
+    struct BasicKey: Hashable {
+        var qtype: UInt16
+        var qname: DNSNameTable.ID
+        var rcode: UInt16?
+        var answers: Int
+    }
 
     /// The pod whose labels an owner shows (nil: "unknown" labels).
     private mutating func labelPod(_ owner: PodDirectory.Owner?, _ pods: PodDirectory?) -> Int? {
@@ -59,6 +71,7 @@ struct DNSMetricSeries {
             families.requests = metrics.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
         }
         if let s = series(families.requests!, key, t, client, server, &metrics, pods, names) { metrics.add(families.requests!, series: s, at: time) }
+        if withBasic { recordBasic(t, at: time, &metrics, names) }
         guard let rcode = t.rcode else { return }
         if families.responses == nil {
             families.responses = metrics.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
@@ -81,6 +94,38 @@ struct DNSMetricSeries {
             }
             if let s { metrics.observe(f, series: s, at: time, Double(latency) / 1e9) }
         }
+    }
+
+    /// Retina's basic DNS series: the request, and the response when there was one.
+    private mutating func recordBasic(_ t: Transaction, at time: Int64, _ metrics: inout MetricsRecorder, _ names: DNSNameTable) {
+        if basic == nil {
+            basic = (metrics.family(MetricNames.dnsRequestsBasic.0, MetricNames.dnsRequestsBasic.1, .gauge),
+                     metrics.family(MetricNames.dnsResponsesBasic.0, MetricNames.dnsResponsesBasic.1, .gauge))
+        }
+        let f = basic!
+        metrics.add(f.requests, series: basicSeries(f.requests, BasicKey(qtype: t.qtype, qname: t.qname, answers: 0), &metrics, names),
+                    at: time)
+        guard let rcode = t.rcode else { return }
+        let key = BasicKey(qtype: t.qtype, qname: t.qname, rcode: rcode, answers: t.answers)
+        metrics.add(f.responses, series: basicSeries(f.responses, key, &metrics, names), at: time &+ (t.latency ?? 0))
+    }
+
+    /// Retina's basic DNS series for `key` (`utils.DNSRequestLabels`, `DNSResponseLabels`).
+    private mutating func basicSeries(_ f: Int, _ key: BasicKey, _ metrics: inout MetricsRecorder,
+                                      _ names: DNSNameTable) -> Int? {
+        if let known = basicCache[key] { return known }
+        guard !metrics.isFull else { return nil }
+        var labels: [(String, String)] = []
+        if let rcode = key.rcode { labels.append(("return_code", DNS.rcodeName(rcode))) }
+        labels.append(("query_type", DNS.RecordType.name(key.qtype)))
+        labels.append(("query", names.text(key.qname)))
+        if key.rcode != nil {
+            labels.append(("response", ""))  // as in the advanced series: answers not kept
+            labels.append(("num_response", String(key.answers)))
+        }
+        let s = metrics.series(f, labels)
+        if let s { basicCache[key] = s }
+        return s
     }
 
     /// The series of family `f` for `key`, from the cache or by building its labels.

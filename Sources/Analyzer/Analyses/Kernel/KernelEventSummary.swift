@@ -34,7 +34,11 @@ struct KernelEventSummary {
     var reasons: [String: (count: Int, bytes: Int)] = [:]
     var warnings: [String] = []
 
-    init(paths: [String]) throws(CaptureOpenError) {
+    /// With a metrics format: Retina's drop series, recorded as the drops are read.
+    var dropSeries: KernelDropSeries?
+
+    init(paths: [String], dropSeries: KernelDropSeries? = nil) throws(CaptureOpenError) {
+        self.dropSeries = dropSeries
         for path in paths {
             files.append(path)
             let header = try KernelEventLog.read(path: path) { add($0) }
@@ -72,6 +76,7 @@ struct KernelEventSummary {
         case .state:
             count(&transitions, "\(e.fromState ?? "?") -> \(e.toState ?? "?")")
         case .drop:
+            dropSeries?.record(e)
             drops += 1
             dropBytes += e.bytes
             let reason = e.reason ?? "?"

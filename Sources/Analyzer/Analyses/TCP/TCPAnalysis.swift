@@ -97,15 +97,28 @@ struct TCPAnalysis {
         if flags.isAnyRetransmission, retransmittedFrames[slot, default: []].count < Self.retransmittedFramesKept {
             retransmittedFrames[slot, default: []].append(frameNumber)
         }
-        if isPresent(&metrics), flags.isAnyRetransmission {
-            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].0 += fromLow ? 1 : 0
-            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].1 += fromLow ? 0 : 1
-        }
+        if isPresent(&metrics), flags.isAnyRetransmission || flags.contains(.outOfOrder) { recordSteps(flags, slot, fromLow, time) }
         if let rtt {
             // The ACK travels from the peer of whoever sent the data.
             let ackFromClient = fromLow == clientIsLow
             if ackFromClient { ackRTTServerToClient.record(nanoseconds: rtt) } else { ackRTTClientToServer.record(nanoseconds: rtt) }
         }
+    }
+
+    /// Retransmissions per step of the connection in `slot`, and Retina's wire counts of
+    /// timeouts (retransmissions but fast ones) and reordering (out-of-order segments).
+    @inline(never)
+    private mutating func recordSteps(_ flags: TCPAnalysisFlags, _ slot: Int32, _ fromLow: Bool, _ time: Int64) {
+        if flags.isAnyRetransmission {
+            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].0 += fromLow ? 1 : 0
+            retransmissionSteps[slot, default: [:]][metrics!.stepStart(time), default: (0, 0)].1 += fromLow ? 0 : 1
+        }
+        guard retinaStats else { return }
+        let f = metrics!.family(MetricNames.tcpConnectionStats.0, MetricNames.tcpConnectionStats.1, .gauge)
+        if flags.isAnyRetransmission && !flags.contains(.fastRetransmission) {
+            metrics!.add(f, [("statistic_name", MetricNames.tcpTimeouts)], at: time)
+        }
+        if flags.contains(.outOfOrder) { metrics!.add(f, [("statistic_name", MetricNames.tcpTSReorder)], at: time) }
     }
 
     /// Nanoseconds from `base` whole seconds to `t`, saturating.
@@ -124,6 +137,8 @@ struct TCPAnalysis {
     /// from high), labelled when the connection ends.
     var metrics: MetricsRecorder?
     var directory: PodDirectory?
+    /// Retina's wire counts of timeouts and reordering too (the metrics formats).
+    var retinaStats = false
     private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
     /// Live connections' first retransmissions by frame number (a finding's evidence), only
     /// for connections that retransmitted. Bound: `retransmittedFramesKept` a connection.
