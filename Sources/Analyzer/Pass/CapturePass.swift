@@ -54,6 +54,8 @@ struct CapturePass {
         var metricsStepFromCapture = false
         /// What `PassContext.node` and `.retinaSeries` say.
         var captureNode: String?, retinaSeries = false
+        /// `--format ndjson`: where the analyses write their records.
+        var records: RecordWriter?
         /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
         /// is `CapturePass.dnsSection`. It may free what only the section reads
         /// (`DNSAnalysis.releaseSectionStorage`).
@@ -100,6 +102,11 @@ struct CapturePass {
         var malformed = MalformedLog()
         var sightings = Sightings(paths: paths, samePoint: options.samePoint)
         if options.traceTCP { sinks.tcp?.trace = [:] }
+        if let records = options.records {
+            sinks.tcp?.records = records
+            sinks.tcp?.directory = options.pods
+            sinks.dns?.records = records
+        }
         if !options.kernelConnections.isEmpty {
             sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
                                                 uniquingKeysWith: { a, _ in a })

@@ -38,6 +38,8 @@ public struct ReportOptions: Sendable {
     /// With the metric series: also Retina's packet, connection and drop series
     /// (`RetinaSeries`, `KernelDropSeries`; the metrics formats, not the HTML timeline).
     public var retinaSeries = false
+    /// `--format ndjson`: every connection, DNS transaction and kernel event as a record.
+    public var records: RecordWriter?
     /// Metric series with their step chosen from the capture's length (30 to 200 points;
     /// `StepLadder`), when `metricsStep` is nil.
     public var metricsStepFromCapture = false
@@ -117,12 +119,14 @@ public enum ReportRun {
         // Kernel events are read first: the pass then counts the wire's side of their connections.
         passOptions.captureNode = captureNode(metadata, paths: paths)
         passOptions.retinaSeries = options.retinaSeries
+        passOptions.records = options.records
         let context = PassContext(pods: directory, metricsStep: options.metricsStep,
                                   metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture)
         let drops = options.retinaSeries ? context.metricsRecorder().map {
             KernelDropSeries(recorder: $0, boundary: NodeBoundary(node: passOptions.captureNode, directory: directory))
         } : nil
-        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events, dropSeries: drops)
+        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events, dropSeries: drops,
+                                                                             records: options.records)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         // The sections DNS plays no part in, built (and with `parts`, written) while the DNS
@@ -347,12 +351,7 @@ public enum ReportRun {
             responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
             truncatedRetriedOverTcp: dns.fallback.retried, tcpFallbackLatency: dns.fallback.latency.percentiles,
             malformed: dns.malformed, malformedExamples: dns.malformedExamples, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
-            transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map { t in
-                DNSTransactionRow(timestamp: SummaryRun.decimal(t.timestamp), client: t.client, server: t.server,
-                                  transport: t.transport, id: Int(t.id), qname: dns.names.text(t.qname),
-                                  qtype: Dissectors.DNS.RecordType.name(t.qtype), rcode: t.rcode.map(Dissectors.DNS.rcodeName),
-                                  latency: t.latency.map { Double($0) / 1e9 })
-            }), searchPath: searchPath,
+            transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map(dns.row)), searchPath: searchPath,
             byServer: groupRows(dns.byServer, rows, name: \.text), byClient: groupRows(dns.byClient, rows, name: \.text),
             byName: groupRows(dns.byName, rows, name: dns.names.text),
             topNXDOMAIN: nameCounts(dns.nxdomainNames.counts, rows, name: dns.names.text),

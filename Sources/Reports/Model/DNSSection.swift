@@ -111,10 +111,14 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
         self.latency = latency
     }
 
+    /// The transaction's id in `loupe report --format ndjson` (`RecordLine`): its client, DNS
+    /// ID and query time (`dns-10.0.0.1:5353-4660-1795730878.745627061`).
+    public var recordId: String?
+
     /// In key order: the JSON writer then never moves this object's members (it sorts
     /// them; in declaration order they came unsorted).
     enum CodingKeys: String, CodingKey {
-        case client, clientPod, id, latency, qname, qtype, rcode, server, serverPod, timestamp, transport
+        case client, clientPod, id, latency, qname, qtype, rcode, recordId, server, serverPod, timestamp, transport
     }
 }
 

@@ -47,12 +47,14 @@ func asUsageError<T>(_ body: () throws -> T) throws -> T {
 func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
                           inputs: (Outcome) -> [InputSummary],
                           render: (Outcome, _ output: OutputFile) throws -> Void,
-                          warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions) throws {
+                          warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions,
+                          opened: OutputFile? = nil) throws {
     let progress = Progress()
     let outcome = try asUsageError { try analyse(progress.packets) }
     progress.done()
     do {
-        let file = try output.open()
+        // `opened`: the output was opened before the analysis (records written as it goes).
+        let file = try opened ?? output.open()
         defer { file.close() }
         try render(outcome, file)
     } catch { throw fail("\(error)", status: ExitStatus.usage) }

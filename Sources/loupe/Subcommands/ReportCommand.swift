@@ -13,9 +13,9 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureInputOptions
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, html, json, prometheus, openmetrics }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, html, json, ndjson, prometheus, openmetrics }
 
-    @Option(help: "Output format: text, html (one self-contained page), json, prometheus (totals) or openmetrics (series over the capture, with timestamps).")
+    @Option(help: "Output format: text, html (one self-contained page), json, ndjson (one record a line: every connection, DNS transaction and kernel event), prometheus (totals) or openmetrics (series over the capture, with timestamps).")
     var format: Format = .text
 
     @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m (default: chosen from the capture's length, 30 to 200 points).",
@@ -140,6 +140,14 @@ struct ReportCommand: ParsableCommand {
         // JSON: sections are written as soon as they are final, on the thread that made them.
         let parts = format == .json ? JSONParts() : nil
         options.jsonParts = parts
+        // NDJSON: records written as the pass finishes them, in the pass's order (one thread).
+        var opened: OutputFile?
+        if format == .ndjson {
+            let file = try asUsageError { try output.open() }
+            opened = file
+            options.records = RecordWriter { text in try? file.write(text) }
+            options.dnsThread = false
+        }
         try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
                         inputs: { $0.report.inputs },
                         render: { outcome, file in
@@ -147,13 +155,14 @@ struct ReportCommand: ParsableCommand {
                             let emit = file.write(_:)
                             switch format {
                             case .json: try JSONRenderer.render(outcome.report, parts: parts, emit: file.write(bytes:))
+                            case .ndjson: options.records?.flush()
                             case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics))
                             case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
                             case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)
                             case .text: try emit(ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour))
                             }
                         },
-                        warnings: { format == .prometheus || format == .openmetrics ? $0.report.warnings : [] },
-                        output: output)
+                        warnings: { [.prometheus, .openmetrics, .ndjson].contains(format) ? $0.report.warnings : [] },
+                        output: output, opened: opened)
     }
 }

@@ -346,8 +346,8 @@ struct DNSAnalysis {
     var pods: PodDirectory?
     var podStats: PodStats?
     var metrics: MetricsRecorder?
-    /// Retina's DNS series for `metrics`, with their label caches.
-    var metricSeries = DNSMetricSeries()
+    var metricSeries = DNSMetricSeries()  // Retina's DNS series for `metrics`, with their label caches
+    var records: RecordWriter?  // `--format ndjson`: every transaction as a record when it closes
 
     private mutating func close(_ t: Transaction) {
         if !t.answered { unanswered += 1 }
@@ -361,6 +361,7 @@ struct DNSAnalysis {
                 counted = p
             }
         }
+        if let records { record(t, records) }
         worst.offer(t)
         byServer.add(t.serverAddress, t)
         byClient.add(t.clientAddress, t)

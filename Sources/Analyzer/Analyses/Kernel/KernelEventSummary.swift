@@ -37,9 +37,15 @@ struct KernelEventSummary {
     /// With a metrics format: Retina's drop series, recorded as the drops are read.
     var dropSeries: KernelDropSeries?
 
-    init(paths: [String], dropSeries: KernelDropSeries? = nil) throws(CaptureOpenError) {
+    /// `--format ndjson`: every event as a record, its id its file's name and its place there.
+    let records: RecordWriter?
+    private var recordFile = "", recordOrdinal = 0
+
+    init(paths: [String], dropSeries: KernelDropSeries? = nil, records: RecordWriter? = nil) throws(CaptureOpenError) {
         self.dropSeries = dropSeries
+        self.records = records
         for path in paths {
+            (recordFile, recordOrdinal) = (path.split(separator: "/").last.map(String.init) ?? path, 0)
             files.append(path)
             let header = try KernelEventLog.read(path: path) { add($0) }
             headers.append(header)
@@ -63,6 +69,14 @@ struct KernelEventSummary {
 
     mutating func add(_ e: KernelEvent) {
         events += 1
+        if let records {
+            recordOrdinal += 1
+            var row = KernelEventRow(kind: e.kind.rawValue, timestamp: e.time, bytes: e.bytes, netns: e.netns, cgroup: e.cgroup)
+            (row.source, row.destination, row.transport, row.reason) = (e.source, e.destination, e.transport, e.reason)
+            (row.fromState, row.toState, row.smoothedRtt) = (e.fromState, e.toState, e.smoothedRtt)
+            (row.sequence, row.error) = (e.sequence.map(Int.init), e.error)
+            records.write(RecordLine(record: "kernelEvent", recordId: "kernel-\(recordFile)-\(recordOrdinal)", row: row))
+        }
         switch e.kind {
         case .retransmit:
             // A send that failed (EBUSY under queue pressure) put nothing on the wire.

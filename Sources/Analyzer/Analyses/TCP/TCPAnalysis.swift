@@ -137,6 +137,8 @@ struct TCPAnalysis {
     /// from high), labelled when the connection ends.
     var metrics: MetricsRecorder?
     var directory: PodDirectory?
+    /// `--format ndjson`: every connection as a record when it ends.
+    var records: RecordWriter?
     /// Retina's wire counts of timeouts and reordering too (the metrics formats).
     var retinaStats = false
     private var retransmissionSteps: [Int32: [Int64: (Int, Int)]] = [:]
@@ -202,7 +204,9 @@ struct TCPAnalysis {
         if let kind = zeek.resetKind { resetKinds[Int(kind.rawValue)] += 1 }
         if rtt != 0 { initialRTT.record(nanoseconds: rtt) }
         let frames = counts.retransmissions > 0 ? retransmittedFrames.removeValue(forKey: flow.analysisSlot) ?? [] : []
-        worst.offer(Finished(flow: flow, counts: counts, initialRTT: rtt, zeek: zeek, retransmittedFrames: frames))
+        let finished = Finished(flow: flow, counts: counts, initialRTT: rtt, zeek: zeek, retransmittedFrames: frames)
+        if let records { record(finished, owners, records) }
+        worst.offer(finished)
         if connections[slot].low.unacked.capacity > 0 { connections[slot].low.unacked = [] }
         if connections[slot].high.unacked.capacity > 0 { connections[slot].high.unacked = [] }
         free.append(Int32(slot))
