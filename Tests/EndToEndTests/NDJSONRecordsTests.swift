@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import _TestSupport
 
-/// `loupe report --format ndjson`: one record a line for every connection, DNS transaction
-/// and kernel event, whatever `--rows` says; counts equal the report's totals; each line
+/// `loupe report --format ndjson`: one record a line for every connection, DNS transaction,
+/// TLS session and kernel event, whatever `--rows` says; counts equal the report's totals; each line
 /// valid against its schema (docs/records/); ids those the report's rows carry; the same
 /// bytes on every run.
 struct NDJSONRecordsTests {
@@ -29,13 +29,19 @@ struct NDJSONRecordsTests {
         #expect(count("connection") == tcp["connections"] as! Int)
         #expect(count("dns") == dns["transactions"] as! Int)
         #expect(count("kernelEvent") == ((report["kernel"] as? [String: Any])?["events"] as? Int ?? 0))
-        #expect(count("connection") + count("dns") + count("kernelEvent") == lines.count)
+        let tls = report["tls"] as! [String: Any], sessions = tls["sessions"] as! [String: Any]
+        #expect(count("tls") == sessions["total"] as! Int)
+        #expect(count("connection") + count("dns") + count("kernelEvent") + count("tls") == lines.count)
         // Ids: unique, and those of the report's rows.
         let ids = lines.map { $0["recordId"] as! String }
         #expect(Set(ids).count == ids.count)
         let flows = ((tcp["flows"] as! [String: Any])["rows"] as! [[String: Any]]).map { $0["id"] as! String }
         let transactions = ((dns["transactionList"] as! [String: Any])["rows"] as! [[String: Any]]).map { $0["recordId"] as! String }
         #expect(Set(flows).isSubset(of: ids) && Set(transactions).isSubset(of: ids))
+        let sessionIds = (sessions["rows"] as! [[String: Any]]).map { $0["recordId"] as! String }
+        #expect(Set(sessionIds).isSubset(of: ids))
+        // A session's id is its connection's, prefixed.
+        for id in ids where id.hasPrefix("tls-") { #expect(ids.contains(String(id.dropFirst(4))), "\(id)") }
         // Deterministic.
         #expect(try Self.records([input]).text == text)
     }
@@ -61,7 +67,7 @@ struct NDJSONRecordsTests {
                 byKind[object["record"] as! String, default: []].append(String(line))
             }
         }
-        #expect(Set(byKind.keys) == ["connection", "dns", "kernelEvent"])
+        #expect(Set(byKind.keys) == ["connection", "dns", "kernelEvent", "tls"])
         let script = """
         import json, sys, jsonschema
         schema = json.load(open(sys.argv[1]))

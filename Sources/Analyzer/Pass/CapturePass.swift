@@ -106,6 +106,7 @@ struct CapturePass {
             sinks.tcp?.records = records
             sinks.tcp?.directory = options.pods
             sinks.dns?.records = records
+            sinks.tls?.records = records
         }
         if !options.kernelConnections.isEmpty {
             sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },

@@ -113,7 +113,7 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
 
     /// The transaction's id in `loupe report --format ndjson` (`RecordLine`): its client, DNS
     /// ID and query time (`dns-10.0.0.1:5353-4660-1795730878.745627061`).
-    public var recordId: String?
+    @Null public var recordId: String? = nil
 
     /// In key order: the JSON writer then never moves this object's members (it sorts
     /// them; in declaration order they came unsorted).

@@ -58,6 +58,9 @@ public struct TLSFailureCounts: Codable, Sendable, Equatable {
 public struct TLSSessionRow: Codable, Sendable, Equatable {
     public var client = ""
     public var server = ""
+    /// The session's id in `loupe report --format ndjson`: "tls-" and its connection's
+    /// (`tcp.flows[].id`).
+    @Null public var recordId: String? = nil
     /// The first ClientHello's time (seconds since the epoch).
     @Null public var timestamp: Decimal?
     @Null public var sni: String?
@@ -115,7 +118,7 @@ public struct TLSSessionRow: Codable, Sendable, Equatable {
         case alertRecords, alerts, alpn, alpnOffered, applicationRecordsFromClient
         case applicationRecordsFromServer, certificate, cipher, client, clientHelloSegments
         case clientHelloToServerHello, clientPod, encryptedAlerts, exchangeLatency, exchanges, failure
-        case handshakeLatency, helloRetryRequest, ja3, ja3s, ja4, offeredVersion, requestPendingAtEnd
+        case handshakeLatency, helloRetryRequest, ja3, ja3s, ja4, offeredVersion, recordId, requestPendingAtEnd
         case resumed, server, serverPod, serverPushes, serverRecordsWithoutRequest, service, sni, timestamp
         case version
     }

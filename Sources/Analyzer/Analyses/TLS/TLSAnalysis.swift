@@ -115,6 +115,8 @@ struct TLSAnalysis {
     var podStats: PodStats?
     var directory: PodDirectory?
     var metrics: MetricsRecorder?
+    /// `--format ndjson`: every session as a record when its connection ends.
+    var records: RecordWriter?
 
     /// The closed connection in `flow` has been quiet for a while (see `FlowSinks.settle`):
     /// its session is folded now, as the flow's end would fold it, unless a segment is
@@ -204,18 +206,25 @@ struct TLSAnalysis {
             services.add(http, client: client, server: server, clientPod: clientOwner.flatMap { directory?.name($0) },
                          serverPod: serverOwner.flatMap { directory?.name($0) })
         }
-        // Ranked on failure and order alone: the row is built only for a session the list keeps.
-        guard listed.admits(Listed(failed: failure != nil, serial: flow.serial, row: TLSSessionRow())) else {
-            listed.pass()
-            return
-        }
+        // Ranked on failure and order alone: the row is built only for a session the list keeps
+        // (and, with records, for every one).
+        let kept = listed.admits(Listed(failed: failure != nil, serial: flow.serial, row: TLSSessionRow()))
+        guard kept || records != nil else { return listed.pass() }
         var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello,
                            fingerprints: &fingerprints)
+        let ends = SummaryRun.endpoints(flow)  // as the connection's id has them
+        row.recordId = "tls-" + FlowID.make(transport: "tcp", client: ends.client, server: ends.server,
+                                            first: Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond))
         if let directory {
             row.clientPod = clientOwner.map(directory.name)
             row.serverPod = serverOwner.map(directory.name)
         }
-        listed.offer(Listed(failed: failure != nil, serial: flow.serial, row: row))
+        if let records {
+            var line = row
+            line.recordId = nil  // the line's own
+            records.write(RecordLine(record: "tls", recordId: row.recordId ?? "", row: line))
+        }
+        if kept { listed.offer(Listed(failed: failure != nil, serial: flow.serial, row: row)) } else { listed.pass() }
     }
 
     static func count(_ failure: TLSFailure, into f: inout TLSFailureCounts) {
