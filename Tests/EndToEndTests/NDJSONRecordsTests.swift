@@ -46,6 +46,22 @@ struct NDJSONRecordsTests {
         #expect(try Self.records([input]).text == text)
     }
 
+    /// The API server's requests read in full (decrypted here, from the keys in the capture):
+    /// a line each, with the ids of the report's `apiServer.requests` rows.
+    @Test func apiRequests() throws {
+        let args = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", "--api-server", "10.78.0.2:6445",
+                    Fixtures.path("pcaps/api/https-dsb.pcapng")]
+        let (_, lines) = try Self.records(["--rows", "2"] + args)
+        let http = lines.filter { $0["record"] as? String == "http" }
+        let report = try LoupeBinary.json(["report", "--format", "json"] + args).json
+        let requests = (report["apiServer"] as! [String: Any])["requests"] as! [String: Any]
+        #expect(http.count == requests["total"] as! Int && http.count > 10)
+        let ids = Set(http.map { $0["recordId"] as! String })
+        #expect(ids.count == http.count)
+        #expect(Set((requests["rows"] as! [[String: Any]]).map { $0["recordId"] as! String }).isSubset(of: ids))
+        #expect(http.allSatisfy { $0["decrypted"] as? Bool == true && $0["method"] is String })
+    }
+
     @Test func podsAtBothEnds() throws {
         let (_, lines) = try Self.records([Fixtures.path("bundles/pods")])
         let dns = lines.filter { $0["record"] as? String == "dns" }
@@ -60,14 +76,15 @@ struct NDJSONRecordsTests {
     @Test(.enabled(if: ReportPodsTests.jsonschemaAvailable, "needs python3's jsonschema"))
     func linesValidateAgainstTheirSchemas() throws {
         var byKind: [String: [String]] = [:]
-        for input in Self.inputs {
-            let (text, _) = try Self.records([input])
+        let api = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng")]
+        for args in Self.inputs.map { [$0] } + [api] {
+            let (text, _) = try Self.records(args)
             for line in text.split(separator: "\n") {
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
                 byKind[object["record"] as! String, default: []].append(String(line))
             }
         }
-        #expect(Set(byKind.keys) == ["connection", "dns", "kernelEvent", "tls"])
+        #expect(Set(byKind.keys) == ["connection", "dns", "kernelEvent", "tls", "http"])
         let script = """
         import json, sys, jsonschema
         schema = json.load(open(sys.argv[1]))

@@ -8,9 +8,18 @@ struct APIRequests {
     private(set) var rows: [APIRequestRow] = []
     private(set) var total = 0
     private var verbs = RequestGroups(limit: APIRequests.verbLimit)
+    /// `--format ndjson`: every request as a record (`"http"`) when its connection ends.
+    var records: RecordWriter?
 
     mutating func add(_ row: APIRequestRow, key: String, latency: Int64?, limit: Int) {
         total += 1
+        var row = row
+        row.recordId = "http-" + row.client + "-" + String(total)
+        if let records {
+            var line = row
+            line.recordId = nil  // the line's own
+            records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: line))
+        }
         if rows.count < limit { rows.append(row) }
         verbs.add(key, status: row.status, latency: latency)
     }

@@ -133,6 +133,7 @@ struct CapturePass {
         let apiEndpoints = (options.pods?.apiServer ?? []).union(options.apiServers)
         if options.analyzeTCP && !apiEndpoints.isEmpty {
             sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
+            sinks.api?.requests.records = options.records
         }
         if options.metricsStep != nil || options.metricsStepFromCapture {
             // One place kept for the packet series.

@@ -34,11 +34,14 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
     @Null public var grpcStatus: Int?
     /// "HTTP/1.1" or "HTTP/2".
     public var httpVersion = "HTTP/1.1"
+    /// The request's id in `loupe report --format ndjson`: "http-", its client and its place
+    /// among the requests read (in the pass's order: the same on every run).
+    @Null public var recordId: String? = nil
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case client, clientPod, decrypted, grpcStatus, httpVersion, inferred, lastByteLatency, latency, method, namespace,
-             path, resource, retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
+             path, recordId, resource, retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
     }
 }
 

@@ -1,9 +1,10 @@
 /// One line of `loupe report --format ndjson`: a record of one kind (`connection`, `dns`,
-/// `tls`, `kernelEvent`), its stable `recordId`, and the fields of its row (with the pods at both
+/// `tls`, `http`, `kernelEvent`), its stable `recordId`, and the fields of its row (with the pods at both
 /// ends when the metadata names them), all at the top level (`docs/records/*.schema.json`). The ids:
 /// a connection's is its `tcp.flows[].id` (and the id in findings' `evidence.flows`); a DNS
 /// transaction's is its `dns.transactionList.rows[].recordId`, a TLS session's its
-/// `tls.sessions.rows[].recordId`; a kernel event's names its file and place.
+/// `tls.sessions.rows[].recordId`, an API request's its `apiServer.requests.rows[].recordId`;
+/// a kernel event's names its file and place.
 public struct RecordLine<Row: Encodable>: Encodable {
     public var record: String
     public var recordId: String

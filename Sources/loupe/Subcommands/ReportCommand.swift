@@ -15,7 +15,7 @@ struct ReportCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, html, json, ndjson, prometheus, openmetrics }
 
-    @Option(help: "Output format: text, html (one self-contained page), json, ndjson (one record a line: every connection, DNS transaction, TLS session and kernel event), prometheus (totals) or openmetrics (series over the capture, with timestamps).")
+    @Option(help: "Output format: text, html (one self-contained page), json, ndjson (one record a line: every connection, DNS transaction, TLS session, API-server request and kernel event), prometheus (totals) or openmetrics (series over the capture, with timestamps).")
     var format: Format = .text
 
     @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m (default: chosen from the capture's length, 30 to 200 points).",
