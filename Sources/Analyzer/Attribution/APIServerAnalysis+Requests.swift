@@ -15,11 +15,7 @@ struct APIRequests {
         total += 1
         var row = row
         row.recordId = "http-" + row.client + "-" + String(total)
-        if let records {
-            var line = row
-            line.recordId = nil  // the line's own
-            records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: line))
-        }
+        if let records { records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: row)) }
         if rows.count < limit { rows.append(row) }
         verbs.add(key, status: row.status, latency: latency)
     }

@@ -138,6 +138,12 @@ struct MetricsRecorder {
         families[f].series[s].steps[k, default: MetricsModel.Cell()].value += amount
     }
 
+    /// An event for a series that may have been dropped at the bound (nil: counted as dropped).
+    mutating func add(_ f: Int, series s: Int?, at time: Int64, _ amount: Double = 1) {
+        guard let s else { return countDropped() }
+        add(f, series: s, at: time, amount)
+    }
+
     /// An event whose series was dropped at the bound, counted as `series` counts it.
     mutating func countDropped() { dropped += 1 }
 

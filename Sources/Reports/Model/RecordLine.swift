@@ -24,6 +24,8 @@ public struct RecordLine<Row: Encodable>: Encodable {
         init?(intValue: Int) { nil }
     }
 
+    /// The row's members, then `record` and `recordId` (a row's own `recordId`, the same id,
+    /// is replaced: one member per key).
     public func encode(to encoder: any Encoder) throws {
         try row.encode(to: encoder)
         var c = encoder.container(keyedBy: Key.self)

@@ -18,8 +18,6 @@ extension DNSAnalysis {
     /// A closed transaction as an NDJSON record, with the pods at both ends at its query.
     func record(_ t: Transaction, _ records: RecordWriter) {
         var row = row(t)
-        let id = row.recordId ?? ""
-        row.recordId = nil  // the line's own `recordId`
         if let pods {
             let time = t.timestamp.saturatingNanoseconds
             for (address, isClient) in [(t.clientAddress, true), (t.serverAddress, false)] {
@@ -27,6 +25,6 @@ extension DNSAnalysis {
                 if isClient { row.clientPod = pods.pods[p].key } else { row.serverPod = pods.pods[p].key }
             }
         }
-        records.write(RecordLine(record: "dns", recordId: id, row: row))
+        records.write(RecordLine(record: "dns", recordId: row.recordId ?? "", row: row))
     }
 }

@@ -220,11 +220,3 @@ final class RetinaSeries: PassAnalysis {
         if flags.contains(.cwr) { count(8) }
     }
 }
-
-extension MetricsRecorder {
-    /// An event for a series that may have been dropped at the bound (nil: counted as dropped).
-    mutating func add(_ f: Int, series s: Int?, at time: Int64, _ amount: Double = 1) {
-        guard let s else { return countDropped() }
-        add(f, series: s, at: time, amount)
-    }
-}

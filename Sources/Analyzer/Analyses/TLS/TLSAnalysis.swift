@@ -219,11 +219,7 @@ struct TLSAnalysis {
             row.clientPod = clientOwner.map(directory.name)
             row.serverPod = serverOwner.map(directory.name)
         }
-        if let records {
-            var line = row
-            line.recordId = nil  // the line's own
-            records.write(RecordLine(record: "tls", recordId: row.recordId ?? "", row: line))
-        }
+        if let records { records.write(RecordLine(record: "tls", recordId: row.recordId ?? "", row: row)) }
         if kept { listed.offer(Listed(failed: failure != nil, serial: flow.serial, row: row)) } else { listed.pass() }
     }
 
