@@ -79,6 +79,27 @@ struct ExtractCommandTests {
         #expect(!podLines.isEmpty && podLines.allSatisfy { $0.contains("shop/web-6b8c7d9f5-old") })
     }
 
+    /// `--all-points`: every sighting of a flow's packets, at each point, before and after
+    /// the Service's NAT. The oracle: tshark's count of the input's frames with the flow's
+    /// client port (each flow of these recordings has its own), at every interface.
+    @Test(.enabled(if: TShark.available, "tshark is absent"))
+    func allPointsWritesEverySighting() throws {
+        for input in [Self.points, Fixtures.path("pcaps/sightings/any-sll2.pcapng")] {
+            let report = try LoupeBinary.json(["report", "--format", "json", input]).json
+            let rows = ((report["tcp"] as! [String: Any])["flows"] as! [String: Any])["rows"] as! [[String: Any]]
+            #expect(rows.count >= 3)
+            for row in rows.prefix(4) {
+                let id = row["id"] as! String, packets = row["packets"] as! Int
+                let port = (row["client"] as! String).split(separator: ":").last!
+                let all = try Self.extract([input, "--flow", id, "--all-points"])
+                #expect(all.status == 0)
+                let written = try Self.tshark(["-r", all.out]).count
+                let truth = try Self.tshark(["-r", input, "-Y", "tcp.port==\(port)"]).count
+                #expect(written == truth && written > packets, "\(id) of \(input): \(written) written, \(truth) in the input, \(packets) analysed")
+            }
+        }
+    }
+
     @Test(.enabled(if: TShark.available, "tshark is absent"))
     func secretsOnlyWhenAsked() throws {
         let rows = try Self.flows(["--api-server", "10.78.0.2:6443", Self.https])

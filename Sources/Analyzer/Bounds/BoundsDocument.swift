@@ -74,6 +74,8 @@ public enum BoundsDocument {
             ("an HTTP/2 frame or header block buffered (bytes)", HTTP2Conversation.maximumBuffered, "HTTP2Conversation.maximumBuffered"),
             ("API requests grouped by verb and resource", APIRequests.verbLimit, "APIRequests.verbLimit"),
             ("ICMP error rows kept before --rows", ICMPAnalysis.rowsKept, "ICMPAnalysis.rowsKept"),
+            ("packets whose sightings `loupe extract --all-points` writes", SightingsOf.maximumPackets,
+             "SightingsOf.maximumPackets"),
             ("address pairs whose Retina labels are cached (metrics formats; then the cache starts over)",
              RetinaSeries.cacheLimit, "RetinaSeries.cacheLimit"),
             ("node pairs sampled for clock offsets", NodeClocks.maximumPairs, "NodeClocks.maximumPairs"),

@@ -22,6 +22,9 @@ public struct ExtractOptions: Sendable {
     public var samePoint = false
     /// The inputs' Decryption Secrets Blocks and the key logs given copied into the output.
     public var withSecrets = false
+    /// Every sighting of the packets, at every observation point, not only the one at the
+    /// flow's point.
+    public var allPoints = false
     public var keyLogPaths: [String] = []
     public init() {}
 }
@@ -33,6 +36,10 @@ public struct ExtractOutcome: Sendable {
     /// With `--finding`: the finding, and its own display filter.
     public var finding: Finding?
     public var inputs: [InputSummary]
+    /// With `--all-points`: the sightings beyond one a packet among `packets`, and a warning
+    /// when the packets were too many to match all their sightings (`SightingsOf.maximumPackets`).
+    public var copies = 0
+    public var warnings: [String] = []
 }
 
 /// No flow with the ID asked for in the inputs, or no finding (with flows) at the position.
@@ -116,6 +123,15 @@ public enum ExtractRun {
                                   interfaceNames: reader.interfaces.map(\.name))
         }
 
+        // With --all-points, a pass more: the flows' packets, whose sightings the last writes.
+        var sightingsOf: SightingsOf?
+        if options.allPoints && !ids.isEmpty {
+            let collector = SightingsOf(flowSerials: Set(flows.map(\.serial)))
+            passOptions.analyses = [.init(name: "sightings") { _ in collector }]
+            _ = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
+            sightingsOf = collector
+        }
+
         // Pass 2: the packets.
         guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
             throw CaptureOpenError(path: output, "cannot create the output file")
@@ -123,7 +139,7 @@ public enum ExtractRun {
         defer { try? handle.close() }
         let extractor = PacketExtractor(inputs: inputs, flowSerials: ids.isEmpty ? nil : Set(flows.map(\.serial)),
                                         directory: cluster.directory,
-                                        output: handle, secrets: secrets)
+                                        output: handle, secrets: secrets, sightingsOf: sightingsOf)
         passOptions.analyses = [.init(name: "extract") { _ in extractor }]
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         extractor.flush()
@@ -131,11 +147,18 @@ public enum ExtractRun {
         var filter = flows.isEmpty ? nil : flows.count == 1 ? displayFilter(flows[0])
             : flows.map { "(" + displayFilter($0) + ")" }.joined(separator: " || ")
         // One input of several interfaces: the flows' point is one of them.
-        if filter != nil, inputs.count == 1, inputs[0].interfaceNames.count > 1, let only = extractor.onlyInterface {
+        if filter != nil, !options.allPoints, inputs.count == 1, inputs[0].interfaceNames.count > 1, let only = extractor.onlyInterface {
             filter! += " && frame.interface_id==\(only)"
         }
-        return ExtractOutcome(packets: extractor.written, displayFilter: filter, finding: finding,
-                              inputs: pass.captureFacts.inputs)
+        var outcome = ExtractOutcome(packets: extractor.written, displayFilter: filter, finding: finding,
+                                     inputs: pass.captureFacts.inputs)
+        if let sightingsOf {
+            outcome.copies = extractor.written - flows.reduce(0) { $0 + $1.packets }
+            if sightingsOf.full {
+                outcome.warnings.append("only the sightings of the flows' first \(SightingsOf.maximumPackets) packets were written (--all-points)")
+            }
+        }
+        return outcome
     }
 
     /// The inputs' Decryption Secrets Blocks, then each key log file as one (type "TLSK").

@@ -23,6 +23,8 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
 
     private let inputs: [Input]
     private let flowSerials: Set<Int>?
+    /// `--all-points`: the packets to write are every sighting of these (a third pass).
+    private let sightingsOf: SightingsOf?
     private let directory: PodDirectory?
     private let output: FileHandle
     private var writer = PcapngWriter()
@@ -36,9 +38,11 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     private(set) var written = 0
     private(set) var failure: (any Error)?
 
-    init(inputs: [Input], flowSerials: Set<Int>?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret]) {
+    init(inputs: [Input], flowSerials: Set<Int>?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret],
+         sightingsOf: SightingsOf? = nil) {
         self.inputs = inputs
         self.flowSerials = flowSerials
+        self.sightingsOf = sightingsOf
         self.directory = directory
         self.output = output
         writer.sectionHeader(options: [.string(4, "loupe extract")])
@@ -54,7 +58,20 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     }
 
     func packet(_ frame: borrowing DecodedFrame, _ p: PassPacket) {
+        guard sightingsOf == nil else { return }  // written as read, in `sighting`
         if let flowSerials, !flowSerials.contains(p.flowSerial) { return }
+        write(frame, p)
+    }
+
+    /// `--all-points`: every sighting of the flows' packets, as read (`SightingsOf`).
+    var wantsSightings: Bool { sightingsOf != nil }
+
+    func sighting(_ frame: borrowing DecodedFrame, _ p: PassPacket) {
+        guard let sightingsOf, sightingsOf.matches(frame) else { return }
+        write(frame, p)
+    }
+
+    private func write(_ frame: borrowing DecodedFrame, _ p: PassPacket) {
         let record = p.record
         let interface = self.interface(input: p.input, record.interface, linkType: record.linkType)
         if let f = firstInterface {

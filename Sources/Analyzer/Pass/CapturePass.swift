@@ -212,6 +212,9 @@ struct CapturePass {
                     let interfaces = merger.readers[input].interfaces
                     return interfaces.indices.contains(record.interface) ? interfaces[record.interface].name : nil
                 }
+                if sinks.plugins.wantsSightings {
+                    sinks.plugins.sighting(frame, PassPacket(time: now, frameNumber: seen, input: input, record: record, flowSerial: -1))
+                }
                 switch sightings.see(&frame, record, input: input, point: point, now: now, frameNumber: seen) {
                 case .analyse: break
                 case .extra, .duplicate, .held:

@@ -57,6 +57,11 @@ protocol PassAnalysis: AnyObject {
     var wantsFlowEnds: Bool { get }
     /// A flow ended (expired, evicted, or at the end of the capture).
     func flowEnded(_ flow: Flow)
+    /// Whether `sighting` is wanted (false by default: the pass then never calls it).
+    var wantsSightings: Bool { get }
+    /// Every IP frame as read, before the sightings stage picks the one the analyses see (so
+    /// each observation point's copy and the capture's own duplicates too); `flowSerial` is -1.
+    func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket)
     /// The pass has ended: the section (and a warning for each bound reached) into `report`;
     /// lists hold at most `rows` rows.
     func write(into report: inout Report, rows: Int)
@@ -68,6 +73,8 @@ protocol PassAnalysis: AnyObject {
 extension PassAnalysis {
     var wantsFlowEnds: Bool { false }
     func flowEnded(_ flow: Flow) {}
+    var wantsSightings: Bool { false }
+    func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {}
     func metrics(_ points: ObservationPoints) -> MetricsRecorder? { nil }
 }
 
@@ -110,12 +117,13 @@ struct PassAnalyses {
     /// Some analysis reads the protocol.
     private var wanted = ProtocolSet()
 
-    /// Some analysis wants flow ends.
-    private(set) var wantsFlowEnds = false
+    /// Some analysis wants flow ends; every sighting.
+    private(set) var wantsFlowEnds = false, wantsSightings = false
 
     init(_ analyses: [any PassAnalysis] = []) {
         self.analyses = analyses.map { ($0, ProtocolSet($0.ipProtocols)) }
         wantsFlowEnds = analyses.contains { $0.wantsFlowEnds }
+        wantsSightings = analyses.contains { $0.wantsSightings }
         for a in self.analyses { wanted.formUnion(a.protocols) }
     }
 
@@ -127,6 +135,10 @@ struct PassAnalyses {
 
     func flowEnded(_ flow: Flow) {
         for a in analyses where a.analysis.wantsFlowEnds { a.analysis.flowEnded(flow) }
+    }
+
+    func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
+        for a in analyses where a.analysis.wantsSightings { a.analysis.sighting(frame, packet) }
     }
 
     func write(into report: inout Report, rows: Int) {

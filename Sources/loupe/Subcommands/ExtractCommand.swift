@@ -42,6 +42,9 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Copy the inputs' Decryption Secrets Blocks and the --tls-keylog files into the output.")
     var withSecrets = false
 
+    @Flag(help: "Every sighting of the packets (each observation point's copy, NAT views included), not only the one at the flow's point.")
+    var allPoints = false
+
     @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("TLS key log, as given to the report (repeatable): copied with --with-secrets.",
                                                                 valueName: "file"))
     var tlsKeyLog: [String] = []
@@ -73,6 +76,7 @@ struct ExtractCommand: ParsableCommand {
         options.flowLimits.maximumFlows = capture.maxFlows
         options.samePoint = capture.samePoint
         options.withSecrets = withSecrets
+        options.allPoints = allPoints
         options.keyLogPaths = tlsKeyLog
         let progress = Progress()
         let outcome: ExtractOutcome
@@ -87,7 +91,8 @@ struct ExtractCommand: ParsableCommand {
             print("finding \(finding ?? 0): \(f.title)")
             if f.evidence?.flows.isEmpty ?? true, let bpf = f.evidence?.captureFilter { print("capture filter: \(bpf)") }
         }
-        print("\(outcome.packets) packets written to \(output)")
+        print("\(outcome.packets) packets written to \(output)" + (allPoints ? " (\(outcome.copies) of them copies at other points)" : ""))
+        for w in outcome.warnings { FileHandle.standardError.write(Data("loupe: warning: \(w)\n".utf8)) }
         if let filter = outcome.displayFilter { print("Wireshark display filter: \(filter)") }
         var damaged = false
         for input in outcome.inputs {
