@@ -33,10 +33,11 @@ struct PassContext {
 
     var wantsMetrics: Bool { metricsStep != nil || metricsAdaptive }
 
-    /// A recorder at the pass's step (nil without a metrics format).
-    func metricsRecorder() -> MetricsRecorder? {
-        if let step = metricsStep { return MetricsRecorder(step: step) }
-        return metricsAdaptive ? MetricsRecorder(adaptiveReserving: 0) : nil
+    /// A recorder at the pass's step (nil without a metrics format), `reserving` places of
+    /// the series bound kept back (`MetricsRecorder`).
+    func metricsRecorder(reserving: Int = 0) -> MetricsRecorder? {
+        if let step = metricsStep { return MetricsRecorder(step: step, reserving: reserving) }
+        return metricsAdaptive ? MetricsRecorder(adaptiveReserving: reserving) : nil
     }
 }
 

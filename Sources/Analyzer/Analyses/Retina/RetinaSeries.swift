@@ -70,9 +70,8 @@ final class RetinaSeries: PassAnalysis {
     }
 
     init?(context: PassContext) {
-        guard context.retinaSeries, let step = context.metricsStep ?? (context.metricsAdaptive ? StepLadder.base : nil) else { return nil }
-        let reserve = MetricsRecorder.seriesLimit - Self.seriesLimit
-        var recorder = context.metricsStep == nil ? MetricsRecorder(adaptiveReserving: reserve) : MetricsRecorder(step: step, reserving: reserve)
+        guard context.retinaSeries,
+              var recorder = context.metricsRecorder(reserving: MetricsRecorder.seriesLimit - Self.seriesLimit) else { return nil }
         let boundary = NodeBoundary(node: context.node, directory: context.pods)
         families = (recorder.family(MetricNames.forwardCount.0, MetricNames.forwardCount.1, .gauge),
                     recorder.family(MetricNames.forwardBytes.0, MetricNames.forwardBytes.1, .gauge),
