@@ -163,7 +163,7 @@ struct TLSDecryptionTests {
         for i in 0 ..< APIRequests.verbLimit + 5 {
             var row = APIRequestRow()
             row.status = 200
-            r.add(row, key: "get r\(i)", latency: 1, limit: 10)
+            r.add(row, recordId: "http-c-\(i + 1)", key: "get r\(i)", latency: 1, limit: 10)
         }
         let (rows, verbs) = r.lists(rows: 100_000)
         #expect(rows.total == APIRequests.verbLimit + 5 && rows.rows.count == 10)
@@ -195,9 +195,10 @@ struct HTTPRouteTests {
             return c
         }
         var s = HTTPServices()
+        let ends = HTTPServices.Ends(client: "a:1", server: "b:2", (nil, nil), nil)
         let first = conversation(0 ..< HTTPServices.groupLimit)  // every route once: the bound reached
-        for _ in 0 ..< 11 { s.add(.http1(first), client: "a:1", server: "b:2", clientPod: nil, serverPod: nil) }
-        s.add(.http1(conversation(5000 ..< 5005)), client: "a:1", server: "b:2", clientPod: nil, serverPod: nil)
+        for _ in 0 ..< 11 { s.add(.http1(first), ends, decrypted: true, connection: "c", records: nil) }
+        s.add(.http1(conversation(5000 ..< 5005)), ends, decrypted: true, connection: "c", records: nil)
         let section = s.section(rows: 100_000)
         #expect(section.requests == 11 * HTTPServices.groupLimit + 5)
         #expect(section.requestList.total == section.requests && section.requestList.rows.count == HTTPServices.rowsKept)

@@ -8,7 +8,8 @@ import _TestSupport
 /// bytes on every run.
 struct NDJSONRecordsTests {
     static let inputs = [Fixtures.path("bundles/pods"), Fixtures.path("pcaps/tls/handshakes.pcapng"),
-                         Fixtures.path("pcaps/dns/search-path.pcapng"), Fixtures.path("pcaps/pods/churn.pcapng")]
+                         Fixtures.path("pcaps/dns/search-path.pcapng"), Fixtures.path("pcaps/pods/churn.pcapng"),
+                         Fixtures.path("pcaps/http/plain.pcapng")]
 
     static func records(_ args: [String]) throws -> (text: String, lines: [[String: Any]]) {
         let r = try LoupeBinary.run(["report", "--format", "ndjson"] + args)
@@ -31,7 +32,10 @@ struct NDJSONRecordsTests {
         #expect(count("kernelEvent") == ((report["kernel"] as? [String: Any])?["events"] as? Int ?? 0))
         let tls = report["tls"] as! [String: Any], sessions = tls["sessions"] as! [String: Any]
         #expect(count("tls") == sessions["total"] as! Int)
-        #expect(count("connection") + count("dns") + count("kernelEvent") + count("tls") == lines.count)
+        // No API server here: every request read in full is another service's (the http section).
+        let http = report["http"] as? [String: Any]
+        #expect(count("http") == (http?["requests"] as? Int ?? 0))
+        #expect(count("connection") + count("dns") + count("kernelEvent") + count("tls") + count("http") == lines.count)
         // Ids: unique, and those of the report's rows.
         let ids = lines.map { $0["recordId"] as! String }
         #expect(Set(ids).count == ids.count)
@@ -42,6 +46,12 @@ struct NDJSONRecordsTests {
         #expect(Set(sessionIds).isSubset(of: ids))
         // A session's id is its connection's, prefixed.
         for id in ids where id.hasPrefix("tls-") { #expect(ids.contains(String(id.dropFirst(4))), "\(id)") }
+        // A request's is its connection's, prefixed and with its place on it.
+        for id in ids where id.hasPrefix("http-") {
+            #expect(ids.contains(String(id.dropFirst(5).prefix { $0 != "-" })), "\(id)")
+        }
+        let requestIds = ((http?["requestList"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).map { $0["recordId"] as! String }
+        #expect(Set(requestIds).isSubset(of: ids))
         // Deterministic.
         #expect(try Self.records([input]).text == text)
     }

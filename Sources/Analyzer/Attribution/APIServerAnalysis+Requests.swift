@@ -11,10 +11,12 @@ struct APIRequests {
     /// `--format ndjson`: every request as a record (`"http"`) when its connection ends.
     var records: RecordWriter?
 
-    mutating func add(_ row: APIRequestRow, key: String, latency: Int64?, limit: Int) {
+    /// `recordId`: "http-", the connection's id (`tcp.flows`) and the request's place on it
+    /// from 1, as the `http` section's rows have it.
+    mutating func add(_ row: APIRequestRow, recordId: String, key: String, latency: Int64?, limit: Int) {
         total += 1
         var row = row
-        row.recordId = "http-" + row.client + "-" + String(total)
+        row.recordId = recordId
         if let records { records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: row)) }
         if rows.count < limit { rows.append(row) }
         verbs.add(key, status: row.status, latency: latency)
@@ -27,12 +29,14 @@ struct APIRequests {
 }
 
 extension APIServerAnalysis {
-    /// A connection's two ends as the rows name them; `key` names its client in `byClient`.
+    /// A connection's two ends as the rows name them; `key` names its client in `byClient`;
+    /// `connection` is its id (`tcp.flows`).
     struct Ends {
         var client: String
         var server: String
         var pod: String?
         var key: String
+        var connection: String
     }
 
     /// The requests of one connection's HTTP/1.1 conversation. `ending`: how the connection
@@ -42,7 +46,7 @@ extension APIServerAnalysis {
                       ending: String, _ c: inout Client) {
         if http.lostFraming { section.decryption.lostFraming += 1 }
         requestsDropped += http.dropped
-        for r in http.requests {
+        for (n, r) in http.requests.enumerated() {
             let target = HTTPTarget(method: r.method, target: r.target)
             var row = APIRequestRow()
             (row.client, row.server, row.clientPod) = (ends.client, ends.server, ends.pod)
@@ -61,7 +65,8 @@ extension APIServerAnalysis {
             row.status = r.status
             row.grpcStatus = r.grpcStatus
             if case .http2 = http { row.httpVersion = "HTTP/2" }
-            requests.add(row, key: target.key, latency: row.status == nil ? nil : latency, limit: rows)
+            requests.add(row, recordId: "http-" + ends.connection + "-" + String(n + 1), key: target.key,
+                         latency: row.status == nil ? nil : latency, limit: rows)
             guard let status = r.status, let l = latency else {
                 if r.reset {
                     c.errors += 1

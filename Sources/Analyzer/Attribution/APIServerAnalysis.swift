@@ -169,7 +169,8 @@ struct APIServerAnalysis {
         if let h = http {
             httpDropped += h.dropped
             section.http.unmatchedResponses += h.unmatchedResponses
-            for e in h.exchanges {
+            let connection = TLSAnalysis.connectionID(flow)
+            for (n, e) in h.exchanges.enumerated() {
                 c.exchanges += 1
                 section.exchanges += 1
                 section.http.exchanges += 1
@@ -188,7 +189,8 @@ struct APIServerAnalysis {
                 (full.method, full.path, full.verb, full.status) = (e.request.method, e.request.target, target.verb, e.status)
                 (full.resource, full.subresource, full.namespace) = (target.resource, target.subresource, target.namespace)
                 full.latency = row.latency
-                requests.add(full, key: target.key, latency: e.latency, limit: rows)
+                requests.add(full, recordId: "http-" + connection + "-" + String(n + 1), key: target.key,
+                             latency: e.latency, limit: rows)
                 if e.status == 429 { section.errors.throttled += 1 }
                 if e.status >= 500 { c.errors += 1; section.errors.serverErrors += 1 }
                 if metrics != nil {
@@ -219,7 +221,8 @@ struct APIServerAnalysis {
             section.decryption.records += s.decryptedRecords
             section.decryption.failedRecords += s.failedRecords
             let end = flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended"
-            add(decrypted, decrypted: true, Ends(client: client, server: server, pod: pod, key: key),
+            add(decrypted, decrypted: true, Ends(client: client, server: server, pod: pod, key: key,
+                                                             connection: TLSAnalysis.connectionID(flow)),
                 captureEnded: captureEnded, reset: reset, ending: end, &c)
         } else if let s = session {
             if s.notDecrypted { section.decryption.notDecrypted += 1 }

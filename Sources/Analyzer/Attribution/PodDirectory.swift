@@ -128,6 +128,13 @@ public final class PodDirectory: Sendable {
         }
     }
 
+    /// "namespace/Kind/name" of a pod's workload (as the workloads rows key it); nil for
+    /// anything but a pod.
+    public func workload(_ owner: Owner) -> String? {
+        guard case .pod(let p) = owner else { return nil }
+        return pods[p].namespace + "/" + pods[p].workload
+    }
+
     /// Assembles the intervals from objects in time order.
     private struct Builder {
         var pods: [Pod] = []

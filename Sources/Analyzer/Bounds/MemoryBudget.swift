@@ -21,7 +21,7 @@ public enum MemoryBudget {
     /// DNS transactions waiting for a response.
     public static let dnsPending = 100_000
     /// IP datagrams being reassembled.
-    public static let ipDatagrams = 256
+    public static let ipDatagrams = 192
     /// Bytes held past holes by TLS stream reassembly, over every connection.
     public static let streamBytes = 16 << 20
     /// The same for DNS over TCP.
@@ -81,6 +81,13 @@ public enum MemoryBudget {
         Table(name: "plain HTTP requests waiting and exchanges, over API-server connections", bound: HTTPExchanges.totalLimit,
               constant: "HTTPExchanges.totalLimit", bytesEach: 160,
               whenReached: "not kept, counted"),
+        Table(name: "cleartext HTTP connections read at once", bound: PlainHTTPConnections.maximumLive,
+              constant: "PlainHTTPConnections.maximumLive", bytesEach: MemoryLayout<PlainHTTPStream>.stride + 64,
+              whenReached: "later connections not read, counted in a warning"),
+        Table(name: "cleartext HTTP requests and reader buffers over live connections (bytes)",
+              bound: PlainHTTPConnections.maximumHeldBytes + HTTP2Conversation.maximumBuffered,
+              constant: "PlainHTTPConnections.maximumHeldBytes (and one frame)", bytesEach: 1,
+              whenReached: "the connection stops being read (its requests so far kept), counted in a warning"),
         Table(name: "packets within the sightings window (two generations of slots)", bound: 2 * SightingTable.maximumSlots,
               constant: "SightingTable.maximumSlots (per generation)", bytesEach: MemoryLayout<SightingTable.Slot>.stride,
               whenReached: "the generation ends early (a shorter window), counted in a warning"),

@@ -200,6 +200,7 @@ public enum ReportRun {
             report.warnings.append("\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
                 + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
         }
+        report.warnings += after.httpWarnings
         if pass.defragmenter.dropped > 0 {
             report.warnings.append("\(pass.defragmenter.dropped) IP fragments dropped: more than "
                 + "\(IPDefragmenter.maximumPending) datagrams in reassembly at once, or past \(IPDefragmenter.maximumLength) bytes")
@@ -237,6 +238,8 @@ public enum ReportRun {
         var requestsDropped: Int
         /// With TLS keys: the requests decrypted connections carried.
         var services: HTTPServices?
+        /// The bounds the cleartext HTTP reader and the `http` section reached.
+        var httpWarnings: [String]
         var exchangeTrace: [String: [Int64]]?
         var settledTLSSessions: Int
 
@@ -246,7 +249,9 @@ public enum ReportRun {
             tlsLimitHits = sinks.tls?.budget.limitHits ?? 0
             httpDropped = sinks.api?.httpDropped ?? 0
             requestsDropped = sinks.api?.requestsDropped ?? 0
-            services = sinks.tls.flatMap { $0.keyLog.isEmpty ? nil : $0.services }
+            // With keys, or when cleartext HTTP was read: the `http` section.
+            services = sinks.tls.flatMap { $0.keyLog.isEmpty && $0.services.requests == 0 ? nil : $0.services }
+            httpWarnings = (sinks.tls?.plain.warnings ?? []) + (services?.warnings ?? [])
             exchangeTrace = sinks.tls?.exchangeTrace
             settledTLSSessions = sinks.tls?.settled ?? 0
         }

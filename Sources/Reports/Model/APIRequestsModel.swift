@@ -34,8 +34,8 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
     @Null public var grpcStatus: Int?
     /// "HTTP/1.1" or "HTTP/2".
     public var httpVersion = "HTTP/1.1"
-    /// The request's id in `loupe report --format ndjson`: "http-", its client and its place
-    /// among the requests read (in the pass's order: the same on every run).
+    /// The request's id in `loupe report --format ndjson`: "http-", its connection's id
+    /// (`tcp.flows`) and its place on the connection from 1 (as in the `http` section).
     @Null public var recordId: String? = nil
     public init() {}
 

@@ -1,13 +1,26 @@
-/// HTTP read in full between any two endpoints (decrypted TLS): every request, grouped by
-/// server and by route (paths with their IDs collapsed, so that the table does not grow with
-/// them). Absent without TLS keys.
+/// HTTP read in full between any two endpoints (decrypted TLS, cleartext HTTP/1.1 and h2c):
+/// every request, grouped by server and by route (paths with their IDs collapsed, so that the
+/// table does not grow with them), and gRPC calls by method. Absent without TLS keys unless
+/// cleartext HTTP was read.
 public struct HTTPSection: Codable, Sendable, Equatable {
     public var requests = 0
     public var requestList = RowList<HTTPRequestRow>(total: 0, rows: [])
-    /// By server workload (or pod, or "ip:port" when it is not a pod).
+    /// By server workload ("namespace/Kind/name"; else the service or node, or "ip:port"
+    /// when the server is none of them).
     public var byServer = RowList<HTTPGroupRow>(total: 0, rows: [])
+    /// By client pod ("namespace/name"; else its address).
+    public var byClient = RowList<HTTPGroupRow>(total: 0, rows: [])
     /// By method and route template ("GET /api/v1/namespaces/{name}/pods").
     public var byRoute = RowList<HTTPGroupRow>(total: 0, rows: [])
+    public var grpc = GRPCSection()
+    public init() {}
+}
+
+/// gRPC calls (HTTP/2 requests of content-type application/grpc).
+public struct GRPCSection: Codable, Sendable, Equatable {
+    /// By "package.Service/Method"; `byStatus` counts `grpc-status` codes ("0" OK, "5"
+    /// NOT_FOUND ...), and `latency` is of the calls that got one.
+    public var byMethod = RowList<HTTPGroupRow>(total: 0, rows: [])
     public init() {}
 }
 
@@ -26,11 +39,14 @@ public struct HTTPRequestRow: Codable, Sendable, Equatable {
     public var httpVersion = "HTTP/1.1"
     @Null public var grpcStatus: Int?
     public var decrypted = true
+    /// The request's id in `loupe report --format ndjson`: "http-", its connection's id
+    /// (`tcp.flows`) and its place on the connection from 1.
+    @Null public var recordId: String?
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case client, clientPod, decrypted, grpcStatus, httpVersion, lastByteLatency, latency, method, path, route, server,
-             serverPod, status, timestamp
+        case client, clientPod, decrypted, grpcStatus, httpVersion, lastByteLatency, latency, method, path, recordId, route,
+             server, serverPod, status, timestamp
     }
 }
 

@@ -28,7 +28,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var workloads: [PodRow] = []
     public var namespaces: [PodRow] = []
     public var apiServer = APIServerSection()
-    /// HTTP read in full between any endpoints (`HTTPSection`); absent without TLS keys.
+    /// HTTP read in full between any endpoints (`HTTPSection`); absent without TLS keys
+    /// unless cleartext HTTP was read.
     public var http: HTTPSection?
     /// ICMP and ICMPv6 (`ICMPSection`); absent where the report was not asked of the pass.
     public var icmp: ICMPSection?

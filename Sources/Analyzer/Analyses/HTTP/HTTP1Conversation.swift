@@ -26,6 +26,8 @@ struct HTTP1Conversation {
         /// HTTP/2: the stream was reset (RST_STREAM); gRPC's `grpc-status`.
         var reset = false
         var grpcStatus: Int?
+        /// HTTP/2 with a request `content-type` of application/grpc (or `+proto`, `+json`).
+        var grpc = false
         var isWatch: Bool { HTTPTarget.isWatch(target) }
     }
 
@@ -61,6 +63,15 @@ struct HTTP1Conversation {
 
     /// Bytes are missing: neither direction's framing can be trusted from here on.
     mutating func gap() { gapped = true }
+
+    /// Bytes the two message readers hold.
+    var bufferedBytes: Int { client.bufferedBytes + server.bufferedBytes }
+
+    /// Stop reading (a memory bound): the buffers go, the requests read so far stay.
+    mutating func stop() {
+        gapped = true
+        (client, server) = (HTTP1MessageStream(), HTTP1MessageStream())
+    }
     private var gapped = false
 
     /// The connection ended (at `time`): a response read until close ends.

@@ -39,6 +39,8 @@ struct HTTP1MessageStream {
     private enum Mode { case idle, head, body(Int), chunkLine, chunkData(Int), chunkDataEnd(Int), trailers, untilClose, lost }
     private var mode = Mode.idle
     private var buffer: [UInt8] = []
+    /// Bytes held for a header block or chunk-size line still incomplete.
+    var bufferedBytes: Int { buffer.capacity }
     private(set) var lostFraming = false
     /// Reads `bytes`; `event` returns, for a `.head`, how its body is framed.
     mutating func receive(_ bytes: ByteSlice, _ event: (Event) -> Body) {

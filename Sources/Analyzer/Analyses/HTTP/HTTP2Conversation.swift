@@ -43,6 +43,19 @@ struct HTTP2Conversation {
     mutating func client(_ bytes: ByteSlice, time: Int64) { receive(bytes, fromClient: true, time: time) }
     mutating func server(_ bytes: ByteSlice, time: Int64) { receive(bytes, fromClient: false, time: time) }
 
+    /// Bytes the two frame readers hold (partial frames, split header blocks).
+    var bufferedBytes: Int {
+        client.buffer.capacity + server.buffer.capacity + (client.block?.bytes.capacity ?? 0)
+            + (server.block?.bytes.capacity ?? 0)
+    }
+
+    /// Stop reading (a memory bound): the buffers and HPACK state go, the requests stay.
+    mutating func stop() {
+        client = Direction(expectsPreface: false)
+        server = Direction(expectsPreface: false)
+        (client.lost, server.lost) = (true, true)
+    }
+
     /// Bytes of a direction are missing: its HPACK state is unknown from here on.
     mutating func gap(fromClient: Bool) {
         if fromClient { client.lost = true } else { server.lost = true }
@@ -147,6 +160,7 @@ struct HTTP2Conversation {
             var r = HTTP1Conversation.Request(method: method, target: headers.first(name: ":path") ?? "",
                                               userAgent: headers.first(name: "user-agent"), start: time)
             if endStream { r.end = time }
+            r.grpc = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
             requests.append(r)
             streams[stream] = requests.count - 1
         } else {

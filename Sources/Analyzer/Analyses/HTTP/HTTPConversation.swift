@@ -64,6 +64,24 @@ enum HTTPConversation {
         }
     }
 
+    /// Bytes the readers hold (`PlainHTTPConnections` bounds them over all connections).
+    var bufferedBytes: Int {
+        switch self {
+        case .undecided: 0
+        case .http1(let c): c.bufferedBytes
+        case .http2(let c): c.bufferedBytes
+        }
+    }
+
+    /// Stop reading: buffers dropped, requests kept.
+    mutating func stop() {
+        switch self {
+        case .http1(var c): self = .undecided; c.stop(); self = .http1(c)
+        case .http2(var c): self = .undecided; c.stop(); self = .http2(c)
+        case .undecided: self = .http1(HTTP1Conversation()); stop()
+        }
+    }
+
     mutating func close(at time: Int64) {
         if case .http1(var c) = self { self = .undecided; c.close(at: time); self = .http1(c) }
     }

@@ -5,12 +5,16 @@ import Reports
 /// TLS over TCP for a whole pass: connections are examined by `TLSDetector`; a TLS one gets
 /// a `TLSSession` (found through the TCP analysis slot of its flow, so the hot path costs an
 /// array read for every other connection), folded into the section's counts when the flow
-/// ends. Memory: live sessions, their reassembly (bounded by `budget`), and the bounded
-/// lists.
+/// ends. A connection whose examined segment begins cleartext HTTP instead
+/// (`PlainHTTPStream.clientIsSender`) is read by `plain`, and its requests join the decrypted
+/// ones in the `http` section. Memory: live sessions and HTTP connections, their reassembly
+/// (bounded by `budget`), and the bounded lists.
 struct TLSAnalysis {
-    /// Per TCP analysis slot: its session, or how many payload segments were examined.
+    /// Per TCP analysis slot: its session or cleartext HTTP connection, or how many payload
+    /// segments were examined.
     private struct Slot {
         var session: Int32 = -1
+        var plain: Int32 = -1
         var examined: UInt8 = 0
     }
 
@@ -35,8 +39,10 @@ struct TLSAnalysis {
     var quic = QUICAnalysis()
     /// TLS secrets: connections whose ClientHello random it holds are decrypted.
     var keyLog = TLSKeyLog()
-    /// The requests decrypted connections carried (the `http` section).
+    /// The requests decrypted and cleartext connections carried (the `http` section).
     private(set) var services = HTTPServices()
+    /// Cleartext HTTP connections being read.
+    private(set) var plain = PlainHTTPConnections()
 
     /// A capture's Decryption Secrets Blocks: the TLS key logs among them (type "TLSK").
     mutating func addSecrets(_ secrets: ArraySlice<DecryptionSecret>) {
@@ -79,10 +85,21 @@ struct TLSAnalysis {
         var session = slots[index].session
         if session < 0 {
             let payload = frame.payload
+            if slots[index].plain >= 0 {
+                plain.segment(slots[index].plain, fromLow: fromLow, frame, time: time, budget: &budget)
+                return
+            }
             guard payload.count > 0, slots[index].examined < TLSDetector.segmentsExamined else { return }
             slots[index].examined += 1
             guard TLSDetector.examine(payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
-                                      firstPayload: slots[index].examined == 1) == .tls else { return }
+                                      firstPayload: slots[index].examined == 1) == .tls else {
+                if let senderIsClient = PlainHTTPStream.clientIsSender(payload),
+                   let p = plain.start(clientIsLow: senderIsClient == fromLow) {
+                    slots[index].plain = p
+                    plain.segment(p, fromLow: fromLow, frame, time: time, budget: &budget)
+                }
+                return
+            }
             var client = clientIsLow
             if !clientFromSYN {
                 let (low, high) = fromLow ? (frame.sourcePort, frame.destinationPort) : (frame.destinationPort, frame.sourcePort)
@@ -140,7 +157,7 @@ struct TLSAnalysis {
 
     /// The flow ended: fold its session (if it was TLS) into the section and free the slot.
     mutating func finish(_ flow: Flow, owners: FlowOwners? = nil) {
-        finish(flow, owners: owners) { _ in }
+        finish(flow, owners: owners, apiServer: false) { _ in }
     }
 
     /// At a flow's end: whether it had a session, and the session's API-server view when
@@ -148,27 +165,30 @@ struct TLSAnalysis {
     /// from here would be copied on every flow's end).
     mutating func finish(_ flow: Flow, owners: FlowOwners?, apiView: Bool) -> (had: Bool, view: TLSSession.APIView?) {
         var result: (had: Bool, view: TLSSession.APIView?) = (false, nil)
-        finish(flow, owners: owners) { result = (true, apiView ? $0.apiView : nil) }
+        finish(flow, owners: owners, apiServer: apiView) { result = (true, apiView ? $0.apiView : nil) }
         return result
     }
 
     /// Folds the flow's session, if any, and lends it to `body` before it is dropped.
-    private mutating func finish(_ flow: Flow, owners: FlowOwners?, _ body: (borrowing TLSSession) -> Void) {
+    /// `apiServer`: the flow is the API server's, whose requests the API-server analysis
+    /// writes as records.
+    private mutating func finish(_ flow: Flow, owners: FlowOwners?, apiServer: Bool, _ body: (borrowing TLSSession) -> Void) {
         let index = Int(flow.analysisSlot)
         guard index >= 0, index < slots.count else { return }
-        let s = slots[index].session
+        let (s, p) = (slots[index].session, slots[index].plain)
         slots[index] = Slot()
+        if p >= 0 { foldPlain(plain.finish(p, budget: &budget), flow, owners, apiServer: apiServer) }
         guard s >= 0 else { return }
         // Moved out, not copied: a copy retained every array and string the session holds.
         var session = TLSSession(clientIsLow: true)
         swap(&session, &sessions[Int(s)])
         session.finish(budget: &budget)
-        fold(session, flow, owners)
+        fold(session, flow, owners, apiServer: apiServer)
         free.append(s)
         body(session)
     }
 
-    private mutating func fold(_ s: TLSSession, _ flow: Flow, _ owners: FlowOwners?) {
+    private mutating func fold(_ s: TLSSession, _ flow: Flow, _ owners: FlowOwners?, apiServer: Bool) {
         let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
                            flow.key.highAddress.endpoint(port: flow.key.highPort))
         let (client, server) = s.clientIsLow ? (low, high) : (high, low)
@@ -203,8 +223,8 @@ struct TLSAnalysis {
         }
         if let failure { Self.count(failure, into: &section.failures) }
         if s.decrypted, let http = s.http {
-            services.add(http, client: client, server: server, clientPod: clientOwner.flatMap { directory?.name($0) },
-                         serverPod: serverOwner.flatMap { directory?.name($0) })
+            services.add(http, .init(client: client, server: server, (clientOwner, serverOwner), directory), decrypted: true,
+                         connection: Self.connectionID(flow), records: apiServer ? nil : records)
         }
         // Ranked on failure and order alone: the row is built only for a session the list keeps
         // (and, with records, for every one).
@@ -212,15 +232,31 @@ struct TLSAnalysis {
         guard kept || records != nil else { return listed.pass() }
         var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello,
                            fingerprints: &fingerprints)
-        let ends = SummaryRun.endpoints(flow)  // as the connection's id has them
-        row.recordId = "tls-" + FlowID.make(transport: "tcp", client: ends.client, server: ends.server,
-                                            first: Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond))
+        row.recordId = "tls-" + Self.connectionID(flow)
         if let directory {
             row.clientPod = clientOwner.map(directory.name)
             row.serverPod = serverOwner.map(directory.name)
         }
         if let records { records.write(RecordLine(record: "tls", recordId: row.recordId ?? "", row: row)) }
         if kept { listed.offer(Listed(failed: failure != nil, serial: flow.serial, row: row)) } else { listed.pass() }
+    }
+
+    /// A cleartext HTTP connection's requests into the `http` section.
+    private mutating func foldPlain(_ c: (http: HTTPConversation, clientIsLow: Bool), _ flow: Flow, _ owners: FlowOwners?,
+                                    apiServer: Bool) {
+        let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
+                           flow.key.highAddress.endpoint(port: flow.key.highPort))
+        let (client, server) = c.clientIsLow ? (low, high) : (high, low)
+        let (clientOwner, serverOwner) = owners?.of(clientIsLow: c.clientIsLow) ?? (nil, nil)
+        services.add(c.http, .init(client: client, server: server, (clientOwner, serverOwner), directory), decrypted: false,
+                     connection: Self.connectionID(flow), records: apiServer ? nil : records)
+    }
+
+    /// The connection's id, as `tcp.flows` rows and connection records have it.
+    static func connectionID(_ flow: Flow) -> String {
+        let ends = SummaryRun.endpoints(flow)
+        return FlowID.make(transport: "tcp", client: ends.client, server: ends.server,
+                           first: Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond))
     }
 
     static func count(_ failure: TLSFailure, into f: inout TLSFailureCounts) {
