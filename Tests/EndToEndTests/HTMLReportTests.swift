@@ -103,6 +103,24 @@ struct HTMLReportTests {
         #expect(text.contains(p50) && html.contains(p50))
     }
 
+    /// The worst connections' time-sequence graphs: one per `tcp.flows` row that
+    /// retransmitted, reordered, lost, stalled or repeated ACKs (at most 3, in the rows'
+    /// order), each anchored by its row's id; none on a healthy capture.
+    @Test func worstConnectionsGetTimeSequenceGraphs() throws {
+        for input in [Fixtures.path("pcaps/diff/impaired.pcapng"), Fixtures.path("bundles/pods"),
+                      Fixtures.path("pcaps/http/plain.pcapng")] {
+            let json = try LoupeBinary.json(["report", "--format", "json", input]).json
+            let rows = ((json["tcp"] as! [String: Any])["flows"] as! [String: Any])["rows"] as! [[String: Any]]
+            let worst = rows.filter { row in
+                ["retransmissions", "lostSegments", "outOfOrder", "zeroWindows", "duplicateAcks"].contains { (row[$0] as? Int ?? 0) > 0 }
+            }.prefix(3).map { $0["id"] as! String }
+            let html = try LoupeBinary.run(["report", "--format", "html", input]).stdout
+            let drawn = html.matches(of: /<div class="tsg-figure" id="graph-(F[0-9a-f]+)">/).map { String($0.output.1) }
+            #expect(drawn == Array(worst), "\(input)")
+            #expect(html.components(separatedBy: "class=\"tsg\"").count - 1 == worst.count)
+        }
+    }
+
     /// DNS response time over the capture: the largest mean of a step lies between the
     /// report's fastest possible (above 0) and its slowest answer.
     @Test func dnsLatencyOverTime() throws {

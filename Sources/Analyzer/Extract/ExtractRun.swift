@@ -71,16 +71,9 @@ public enum ExtractRun {
                            progress: ((_ packets: Int) -> Void)? = nil) throws -> ExtractOutcome {
         let bundle = try BundleDirectory.expand(paths)
         let cluster = try ReportRun.clusterDirectory(bundle, metadataPaths: options.metadataPaths)
-        var passOptions = CapturePass.Options()
-        passOptions.filter = options.filter
-        passOptions.rows = 0
-        passOptions.listConversations = false
-        passOptions.protocolHierarchy = false
-        passOptions.flowLimits = options.flowLimits
-        passOptions.samePoint = options.samePoint
-        passOptions.pods = cluster.directory
-        passOptions.podFilter = options.podFilter
-        passOptions.dnsThread = false
+        var passOptions = CapturePass.Options.flowsOnly(filter: options.filter, flowLimits: options.flowLimits,
+                                                         samePoint: options.samePoint, pods: cluster.directory,
+                                                         podFilter: options.podFilter)
 
         // The flows: the one named, or those the finding's evidence names.
         var ids: [String] = options.flowID.map { [$0] } ?? []

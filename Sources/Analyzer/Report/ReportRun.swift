@@ -40,6 +40,9 @@ public struct ReportOptions: Sendable {
     public var retinaSeries = false
     /// `--format ndjson`: every connection, DNS transaction and kernel event as a record.
     public var records: RecordWriter?
+    /// The HTML report: time-sequence graphs of the worst connections (`StreamGraphPass`,
+    /// a second pass when some connection retransmitted).
+    public var streamGraphs = false
     /// Metric series with their step chosen from the capture's length (30 to 200 points;
     /// `StepLadder`), when `metricsStep` is nil.
     public var metricsStepFromCapture = false
@@ -62,6 +65,8 @@ public struct ReportOutcome: Sendable {
     /// With `ReportOptions.metricsStep` or `metricsStepFromCapture`: the series for the
     /// metrics formats.
     public var metrics: MetricsModel?
+    /// With `ReportOptions.streamGraphs`: the worst connections' time-sequence graphs.
+    public var streamGraphs: [StreamGraph] = []
     /// TLS sessions folded before their flows ended (`TLSAnalysis.settle`; tests).
     var settledTLSSessions = 0
 }
@@ -224,9 +229,14 @@ public enum ReportRun {
                 return TCPAnalysisFlags.expertIDs.filter { all.contains($0.0) }.map(\.1)
             }
         }
-        return ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
-                             exchangeTrace: after.exchangeTrace, metrics: metrics,
-                             settledTLSSessions: after.settledTLSSessions)
+        var outcome = ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
+                                    exchangeTrace: after.exchangeTrace, metrics: metrics,
+                                    settledTLSSessions: after.settledTLSSessions)
+        if options.streamGraphs {
+            outcome.streamGraphs = try StreamGraphPass.run(captures: paths, report: options, pods: directory,
+                                                           rows: report.tcp.flows.rows)
+        }
+        return outcome
     }
 
     /// What the report reads of the TCP and TLS analyses after their sections are built.

@@ -132,6 +132,8 @@ enum HTMLStyle {
     .charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;flex:1 1 100%}figcaption{font-size:.9em;color:#333}
     svg{width:100%;height:auto;background:#fff}rect.frame{fill:none;stroke:#ccc}polyline{fill:none;stroke:#1e88e5;stroke-width:1.5}
     rect.bar{fill:#1e88e5}text{font-size:11px;fill:#555}text.middle{text-anchor:middle}text.end{text-anchor:end}.unit,.omitted,.none{color:#666;font-size:.85em}
+    svg.tsg path{fill:none}path.seg{stroke:#1e63c6;stroke-width:1.5}path.retx{stroke:#d32f2f;stroke-width:2.5}
+    path.ack{stroke:#777}path.win{stroke:#2e7d32;stroke-dasharray:4 2}path.dup{stroke:#ef8f00;stroke-width:2}.tsg-figure{margin:.8em 0}
     @media print{th{cursor:auto}body{max-width:none}h2{break-after:avoid}table{page-break-inside:auto}tr{break-inside:avoid}}
     """
 

@@ -9,7 +9,7 @@ import Plot
 public enum HTMLRenderer {
     static let policy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-    public static func render(_ r: Report, metrics: MetricsModel?) -> String {
+    public static func render(_ r: Report, metrics: MetricsModel?, streamGraphs: [StreamGraph] = []) -> String {
         let start = HTMLBanner.window(r)?.start
         func at(_ t: Double) -> String { HTMLBanner.clock(t, start: start) }
         let html = HTML(
@@ -47,6 +47,7 @@ public enum HTMLRenderer {
                           [f.clientPod ?? f.client, f.serverPod ?? f.server, "\(f.packets)", "\(f.retransmissions)",
                            "\(f.lostSegments)", "\(f.outOfOrder)", "\(f.duplicateAcks)", ms(f.initialRtt), f.connState]
                       }, omitted: r.tcp.flows.omitted),
+                .unwrap(HTMLStreamGraph.section(streamGraphs, start: start)) { $0 },
                 .h2(.id("tls-section"), "TLS"),
                 summary([("handshakes", "\(r.tls.handshakes)"), ("completed", "\(r.tls.completed)"),
                          ("failed", "\(r.tls.failures.total)"), ("handshake", percentiles(r.tls.handshakeLatency))]),

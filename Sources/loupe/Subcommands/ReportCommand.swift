@@ -137,6 +137,7 @@ struct ReportCommand: ParsableCommand {
             options.metricLabels = label.compactMap(Self.metricLabel)
             options.retinaSeries = format != .html
         }
+        options.streamGraphs = format == .html
         // JSON: sections are written as soon as they are final, on the thread that made them.
         let parts = format == .json ? JSONParts() : nil
         options.jsonParts = parts
@@ -156,7 +157,7 @@ struct ReportCommand: ParsableCommand {
                             switch format {
                             case .json: try JSONRenderer.render(outcome.report, parts: parts, emit: file.write(bytes:))
                             case .ndjson: options.records?.flush()
-                            case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics))
+                            case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics, streamGraphs: outcome.streamGraphs))
                             case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
                             case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)
                             case .text: try emit(ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour))
