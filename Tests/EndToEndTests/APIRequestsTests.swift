@@ -122,6 +122,29 @@ struct APIRequestsTests {
         #expect(Self.rows(api).isEmpty, "no request is read without keys")
     }
 
+    /// Without keys, which exchanges are a guess: the HTTP/1.1 connections (Python's and
+    /// s_client's ClientHellos offer no ALPN) pair exactly, each of curl's (ALPN h2, http/1.1:
+    /// three streams at once, control frames in records of their own) is `inferred`; with
+    /// keys every slowest row is read from HTTP, decrypted and exact.
+    @Test func withoutKeysHTTP2ExchangesAreInferred() throws {
+        let capture = Fixtures.path("pcaps/api/https.pcapng")
+        func slowest(_ api: [String: Any]) -> [[String: Any]] {
+            (api["slowest"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        }
+        let http1 = try Self.api([capture], h2: false)
+        #expect(http1["inferredExchanges"] as? Int == 0 && (http1["exchanges"] as? Int ?? 0) > 10)
+        #expect(slowest(http1).allSatisfy { $0["inferred"] as? Bool == false && $0["decrypted"] as? Bool == false })
+        let (status, json) = try LoupeBinary.json(["report", "--format", "json"] + Self.h2 + [capture])
+        #expect(status == 0)
+        let h2 = json["apiServer"] as? [String: Any] ?? [:]
+        // The server answered 6 requests there; the records make 7 exchanges, one of them a
+        // client's control frame answered by the server's next record: all inferred.
+        #expect(h2["exchanges"] as? Int == 7 && h2["inferredExchanges"] as? Int == 7)
+        #expect(!slowest(h2).isEmpty && slowest(h2).allSatisfy { $0["inferred"] as? Bool == true })
+        let keyed = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), capture])
+        #expect(slowest(keyed).allSatisfy { $0["inferred"] as? Bool == false && $0["decrypted"] as? Bool == true })
+    }
+
     /// HTTP/2 (two connections, three streams at once on the second) against tshark's
     /// decryption: every stream's method, path and status, per connection.
     @Test func http2AgreesWithTshark() throws {
@@ -194,5 +217,36 @@ struct APIRequestsTests {
         // Without keys the exchanges are still timed, one each.
         let keyless = try LoupeBinary.json(["report", "--format", "json", capture]).json
         #expect(((keyless["tls"] as? [String: Any])?["completed"] as? Int) == 5)
+    }
+
+    /// 0-RTT early data the server refused (fixtures/gen/record-tls-early-refused.sh: the
+    /// session resumed on a server without early data, s_client told "Early data was
+    /// rejected", then sent its GET again after the handshake). tshark decrypts three GETs
+    /// and two responses; the first GET of the resumed connection went in the refused early
+    /// data, which the server skipped unread: Loupe counts it in `refusedEarlyData` and reads
+    /// the connection's one request, answered, with tshark's timing; nothing is an error.
+    @Test func refusedEarlyDataIsNoRequest() throws {
+        let capture = Fixtures.path("pcaps/api/early-refused.pcapng")
+        let api = try Self.api(["--api-server", "10.79.5.2:6447", "--api-server", "10.79.5.2:6448", "--tls-keylog",
+                                Fixtures.path("pcaps/api/early-refused.keylog"), capture], h2: false)
+        let rows = Self.rows(api)
+        #expect(rows.map { "\($0["server"] ?? "") \($0["method"] ?? "") \($0["status"] ?? "")" }
+            == ["10.79.5.2:6447 GET 200", "10.79.5.2:6448 GET 200"])
+        let decryption = api["decryption"] as? [String: Any] ?? [:]
+        #expect(decryption["refusedEarlyData"] as? Int == 1 && decryption["failedRecords"] as? Int == 0)
+        let errors = api["errors"] as? [String: Any] ?? [:]
+        #expect(errors["noResponse"] as? Int == 0 && (api["unmatched"] as? [String: Any])?["total"] as? Int == 0)
+        // tshark: frame, stream, method, URI, status, as decrypted with the same keys.
+        let oracle = try String(contentsOfFile: Fixtures.path("pcaps/api/early-refused.tshark.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(oracle.map { "\($0[1]) \($0[2])\($0[4])" } == ["0 GET", "0 200", "1 GET", "1 GET", "1 200"])
+        // The resent GET (stream 1's second) to its 200: the row's latency, to the frame.
+        if TShark.available {
+            let times = try run(TShark.path, ["-r", capture, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch"]).stdout
+                .split(separator: "\n").map { $0.split(separator: "\t") }
+            func time(_ frame: String) -> Double { Double(times.first { $0[0] == frame }?[1] ?? "") ?? 0 }
+            let latency = time(oracle[4][0]) - time(oracle[3][0])
+            #expect(abs((rows.last?["latency"] as? Double ?? 0) - latency) < 1e-6)
+        }
     }
 }

@@ -91,7 +91,7 @@ extension APIServerAnalysis {
             var slow = APIExchangeRow()
             (slow.client, slow.server, slow.clientPod) = (ends.client, ends.server, ends.pod)
             (slow.timestamp, slow.latency) = (row.timestamp, Double(l) / 1e9)
-            (slow.method, slow.path, slow.status) = (r.method, r.target, status)
+            (slow.method, slow.path, slow.status, slow.decrypted) = (r.method, r.target, status, decrypted)
             slowest.offer(Slowest(row: slow))
             if metrics != nil {
                 let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram, bounds: MetricNames.seconds)

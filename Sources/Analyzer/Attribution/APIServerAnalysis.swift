@@ -220,6 +220,7 @@ struct APIServerAnalysis {
             section.decryption.connections += 1
             section.decryption.records += s.decryptedRecords
             section.decryption.failedRecords += s.failedRecords
+            if s.refusedEarlyData { section.decryption.refusedEarlyData += 1 }
             let end = flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended"
             add(decrypted, decrypted: true, Ends(client: client, server: server, pod: pod, key: key,
                                                              connection: TLSAnalysis.connectionID(flow)),
@@ -236,6 +237,7 @@ struct APIServerAnalysis {
             let x = s.exchanges
             c.exchanges += x.count
             section.exchanges += x.count
+            section.inferredExchanges += s.mayBeHTTP2 ? x.count : x.inferred
             for l in x.samples {
                 c.latency.record(nanoseconds: l)
                 latency.record(nanoseconds: l)
@@ -246,6 +248,7 @@ struct APIServerAnalysis {
                 (row.client, row.server, row.clientPod) = (client, server, pod)
                 row.timestamp = Double(e.time) / 1e9
                 row.latency = Double(e.latency) / 1e9
+                row.inferred = s.mayBeHTTP2 || e.inferred
                 slowest.offer(Slowest(row: row))
             }
             if metrics != nil {

@@ -88,6 +88,8 @@ public enum BoundsDocument {
              "2 * StepLadder.maximumPoints"),
             ("flow records sampled per eviction", FlowEviction.sampleSize, "FlowEviction.sampleSize"),
             ("pcapng bytes pending before `loupe extract` writes them", PacketExtractor.flushBytes, "PacketExtractor.flushBytes"),
+            ("TLS 1.3 early data held until the server accepts or refuses it, per connection (bytes)", TLSEarlyData.maximumHeld,
+             "TLSEarlyData.maximumHeld"),
             ("connections with a time-sequence graph (HTML report)", StreamGraphPass.maximumGraphs, "StreamGraphPass.maximumGraphs"),
             ("packets drawn per time-sequence graph", StreamGraphCollector.maximumPackets, "StreamGraphCollector.maximumPackets"),
         ]

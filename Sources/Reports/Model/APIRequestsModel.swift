@@ -58,5 +58,9 @@ public struct APIDecryption: Codable, Sendable, Equatable {
     /// Connections whose HTTP could not be read to their end (bytes missing, a header block
     /// HPACK could not decode, framing lost): their later requests are not listed.
     public var lostFraming = 0
+    /// Connections whose TLS 1.3 0-RTT data the server refused (its EncryptedExtensions had
+    /// no early_data): that data never reached the server's application and is not read as
+    /// requests (the client sends them again after the handshake).
+    public var refusedEarlyData = 0
     public init() {}
 }

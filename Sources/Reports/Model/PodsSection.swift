@@ -125,6 +125,12 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     public var endpoints: [String] = []
     public var connections = 0
     public var exchanges = 0
+    /// Exchanges paired from encrypted record boundaries where the pairing is a guess: every
+    /// exchange of a connection that may carry HTTP/2 (concurrent streams and control frames
+    /// make records no request/response pairs), and a request closed at a record first taken
+    /// for a TLS 1.3 session ticket. Their latency is from a client record to the server's
+    /// next record, which may answer another request. HTTP/1.1 exchanges are exact.
+    public var inferredExchanges = 0
     /// Connections on which the server sent data with no request open after a first
     /// exchange: watch streams, whose events are not slow responses.
     public var watches = 0
@@ -206,16 +212,21 @@ public struct APIExchangeRow: Codable, Sendable, Equatable {
     /// When the request record was sent (seconds since the epoch).
     public var timestamp: Double = 0
     public var latency: Double = 0
-    /// Plain HTTP/1.1 only (TLS hides them): the request's method and path, the status.
+    /// Read from HTTP (plain or decrypted): the request's method and path, the status.
     @Null public var method: String? = nil
     @Null public var path: String? = nil
     @Null public var status: Int? = nil
+    /// Read from decrypted records.
+    public var decrypted = false
+    /// Paired from encrypted record boundaries where they may not pair a request with its
+    /// response (`APIServerSection.inferredExchanges`).
+    public var inferred = false
     public init() {}
 
     /// In key order: the JSON writer then never moves this object's members (it sorts
     /// them; in declaration order they came unsorted).
     enum CodingKeys: String, CodingKey {
-        case client, clientPod, latency, method, path, server, status, timestamp
+        case client, clientPod, decrypted, inferred, latency, method, path, server, status, timestamp
     }
 }
 

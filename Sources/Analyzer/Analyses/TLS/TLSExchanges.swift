@@ -35,9 +35,9 @@ struct TLSExchanges {
     private(set) var pushes = 0
     static let pushGap: Int64 = 10_000_000
     private var lastServerRecord: Int64 = .min
-    /// The slowest exchanges (request time, latency), at most `slowestKept`, for the API
-    /// server's slowest list (exact for its first `slowestKept` rows).
-    private(set) var slowestList: [(time: Int64, latency: Int64)] = []
+    /// The slowest exchanges (request time, latency, closed by the inference below), at most
+    /// `slowestKept`, for the API server's slowest list (exact for its first `slowestKept` rows).
+    private(set) var slowestList: [(time: Int64, latency: Int64, inferred: Bool)] = []
     static let slowestKept = 10
     /// Every latency, in order, when tracing (tests compare them with the oracle's list).
     var trace: [Int64]?
@@ -61,7 +61,7 @@ struct TLSExchanges {
     mutating func clientRecord(at time: Int64, end: UInt64) {
         if open != nil, let answered = skippedAnswer {
             // A new request with one open: the record skipped as a ticket was its answer.
-            close(at: answered)
+            close(at: answered, inferred: true)
             inferred += 1
         }
         // The record that opens a request is the one its answer must follow: later client
@@ -88,7 +88,7 @@ struct TLSExchanges {
         close(at: time)
     }
 
-    private mutating func close(at time: Int64) {
+    private mutating func close(at time: Int64, inferred: Bool = false) {
         guard let start = open else { return }
         open = nil
         skippedAnswer = nil
@@ -98,10 +98,10 @@ struct TLSExchanges {
         trace?.append(l)
         if timeline != nil && timeline!.count < Self.timelineLimit { timeline!.append((start, l)) }
         if slowestList.count < Self.slowestKept {
-            slowestList.append((start, l))
+            slowestList.append((start, l, inferred))
         } else if let i = slowestList.indices.min(by: { slowestList[$0].latency < slowestList[$1].latency }),
                   slowestList[i].latency < l {
-            slowestList[i] = (start, l)
+            slowestList[i] = (start, l, inferred)
         }
     }
 }

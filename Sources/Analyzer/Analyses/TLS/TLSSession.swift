@@ -63,6 +63,8 @@ struct TLSSession {
     /// ClientHello's random it is looked up by, what decryption revealed, and the HTTP/1.1
     /// conversation read from the decrypted bytes.
     private(set) var decryption: TLSDecryption?
+    /// TLS 1.3 0-RTT offered with keys: its data held until the server accepts or refuses it.
+    private(set) var earlyData: TLSEarlyData?
     private var clientRandom: [UInt8]?
     /// TLS 1.3: the ALPN protocol EncryptedExtensions selected (decrypted).
     var encryptedALPN: String?
@@ -161,6 +163,13 @@ struct TLSSession {
         var notDecrypted = false
         var failedRecords = 0
         var decryptedRecords = 0
+        /// The connection may carry HTTP/2 (its ClientHello offered h2 and no http/1.1 was
+        /// seen selected, or no ClientHello was seen): record boundaries then do not pair
+        /// requests with responses (concurrent streams, control frames), so its exchanges
+        /// are inferred.
+        var mayBeHTTP2 = true
+        /// The server refused the client's 0-RTT data (`TLSEarlyData`): not read as requests.
+        var refusedEarlyData = false
     }
 
     var apiView: APIView {
@@ -170,7 +179,10 @@ struct TLSSession {
                        failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges,
                        http: decrypted ? http ?? .undecided : nil,
                        notDecrypted: decryption != nil && !decrypted, failedRecords: decryption?.failedRecords ?? 0,
-                       decryptedRecords: decryption?.decryptedRecords ?? 0)
+                       decryptedRecords: decryption?.decryptedRecords ?? 0,
+                       mayBeHTTP2: clientHello.map { hello in
+                           hello.alpn.contains("h2") && (serverHello?.alpn ?? encryptedALPN) != "http/1.1"
+                       } ?? true, refusedEarlyData: earlyData?.state == .refused)
     }
 
     /// Nothing is waiting for a missing segment: `finish` would change nothing.
@@ -183,7 +195,18 @@ struct TLSSession {
             if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
             reassembler.finish(budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
         }
+        // The server's answer to 0-RTT never decrypted: its early data is read as sent.
+        if earlyData?.isPending == true { deliverEarly(earlyData!.resolve(accepted: true), at: lastSegmentTime) }
         http?.close(at: lastSegmentTime)
+    }
+
+    /// Early data the server took, as the first client bytes of the HTTP conversation; a
+    /// part past `TLSEarlyData.maximumHeld` cuts the conversation there.
+    private mutating func deliverEarly(_ pieces: [(bytes: [UInt8], time: Int64)], at time: Int64) {
+        guard !pieces.isEmpty || earlyData?.overflowed == true else { return }
+        if http == nil { http = .undecided }
+        for p in pieces { p.bytes.withUnsafeBytes { http!.client(ByteSlice($0), time: p.time) } }
+        if earlyData?.overflowed == true { http!.gap(fromClient: true) }
     }
 
     /// The latest segment's time (a response read until the connection's end ends there).
@@ -237,6 +260,7 @@ struct TLSSession {
                 }
             }
         case .plaintext(let bytes):
+            if fromClient && earlyData?.isPending == true { earlyData!.hold(bytes, time: time); return false }
             if http == nil { http = .undecided }
             if fromClient { http!.client(bytes, time: time) } else { http!.server(bytes, time: time) }
         case .undecryptable: http?.gap(fromClient: fromClient)  // counted by the decryption
@@ -296,6 +320,7 @@ struct TLSSession {
                     clientRandom = random
                     if let ch = clientHello, ch.extensions.contains(TLS.ClientHello.Extension.earlyData) {
                         d.startEarly(clientRandom: random, clientIsLow: fromLow, offered: ch.cipherSuites)
+                        earlyData = TLSEarlyData()
                     }
                 }
             case TLS.HandshakeType.serverHello:
@@ -320,6 +345,10 @@ struct TLSSession {
                 }
             case TLS.HandshakeType.encryptedExtensions where fromLow != clientIsLow:
                 encryptedALPN = try TLS.selectedALPN(encryptedExtensions: body)
+                if earlyData?.isPending == true {
+                    let accepted = try TLS.acceptsEarlyData(encryptedExtensions: body)
+                    deliverEarly(earlyData!.resolve(accepted: accepted), at: time)
+                }
             case TLS.HandshakeType.certificate where fromLow != clientIsLow && isTLS13:
                 guard !certificateSeen else { return }
                 certificateSeen = true

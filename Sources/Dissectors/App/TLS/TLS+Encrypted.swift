@@ -26,4 +26,15 @@ extension TLS {
         }
         return alpn
     }
+
+    /// Whether an EncryptedExtensions message carries early_data (RFC 8446 4.2.10): the
+    /// server accepted the client's 0-RTT data; without it the server skipped that data.
+    public static func acceptsEarlyData(encryptedExtensions body: ByteSlice) throws(DecodeError) -> Bool {
+        var r = TLSCursor(body)
+        var accepted = false
+        try r.forEachExtension { (type, _) throws(DecodeError) in
+            if type == ClientHello.Extension.earlyData { accepted = true }
+        }
+        return accepted
+    }
 }
