@@ -94,6 +94,13 @@ struct FindingsBothWaysTests {
         ("apiServer.serverErrors", { $0.apiServer.errors.serverErrors = 1 }, .warning, { $0.apiServer.errors.throttled = 0 }),
         ("apiServer.errors", { $0.apiServer.errors.resets = 1 }, .warning,
          { $0.apiServer.notSeen.requests = 3; $0.apiServer.notSeen.connections = 2 }),
+        // The SLO per scope is APIChurn's (APIChurnTests); the finding fires on any slow list.
+        ("apiServer.slowLists", { $0.apiServer.slowLists = RowList(total: 1, rows: [APIRequestRow()]) }, .warning,
+         { $0.apiServer.slowLists = RowList(total: 0, rows: []) }),
+        ("apiServer.watchChurn", { $0.apiServer.watchEnds.expired = 2; $0.apiServer.expiredLists = 1 }, .warning,
+         { $0.apiServer.watchEnds.expired = 1; $0.apiServer.expiredLists = 1; $0.apiServer.watchEnds.closed = 9 }),
+        ("apiServer.errorBurst", { $0.apiServer.errorBurst.errors = 5; $0.apiServer.errorBurst.start = 1.8e9 }, .warning,
+         { $0.apiServer.errorBurst.errors = 4; $0.apiServer.errorBurst.start = 1.8e9 }),
     ]
 
     @Test(arguments: cases.indices)

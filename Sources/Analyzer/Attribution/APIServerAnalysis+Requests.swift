@@ -8,6 +8,8 @@ struct APIRequests {
     private(set) var rows: [APIRequestRow] = []
     private(set) var total = 0
     private var verbs = RequestGroups(limit: APIRequests.verbLimit)
+    /// Slow lists, watch ends, expired lists and error times (`APIChurn`).
+    var churn = APIChurn()
     /// `--format ndjson`: every request as a record (`"http"`) when its connection ends.
     var records: RecordWriter?
 
@@ -20,6 +22,7 @@ struct APIRequests {
         if let records { records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: row)) }
         if rows.count < limit { rows.append(row) }
         verbs.add(key, status: row.status, latency: latency)
+        churn.request(row)
     }
 
     func lists(rows limit: Int) -> (RowList<APIRequestRow>, RowList<HTTPGroupRow>) {
@@ -85,6 +88,7 @@ extension APIServerAnalysis {
             self.latency.record(nanoseconds: l)
             if status == 429 { section.errors.throttled += 1 }
             if status >= 500 {
+                requests.churn.error(at: r.start)
                 section.errors.serverErrors += 1
                 c.errors += 1
             }

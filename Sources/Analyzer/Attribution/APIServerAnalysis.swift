@@ -164,6 +164,7 @@ struct APIServerAnalysis {
         let failedReset = resetKind?.isFailure ?? (session == nil && handshakeSeen)
         if reset && (failedReset || session?.exchanges.open != nil || (session.map { !$0.handshakeDone } ?? false)) {
             section.errors.resets += 1
+            requests.churn.error(at: flow.lastSeen)
             c.errors += 1
         }
         if let h = http {
@@ -192,7 +193,7 @@ struct APIServerAnalysis {
                 requests.add(full, recordId: "http-" + connection + "-" + String(n + 1), key: target.key,
                              latency: e.latency, limit: rows)
                 if e.status == 429 { section.errors.throttled += 1 }
-                if e.status >= 500 { c.errors += 1; section.errors.serverErrors += 1 }
+                if e.status >= 500 { c.errors += 1; section.errors.serverErrors += 1; requests.churn.error(at: e.time) }
                 if metrics != nil {
                     let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
                                             bounds: MetricNames.seconds)
@@ -217,6 +218,7 @@ struct APIServerAnalysis {
             }
             if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
             if s.failed { section.errors.handshakeFailures += 1 }
+            if s.fatalAlert || s.failed { requests.churn.error(at: flow.firstSeen) }
             section.decryption.connections += 1
             section.decryption.records += s.decryptedRecords
             section.decryption.failedRecords += s.failedRecords
@@ -234,6 +236,7 @@ struct APIServerAnalysis {
             }
             if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
             if s.failed { section.errors.handshakeFailures += 1 }
+            if s.fatalAlert || s.failed { requests.churn.error(at: flow.firstSeen) }
             let x = s.exchanges
             c.exchanges += x.count
             section.exchanges += x.count
@@ -276,6 +279,7 @@ struct APIServerAnalysis {
     /// A request that got no response: counted, and listed (up to `rows`) with its reason.
     mutating func unanswered(_ client: String, _ server: String, _ pod: String?, at time: Int64, _ reason: String) {
         section.errors.noResponse += 1
+        requests.churn.error(at: time)
         unmatchedTotal += 1
         guard unmatched.count < rows else { return }
         var row = APIUnmatchedRow()
@@ -293,6 +297,7 @@ struct APIServerAnalysis {
         out.slowest = RowList(total: section.exchanges, rows: slowest.sorted().map(\.row))
         out.unmatched = RowList(total: unmatchedTotal, rows: unmatched)
         (out.requests, out.byVerb) = requests.lists(rows: rows)
+        requests.churn.write(into: &out, rows: rows)
         let all = clients.map { key, c -> APIClientRow in
             var row = APIClientRow()
             if let slash = key.firstIndex(of: "/") {

@@ -90,6 +90,8 @@ public enum BoundsDocument {
             ("pcapng bytes pending before `loupe extract` writes them", PacketExtractor.flushBytes, "PacketExtractor.flushBytes"),
             ("TLS 1.3 early data held until the server accepts or refuses it, per connection (bytes)", TLSEarlyData.maximumHeld,
              "TLSEarlyData.maximumHeld"),
+            ("API lists slower than their SLO kept (apiServer.slowLists)", APIChurn.slowListsKept, "APIChurn.slowListsKept"),
+            ("API-server error times kept for the densest 10 s", APIChurn.errorTimesKept, "APIChurn.errorTimesKept"),
             ("connections with a time-sequence graph (HTML report)", StreamGraphPass.maximumGraphs, "StreamGraphPass.maximumGraphs"),
             ("packets drawn per time-sequence graph", StreamGraphCollector.maximumPackets, "StreamGraphCollector.maximumPackets"),
         ]

@@ -129,6 +129,18 @@ public enum FindingCatalog {
               rule: "any request answered 5xx (read in full: decrypted or plain HTTP)",
               origin: "the server failed the request (etcd, an aggregated API, a webhook)",
               action: "the first is named with its path: look at the API server's log at that time"),
+        Entry(id: "apiServer.slowLists", severity: "warning",
+              rule: "any list read in full slower than the API server's SLO for its scope: 5 s within a namespace, 30 s cluster-wide",
+              origin: "Kubernetes' API call latency SLOs (list calls)",
+              action: "the slowest is named with its client: paginate it (limit and continue) or read from the watch cache (resourceVersion=0)"),
+        Entry(id: "apiServer.watchChurn", severity: "warning",
+              rule: "3 or more forced relists: watches read in full that ended by an ERROR event with code 410, and lists answered 410",
+              origin: "a resourceVersion or continue token older than etcd's compaction: each client lists everything again",
+              action: "the requests list names the clients; look at the watch cache size and the compaction interval, and use watch bookmarks"),
+        Entry(id: "apiServer.errorBurst", severity: "warning",
+              rule: "5 or more API-server errors (resets, fatal alerts, failed handshakes, requests without a response, 5xx) within 10 s",
+              origin: "Loupe's threshold: errors spread over a capture are noise, clustered they are an outage",
+              action: "the window's start is given: look at the API server, etcd and admission webhooks then"),
     ]
 }
 

@@ -80,6 +80,12 @@ enum FindingEvidence {
             return Evidence(rows: "apiServer.slowest", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
         case "apiServer.errors", "apiServer.throttled", "apiServer.serverErrors":
             return Evidence(rows: "apiServer.errors", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
+        case "apiServer.slowLists":
+            return Evidence(rows: "apiServer.slowLists", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
+        case "apiServer.watchChurn":
+            return Evidence(rows: "apiServer.watchEnds", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
+        case "apiServer.errorBurst":
+            return Evidence(rows: "apiServer.errorBurst", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
         default: return nil
         }
     }

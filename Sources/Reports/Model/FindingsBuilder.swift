@@ -228,6 +228,42 @@ public enum FindingsBuilder {
                                title: "\(e.serverErrors) API requests answered 5xx",
                                detail: first.map { "first: \($0.clientPod ?? $0.client) \($0.method) \($0.path): \($0.status ?? 0)" }))
         }
+        return out + apiChurn(a)
+    }
+
+    /// Slow lists, forced relists and a burst of errors (`docs/findings.md`).
+    static func apiChurn(_ a: APIServerSection) -> [Finding] {
+        var out: [Finding] = []
+        if a.slowLists.total > 0 {
+            out.append(Finding(id: "apiServer.slowLists", severity: .warning, section: "apiServer",
+                               title: "\(a.slowLists.total) list requests slower than their SLO (5 s in a namespace, 30 s cluster-wide)",
+                               detail: a.slowLists.rows.first.map {
+                                   "slowest: \($0.clientPod ?? $0.client) list \($0.resource ?? $0.path)"
+                                       + ($0.namespace.map { " in \($0)" } ?? "") + ", \(ms($0.latency ?? 0))"
+                               }))
+        }
+        let relists = a.watchEnds.expired + a.expiredLists
+        if relists >= 3 {
+            out.append(Finding(id: "apiServer.watchChurn", severity: .warning, section: "apiServer",
+                               title: "\(relists) forced relists: \(a.watchEnds.expired) watches ended by ERROR 410, "
+                                   + "\(a.expiredLists) lists answered 410"))
+        }
+        if a.errorBurst.errors >= 5, let start = a.errorBurst.start {
+            out.append(Finding(id: "apiServer.errorBurst", severity: .warning, section: "apiServer",
+                               title: "\(a.errorBurst.errors) API-server errors within 10 s",
+                               detail: "from \(utc(start))"))
+        }
         return out
+    }
+
+    /// "2026-12-07T10:52:26.123Z".
+    static func utc(_ seconds: Double) -> String {
+        let whole = seconds.rounded(.down)
+        let date = Date(timeIntervalSince1970: whole)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+                      c.minute ?? 0, c.second ?? 0, Int(((seconds - whole) * 1000).rounded(.down)))
     }
 }

@@ -156,6 +156,15 @@ public struct APIServerSection: Codable, Sendable, Equatable {
     public var requests = RowList<APIRequestRow>(total: 0, rows: [])
     /// Those requests by verb and resource ("list pods"), most requests first.
     public var byVerb = RowList<HTTPGroupRow>(total: 0, rows: [])
+    /// Lists read in full slower than the API server's SLO for their scope (5 s within a
+    /// namespace, 30 s cluster-wide), slowest first.
+    public var slowLists = RowList<APIRequestRow>(total: 0, rows: [])
+    /// Watches read in full, by how they ended; lists answered 410 (an expired continue
+    /// token). Both make a client list again.
+    public var watchEnds = APIWatchEnds()
+    public var expiredLists = 0
+    /// The densest 10 seconds of errors.
+    public var errorBurst = APIErrorBurst()
     public var decryption = APIDecryption()
     public init() {}
 }

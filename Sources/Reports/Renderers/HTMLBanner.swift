@@ -15,16 +15,7 @@ enum HTMLBanner {
     }
 
     /// "2026-12-07T10:52:26.123Z".
-    static func iso(_ seconds: Double) -> String {
-        let whole = floor(seconds)
-        let millis = Int(((seconds - whole) * 1000).rounded(.down))
-        let d = Date(timeIntervalSince1970: whole)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
-                      c.minute ?? 0, c.second ?? 0, millis)
-    }
+    static func iso(_ seconds: Double) -> String { FindingsBuilder.utc(seconds) }
 
     /// "10:52:26.123 (+12.345 s)": the time of day in UTC and the offset from `start`.
     static func clock(_ seconds: Double, start: Double?) -> String {
