@@ -158,6 +158,8 @@ struct APIRequestsTests {
             if !f[3].isEmpty { requests[key] = (f[3], f[4], nil) } else if let s = Int(f[5]) { requests[key]?.status = s }
         }
         #expect(requests.count == 6 && got.count == 6)
+        // Each request's HTTP/2 stream id, as tshark's (per connection: 1, 3, 5).
+        #expect(got.compactMap { $0["stream"] as? Int }.sorted() == requests.keys.compactMap { Int($0.split(separator: "/")[1]) }.sorted())
         for want in requests.values {
             #expect(got.contains {
                 $0["method"] as? String == want.method && $0["path"] as? String == want.path && $0["status"] as? Int == want.status

@@ -87,6 +87,33 @@ struct PlainHTTPTests {
         #expect(rows.compactMap { $0["status"] as? Int }.sorted() == statuses.sorted())
     }
 
+    /// Streams and body bytes: HTTP/1.1 bodies as tshark's Content-Length (the chunked one:
+    /// three pieces `{"chunk": i}\n`, 39 bytes, as the server wrote them); h2c streams 1, 3,
+    /// 5 (and 7); a gRPC call's message is 8 bytes each way, a Trailers-Only answer none.
+    @Test func streamsAndBodyBytes() throws {
+        let rows = Self.rows(try Self.http()["requestList"])
+        func row(_ path: String) -> [String: Any]? { rows.first { $0["path"] as? String == path } }
+        let text = try String(contentsOfFile: Fixtures.path("pcaps/http/plain.tshark.tsv"), encoding: .utf8)
+        #expect(!text.isEmpty)
+        if TShark.available {
+            let lengths = try TShark.values(Self.capture, displayFilter: "http.response && !http2",
+                                            fields: ["http.response_for.uri", "http.content_length_header"])
+            #expect(lengths.values.filter { !$0[1].isEmpty }.count == 5, "every response but the chunked one")
+            for (_, v) in lengths where !v[1].isEmpty {
+                let path = String(v[0].drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+                #expect(row(path)?["responseBytes"] as? Int == Int(v[1]), "\(path)")
+            }
+        }
+        #expect(row("/api/stream")?["responseBytes"] as? Int == 39)
+        #expect(row("/api/orders")?["requestBytes"] as? Int == Array(#"{"item":12345}"#.utf8).count)
+        #expect(rows.filter { $0["httpVersion"] as? String == "HTTP/1.1" }.allSatisfy { $0["stream"] is NSNull })
+        #expect(["/h2/a", "/h2/b", "/h2/c"].map { row($0)?["stream"] as? Int } == [1, 3, 5])
+        let calls = rows.filter { ($0["path"] as? String)?.hasPrefix("/shop.") == true }
+        #expect(calls.compactMap { $0["stream"] as? Int } == [1, 3, 5, 7])
+        #expect(calls.allSatisfy { $0["requestBytes"] as? Int == 8 })
+        #expect(calls.map { $0["responseBytes"] as? Int } == [8, 8, 0, 8])
+    }
+
     @Test func groupedByWorkloadClientRouteAndGRPCMethod() throws {
         let http = try Self.http()
         let server = Self.rows(http["byServer"])

@@ -34,6 +34,12 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
     @Null public var grpcStatus: Int?
     /// "HTTP/1.1" or "HTTP/2".
     public var httpVersion = "HTTP/1.1"
+    /// HTTP/2: the request's stream id; null for HTTP/1.1.
+    @Null public var stream: Int? = nil
+    /// Body bytes of the request and of its response (HTTP/1.1 after its framing, HTTP/2 DATA
+    /// payloads without padding), as far as read.
+    public var requestBytes = 0
+    public var responseBytes = 0
     /// The request's id in `loupe report --format ndjson`: "http-", its connection's id
     /// (`tcp.flows`) and its place on the connection from 1 (as in the `http` section).
     @Null public var recordId: String? = nil
@@ -41,7 +47,8 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case client, clientPod, decrypted, grpcStatus, httpVersion, inferred, lastByteLatency, latency, method, namespace,
-             path, recordId, resource, retryAfter, server, status, subresource, timestamp, userAgent, verb, watchEnd
+             path, recordId, requestBytes, resource, responseBytes, retryAfter, server, status, stream, subresource, timestamp,
+             userAgent, verb, watchEnd
     }
 }
 

@@ -38,6 +38,11 @@ public struct HTTPRequestRow: Codable, Sendable, Equatable {
     @Null public var lastByteLatency: Double?
     public var httpVersion = "HTTP/1.1"
     @Null public var grpcStatus: Int?
+    /// HTTP/2: the request's stream id; null for HTTP/1.1.
+    @Null public var stream: Int?
+    /// Body bytes of the request and of its response, as `apiServer.requests` rows count them.
+    public var requestBytes = 0
+    public var responseBytes = 0
     public var decrypted = true
     /// The request's id in `loupe report --format ndjson`: "http-", its connection's id
     /// (`tcp.flows`) and its place on the connection from 1.
@@ -45,8 +50,8 @@ public struct HTTPRequestRow: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case client, clientPod, decrypted, grpcStatus, httpVersion, lastByteLatency, latency, method, path, recordId, route,
-             server, serverPod, status, timestamp
+        case client, clientPod, decrypted, grpcStatus, httpVersion, lastByteLatency, latency, method, path, recordId,
+             requestBytes, responseBytes, route, server, serverPod, status, stream, timestamp
     }
 }
 

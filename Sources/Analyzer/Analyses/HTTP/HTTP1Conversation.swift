@@ -28,6 +28,12 @@ struct HTTP1Conversation {
         var grpcStatus: Int?
         /// HTTP/2 with a request `content-type` of application/grpc (or `+proto`, `+json`).
         var grpc = false
+        /// HTTP/2: the request's stream.
+        var stream: UInt32?
+        /// Body bytes of the request and of its response (HTTP/1.1 after its framing:
+        /// Content-Length or chunk data; HTTP/2 DATA payloads without padding).
+        var requestBytes = 0
+        var responseBytes = 0
         var isWatch: Bool { HTTPTarget.isWatch(target) }
     }
 
@@ -99,7 +105,8 @@ struct HTTP1Conversation {
             }
             // A request without Content-Length or chunked coding has no body (RFC 9112 6.3).
             return head.chunked ? .chunked : .length(head.contentLength ?? 0)
-        case .body: break
+        case .body(let data):
+            if let r = reading { requests[r].requestBytes += data.count }
         case .end:
             if let r = reading { requests[r].end = time }
             reading = nil
@@ -138,6 +145,7 @@ struct HTTP1Conversation {
             if head.chunked { return .chunked }
             return head.contentLength.map { .length($0) } ?? .untilClose
         case .body(let data):
+            if let a = answering { requests[a].responseBytes += data.count }
             if let a = answering, requests[a].isWatch, !requests[a].watchExpired, HTTPTarget.isExpiredEvent(data) {
                 requests[a].watchExpired = true
             }

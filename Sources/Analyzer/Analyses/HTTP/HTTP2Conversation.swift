@@ -88,6 +88,7 @@ struct HTTP2Conversation {
             if length > Self.maximumBuffered {
                 // Only DATA may be skipped: a header block's bytes feed HPACK.
                 guard type == 0 else { d.lost = true; return }
+                countData(stream, length, fromClient: fromClient)  // its padding, if any, counted too
                 if flags & 1 != 0 { streamEnded(stream, fromClient: fromClient, time: time) }
                 let here = d.buffer.count - at - 9
                 if here >= length {  // all here already: step over it
@@ -111,6 +112,8 @@ struct HTTP2Conversation {
                                 fromClient: Bool, time: Int64) {
         switch type {
         case 0:  // DATA
+            let padding = flags & 8 != 0 ? 1 + Int(payload.first ?? 0) : 0
+            countData(stream, max(0, payload.count - padding), fromClient: fromClient)
             if let i = streams[stream], !fromClient, requests[i].isWatch, !requests[i].watchExpired {
                 let body = Self.unpadded(payload, flags: flags)
                 body.withUnsafeBytes { if HTTPTarget.isExpiredEvent(ByteSlice($0)) { requests[i].watchExpired = true } }
@@ -160,6 +163,7 @@ struct HTTP2Conversation {
             var r = HTTP1Conversation.Request(method: method, target: headers.first(name: ":path") ?? "",
                                               userAgent: headers.first(name: "user-agent"), start: time)
             if endStream { r.end = time }
+            r.stream = stream
             r.grpc = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
             requests.append(r)
             streams[stream] = requests.count - 1
@@ -182,6 +186,12 @@ struct HTTP2Conversation {
         guard let i = streams[stream] else { return }
         if fromClient { requests[i].end = time } else { requests[i].lastByte = time }
         finishIfDone(stream)
+    }
+
+    /// DATA payload bytes into the stream's request or response.
+    private mutating func countData(_ stream: UInt32, _ n: Int, fromClient: Bool) {
+        guard let i = streams[stream] else { return }
+        if fromClient { requests[i].requestBytes += n } else { requests[i].responseBytes += n }
     }
 
     /// A stream both sides ended leaves the open table (its request stays in `requests`).

@@ -68,6 +68,7 @@ struct HTTPServices {
                 row.latency = latency.map { Double($0) / 1e9 }
                 row.lastByteLatency = r.lastByte.map { Double($0 - sent) / 1e9 }
                 (row.httpVersion, row.grpcStatus, row.decrypted) = (version, r.grpcStatus, decrypted)
+                (row.stream, row.requestBytes, row.responseBytes) = (r.stream.map(Int.init), r.requestBytes, r.responseBytes)
                 row.recordId = "http-" + connection + "-" + String(n + 1)
                 if let records { records.write(RecordLine(record: "http", recordId: row.recordId ?? "", row: row)) }
                 if rows.count < Self.rowsKept { rows.append(row) }
