@@ -195,10 +195,11 @@ struct HTTPRouteTests {
             return c
         }
         var s = HTTPServices()
-        let ends = HTTPServices.Ends(client: "a:1", server: "b:2", (nil, nil), nil)
+        let ends = HTTPEnds(client: PodDirectory.Endpoint(parsing: "10.0.0.1:1")!, server: PodDirectory.Endpoint(parsing: "10.0.0.2:2")!,
+                            (nil, nil), nil)
         let first = conversation(0 ..< HTTPServices.groupLimit)  // every route once: the bound reached
-        for _ in 0 ..< 11 { s.add(.http1(first), ends, decrypted: true, connection: "c", records: nil) }
-        s.add(.http1(conversation(5000 ..< 5005)), ends, decrypted: true, connection: "c", records: nil)
+        for _ in 0 ..< 11 { s.add(HTTPConversation(first), ends, decrypted: true, connection: { "c" }, records: nil) }
+        s.add(HTTPConversation(conversation(5000 ..< 5005)), ends, decrypted: true, connection: { "c" }, records: nil)
         let section = s.section(rows: 100_000)
         #expect(section.requests == 11 * HTTPServices.groupLimit + 5)
         #expect(section.requestList.total == section.requests && section.requestList.rows.count == HTTPServices.rowsKept)

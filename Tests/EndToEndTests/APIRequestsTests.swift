@@ -251,4 +251,20 @@ struct APIRequestsTests {
             #expect(abs((rows.last?["latency"] as? Double ?? 0) - latency) < 1e-6)
         }
     }
+
+    /// TLS 1.3 KeyUpdate between two requests (fixtures/gen/record-tls-keyupdate.sh: s_client's
+    /// "K", an update the server answers with its own): both requests decrypted with their
+    /// 200, as tshark decrypts them, and no record fails.
+    @Test func keyUpdateKeepsDecrypting() throws {
+        let api = try Self.api(["--api-server", "10.79.8.2:6449", "--tls-keylog", Fixtures.path("pcaps/api/keyupdate.keylog"),
+                                Fixtures.path("pcaps/api/keyupdate.pcapng")], h2: false)
+        let oracle = try String(contentsOfFile: Fixtures.path("pcaps/api/keyupdate.tshark.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        // tshark: two requests, two responses, and a KeyUpdate (type 24) from each side between them.
+        let requests = oracle.filter { $0.count >= 5 && $0[2] == "GET" }.map { "GET \($0[3]) 200" }
+        #expect(requests.count == 2 && oracle.filter { $0.count == 3 && $0[2] == "24" }.count == 2)
+        #expect(Self.rows(api).map { "\($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" } == requests)
+        let decryption = api["decryption"] as? [String: Any] ?? [:]
+        #expect(decryption["failedRecords"] as? Int == 0 && decryption["connections"] as? Int == 1)
+    }
 }

@@ -33,6 +33,25 @@ struct BundleFixtureTests {
         #expect(text.contains("shop/checkout-7d9f8b6c5-x2x9k"))
     }
 
+    /// A bundle's TLS key logs are found by name (`*.keylog`, `sslkeys.log`, `*.sslkeys.log`):
+    /// the recorder's curl key log (its HTTPS requests to nginx) put inside a copy of the
+    /// bundle under each name decrypts them as `--tls-keylog` does; without one nothing is.
+    @Test(arguments: ["curl.keylog", "sslkeys.log", "node1.sslkeys.log"])
+    func keyLogsInsideTheBundle(_ name: String) throws {
+        let copy = NSTemporaryDirectory() + "loupe-bundle-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: Self.bundle, toPath: copy)
+        func decrypted(_ args: [String]) throws -> Int? {
+            let r = try LoupeBinary.json(["report", "--format", "json"] + args)
+            return (r.json["http"] as? [String: Any])?["requests"] as? Int
+        }
+        #expect(try decrypted([copy]) == nil, "no http section without keys")
+        let given = try decrypted(["--tls-keylog", Self.bundle + ".sslkeys.log", copy])
+        #expect((given ?? 0) > 0)
+        try FileManager.default.copyItem(atPath: Self.bundle + ".sslkeys.log", toPath: copy + "/" + name)
+        #expect(try decrypted([copy]) == given)
+    }
+
     @Test func kernelBesideTheWire() throws {
         let r = try LoupeBinary.json(["report", "--format", "json", Self.bundle])
         let k = try #require(r.json["kernel"] as? [String: Any])

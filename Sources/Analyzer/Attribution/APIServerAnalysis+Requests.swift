@@ -68,7 +68,7 @@ extension APIServerAnalysis {
             row.status = r.status
             row.grpcStatus = r.grpcStatus
             (row.stream, row.requestBytes, row.responseBytes) = (r.stream.map(Int.init), r.requestBytes, r.responseBytes)
-            if case .http2 = http { row.httpVersion = "HTTP/2" }
+            if http.isHTTP2 { row.httpVersion = "HTTP/2" }
             requests.add(row, recordId: "http-" + ends.connection + "-" + String(n + 1), key: target.key,
                          latency: row.status == nil ? nil : latency, limit: rows)
             guard let status = r.status, let l = latency else {

@@ -88,13 +88,15 @@ struct PlainHTTPStream {
     /// Whether a connection's payload segment begins cleartext HTTP, and which side is the
     /// client: the sender of a request line ("GET /x HTTP/1.1") or of HTTP/2's connection
     /// preface, the receiver of a status line ("HTTP/1.1 200", a capture that began mid
-    /// connection). Nil for anything else. Costs a byte test for most payloads.
+    /// connection). Nil for anything else. Costs a byte test for most payloads, and makes no
+    /// string: a request line is told by its method's first four bytes ("GET ", "POST" ...;
+    /// the conversation then reads it, or says its framing was lost).
     static func clientIsSender(_ payload: ByteSlice) -> Bool? {
         guard payload.count >= 12 else { return nil }
         let first = payload.u8(at: 0)
         guard first >= 0x41 && first <= 0x5A else { return nil }  // A-Z: methods, "HTTP/", "PRI"
         if HTTP1.status(payload) != nil { return false }
-        if HTTP1.request(payload) != nil { return true }
+        if Heuristics.isHTTP1(payload) { return payload.u32(at: 0) == 0x4854_5450 ? nil : true }  // not "HTTP"
         let preface = HTTP2Conversation.preface
         return (0 ..< 12).allSatisfy { payload.u8(at: $0) == preface[$0] } ? true : nil
     }

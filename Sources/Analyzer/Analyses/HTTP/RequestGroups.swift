@@ -16,13 +16,16 @@ struct RequestGroups {
 
     /// One request: its latency (nanoseconds) and status when it got a response.
     mutating func add(_ key: String, status: Int?, latency: Int64?) {
-        let k = groups[key] != nil || groups.count < limit ? key : "(other)"
-        // Taken out while it is updated: a copy read from the table would copy its histogram.
-        var g = groups.removeValue(forKey: k) ?? Group()
+        let k = groups.count < limit || groups[key] != nil ? key : "(other)"
+        // Updated in place (the dictionary's modify accessor): a copy read from the table
+        // would copy its histogram.
+        Self.count(&groups[k, default: Group()], status: status, latency: latency)
+    }
+
+    private static func count(_ g: inout Group, status: Int?, latency: Int64?) {
         g.requests += 1
         if let l = latency { g.latency.record(nanoseconds: l) }
         if let s = status { g.byStatus[String(s), default: 0] += 1 }
-        groups[k] = g
     }
 
     /// Most requests first (then by key), at most `rows`; `total` counts every group.

@@ -40,7 +40,7 @@ struct TLSAnalysis {
     /// TLS secrets: connections whose ClientHello random it holds are decrypted.
     var keyLog = TLSKeyLog()
     /// The requests decrypted and cleartext connections carried (the `http` section).
-    private(set) var services = HTTPServices()
+    private(set) var services: HTTPServices
     /// Cleartext HTTP connections being read.
     private(set) var plain = PlainHTTPConnections()
 
@@ -70,6 +70,7 @@ struct TLSAnalysis {
         byServerName = TLSGroups(limit: max(rows, 1000))
         byServer = TLSGroups(limit: max(rows, 1000))
         listed = TopK(capacity: rows)
+        services = HTTPServices(rows: rows)
     }
 
     /// One TCP segment of the connection in analysis slot `slot`.
@@ -93,7 +94,11 @@ struct TLSAnalysis {
             slots[index].examined += 1
             guard TLSDetector.examine(payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
                                       firstPayload: slots[index].examined == 1) == .tls else {
-                if let senderIsClient = PlainHTTPStream.clientIsSender(payload),
+                // A request line or preface is read only on a connection whose handshake was
+                // seen; without one the connection is joined at the server's first status
+                // line (a capture that began mid-connection): one-sided bytes that merely
+                // begin "GET " are no HTTP conversation (a flood of them was a hostile capture).
+                if let senderIsClient = PlainHTTPStream.clientIsSender(payload), clientFromSYN || !senderIsClient,
                    let p = plain.start(clientIsLow: senderIsClient == fromLow) {
                     slots[index].plain = p
                     plain.segment(p, fromLow: fromLow, frame, time: time, budget: &budget)
@@ -223,8 +228,8 @@ struct TLSAnalysis {
         }
         if let failure { Self.count(failure, into: &section.failures) }
         if s.decrypted, let http = s.http {
-            services.add(http, .init(client: client, server: server, (clientOwner, serverOwner), directory), decrypted: true,
-                         connection: Self.connectionID(flow), records: apiServer ? nil : records)
+            services.add(http, Self.ends(flow, clientIsLow: s.clientIsLow, (clientOwner, serverOwner), directory),
+                         decrypted: true, connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
         }
         // Ranked on failure and order alone: the row is built only for a session the list keeps
         // (and, with records, for every one).
@@ -244,12 +249,17 @@ struct TLSAnalysis {
     /// A cleartext HTTP connection's requests into the `http` section.
     private mutating func foldPlain(_ c: (http: HTTPConversation, clientIsLow: Bool), _ flow: Flow, _ owners: FlowOwners?,
                                     apiServer: Bool) {
-        let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
-                           flow.key.highAddress.endpoint(port: flow.key.highPort))
-        let (client, server) = c.clientIsLow ? (low, high) : (high, low)
-        let (clientOwner, serverOwner) = owners?.of(clientIsLow: c.clientIsLow) ?? (nil, nil)
-        services.add(c.http, .init(client: client, server: server, (clientOwner, serverOwner), directory), decrypted: false,
-                     connection: Self.connectionID(flow), records: apiServer ? nil : records)
+        let owners = owners?.of(clientIsLow: c.clientIsLow) ?? (nil, nil)
+        services.add(c.http, Self.ends(flow, clientIsLow: c.clientIsLow, owners, directory), decrypted: false,
+                     connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
+    }
+
+    /// The flow's ends for the `http` section, client first.
+    static func ends(_ flow: Flow, clientIsLow: Bool, _ owners: (PodDirectory.Owner?, PodDirectory.Owner?),
+                     _ directory: PodDirectory?) -> HTTPEnds {
+        let low = PodDirectory.Endpoint(address: flow.key.lowAddress, port: flow.key.lowPort)
+        let high = PodDirectory.Endpoint(address: flow.key.highAddress, port: flow.key.highPort)
+        return HTTPEnds(client: clientIsLow ? low : high, server: clientIsLow ? high : low, owners, directory)
     }
 
     /// The connection's id, as `tcp.flows` rows and connection records have it.
