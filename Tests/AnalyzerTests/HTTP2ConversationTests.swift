@@ -100,7 +100,8 @@ struct HTTPReadersHostileTests {
                 bytes[i] = UInt8(truncatingIfNeeded: rng.next())
             }
             if round % 5 == 0 { bytes += (0 ..< Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
-            var h1 = HTTP1Conversation(), h2 = HTTP2Conversation(), any = HTTPConversation.undecided
+            var h1 = HTTP1Conversation(), h2 = HTTP2Conversation()
+            let any = HTTPConversation.undecided
             bytes.withUnsafeBytes { raw in
                 let b = ByteSlice(raw)
                 h1.client(b, time: 1); h1.server(b, time: 2)

@@ -4,11 +4,13 @@ import Dissectors
 /// connection preface (h2 after ALPN, or prior-knowledge h2c). Decided on the first client
 /// bytes; until then (server bytes first) undecided.
 ///
-/// A struct of two optionals rather than an enum with payloads: each call then updates its
+/// A class holding two optionals rather than an enum with payloads: each call updates its
 /// conversation in place (`http1!.client(...)`), where taking an enum's payload out and
-/// putting it back copied the conversation twice per call (measured: 9 memcpy a call, a
-/// tenth of a flood of short cleartext connections).
-struct HTTPConversation {
+/// putting it back copied the conversation twice per call (9 memcpy a call); and a TLS
+/// session, which keeps one optionally, holds a reference (8 bytes) whether or not it is
+/// decrypted. Made and read by one owner at a time (a session, a cleartext stream), then
+/// only read.
+final class HTTPConversation {
     private(set) var http1: HTTP1Conversation?
     private(set) var http2: HTTP2Conversation?
 
@@ -31,7 +33,7 @@ struct HTTPConversation {
     /// Bytes the readers hold (`PlainHTTPConnections` bounds them over all connections).
     var bufferedBytes: Int { http1?.bufferedBytes ?? http2?.bufferedBytes ?? 0 }
 
-    mutating func client(_ bytes: ByteSlice, time: Int64) {
+    func client(_ bytes: ByteSlice, time: Int64) {
         if http1 == nil && http2 == nil {
             let p = HTTP2Conversation.preface
             let n = min(bytes.count, 4)
@@ -43,22 +45,22 @@ struct HTTPConversation {
     }
 
     /// A server speaking first: nothing to pair yet.
-    mutating func server(_ bytes: ByteSlice, time: Int64) {
+    func server(_ bytes: ByteSlice, time: Int64) {
         if http1 != nil { http1!.server(bytes, time: time) } else if http2 != nil { http2!.server(bytes, time: time) }
     }
 
     /// Bytes of one direction are missing (a record that did not decrypt, a hole).
-    mutating func gap(fromClient: Bool) {
+    func gap(fromClient: Bool) {
         if http1 != nil { http1!.gap() } else if http2 != nil { http2!.gap(fromClient: fromClient) }
     }
 
     /// Stop reading: buffers dropped, requests kept.
-    mutating func stop() {
+    func stop() {
         if http1 == nil && http2 == nil { http1 = HTTP1Conversation() }
         if http1 != nil { http1!.stop() } else { http2!.stop() }
     }
 
-    mutating func close(at time: Int64) {
+    func close(at time: Int64) {
         if http1 != nil { http1!.close(at: time) }
     }
 }

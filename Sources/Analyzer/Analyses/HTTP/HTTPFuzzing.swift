@@ -8,7 +8,7 @@ public enum HTTPFuzzing {
     public static func consume(_ bytes: UnsafeRawBufferPointer) {
         guard let first = bytes.first else { return }
         let step = Int(first >> 1) + 1
-        var conversation = HTTPConversation.undecided
+        let conversation = HTTPConversation.undecided
         if first & 1 == 1 {
             HTTP2Conversation.preface.withUnsafeBytes { conversation.client(ByteSlice($0), time: 0) }
         }

@@ -11,11 +11,17 @@ import Reports
 /// (bounded by `budget`), and the bounded lists.
 struct TLSAnalysis {
     /// Per TCP analysis slot: its session or cleartext HTTP connection, or how many payload
-    /// segments were examined.
+    /// segments were examined. One Int32 holds either (8 bytes a slot, as before cleartext
+    /// HTTP: the table has a slot per live TCP connection): a session's index (0 or more),
+    /// none (-1), or a cleartext connection's index `i` as `-2 - i`.
     private struct Slot {
         var session: Int32 = -1
-        var plain: Int32 = -1
         var examined: UInt8 = 0
+
+        var plain: Int32 {
+            get { session <= -2 ? -2 - session : -1 }
+            set { session = -2 - newValue }
+        }
     }
 
     private var slots: [Slot] = []
@@ -84,7 +90,7 @@ struct TLSAnalysis {
         guard index < slots.count || frame.payload.count > 0 else { return }
         if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: index - slots.count + 1)) }
         var session = slots[index].session
-        if session < 0 {
+        if session < 0 {  // no TLS session: none yet, or a cleartext HTTP connection
             let payload = frame.payload
             if slots[index].plain >= 0 {
                 plain.segment(slots[index].plain, fromLow: fromLow, frame, time: time, budget: &budget)

@@ -8,8 +8,9 @@ import Dissectors
 /// early data: a client's later data needs the server's Finished, which follows its
 /// EncryptedExtensions. Bound: `maximumHeld` bytes (a server's max_early_data_size is
 /// commonly 16 KB); early data past it is not read, and the connection's HTTP is then cut
-/// (`HTTPConversation.gap`).
-struct TLSEarlyData {
+/// (`HTTPConversation.gap`). A class: a session holds only a reference (8 bytes; most
+/// sessions offer no early data, and every live session pays for its inline fields).
+final class TLSEarlyData {
     static let maximumHeld = 64 * 1024
 
     enum State { case pending, accepted, refused }
@@ -23,7 +24,7 @@ struct TLSEarlyData {
     var isPending: Bool { state == .pending }
 
     /// A client record's plaintext while the answer is pending.
-    mutating func hold(_ bytes: ByteSlice, time: Int64) {
+    func hold(_ bytes: ByteSlice, time: Int64) {
         guard heldBytes + bytes.count <= Self.maximumHeld else {
             overflowed = true
             return
@@ -34,7 +35,7 @@ struct TLSEarlyData {
 
     /// The server's answer: the early data the HTTP conversation is to read first (none when
     /// refused).
-    mutating func resolve(accepted: Bool) -> [(bytes: [UInt8], time: Int64)] {
+    func resolve(accepted: Bool) -> [(bytes: [UInt8], time: Int64)] {
         state = accepted ? .accepted : .refused
         defer { (held, heldBytes) = ([], 0) }
         if accepted { return held }

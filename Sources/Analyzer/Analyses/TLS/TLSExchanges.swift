@@ -35,9 +35,16 @@ struct TLSExchanges {
     private(set) var pushes = 0
     static let pushGap: Int64 = 10_000_000
     private var lastServerRecord: Int64 = .min
-    /// The slowest exchanges (request time, latency, closed by the inference below), at most
-    /// `slowestKept`, for the API server's slowest list (exact for its first `slowestKept` rows).
-    private(set) var slowestList: [(time: Int64, latency: Int64, inferred: Bool)] = []
+    /// The slowest exchanges (request time, latency), at most `slowestKept`, for the API
+    /// server's slowest list (exact for its first `slowestKept` rows); bit i of
+    /// `slowestInferred` says entry i was closed by the inference below (a bit set, not a
+    /// third field: every live TLS session holds this list).
+    private var slowestTimes: [(time: Int64, latency: Int64)] = []
+    private var slowestInferred: UInt16 = 0
+
+    var slowestList: [(time: Int64, latency: Int64, inferred: Bool)] {
+        slowestTimes.enumerated().map { i, e in (e.time, e.latency, slowestInferred >> UInt16(i) & 1 != 0) }
+    }
     static let slowestKept = 10
     /// Every latency, in order, when tracing (tests compare them with the oracle's list).
     var trace: [Int64]?
@@ -97,11 +104,18 @@ struct TLSExchanges {
         if samples.count < Self.samplesKept { samples.append(l) }
         trace?.append(l)
         if timeline != nil && timeline!.count < Self.timelineLimit { timeline!.append((start, l)) }
-        if slowestList.count < Self.slowestKept {
-            slowestList.append((start, l, inferred))
-        } else if let i = slowestList.indices.min(by: { slowestList[$0].latency < slowestList[$1].latency }),
-                  slowestList[i].latency < l {
-            slowestList[i] = (start, l, inferred)
+        if slowestTimes.count < Self.slowestKept {
+            slowestTimes.append((start, l))
+            mark(slowestTimes.count - 1, inferred)
+        } else if let i = slowestTimes.indices.min(by: { slowestTimes[$0].latency < slowestTimes[$1].latency }),
+                  slowestTimes[i].latency < l {
+            slowestTimes[i] = (start, l)
+            mark(i, inferred)
         }
+    }
+
+    private mutating func mark(_ i: Int, _ inferred: Bool) {
+        let bit = UInt16(1) << UInt16(i)
+        slowestInferred = inferred ? slowestInferred | bit : slowestInferred & ~bit
     }
 }
