@@ -77,9 +77,9 @@ struct HTMLReportTests {
         let json = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/icmp/errors.pcapng")]).json
         let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
         let first = (input["firstTimestamp"] as? Double) ?? 0, last = (input["lastTimestamp"] as? Double) ?? 0
-        #expect(HTMLBanner.iso(first) == "2026-12-07T11:20:07.541Z")
+        #expect(UTCText.iso(first) == "2026-12-07T11:20:07.541Z")
         #expect(html.contains("<div class=\"banner ok\"><p class=\"verdict\">nothing found</p>"))
-        #expect(html.contains("<dd>" + HTMLBanner.iso(first) + " to " + HTMLBanner.iso(last) + " (1.911 s)</dd>"))
+        #expect(html.contains("<dd>" + UTCText.iso(first) + " to " + UTCText.iso(last) + " (1.911 s)</dd>"))
         #expect(html.contains("<td>11:20:08.951 (+1.410 s)</td>"), "the Fragmentation Needed row")
         let worst = try LoupeBinary.run(["report", "--format", "html", Fixtures.path("pcaps/tls/handshakes.pcapng")]).stdout
         #expect(worst.contains("<div class=\"banner critical\"><p class=\"verdict\">CRITICAL: 1 server certificates had expired"))

@@ -251,19 +251,8 @@ public enum FindingsBuilder {
         if a.errorBurst.errors >= 5, let start = a.errorBurst.start {
             out.append(Finding(id: "apiServer.errorBurst", severity: .warning, section: "apiServer",
                                title: "\(a.errorBurst.errors) API-server errors within 10 s",
-                               detail: "from \(utc(start))"))
+                               detail: "from \(UTCText.iso(start))"))
         }
         return out
-    }
-
-    /// "2026-12-07T10:52:26.123Z".
-    static func utc(_ seconds: Double) -> String {
-        let whole = seconds.rounded(.down)
-        let date = Date(timeIntervalSince1970: whole)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
-                      c.minute ?? 0, c.second ?? 0, Int(((seconds - whole) * 1000).rounded(.down)))
     }
 }

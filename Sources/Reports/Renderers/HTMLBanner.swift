@@ -14,12 +14,10 @@ enum HTMLBanner {
         return (start, end)
     }
 
-    /// "2026-12-07T10:52:26.123Z".
-    static func iso(_ seconds: Double) -> String { FindingsBuilder.utc(seconds) }
 
     /// "10:52:26.123 (+12.345 s)": the time of day in UTC and the offset from `start`.
     static func clock(_ seconds: Double, start: Double?) -> String {
-        let t = iso(seconds)
+        let t = UTCText.iso(seconds)
         let time = String(t.dropFirst(11).dropLast())
         guard let start else { return time }
         return time + String(format: " (+%.3f s)", seconds - start)
@@ -35,7 +33,7 @@ enum HTMLBanner {
     static func banner(_ r: Report) -> Node<HTML.BodyContext> {
         var items: [(String, String)] = []
         if let w = window(r) {
-            items.append(("capture", iso(w.start) + " to " + iso(w.end) + " (" + duration(w.end - w.start) + ")"))
+            items.append(("capture", UTCText.iso(w.start) + " to " + UTCText.iso(w.end) + " (" + duration(w.end - w.start) + ")"))
         }
         let nodes = r.attribution.nodes.map(\.name)
         if !nodes.isEmpty { items.append(("nodes", nodes.joined(separator: ", "))) }
