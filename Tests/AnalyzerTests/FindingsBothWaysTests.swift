@@ -28,6 +28,17 @@ struct FindingsBothWaysTests {
                          points: RowList(total: 0, rows: []), nodes: RowList(total: 0, rows: []))
     }
 
+    /// A path of one hop: `lost` of `packets + lost`, delay p50 `p50` with alignment error `error`.
+    static func path(lost: Int, packets: Int = 98, p50: Double = 0.001, error: Double? = 0) -> PathSection {
+        let hop = PathHopRow(from: "n1:eth0", to: "n2:eth0", packets: packets,
+                             delay: Percentiles(count: packets, p50: p50, p90: p50, p95: p50, p99: p50, max: p50),
+                             delayError: error, lost: lost)
+        let loss = PathLossRow(client: "10.0.0.1:1", server: "10.0.0.2:80", clientPod: nil, serverPod: nil,
+                               from: "n1:eth0", to: "n2:eth0", packets: lost, kernelReasons: [:])
+        return PathSection(hops: RowList(total: 1, rows: [hop]), losses: RowList(total: lost > 0 ? 1 : 0, rows: lost > 0 ? [loss] : []),
+                           unverified: 0)
+    }
+
     /// (id, change that fires it, expected severity, change that keeps it quiet).
     static let cases: [(String, @Sendable (inout Report) -> Void, Finding.Severity, @Sendable (inout Report) -> Void)] = [
         ("capture.damaged", { $0.inputs[0].damage = DamageSummary(offset: 99, message: "cut") }, .critical, { _ in }),
@@ -60,6 +71,14 @@ struct FindingsBothWaysTests {
             k.retransmissionsOnCapturedConnections = 40; k.wireRetransmissionsOnThoseConnections = 35; $0.kernel = k }, .warning,
          { var k = KernelSection(); k.attached = ["a", "b", "c"]
              k.retransmissionsOnCapturedConnections = 40; k.wireRetransmissionsOnThoseConnections = 36; $0.kernel = k }),
+        ("path.loss", { $0.path = FindingsBothWaysTests.path(lost: 2) }, .warning,
+         { $0.path = FindingsBothWaysTests.path(lost: 1) }),
+        ("path.loss", { $0.path = FindingsBothWaysTests.path(lost: 5, packets: 95) }, .critical,
+         { $0.path = FindingsBothWaysTests.path(lost: 1, packets: 19) }),
+        ("path.delay", { $0.path = FindingsBothWaysTests.path(lost: 0, packets: 10, p50: 0.0151, error: 0.005) }, .warning,
+         { $0.path = FindingsBothWaysTests.path(lost: 0, packets: 10, p50: 0.0149, error: 0.005) }),
+        ("kernel.wireMismatch", { var k = KernelSection(); k.wireRetransmissions = 5; k.retransmissions = 2; $0.kernel = k },
+         .warning, { var k = KernelSection(); k.wireRetransmissions = 4; $0.kernel = k }),
         ("dns.latency", { $0.dns.latency = percentiles(0.101, count: 10) }, .warning,
          { $0.dns.latency = percentiles(0.1, count: 10) }),
         ("dns.latency", { $0.dns.latency = percentiles(1.01, count: 10) }, .critical,

@@ -62,10 +62,11 @@ struct SightingsStageTests {
 
     @Test func sightingTablePastItsBound() {
         var t = SightingTable(generationLength: .max)
+        var none = NoExpiry()
         for i in 1 ... SightingTable.maximumSlots {
             var slot = SightingTable.Slot()
             slot.identity = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 | 1
-            t.insert(slot, now: 0)
+            t.insert(slot, now: 0, &none)
         }
         #expect(t.shortenedGenerations >= 1, "a generation holds half the slots at most")
     }
@@ -128,21 +129,21 @@ struct SightingsStageTests {
         #expect(ObservationPoints.nodeName("trace") == "trace")
     }
 
-    /// Clock samples: offset and error bound from both ways; one way only gives none; equal
-    /// TTLs are not used; past `maximumPairs` node pairs the rest are counted, not kept.
+    /// Clock samples: offset and error bound from both ways; one way only gives none; past
+    /// `maximumPairs` node pairs the rest are counted, not kept. (Which way a packet went is
+    /// `Sightings.clock`'s, by TTL: `SightingsTests.clockOffsetBetweenNodes`, `PathTests`.)
     @Test func nodeClocksAndTheirBound() {
         var c = NodeClocks()
-        // Node 1 runs 1 ms ahead; 100 µs each way. a -> b: TTL falls.
-        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 1, t1: 1_100_000, ttl1: 63)
-        c.observe(earlier: 0, t0: 5_000_000, ttl0: 63, later: 1, t1: 5_900_000, ttl1: 64)  // b -> a: b saw it first
-        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 1, t1: 50, ttl1: 64)  // equal TTLs: not used
+        // Node 1 runs 1 ms ahead; 100 µs each way.
+        c.observe(sender: 0, sent: 0, receiver: 1, received: 1_100_000)
+        c.observe(sender: 1, sent: 5_900_000, receiver: 0, received: 5_000_000)
         let o = c.offset(ofNode: 1)
         #expect(o.map { abs($0.offset - 0.001) < 1e-9 && abs($0.error - 0.0001) < 1e-9 } == true)
-        c.observe(earlier: 0, t0: 0, ttl0: 64, later: 2, t1: 10, ttl1: 63)
+        c.observe(sender: 0, sent: 0, receiver: 2, received: 10)
         #expect(c.offset(ofNode: 2) == nil, "one way only")
         var full = NodeClocks()
         for n in 1 ... NodeClocks.maximumPairs + 3 {
-            full.observe(earlier: 0, t0: 0, ttl0: 64, later: n, t1: 10, ttl1: 63)
+            full.observe(sender: 0, sent: 0, receiver: n, received: 10)
         }
         #expect(full.pairs.count == NodeClocks.maximumPairs && full.untracked == 3)
     }

@@ -30,7 +30,7 @@ struct SightingsTests {
     /// and frame numbers (a finding's evidence, a connection's retransmitted frames).
     static func analyses(_ report: [String: Any]) -> NSDictionary {
         var r = report
-        for key in ["inputs", "packets", "bytes", "matchedPackets", "sightings"] { r[key] = nil }
+        for key in ["inputs", "packets", "bytes", "matchedPackets", "sightings", "path"] { r[key] = nil }
         r["findings"] = (report["findings"] as? [[String: Any]] ?? []).filter { $0["id"] as? String != "capture.duplicates" }
             .map { f -> [String: Any] in
                 var f = f

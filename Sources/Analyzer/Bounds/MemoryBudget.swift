@@ -21,14 +21,14 @@ public enum MemoryBudget {
     /// DNS transactions waiting for a response.
     public static let dnsPending = 100_000
     /// IP datagrams being reassembled.
-    public static let ipDatagrams = 192
+    public static let ipDatagrams = 128
     /// Bytes held past holes by TLS stream reassembly, over every connection.
     public static let streamBytes = 16 << 20
     /// The same for DNS over TCP.
     public static let dnsStreamBytes = 6 << 20
     /// DNS-over-TCP connections decoded at once, and their framing buffers' bytes.
     public static let dnsTCPConnections = 4096
-    public static let dnsFramingBytes = 6 << 20
+    public static let dnsFramingBytes = 4 << 20
 
     public struct Table: Sendable {
         /// What the table holds.
@@ -108,6 +108,16 @@ public enum MemoryBudget {
               whenReached: "a flow on a taken slot takes it (the other flow's next packet picks its point again)"),
         Table(name: "flows whose NAT views are joined", bound: NATViews.limit, constant: "NATViews.limit", bytesEach: 112,
               whenReached: "later views not joined, counted in a warning"),
+        Table(name: "hops between observation points (each with its delays)", bound: PathTracker.maximumHops,
+              constant: "PathTracker.maximumHops",
+              bytesEach: MemoryLayout<PathTracker.Hop>.stride + 2 * CompactLatencyHistogram.chunks * 512 + 64,
+              whenReached: "sightings on later hops not counted in path.hops, counted in a warning"),
+        Table(name: "(flow, hop) rows of packets lost between points", bound: PathTracker.maximumLossRows,
+              constant: "PathTracker.maximumLossRows", bytesEach: 128,
+              whenReached: "later losses counted in their hop only, counted in a warning"),
+        Table(name: "conversations' hops between points (direct-mapped)", bound: FlowPaths.slots,
+              constant: "FlowPaths.slots", bytesEach: 9 + 8 * FlowPaths.hopsPerDirection,
+              whenReached: "a conversation on a taken slot takes it (the other's losses are not located until it crosses two points again)"),
     ]
 
     /// The tables' worst case and the fixed cost: at most `defaultBytes`.

@@ -25,7 +25,8 @@ extension CapturePass {
     }
 
     /// Held packets due by `now` (`.max`: all), never seen at their flow's point: analysed as
-    /// first seen, from their copies, at their own time.
+    /// first seen, from their copies, at their own time; left out when their direction's
+    /// packets pass that point (lost before it: `Sightings.leavesOut`).
     @inline(never)
     static func releaseHeld(upTo now: Int64, _ frame: inout DecodedFrame, _ clock: Int64,
                             _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
@@ -38,6 +39,7 @@ extension CapturePass {
                 FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: raw, originalLength: record.originalLength,
                                     into: &frame)
                 if !sightings.nat.isEmpty { sightings.nat.rewrite(&frame) }
+                if sightings.leavesOut(held: frame) { return }
                 process(&frame, record, held.input, held.time, clock, held.frameNumber, countLayers: false, &hierarchy,
                         &malformed, &flows, &sinks, &defragmenter)
             }

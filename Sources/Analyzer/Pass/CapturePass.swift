@@ -228,6 +228,8 @@ struct CapturePass {
         }
         if sightings.holding {
             releaseHeld(upTo: .max, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter, &sightings)
+            sightings.finishPath()
+            sightings.noteCaptureDrops(merger.readers.map { $0.interfaces.map(\.statistics) })
         }
         // The DNS thread finishes its part while this one drains the flow table.
         sinks.dnsWorker?.close(lastSweep: flows.lastSweep)

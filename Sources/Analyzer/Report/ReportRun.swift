@@ -167,7 +167,8 @@ public enum ReportRun {
         pass.sinks.plugins.write(into: &report, rows: options.rows)
         if let services = after.services { report.http = services.section(rows: options.rows) }
         report.sightings = sightingsSection(pass.sightings, rows: options.rows)
-        report.warnings += sightingsWarnings(pass.sightings)
+        report.path = pathSection(pass.sightings, rows: options.rows, directory: directory, kernel: kernel)
+        report.warnings += sightingsWarnings(pass.sightings) + pathWarnings(pass.sightings.path)
         if let directory {
             podSections(&report, pass, directory, options)
             report.attribution.nodes = metadata.objects.compactMap { o -> NodeAddresses? in

@@ -23,4 +23,11 @@ struct FlowPoints {
         points[i] = UInt16(truncatingIfNeeded: point)
         return point
     }
+
+    /// The flow's point, if it has one (nothing set).
+    func point(of frame: borrowing DecodedFrame) -> Int? {
+        let hash = FlowKey.of(frame).key.hash(seed: 0x51_6874_696E_6773) | 1
+        let i = Int(truncatingIfNeeded: hash >> 17) & (Self.slots - 1)
+        return keys[i] == hash ? Int(points[i]) : nil
+    }
 }

@@ -2,7 +2,8 @@
 /// nodes read together). A packet seen at node A and then at node B gives δ = t_B − t_A, in
 /// each node's own clock: for a packet that went A → B, δ = offset + delay(A→B); for one that
 /// went B → A, δ = offset − delay(B→A). Which way it went is told by its TTL (hop limit),
-/// which only falls along a path; a pair with equal TTLs is not used. With the smallest δ of
+/// which only falls along a path (`Sightings.clock`); the sample is taken between its last
+/// sighting on the sending node and its first on the receiving one. With the smallest δ of
 /// the first kind (m1) and the largest of the second (m2), and assuming equal smallest delays
 /// both ways (a passive capture cannot tell a clock offset from an asymmetric one-way delay):
 /// offset = (m1 + m2) / 2, with error bound (m1 − m2) / 2: half the smallest round trip
@@ -23,12 +24,13 @@ struct NodeClocks {
     private(set) var pairs: [UInt32: Pair] = [:]
     private(set) var untracked = 0
 
-    /// A packet seen at node `earlier` (time `t0`, TTL `ttl0`) and now at node `later`.
-    mutating func observe(earlier: Int, t0: Int64, ttl0: UInt8, later: Int, t1: Int64, ttl1: UInt8) {
-        guard earlier != later, ttl0 != ttl1, earlier < 1 << 16, later < 1 << 16 else { return }
-        let (a, b) = earlier < later ? (earlier, later) : (later, earlier)
-        // δ = t_b − t_a; the packet went a → b when a saw the higher TTL.
-        let (ta, tb, ttlA, ttlB) = earlier == a ? (t0, t1, ttl0, ttl1) : (t1, t0, ttl1, ttl0)
+    /// A packet seen leaving node `sender` at `sent` and arriving at node `receiver` at
+    /// `received` (nanoseconds, each node's own clock).
+    mutating func observe(sender: Int, sent: Int64, receiver: Int, received: Int64) {
+        guard sender != receiver, sender < 1 << 16, receiver < 1 << 16 else { return }
+        let (a, b) = sender < receiver ? (sender, receiver) : (receiver, sender)
+        // δ = t_b − t_a; the packet went a → b when a sent it.
+        let (ta, tb) = sender == a ? (sent, received) : (received, sent)
         let (delta, overflow) = tb.subtractingReportingOverflow(ta)
         guard !overflow else { return }
         let key = UInt32(a) << 16 | UInt32(b)
@@ -37,7 +39,7 @@ struct NodeClocks {
             return
         }
         var p = pairs[key] ?? Pair()
-        if ttlA > ttlB { p.down = min(p.down, delta) } else { p.up = max(p.up, delta) }
+        if sender == a { p.down = min(p.down, delta) } else { p.up = max(p.up, delta) }
         pairs[key] = p
     }
 

@@ -12,23 +12,38 @@ import Dissectors
 /// and copies further apart than it count as packets of their own. Probing stops after
 /// `maximumProbes` slots; a packet not placed by then is not entered (`unplaced`).
 struct SightingTable {
-    /// One packet: its identity, when it was last seen and with which TTL, the observation
+    /// One packet (80 bytes): its identity, when it was last seen and with which TTL, the observation
     /// points that saw it, and its endpoints as analysed (a NAT view seen later is joined to
     /// them).
     struct Slot {
         var identity: UInt64 = 0
         var lastSeen: Int64 = 0
-        /// Bit n: point n saw the packet (points past 55 share bit 55); the top byte: the TTL
-        /// of its latest sighting (72 bytes a slot, not 80).
+        /// Bit n: point n saw the packet (points past 39 share bit 39); bits 40-47: the TTL
+        /// of its first sighting on the node of its latest (`runStart`); bits 48-55: its IP
+        /// protocol; the top byte: the TTL of its latest sighting.
         var pointsAndTTL: UInt64 = 0
         var points: UInt64 {
-            get { pointsAndTTL & (1 << 56 - 1) }
-            set { pointsAndTTL = pointsAndTTL & ~(1 << 56 - 1) | newValue & (1 << 56 - 1) }
+            get { pointsAndTTL & (1 << 40 - 1) }
+            set { pointsAndTTL = pointsAndTTL & ~(1 << 40 - 1) | newValue & (1 << 40 - 1) }
+        }
+        var runStartTTL: UInt8 {
+            get { UInt8(truncatingIfNeeded: pointsAndTTL >> 40) }
+            set { pointsAndTTL = pointsAndTTL & ~(0xFF << 40) | UInt64(newValue) << 40 }
+        }
+        var ipProtocol: UInt8 {
+            get { UInt8(truncatingIfNeeded: pointsAndTTL >> 48) }
+            set { pointsAndTTL = pointsAndTTL & ~(0xFF << 48) | UInt64(newValue) << 48 }
         }
         var ttl: UInt8 {
             get { UInt8(truncatingIfNeeded: pointsAndTTL >> 56) }
             set { pointsAndTTL = pointsAndTTL & (1 << 56 - 1) | UInt64(newValue) << 56 }
         }
+        /// The bit of point `n` in `points`.
+        @inline(__always)
+        static func bit(_ n: Int) -> UInt64 { n < 39 ? 1 << UInt64(n) : 1 << 39 }
+        /// When the packet was first seen on the node of its latest sighting (nanoseconds):
+        /// with `lastSeen`, the span of its run of sightings on that node, for the clocks.
+        var runStart: Int64 = 0
         var stamp: UInt32 = 0
         /// The held copy's ticket while the packet waits to be seen at its flow's point
         /// (`flowPoint`); 0 otherwise.
@@ -36,13 +51,13 @@ struct SightingTable {
         var sourcePort: UInt16 = 0
         var destinationPort: UInt16 = 0
         var flowPoint: UInt16 = 0
-        /// The point of its latest sighting (in what was padding: still 72 bytes).
+        /// The point of its latest sighting.
         var lastPoint: UInt16 = 0
         var source = IPAddress(high: 0, low: 0)
         var destination = IPAddress(high: 0, low: 0)
     }
 
-    /// Slots per generation at most (72 bytes each: 4.5 MiB a generation, two generations).
+    /// Slots per generation at most (80 bytes each: 5 MiB a generation, two generations).
     static let maximumSlots = 1 << 16
     static let initialSlots = 1 << 10
     static let maximumProbes = 32
@@ -63,21 +78,37 @@ struct SightingTable {
     }
 
     /// Where a packet stands: in the current generation (`slot`, to update in place), in
-    /// the previous one (copied into the current on update), or not seen.
-    enum Place { case current(Int), previous(Slot), absent }
+    /// the previous one (at an index there; copied into the current on update, `forget`
+    /// the old place then), or not seen.
+    enum Place { case current(Int), previous(Int, Slot), absent }
 
-    /// Ends the generation when it is due at `now` (nanoseconds).
+    /// Ends the generation when it is due at `now` (nanoseconds); `expire` is handed each
+    /// packet of the generation that ends.
     @inline(__always)
-    mutating func advance(to now: Int64) {
+    mutating func advance<E: SightingExpiry>(to now: Int64, _ expire: inout E) {
         if generationStart == .min { generationStart = now }
-        if now &- generationStart >= generationLength { rotate(now) }
+        if now &- generationStart >= generationLength { rotate(now, &expire) }
     }
 
     @inline(__always)
     func find(_ identity: UInt64) -> Place {
         if let i = probe(current, stamp: currentStamp, identity) { return .current(i) }
-        if let i = probe(previous, stamp: currentStamp &- 1, identity) { return .previous(previous[i]) }
+        if let i = probe(previous, stamp: currentStamp &- 1, identity) { return .previous(i, previous[i]) }
         return .absent
+    }
+
+    /// A packet of the previous generation moved to the current one: not handed to `expire`
+    /// when its old generation ends. (Its stamp is left alone: probing goes past it.)
+    mutating func forget(previousIndex i: Int) { previous[i].identity = Self.moved }
+
+    /// The identity of a slot whose packet moved on (a packet with this identity is not
+    /// looked up at all: `SightingKey` never makes it, see there).
+    static let moved: UInt64 = 0
+
+    /// Every packet still in the table (both generations), for the end of the capture.
+    func forEachLive(_ body: (Slot) -> Void) {
+        for s in previous where s.stamp == currentStamp &- 1 && s.identity != Self.moved { body(s) }
+        for s in current where s.stamp == currentStamp { body(s) }
     }
 
     @inline(__always)
@@ -96,14 +127,15 @@ struct SightingTable {
     func slot(_ i: Int) -> Slot { current[i] }
     mutating func update(_ i: Int, _ body: (inout Slot) -> Void) { body(&current[i]) }
 
-    /// Enters `slot` in the current generation (at `now`, for early rotation).
-    mutating func insert(_ slot: Slot, now: Int64) {
+    /// Enters `slot` in the current generation (at `now`, for early rotation; `expire` as in
+    /// `advance`). A packet there with the same identity is replaced: handed to `expire` first.
+    mutating func insert<E: SightingExpiry>(_ slot: Slot, now: Int64, _ expire: inout E) {
         if (count + 1) * 2 > current.count {
             if current.count < Self.maximumSlots {
                 grow()
             } else {
                 shortenedGenerations += 1
-                rotate(now)
+                rotate(now, &expire)
             }
         }
         var slot = slot
@@ -116,13 +148,18 @@ struct SightingTable {
                 count += 1
                 return
             }
-            if current[i].identity == slot.identity { current[i] = slot; return }
+            if current[i].identity == slot.identity {
+                expire.expire(current[i])
+                current[i] = slot
+                return
+            }
             i = (i + 1) & mask
         }
         unplaced += 1
     }
 
-    private mutating func rotate(_ now: Int64) {
+    private mutating func rotate<E: SightingExpiry>(_ now: Int64, _ expire: inout E) {
+        for s in previous where s.stamp == currentStamp &- 1 && s.identity != Self.moved { expire.expire(s) }
         swap(&current, &previous)
         currentStamp &+= 1
         if currentStamp == 0 { currentStamp = 2 }  // stamps 0 and 1 never mark a live slot
@@ -135,6 +172,7 @@ struct SightingTable {
         let old = current
         current = Array(repeating: Slot(), count: old.count * 2)
         count = 0
-        for s in old where s.stamp == currentStamp { insert(s, now: generationStart) }
+        var none = NoExpiry()
+        for s in old where s.stamp == currentStamp { insert(s, now: generationStart, &none) }
     }
 }

@@ -35,6 +35,8 @@ struct Sightings {
     var nat = NATViews()
     /// Clock offsets between nodes, from packets seen on two (`NodeClocks`).
     private(set) var clocks = NodeClocks()
+    /// Hops between points and packets lost between them (`PathTracker`).
+    private(set) var path = PathTracker()
     var held = HeldSightings()
     /// Made when a second point appears (`multiPoint`; the optional itself is not tested per
     /// packet: that copied it).
@@ -99,20 +101,25 @@ struct Sightings {
                               frameNumber: Int) -> Verdict {
         expectSeveralPoints()
         let identity = SightingKey.identity(frame)
-        table.advance(to: now)
-        let bit: UInt64 = point < 55 ? 1 << UInt64(point) : 1 << 55
+        table.advance(to: now, &path)
+        path.saw(point: point, at: now)
+        let bit = SightingTable.Slot.bit(point)
         if !nat.isEmpty { nat.rewrite(&frame) }  // a joined view compares as the first
         var seen: SightingTable.Slot?
-        var index = -1
+        var index = -1, previousIndex = -1
         switch table.find(identity) {
         case .current(let i): seen = table.slot(i); index = i
-        case .previous(let s): seen = s
+        case .previous(let i, let s): seen = s; previousIndex = i
         case .absent: break
         }
         if var s = seen, let verdict = Self.judge(frame, s, here: s.points & bit != 0, now: now) {
             if verdict == .duplicate { duplicates += 1 } else { extra += 1 }
             if verdict == .extra && !Self.sameEndpoints(frame, s) { nat.learn(frame, analysedAs: s) }
-            if verdict == .extra && point != Int(s.lastPoint) { clock(s, point: point, now: now, ttl: frame.ipTTL) }
+            if verdict == .extra && point != Int(s.lastPoint) {
+                // A hop read against the packet's way (a node's clock ahead) is not a hop.
+                if !clock(&s, point: point, now: now, ttl: frame.ipTTL) { path.hop(s, to: point, now: now) }
+            }
+            if previousIndex >= 0 { table.forget(previousIndex: previousIndex) }  // moves to the current generation
             s.points |= bit
             s.lastSeen = now
             s.ttl = frame.ipTTL
@@ -134,7 +141,10 @@ struct Sightings {
         s.identity = identity
         s.lastSeen = now
         s.points = bit
+        s.ipProtocol = frame.ipProtocol
         s.ttl = frame.ipTTL
+        s.runStart = now
+        s.runStartTTL = frame.ipTTL
         s.lastPoint = UInt16(truncatingIfNeeded: point)
         s.source = frame.source
         s.destination = frame.destination
@@ -143,30 +153,81 @@ struct Sightings {
         if multiPoint, case let flowPoint = flowPoints!.point(of: frame, seenAt: point), flowPoint != point {
             s.ticket = held.hold(record, input: input, point: point, frameNumber: frameNumber, time: now)
             s.flowPoint = UInt16(truncatingIfNeeded: flowPoint)
-            table.insert(s, now: now)
+            table.insert(s, now: now, &path)
             return .held
         }
-        table.insert(s, now: now)
+        table.insert(s, now: now, &path)
         return .analyse
     }
 
     private mutating func store(_ s: SightingTable.Slot, _ index: Int, _ now: Int64) {
-        if index >= 0 { table.update(index) { $0 = s } } else { table.insert(s, now: now) }
+        if index >= 0 { table.update(index) { $0 = s } } else { table.insert(s, now: now, &path) }
+    }
+
+    /// Points whose capture reported dropping packets (pcapng interface statistics): a packet
+    /// not seen there may have been dropped by the capture, not the path.
+    private(set) var droppingPoints: Set<Int> = []
+
+    /// Each input's interfaces' statistics, in the order of their interface blocks.
+    mutating func noteCaptureDrops(_ statistics: [[InterfaceStatistics?]]) {
+        for (input, interfaces) in statistics.enumerated() {
+            for (i, stats) in interfaces.enumerated() {
+                guard let dropped = stats?.dropped, dropped > 0,
+                      let p = points.find(input: input, interface: i, linkInterface: -1) else { continue }
+                droppingPoints.insert(p)
+            }
+        }
+    }
+
+    /// Held packets never seen at their flow's point although their direction's packets pass
+    /// it: lost before it (`path`), and left out of the analyses, which see the flow as its
+    /// point saw it (a single capture there would not have the packet either; analysed late,
+    /// it would pass for a retransmission of its own resend).
+    private(set) var lostBeforeFlowPoint = 0
+
+    /// Whether a held packet, due and never seen at its flow's point, is left out (above).
+    mutating func leavesOut(held frame: borrowing DecodedFrame) -> Bool {
+        guard let flowPoint = flowPoints?.point(of: frame), path.passes(flowPoint, frame) else { return false }
+        lostBeforeFlowPoint += 1
+        distinct -= 1
+        return true
+    }
+
+    /// At the end of the inputs: the packets still in the window are judged for loss.
+    mutating func finishPath() {
+        guard multiPoint else { return }
+        let live = table
+        live.forEachLive { path.expire($0) }
+    }
+
+    /// A packet seen again at another point: if that point is on another node, a sample of
+    /// the two nodes' clocks (`NodeClocks`), and the start of its run on the new node. Which
+    /// way it went is told by TTL, which only falls along a path: below the TTL it had on
+    /// arriving at the earlier node, it went on from there (the sample: its latest sighting
+    /// there to this one); above the TTL it left with, it came from here first (read later:
+    /// this node's clock is ahead), and the sample is this sighting to its first on the
+    /// earlier node. Neither (one TTL throughout): no sample. True when the sightings were
+    /// read against the packet's way.
+    private mutating func clock(_ s: inout SightingTable.Slot, point: Int, now: Int64, ttl: UInt8) -> Bool {
+        let of = points.nodeOfPoint
+        let earlier = Int(s.lastPoint)
+        guard point < of.count, earlier < of.count, of[point] != of[earlier] else { return false }
+        var reversed = false
+        if ttl < s.runStartTTL && ttl <= s.ttl {
+            clocks.observe(sender: of[earlier], sent: s.lastSeen, receiver: of[point], received: now)
+        } else if ttl > s.ttl {
+            clocks.observe(sender: of[point], sent: now, receiver: of[earlier], received: s.runStart)
+            reversed = true
+        }
+        s.runStart = now
+        s.runStartTTL = ttl
+        return reversed
     }
 
     /// A frame whose identity matches a packet seen before: its copy (`.duplicate`), another
     /// sighting of it (`.extra`), or nil: a packet of its own (a resend, or another packet
     /// with the same identity).
     @inline(__always)
-    /// A packet seen again at another point: if that point is on another node, a sample of
-    /// the two nodes' clocks (`NodeClocks`).
-    private mutating func clock(_ s: SightingTable.Slot, point: Int, now: Int64, ttl: UInt8) {
-        let of = points.nodeOfPoint
-        let earlier = Int(s.lastPoint)
-        guard point < of.count, earlier < of.count, of[point] != of[earlier] else { return }
-        clocks.observe(earlier: of[earlier], t0: s.lastSeen, ttl0: s.ttl, later: of[point], t1: now, ttl1: ttl)
-    }
-
     static func judge(_ frame: borrowing DecodedFrame, _ s: SightingTable.Slot, here: Bool, now: Int64) -> Verdict? {
         let sameEnds = sameEndpoints(frame, s)
         // One endpoint rewritten (NAT, in a view not joined yet) is believed only of

@@ -52,6 +52,9 @@ enum FindingEvidence {
         case "capture.kernelLost", "capture.kernelUnavailable": return Evidence(rows: "kernel")
         case "kernel.drops": return Evidence(rows: "kernel.dropReasons")
         case "kernel.retransmissionsNotOnWire": return Evidence(rows: "kernel.connections")
+        case "kernel.wireMismatch": return Evidence(rows: "kernel", displayFilter: "tcp.analysis.retransmission")
+        case "path.loss": return Evidence(rows: "path.losses")
+        case "path.delay": return Evidence(rows: "path.hops")
         case "dns.latency": return Evidence(rows: "dns.transactionList", displayFilter: "dns.time > 0.1")
         case "dns.unanswered": return Evidence(rows: "dns.transactionList", displayFilter: "dns.flags.response == 0 && !dns.response_in")
         case "dns.servfail":

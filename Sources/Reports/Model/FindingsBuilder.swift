@@ -3,10 +3,10 @@ import Foundation
 /// Derives the findings from the finished report model (never from packets): thresholds an
 /// on-call engineer would flag, each finding naming its numbers and where to look.
 public enum FindingsBuilder {
-    static let sectionOrder = ["capture", "dns", "tcp", "tls", "pods", "apiServer", "kernel"]
+    static let sectionOrder = ["capture", "path", "dns", "tcp", "tls", "pods", "apiServer", "kernel"]
 
     public static func findings(_ r: Report) -> [Finding] {
-        var out = capture(r) + dns(r.dns) + tcp(r.tcp) + tls(r.tls) + apiServer(r.apiServer) + (r.kernel.map(kernel) ?? [])
+        var out = capture(r) + (r.path.map(path) ?? []) + dns(r.dns) + tcp(r.tcp) + tls(r.tls) + apiServer(r.apiServer) + (r.kernel.map(kernel) ?? [])
         // Capture quality first, then worst first; ties in section order, then by id.
         out.sort { a, b in
             let ca = a.section == "capture", cb = b.section == "capture"
@@ -110,6 +110,14 @@ public enum FindingsBuilder {
             out.append(Finding(id: "kernel.retransmissionsNotOnWire", severity: .warning, section: "kernel",
                                title: "\(missing) of the kernel's \(k.retransmissionsOnCapturedConnections) retransmissions on captured connections are not in the capture",
                                detail: "the capture point misses packets of those connections"))
+        }
+        // The wire shows resends the kernel did not make: copies of packets the sightings
+        // stage could not tell apart (Linux cooked v1 has no interface), or resends by hosts
+        // outside this node (the kernel sees only its own sockets).
+        if k.complete, k.lost == 0, k.wireRetransmissions >= 5, k.wireRetransmissions > 2 * k.retransmissions {
+            out.append(Finding(id: "kernel.wireMismatch", severity: .warning, section: "kernel",
+                               title: "the capture shows \(k.wireRetransmissions) retransmissions, the kernel made \(k.retransmissions)",
+                               detail: "resends by other hosts, or copies of packets at points the capture cannot tell apart"))
         }
         return out
     }

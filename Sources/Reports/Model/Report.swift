@@ -17,6 +17,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// Observation points and copies (`SightingsSection`): absent for a capture taken at one
     /// point without copies.
     public var sightings: SightingsSection?
+    /// Hops between observation points and packets lost between them (`PathSection`):
+    /// absent unless some packet was seen at two points.
+    public var path: PathSection?
     public var tcp: TCPSection
     public var dns: DNSSection
     public var tls: TLSSection

@@ -57,6 +57,7 @@ public enum HTMLRenderer {
                            s.cipher ?? "", ms(s.handshakeLatency), s.failure ?? "", s.ja4 ?? ""]
                       }, omitted: r.tls.sessions.omitted),
                 .unwrap(r.icmp.flatMap { icmp($0, start: start) }) { $0 },
+                .unwrap(HTMLPath.section(r.sightings, r.path)) { $0 },
                 .unwrap(api(r.apiServer, start: start)) { $0 },
                 .unwrap(r.kernel) { kernel($0) },
                 .script(.raw(HTMLStyle.sortScript))
@@ -104,6 +105,7 @@ public enum HTMLRenderer {
         case "tls": "tls-section"
         case "apiServer": "api-section"
         case "kernel": "kernel-section"
+        case "sightings", "path": "path-section"
         case "attribution": "pods-section"
         default: "inputs"
         }

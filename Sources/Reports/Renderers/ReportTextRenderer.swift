@@ -4,7 +4,7 @@ import Foundation
 /// (the text shows the 20 worst DNS transactions; JSON lists up to `--rows`).
 public enum ReportTextRenderer {
     /// Sections `--section` can select, in the order they are printed.
-    public static let sectionNames = ["findings", "dns", "tcp", "tls", "icmp", "http", "pods", "api", "kernel"]
+    public static let sectionNames = ["findings", "path", "dns", "tcp", "tls", "icmp", "http", "pods", "api", "kernel"]
 
     /// `sections`: the ones to print (nil: all). `colour`: ANSI colour for severities and
     /// headings (the caller decides: a terminal, and no NO_COLOR).
@@ -24,6 +24,7 @@ public enum ReportTextRenderer {
         }
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
         if wanted("findings") { out += findings(r.findings, colour: colour) }
+        if wanted("path"), let s = r.sightings { out += "\n" + heading(path(s, r.path), colour) }
         if wanted("dns") { out += "\n" + heading(dns(r.dns), colour) }
         if wanted("tcp") { out += "\n" + heading(tcp(r.tcp), colour) }
         if wanted("tls") { out += "\n" + heading(tls(r.tls), colour) }

@@ -32,6 +32,9 @@ struct KernelEventSummary {
     var drops = 0
     var dropBytes = 0
     var reasons: [String: (count: Int, bytes: Int)] = [:]
+    /// Drops per conversation (its packets' addresses, ports and protocol), by reason: what
+    /// the report's path losses are joined with. At most `connectionLimit` conversations.
+    var dropsByFlow: [FlowKey: [String: Int]] = [:]
     var warnings: [String] = []
 
     /// With a metrics format: Retina's drop series, recorded as the drops are read.
@@ -60,11 +63,17 @@ struct KernelEventSummary {
         }
     }
 
-    /// The TCP flow key of an event's two endpoints, when both parse.
+    /// The flow key of an event's two endpoints, when both parse (TCP unless the event names
+    /// another transport: retransmissions and state changes are TCP's).
     static func key(_ e: KernelEvent) -> FlowKey? {
         guard let s = e.source.flatMap(PodDirectory.Endpoint.init(parsing:)),
               let d = e.destination.flatMap(PodDirectory.Endpoint.init(parsing:)) else { return nil }
-        return FlowKey.between(s.address, s.port, d.address, d.port, ipProtocol: IPProtocol.tcp).key
+        let transport: UInt8 = switch e.transport {
+        case nil, "tcp": IPProtocol.tcp
+        case "udp": IPProtocol.udp
+        case let other?: UInt8(other) ?? 0
+        }
+        return FlowKey.between(s.address, s.port, d.address, d.port, ipProtocol: transport).key
     }
 
     mutating func add(_ e: KernelEvent) {
@@ -94,6 +103,9 @@ struct KernelEventSummary {
             drops += 1
             dropBytes += e.bytes
             let reason = e.reason ?? "?"
+            if let key = Self.key(e), dropsByFlow[key] != nil || dropsByFlow.count < Self.connectionLimit {
+                dropsByFlow[key, default: [:]][reason, default: 0] += 1
+            }
             if reasons[reason] != nil || reasons.count < Self.groupLimit {
                 reasons[reason, default: (0, 0)].count += 1
                 reasons[reason]?.bytes += e.bytes

@@ -1,0 +1,135 @@
+import Dissectors
+
+/// The path between observation points (issue 25's `path` section), from the sightings of
+/// each packet: per hop (a point, and the next point that saw the same packet) how many
+/// packets crossed it and their delays; and the packets that reached a point their flow is
+/// known to leave for another and were never seen there (lost in between).
+///
+/// Rules (docs/sightings.md "The path"):
+/// - A hop is counted from one sighting to the packet's next at another point (a packet seen
+///   at a, b, c crosses a -> b and b -> c). Its delay is the later time minus the earlier, in
+///   the points' clocks: between nodes it is shifted by their estimated offset at the end.
+/// - A packet is lost between a and b when its latest sighting was at a, its direction's
+///   packets are known to go from a to b (`FlowPaths`), it was not seen at b within the
+///   matching window, and b saw some packet later than it did (b was capturing then). A point
+///   whose capture reported drops (pcapng statistics) cannot tell: its losses are counted
+///   apart (`unverified` at report time), as are those whose next point saw nothing later
+///   (`notCapturing`).
+///
+/// Bounds: `maximumHops` hops (past it, not counted: `untrackedHops`); `maximumLossRows`
+/// (flow, hop) rows of losses (past it, counted in the hop only: `unrowedLosses`).
+struct PathTracker: SightingExpiry {
+    static let maximumHops = 128
+    static let maximumLossRows = 2_048
+
+    struct Hop {
+        var from: Int
+        var to: Int
+        var packets = 0
+        var delays = SignedDelays()
+        /// Lost between the two points, by the rule above (those in rows and the others).
+        var lost = 0
+    }
+
+    /// A flow's lost packets between two points; `fromLow`: they went low -> high.
+    struct LossKey: Hashable {
+        var flow: FlowKey
+        var fromLow: Bool
+        var from: UInt16
+        var to: UInt16
+    }
+
+    struct Loss {
+        var packets = 0
+        /// The first lost packet's latest sighting (nanoseconds), to name the pods then.
+        var first: Int64
+        var clientLow: Bool
+    }
+
+    private(set) var hops: [Hop] = []
+    private var hopIndex: [UInt32: Int] = [:]
+    private(set) var losses: [LossKey: Loss] = [:]
+    private(set) var untrackedHops = 0
+    private(set) var unrowedLosses = 0
+    private(set) var notCapturing = 0
+    private var flows: FlowPaths?
+    /// Per point, the latest time it saw a packet (nanoseconds).
+    private var lastSeenAt: [Int64] = []
+
+    /// Every IP sighting at `point` (multi-point mode).
+    @inline(__always)
+    mutating func saw(point: Int, at now: Int64) {
+        if point >= lastSeenAt.count { lastSeenAt += Array(repeating: .min, count: point + 1 - lastSeenAt.count) }
+        if now > lastSeenAt[point] { lastSeenAt[point] = now }
+    }
+
+    /// Packet `s` (as it was last sighted) seen again at `point` at `now`.
+    mutating func hop(_ s: SightingTable.Slot, to point: Int, now: Int64) {
+        let from = Int(s.lastPoint)
+        guard from != point, point < 1 << 16 else { return }
+        let key = UInt32(truncatingIfNeeded: from) << 16 | UInt32(truncatingIfNeeded: point)
+        let index: Int
+        if let known = hopIndex[key] {
+            index = known
+        } else if hops.count < Self.maximumHops {
+            index = hops.count
+            hops.append(Hop(from: from, to: point))
+            hopIndex[key] = index
+        } else {
+            untrackedHops += 1
+            return
+        }
+        hops[index].packets += 1
+        let (delay, overflow) = now.subtractingReportingOverflow(s.lastSeen)
+        hops[index].delays.record(overflow ? (now < s.lastSeen ? .min : .max) : delay)
+        let (flow, fromLow) = Self.flow(s)
+        if flows == nil { flows = FlowPaths() }
+        flows?.learn(flow, fromLow: fromLow, from: from, to: point)
+    }
+
+    /// A packet leaves the matching window (or the capture ends): lost after its latest point?
+    mutating func expire(_ s: SightingTable.Slot) {
+        guard let flows else { return }  // no packet crossed two points yet
+        let (flow, fromLow) = Self.flow(s)
+        let from = Int(s.lastPoint)
+        guard let (next, clientLow) = flows.next(after: from, flow, fromLow: fromLow),
+              s.points & SightingTable.Slot.bit(next) == 0 else { return }
+        guard next < lastSeenAt.count, lastSeenAt[next] > s.lastSeen else {
+            notCapturing += 1
+            return
+        }
+        if let h = hopIndex[UInt32(truncatingIfNeeded: from) << 16 | UInt32(truncatingIfNeeded: next)] {
+            hops[h].lost += 1
+        }
+        let key = LossKey(flow: flow, fromLow: fromLow, from: UInt16(truncatingIfNeeded: from),
+                          to: UInt16(truncatingIfNeeded: next))
+        if losses[key] != nil {
+            losses[key]?.packets += 1
+        } else if losses.count < Self.maximumLossRows {
+            losses[key] = Loss(packets: 1, first: s.lastSeen, clientLow: clientLow)
+        } else {
+            unrowedLosses += 1
+        }
+    }
+
+    /// Whether packets of the frame's direction are known to pass `point`.
+    func passes(_ point: Int, _ frame: borrowing DecodedFrame) -> Bool {
+        guard let flows else { return false }
+        let (key, fromLow) = FlowKey.of(frame)
+        return flows.passes(point, key, fromLow: fromLow)
+    }
+
+    private static func flow(_ s: SightingTable.Slot) -> (FlowKey, Bool) {
+        FlowKey.between(s.source, s.sourcePort, s.destination, s.destinationPort, ipProtocol: s.ipProtocol)
+    }
+}
+
+/// What a `SightingTable` hands the packets that leave it.
+protocol SightingExpiry {
+    mutating func expire(_ s: SightingTable.Slot)
+}
+
+/// Packets leaving the table go nowhere (while it grows: none leaves).
+struct NoExpiry: SightingExpiry {
+    mutating func expire(_ s: SightingTable.Slot) {}
+}
