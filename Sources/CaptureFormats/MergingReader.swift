@@ -15,6 +15,8 @@ public struct MergingReader {
     private var heads: [PacketRecord?]
     private var primed = false
     private var lastTaken = -1
+    /// Inputs whose records ran out, in the order they did (several inputs only).
+    public private(set) var finished: [Int] = []
 
     public init(_ readers: [CaptureReader]) {
         self.readers = readers
@@ -69,10 +71,14 @@ public struct MergingReader {
             return pullOrdered(0, after: nil).map { (0, $0) }
         }
         if !primed {
-            for i in readers.indices { heads[i] = pull(i) }
+            for i in readers.indices {
+                heads[i] = pull(i)
+                if heads[i] == nil { finished.append(i) }
+            }
             primed = true
         } else if lastTaken >= 0 {
             heads[lastTaken] = pull(lastTaken)
+            if heads[lastTaken] == nil { finished.append(lastTaken) }
         }
         var best = -1
         var bestTime: Timestamp?

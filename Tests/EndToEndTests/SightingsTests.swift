@@ -19,7 +19,9 @@ struct SightingsTests {
         return out
     }
 
-    static func report(_ paths: String...) throws -> [String: Any] {
+    static func report(_ paths: String...) throws -> [String: Any] { try report(Array(paths)) }
+
+    static func report(_ paths: [String]) throws -> [String: Any] {
         let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000"] + paths)
         #expect(status == 0)
         return json
@@ -124,6 +126,45 @@ struct SightingsTests {
         #expect(inputs == (0 ... 10).map { dir + "/node-1.pcap\($0)" }, "rotation order: pcap2 before pcap10")
         #expect(rotated["sightings"] == nil, "one node, one interface")
         #expect(Self.analyses(rotated) == Self.analyses(original))
+    }
+
+    /// Files that follow one another in time, whatever their names, are one capture's
+    /// rotation: one point, the report the single file's; files whose times overlap are
+    /// separate points (the path fixture's two nodes).
+    @Test func consecutiveFilesAreOneCapture() throws {
+        let dir = temporaryFile([], suffix: ".d")
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let original = Fixtures.path("pcaps/healthy/clients.pcapng")
+        // editcap -c 40: first.pcapng holds the first 40 records, the rest follow.
+        let r = try run("/usr/bin/editcap", ["-c", "40", original, dir + "/part.pcapng"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let parts = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(parts.count >= 2)
+        let names = ["zeta.pcapng", "alpha.pcapng", "mid.pcapng", "omega.pcapng", "beta.pcapng", "gamma.pcapng"]
+        var given: [String] = []
+        for (i, part) in parts.enumerated() {
+            let name = dir + "/" + names[i % names.count] + String(i)
+            try FileManager.default.moveItem(atPath: dir + "/" + part, toPath: name)
+            given.append(name)
+        }
+        let split = try Self.report(given.reversed())
+        #expect(split["sightings"] == nil, "one point: \(String(describing: split["sightings"]))")
+        #expect(Self.analyses(split) == Self.analyses(try Self.report(original)))
+    }
+
+    /// A bundle's node names its captures' points (loupe-agent's manifest), not the file.
+    @Test func bundleNamesTheNode() throws {
+        let dir = temporaryFile([], suffix: ".d")
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/path/node-2.pcapng.gz"), toPath: dir + "/capture.pcapng.gz")
+        try Data(#"{"schema":"loupe.bundle/1","node":"worker-7"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        let r = try Self.report(Fixtures.path("pcaps/path/node-1.pcapng.gz"), dir)
+        let points = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(Set(points) == ["node-1:veth-a", "node-1:br0", "node-1:eth0", "worker-7:eth0", "worker-7:br0", "worker-7:veth-b"])
     }
 
     /// A section's integer counts (top level): what a node capture must not change.

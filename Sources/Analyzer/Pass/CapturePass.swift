@@ -44,6 +44,8 @@ struct CapturePass {
         var keyLog = TLSKeyLog()
         /// Every input one observation point (`--same-point`).
         var samePoint = false
+        /// Per input, the node its bundle names (nil: named by its file).
+        var nodeNames: [String?] = []
         /// The plug-in analyses to run (`AnalysisRegistry`; none for `loupe summary`).
         var analyses: [AnalysisRegistry.Entry] = []
         var podFilter = PodFilter()
@@ -100,7 +102,7 @@ struct CapturePass {
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
-        var sightings = Sightings(paths: paths, samePoint: options.samePoint)
+        var sightings = Sightings(paths: paths, samePoint: options.samePoint, nodeNames: options.nodeNames)
         if options.traceTCP { sinks.tcp?.trace = [:] }
         if let records = options.records {
             sinks.tcp?.records = records
@@ -187,6 +189,7 @@ struct CapturePass {
         let decrypts = sinks.tls != nil
         while let (input, record) = merger.next() {
             files[input].count(record)
+            if files[input].packets == 1 { sightings.points.begin(input: input, after: merger.finished) }
             seen += 1
             if decrypts && merger.readers[input].secretsCount != secretsRead[input] {
                 sinks.tls!.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))

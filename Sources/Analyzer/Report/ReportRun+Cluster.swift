@@ -37,6 +37,15 @@ extension ReportRun {
 }
 
 extension ReportRun {
+    /// Per capture, the node its bundle directory names (loupe-agent's manifest, a Retina
+    /// capture's name), nil for a capture outside a bundle: the observation points' nodes.
+    static func captureNodes(_ bundle: BundleDirectory.Contents) -> [String?] {
+        let named = bundle.directories.compactMap { d -> (String, String)? in
+            BundleNode.node(in: d).map { (d.hasSuffix("/") ? d : d + "/", $0.name) }
+        }
+        return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 }
+    }
+
     /// The node the capture was taken on, when one is known: the metadata's only node, else
     /// the only node its pods run on, else the only node the inputs' names give.
     static func captureNode(_ metadata: ClusterMetadata, paths: [String]) -> String? {

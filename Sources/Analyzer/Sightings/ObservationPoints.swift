@@ -35,7 +35,11 @@ struct ObservationPoints {
     private var byRecord: [RecordPlace: Int] = [:]
     private var last = RecordPlace(input: -1, interface: -1, linkInterface: -1)
     private var lastPoint = 0
-    private let nodes: [String]
+    /// Each input's node: its bundle's, else its file's name; an input that follows another
+    /// (`begin`) takes that one's.
+    private var nodes: [String]
+    /// Inputs already followed by another (a rotation chain has one successor each).
+    private var followed: Set<Int> = []
     /// Nodes in the order their first point appeared, and each point's node there.
     private(set) var nodeNames: [String] = []
     private(set) var nodeOfPoint: [Int] = []
@@ -49,9 +53,24 @@ struct ObservationPoints {
 
     /// `samePoint` (`--same-point`): every record is point 0, named by the first input's node
     /// and "merged" (a mergecap-like merge: copies across inputs are capture duplicates).
-    init(paths: [String], samePoint: Bool = false) {
-        nodes = paths.map(Self.nodeName)
+    /// `nodeNames`: per input, the node its bundle names (nil: the file's name).
+    init(paths: [String], samePoint: Bool = false, nodeNames: [String?] = []) {
+        nodes = paths.enumerated().map { i, path in
+            (i < nodeNames.count ? nodeNames[i] : nil) ?? Self.nodeName(path)
+        }
         self.samePoint = samePoint
+    }
+
+    /// The first record of `input` is read; `finished` are the inputs whose records ran out
+    /// before it, in that order. An input that begins after another ended is that capture's
+    /// next file (a rotation: tcpdump -C/-W, Retina's `.pcap0`..`N`, or any files that follow
+    /// one another): it continues the last one to end that no other continues yet, and is on
+    /// its node. Inputs whose times overlap are separate points, a node each.
+    mutating func begin(input: Int, after finished: [Int]) {
+        guard input < nodes.count, let previous = finished.last(where: { !followed.contains($0) && $0 < nodes.count })
+        else { return }
+        followed.insert(previous)
+        nodes[input] = nodes[previous]
     }
 
     let samePoint: Bool
