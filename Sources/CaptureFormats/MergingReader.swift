@@ -27,6 +27,9 @@ public struct MergingReader {
 
     /// Records handed out before their reorder window had passed, over every file.
     public var reorderedEarly: Int { reorders.reduce(0) { $0 + ($1?.early ?? 0) } }
+    /// Records that arrived older than one their file had already handed out (the time order's
+    /// bound was reached): out of order.
+    public var reorderedLate: Int { reorders.reduce(0) { $0 + ($1?.late ?? 0) } }
 
     /// Whether a record shows its file needs ordering: Linux cooked v2 (`-i any`), or a
     /// record on a second interface; or, for a file's first record, interface blocks

@@ -9,8 +9,10 @@ import HeapModule
 ///
 /// Bounds: a record is held at most until one `window` later in capture time has been read,
 /// and at most `maximumRecords` records and `maximumBytes` bytes are held; past either, the
-/// earliest goes out early (`early`, said in a warning: those records may still be out of
-/// order). Records without a timestamp go out in file order, after those held.
+/// earliest goes out early (`early`). That harms nothing while the file is in order; a record
+/// that then arrives older than one already handed out cannot be put in its place (`late`,
+/// said in a warning: it goes out of order). Records without a timestamp go out in file order,
+/// after those held.
 public struct TimeReorder {
     public static let window: Int64 = 1_000_000_000
     public static let maximumRecords = 16_384
@@ -48,6 +50,10 @@ public struct TimeReorder {
     private var current: Held?
     /// Records handed out before their window had passed (a bound was reached).
     private(set) var early = 0
+    /// Records that arrived older than one already handed out (out of order in the output).
+    private(set) var late = 0
+    /// The time of the record handed out last.
+    private var lastOut = Int64.min
 
     /// The next record of `reader` in time order (nil at its end).
     mutating func next(from reader: inout CaptureReader) -> PacketRecord? {
@@ -84,6 +90,7 @@ public struct TimeReorder {
     }
 
     private mutating func push(_ record: PacketRecord, time: Int64) {
+        if time < lastOut { late += 1 }
         sequence += 1
         heap.insert(Held(record, time: time, sequence: sequence))
         heldBytes += record.data.count
@@ -92,6 +99,7 @@ public struct TimeReorder {
     private mutating func emit() -> PacketRecord {
         let held = heap.removeMin()
         heldBytes -= held.record.data.count
+        lastOut = max(lastOut, held.time)
         current = held
         return held.record
     }

@@ -99,7 +99,7 @@ public enum MemoryBudget {
               whenReached: "as above"),
         Table(name: "records held to put a file of several interfaces in time order (records)", bound: TimeReorder.maximumRecords,
               constant: "TimeReorder.maximumRecords", bytesEach: 160,
-              whenReached: "the earliest handed out before its window passed, counted in a warning"),
+              whenReached: "the earliest handed out before its window passed; a record then arriving older than one handed out goes out of order, counted in a warning"),
         Table(name: "records held to put a file of several interfaces in time order (bytes)", bound: TimeReorder.maximumBytes,
               constant: "TimeReorder.maximumBytes", bytesEach: 1,
               whenReached: "as above"),

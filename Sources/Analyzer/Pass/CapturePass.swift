@@ -388,9 +388,9 @@ struct CapturePass {
         if clock.leapsIgnored > 0 {
             out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
         }
-        if merger.reorderedEarly > 0 {
-            out.append("\(merger.reorderedEarly) records put in time order before their window had passed "
-                + "(more than \(TimeReorder.maximumRecords) records or \(TimeReorder.maximumBytes >> 20) MiB held): they may be out of order")
+        if merger.reorderedLate > 0 {
+            out.append("\(merger.reorderedLate) records arrived after later ones had gone out (the time order holds at most "
+                + "\(TimeReorder.maximumRecords) records or \(TimeReorder.maximumBytes >> 20) MiB): they are out of order")
         }
         out += malformed.warnings(paths: merger.readers.map(\.path))
         return out
