@@ -43,7 +43,8 @@ let package = Package(
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
-        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch", .product(name: "HeapModule", package: "swift-collections")],
+        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch", .product(name: "HeapModule", package: "swift-collections"),
+                                                       .product(name: "DequeModule", package: "swift-collections")],
                 swiftSettings: strict),
         // Cluster metadata and bundle layout: kubectl Lists, Loupe sidecars, Retina tarballs,
         // loupe-agent bundles, tar, kernel-event logs. Not a capture format: beside it.

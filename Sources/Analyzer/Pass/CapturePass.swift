@@ -203,7 +203,7 @@ struct CapturePass {
                 now = t.saturatingNanoseconds
                 clock.observe(now)
             }
-            if sightings.holding {
+            if sightings.holding && !sightings.held.isEmpty {
                 releaseHeld(upTo: now, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter,
                             &sightings)
             }

@@ -84,7 +84,7 @@ struct ObservationPoints {
             if lastPoint < counted.count { counted[lastPoint] += lastCount }
             lastCount = 0
             last = place
-            lastPoint = byRecord[place] ?? register(place, name())
+            lastPoint = known(place) ?? register(place, name())
         }
         lastCount += 1
         return lastPoint
@@ -96,6 +96,22 @@ struct ObservationPoints {
         byRecord[samePoint ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
             : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)]
     }
+
+    /// The point of a place seen before: by input and interface block from a small table (a
+    /// file of several interfaces changes place nearly every record; a dictionary lookup
+    /// each time was measurable), by the dictionary for cooked v2 indexes.
+    @inline(__always)
+    private func known(_ place: RecordPlace) -> Int? {
+        if place.linkInterface < 0, place.input < byInterface.count, place.interface >= 0,
+           place.interface < byInterface[place.input].count {
+            let p = byInterface[place.input][place.interface]
+            return p >= 0 ? p : nil
+        }
+        return byRecord[place]
+    }
+
+    /// Per input, per interface block: its point (-1: not seen yet).
+    private var byInterface: [[Int]] = []
 
     private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
         let interface = samePoint ? "merged" : place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
@@ -120,6 +136,13 @@ struct ObservationPoints {
             index = points.count - 1
         }
         byRecord[place] = index
+        if place.linkInterface < 0, place.interface >= 0, place.interface < 1 << 16 {
+            if place.input >= byInterface.count { byInterface += Array(repeating: [], count: place.input + 1 - byInterface.count) }
+            if place.interface >= byInterface[place.input].count {
+                byInterface[place.input] += Array(repeating: -1, count: place.interface + 1 - byInterface[place.input].count)
+            }
+            byInterface[place.input][place.interface] = index
+        }
         return index
     }
 

@@ -1,3 +1,4 @@
+import CPrefetch
 import Dissectors
 
 /// The packets seen within the matching window, by `SightingKey.identity`: two generations
@@ -92,6 +93,11 @@ struct SightingTable {
 
     @inline(__always)
     func find(_ identity: UInt64) -> Place {
+        // Both generations' first slots are loaded at once: a new packet misses the current
+        // one and reads the previous one; two cache misses in a row were most of this stage.
+        previous.withUnsafeBufferPointer { p in
+            loupe_prefetch(p.baseAddress! + (Int(truncatingIfNeeded: identity >> 7) & (p.count - 1)))
+        }
         if let i = probe(current, stamp: currentStamp, identity) { return .current(i) }
         if let i = probe(previous, stamp: currentStamp &- 1, identity) { return .previous(i, previous[i]) }
         return .absent
