@@ -114,4 +114,19 @@ struct PathTests {
         }
         #expect((both["sightings"] as? [String: Any])?["distinctPackets"] as? Int == single["packets"] as? Int)
     }
+
+    /// node-2 as a bundle with the kernel events loupe-agent recorded meanwhile: its points
+    /// named by the bundle's node, and each flow's losses joined with the kernel's drops of
+    /// that flow (nftables' drops are NETFILTER_DROP), one drop event per lost segment.
+    @Test func lossesJoinTheKernelsDrops() throws {
+        let r = try Self.report("node-1.pcapng.gz", "node-2-bundle")
+        let dropped = try #require(try Self.truth()["dropped"] as? Int)
+        let losses = ((r["path"] as? [String: Any])?["losses"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(losses.reduce(0) { $0 + ($1["packets"] as? Int ?? 0) } == dropped)
+        for row in losses {
+            let reasons = row["kernelReasons"] as? [String: Int] ?? [:]
+            #expect(reasons["NETFILTER_DROP"] == row["packets"] as? Int, "\(row)")
+        }
+        #expect(r["kernel"] is [String: Any])
+    }
 }

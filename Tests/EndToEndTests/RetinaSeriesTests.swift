@@ -50,6 +50,17 @@ struct RetinaSeriesTests {
         #expect(Self.totals(text, "networkobservability_dns_request_count") == Double(queries))
         #expect(Self.totals(text, "networkobservability_dns_response_count") == Double(responses))
         #expect(!MetricsFormatTests.samples(text, "networkobservability_dns_request_count").contains { $0.labels.contains("source_ip") })
+        // Each response's answer addresses (`response`, Retina's GetIps joined by commas): per
+        // label, as many responses as tshark finds with those A and AAAA answers.
+        var byAnswers: [String: Double] = [:]
+        for (_, v) in try TShark.values(Self.capture, displayFilter: "dns.flags.response == 1", fields: ["dns.a", "dns.aaaa"]) {
+            byAnswers[(v[0].split(separator: ",") + v[1].split(separator: ",")).joined(separator: ","), default: 0] += 1
+        }
+        #expect(byAnswers.keys.contains { !$0.isEmpty }, "the fixture has answers")
+        for (answers, n) in byAnswers {
+            #expect(Self.totals(text, "networkobservability_dns_response_count") { $0.contains("response=\"\(answers)\"") } == n,
+                    "response=\"\(answers)\"")
+        }
         // Timeouts: retransmissions other than fast ones; reordering: out-of-order segments.
         let timeouts = try Self.count("tcp.analysis.retransmission && !tcp.analysis.fast_retransmission")
         #expect(Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"tcptimeouts\"") } == Double(timeouts))
@@ -135,10 +146,10 @@ struct RetinaDashboardTests {
         // What stays empty, and why (docs/reference.md, "Retina's dashboards"): no drop on a
         // transmit path in this bundle; interface drop counters are the NIC's and the
         // kernel's, not the capture's; Retina writes "NOERROR" where one panel asks for
-        // "NoError"; answer addresses (`response`) are not kept; every endpoint is a pod.
+        // "NoError"; every endpoint is a pod.
         let empty = (out["queries"] as! [[String: Any]]).filter { $0["result"] as! String == "none" }.map { $0["query"] as! String }
         #expect(empty.count == fillable - answered)
-        let explained = ["direction=\"egress\"", "rx_dropped", "tx_dropped", "return_code=\"NoError\"", "response!=\"\"",
+        let explained = ["direction=\"egress\"", "rx_dropped", "tx_dropped", "return_code=\"NoError\"",
                          "source_podname=\"unknown\"", "destination_podname=\"unknown\""]
         for query in empty { #expect(explained.contains { query.contains($0) }, "\(query)") }
     }

@@ -159,8 +159,7 @@ struct DNSAnalysis {
             broken(failure, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
                    destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
         }
-        // A response's name matters only against a superseded lookup (rare): otherwise
-        // it is matched by conversation and ID, and its name is never read.
+        // A response's name matters only against a superseded lookup (rare): never read otherwise.
         if let at = m.questionNameOffset, !m.isResponse || !superseded.isEmpty,
            let interned = try? DNS.withPresentationName(view.bytes, at: at, { bytes in
                bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
@@ -230,6 +229,7 @@ struct DNSAnalysis {
                 t.answers = m.answers
                 t.latency = time &- t.time
                 latency.record(nanoseconds: t.latency!)
+                if metrics != nil { metricSeries.noteResponse(view, key: txKey) }  // Retina's `response` label
                 answered(t, truncated: m.truncated, now: time)
                 searchPath.answered(client: t.clientAddress, qname: t.qname, names: names, queryTime: t.time,
                                     nxdomain: m.rcode == 3)
@@ -245,13 +245,13 @@ struct DNSAnalysis {
                 duplicateResponses += 1
                 return
             }
-            // In place: one hash, no copy of the transaction in and out.
             let elapsed = time &- latest[at: index].time
             latest[at: index].answered = true
             latest[at: index].rcode = m.rcode
             latest[at: index].answers = m.answers
             latest[at: index].latency = elapsed
             latency.record(nanoseconds: elapsed)
+            if metrics != nil { metricSeries.noteResponse(view, key: txKey) }
             answered(latest[at: index], truncated: m.truncated, now: time)
             searchPath.answered(client: latest[at: index].clientAddress, qname: latest[at: index].qname,
                                 names: names, queryTime: latest[at: index].time, nxdomain: m.rcode == 3)

@@ -25,6 +25,34 @@ struct DNSMetricSeries {
         /// Nil for the requests series.
         var rcode: UInt16?
         var answers: Int
+        /// The answer addresses, comma-separated (Retina's `response`); empty for requests.
+        var response = ""
+    }
+
+    /// Answered transactions' answer addresses by transaction key, from the response until
+    /// the transaction closes (`noteResponse`, `record`). Bound: only a pending transaction's
+    /// response is noted, and every transaction leaves through its close: at most
+    /// `DNSAnalysis.maximumPending` entries.
+    private var responses: [DNSAnalysis.Key: String] = [:]
+
+    /// A pending transaction's response: its answer addresses (A and AAAA, at most 16, in
+    /// message order), for the transaction's `response` label.
+    mutating func noteResponse(_ view: DNS.View, key: DNSAnalysis.Key) {
+        let addresses = DNS.answerAddresses(view)
+        guard !addresses.isEmpty else {
+            responses[key] = nil
+            return
+        }
+        responses[key] = addresses.map(\.text).joined(separator: ",")
+    }
+
+    /// The response label of a closing transaction (taken out of the table).
+    private mutating func response(of t: Transaction) -> String {
+        guard !responses.isEmpty else { return "" }
+        let flow = FlowKey.between(t.clientAddress, t.clientPort, t.serverAddress, t.serverPort,
+                                   ipProtocol: t.overTCP ? IPProtocol.tcp : IPProtocol.udp).key
+        let text = responses.removeValue(forKey: DNSAnalysis.Key(flow: flow, id: t.id)) ?? ""
+        return t.answered ? text : ""
     }
 
     /// Series indices by key; as many as the recorder has series at most.
@@ -45,6 +73,7 @@ struct DNSMetricSeries {
         var qname: DNSNameTable.ID
         var rcode: UInt16?
         var answers: Int
+        var response = ""
     }
 
     /// The pod whose labels an owner shows (nil: "unknown" labels).
@@ -71,13 +100,15 @@ struct DNSMetricSeries {
             families.requests = metrics.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
         }
         if let s = series(families.requests!, key, t, client, server, &metrics, pods, names) { metrics.add(families.requests!, series: s, at: time) }
-        if withBasic { recordBasic(t, at: time, &metrics, names) }
+        let response = response(of: t)
+        if withBasic { recordBasic(t, response: response, at: time, &metrics, names) }
         guard let rcode = t.rcode else { return }
         if families.responses == nil {
             families.responses = metrics.family(MetricNames.dnsResponses.0, MetricNames.dnsResponses.1, .gauge)
         }
         key.rcode = rcode
         key.answers = t.answers
+        key.response = response
         if let s = series(families.responses!, key, t, client, server, &metrics, pods, names) {
             metrics.add(families.responses!, series: s, at: time &+ (t.latency ?? 0))
         }
@@ -97,7 +128,8 @@ struct DNSMetricSeries {
     }
 
     /// Retina's basic DNS series: the request, and the response when there was one.
-    private mutating func recordBasic(_ t: Transaction, at time: Int64, _ metrics: inout MetricsRecorder, _ names: DNSNameTable) {
+    private mutating func recordBasic(_ t: Transaction, response: String, at time: Int64, _ metrics: inout MetricsRecorder,
+                                      _ names: DNSNameTable) {
         if basic == nil {
             basic = (metrics.family(MetricNames.dnsRequestsBasic.0, MetricNames.dnsRequestsBasic.1, .gauge),
                      metrics.family(MetricNames.dnsResponsesBasic.0, MetricNames.dnsResponsesBasic.1, .gauge))
@@ -106,7 +138,7 @@ struct DNSMetricSeries {
         metrics.add(f.requests, series: basicSeries(f.requests, BasicKey(qtype: t.qtype, qname: t.qname, answers: 0), &metrics, names),
                     at: time)
         guard let rcode = t.rcode else { return }
-        let key = BasicKey(qtype: t.qtype, qname: t.qname, rcode: rcode, answers: t.answers)
+        let key = BasicKey(qtype: t.qtype, qname: t.qname, rcode: rcode, answers: t.answers, response: response)
         metrics.add(f.responses, series: basicSeries(f.responses, key, &metrics, names), at: time &+ (t.latency ?? 0))
     }
 
@@ -120,7 +152,7 @@ struct DNSMetricSeries {
         labels.append(("query_type", DNS.RecordType.name(key.qtype)))
         labels.append(("query", names.text(key.qname)))
         if key.rcode != nil {
-            labels.append(("response", ""))  // as in the advanced series: answers not kept
+            labels.append(("response", key.response))
             labels.append(("num_response", String(key.answers)))
         }
         let s = metrics.series(f, labels)
@@ -144,9 +176,9 @@ struct DNSMetricSeries {
         labels.append(("query_type", DNS.RecordType.name(t.qtype)))
         labels.append(("query", names.text(t.qname)))
         if key.rcode != nil {
-            // Retina's `response` label carries the answer addresses; Loupe does not keep them
-            // per transaction, so it is empty, and `num_response` counts the answer records.
-            labels.append(("response", ""))
+            // Retina's `response`: the answer addresses joined by commas (its `GetIps`);
+            // `num_response` counts the answer records.
+            labels.append(("response", key.response))
             labels.append(("num_response", String(key.answers)))
         }
         RetinaLabels.append(.source, t.clientAddress, client, pods, to: &labels)

@@ -22,3 +22,33 @@ extension DNS {
         return (message.u16(at: next), message.u16(at: next + 2), message.u32(at: next + 4), start ..< start + length)
     }
 }
+
+extension DNS {
+    /// The addresses in a response's answer section (A and AAAA records, in message order), at
+    /// most `limit`; empty when the message does not walk whole. Retina's DNS series label a
+    /// response with them (`response`).
+    public static func answerAddresses(_ view: View, limit: Int = 16) -> [IPAddress] {
+        do throws(DecodeError) {
+            try requireEntryLimit(view)
+            let message = view.bytes
+            var at = DNS.headerLength
+            for _ in 0 ..< view.questionCount {
+                at = try skipName(message, at: at) + 4
+                try message.require(at, .dns)
+            }
+            var out: [IPAddress] = []
+            for _ in 0 ..< view.answerCount where out.count < limit {
+                let h = try recordHeader(message, at: try skipName(message, at: at))
+                if h.type == RecordType.a && h.data.count == 4 {
+                    out.append(IPAddress(v4: message.u32(at: h.data.lowerBound)))
+                } else if h.type == RecordType.aaaa && h.data.count == 16 {
+                    out.append(IPAddress(high: message.u64(at: h.data.lowerBound), low: message.u64(at: h.data.lowerBound + 8)))
+                }
+                at = h.data.upperBound
+            }
+            return out
+        } catch {
+            return []
+        }
+    }
+}
