@@ -115,9 +115,9 @@ struct PathTests {
         #expect((both["sightings"] as? [String: Any])?["distinctPackets"] as? Int == single["packets"] as? Int)
     }
 
-    /// node-2 as a bundle with the kernel events loupe-agent recorded meanwhile: its points
-    /// named by the bundle's node, and each flow's losses joined with the kernel's drops of
-    /// that flow (nftables' drops are NETFILTER_DROP), one drop event per lost segment.
+    /// node-2 as a bundle with the kernel events loupe-agent recorded meanwhile (the recording's
+    /// second argument): each flow's losses joined with the kernel's drops of that flow
+    /// (nftables' drops are NETFILTER_DROP), one drop event per lost segment.
     @Test func lossesJoinTheKernelsDrops() throws {
         let r = try Self.report("node-1.pcapng.gz", "node-2-bundle")
         let dropped = try #require(try Self.truth()["dropped"] as? Int)
@@ -126,6 +126,7 @@ struct PathTests {
         for row in losses {
             let reasons = row["kernelReasons"] as? [String: Int] ?? [:]
             #expect(reasons["NETFILTER_DROP"] == row["packets"] as? Int, "\(row)")
+            #expect(reasons["OTHERHOST"] == nil, "a promiscuous capture's drops say nothing of the path")
         }
         #expect(r["kernel"] is [String: Any])
     }

@@ -16,6 +16,9 @@ extension ReportRun {
         var unverified = path.notCapturing
         var lostByHop: [Int: Int] = [:]
         var lossRows: [(row: PathLossRow, hop: Int)] = []
+        // The kernel's drops that say nothing of the path (a promiscuous capture's OTHERHOST, a
+        // closing socket's QUEUE_PURGE, ...) are left out of the join.
+        let unremarkable = FindingsBuilder.unremarkableDrops
         let hopOf = Dictionary(path.hops.enumerated().map { ($0.element.from << 16 | $0.element.to, $0.offset) },
                                uniquingKeysWith: { a, _ in a })
         for (key, loss) in path.losses {
@@ -32,7 +35,7 @@ extension ReportRun {
             func pod(_ a: IPAddress) -> String? { directory.flatMap { d in d.resolve(a, at: loss.first).map(d.name) } }
             let row = PathLossRow(client: client, server: server, clientPod: pod(clientAddress), serverPod: pod(serverAddress),
                                   from: id(Int(key.from)), to: id(Int(key.to)), packets: loss.packets,
-                                  kernelReasons: kernel?.dropsByFlow[k] ?? [:])
+                                  kernelReasons: (kernel?.dropsByFlow[k] ?? [:]).filter { !unremarkable.contains($0.key) })
             lossRows.append((row, hopOf[Int(key.from) << 16 | Int(key.to)] ?? -1))
         }
         // A hop's lost packets past the row bound count in the hop; those to a dropping point do not.

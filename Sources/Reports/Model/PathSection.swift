@@ -55,7 +55,8 @@ public struct PathLossRow: Codable, Sendable, Equatable {
     public var from: String
     public var to: String
     public var packets: Int
-    /// The kernel's drop events on this flow (a bundle's `events.jsonl`), by reason.
+    /// The kernel's drop events on this flow (a bundle's `events.jsonl`), by reason; the
+    /// reasons that say nothing of a path (`FindingsBuilder.unremarkableDrops`) left out.
     public var kernelReasons: [String: Int]
 
     public init(client: String, server: String, clientPod: String?, serverPod: String?, from: String, to: String,
