@@ -10,7 +10,7 @@ extension CapturePass {
                         _ clock: Int64, _ frameNumber: Int, countLayers: Bool, _ hierarchy: inout ProtocolHierarchy,
                         _ malformed: inout MalformedLog, _ flows: inout FlowTable, _ sinks: inout FlowSinks,
                         _ defragmenter: inout IPDefragmenter) {
-        if sinks.packetSteps != nil { sinks.packetSteps!.count(at: now) }
+        if sinks.packetSteps != nil { sinks.packetSteps?.count(at: now) }
         let before = malformed.count
         if frame.fragment != nil, let datagram = defragmenter.add(frame, time: now) {
             accountReassembled(datagram, &frame, record, input, now, clock, frameNumber, countLayers: countLayers,

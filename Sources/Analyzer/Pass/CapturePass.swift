@@ -192,7 +192,7 @@ struct CapturePass {
             if files[input].packets == 1 { sightings.points.begin(input: input, after: merger.finished) }
             seen += 1
             if decrypts && merger.readers[input].secretsCount != secretsRead[input] {
-                sinks.tls!.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))
+                sinks.tls?.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))
                 secretsRead[input] = merger.readers[input].secretsCount
             }
             if seen == 1 && merger.severalPoints { sightings.expectSeveralPoints() }
@@ -295,10 +295,10 @@ struct CapturePass {
                                                        flowSerial: -1))
             }
             if sinks.dnsWorker != nil {
-                sinks.dnsWorker!.submit(f, payload: analyze ? frame.payload : .empty)
+                sinks.dnsWorker?.submit(f, payload: analyze ? frame.payload : .empty)
             } else {
-                sinks.dnsConversations!.count(f, c)
-                if analyze { sinks.dns!.receive(f, payload: frame.payload) }
+                sinks.dnsConversations?.count(f, c)
+                if analyze { sinks.dns?.receive(f, payload: frame.payload) }
             }
             return
         }
@@ -352,25 +352,25 @@ struct CapturePass {
                 let f = DNSFrame(frame, overTCP: !udp, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
                 // Through the stored reference: an `if let` binding retained and released the
                 // worker on every DNS frame.
-                if sinks.dnsWorker != nil { sinks.dnsWorker!.submit(f, payload: frame.payload) } else {
-                    sinks.dns!.receive(f, payload: frame.payload)
+                if sinks.dnsWorker != nil { sinks.dnsWorker?.submit(f, payload: frame.payload) } else {
+                    sinks.dns?.receive(f, payload: frame.payload)
                 }
             }
         }
         if tcpPorts && isPresent(&sinks.tcp) {
             var slot = flows.flows[i].analysisSlot
-            sinks.tcp!.segment(frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
+            sinks.tcp?.segment(frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
                                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
                                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
             let payloadCount = frame.payload.count
-            if tcp && isPresent(&sinks.api) && payloadCount > 0 { sinks.api!.segment(frame, slot: slot, time: time) }
+            if tcp && isPresent(&sinks.api) && payloadCount > 0 { sinks.api?.segment(frame, slot: slot, time: time) }
             if tcp && isPresent(&sinks.tls) {
-                sinks.tls!.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
+                sinks.tls?.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
                                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)
             }
         } else if frame.isUDP && isPresent(&sinks.tls) {
-            sinks.tls!.quic.datagram(frame.payload, key: key)
+            sinks.tls?.quic.datagram(frame.payload, key: key)
         }
     }
 

@@ -79,12 +79,12 @@ struct FlowSinks {
         guard tcp != nil else { return }
         for f in flows where f.isLive && f.analysisSlot >= 0 && f.isClosed && now &- f.lastSeen >= after {
             if tls != nil {
-                let forAPI = api != nil && api!.serverIsLow(f) != nil
-                let session = tls!.settle(f, owners: { common.attribution?.owners(of: f) }, apiView: forAPI)
+                let forAPI = api?.serverIsLow(f) != nil
+                let session = tls?.settle(f, owners: { common.attribution?.owners(of: f) }, apiView: forAPI)
                 // The API-server analysis reads the session at the flow's end.
-                if let view = session.view { api!.settled(f, view) }
+                if let view = session?.view { api?.settled(f, view) }
             }
-            tcp!.settle(f)
+            tcp?.settle(f)
         }
     }
     /// The table's `lastSweep` when `settle` last ran.
@@ -101,8 +101,12 @@ struct FlowSinks {
             dnsWorker = nil
         } else if dns != nil {
             dnsConversations?.drain(after: lastSweep)
-            dns!.finish()
-            dnsSection = dnsEpilogue?(&dns!)
+            dns?.finish()
+            // Moved out and back: the epilogue frees the section's storage, which a copy kept.
+            if let epilogue = dnsEpilogue, var finished = dns.take() {
+                dnsSection = epilogue(&finished)
+                dns = finished
+            }
         }
         if let apart = dnsConversations { common.merge(apart.sink) }
     }
@@ -111,7 +115,7 @@ struct FlowSinks {
     /// A hint from a full flow table: `flow` is evicted soon (`FlowEviction`'s stages).
     /// (Mutating only so that the analysis is reached in place: a read of `tcp` copied it.)
     mutating func prefetchEnd(of flow: Flow, stage: Int) {
-        if isPresent(&tcp) { tcp!.prefetch(slot: flow.analysisSlot, stage: stage) }
+        if isPresent(&tcp) { tcp?.prefetch(slot: flow.analysisSlot, stage: stage) }
     }
 
     /// A flow ended: every analysis folds it. The API server's view of a TLS session (its
@@ -120,17 +124,17 @@ struct FlowSinks {
     mutating func finished(_ flow: Flow) {
         if plugins.wantsFlowEnds { plugins.flowEnded(flow) }
         let owners = common.finished(flow)
-        guard isPresent(&api), let serverIsLow = api!.serverIsLow(flow) else {
+        guard isPresent(&api), let serverIsLow = api?.serverIsLow(flow) else {
             tls?.finish(flow, owners: owners)
             tcp?.finish(flow, owners: owners)
             return
         }
-        let http = api!.takeHTTP(flow)
+        let http = api?.takeHTTP(flow) ?? nil
         let session: (had: Bool, view: TLSSession.APIView?) = tls?.finish(flow, owners: owners, apiView: true) ?? (false, nil)
-        let settled = !session.had ? api!.takeSettled(flow) : nil
+        let settled = !session.had ? api?.takeSettled(flow) ?? nil : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
-        api!.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
+        api?.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
                  reset: flow.reset, resetKind: connection?.resetKind,
                  handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
     }
