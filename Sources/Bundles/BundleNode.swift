@@ -19,4 +19,19 @@ public enum BundleNode {
         guard name.utf8.count <= 253 else { return nil }
         return NodeRecord(name: name, addresses: Array(addresses.prefix(64)))
     }
+
+    /// The node's interfaces by index, from loupe-agent's `node-addresses.json` (`ip -j addr
+    /// show`: `ifindex`, `ifname`); empty without it. At most 65,536 interfaces are read.
+    public static func interfaces(in directory: String) -> [Int32: String] {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        guard let data = RetinaCapture.smallFile(base + "node-addresses.json"),
+              let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else { return [:] }
+        var out: [Int32: String] = [:]
+        for item in list.prefix(65_536) {
+            guard let index = (item["ifindex"] as? NSNumber)?.int32Value, let name = item["ifname"] as? String,
+                  !name.isEmpty, name.utf8.count <= 64 else { continue }
+            out[index] = name
+        }
+        return out
+    }
 }

@@ -108,6 +108,12 @@ public struct Recorder {
             pcap_set_buffer_size(h, options.bufferSize)
             pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
             guard pcap_activate(h) >= 0 else { throw CaptureAgentError("\(name): \(String(cString: pcap_geterr(h)))") }
+            // `any` as Linux cooked v2: each packet keeps its interface's index (v1, libpcap's
+            // default there, has none, and no reader could tell a packet's copies on the veth,
+            // the bridge and the uplink apart); the bundle's node-addresses.json names the index.
+            if name == "any" && pcap_set_datalink(h, 276) != 0 {  // DLT_LINUX_SLL2
+                throw CaptureAgentError("any: \(String(cString: pcap_geterr(h)))")
+            }
             if let filter = options.filter {
                 var program = bpf_program()
                 guard pcap_compile(h, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {

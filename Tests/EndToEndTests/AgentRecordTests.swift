@@ -106,6 +106,35 @@ struct AgentRecordTests {
         #expect((report["attribution"] as? [String: Any])?["metadata"] as? [String] == [out + "/churn.sidecar.json"])
     }
 
+    /// `--interface any`, as the DaemonSet runs it, on a node with a bridge and two pods
+    /// exchanging 30 clean HTTP downloads (fixtures/gen/record-agent-any.sh): the capture is
+    /// Linux cooked v2 (each packet keeps its interface's index), the points are the node's
+    /// veths by name (the bundle's interface table) on the bundle's node, and each packet
+    /// counts once: no retransmission or duplicate ACK, as the kernel resent nothing.
+    @Test func anyInterfaceKeepsThePoints() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-any-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let recorded = try run("/bin/bash", [Fixtures.path("gen/record-agent-any.sh"), Self.agent, out])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let veths = recorded.stdout.split(separator: "\n").first { $0.hasPrefix("pods ") }?.split(separator: " ").dropFirst()
+            .map(String.init) ?? []
+        #expect(veths.count == 2)
+        let report = try LoupeBinary.json(["report", "--format", "json", out]).json
+        let inputs = report["inputs"] as? [[String: Any]] ?? []
+        #expect(inputs.first?["linkTypes"] as? [String] == ["LINUX_SLL2"], "\(inputs)")
+        let tcp = report["tcp"] as? [String: Any] ?? [:]
+        #expect(tcp["connections"] as? Int == 30)
+        #expect(tcp["retransmissions"] as? Int == 0 && tcp["duplicateAcks"] as? Int == 0, "\(tcp)")
+        let sightings = report["sightings"] as? [String: Any] ?? [:]
+        #expect((sightings["extraSightings"] as? Int ?? 0) > 1_000)
+        let points = ((sightings["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(Set(points).isSuperset(of: veths.map { "node-a:" + $0 }), "\(points)")
+        let kernel = report["kernel"] as? [String: Any]
+        #expect(kernel == nil || kernel?["retransmissions"] as? Int == 0)
+        let ids = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(!ids.contains("tcp.retransmissions") && !ids.contains("kernel.wireMismatch"), "\(ids)")
+    }
+
     @Test func sigtermLeavesAValidFile() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-term-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }

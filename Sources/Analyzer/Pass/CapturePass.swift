@@ -44,8 +44,8 @@ struct CapturePass {
         var keyLog = TLSKeyLog()
         /// Every input one observation point (`--same-point`).
         var samePoint = false
-        /// Per input, the node its bundle names (nil: named by its file).
-        var nodeNames: [String?] = []
+        /// Per input, the node and interfaces its bundle names (`CaptureOrigin`).
+        var origins: [CaptureOrigin] = []
         /// The plug-in analyses to run (`AnalysisRegistry`; none for `loupe summary`).
         var analyses: [AnalysisRegistry.Entry] = []
         var podFilter = PodFilter()
@@ -102,7 +102,7 @@ struct CapturePass {
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
-        var sightings = Sightings(paths: paths, samePoint: options.samePoint, nodeNames: options.nodeNames)
+        var sightings = Sightings(paths: paths, samePoint: options.samePoint, origins: options.origins)
         if options.traceTCP { sinks.tcp?.trace = [:] }
         if let records = options.records {
             sinks.tcp?.records = records

@@ -38,12 +38,13 @@ extension ReportRun {
 
 extension ReportRun {
     /// Per capture, the node its bundle directory names (loupe-agent's manifest, a Retina
-    /// capture's name), nil for a capture outside a bundle: the observation points' nodes.
-    static func captureNodes(_ bundle: BundleDirectory.Contents) -> [String?] {
-        let named = bundle.directories.compactMap { d -> (String, String)? in
-            BundleNode.node(in: d).map { (d.hasSuffix("/") ? d : d + "/", $0.name) }
+    /// capture's name) and the node's interfaces by index (`node-addresses.json`); empty for a
+    /// capture outside a bundle: the observation points' nodes and cooked v2 interface names.
+    static func captureOrigins(_ bundle: BundleDirectory.Contents) -> [CaptureOrigin] {
+        let named = bundle.directories.map { d -> (String, CaptureOrigin) in
+            (d.hasSuffix("/") ? d : d + "/", CaptureOrigin(node: BundleNode.node(in: d)?.name, interfaces: BundleNode.interfaces(in: d)))
         }
-        return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 }
+        return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 ?? CaptureOrigin() }
     }
 
     /// The node the capture was taken on, when one is known: the metadata's only node, else

@@ -122,7 +122,7 @@ public enum ReportRun {
         }
         passOptions.deferDNS = parts != nil
         // Kernel events are read first: the pass then counts the wire's side of their connections.
-        (passOptions.captureNode, passOptions.nodeNames) = (captureNode(metadata, paths: paths), captureNodes(bundle))
+        (passOptions.captureNode, passOptions.origins) = (captureNode(metadata, paths: paths), captureOrigins(bundle))
         passOptions.retinaSeries = options.retinaSeries
         passOptions.records = options.records
         let context = PassContext(pods: directory, metricsStep: options.metricsStep,

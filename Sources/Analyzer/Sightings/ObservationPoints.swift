@@ -5,8 +5,8 @@ import Foundation
 /// file (its name without directories, extensions or a rotation number: `node-1.pcap0` and
 /// `node-1.pcap1` are one node); the interface by the pcapng interface block's name, else
 /// `if<n>` (the file's n-th interface; pcap files have one), and inside a Linux cooked v2
-/// capture by the interface index its header names (`if<index>`: the names are the node's,
-/// which the file does not carry).
+/// capture by the interface its header's index names in the bundle's interface table
+/// (`CaptureOrigin`), else `if<index>` (the names are the node's, not in the file).
 ///
 /// Bound: the points are those the inputs' interface blocks and cooked headers name; past
 /// `maximumPoints` the rest share the last one (said in a warning).
@@ -53,13 +53,17 @@ struct ObservationPoints {
 
     /// `samePoint` (`--same-point`): every record is point 0, named by the first input's node
     /// and "merged" (a mergecap-like merge: copies across inputs are capture duplicates).
-    /// `nodeNames`: per input, the node its bundle names (nil: the file's name).
-    init(paths: [String], samePoint: Bool = false, nodeNames: [String?] = []) {
+    /// `origins`: per input, the node and interface names its bundle gives (`CaptureOrigin`).
+    init(paths: [String], samePoint: Bool = false, origins: [CaptureOrigin] = []) {
         nodes = paths.enumerated().map { i, path in
-            (i < nodeNames.count ? nodeNames[i] : nil) ?? Self.nodeName(path)
+            (i < origins.count ? origins[i].node : nil) ?? Self.nodeName(path)
         }
+        interfaceNames = paths.indices.map { i in i < origins.count ? origins[i].interfaces : [:] }
         self.samePoint = samePoint
     }
+
+    /// Per input, its node's interfaces by index (names a cooked v2 header's index).
+    private var interfaceNames: [[Int32: String]]
 
     /// The first record of `input` is read; `finished` are the inputs whose records ran out
     /// before it, in that order. An input that begins after another ended is that capture's
@@ -71,6 +75,7 @@ struct ObservationPoints {
         else { return }
         followed.insert(previous)
         nodes[input] = nodes[previous]
+        if interfaceNames[input].isEmpty { interfaceNames[input] = interfaceNames[previous] }
     }
 
     let samePoint: Bool
@@ -114,7 +119,9 @@ struct ObservationPoints {
     private var byInterface: [[Int]] = []
 
     private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
-        let interface = samePoint ? "merged" : place.linkInterface >= 0 ? "if\(place.linkInterface)" : name ?? "if\(place.interface)"
+        let interface = samePoint ? "merged"
+            : place.linkInterface >= 0 ? interfaceNames[place.input][place.linkInterface] ?? "if\(place.linkInterface)"
+            : name ?? "if\(place.interface)"
         let point = Point(node: nodes[place.input], interface: interface)
         let index: Int
         if let known = byPoint[point] {

@@ -46,8 +46,8 @@ struct Sightings {
     private(set) var extra = 0
     private(set) var duplicates = 0
 
-    init(paths: [String], samePoint: Bool = false, nodeNames: [String?] = []) {
-        points = ObservationPoints(paths: paths, samePoint: samePoint, nodeNames: nodeNames)
+    init(paths: [String], samePoint: Bool = false, origins: [CaptureOrigin] = []) {
+        points = ObservationPoints(paths: paths, samePoint: samePoint, origins: origins)
     }
 
     /// Records past the table's bound: copies further apart than the window allowed then.

@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
         return MetricsModel.Label(name: name, value: value)
     }
 
-    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
+    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, path, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
                                valueName: "names"))
     var section: String?
 
