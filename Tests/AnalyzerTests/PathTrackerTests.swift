@@ -98,4 +98,19 @@ struct PathTrackerTests {
         let n = negative.percentiles(minus: 0)
         #expect(abs((n.p50 ?? 0) + 0.002) < 0.00003 && abs((n.p99 ?? 0) + 0.001) < 0.00002 && abs((n.max ?? 0) + 0.001) < 1e-9)
     }
+
+    /// Past `addressesPerPoint` a point's later addresses are not tallied, past `maximumPoints`
+    /// a point is not; the dominant address is still found, and pods are given one per point.
+    @Test func pointAddressesPastTheirBounds() {
+        var t = PointAddresses()
+        let pod = IPAddress(v4: 0x0A00_0001)
+        for i in 0 ..< 4_000 {
+            t.saw(point: 0, source: pod, destination: IPAddress(v4: 0x0B00_0000 | UInt32(i % 40)))
+            t.saw(point: PointAddresses.maximumPoints + 1, source: pod, destination: pod)
+        }
+        #expect(t.dominant(0) == [pod], "the pod's address is at one end of every packet")
+        #expect(t.dominant(PointAddresses.maximumPoints + 1).isEmpty, "past the points bound: not tallied")
+        let names = t.pods(points: 2) { $0 == pod ? "ns/pod" : nil }
+        #expect(names == ["ns/pod", nil])
+    }
 }

@@ -167,6 +167,22 @@ struct SightingsTests {
         #expect(Set(points) == ["node-1:veth-a", "node-1:br0", "node-1:eth0", "worker-7:eth0", "worker-7:br0", "worker-7:veth-b"])
     }
 
+    /// With pod metadata each pod's veth is named by its pod (record-sightings.sh: a's veth is
+    /// the node's first, b's the second; pods.json holds their addresses), the bridge by none
+    /// (it carries both pods' packets), from pcapng interface blocks and from cooked v2 alike.
+    @Test(arguments: ["points.pcapng", "any-sll2.pcapng"])
+    func podsNameTheirVeths(_ capture: String) throws {
+        let (status, r) = try LoupeBinary.json(["report", "--format", "json", "--pods", Fixtures.path("pcaps/sightings/pods.json"),
+                                                Fixtures.path("pcaps/sightings/" + capture)])
+        #expect(status == 0)
+        let rows = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+        let named = rows.compactMap { $0["pod"] as? String }
+        #expect(named.sorted() == ["default/client-a", "default/web-b"], "\(rows)")
+        // The point of the client's first packet (its veth) is the client's.
+        let first = rows.first { ($0["id"] as? String)?.hasSuffix(capture == "points.pcapng" ? "-h1" : ":if55") == true }
+        #expect(first?["pod"] as? String == "default/client-a")
+    }
+
     /// A section's integer counts (top level): what a node capture must not change.
     static func counts(_ section: Any?) -> [String: Int] {
         (section as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }

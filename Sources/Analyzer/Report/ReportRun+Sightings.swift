@@ -3,12 +3,19 @@ import Reports
 extension ReportRun {
     /// The sightings section: nil for inputs seen at one point without copies (their reports
     /// stay as they were).
-    static func sightingsSection(_ s: Sightings, rows: Int) -> SightingsSection? {
+    /// A point's `pod`: with pod metadata, the pod behind the interface, told by the address
+    /// its packets share (`PointAddresses.pods`).
+    static func sightingsSection(_ s: Sightings, rows: Int, pods: PodDirectory? = nil) -> SightingsSection? {
         let points = s.points.points
         guard points.count > 1 || s.extra + s.duplicates > 0 else { return nil }
+        let podOfPoint = pods.map { d in
+            s.addresses.pods(points: points.count) { a in
+                if case .pod(let p)? = d.resolve(a, at: s.path.firstSeen) { d.pods[p].key } else { nil }
+            }
+        } ?? []
         let pointRows = points.indices.map { i in
-            ObservationPointRow(id: points[i].id, node: points[i].node, interface: points[i].interface, pod: nil,
-                                packets: s.points.sightings[i])
+            ObservationPointRow(id: points[i].id, node: points[i].node, interface: points[i].interface,
+                                pod: i < podOfPoint.count ? podOfPoint[i] : nil, packets: s.points.sightings[i])
         }
         // The first node's clock is the reference; another's offset is null when no packet
         // went both ways between it and the first (`NodeClocks`).

@@ -166,7 +166,7 @@ public enum ReportRun {
         report.apiServer = api
         pass.sinks.plugins.write(into: &report, rows: options.rows)
         if let services = after.services { report.http = services.section(rows: options.rows) }
-        report.sightings = sightingsSection(pass.sightings, rows: options.rows)
+        report.sightings = sightingsSection(pass.sightings, rows: options.rows, pods: directory)
         report.path = pathSection(pass.sightings, rows: options.rows, directory: directory, kernel: kernel)
         report.warnings += sightingsWarnings(pass.sightings) + pathWarnings(pass.sightings.path)
         if let directory {

@@ -63,8 +63,12 @@ struct PathTracker: SightingExpiry {
     private var leaves: [Bool] = []
 
     /// Every IP sighting at `point` (multi-point mode).
+    /// The first sighting's time (nanoseconds): when pods are resolved for points.
+    private(set) var firstSeen: Int64 = .max
+
     @inline(__always)
     mutating func saw(point: Int, at now: Int64) {
+        if now < firstSeen { firstSeen = now }
         if point >= lastSeenAt.count { lastSeenAt += Array(repeating: .min, count: point + 1 - lastSeenAt.count) }
         if now > lastSeenAt[point] { lastSeenAt[point] = now }
     }

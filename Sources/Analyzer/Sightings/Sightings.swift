@@ -37,6 +37,8 @@ struct Sightings {
     private(set) var clocks = NodeClocks()
     /// Hops between points and packets lost between them (`PathTracker`).
     private(set) var path = PathTracker()
+    /// The address each point's packets share (a pod's veth: the pod's; `PointAddresses`).
+    private(set) var addresses = PointAddresses()
     var held = HeldSightings()
     /// Made when a second point appears (`multiPoint`; the optional itself is not tested per
     /// packet: that copied it).
@@ -103,6 +105,7 @@ struct Sightings {
         let identity = SightingKey.identity(frame)
         table.advance(to: now, &path)
         path.saw(point: point, at: now)
+        addresses.saw(point: point, source: frame.source, destination: frame.destination)
         let bit = SightingTable.Slot.bit(point)
         if !nat.isEmpty { nat.rewrite(&frame) }  // a joined view compares as the first
         var seen: SightingTable.Slot?
