@@ -36,13 +36,8 @@ extension DNS {
     /// checked against RDLENGTH and the message; a record whose data does not fit its own
     /// type's layout is a decode error at its offset.
     public static func records(_ view: View) throws(DecodeError) -> [Record] {
-        try requireEntryLimit(view)
         let message = view.bytes
-        var at = DNS.headerLength
-        for _ in 0 ..< view.questionCount {
-            at = try skipName(message, at: at) + 4
-            try message.require(at, .dns)
-        }
+        var at = try firstRecord(view)
         var out: [Record] = []
         for _ in 0 ..< view.answerCount + view.authorityCount + view.additionalCount {
             let (name, next) = try readName(message, at: at)

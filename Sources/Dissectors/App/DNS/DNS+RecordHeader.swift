@@ -8,6 +8,18 @@ extension DNS {
         }
     }
 
+    /// Where the answer section starts: after the questions, each walked and bounds-checked
+    /// (the entry limit checked first).
+    static func firstRecord(_ view: View) throws(DecodeError) -> Int {
+        try requireEntryLimit(view)
+        var at = DNS.headerLength
+        for _ in 0 ..< view.questionCount {
+            at = try skipName(view.bytes, at: at) + 4
+            try view.bytes.require(at, .dns)
+        }
+        return at
+    }
+
     /// The fixed part of a record whose owner name ends at `next`: type, class, TTL and the
     /// range of its data, which must end within the message.
     static func recordHeader(_ message: ByteSlice, at next: Int) throws(DecodeError)
@@ -29,13 +41,8 @@ extension DNS {
     /// response with them (`response`).
     public static func answerAddresses(_ view: View, limit: Int = 16) -> [IPAddress] {
         do throws(DecodeError) {
-            try requireEntryLimit(view)
             let message = view.bytes
-            var at = DNS.headerLength
-            for _ in 0 ..< view.questionCount {
-                at = try skipName(message, at: at) + 4
-                try message.require(at, .dns)
-            }
+            var at = try firstRecord(view)
             var out: [IPAddress] = []
             for _ in 0 ..< view.answerCount where out.count < limit {
                 let h = try recordHeader(message, at: try skipName(message, at: at))
