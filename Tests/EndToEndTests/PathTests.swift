@@ -130,4 +130,28 @@ struct PathTests {
         }
         #expect(r["kernel"] is [String: Any])
     }
+
+    /// The same traffic over a VXLAN tunnel between the nodes (`OVERLAY=vxlan`,
+    /// fixtures/pcaps/path-vxlan/): eth0 sees each pod packet inside VXLAN, and its outer and
+    /// inner headers are one packet with the vxlan0 and veth sightings. Every drop is located
+    /// between node-2:br0 and node-2:vxlan0, and TCP counts equal the client's veth alone.
+    @Test func vxlanOuterAndInnerAreOnePacket() throws {
+        let (status, r) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000",
+                                                Fixtures.path("pcaps/path-vxlan/node-1.pcapng.gz"),
+                                                Fixtures.path("pcaps/path-vxlan/node-2.pcapng.gz")])
+        #expect(status == 0)
+        let truthData = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("pcaps/path-vxlan/truth.json")))
+        let truth = try #require(try JSONSerialization.jsonObject(with: truthData) as? [String: Any])
+        let dropped = try #require(truth["dropped"] as? Int)
+        let losses = ((r["path"] as? [String: Any])?["losses"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(losses.reduce(0) { $0 + ($1["packets"] as? Int ?? 0) } == dropped)
+        #expect(losses.allSatisfy { $0["from"] as? String == "node-2:br0" && $0["to"] as? String == truth["dropTo"] as? String })
+        // The wire's hop carries the tunnelled packets, matched to the inner ones.
+        let wire = try Self.hop(r, "node-1:eth0", "node-2:eth0")
+        #expect((wire["packets"] as? Int ?? 0) > 300)
+        let single = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/path-vxlan/single.pcapng.gz")]).json
+        for key in ["connections", "retransmissions", "duplicateAcks", "outOfOrder", "lostSegments"] {
+            #expect((r["tcp"] as? [String: Any])?[key] as? Int == (single["tcp"] as? [String: Any])?[key] as? Int, "tcp.\(key)")
+        }
+    }
 }

@@ -120,7 +120,7 @@ public enum MemoryBudget {
               constant: "PathTracker.maximumLossRows", bytesEach: 128,
               whenReached: "later losses counted in their hop only, counted in a warning"),
         Table(name: "conversations' hops between points (direct-mapped)", bound: FlowPaths.slots,
-              constant: "FlowPaths.slots", bytesEach: 9 + 8 * FlowPaths.hopsPerDirection,
+              constant: "FlowPaths.slots", bytesEach: MemoryLayout<FlowPaths.Entry>.stride,
               whenReached: "a conversation on a taken slot takes it (the other's losses are not located until it crosses two points again)"),
     ]
 

@@ -6,21 +6,21 @@
 /// between the two (`PathTracker`).
 ///
 /// Direct-mapped by a hash of the conversation (as analysed: NAT views joined): `slots`
-/// entries of one cache line each (2 MiB, made when a second point appears). Per direction at
+/// entries of 80 bytes (2.5 MiB, made when a second point appears). Per direction at
 /// most `hopsPerDirection` hops are kept (the first seen: a path through more points than
 /// that has its later hops unknown, and no loss is located there). Two conversations on one
 /// slot: the later takes it; the earlier's packets then have no known path until they
 /// cross two points again (losses in between are not located: undercounted, never invented).
 struct FlowPaths {
     static let slots = 1 << 15
-    static let hopsPerDirection = 6
+    static let hopsPerDirection = 8
 
-    /// One conversation, 64 bytes: its hash, its client side, and its hops from low to high
+    /// One conversation, 80 bytes: its hash, its client side, and its hops from low to high
     /// then from high to low, each `from << 16 | to` (0: none; a hop never has `from == to`,
     /// so 0 is no hop).
     struct Entry {
         var key: UInt64 = 0
-        var hops = InlineArray<12, UInt32>(repeating: 0)
+        var hops = InlineArray<16, UInt32>(repeating: 0)
         /// 1: the low side (`FlowKey`) is the client; 2: the high side.
         var client: UInt8 = 0
     }

@@ -11,9 +11,9 @@ import Dissectors
 ///   the points' clocks: between nodes it is shifted by their estimated offset at the end.
 /// - A packet is lost between a and b when its latest sighting was at a, its direction's
 ///   packets are known to go from a to b (`FlowPaths`), it was not seen at b within the
-///   matching window, and b saw some packet later than it did (b was capturing then). A point
+///   matching window, and b saw packets before and after it (b was capturing then). A point
 ///   whose capture reported drops (pcapng statistics) cannot tell: its losses are counted
-///   apart (`unverified` at report time), as are those whose next point saw nothing later
+///   apart (`unverified` at report time), as are those whose next point was not capturing
 ///   (`notCapturing`).
 ///
 /// Bounds: `maximumHops` hops (past it, not counted: `untrackedHops`); `maximumLossRows`
@@ -56,7 +56,9 @@ struct PathTracker: SightingExpiry {
     private(set) var unrowedLosses = 0
     private(set) var notCapturing = 0
     private var flows = FlowPaths()
-    /// Per point, the latest time it saw a packet (nanoseconds).
+    /// Per point, the earliest and latest times it saw a packet (nanoseconds): when it was
+    /// capturing.
+    private var firstSeenAt: [Int64] = []
     private var lastSeenAt: [Int64] = []
     /// Per point, whether some hop leaves it: a packet last seen at a point no hop leaves is
     /// at the end of every path known (no lookup).
@@ -69,8 +71,12 @@ struct PathTracker: SightingExpiry {
     @inline(__always)
     mutating func saw(point: Int, at now: Int64) {
         if now < firstSeen { firstSeen = now }
-        if point >= lastSeenAt.count { lastSeenAt += Array(repeating: .min, count: point + 1 - lastSeenAt.count) }
+        if point >= lastSeenAt.count {
+            lastSeenAt += Array(repeating: .min, count: point + 1 - lastSeenAt.count)
+            firstSeenAt += Array(repeating: .max, count: point + 1 - firstSeenAt.count)
+        }
         if now > lastSeenAt[point] { lastSeenAt[point] = now }
+        if now < firstSeenAt[point] { firstSeenAt[point] = now }
     }
 
     /// Packet `s` (as it was last sighted) seen again at `point` at `now`.
@@ -98,7 +104,9 @@ struct PathTracker: SightingExpiry {
         let (flow, fromLow) = Self.flow(s)
         guard let (next, clientLow) = flows.next(after: from, flow, fromLow: fromLow),
               s.points & SightingTable.Slot.bit(next) == 0 else { return }
-        guard next < lastSeenAt.count, lastSeenAt[next] > s.lastSeen else {
+        // `next` was capturing then: it saw packets before and after this one (a capture
+        // that started later or stopped earlier cannot tell).
+        guard next < lastSeenAt.count, lastSeenAt[next] > s.lastSeen, firstSeenAt[next] < s.lastSeen else {
             notCapturing += 1
             return
         }

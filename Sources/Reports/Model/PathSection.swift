@@ -7,8 +7,8 @@ public struct PathSection: Codable, Sendable, Equatable {
     /// Per flow and hop, most packets first.
     public var losses: RowList<PathLossRow>
     /// Packets not seen at the next point of their flow that are not counted as lost because
-    /// that point cannot tell: its capture reported dropping packets, or saw nothing later
-    /// (it had stopped).
+    /// that point cannot tell: its capture reported dropping packets, or was not capturing
+    /// then (it started later or had stopped).
     public var unverified: Int
 
     public init(hops: RowList<PathHopRow>, losses: RowList<PathLossRow>, unverified: Int) {

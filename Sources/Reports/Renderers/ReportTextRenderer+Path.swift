@@ -22,7 +22,7 @@ extension ReportTextRenderer {
         if p.hops.total > 20 { out += "... \(p.hops.total - 20) more (JSON lists up to --rows)\n" }
         if p.unverified > 0 {
             out += "\(p.unverified) packets not seen at their next point where that point cannot tell (capture drops, "
-                + "or it had stopped): not counted as lost\n"
+                + "or not capturing then): not counted as lost\n"
         }
         guard !p.losses.rows.isEmpty else { return out }
         out += "\nlost between points\n"
