@@ -115,11 +115,14 @@ struct FindingEvidenceTests {
         let impaired = Fixtures.path("pcaps/diff/impaired.pcapng"), pods = Fixtures.path("pods/diff.kubectl.json")
         let text = try LoupeBinary.run(["report", "--section", "findings", impaired]).stdout
         #expect(text.contains("evidence: tcp.flows; Wireshark: tcp.analysis.retransmission"))
-        for inputs in [[impaired], ["--pods", pods, impaired], [Fixtures.path("bundles/pods")]] {
+        // Two nodes' captures: the path findings link to the path section.
+        let path = [Fixtures.path("pcaps/path/node-1.pcapng.gz"), Fixtures.path("pcaps/path/node-2.pcapng.gz")]
+        for inputs in [[impaired], ["--pods", pods, impaired], [Fixtures.path("bundles/pods")], path] {
             let html = try LoupeBinary.run(["report", "--format", "html"] + inputs).stdout
             let targets = Set(html.matches(of: /href="#([^"]+)"/).map { String($0.output.1) })
             let ids = Set(html.matches(of: /\sid="([^"]+)"/).map { String($0.output.1) })
             #expect(!targets.isEmpty && targets.isSubset(of: ids), "\(inputs): \(targets.subtracting(ids))")
+            if inputs == path { #expect(targets.contains("path-section"), "path.loss and path.delay link to the path section") }
         }
     }
 }
