@@ -25,8 +25,6 @@ public struct MergingReader {
         ordering = Array(repeating: false, count: readers.count)
     }
 
-    /// Records handed out before their reorder window had passed, over every file.
-    public var reorderedEarly: Int { reorders.reduce(0) { $0 + ($1?.early ?? 0) } }
     /// Records that arrived older than one their file had already handed out (the time order's
     /// bound was reached): out of order.
     public var reorderedLate: Int { reorders.reduce(0) { $0 + ($1?.late ?? 0) } }

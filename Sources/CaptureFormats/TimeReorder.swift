@@ -15,7 +15,7 @@ import HeapModule
 ///
 /// Bounds: a record is held at most until one `window` later in capture time has been read,
 /// and at most `maximumRecords` records and `maximumBytes` bytes are held; past either, the
-/// earliest goes out early (`early`). That harms nothing while the file is in order; a record
+/// earliest goes out early. That harms nothing while the file is in order; a record
 /// that then arrives older than one already handed out cannot be put in its place (`late`,
 /// said in a warning: it goes out of order). Records without a timestamp go out in file order,
 /// after those held.
@@ -46,8 +46,6 @@ public struct TimeReorder {
     /// A record read that did not fit in the ring: its bytes are the reader's, valid until the
     /// reader is advanced; held (or handed out) before the reader is read again.
     private var stalled: PacketRecord?
-    /// Records handed out before their window had passed (a bound was reached).
-    private(set) var early = 0
     /// Records that arrived older than one already handed out (out of order in the output).
     private(set) var late = 0
     /// The time of the record handed out last.
@@ -81,16 +79,11 @@ public struct TimeReorder {
                     stalled = nil  // larger than the ring: out as it is, nothing held before it
                     return waiting
                 } else {
-                    early += 1  // the ring is full: the earliest goes out to make room
-                    return emit()
+                    return emit()  // the ring is full: the earliest goes out to make room
                 }
             }
             if let first = earliest {
-                let full = count >= Self.maximumRecords
-                if ended || full || newest &- first.time >= Self.window {
-                    if full && !ended && newest &- first.time < Self.window { early += 1 }
-                    return emit()
-                }
+                if ended || count >= Self.maximumRecords || newest &- first.time >= Self.window { return emit() }
             }
             guard !ended, let record = reader.next() else {
                 ended = true

@@ -14,33 +14,25 @@ extension ReportRun {
         func id(_ p: Int) -> String { p < ids.count ? ids[p] : "point \(p)" }
         // Losses to a point whose capture dropped packets are not the path's.
         var unverified = path.notCapturing
-        var lostByHop: [Int: Int] = [:]
-        var lossRows: [(row: PathLossRow, hop: Int)] = []
+        var lossRows: [PathLossRow] = []
         // The kernel's drops that say nothing of the path (a promiscuous capture's OTHERHOST, a
         // closing socket's QUEUE_PURGE, ...) are left out of the join.
         let unremarkable = FindingsBuilder.unremarkableDrops
-        let hopOf = Dictionary(path.hops.enumerated().map { ($0.element.from << 16 | $0.element.to, $0.offset) },
-                               uniquingKeysWith: { a, _ in a })
         for (key, loss) in path.losses {
             if s.droppingPoints.contains(Int(key.to)) {
                 unverified += loss.packets
                 continue
             }
             let k = key.flow
-            let ported = k.ipProtocol == IPProtocol.tcp || k.ipProtocol == IPProtocol.udp
-            let low = ported ? k.lowAddress.endpoint(port: k.lowPort) : k.lowAddress.text
-            let high = ported ? k.highAddress.endpoint(port: k.highPort) : k.highAddress.text
-            let (client, server) = loss.clientLow ? (low, high) : (high, low)
+            let (client, server) = SummaryRun.endpoints(k, clientIsLow: loss.clientLow)
             let (clientAddress, serverAddress) = loss.clientLow ? (k.lowAddress, k.highAddress) : (k.highAddress, k.lowAddress)
             func pod(_ a: IPAddress) -> String? { directory.flatMap { d in d.resolve(a, at: loss.first).map(d.name) } }
             let row = PathLossRow(client: client, server: server, clientPod: pod(clientAddress), serverPod: pod(serverAddress),
                                   from: id(Int(key.from)), to: id(Int(key.to)), packets: loss.packets,
                                   kernelReasons: (kernel?.dropsByFlow[k] ?? [:]).filter { !unremarkable.contains($0.key) })
-            lossRows.append((row, hopOf[Int(key.from) << 16 | Int(key.to)] ?? -1))
+            lossRows.append(row)
         }
-        // A hop's lost packets past the row bound count in the hop; those to a dropping point do not.
-        for (i, h) in path.hops.enumerated() where !s.droppingPoints.contains(h.to) { lostByHop[i] = h.lost }
-        let hops = path.hops.enumerated().map { i, h -> PathHopRow in
+        let hops = path.hops.map { h -> PathHopRow in
             let (a, b) = (h.from < nodeOf.count ? nodeOf[h.from] : 0, h.to < nodeOf.count ? nodeOf[h.to] : 0)
             var shift: Int64 = 0
             var error: Double? = 0
@@ -53,9 +45,10 @@ extension ReportRun {
                 }
             }
             return PathHopRow(from: id(h.from), to: id(h.to), packets: h.packets, delay: h.delays.percentiles(minus: shift),
-                              delayError: error, lost: lostByHop[i] ?? 0)
+                              delayError: error, lost: s.droppingPoints.contains(h.to) ? 0 : h.lost)
         }.sorted { ($0.packets, $1.from, $1.to) > ($1.packets, $0.from, $0.to) }
-        let losses = lossRows.map(\.row).sorted {
+        // A hop's lost packets past the row bound count in the hop; those to a dropping point do not.
+        let losses = lossRows.sorted {
             ($0.packets, $1.from, $1.to, $1.client, $1.server) > ($1.packets, $0.from, $0.to, $0.client, $0.server)
         }
         return PathSection(hops: RowList(total: hops.count, rows: Array(hops.prefix(rows))),

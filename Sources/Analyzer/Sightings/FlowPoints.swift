@@ -16,8 +16,7 @@ struct FlowPoints {
     /// The flow's point, set to `point` when the flow has none.
     @inline(__always)
     mutating func point(of frame: borrowing DecodedFrame, seenAt point: Int) -> Int {
-        let hash = FlowKey.of(frame).key.hash(seed: 0x51_6874_696E_6773) | 1
-        let i = Int(truncatingIfNeeded: hash >> 17) & (Self.slots - 1)
+        let (i, hash) = Self.place(frame)
         if keys[i] == hash { return Int(points[i]) }
         keys[i] = hash
         points[i] = UInt16(truncatingIfNeeded: point)
@@ -26,8 +25,14 @@ struct FlowPoints {
 
     /// The flow's point, if it has one (nothing set).
     func point(of frame: borrowing DecodedFrame) -> Int? {
-        let hash = FlowKey.of(frame).key.hash(seed: 0x51_6874_696E_6773) | 1
-        let i = Int(truncatingIfNeeded: hash >> 17) & (Self.slots - 1)
+        let (i, hash) = Self.place(frame)
         return keys[i] == hash ? Int(points[i]) : nil
+    }
+
+    /// The flow's slot and the hash kept there (never 0: 0 is an empty slot).
+    @inline(__always)
+    private static func place(_ frame: borrowing DecodedFrame) -> (index: Int, hash: UInt64) {
+        let hash = FlowKey.of(frame).key.hash(seed: 0x51_6874_696E_6773) | 1
+        return (Int(truncatingIfNeeded: hash >> 17) & (slots - 1), hash)
     }
 }

@@ -182,16 +182,12 @@ struct Sightings {
         }
     }
 
-    /// Held packets never seen at their flow's point although their direction's packets pass
-    /// it: lost before it (`path`), and left out of the analyses, which see the flow as its
-    /// point saw it (a single capture there would not have the packet either; analysed late,
-    /// it would pass for a retransmission of its own resend).
-    private(set) var lostBeforeFlowPoint = 0
-
-    /// Whether a held packet, due and never seen at its flow's point, is left out (above).
+    /// Whether a held packet, due and never seen at its flow's point, is left out: when its
+    /// direction's packets pass that point, it was lost before it (`path` counts it), and the
+    /// analyses see the flow as its point saw it (a single capture there would not have the
+    /// packet either; analysed late, it would pass for a retransmission of its own resend).
     mutating func leavesOut(held frame: borrowing DecodedFrame) -> Bool {
         guard let flowPoint = flowPoints?.point(of: frame), path.passes(flowPoint, frame) else { return false }
-        lostBeforeFlowPoint += 1
         distinct -= 1
         return true
     }

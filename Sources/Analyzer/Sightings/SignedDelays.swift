@@ -9,7 +9,6 @@ struct SignedDelays {
     private var nonNegative = CompactLatencyHistogram()
     private var negative = CompactLatencyHistogram()
     private(set) var largest: Int64 = .min
-    private(set) var smallest: Int64 = .max
 
     var count: Int { nonNegative.count + negative.count }
 
@@ -20,7 +19,6 @@ struct SignedDelays {
             negative.record(nanoseconds: delay == .min ? .max : -delay)
         }
         largest = max(largest, delay)
-        smallest = min(smallest, delay)
     }
 
     /// `{count, p50, p90, p95, p99, max}` in seconds of the delays minus `shift` (nanoseconds:

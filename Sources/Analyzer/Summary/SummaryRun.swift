@@ -106,12 +106,14 @@ public enum SummaryRun {
 
     /// Client and server endpoint text ("ip:port", "[v6]:port"; bare addresses for
     /// portless protocols such as ICMP).
-    static func endpoints(_ f: Flow) -> (client: String, server: String) {
-        let k = f.key
+    static func endpoints(_ f: Flow) -> (client: String, server: String) { endpoints(f.key, clientIsLow: f.clientIsLow) }
+
+    /// The same for a conversation's key and which side is its client.
+    static func endpoints(_ k: FlowKey, clientIsLow: Bool) -> (client: String, server: String) {
         let ported = k.ipProtocol == IPProtocol.tcp || k.ipProtocol == IPProtocol.udp || k.ipProtocol == IPProtocol.sctp
         let low = ported ? k.lowAddress.endpoint(port: k.lowPort) : k.lowAddress.text
         let high = ported ? k.highAddress.endpoint(port: k.highPort) : k.highAddress.text
-        return f.clientIsLow ? (low, high) : (high, low)
+        return clientIsLow ? (low, high) : (high, low)
     }
 
     static func conversation(_ f: Flow) -> ConversationRow {
