@@ -85,16 +85,18 @@ struct DNSConversationsTests {
         options.analyzeDNS = dns
         options.dnsThread = thread
         options.pods = PodDirectory(try ClusterMetadata.parse(Data(metadata.utf8), name: "metadata.json"))
-        return try CapturePass.run(paths: [path], options: options, progress: nil)
+        var pass = try CapturePass.run(paths: [path], options: options, progress: nil)
+        pass.finishDNS()
+        return pass
     }
 
     @Test func mergedTablesCountAsOne() throws {
         let path = Self.capture()
         let one = try Self.pass(path, dns: false, thread: false)
-        #expect(one.sinks.dnsConversations == nil)
+        #expect(one.sinks.dns.conversations == nil)
         for thread in [false, true] {
             let two = try Self.pass(path, dns: true, thread: thread)
-            let apart = try #require(two.sinks.dnsConversations)
+            let apart = try #require(two.sinks.dns.conversations)
             // Most flows are DNS, and they expired on the way (10 s idle), not only at the end.
             #expect(apart.flows.created == 3_000 + 600 && apart.flows.expired > 2_000)
             #expect(two.flows.created + apart.flows.created == one.flows.created && two.flows.created == 120 + 20)

@@ -22,16 +22,9 @@ struct CapturePass {
         var clusterDomain = "cluster.local"
         var dnsTimeout: Int64 = 5_000_000_000
         var dnsNames = 1 << 18
-        /// DNS on a thread of its own when there are two cores or more.
+        /// DNS on a thread of its own when there are two cores or more (`DNSStage`): the
+        /// analysis when it runs, else DNS over UDP's conversations alone.
         var dnsThread = true
-        /// Without the DNS analysis, DNS over UDP's conversations still counted on that thread
-        /// (`loupe summary`: they are most of a busy node's flows, and the second core only
-        /// read the file). The figures are the same, but for `peakLive`, then the sum of the
-        /// two tables' peaks (as in a report).
-        var conversationsThread = false
-        /// `run` returns before the DNS analysis has ended: the caller works on the other
-        /// sections meanwhile, then calls `finishDNS()` before it reads DNS or attribution.
-        var deferDNS = false
         /// Keep every TCP segment's analysis flags by frame number (tests only).
         var traceTCP = false
         var traceExchanges = false
@@ -58,9 +51,7 @@ struct CapturePass {
         var captureNode: String?, retinaSeries = false
         /// `--format ndjson`: where the analyses write their records.
         var records: RecordWriter?
-        /// Run on the finished DNS analysis, on the DNS thread when there is one; the result
-        /// is `CapturePass.dnsSection`. It may free what only the section reads
-        /// (`DNSAnalysis.releaseSectionStorage`).
+        /// Run on the finished DNS analysis (`DNSStage`); the result is `sinks.dns.section`.
         var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
         /// Connections named by kernel events: the TCP analysis counts the wire's
         /// retransmissions on each.
@@ -96,18 +87,18 @@ struct CapturePass {
         let conversationRows = options.listConversations ? options.rows : 0
         var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: conversationRows)),
                               tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-                              dns: options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil,
                               tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
         var defragmenter = IPDefragmenter()
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
         var sightings = Sightings(paths: paths, samePoint: options.samePoint, origins: options.origins)
+        var dns = options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil
         if options.traceTCP { sinks.tcp?.trace = [:] }
         if let records = options.records {
             sinks.tcp?.records = records
             sinks.tcp?.directory = options.pods
-            sinks.dns?.records = records
+            dns?.records = records
             sinks.tls?.records = records
         }
         if !options.kernelConnections.isEmpty {
@@ -126,8 +117,8 @@ struct CapturePass {
             sinks.tcp?.podStats = PodStats()
             sinks.tls?.podStats = PodStats()
             sinks.tls?.directory = pods
-            sinks.dns?.pods = pods
-            sinks.dns?.podStats = PodStats()
+            dns?.pods = pods
+            dns?.podStats = PodStats()
             if !options.podFilter.isEmpty {
                 sinks.selection = PodSelection(directory: pods, pods: options.podFilter.selected(in: pods))
             }
@@ -140,37 +131,25 @@ struct CapturePass {
         if options.metricsStep != nil || options.metricsStepFromCapture {
             // One place kept for the packet series.
             let recorder = options.metricsStep.map { MetricsRecorder(step: $0, reserving: 1) } ?? MetricsRecorder(adaptiveReserving: 1)
-            sinks.dns?.metrics = recorder
+            dns?.metrics = recorder
             sinks.tcp?.metrics = recorder
             sinks.tcp?.directory = options.pods
             sinks.tcp?.retinaStats = options.retinaSeries
-            sinks.dns?.metricSeries.withBasic = options.retinaSeries
+            dns?.metricSeries.withBasic = options.retinaSeries
             sinks.tls?.metrics = recorder
             sinks.api?.metrics = recorder
             sinks.packetSteps = PacketSteps(step: recorder.step, adaptive: recorder.adaptive)
         }
-        sinks.dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
-        sinks.dns?.retransmissionTimeout = options.dnsTimeout
-        sinks.dnsEpilogue = options.dnsEpilogue
-        sinks.analyzesDNS = sinks.dns != nil
-        let twoCores = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
-        let conversationsOnly = sinks.dns == nil && options.conversationsThread && options.dnsThread && twoCores
-        if sinks.dns != nil || conversationsOnly {
-            sinks.dnsConversationsApart = true
-            sinks.dnsConversations = DNSConversations(limits: options.flowLimits, rows: conversationRows,
-                                                      attribution: sinks.common.attribution.map { AttributionCounter(directory: $0.directory) },
-                                                      natPairs: sinks.common.natPairs.map { ServiceNATPairs(directory: $0.directory) })
-        }
-        // Conversations alone: the worker's analysis is never handed a message.
-        if options.dnsThread, twoCores, let dns = sinks.dns ?? (conversationsOnly ? DNSAnalysis(rows: 0, names: 1) : nil),
-           let worker = DNSWorker(dns, conversations: sinks.dnsConversations, epilogue: options.dnsEpilogue) {
-            sinks.dnsWorker = worker
-            sinks.dns = nil
-            sinks.dnsConversations = nil
-        }
+        dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
+        dns?.retransmissionTimeout = options.dnsTimeout
+        let attributed = sinks.common.attribution?.directory, paired = sinks.common.natPairs?.directory
+        sinks.dns = DNSStage(analysis: dns, apart: options.dnsThread, conversations: {
+            DNSConversations(limits: options.flowLimits, rows: conversationRows,
+                             attribution: attributed.map { AttributionCounter(directory: $0) },
+                             natPairs: paired.map { ServiceNATPairs(directory: $0) })
+        }, epilogue: options.dnsEpilogue)
         readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
                 &sightings, progress)
-        if !options.deferDNS { sinks.finishDNS(lastSweep: flows.lastSweep) }
         return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
                            defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
                            malformed: malformed, sightings: sightings)
@@ -235,12 +214,13 @@ struct CapturePass {
             sightings.noteCaptureDrops(merger.readers.map { $0.interfaces.map(\.statistics) })
         }
         // The DNS thread finishes its part while this one drains the flow table.
-        sinks.dnsWorker?.close(lastSweep: flows.lastSweep)
+        sinks.dns.close(lastSweep: flows.lastSweep)
         flows.drain { sinks.finished($0) }
     }
 
-    /// With `Options.deferDNS`: waits for the DNS analysis (on its thread) and merges its
-    /// conversations, which `run` left to the caller; otherwise nothing left to do.
+    /// Waits for the DNS stage (on its thread, when it has one) and merges its conversations:
+    /// `run` returns while it may still be at work, so that the caller builds the other
+    /// sections meanwhile. Before DNS, the conversations or attribution are read.
     mutating func finishDNS() { sinks.finishDNS(lastSweep: flows.lastSweep) }
 
     /// The last fragment completed a datagram: decode its transport layer and count it
@@ -280,11 +260,11 @@ struct CapturePass {
     static func apply(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ time: Int64, _ clock: Int64,
                       _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
         let (key, fromLow) = FlowKey.of(frame)
-        if sinks.dnsConversationsApart && DNSConversations.takes(key) {
+        if sinks.dns.takesConversations && DNSConversations.takes(key) {
             // Every packet of the 5-tuple comes here (the ports decide), and the DNS analysis
             // sees those the decoder took for DNS, as it would on the path below.
             let dnsPath = frame.path.last == .dns, source = frame.source, destination = frame.destination
-            let analyze = sinks.analyzesDNS && dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
+            let analyze = sinks.dns.analyses && dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
             var f = DNSFrame(frame, overTCP: false, time: time, timestamp: record.timestamp, key: key, fromLow: fromLow)
             flows.sweepIfDue(clock: clock) { sinks.finished($0) }  // as this packet's lookup would
             let c = DNSFrame.Conversation(wireLength: record.originalLength, serial: frameNumber, clock: clock,
@@ -294,12 +274,7 @@ struct CapturePass {
                 sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
                                                        flowSerial: -1))
             }
-            if sinks.dnsWorker != nil {
-                sinks.dnsWorker?.submit(f, payload: analyze ? frame.payload : .empty)
-            } else {
-                sinks.dnsConversations?.count(f, c)
-                if analyze { sinks.dns?.receive(f, payload: frame.payload) }
-            }
+            sinks.dns.conversationPacket(f, c, payload: analyze ? frame.payload : .empty)
             return
         }
         var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber,
@@ -345,16 +320,12 @@ struct CapturePass {
             sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
                                                    flowSerial: flows.flows[i].serial))
         }
-        if sinks.analyzesDNS {
+        if sinks.dns.analyses {
             let dnsPath = frame.path.last == .dns, ports = (frame.sourcePort, frame.destinationPort)
             let udp = frame.isUDP && dnsPath
             if udp || (tcp && (ports.0 == 53 || ports.1 == 53)) {
                 let f = DNSFrame(frame, overTCP: !udp, time: time, timestamp: timestamp, key: key, fromLow: fromLow)
-                // Through the stored reference: an `if let` binding retained and released the
-                // worker on every DNS frame.
-                if sinks.dnsWorker != nil { sinks.dnsWorker?.submit(f, payload: frame.payload) } else {
-                    sinks.dns?.receive(f, payload: frame.payload)
-                }
+                sinks.dns.message(f, payload: frame.payload)
             }
         }
         if tcpPorts && isPresent(&sinks.tcp) {

@@ -47,25 +47,14 @@ struct FlowSinks {
     var attribution: AttributionCounter? { common.attribution }
     var natPairs: ServiceNATPairs? { common.natPairs }
     var tcp: TCPAnalysis?
-    var dns: DNSAnalysis?
-    /// When DNS runs on a thread of its own: it holds `dns` until the pass ends.
-    var dnsWorker: DNSWorker?
-    /// See `CapturePass.Options.dnsEpilogue`; its result once the DNS analysis is finished.
-    var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
-    var dnsSection: DNSSection?
+    /// The DNS analysis and DNS over UDP's conversations, inline or apart.
+    var dns = DNSStage()
     /// Needs `tcp`: TLS sessions are found through the TCP analysis slot.
     var tls: TLSAnalysis?
 
     var api: APIServerAnalysis?
     /// `--pod`/`--namespace`/`--workload`: packets of other pods skip the analyses.
     var selection: PodSelection?
-    /// DNS over UDP's conversations, counted apart (see `DNSConversations`) when the pass
-    /// analyses DNS; held by `dnsWorker` while it runs.
-    var dnsConversations: DNSConversations?
-    var dnsConversationsApart = false
-    /// The DNS analysis runs (inline or on its thread); without it a worker thread may still
-    /// count the conversations apart (`Options.conversationsThread`), and reads no message.
-    var analyzesDNS = false
     /// With a metrics format: packets per step (the HTML timeline's first chart).
     var packetSteps: PacketSteps?
     /// The plug-in analyses (`PassAnalysis`).
@@ -90,27 +79,11 @@ struct FlowSinks {
     /// The table's `lastSweep` when `settle` last ran.
     var settledAt: Int64 = .min
 
-    /// The DNS analysis's end: its thread joined (or, inline, finished here), and DNS over
-    /// UDP's conversations merged into the pass's counts. Once; later calls do nothing.
+    /// The DNS stage's end (`DNSStage.finish`), and DNS over UDP's conversations merged into
+    /// the pass's counts. Once; later calls do nothing.
     mutating func finishDNS(lastSweep: Int64) {
-        guard !dnsFinished else { return }
-        dnsFinished = true
-        if let worker = dnsWorker {
-            (dns, dnsSection, dnsConversations) = worker.join()
-            if !analyzesDNS { dns = nil }  // the conversations' worker's analysis read nothing
-            dnsWorker = nil
-        } else if dns != nil {
-            dnsConversations?.drain(after: lastSweep)
-            dns?.finish()
-            // Moved out and back: the epilogue frees the section's storage, which a copy kept.
-            if let epilogue = dnsEpilogue, var finished = dns.take() {
-                dnsSection = epilogue(&finished)
-                dns = finished
-            }
-        }
-        if let apart = dnsConversations { common.merge(apart.sink) }
+        if let apart = dns.finish(lastSweep: lastSweep) { common.merge(apart.sink) }
     }
-    var dnsFinished = false
 
     /// A hint from a full flow table: `flow` is evicted soon (`FlowEviction`'s stages).
     /// (Mutating only so that the analysis is reached in place: a read of `tcp` copied it.)

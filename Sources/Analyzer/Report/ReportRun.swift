@@ -120,7 +120,6 @@ public enum ReportRun {
             }
             return section
         }
-        passOptions.deferDNS = parts != nil
         // Kernel events are read first: the pass then counts the wire's side of their connections.
         (passOptions.captureNode, passOptions.origins) = (captureNode(metadata, paths: paths), captureOrigins(bundle))
         passOptions.retinaSeries = options.retinaSeries
@@ -158,10 +157,10 @@ public enum ReportRun {
             filter: options.filter,
             matchedPackets: pass.matched,
             malformedPackets: pass.malformed.count,
-            flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
+            flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dns.conversations?.flows),
             warnings: pass.warnings.map(bundle.displayText),
             tcp: tcp,
-            dns: pass.sinks.dnsSection ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
+            dns: pass.sinks.dns.section ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
             tls: tls)
         report.apiServer = api
         pass.sinks.plugins.write(into: &report, rows: options.rows)
@@ -182,18 +181,18 @@ public enum ReportRun {
         }
         report.warnings += directory?.warnings ?? []
         // Bounds that were reached: what they left out is said, not hidden.
-        if let dns = pass.sinks.dns, dns.droppedPending > 0 {
+        if let dns = pass.sinks.dns.analysis, dns.droppedPending > 0 {
             report.warnings.append("\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
         }
-        if let dns = pass.sinks.dns, dns.tcpStreams.evicted > 0 {
+        if let dns = pass.sinks.dns.analysis, dns.tcpStreams.evicted > 0 {
             report.warnings.append("\(dns.tcpStreams.evicted) DNS-over-TCP connections not decoded to their end: more than "
                 + "\(DNSTCPStreams.maximumConnections) were open at once (the oldest gave way)")
         }
-        if let dns = pass.sinks.dns, dns.superseded.dropped > 0 {
+        if let dns = pass.sinks.dns.analysis, dns.superseded.dropped > 0 {
             report.warnings.append("\(dns.superseded.dropped) DNS lookups closed early: more than "
                 + "\(DNSAnalysis.maximumSuperseded) lookups were set aside by a later one with the same port and ID")
         }
-        if let dns = pass.sinks.dns, dns.names.overflowed > 0 {
+        if let dns = pass.sinks.dns.analysis, dns.names.overflowed > 0 {
             report.warnings.append("\(dns.names.overflowed) DNS messages named a question past the first "
                 + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
                 + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
@@ -211,7 +210,7 @@ public enum ReportRun {
             report.warnings.append("\(pass.defragmenter.dropped) IP fragments dropped: more than "
                 + "\(IPDefragmenter.maximumPending) datagrams in reassembly at once, or past \(IPDefragmenter.maximumLength) bytes")
         }
-        let hits = (pass.sinks.dns?.reassemblyBudget.limitHits ?? 0) + after.tlsLimitHits
+        let hits = (pass.sinks.dns.analysis?.reassemblyBudget.limitHits ?? 0) + after.tlsLimitHits
         if hits > 0 {
             report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
@@ -290,7 +289,7 @@ public enum ReportRun {
         }
         report.attribution = a
         var stats = PodStats()
-        for part in [pass.sinks.dns?.podStats, pass.sinks.tcp?.podStats, pass.sinks.tls?.podStats] {
+        for part in [pass.sinks.dns.analysis?.podStats, pass.sinks.tcp?.podStats, pass.sinks.tls?.podStats] {
             if let part { stats.merge(part) }
         }
         let (pods, workloads, namespaces) = stats.rows(directory)

@@ -35,9 +35,10 @@ public enum SummaryRun {
         passOptions.rows = options.rows
         passOptions.flowLimits = options.flowLimits
         passOptions.samePoint = options.samePoint
-        passOptions.conversationsThread = options.conversationsThread
+        passOptions.dnsThread = options.conversationsThread
         let bundle = try BundleDirectory.expand(paths)
-        let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
+        var pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
+        pass.finishDNS()
         let (inputs, packets, bytes) = pass.captureFacts
         var report = SummaryReport(
             inputs: asGiven(inputs, bundle), packets: packets, bytes: bytes,
@@ -47,7 +48,7 @@ public enum SummaryRun {
             layerFrames: pass.hierarchy.layerFrames(),
             conversations: RowList(total: pass.sinks.conversations.seen,
                                    rows: pass.sinks.conversations.sorted().map(conversation)),
-            flowTable: flowTableStats(pass.flows, pass.sinks.dnsConversations?.flows),
+            flowTable: flowTableStats(pass.flows, pass.sinks.dns.conversations?.flows),
             malformedPackets: pass.malformed.count,
             fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
                                      overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
