@@ -43,9 +43,13 @@ let package = Package(
         // __builtin_prefetch for the flow table (not a library wrapper: a two-line shim).
 
         // Capture files in and out: pcap/pcapng readers, decompression, record model.
-        .target(name: "CaptureFormats", dependencies: ["CZstd", "CZlib", "CPrefetch", .product(name: "HeapModule", package: "swift-collections"),
-                                                       .product(name: "DequeModule", package: "swift-collections")],
-                swiftSettings: strict),
+        .target(
+            name: "CaptureFormats",
+            dependencies: [
+                "CZstd", "CZlib", "CPrefetch", .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
         // Cluster metadata and bundle layout: kubectl Lists, Loupe sidecars, Retina tarballs,
         // loupe-agent bundles, tar, kernel-event logs. Not a capture format: beside it.
         .target(name: "Bundles", dependencies: ["CaptureFormats"], swiftSettings: strict),
@@ -54,58 +58,80 @@ let package = Package(
         // The report model and its renderers. Never sees a packet.
         .target(name: "Reports", dependencies: [.product(name: "Plot", package: "Plot")], swiftSettings: strict),
         // Stateful analysis: flows, filters, summaries; builds the report model.
-        .target(name: "Analyzer",
-                dependencies: ["CaptureFormats", "Bundles", "Dissectors", "Reports", "CPcap", "CPrefetch",
-                               .product(name: "Histogram", package: "hdrhistogram-swift"),
-                               .product(name: "DequeModule", package: "swift-collections"),
-                               .product(name: "HeapModule", package: "swift-collections"),
-                               .product(name: "Crypto", package: "swift-crypto"),
-                               .product(name: "X509", package: "swift-certificates"),
-                               .product(name: "SwiftASN1", package: "swift-asn1"),
-                               .product(name: "NIOHPACK", package: "swift-nio-http2"),
-                               .product(name: "NIOCore", package: "swift-nio")],
-                swiftSettings: strict),
+        .target(
+            name: "Analyzer",
+            dependencies: [
+                "CaptureFormats", "Bundles", "Dissectors", "Reports", "CPcap", "CPrefetch",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // `loupe check`: rules (YAML) judged against the report model.
         .target(name: "Rules", dependencies: ["Reports", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // Recording on a node (libpcap live capture, eBPF). No protocol parsing.
         // The kernel programs (bpf/*.bpf.c) are compiled by the EmbedBPF plugin and embedded.
         .plugin(name: "EmbedBPF", capability: .buildTool()),
-        .target(name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
-                plugins: ["EmbedBPF"]),
-        .target(name: "CaptureAgent", dependencies: ["CaptureFormats", "Bundles", "Dissectors", "CPcap", "EBPF", "CCurl",
-                                                     .product(name: "Yams", package: "Yams"),
-                                                     .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: strict),
+        .target(
+            name: "EBPF", dependencies: ["CBPF"], exclude: ["bpf"], swiftSettings: strict,
+            plugins: ["EmbedBPF"]),
+        .target(
+            name: "CaptureAgent",
+            dependencies: [
+                "CaptureFormats", "Bundles", "Dissectors", "CPcap", "EBPF", "CCurl",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
 
         // The exit statuses and parse-error handling both executables share.
-        .target(name: "CommandLineExit",
-                dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
-                swiftSettings: strict),
-        .executableTarget(name: "loupe",
-                          dependencies: ["Analyzer", "Reports", "Rules", "CaptureFormats", "Bundles", "CommandLineExit",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: strict),
+        .target(
+            name: "CommandLineExit",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "loupe",
+            dependencies: [
+                "Analyzer", "Reports", "Rules", "CaptureFormats", "Bundles", "CommandLineExit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
         // The fuzz targets (scripts/fuzz) and their replayer.
-        .target(name: "FuzzTargets", dependencies: ["Analyzer", "CaptureFormats", "Bundles", "Dissectors", "Reports", "Rules"],
-                swiftSettings: strict),
+        .target(
+            name: "FuzzTargets", dependencies: ["Analyzer", "CaptureFormats", "Bundles", "Dissectors", "Reports", "Rules"],
+            swiftSettings: strict),
         .executableTarget(name: "loupe-fuzz", dependencies: ["FuzzTargets"], swiftSettings: strict),
-        .executableTarget(name: "loupe-agent",
-                          dependencies: ["CaptureAgent", "CommandLineExit",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: strict),
+        .executableTarget(
+            name: "loupe-agent",
+            dependencies: [
+                "CaptureAgent", "CommandLineExit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
 
-        .target(name: "_TestSupport", dependencies: ["CaptureFormats"], path: "Tests/_TestSupport",
-                swiftSettings: strict),
-        .testTarget(name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "Bundles", "_TestSupport"],
-                    swiftSettings: strict),
+        .target(
+            name: "_TestSupport", dependencies: ["CaptureFormats"], path: "Tests/_TestSupport",
+            swiftSettings: strict),
+        .testTarget(
+            name: "CaptureFormatsTests", dependencies: ["CaptureFormats", "Bundles", "_TestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "CaptureAgentTests", dependencies: ["CaptureAgent", "Bundles"], swiftSettings: strict),
         .testTarget(name: "DissectorsTests", dependencies: ["Dissectors", "_TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Bundles", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
+        .testTarget(
+            name: "AnalyzerTests",
+            dependencies: ["Analyzer", "Bundles", "_TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Reports"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"], swiftSettings: strict),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "_TestSupport"], swiftSettings: strict),
         // Depends on the executable so `swift build --build-tests` builds the binary it runs.
-        .testTarget(name: "EndToEndTests", dependencies: ["_TestSupport", "loupe", .product(name: "Yams", package: "Yams")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["_TestSupport", "loupe", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
     ]
 )

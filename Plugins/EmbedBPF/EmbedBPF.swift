@@ -21,7 +21,8 @@ struct EmbedBPF: BuildToolPlugin {
             let stem = String(name.dropLast(".bpf.c".count))
             let object = context.pluginWorkDirectoryURL.appending(path: stem + ".bpf.o")
             let swift = context.pluginWorkDirectoryURL.appending(path: stem + "_object.swift")
-            let symbol = stem.split(separator: "_").enumerated()
+            let symbol =
+                stem.split(separator: "_").enumerated()
                 .map { $0.offset == 0 ? String($0.element) : $0.element.capitalized }.joined() + "Object"
             let script = """
                 set -e

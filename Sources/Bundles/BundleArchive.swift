@@ -47,7 +47,9 @@ public enum BundleArchive {
                     throw CaptureOpenError(path: path, "tar header at byte \(reader.offset - 512) claims \(size) bytes of names")
                 }
                 let content = try reader.bytes(size)
-                longName = type == UInt8(ascii: "L") ? String(decoding: content.prefix { $0 != 0 }, as: UTF8.self)
+                longName =
+                    type == UInt8(ascii: "L")
+                    ? String(decoding: content.prefix { $0 != 0 }, as: UTF8.self)
                     : Self.paxPath(content)
                 continue
             case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): break
@@ -65,9 +67,11 @@ public enum BundleArchive {
                 throw CaptureOpenError(path: path, "archive holds more than \(maximumFiles) files or \(maximumBytes >> 30) GiB")
             }
             let out = target + memberName
-            try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
+            try? FileManager.default.createDirectory(
+                atPath: (out as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out)
+            else {
                 throw CaptureOpenError(path: path, "cannot unpack \(memberName)")
             }
             // Streamed in pieces: a member's claimed size is never allocated at once.
@@ -81,27 +85,31 @@ public enum BundleArchive {
         // Retina's tarball holds one folder named like the archive.
         let top = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).filter { !$0.hasPrefix(".") }
         var isDirectory: ObjCBool = false
-        if top.count == 1, FileManager.default.fileExists(atPath: target + top[0], isDirectory: &isDirectory), isDirectory.boolValue {
+        if top.count == 1, FileManager.default.fileExists(atPath: target + top[0], isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             return target + top[0]
         }
         return target
     }
 
     static func name(_ h: [UInt8]) -> String {
-        let base = String(decoding: h[0 ..< 100].prefix { $0 != 0 }, as: UTF8.self)
-        let magic = String(decoding: h[257 ..< 262], as: UTF8.self)
+        let base = String(decoding: h[0..<100].prefix { $0 != 0 }, as: UTF8.self)
+        let magic = String(decoding: h[257..<262], as: UTF8.self)
         guard magic == "ustar" else { return base }
-        let prefix = String(decoding: h[345 ..< 500].prefix { $0 != 0 }, as: UTF8.self)
+        let prefix = String(decoding: h[345..<500].prefix { $0 != 0 }, as: UTF8.self)
         return prefix.isEmpty ? base : prefix + "/" + base
     }
 
     /// Octal, or base-256 when the first byte's high bit is set (GNU, for sizes past 8 GiB).
     static func size(_ h: [UInt8], path: String, at offset: Int64) throws(CaptureOpenError) -> Int {
-        let field = h[124 ..< 136]
+        let field = h[124..<136]
         if field.first! & 0x80 != 0 {
             var v: Int64 = 0
             for b in field.dropFirst() {
-                guard v < Int64.max >> 8 else { throw CaptureOpenError(path: path, "tar header at byte \(offset): size too large") }
+                guard v < Int64.max >> 8 else {
+                    throw CaptureOpenError(path: path, "tar header at byte \(offset): size too large")
+                }
                 v = v << 8 | Int64(b)
             }
             guard v <= maximumBytes else { throw CaptureOpenError(path: path, "tar member at byte \(offset) claims \(v) bytes") }
@@ -149,7 +157,9 @@ public enum BundleArchive {
                         failure = error.message
                     }
                 }
-                if let failure { throw CaptureOpenError(path: path, "archive unreadable at byte \(offset + Int64(got)): \(failure)") }
+                if let failure {
+                    throw CaptureOpenError(path: path, "archive unreadable at byte \(offset + Int64(got)): \(failure)")
+                }
                 if r == 0 { break }
                 got += r
             }

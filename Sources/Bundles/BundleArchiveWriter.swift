@@ -7,7 +7,8 @@ import Foundation
 /// when complete, so a reader never sees half an archive.
 public enum BundleArchiveWriter {
     public static func pack(directory: String, into path: String) throws(CaptureOpenError) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         var tar: [UInt8] = []
         for name in names {
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
@@ -25,8 +26,11 @@ public enum BundleArchiveWriter {
         }
         guard ZSTD_isError(written) == 0 else { throw CaptureOpenError(path: path, "zstd compression failed") }
         let partial = path + ".partial"
-        guard FileManager.default.createFile(atPath: partial, contents: Data(out.prefix(written)),
-                                             attributes: [.posixPermissions: 0o640]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: partial, contents: Data(out.prefix(written)),
+                attributes: [.posixPermissions: 0o640])
+        else {
             throw CaptureOpenError(path: path, "cannot write")
         }
         try? FileManager.default.removeItem(atPath: path)
@@ -54,7 +58,7 @@ public enum BundleArchiveWriter {
         h[156] = UInt8(ascii: "0")
         put("ustar", at: 257, width: 6)
         put("00", at: 263, width: 2)
-        for i in 148 ..< 156 { h[i] = 0x20 }  // checksum counted as spaces
+        for i in 148..<156 { h[i] = 0x20 }  // checksum counted as spaces
         let sum = h.reduce(0) { $0 + Int($1) }
         octal(sum, at: 148, width: 7)
         h[155] = 0x20

@@ -34,12 +34,15 @@ public enum BundleDirectory {
         /// `text` with every temporary folder named as its archive.
         public func displayText(_ text: String) -> String {
             var out = text
-            for (folder, given) in unpacked { out = out.replacingOccurrences(of: folder, with: given + (folder.hasSuffix("/") ? "/" : "")) }
+            for (folder, given) in unpacked {
+                out = out.replacingOccurrences(of: folder, with: given + (folder.hasSuffix("/") ? "/" : ""))
+            }
             return out
         }
 
         public static func == (a: Contents, b: Contents) -> Bool {
-            a.captures == b.captures && a.metadata == b.metadata && a.events == b.events && a.keyLogs == b.keyLogs && a.directories == b.directories
+            a.captures == b.captures && a.metadata == b.metadata && a.events == b.events && a.keyLogs == b.keyLogs
+                && a.directories == b.directories
                 && a.unpacked.map(\.folder) == b.unpacked.map(\.folder) && a.unpacked.map(\.given) == b.unpacked.map(\.given)
         }
     }
@@ -112,7 +115,8 @@ public enum BundleDirectory {
             }
             out.directories.append(input)
             if found == 0 {
-                throw CaptureOpenError(path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap, rotated *.pcap0 ...)")
+                throw CaptureOpenError(
+                    path: input, "a directory without capture files (*.pcap, *.pcapng, *.cap, rotated *.pcap0 ...)")
             }
         }
         return out

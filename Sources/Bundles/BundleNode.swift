@@ -9,11 +9,13 @@ public enum BundleNode {
         if let retina = RetinaCapture.node(in: directory, knownNodes: knownNodes) { return retina }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         guard let data = RetinaCapture.smallFile(base + "manifest.json"),
-              let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              manifest["schema"] as? String == "loupe.bundle/1", let name = manifest["node"] as? String, !name.isEmpty else {
+            let manifest = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            manifest["schema"] as? String == "loupe.bundle/1", let name = manifest["node"] as? String, !name.isEmpty
+        else {
             return nil
         }
-        let addresses = RetinaCapture.smallFile(base + "node-addresses.json")
+        let addresses =
+            RetinaCapture.smallFile(base + "node-addresses.json")
             .map { RetinaCapture.addresses(String(decoding: $0, as: UTF8.self)) } ?? []
         // A name is a DNS subdomain (at most 253 characters); anything else is not a node name.
         guard name.utf8.count <= 253 else { return nil }
@@ -25,11 +27,13 @@ public enum BundleNode {
     public static func interfaces(in directory: String) -> [Int32: String] {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         guard let data = RetinaCapture.smallFile(base + "node-addresses.json"),
-              let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else { return [:] }
+            let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]
+        else { return [:] }
         var out: [Int32: String] = [:]
         for item in list.prefix(65_536) {
             guard let index = (item["ifindex"] as? NSNumber)?.int32Value, let name = item["ifname"] as? String,
-                  !name.isEmpty, name.utf8.count <= 64 else { continue }
+                !name.isEmpty, name.utf8.count <= 64
+            else { continue }
             out[index] = name
         }
         return out

@@ -66,7 +66,8 @@ public struct ClusterMetadata: Sendable {
         do {
             json = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw MetadataError.unreadable(path: name, reason: "not JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))")
+            throw MetadataError.unreadable(
+                path: name, reason: "not JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))")
         }
         guard let root = JSONFields(json, path: "") else {
             throw MetadataError.unsupported(path: name, reason: "expected a JSON object (a v1 List or a Loupe sidecar)")
@@ -75,7 +76,8 @@ public struct ClusterMetadata: Sendable {
         var out = ClusterMetadata()
         if let schema = try root.string("schema") {
             guard schema == sidecarSchema else {
-                throw MetadataError.unsupported(path: name, reason: "sidecar schema \"\(schema)\", this Loupe reads \"\(sidecarSchema)\"")
+                throw MetadataError.unsupported(
+                    path: name, reason: "sidecar schema \"\(schema)\", this Loupe reads \"\(sidecarSchema)\"")
             }
             for item in try root.objects("items") { if let o = try decoder.decode(item) { out.objects.append(o) } }
             for e in try root.objects("events") {
@@ -96,7 +98,8 @@ public struct ClusterMetadata: Sendable {
         } else if let single = try decoder.decode(root) {
             out.objects.append(single)
         } else {
-            throw MetadataError.unsupported(path: name, reason: "neither a v1 List, a Loupe sidecar nor a Pod, Service, EndpointSlice or Node")
+            throw MetadataError.unsupported(
+                path: name, reason: "neither a v1 List, a Loupe sidecar nor a Pod, Service, EndpointSlice or Node")
         }
         out.warnings += decoder.warnings
         return out

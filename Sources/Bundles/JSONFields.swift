@@ -38,7 +38,9 @@ struct JSONFields {
 
     func object(_ key: String) throws(MetadataError) -> JSONFields? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let o = JSONFields(value, path: at(key)) else { throw MetadataError.wrongType(at(key), expected: "an object", value) }
+        guard let o = JSONFields(value, path: at(key)) else {
+            throw MetadataError.wrongType(at(key), expected: "an object", value)
+        }
         return o
     }
 
@@ -79,7 +81,9 @@ struct JSONFields {
     func strings(_ key: String) throws(MetadataError) -> [String] {
         var out: [String] = []
         for (i, element) in try array(key).enumerated() {
-            guard let s = element as? String else { throw MetadataError.wrongType(at(key) + "[\(i)]", expected: "a string", element) }
+            guard let s = element as? String else {
+                throw MetadataError.wrongType(at(key) + "[\(i)]", expected: "a string", element)
+            }
             out.append(s)
         }
         return out

@@ -42,8 +42,10 @@ public struct KernelEvent: Sendable, Equatable {
 
     /// The event as one line of the file (no newline). Keys sorted, absent values left out.
     public var jsonLine: String {
-        var fields: [(String, String)] = [("kind", quoted(kind.rawValue)), ("time", String(format: "%.9f", time)),
-                                          ("bytes", String(bytes)), ("netns", String(netns)), ("cgroup", String(cgroup))]
+        var fields: [(String, String)] = [
+            ("kind", quoted(kind.rawValue)), ("time", String(format: "%.9f", time)),
+            ("bytes", String(bytes)), ("netns", String(netns)), ("cgroup", String(cgroup)),
+        ]
         if let source { fields.append(("source", quoted(source))) }
         if let destination { fields.append(("destination", quoted(destination))) }
         if let transport { fields.append(("transport", quoted(transport))) }
@@ -58,11 +60,13 @@ public struct KernelEvent: Sendable, Equatable {
 
     init?(_ o: [String: Any]) {
         guard let k = o["kind"] as? String, let kind = Kind(rawValue: k), let time = (o["time"] as? NSNumber)?.doubleValue,
-              time.isFinite else { return nil }
+            time.isFinite
+        else { return nil }
         // An skb's length is 32 bits: anything else is a damaged line, clamped rather than summed.
         let bytes = (o["bytes"] as? NSNumber).map { min(max($0.doubleValue, 0), Double(UInt32.max)) } ?? 0
-        self.init(kind: kind, time: time, bytes: Int(bytes.isNaN ? 0 : bytes),
-                  netns: (o["netns"] as? NSNumber)?.uint64Value ?? 0, cgroup: (o["cgroup"] as? NSNumber)?.uint64Value ?? 0)
+        self.init(
+            kind: kind, time: time, bytes: Int(bytes.isNaN ? 0 : bytes),
+            netns: (o["netns"] as? NSNumber)?.uint64Value ?? 0, cgroup: (o["cgroup"] as? NSNumber)?.uint64Value ?? 0)
         source = o["source"] as? String
         destination = o["destination"] as? String
         transport = o["transport"] as? String

@@ -21,28 +21,36 @@ struct KubeObjectDecoder {
             var ips = try status?.strings("podIPs", each: "ip") ?? []
             if ips.isEmpty, let ip = try status?.string("podIP") { ips = [ip] }
             if ips.isEmpty { warnings.append("\(o.path): Pod \(namespace)/\(name) has no status.podIP") }
-            return .pod(PodRecord(namespace: namespace, name: name, workload: try Self.workload(meta, pod: name),
-                                  node: try spec?.string("nodeName"), hostNetwork: try spec?.bool("hostNetwork") ?? false,
-                                  ips: ips))
+            return .pod(
+                PodRecord(
+                    namespace: namespace, name: name, workload: try Self.workload(meta, pod: name),
+                    node: try spec?.string("nodeName"), hostNetwork: try spec?.bool("hostNetwork") ?? false,
+                    ips: ips))
         case "Service":
             let spec = try o.object("spec")
             var ips = try spec?.strings("clusterIPs") ?? []
             if ips.isEmpty, let ip = try spec?.string("clusterIP") { ips = [ip] }
             let ports = try spec?.integers("ports", each: "port") ?? []
-            return .service(ServiceRecord(namespace: namespace, name: name, clusterIPs: ips.filter { $0 != "None" },
-                                          ports: ports))
+            return .service(
+                ServiceRecord(
+                    namespace: namespace, name: name, clusterIPs: ips.filter { $0 != "None" },
+                    ports: ports))
         case "EndpointSlice":
             let service = try meta?.object("labels")?.string("kubernetes.io/service-name")
             var addresses: [String] = []
             for e in try o.objects("endpoints") { addresses += try e.strings("addresses") }
             let ports = try o.integers("ports", each: "port")
-            return .endpointSlice(EndpointSliceRecord(namespace: namespace, name: name, service: service,
-                                                      addresses: addresses, ports: ports))
+            return .endpointSlice(
+                EndpointSliceRecord(
+                    namespace: namespace, name: name, service: service,
+                    addresses: addresses, ports: ports))
         case "Node":
             var addresses: [String] = []
             for a in try o.object("status")?.objects("addresses") ?? [] {
                 let type = try a.string("type")
-                if type == "InternalIP" || type == "ExternalIP", let address = try a.string("address") { addresses.append(address) }
+                if type == "InternalIP" || type == "ExternalIP", let address = try a.string("address") {
+                    addresses.append(address)
+                }
             }
             return .node(NodeRecord(name: name, addresses: addresses))
         default:

@@ -17,7 +17,8 @@ public enum RetinaCapture {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         guard let pcap = names.first(where: { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcap.gz") }) else { return nil }
         let stem = String(pcap.prefix { $0 != "." })
-        return NodeRecord(name: nodeName(stem: stem, knownNodes: knownNodes), addresses: addresses(String(decoding: text, as: UTF8.self)))
+        return NodeRecord(
+            name: nodeName(stem: stem, knownNodes: knownNodes), addresses: addresses(String(decoding: text, as: UTF8.self)))
     }
 
     /// "retina-capture-aks-nodepool1-41844487-vmss000000-20261126150000UTC" -> the node's name.
@@ -25,7 +26,8 @@ public enum RetinaCapture {
         var s = Substring(stem)
         // The time: a dash, 14 digits, "UTC".
         if s.hasSuffix("UTC"), let dash = s.dropLast(3).lastIndex(of: "-"),
-           s[s.index(after: dash)..<s.index(s.endIndex, offsetBy: -3)].allSatisfy(\.isNumber) {
+            s[s.index(after: dash)..<s.index(s.endIndex, offsetBy: -3)].allSatisfy(\.isNumber)
+        {
             s = s[..<dash]
         }
         if let known = knownNodes.filter({ s == $0 || s.hasSuffix("-" + $0) }).max(by: { $0.count < $1.count }) { return known }
@@ -38,7 +40,8 @@ public enum RetinaCapture {
     static func addresses(_ text: String) -> [String] {
         for line in text.split(separator: "\n") where line.hasPrefix("[{") {
             guard let interfaces = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [[String: Any]],
-                  interfaces.contains(where: { $0["addr_info"] != nil }) else { continue }
+                interfaces.contains(where: { $0["addr_info"] != nil })
+            else { continue }
             var out: [String] = []
             for i in interfaces {
                 for a in i["addr_info"] as? [[String: Any]] ?? [] where a["scope"] as? String == "global" {

@@ -50,8 +50,10 @@ final class CaptureFiles {
     /// block headers and the frame's end: a little more than the plain bytes at worst).
     private var trailer: Int { interfaceCount * 64 + (limits.compress ? 1024 : 0) }
 
-    init(directory: String, header: [UInt8], interfaces: Int, limits: Limits,
-         statistics: @escaping () -> [(UInt64, UInt64)]) throws(CaptureAgentError) {
+    init(
+        directory: String, header: [UInt8], interfaces: Int, limits: Limits,
+        statistics: @escaping () -> [(UInt64, UInt64)]
+    ) throws(CaptureAgentError) {
         self.statistics = statistics
         self.directory = directory
         self.header = header
@@ -64,7 +66,8 @@ final class CaptureFiles {
 
     private func open() throws(CaptureAgentError) {
         sequence += 1
-        let name = (rotating ? String(format: "capture-%05d.pcapng", sequence) : "capture.pcapng") + (limits.compress ? ".zst" : "")
+        let name =
+            (rotating ? String(format: "capture-%05d.pcapng", sequence) : "capture.pcapng") + (limits.compress ? ".zst" : "")
         let path = directory + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: nil), let f = FileHandle(forWritingAtPath: path) else {
             throw CaptureAgentError("cannot write \(path)")
@@ -105,8 +108,9 @@ final class CaptureFiles {
         if let perFile = limits.rotateSize, packetsInFile > 0, fileBytes + writer.pendingCount + size + trailer > perFile {
             guard rotate() else { return false }
         }
-        writer.enhancedPacket(interface: interface, timestampUnits: timestampUnits, packet: packet,
-                              originalLength: originalLength)
+        writer.enhancedPacket(
+            interface: interface, timestampUnits: timestampUnits, packet: packet,
+            originalLength: originalLength)
         packets += 1
         packetsPending += 1
         packetsInFile += 1
@@ -137,7 +141,8 @@ final class CaptureFiles {
             return true
         } catch {
             try? file.truncate(atOffset: UInt64(fileBytes))
-            failure = "writing \(directory)/\(kept.last ?? "") failed after \(fileBytes) bytes (\(error.localizedDescription)): the capture ends there"
+            failure =
+                "writing \(directory)/\(kept.last ?? "") failed after \(fileBytes) bytes (\(error.localizedDescription)): the capture ends there"
             return false
         }
     }
@@ -148,8 +153,9 @@ final class CaptureFiles {
         for i in 0..<interfaceCount {
             let now = i < counts.count ? counts[i] : (0, 0)
             let before = i < countedAtFileStart.count ? countedAtFileStart[i] : (0, 0)
-            writer.statistics(interface: UInt32(i), timestampUnits: end, received: now.0 &- before.0,
-                              dropped: now.1 &- before.1, startUnits: fileStart)
+            writer.statistics(
+                interface: UInt32(i), timestampUnits: end, received: now.0 &- before.0,
+                dropped: now.1 &- before.1, startUnits: fileStart)
         }
         flush()
         if failure == nil, let end = encoder?.finish() { _ = write(end) }

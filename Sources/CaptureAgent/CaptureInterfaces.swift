@@ -24,13 +24,14 @@ public enum CaptureInterfaces {
         var cursor = head
         while let device = cursor {
             let flags = device.pointee.flags
-            devices.append(CaptureDevice(
-                name: String(cString: device.pointee.name),
-                description: device.pointee.description.map { String(cString: $0) },
-                addresses: addresses(device.pointee.addresses),
-                isUp: flags & UInt32(PCAP_IF_UP) != 0,
-                isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
-                isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0))
+            devices.append(
+                CaptureDevice(
+                    name: String(cString: device.pointee.name),
+                    description: device.pointee.description.map { String(cString: $0) },
+                    addresses: addresses(device.pointee.addresses),
+                    isUp: flags & UInt32(PCAP_IF_UP) != 0,
+                    isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
+                    isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0))
             cursor = device.pointee.next
         }
         return devices

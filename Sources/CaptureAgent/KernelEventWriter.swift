@@ -48,8 +48,10 @@ final class KernelEventWriter {
         return best.offset
     }
 
-    static let tcpStates = ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
-                            "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE"]
+    static let tcpStates = [
+        "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
+        "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
+    ]
 
     static func state(_ s: UInt8) -> String { Int(s) < tcpStates.count && s > 0 ? tcpStates[Int(s)] : "STATE_\(s)" }
 

@@ -68,8 +68,10 @@ public enum NodeState {
         let index = out.map { i -> [String: Any] in
             ["file": i.bytes > 0 ? i.file : NSNull(), "source": i.source, "bytes": i.bytes, "error": i.error ?? NSNull()]
         }
-        if let json = try? JSONSerialization.data(withJSONObject: ["schema": "loupe.node-state/1", "items": index],
-                                                  options: [.sortedKeys, .prettyPrinted]) {
+        if let json = try? JSONSerialization.data(
+            withJSONObject: ["schema": "loupe.node-state/1", "items": index],
+            options: [.sortedKeys, .prettyPrinted])
+        {
             FileManager.default.createFile(atPath: directory + "/node-state.json", contents: json)
         }
         return out

@@ -97,8 +97,10 @@ public struct Recorder {
         var system = utsname()
         uname(&system)
         let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        header.sectionHeader(options: [.string(2, machine), .string(3, ProcessInfo.processInfo.operatingSystemVersionString),
-                                       .string(4, "loupe-agent 0.1.0")])
+        header.sectionHeader(options: [
+            .string(2, machine), .string(3, ProcessInfo.processInfo.operatingSystemVersionString),
+            .string(4, "loupe-agent 0.1.0"),
+        ])
         for name in options.interfaces {
             guard let h = pcap_create(name, &errorBuffer) else { throw CaptureAgentError("\(name): \(message())") }
             handles.append(h)
@@ -120,12 +122,17 @@ public struct Recorder {
                     throw CaptureAgentError("filter \"\(filter)\": \(String(cString: pcap_geterr(h)))")
                 }
                 defer { pcap_freecode(&program) }
-                guard pcap_setfilter(h, &program) == 0 else { throw CaptureAgentError("\(name): \(String(cString: pcap_geterr(h)))") }
+                guard pcap_setfilter(h, &program) == 0 else {
+                    throw CaptureAgentError("\(name): \(String(cString: pcap_geterr(h)))")
+                }
             }
             guard pcap_setnonblock(h, 1, &errorBuffer) == 0 else { throw CaptureAgentError("\(name): \(message())") }
-            header.interface(linkType: UInt16(truncatingIfNeeded: pcap_datalink(h)), snapLength: UInt32(options.snapLength),
-                             options: [.string(2, name), .string(3, "captured by loupe-agent on \(ProcessInfo.processInfo.hostName)"),
-                                       .u8(9, 9)])
+            header.interface(
+                linkType: UInt16(truncatingIfNeeded: pcap_datalink(h)), snapLength: UInt32(options.snapLength),
+                options: [
+                    .string(2, name), .string(3, "captured by loupe-agent on \(ProcessInfo.processInfo.hostName)"),
+                    .u8(9, 9),
+                ])
         }
         // On a loopback interface the kernel counts every packet twice (it passes the socket
         // both the outgoing and the incoming copy; libpcap drops the first): halved, so the
@@ -148,18 +155,21 @@ public struct Recorder {
             let opened = KernelProbe.open()
             kernelUnavailable = opened.unavailable
             if let p = opened.probe {
-                let writer = try KernelEventWriter(path: options.output + "/events.jsonl", attached: p.attached,
-                                                   unavailable: p.unavailable, node: options.node,
-                                                   limit: options.rotateSize ?? options.maximumBytes)
+                let writer = try KernelEventWriter(
+                    path: options.output + "/events.jsonl", attached: p.attached,
+                    unavailable: p.unavailable, node: options.node,
+                    limit: options.rotateSize ?? options.maximumBytes)
                 guard p.start({ writer.add($0) }) else { throw CaptureAgentError("the kernel event ring buffer did not open") }
                 probe = p
                 events = writer
             }
         }
-        let files = try CaptureFiles(directory: options.output, header: header.take(), interfaces: handles.count,
-                                     limits: .init(rotateSize: options.rotateSize, rotateFiles: options.rotateFiles,
-                                                   totalBytes: options.maximumBytes, compress: options.compress),
-                                     statistics: counts)
+        let files = try CaptureFiles(
+            directory: options.output, header: header.take(), interfaces: handles.count,
+            limits: .init(
+                rotateSize: options.rotateSize, rotateFiles: options.rotateFiles,
+                totalBytes: options.maximumBytes, compress: options.compress),
+            statistics: counts)
         let start = Date()
         // Each packet becomes an enhanced packet block of the interface being read.
         let handler: pcap_handler = { user, header, bytes in
@@ -167,15 +177,19 @@ public struct Recorder {
             let files = Unmanaged<CaptureFiles>.fromOpaque(user).takeUnretainedValue()
             let h = header.pointee
             let units = UInt64(h.ts.tv_sec) &* 1_000_000_000 &+ UInt64(h.ts.tv_usec)  // nanoseconds (tstamp precision)
-            _ = files.add(timestampUnits: units, packet: UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen)),
-                          originalLength: Int(h.len))
+            _ = files.add(
+                timestampUnits: units, packet: UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen)),
+                originalLength: Int(h.len))
         }
         let context = Unmanaged.passUnretained(files).toOpaque().assumingMemoryBound(to: UInt8.self)
         func dispatch(all: Bool) {
             for (i, h) in handles.enumerated() {
                 files.interface = UInt32(i)
-                if all { while pcap_dispatch(h, -1, handler, context) > 0 && !files.limitReached {} }
-                else { _ = pcap_dispatch(h, -1, handler, context) }
+                if all {
+                    while pcap_dispatch(h, -1, handler, context) > 0 && !files.limitReached {}
+                } else {
+                    _ = pcap_dispatch(h, -1, handler, context)
+                }
             }
         }
         /// Until an interface (or the kernel events' ring buffer) has something, or the time is up.
@@ -240,12 +254,14 @@ public struct Recorder {
         facts.nodeStateFailures = nodeItems.compactMap { i in i.error.map { "\(i.source): \($0)" } }
         if let connection = options.kubernetes {
             let counts = watcher?.counts ?? (objects: 0, events: 0)
-            facts.kubernetes = .init(server: connection.server, objects: counts.objects, changes: counts.events,
-                                     notes: (kubernetesError.map { [$0] } ?? []) + (watcher?.notes ?? []))
+            facts.kubernetes = .init(
+                server: connection.server, objects: counts.objects, changes: counts.events,
+                notes: (kubernetesError.map { [$0] } ?? []) + (watcher?.notes ?? []))
         }
         if options.kernelEvents {
-            facts.kernel = .init(attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0,
-                                 lost: Int(lost), skipped: events?.skipped ?? 0)
+            facts.kernel = .init(
+                attached: attached, unavailable: kernelUnavailable, events: events?.events ?? 0,
+                lost: Int(lost), skipped: events?.skipped ?? 0)
         }
         try writeManifest(options, files: kept, facts: facts)
         if let archive = options.archive {
@@ -256,8 +272,9 @@ public struct Recorder {
             }
             try? fm.removeItem(atPath: options.output)
         }
-        return Result(packets: files.packets, dropped: dropped, files: kept, stoppedBy: nil, kernelEvents: events?.events,
-                      kernelUnavailable: kernelUnavailable, kubernetes: facts.kubernetes.map { ($0.objects, $0.changes, $0.notes) })
+        return Result(
+            packets: files.packets, dropped: dropped, files: kept, stoppedBy: nil, kernelEvents: events?.events,
+            kernelUnavailable: kernelUnavailable, kubernetes: facts.kubernetes.map { ($0.objects, $0.changes, $0.notes) })
     }
 
     /// Gives the output directory to `user`, then becomes that user (groups, gid, uid, in that
@@ -265,7 +282,8 @@ public struct Recorder {
     static func dropPrivileges(to user: String, owning directory: String) throws(CaptureAgentError) {
         guard let entry = getpwnam(user) else { throw CaptureAgentError("no user \(user)") }
         let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid
-        let paths = [directory] + ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map { directory + "/" + $0 }
+        let paths =
+            [directory] + ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).map { directory + "/" + $0 }
         for p in paths { guard chown(p, uid, gid) == 0 else { throw CaptureAgentError("cannot give \(p) to \(user)") } }
         guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
             throw CaptureAgentError("cannot become \(user): \(String(cString: strerror(errno)))")
@@ -295,17 +313,23 @@ public struct Recorder {
     static func writeManifest(_ o: Options, files: [String], facts f: ManifestFacts) throws(CaptureAgentError) {
         var entries: [[String: Any]] = []
         for name in files {
-            guard let data = try? Data(contentsOf: URL(fileURLWithPath: o.output + "/" + name), options: .alwaysMapped) else { continue }
-            entries.append(["name": name, "bytes": data.count,
-                            "sha256": SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()])
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: o.output + "/" + name), options: .alwaysMapped) else {
+                continue
+            }
+            entries.append([
+                "name": name, "bytes": data.count,
+                "sha256": SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined(),
+            ])
         }
         func value(_ v: Any?) -> Any { v ?? NSNull() }
         var manifest: [String: Any] = [
             "schema": "loupe.bundle/1", "agent": "loupe-agent 0.1.0", "node": o.node,
             "interfaces": o.interfaces, "filter": value(o.filter), "snapLength": Int(o.snapLength),
             "bufferSize": Int(o.bufferSize),
-            "limits": ["duration": value(o.duration), "packets": value(o.maximumPackets), "bytes": value(o.maximumBytes),
-                       "rotateSize": value(o.rotateSize), "rotateFiles": value(o.rotateFiles)] as [String: Any],
+            "limits": [
+                "duration": value(o.duration), "packets": value(o.maximumPackets), "bytes": value(o.maximumBytes),
+                "rotateSize": value(o.rotateSize), "rotateFiles": value(o.rotateFiles),
+            ] as [String: Any],
             "start": f.start.timeIntervalSince1970, "stop": f.end.timeIntervalSince1970, "stopReason": f.stopReason,
             "packets": f.packets, "captureDrops": f.dropped, "files": entries, "deletedFiles": f.deleted,
         ]
@@ -316,13 +340,16 @@ public struct Recorder {
             manifest["kubernetes"] = NSNull()
         }
         if let k = f.kernel {
-            manifest["kernelEvents"] = ["attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost,
-                                        "skipped": k.skipped]
+            manifest["kernelEvents"] = [
+                "attached": k.attached, "unavailable": k.unavailable, "events": k.events, "lost": k.lost,
+                "skipped": k.skipped,
+            ]
         } else {
             manifest["kernelEvents"] = NSNull()
         }
         guard let data = try? JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted]),
-              FileManager.default.createFile(atPath: o.output + "/manifest.json", contents: data) else {
+            FileManager.default.createFile(atPath: o.output + "/manifest.json", contents: data)
+        else {
             throw CaptureAgentError("cannot write the manifest")
         }
     }

@@ -66,8 +66,11 @@ public struct CaptureReader {
     public var sections: [CaptureSection] {
         if let pcapng { return pcapng.sections }
         guard let pcap else { return [] }
-        return [CaptureSection(bigEndian: pcap.swapped != (0x0102.bigEndian == 0x0102),
-                               majorVersion: pcap.version.major, minorVersion: pcap.version.minor)]
+        return [
+            CaptureSection(
+                bigEndian: pcap.swapped != (0x0102.bigEndian == 0x0102),
+                majorVersion: pcap.version.major, minorVersion: pcap.version.minor)
+        ]
     }
 
     public var interfaces: [CaptureInterface] {

@@ -36,7 +36,7 @@ struct RecordRing {
         if let base = bytes.baseAddress { (storage.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count) }
         allocations.append((offset, n, false))
         let ticket = firstTicket + allocations.count - 1
-        return (ticket, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[offset ..< offset + bytes.count]))
+        return (ticket, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[offset..<offset + bytes.count]))
     }
 
     /// Where `n` bytes fit: after the newest allocation, or from the start when the ring has

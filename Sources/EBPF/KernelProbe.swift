@@ -48,7 +48,8 @@ public final class KernelProbe {
         var program = bpf_object__next_program(obj, nil)
         while let p = program {
             let name = String(cString: bpf_program__name(p))
-            let wanted = name.hasPrefix(style + "_") && (!name.contains("retransmit") || name.hasSuffix("_err") == retransmitResult)
+            let wanted =
+                name.hasPrefix(style + "_") && (!name.contains("retransmit") || name.hasSuffix("_err") == retransmitResult)
             _ = bpf_program__set_autoload(p, wanted)
             program = bpf_object__next_program(obj, p)
         }
@@ -80,12 +81,14 @@ public final class KernelProbe {
         guard let obj = object, let map = bpf_object__find_map_by_name(obj, "events") else { return false }
         self.handler = handler
         let context = Unmanaged.passUnretained(self).toOpaque()
-        ring = ring_buffer__new(bpf_map__fd(map), { context, data, size in
-            guard let context, let data else { return 0 }
-            let probe = Unmanaged<KernelProbe>.fromOpaque(context).takeUnretainedValue()
-            if let record = KernelEventRecord(UnsafeRawBufferPointer(start: data, count: size)) { probe.handler?(record) }
-            return 0
-        }, context, nil)
+        ring = ring_buffer__new(
+            bpf_map__fd(map),
+            { context, data, size in
+                guard let context, let data else { return 0 }
+                let probe = Unmanaged<KernelProbe>.fromOpaque(context).takeUnretainedValue()
+                if let record = KernelEventRecord(UnsafeRawBufferPointer(start: data, count: size)) { probe.handler?(record) }
+                return 0
+            }, context, nil)
         return ring != nil
     }
 

@@ -26,8 +26,10 @@ enum ChainFuzzing {
             case 3: chain += geneve(s)
             case 4: chain += [0x86, 0xDD] + ipv6(extensions: Int(s >> 3) + 1)
             case 5: chain += [0x88, 0xA8, 0, 1]
-            case 6: chain += [0x08, 0x00] + ipv4udp(port: 4789, payloadLength: 0) + [0x08, 0, 0, 0, 0, 0, 1, 0]
-                + [UInt8](repeating: 2, count: 12)
+            case 6:
+                chain +=
+                    [0x08, 0x00] + ipv4udp(port: 4789, payloadLength: 0) + [0x08, 0, 0, 0, 0, 0, 1, 0]
+                    + [UInt8](repeating: 2, count: 12)
             default: chain += [0x91, 0x00, 0, 2]
             }
         }
@@ -45,8 +47,10 @@ enum ChainFuzzing {
     /// An IPv4 header and a UDP header to `port` (lengths left for the decoder to bound).
     static func ipv4udp(port: UInt16, payloadLength: Int) -> [UInt8] {
         let total = 28 + payloadLength
-        return [0x45, 0, UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF), 0, 1, 0, 0, 64, 17, 0, 0,
-                10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, UInt8(port >> 8), UInt8(port & 0xFF), 0, 0, 0, 0]
+        return [
+            0x45, 0, UInt8(total >> 8 & 0xFF), UInt8(total & 0xFF), 0, 1, 0, 0, 64, 17, 0, 0,
+            10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, UInt8(port >> 8), UInt8(port & 0xFF), 0, 0, 0, 0,
+        ]
     }
 
     static func vxlan(_ s: UInt8) -> [UInt8] {
@@ -63,7 +67,7 @@ enum ChainFuzzing {
         // version | payload length 0 (unstated: what was captured) | next 60 | hop limit; ::1 -> ::2
         var out: [UInt8] = [0x60, 0, 0, 0, 0, 0, 60, 64] + [UInt8](repeating: 0, count: 15) + [1]
         out += [UInt8](repeating: 0, count: 15) + [2]
-        for i in 0 ..< extensions { out += [i == extensions - 1 ? 17 : 60, 0, 1, 4, 0, 0, 0, 0] }
+        for i in 0..<extensions { out += [i == extensions - 1 ? 17 : 60, 0, 1, 4, 0, 0, 0, 0] }
         return out + [0x30, 0x39, 0, 9, 0, 8, 0, 0]
     }
 

@@ -10,7 +10,9 @@ import Rules
 /// returning nothing (a trap is the finding). The same functions replay committed inputs in
 /// the tests (Tests/FuzzRegressionTests), so every crash found stays a regression test.
 public enum FuzzTargets {
-    public static let names = ["capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle", "events", "chain"]
+    public static let names = [
+        "capture", "frame", "dns", "tls", "quic", "http", "rules", "metadata", "bundle", "events", "chain",
+    ]
 
     public static func run(_ target: String, _ bytes: UnsafeRawBufferPointer) {
         switch target {

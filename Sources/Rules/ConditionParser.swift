@@ -13,9 +13,13 @@ enum ConditionParser {
 
     static func parse(_ text: String, scope: Scope?) throws(Failure) -> Condition {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let op = Condition.Operator.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
-            .compactMap({ op in trimmed.range(of: " " + op.rawValue + " ").map { (op, $0) } ?? trimmed.range(of: op.rawValue).map { (op, $0) } })
-            .min(by: { $0.1.lowerBound < $1.1.lowerBound }) else {
+        guard
+            let op = Condition.Operator.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
+                .compactMap({ op in
+                    trimmed.range(of: " " + op.rawValue + " ").map { (op, $0) } ?? trimmed.range(of: op.rawValue).map { (op, $0) }
+                })
+                .min(by: { $0.1.lowerBound < $1.1.lowerBound })
+        else {
             throw Failure(message: "expected `value op number`, e.g. dns.latency.p99 < 50ms (ops: < <= > >= == !=)")
         }
         let left = trimmed[..<op.1.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -61,10 +65,16 @@ enum ReportShape {
 
     nonisolated(unsafe) static let report = json(Report.empty)
     nonisolated(unsafe) static let podRow = json(PodRow())
-    nonisolated(unsafe) static let groupRow: [String: Any] = ["dns": json(DNSGroupRow(key: "", transactions: 0, unanswered: 0, errors: 0,
-                                                                                    latency: .empty)),
-                                                             "tls": json(TLSGroupRow(key: "", handshakes: 0, failures: 0,
-                                                                                     handshakeLatency: .empty, clientHelloToServerHello: .empty))]
+    nonisolated(unsafe) static let groupRow: [String: Any] = [
+        "dns": json(
+            DNSGroupRow(
+                key: "", transactions: 0, unanswered: 0, errors: 0,
+                latency: .empty)),
+        "tls": json(
+            TLSGroupRow(
+                key: "", handshakes: 0, failures: 0,
+                handshakeLatency: .empty, clientHelloToServerHello: .empty)),
+    ]
 
     static func kind(_ path: [String]) -> Kind {
         let last = path.last ?? ""
@@ -79,19 +89,23 @@ enum ReportShape {
         let section = path[0]
         if scope.name != nil {
             guard section == "dns", let row = groupRow["dns"] as? [String: Any], scope.server == nil, scope.namespace == nil,
-                  scope.pod == nil, scope.workload == nil else {
+                scope.pod == nil, scope.workload == nil
+            else {
                 throw ConditionParser.Failure(message: "a `name` scope reads dns.byName rows: the value must start with dns.")
             }
             return (row, path.dropFirst())
         }
         if scope.server != nil {
-            guard let row = groupRow[section] as? [String: Any], scope.namespace == nil, scope.pod == nil, scope.workload == nil else {
-                throw ConditionParser.Failure(message: "a `server` scope reads dns.byServer or tls.byServer rows: the value must start with dns. or tls.")
+            guard let row = groupRow[section] as? [String: Any], scope.namespace == nil, scope.pod == nil, scope.workload == nil
+            else {
+                throw ConditionParser.Failure(
+                    message: "a `server` scope reads dns.byServer or tls.byServer rows: the value must start with dns. or tls.")
             }
             return (row, path.dropFirst())
         }
         guard let row = podRow[section] as? [String: Any] else {
-            throw ConditionParser.Failure(message: "a pod, workload or namespace scope reads dns., tcp. or tls. values of its row")
+            throw ConditionParser.Failure(
+                message: "a pod, workload or namespace scope reads dns., tcp. or tls. values of its row")
         }
         return (row, path.dropFirst())
     }
@@ -108,17 +122,22 @@ enum ReportShape {
             }
             if let object = next as? [String: Any] {
                 if object.isEmpty {  // an open map (rcode names, versions): any key, a count
-                    guard rest.count == 1 else { throw ConditionParser.Failure(message: "`\(walked)` is a map of counts: name one key") }
+                    guard rest.count == 1 else {
+                        throw ConditionParser.Failure(message: "`\(walked)` is a map of counts: name one key")
+                    }
                     return
                 }
                 node = object
                 continue
             }
             guard rest.isEmpty else { throw ConditionParser.Failure(message: "`\(walked)` is a single value") }
-            guard next is NSNumber || next is NSNull else { throw ConditionParser.Failure(message: "`\(walked)` is not a number") }
+            guard next is NSNumber || next is NSNull else {
+                throw ConditionParser.Failure(message: "`\(walked)` is not a number")
+            }
             return
         }
-        throw ConditionParser.Failure(message: "`\(walked)` is an object: name one of its values (\(node.keys.sorted().joined(separator: ", ")))")
+        throw ConditionParser.Failure(
+            message: "`\(walked)` is an object: name one of its values (\(node.keys.sorted().joined(separator: ", ")))")
     }
 
     /// The value at `path` in a report's JSON object: nil when absent or null; an open map's

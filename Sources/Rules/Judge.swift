@@ -24,9 +24,10 @@ public enum Judge {
             let passed = value.map(c.holds) ?? false
             let measured = value.map { format($0, c.path) } ?? "no data"
             let wanted = c.op.rawValue + " " + format(c.value, c.path)
-            return Verdict(name: rule.name, condition: c.text, scope: rule.scope?.description, value: value, passed: passed,
-                           message: "\(c.path.joined(separator: ".")) = \(measured), wanted \(wanted)"
-                               + (rule.scope.map { " (\($0.description))" } ?? ""))
+            return Verdict(
+                name: rule.name, condition: c.text, scope: rule.scope?.description, value: value, passed: passed,
+                message: "\(c.path.joined(separator: ".")) = \(measured), wanted \(wanted)"
+                    + (rule.scope.map { " (\($0.description))" } ?? ""))
         }
     }
 
@@ -56,7 +57,8 @@ public enum Judge {
         func inNamespace(_ r: [String: Any]) -> Bool { namespace == nil || r["namespace"] as? String == namespace }
         if let pod = scope.pod {
             list = "pods"
-            match = { r in inNamespace(r) && (r["name"] as? String == pod || "\(r["namespace"] ?? "")/\(r["name"] ?? "")" == pod) }
+            match = { r in inNamespace(r) && (r["name"] as? String == pod || "\(r["namespace"] ?? "")/\(r["name"] ?? "")" == pod)
+            }
         } else if let workload = scope.workload {
             list = "workloads"
             match = { r in
@@ -68,7 +70,8 @@ public enum Judge {
             match = inNamespace
         }
         guard let row = (json[list] as? [[String: Any]] ?? []).first(where: match),
-              let object = row[section] as? [String: Any] else { return nil }
+            let object = row[section] as? [String: Any]
+        else { return nil }
         return ReportShape.value(path.dropFirst(), in: object)
     }
 
@@ -122,7 +125,8 @@ public enum Judge {
         }
         let failures = verdicts.filter { !$0.passed }.count
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites><testsuite name=\"\(escape(suite))\" tests=\"\(verdicts.count)\" failures=\"\(failures)\" errors=\"0\">\n"
+        out +=
+            "<testsuites><testsuite name=\"\(escape(suite))\" tests=\"\(verdicts.count)\" failures=\"\(failures)\" errors=\"0\">\n"
         for v in verdicts {
             out += "  <testcase classname=\"loupe.rules\" name=\"\(escape(v.name))\">"
             if !v.passed { out += "<failure message=\"\(escape(v.message))\">\(escape(v.condition))</failure>" }

@@ -40,7 +40,9 @@ public enum RulesFile {
             for (key, _) in map where !["name", "condition", "scope"].contains(key.string ?? "") {
                 throw fail(key, "unknown key `\(key.string ?? "?")` (a rule has name, condition, scope)")
             }
-            guard let nameNode = map["name"], let name = nameNode.string, !name.isEmpty else { throw fail(item, "a rule needs a `name`") }
+            guard let nameNode = map["name"], let name = nameNode.string, !name.isEmpty else {
+                throw fail(item, "a rule needs a `name`")
+            }
             guard names.insert(name).inserted else { throw fail(nameNode, "a second rule named `\(name)`") }
             guard let conditionNode = map["condition"], let text = conditionNode.string else {
                 throw fail(item, "rule `\(name)` needs a `condition`, e.g. dns.latency.p99 < 50ms")
@@ -68,8 +70,10 @@ public enum RulesFile {
             } catch {
                 throw fail(conditionNode, "rule `\(name)`: \(error.message)")
             }
-            rules.append(Rule(name: name, condition: condition, scope: scope, line: item.mark?.line ?? 1,
-                              column: item.mark?.column ?? 1))
+            rules.append(
+                Rule(
+                    name: name, condition: condition, scope: scope, line: item.mark?.line ?? 1,
+                    column: item.mark?.column ?? 1))
         }
         if rules.isEmpty { throw fail(list, "no rules") }
         return rules

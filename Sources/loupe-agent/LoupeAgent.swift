@@ -47,7 +47,8 @@ struct Versions: ParsableCommand {
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record live traffic into a bundle: capture pcapng, events.jsonl (kernel), manifest.json and the pod metadata given.",
+        abstract:
+            "Record live traffic into a bundle: capture pcapng, events.jsonl (kernel), manifest.json and the pod metadata given.",
         discussion: "Stops at --duration, --packets, --bytes, SIGINT or SIGTERM; every file is valid whenever it stops.")
 
     @Option(help: ArgumentHelp("Interface to capture on (repeatable; `any` for all).", valueName: "name"))
@@ -56,22 +57,28 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("The bundle to write: a directory, or one archive when it ends in .tar.zst.", valueName: "path"))
     var output: String
 
-    @Option(help: ArgumentHelp("Stop after this long: 6s, 500ms, 5m, 1h (a bare number is seconds).",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Stop after this long: 6s, 500ms, 5m, 1h (a bare number is seconds).",
+            valueName: "duration"))
     var duration: DurationArgument<Seconds>?
 
     @Option(help: "Stop after this many packets.")
     var packets: Int?
 
-    @Option(help: ArgumentHelp("Stop before the capture files hold more than this (e.g. 500MB, 2GB).", valueName: "size"),
-            transform: Record.size)
+    @Option(
+        help: ArgumentHelp("Stop before the capture files hold more than this (e.g. 500MB, 2GB).", valueName: "size"),
+        transform: Record.size)
     var bytes: Int?
 
-    @Option(help: ArgumentHelp("Start a new capture file before this size (e.g. 100MB): capture-00001.pcapng, ...", valueName: "size"),
-            transform: Record.size)
+    @Option(
+        help: ArgumentHelp(
+            "Start a new capture file before this size (e.g. 100MB): capture-00001.pcapng, ...", valueName: "size"),
+        transform: Record.size)
     var rotateSize: Int?
 
-    @Option(help: ArgumentHelp("With --rotate-size: keep only the newest N capture files (a ring within N x size).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("With --rotate-size: keep only the newest N capture files (a ring within N x size).", valueName: "n"))
     var rotateFiles: Int?
 
     @Option(help: ArgumentHelp("libpcap's kernel buffer per interface.", valueName: "size"), transform: Record.size)
@@ -80,11 +87,15 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-kernel-events"), help: "Do not record kernel events (eBPF).")
     var noKernelEvents = false
 
-    @Option(help: ArgumentHelp("List and watch the cluster through this kubeconfig's current context into cluster.sidecar.json.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "List and watch the cluster through this kubeconfig's current context into cluster.sidecar.json.",
+            valueName: "file"))
     var kubeconfig: String?
 
-    @Flag(name: .customLong("no-kubernetes"), help: "In a pod, do not list and watch the cluster (its service account is used by default).")
+    @Flag(
+        name: .customLong("no-kubernetes"),
+        help: "In a pod, do not list and watch the cluster (its service account is used by default).")
     var noKubernetes = false
 
     @Option(help: ArgumentHelp("The node's name in the bundle (default: $NODE_NAME, else the host name).", valueName: "name"))
@@ -96,7 +107,9 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-node-state"), help: "Do not collect the node's addresses, routes, rules and counters.")
     var noNodeState = false
 
-    @Flag(name: .customLong("no-promiscuous"), help: "Only packets addressed to the interface (on a bridge, not the pods' own traffic).")
+    @Flag(
+        name: .customLong("no-promiscuous"),
+        help: "Only packets addressed to the interface (on a bridge, not the pods' own traffic).")
     var noPromiscuous = false
 
     @Option(help: "BPF filter expression (pcap-filter(7)).")
@@ -111,8 +124,11 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("Run as this user once the interfaces are open.", valueName: "name"))
     var user: String?
 
-    @Option(name: .customLong("pods"), help: ArgumentHelp("Pod metadata to put in the bundle (kubectl JSON or a sidecar; repeatable).",
-                                                          valueName: "file"))
+    @Option(
+        name: .customLong("pods"),
+        help: ArgumentHelp(
+            "Pod metadata to put in the bundle (kubectl JSON or a sidecar; repeatable).",
+            valueName: "file"))
     var metadata: [String] = []
 
     func validate() throws {
@@ -136,7 +152,9 @@ struct Record: ParsableCommand {
     /// "500MB", "2GB", "64KB", "1048576": bytes (powers of 1024).
     static func size(_ text: String) throws -> Int {
         let upper = text.uppercased()
-        let units: [(String, Int)] = [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        let units: [(String, Int)] = [
+            ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1),
+        ]
         for (suffix, factor) in units where upper.hasSuffix(suffix) {
             guard let n = Int(upper.dropLast(suffix.count)), n >= 0, n <= Int.max / factor else { break }
             return n * factor
@@ -157,7 +175,9 @@ struct Record: ParsableCommand {
             }
             // Resolve symbolic links on the longest existing prefix.
             var prefix = parts.count
-            while prefix > 0 && !FileManager.default.fileExists(atPath: "/" + parts[..<prefix].joined(separator: "/")) { prefix -= 1 }
+            while prefix > 0 && !FileManager.default.fileExists(atPath: "/" + parts[..<prefix].joined(separator: "/")) {
+                prefix -= 1
+            }
             let head = URL(fileURLWithPath: "/" + parts[..<prefix].joined(separator: "/")).resolvingSymlinksInPath().path
             return ([head == "/" ? "" : head] + parts[prefix...]).joined(separator: "/")
         }
@@ -216,9 +236,11 @@ struct Record: ParsableCommand {
             for note in r.kubernetes?.notes ?? [] {
                 FileHandle.standardError.write(Data("loupe-agent: kubernetes: \(note)\n".utf8))
             }
-            let kernel = (r.kernelEvents.map { ", \($0) kernel events" } ?? "")
+            let kernel =
+                (r.kernelEvents.map { ", \($0) kernel events" } ?? "")
                 + (r.kubernetes.map { ", \($0.objects) cluster objects and \($0.changes) changes" } ?? "")
-            FileHandle.standardError.write(Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped\(kernel), in \(output)\n".utf8))
+            FileHandle.standardError.write(
+                Data("loupe-agent: \(r.packets) packets, \(r.dropped) dropped\(kernel), in \(output)\n".utf8))
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -16,8 +16,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 // SwiftPM links an executable's entry as `<module>_main`; hand the process to libFuzzer's
 // driver from there (libFuzzer's own `main` is then never linked in).
 @_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
 @_cdecl("loupe_fuzz_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
@@ -31,7 +33,8 @@ struct LoupeFuzzReplay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let target = arguments.first, FuzzTargets.names.contains(target) else {
-            FileHandle.standardError.write(Data("usage: loupe-fuzz TARGET FILE... (targets: \(FuzzTargets.names.joined(separator: ", ")))\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: loupe-fuzz TARGET FILE... (targets: \(FuzzTargets.names.joined(separator: ", ")))\n".utf8))
             exit(2)
         }
         for path in arguments.dropFirst() {

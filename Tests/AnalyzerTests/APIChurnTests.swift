@@ -34,7 +34,11 @@ struct APIChurnTests {
             c.request(w)
         }
         c.request(Self.list(0.1, namespace: "shop", status: 410))
-        #expect(c.watchEnds == { var e = APIWatchEnds(); (e.expired, e.closed, e.reset, e.captureEnd) = (2, 1, 1, 1); return e }())
+        #expect(
+            c.watchEnds
+                == {
+                    var e = APIWatchEnds(); (e.expired, e.closed, e.reset, e.captureEnd) = (2, 1, 1, 1); return e
+                }())
         #expect(c.expiredLists == 1)
     }
 
@@ -48,9 +52,9 @@ struct APIChurnTests {
 
     @Test func boundsDrivenPast() {
         var c = APIChurn()
-        for i in 0 ..< APIChurn.errorTimesKept + 10 { c.error(at: Int64(i) * 1_000_000) }
+        for i in 0..<APIChurn.errorTimesKept + 10 { c.error(at: Int64(i) * 1_000_000) }
         #expect(c.errorTimesDropped == 10)
-        for _ in 0 ..< APIChurn.slowListsKept + 5 { c.request(Self.list(40, namespace: nil)) }
+        for _ in 0..<APIChurn.slowListsKept + 5 { c.request(Self.list(40, namespace: nil)) }
         var section = APIServerSection()
         c.write(into: &section, rows: 100_000)
         #expect(section.slowLists.total == APIChurn.slowListsKept + 5 && section.slowLists.rows.count == APIChurn.slowListsKept)

@@ -11,7 +11,8 @@ struct BoundsTableTests {
             try BoundsDocument.markdown.write(toFile: path, atomically: true, encoding: .utf8)
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text == BoundsDocument.markdown, "docs/bounds.md is stale: LOUPE_WRITE_BOUNDS=1 swift test --filter BoundsTableTests")
+        #expect(
+            text == BoundsDocument.markdown, "docs/bounds.md is stale: LOUPE_WRITE_BOUNDS=1 swift test --filter BoundsTableTests")
     }
 
     @Test func worstCaseFitsTheBudget() {

@@ -12,20 +12,20 @@ import _TestSupport
 /// of expired flows (the peak of live flows is the sum of the two tables' peaks).
 struct DNSConversationsTests {
     static let metadata = #"""
-    {"apiVersion": "v1", "kind": "List", "items": [
-      {"kind": "Pod", "metadata": {"name": "client-1", "namespace": "shop"}, "status": {"podIP": "10.244.0.11"}},
-      {"kind": "Pod", "metadata": {"name": "coredns-1", "namespace": "kube-system"}, "status": {"podIP": "10.244.0.53"}},
-      {"kind": "Pod", "metadata": {"name": "web-abc", "namespace": "shop"}, "status": {"podIP": "10.244.0.30"}},
-      {"kind": "Service", "metadata": {"name": "kube-dns", "namespace": "kube-system"},
-       "spec": {"clusterIP": "10.96.0.10", "ports": [{"port": 53}]}},
-      {"kind": "EndpointSlice", "metadata": {"name": "kube-dns-x", "namespace": "kube-system",
-       "labels": {"kubernetes.io/service-name": "kube-dns"}},
-       "endpoints": [{"addresses": ["10.244.0.53"]}], "ports": [{"port": 53}]},
-      {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"clusterIP": "10.96.0.20", "ports": [{"port": 80}]}},
-      {"kind": "EndpointSlice", "metadata": {"name": "web-x", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},
-       "endpoints": [{"addresses": ["10.244.0.30"]}], "ports": [{"port": 8080}]}
-    ]}
-    """#
+        {"apiVersion": "v1", "kind": "List", "items": [
+          {"kind": "Pod", "metadata": {"name": "client-1", "namespace": "shop"}, "status": {"podIP": "10.244.0.11"}},
+          {"kind": "Pod", "metadata": {"name": "coredns-1", "namespace": "kube-system"}, "status": {"podIP": "10.244.0.53"}},
+          {"kind": "Pod", "metadata": {"name": "web-abc", "namespace": "shop"}, "status": {"podIP": "10.244.0.30"}},
+          {"kind": "Service", "metadata": {"name": "kube-dns", "namespace": "kube-system"},
+           "spec": {"clusterIP": "10.96.0.10", "ports": [{"port": 53}]}},
+          {"kind": "EndpointSlice", "metadata": {"name": "kube-dns-x", "namespace": "kube-system",
+           "labels": {"kubernetes.io/service-name": "kube-dns"}},
+           "endpoints": [{"addresses": ["10.244.0.53"]}], "ports": [{"port": 53}]},
+          {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"clusterIP": "10.96.0.20", "ports": [{"port": 80}]}},
+          {"kind": "EndpointSlice", "metadata": {"name": "web-x", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},
+           "endpoints": [{"addresses": ["10.244.0.30"]}], "ports": [{"port": 8080}]}
+        ]}
+        """#
 
     typealias Record = (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)
 
@@ -44,34 +44,56 @@ struct DNSConversationsTests {
         }
         let clients: [[UInt8]] = [[10, 244, 0, 11], [10, 1, 2, 3]]
         let dnsService: [UInt8] = [10, 96, 0, 10], dnsPod: [UInt8] = [10, 244, 0, 53]
-        for i in 0 ..< 3_000 {
+        for i in 0..<3_000 {
             let t = 1_800_000_000.0 + Double(i) * 0.03
             let client = clients[i % 2], port = UInt16(30_000 + i), id = UInt16(truncatingIfNeeded: rng.next())
             for server in i % 5 == 0 ? [dnsService, dnsPod] : [dnsService] {  // before and after DNAT
-                add(t, Frames.ipv4(src: client, dst: server, proto: 17,
-                                   Frames.udp(sport: port, dport: 53, message(id, response: false))))
+                add(
+                    t,
+                    Frames.ipv4(
+                        src: client, dst: server, proto: 17,
+                        Frames.udp(sport: port, dport: 53, message(id, response: false))))
                 if i % 17 != 0 {
-                    add(t + 0.002, Frames.ipv4(src: server, dst: client, proto: 17,
-                                               Frames.udp(sport: 53, dport: port, message(id, response: true))))
+                    add(
+                        t + 0.002,
+                        Frames.ipv4(
+                            src: server, dst: client, proto: 17,
+                            Frames.udp(sport: 53, dport: port, message(id, response: true))))
                 }
             }
             if i % 150 == 0 {  // IPv6 lookups: counted in the pass's table (a `CountedFlow` is IPv4)
                 let v6Client: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [1]
                 let v6Server: [UInt8] = [0xFD] + Array(repeating: 0, count: 14) + [0x53]
-                add(t, Frames.ipv6(src: v6Client, dst: v6Server, next: 17, Frames.udp(sport: port, dport: 53, message(id, response: false))),
+                add(
+                    t,
+                    Frames.ipv6(
+                        src: v6Client, dst: v6Server, next: 17, Frames.udp(sport: port, dport: 53, message(id, response: false))),
                     type: 0x86DD)
-                add(t + 0.001, Frames.ipv6(src: v6Server, dst: v6Client, next: 17,
-                                           Frames.udp(sport: 53, dport: port, message(id, response: true))), type: 0x86DD)
+                add(
+                    t + 0.001,
+                    Frames.ipv6(
+                        src: v6Server, dst: v6Client, next: 17,
+                        Frames.udp(sport: 53, dport: port, message(id, response: true))), type: 0x86DD)
             }
             if i % 50 == 0 {
                 let sport = UInt16(50_000 + i)
                 for (server, dport) in [([UInt8]([10, 96, 0, 20]), UInt16(80)), ([10, 244, 0, 30], 8080)] {
-                    add(t, Frames.ipv4(src: client, dst: server, proto: 6, Frames.tcp(sport: sport, dport: dport, seq: 100, flags: 0x02)))
-                    add(t + 0.001, Frames.ipv4(src: server, dst: client, proto: 6,
-                                               Frames.tcp(sport: dport, dport: sport, seq: 500, ack: 101, flags: 0x12)))
-                    add(t + 0.002, Frames.ipv4(src: client, dst: server, proto: 6,
-                                               Frames.tcp(sport: sport, dport: dport, seq: 101, ack: 501, flags: 0x18,
-                                                          Array(repeating: 0x41, count: 100 + i % 300))))
+                    add(
+                        t,
+                        Frames.ipv4(
+                            src: client, dst: server, proto: 6, Frames.tcp(sport: sport, dport: dport, seq: 100, flags: 0x02)))
+                    add(
+                        t + 0.001,
+                        Frames.ipv4(
+                            src: server, dst: client, proto: 6,
+                            Frames.tcp(sport: dport, dport: sport, seq: 500, ack: 101, flags: 0x12)))
+                    add(
+                        t + 0.002,
+                        Frames.ipv4(
+                            src: client, dst: server, proto: 6,
+                            Frames.tcp(
+                                sport: sport, dport: dport, seq: 101, ack: 501, flags: 0x18,
+                                Array(repeating: 0x41, count: 100 + i % 300))))
                 }
             }
         }
@@ -107,8 +129,10 @@ struct DNSConversationsTests {
             #expect(two.sinks.conversations.sorted().map(\.key) == one.sinks.conversations.sorted().map(\.key))
             #expect(two.sinks.conversations.sorted().map(\.bytes) == one.sinks.conversations.sorted().map(\.bytes))
             func fields(_ f: Flow) -> [Int] {
-                [f.serial, Int(f.firstSecond), Int(f.firstNanosecond), Int(f.lastSeen), f.packetsFromLow,
-                 f.packetsFromHigh, f.bytesFromLow, f.bytesFromHigh, f.clientIsLow ? 1 : 0]
+                [
+                    f.serial, Int(f.firstSecond), Int(f.firstNanosecond), Int(f.lastSeen), f.packetsFromLow,
+                    f.packetsFromHigh, f.bytesFromLow, f.bytesFromHigh, f.clientIsLow ? 1 : 0,
+                ]
             }
             #expect(two.sinks.conversations.sorted().map(fields) == one.sinks.conversations.sorted().map(fields))
             let a = try #require(two.sinks.attribution), b = try #require(one.sinks.attribution)

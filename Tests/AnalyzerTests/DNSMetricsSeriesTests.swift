@@ -43,9 +43,12 @@ struct DNSMetricsSeriesTests {
             event("responses", who)
             event("latency", "10.96.0.10")
         }
-        #expect(outcome.report.warnings.contains(
-            "\(dropped) metric events not recorded: their labels would have made more than 20000 series"))
-        #expect(metrics.droppedSeries == dropped && dropped > 0, "\(metrics.droppedSeries) vs \(dropped), families \(metrics.families.map { "\($0.name) \($0.series.count)" })")
+        #expect(
+            outcome.report.warnings.contains(
+                "\(dropped) metric events not recorded: their labels would have made more than 20000 series"))
+        #expect(
+            metrics.droppedSeries == dropped && dropped > 0,
+            "\(metrics.droppedSeries) vs \(dropped), families \(metrics.families.map { "\($0.name) \($0.series.count)" })")
         // Loupe's packets-per-step series keeps its place after the bound is reached.
         let packets = try #require(metrics.families.first { $0.name == "loupe_capture_packets" })
         #expect(packets.series.count == 1 && packets.series[0].steps.values.reduce(0) { $0 + $1.value } == 48_000)

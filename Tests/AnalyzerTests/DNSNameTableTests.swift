@@ -7,8 +7,8 @@ struct DNSNameTableTests {
     @Test func internsThroughGrowth() {
         var t = DNSNameTable()
         var ids: [DNSNameTable.ID] = []
-        for i in 0 ..< 5_000 { ids.append(t.intern("svc-\(i).default.svc.cluster.local")) }
-        #expect(ids.map(\.raw) == Array(1 ... 5_000))
+        for i in 0..<5_000 { ids.append(t.intern("svc-\(i).default.svc.cluster.local")) }
+        #expect(ids.map(\.raw) == Array(1...5_000))
         #expect(t.intern("svc-4321.default.svc.cluster.local") == ids[4321])
         #expect(t.text(ids[17]) == "svc-17.default.svc.cluster.local")
         #expect(t.count == 5_000 && t.overflowed == 0)
@@ -29,7 +29,7 @@ struct DNSNameTableTests {
     /// nothing; names already in still resolve.
     @Test func boundedByNamesAndBytes() {
         var t = DNSNameTable(capacity: 3, byteCapacity: 1 << 20)
-        let kept = (0 ..< 3).map { t.intern("n\($0)") }
+        let kept = (0..<3).map { t.intern("n\($0)") }
         #expect(t.intern("n3") == .overflow && t.intern("n4") == .overflow)
         #expect(t.overflowed == 2 && t.intern("n1") == kept[1])
         #expect(!t.equalIgnoringCase(.overflow, .overflow))

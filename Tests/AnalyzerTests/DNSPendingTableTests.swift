@@ -20,11 +20,12 @@ struct DNSPendingTableTests {
             return DNSAnalysis.Key(flow: flow, id: UInt16(truncatingIfNeeded: n / 35))
         }
         func transaction(_ time: Int64) -> DNSAnalysis.Transaction {
-            DNSAnalysis.Transaction(timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
-                                    serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
-                                    qname: DNSNameTable.ID.overflow, qtype: 1)
+            DNSAnalysis.Transaction(
+                timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
+                serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
+                qname: DNSNameTable.ID.overflow, qtype: 1)
         }
-        for step in 0 ..< 200_000 {
+        for step in 0..<200_000 {
             let k = key(rng.next() % (step < 100_000 ? 60_000 : 3_000))
             switch rng.next() % 4 {
             case 0, 1:
@@ -56,20 +57,22 @@ struct DNSPendingTableTests {
         var rng = SplitMix(seed: 71)
         var table = DNSPendingTable()
         func key(_ n: UInt64) -> DNSAnalysis.Key {
-            let (flow, _) = FlowKey.between(IPAddress(v4: 0x0A00_0000 | UInt32(n % 300)), UInt16(30_000 + n % 11),
-                                            IPAddress(v4: 0x0A60_000A), 53, ipProtocol: 17)
+            let (flow, _) = FlowKey.between(
+                IPAddress(v4: 0x0A00_0000 | UInt32(n % 300)), UInt16(30_000 + n % 11),
+                IPAddress(v4: 0x0A60_000A), 53, ipProtocol: 17)
             return DNSAnalysis.Key(flow: flow, id: UInt16(truncatingIfNeeded: n))
         }
         func transaction(_ time: Int64) -> DNSAnalysis.Transaction {
-            DNSAnalysis.Transaction(timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
-                                    serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
-                                    qname: DNSNameTable.ID.overflow, qtype: 1)
+            DNSAnalysis.Transaction(
+                timestamp: .zero, time: time, clientAddress: IPAddress(v4: 1), clientPort: 1,
+                serverAddress: IPAddress(v4: 2), serverPort: 53, overTCP: false, id: 0,
+                qname: DNSNameTable.ID.overflow, qtype: 1)
         }
         var live: [DNSAnalysis.Key: (number: Int, handle: DNSPendingTable.Handle, time: Int64)] = [:]
         var stale: [DNSPendingTable.Handle] = []
         var freed = Set<Int>(), inUse = Set<Int>()
         var reused = 0
-        for step in 0 ..< 30_000 {
+        for step in 0..<30_000 {
             let k = key(rng.next() % 3_000)
             if let known = live[k], rng.next() % 2 == 0 {
                 #expect(table.entry(known.handle) == known.number)
@@ -114,12 +117,17 @@ struct DNSPendingFloodTests {
         let name: [UInt8] = [4] + Array("host".utf8) + [3, 99, 111, 109, 0]
         // Distinct conversation and ID for every query, 100 us apart: all still pending (an
         // unanswered query waits 60 s) when the cap is reached.
-        for i in 0 ..< cap + extra {
+        for i in 0..<cap + extra {
             let msg = Frames.be16(UInt16(i / 20_000)) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
             let udp = Frames.udp(sport: UInt16(30_000 + i % 20_000), dport: 53, msg)
             let t = 1_800_000_000.0 + Double(i) * 0.0001
-            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
-                           Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil))
+            frames.append(
+                (
+                    UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
+                    Frames.ethernet(
+                        type: 0x0800,
+                        Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil
+                ))
         }
         let report = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: ReportOptions()).report
         #expect(report.dns.queries == cap + extra)

@@ -17,7 +17,8 @@ struct DNSRecordOracleTests {
     static func captures() -> [String] {
         Corpus.oracleCaptures().filter { capture in
             guard let o = try? Corpus.oracle(capture), let dns = o["dns"] as? [String: Any],
-                  let transports = dns["by_transport"] as? [String: Int] else { return false }
+                let transports = dns["by_transport"] as? [String: Int]
+            else { return false }
             return (transports["udp"] ?? 0) > 0
         }
     }
@@ -53,8 +54,9 @@ struct DNSRecordOracleTests {
         while let record = reader.next() {
             frameNumber += 1
             guard let want = expected[frameNumber] else { continue }
-            let frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
-                                            originalLength: record.originalLength)
+            let frame = FrameDecoder.decode(
+                linkType: record.linkType.rawValue, bytes: record.data,
+                originalLength: record.originalLength)
             guard frame.isUDP else { continue }
             let got: [String]
             do {

@@ -35,7 +35,7 @@ struct DNSWorkerTests {
             return Frames.be16(id) + (response ? [0x81, 0x80] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + q + [0, 0, 1, 0, 1]
         }
         let client: [UInt8] = [10, 0, 0, 5], server: [UInt8] = [10, 0, 0, 53]
-        for i in 0 ..< 30_000 {
+        for i in 0..<30_000 {
             let id = UInt16(truncatingIfNeeded: rng.next())
             let name = "svc-\(rng.next() % 500).ns-\(i % 7).svc.cluster.local"
             let port = UInt16(20_000 + i % 30_000)
@@ -44,28 +44,40 @@ struct DNSWorkerTests {
             if i % 997 == 0 { q = Array(q.prefix(15)) }  // cut inside the question: malformed, still a query
             add(t, Frames.ipv4(src: client, dst: server, proto: 17, Frames.udp(sport: port, dport: 53, q)))
             if i % 13 != 0 {
-                add(t + 0.0004, Frames.ipv4(src: server, dst: client, proto: 17,
-                                           Frames.udp(sport: 53, dport: port, query(id, name, response: true))))
+                add(
+                    t + 0.0004,
+                    Frames.ipv4(
+                        src: server, dst: client, proto: 17,
+                        Frames.udp(sport: 53, dport: port, query(id, name, response: true))))
             }
         }
         // DNS over TCP: handshake, then length-prefixed queries in one segment.
         for (port, count) in [(UInt16(40_000), 500), (40_001, 6_000)] {
             var stream: [UInt8] = []
-            for i in 0 ..< count {
+            for i in 0..<count {
                 let q = query(UInt16(i), "tcp-\(i).default.svc.cluster.local") + [UInt8](repeating: 0, count: 150)
                 stream += Frames.be16(UInt16(q.count)) + q
             }
             #expect(stream.count > (count == 500 ? 64 << 10 : 1 << 20))
             let t = 1_800_000_031.0 + Double(port - 40_000)
             add(t, Frames.ipv4(src: client, dst: server, proto: 6, Frames.tcp(sport: port, dport: 53, seq: 100, flags: 0x02)))
-            add(t + 0.001, Frames.ipv4(src: server, dst: client, proto: 6,
-                                       Frames.tcp(sport: 53, dport: port, seq: 900, ack: 101, flags: 0x12)))
-            add(t + 0.002, Frames.ipv4(src: client, dst: server, proto: 6,
-                                       Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x10)))
+            add(
+                t + 0.001,
+                Frames.ipv4(
+                    src: server, dst: client, proto: 6,
+                    Frames.tcp(sport: 53, dport: port, seq: 900, ack: 101, flags: 0x12)))
+            add(
+                t + 0.002,
+                Frames.ipv4(
+                    src: client, dst: server, proto: 6,
+                    Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x10)))
             // Total length 0, as captures of TSO sends have it (the captured length counts).
-            add(t + 0.003, Frames.ipv4(src: client, dst: server, proto: 6,
-                                       Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x18, stream),
-                                       totalLength: 0))
+            add(
+                t + 0.003,
+                Frames.ipv4(
+                    src: client, dst: server, proto: 6,
+                    Frames.tcp(sport: port, dport: 53, seq: 101, ack: 901, flags: 0x18, stream),
+                    totalLength: 0))
         }
         let path = temporaryFile(Frames.pcapFile(snaplen: 2 << 20, records: frames))
         let (inline, threaded, report) = try Self.reports(path)
@@ -95,9 +107,11 @@ struct DNSWorkerTests {
     /// is copied through the ring).
     @Test func frameFactsRoundTrip() {
         #expect(MemoryLayout<DNSFrame>.size <= 96, "DNSFrame is \(MemoryLayout<DNSFrame>.size) bytes")
-        for (a, b, portA, portB) in [(IPAddress(v4: 0x0A00_0005), IPAddress(v4: 0x0A60_000A), UInt16(40_000), UInt16(53)),
-                                     (IPAddress(v4: 0x0A60_000A), IPAddress(v4: 0x0A00_0005), 53, 40_000),
-                                     (IPAddress(v4: 7), IPAddress(v4: 7), 53, 53)] {
+        for (a, b, portA, portB) in [
+            (IPAddress(v4: 0x0A00_0005), IPAddress(v4: 0x0A60_000A), UInt16(40_000), UInt16(53)),
+            (IPAddress(v4: 0x0A60_000A), IPAddress(v4: 0x0A00_0005), 53, 40_000),
+            (IPAddress(v4: 7), IPAddress(v4: 7), 53, 53),
+        ] {
             var f = DecodedFrame()
             f.ipVersion = 4
             f.ipProtocol = IPProtocol.tcp
@@ -114,8 +128,9 @@ struct DNSWorkerTests {
                 #expect(d.tcpFlags == [.syn, .ack] && d.sequence == 0xFFFF_FFF0 && d.acknowledgment == 12)
                 #expect(d.conversation == nil && !d.hasConversation)
                 for analyze in [false, true] {
-                    d.conversation = DNSFrame.Conversation(wireLength: 1_514, serial: 1 << 40, clock: -1, sweptAt: .min,
-                                                           analyze: analyze)
+                    d.conversation = DNSFrame.Conversation(
+                        wireLength: 1_514, serial: 1 << 40, clock: -1, sweptAt: .min,
+                        analyze: analyze)
                     let c = d.conversation
                     #expect(c?.wireLength == 1_514 && c?.serial == 1 << 40 && c?.clock == -1 && c?.sweptAt == .min)
                     #expect(c?.analyze == analyze && d.hasConversation && d.timestamp == timestamp && d.overTCP)
@@ -150,4 +165,3 @@ struct DNSWorkerTests {
         }
     }
 }
-

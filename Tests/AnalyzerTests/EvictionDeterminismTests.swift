@@ -20,7 +20,7 @@ struct EvictionDeterminismTests {
         }
         var records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
         var sequence = [UInt32](repeating: 1000, count: 300)
-        for i in 0 ..< 6000 {
+        for i in 0..<6000 {
             let micro = UInt32(i * 200)
             let time = (UInt32(1_800_000_000) + micro / 1_000_000, micro % 1_000_000)
             let r = next()
@@ -31,19 +31,39 @@ struct EvictionDeterminismTests {
                 let question: [UInt8] = [4] + Array("name".utf8) + [1, UInt8(ascii: "a") + UInt8(r >> 40 % 20), 0, 0, 1, 0, 1]
                 let id = UInt16(truncatingIfNeeded: r >> 32)
                 let answered = r % 7 != 0
-                records.append((time.0, time.1, Frames.ethernet(type: 0x0800, Frames.ipv4(src: src, dst: dns, proto: 17,
-                    Frames.udp(sport: port, dport: 53, Frames.be16(id) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + question))), nil))
+                records.append(
+                    (
+                        time.0, time.1,
+                        Frames.ethernet(
+                            type: 0x0800,
+                            Frames.ipv4(
+                                src: src, dst: dns, proto: 17,
+                                Frames.udp(sport: port, dport: 53, Frames.be16(id) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + question))),
+                        nil
+                    ))
                 if answered {
-                    records.append((time.0, time.1 + 100, Frames.ethernet(type: 0x0800, Frames.ipv4(src: dns, dst: src, proto: 17,
-                        Frames.udp(sport: 53, dport: port, Frames.be16(id) + [0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0] + question))), nil))
+                    records.append(
+                        (
+                            time.0, time.1 + 100,
+                            Frames.ethernet(
+                                type: 0x0800,
+                                Frames.ipv4(
+                                    src: dns, dst: src, proto: 17,
+                                    Frames.udp(
+                                        sport: 53, dport: port, Frames.be16(id) + [0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0] + question)
+                                )), nil
+                        ))
                 }
             } else {
                 let c = Int(r >> 8 % 300)
                 let flags: UInt8 = sequence[c] == 1000 ? 0x02 : 0x18
                 let payload = flags == 0x02 ? [] : [UInt8](repeating: 7, count: 100)
-                let frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 2, UInt8(c >> 8), UInt8(c & 0xFF)],
-                    dst: [10, 96, 0, 1], proto: 6,
-                    Frames.tcp(sport: UInt16(40_000 + c), dport: 443, seq: sequence[c], ack: 1, flags: flags, payload)))
+                let frame = Frames.ethernet(
+                    type: 0x0800,
+                    Frames.ipv4(
+                        src: [10, 2, UInt8(c >> 8), UInt8(c & 0xFF)],
+                        dst: [10, 96, 0, 1], proto: 6,
+                        Frames.tcp(sport: UInt16(40_000 + c), dport: 443, seq: sequence[c], ack: 1, flags: flags, payload)))
                 sequence[c] &+= flags == 0x02 ? 1 : 100
                 records.append((time.0, time.1, frame, nil))
             }
@@ -66,14 +86,16 @@ struct EvictionDeterminismTests {
         try run("/bin/sh", ["-c", "gzip -c '\(plain)' > '\(gzipped)'"])
         let first = try Self.report(plain, cap: cap, dnsThread: dnsThread)
         #expect(first.contains("\"evicted\" : 0") == false, "the cap must be reached")
-        for _ in 0 ..< 3 {
+        for _ in 0..<3 {
             #expect(try Self.report(plain, cap: cap, dnsThread: dnsThread) == first)
         }
         let compressed = try Self.report(gzipped, cap: cap, dnsThread: dnsThread)
         // The same report but for the input's name and size.
         func strip(_ s: String) -> String {
-            s.split(separator: "\n").filter { !$0.contains("\"path\"") && !$0.contains("\"fileBytes\"")
-                && !$0.contains("\"compression\"") }.joined(separator: "\n")
+            s.split(separator: "\n").filter {
+                !$0.contains("\"path\"") && !$0.contains("\"fileBytes\"")
+                    && !$0.contains("\"compression\"")
+            }.joined(separator: "\n")
         }
         #expect(strip(compressed) == strip(first))
     }

@@ -21,7 +21,8 @@ struct FindingsTests {
         #expect(r.findings.map(\.severity) == [.critical, .critical, .warning])
         #expect(r.tcp.resetsByKind == ["afterClose": 6, "abortedByClient": 1, "idle": 1])
         let failures = try #require(r.findings.first { $0.id == "tls.failures" })
-        #expect(failures.title == "5 of 11 TLS handshakes failed (version mismatch 1, no common parameters 1, alert 1, "
+        #expect(
+            failures.title == "5 of 11 TLS handshakes failed (version mismatch 1, no common parameters 1, alert 1, "
                 + "reset after ClientHello 1, no ServerHello 1)")
     }
 
@@ -33,17 +34,23 @@ struct FindingsTests {
         k.attached = ["tcp_retransmit_skb (raw_tp)"]
         k.unavailable = ["attaching kfree_skb: Operation not permitted"]
         k.lost = 7
-        k.dropReasons = RowList(total: 3, rows: [DropReasonRow(reason: "OTHERHOST", drops: 500, bytes: 1),
-                                                 DropReasonRow(reason: "NETFILTER_DROP", drops: 6, bytes: 1),
-                                                 DropReasonRow(reason: "TCP_OLD_DATA", drops: 1, bytes: 1)])
+        k.dropReasons = RowList(
+            total: 3,
+            rows: [
+                DropReasonRow(reason: "OTHERHOST", drops: 500, bytes: 1),
+                DropReasonRow(reason: "NETFILTER_DROP", drops: 6, bytes: 1),
+                DropReasonRow(reason: "TCP_OLD_DATA", drops: 1, bytes: 1),
+            ])
         k.retransmissionsOnCapturedConnections = 40
         k.wireRetransmissionsOnThoseConnections = 10
         k.wireOutOfOrderOnThoseConnections = 20
         r.kernel = k
         let f = FindingsBuilder.findings(r)
-        #expect(f.map(\.id) == ["capture.kernelLost", "capture.kernelUnavailable", "kernel.drops", "kernel.retransmissionsNotOnWire"])
+        #expect(
+            f.map(\.id) == ["capture.kernelLost", "capture.kernelUnavailable", "kernel.drops", "kernel.retransmissionsNotOnWire"])
         #expect(f.first { $0.id == "kernel.drops" }?.title == "the kernel dropped 7 packets: NETFILTER_DROP 6, TCP_OLD_DATA 1")
-        #expect(f.first { $0.id == "kernel.retransmissionsNotOnWire" }?.title
+        #expect(
+            f.first { $0.id == "kernel.retransmissionsNotOnWire" }?.title
                 == "10 of the kernel's 40 retransmissions on captured connections are not in the capture")
         k.wireOutOfOrderOnThoseConnections = 28  // 2 missing: within the tolerance
         k.dropReasons = RowList(total: 1, rows: [DropReasonRow(reason: "OTHERHOST", drops: 500, bytes: 1)])
@@ -88,7 +95,8 @@ struct FindingsTests {
     }
 
     @Test func quietOnAHealthyCapture() throws {
-        let r = try Self.report(Fixtures.path("pcaps/pods/apiserver.pcapng"), metadata: [Fixtures.path("pods/apiserver.kubectl.json")])
+        let r = try Self.report(
+            Fixtures.path("pcaps/pods/apiserver.pcapng"), metadata: [Fixtures.path("pods/apiserver.kubectl.json")])
         #expect(r.findings.map(\.id) == ["dns.searchPath"], "the pods' search-path NXDOMAINs, nothing else")
     }
 }
@@ -102,14 +110,20 @@ struct DNSFloodAccountingTests {
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
         // 30,000 queries from 40 ports with IDs from a small range over 12 s: keys collide
         // after the 5 s retransmission timer, the case that double-counted.
-        for i in 0 ..< 30_000 {
+        for i in 0..<30_000 {
             let id = UInt16(rng.next() % 64)
-            let name: [UInt8] = [8] + Array(String(format: "%08x", UInt32(truncatingIfNeeded: rng.next())).utf8) + [3, 99, 111, 109, 0]
+            let name: [UInt8] =
+                [8] + Array(String(format: "%08x", UInt32(truncatingIfNeeded: rng.next())).utf8) + [3, 99, 111, 109, 0]
             let msg = Frames.be16(id) + [1, 0, 0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
             let udp = Frames.udp(sport: UInt16(40000 + i % 40), dport: 53, msg)
             let t = 1_800_000_000.0 + Double(i) * 0.0004
-            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
-                           Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil))
+            frames.append(
+                (
+                    UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
+                    Frames.ethernet(
+                        type: 0x0800,
+                        Frames.ipv4(src: [10, 0, 0, 5], dst: [10, 0, 0, 53], proto: 17, udp)), nil
+                ))
         }
         let dns = try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: ReportOptions()).report.dns
         #expect(dns.queries == 30_000)
@@ -122,15 +136,22 @@ struct DNSFloodAccountingTests {
 struct DNSNameFloodTests {
     @Test func surplusNamesAreCountedAndStated() throws {
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
-        for i in 0 ..< 300 {
+        for i in 0..<300 {
             let name: [UInt8] = [8] + Array(String(format: "%08x", i).utf8) + [3, 99, 111, 109, 0]
             for response in [false, true] {
-                let msg = Frames.be16(UInt16(i)) + (response ? [0x81, 0x83] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
+                let msg =
+                    Frames.be16(UInt16(i)) + (response ? [0x81, 0x83] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + name + [0, 1, 0, 1]
                 let udp = response ? Frames.udp(sport: 53, dport: 40000, msg) : Frames.udp(sport: 40000, dport: 53, msg)
                 let t = 1_800_000_000.0 + Double(i) * 0.01 + (response ? 0.001 : 0)
-                frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
-                               Frames.ipv4(src: response ? [10, 0, 0, 53] : [10, 0, 0, 5],
-                                           dst: response ? [10, 0, 0, 5] : [10, 0, 0, 53], proto: 17, udp)), nil))
+                frames.append(
+                    (
+                        UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
+                        Frames.ethernet(
+                            type: 0x0800,
+                            Frames.ipv4(
+                                src: response ? [10, 0, 0, 53] : [10, 0, 0, 5],
+                                dst: response ? [10, 0, 0, 5] : [10, 0, 0, 53], proto: 17, udp)), nil
+                    ))
             }
         }
         var options = ReportOptions()

@@ -5,8 +5,9 @@ import Testing
 
 struct FlowTableTests {
     static func key(_ n: Int, proto: UInt8 = IPProtocol.udp) -> FlowKey {
-        FlowKey(lowAddress: IPAddress(v4: 0x0A00_0000 | UInt32(n & 0xFFFF)), highAddress: IPAddress(v4: 0x0A60_000A),
-                lowPort: UInt16(truncatingIfNeeded: n >> 16 | 1024), highPort: 53, ipProtocol: proto)
+        FlowKey(
+            lowAddress: IPAddress(v4: 0x0A00_0000 | UInt32(n & 0xFFFF)), highAddress: IPAddress(v4: 0x0A60_000A),
+            lowPort: UInt16(truncatingIfNeeded: n >> 16 | 1024), highPort: 53, ipProtocol: proto)
     }
 
     /// Random lookups against a Dictionary model: the same flows exist, each found at
@@ -20,7 +21,7 @@ struct FlowTableTests {
         var model: [FlowKey: (serial: Int, last: Int64)] = [:]
         var finished: [FlowKey] = []
         var state: UInt64 = 7
-        for t in Int64(0) ..< 60_000 {
+        for t in Int64(0)..<60_000 {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17
             let k = Self.key(Int(state % 3000))
             let (i, isNew) = table.lookup(k, time: t, clock: t) { finished.append($0.key) }
@@ -51,15 +52,19 @@ struct FlowTableTests {
         var narrow = FlowTableOf<CountedFlow>(limits: limits, seed: 9)
         var a: [Flow] = [], b: [Flow] = []
         var state: UInt64 = 3
-        for n in 0 ..< 20_000 {
+        for n in 0..<20_000 {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17
             let k = Self.key(Int(state % 600))
             let fromLow = state & 1 == 0, time = Int64(n) * 23_000_001
             let stamp = Timestamp(seconds: 1_700_000_000 + Int64(n / 300), nanoseconds: UInt32(state % 1_000_000_000))
             let (i, isNew) = full.lookup(k, time: time, clock: time) { a.append($0) }
-            full.update(i) { CapturePass.count(&$0, isNew: isNew, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500) }
+            full.update(i) {
+                CapturePass.count(&$0, isNew: isNew, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500)
+            }
             let (j, isNewToo) = narrow.lookup(k, time: time, clock: time) { b.append($0.flow) }
-            narrow.update(j) { CapturePass.count(&$0, isNew: isNewToo, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500) }
+            narrow.update(j) {
+                CapturePass.count(&$0, isNew: isNewToo, fromLow: fromLow, time: time, timestamp: stamp, length: n % 1500)
+            }
             #expect(isNew == isNewToo && narrow[j].hasKey(k) && narrow[j].key == k)
         }
         full.drain { a.append($0) }
@@ -67,8 +72,10 @@ struct FlowTableTests {
         #expect(full.evicted > 0 && full.expired > 0 && a.count == full.created)
         #expect(narrow.evicted == full.evicted && narrow.expired == full.expired && b.count == a.count)
         func fields(_ f: Flow) -> [Int] {
-            [f.serial, Int(f.firstSecond), Int(f.firstNanosecond), Int(f.lastSeen), f.packetsFromLow, f.packetsFromHigh,
-             f.bytesFromLow, f.bytesFromHigh, f.clientIsLow ? 1 : 0, f.isLive ? 1 : 0, Int(f.hashTag)]
+            [
+                f.serial, Int(f.firstSecond), Int(f.firstNanosecond), Int(f.lastSeen), f.packetsFromLow, f.packetsFromHigh,
+                f.bytesFromLow, f.bytesFromHigh, f.clientIsLow ? 1 : 0, f.isLive ? 1 : 0, Int(f.hashTag),
+            ]
         }
         #expect(a.map(\.key) == b.map(\.key))
         #expect(a.map(fields) == b.map(fields))
@@ -80,13 +87,14 @@ struct FlowTableTests {
         var table = FlowTable(seed: 5)
         let second: Int64 = 1_000_000_000
         let dns = Self.key(1)
-        let other = FlowKey(lowAddress: IPAddress(v4: 0x0A00_0001), highAddress: IPAddress(v4: 0x0A00_0002),
-                            lowPort: 8125, highPort: 40_000, ipProtocol: IPProtocol.udp)
+        let other = FlowKey(
+            lowAddress: IPAddress(v4: 0x0A00_0001), highAddress: IPAddress(v4: 0x0A00_0002),
+            lowPort: 8125, highPort: 40_000, ipProtocol: IPProtocol.udp)
         var finished: [FlowKey] = []
         for k in [dns, other] { _ = table.lookup(k, time: 0, clock: 0) { finished.append($0.key) } }
         // Another flow's packets move the clock; sweeps run every 10 s of capture time.
         let tick = Self.key(99, proto: IPProtocol.tcp)
-        for s in 1 ... 75 {
+        for s in 1...75 {
             let t = Int64(s) * second
             let (i, _) = table.lookup(tick, time: t, clock: t) { finished.append($0.key) }
             table[i].lastSeen = t
@@ -101,7 +109,7 @@ struct FlowTableTests {
         limits.maximumFlows = 10_000
         var table = FlowTable(limits: limits, seed: 1)
         var finished = 0
-        for n in 0 ..< 200_000 {
+        for n in 0..<200_000 {
             let (i, _) = table.lookup(Self.key(n, proto: IPProtocol.tcp), time: Int64(n), clock: Int64(n)) { _ in finished += 1 }
             table[i].lastSeen = Int64(n)
         }
@@ -124,7 +132,7 @@ struct FlowTableTests {
         let busy = Self.key(0x7FFF_FFFF, proto: IPProtocol.tcp)
         var hinted: [Int: Int] = [:]  // serial -> stages seen (bit 0: stage 0, bit 1: stage 1)
         var victims = 0, hintedBoth = 0, busyEvicted = 0, ages: [Int64] = []
-        for n in 0 ..< 50_000 {
+        for n in 0..<50_000 {
             let t = Int64(n)
             let k = n % 10 == 0 ? busy : Self.key(n, proto: IPProtocol.tcp)
             let (i, _) = table.lookup(k, time: t, clock: t, prefetch: { hinted[$0.serial, default: 0] |= 1 << $1 }) { f in
@@ -145,10 +153,10 @@ struct FlowTableTests {
 
     @Test func drainReturnsEveryFlowInSerialOrder() {
         var table = FlowTable(seed: 3)
-        for n in 0 ..< 5000 { _ = table.lookup(Self.key(n), time: 0, clock: 0) { _ in } }
+        for n in 0..<5000 { _ = table.lookup(Self.key(n), time: 0, clock: 0) { _ in } }
         var serials: [Int] = []
         table.drain { serials.append($0.serial) }
-        #expect(serials == Array(0 ..< 5000))
+        #expect(serials == Array(0..<5000))
         #expect(table.liveCount == 0)
     }
 
@@ -178,7 +186,7 @@ struct FlowTableTests {
         #expect(clock.now == 1_000)
         clock.observe(2_000)
         #expect(clock.now == 2_000)
-        for _ in 0 ..< CaptureClock.confirmations { clock.observe(10 * CaptureClock.maximumStep) }
+        for _ in 0..<CaptureClock.confirmations { clock.observe(10 * CaptureClock.maximumStep) }
         #expect(clock.now == 10 * CaptureClock.maximumStep, "a sustained jump is taken")
         #expect(clock.leapsTaken == 1)
     }

@@ -22,8 +22,10 @@ struct HTTP2ConversationTests {
 
         static func frame(_ type: UInt8, flags: UInt8, _ stream: UInt32, _ payload: [UInt8]) -> [UInt8] {
             let n = payload.count
-            return [UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF), type, flags,
-                    UInt8(stream >> 24), UInt8(stream >> 16 & 0xFF), UInt8(stream >> 8 & 0xFF), UInt8(stream & 0xFF)] + payload
+            return [
+                UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF), type, flags,
+                UInt8(stream >> 24), UInt8(stream >> 16 & 0xFF), UInt8(stream >> 8 & 0xFF), UInt8(stream & 0xFF),
+            ] + payload
         }
     }
 
@@ -56,7 +58,7 @@ struct HTTP2ConversationTests {
     @Test func boundsAndLostState() {
         var c = HTTP2Conversation(), client = Peer()
         var bytes = HTTP2Conversation.preface
-        for i in 0 ..< HTTP1Conversation.limit + 2 {
+        for i in 0..<HTTP1Conversation.limit + 2 {
             bytes += client.headers([(":method", "GET"), (":path", "/p\(i)")], stream: UInt32(2 * i + 1), endStream: true)
         }
         Self.feed(&c, client: true, bytes, at: 1)
@@ -70,7 +72,8 @@ struct HTTP2ConversationTests {
         #expect(d.requests.map(\.target) == ["/big", "/after"] && d.requests[0].end == 5 && !d.lostFraming)
         // A header block that does not decode: the direction is not read further.
         var e = HTTP2Conversation()
-        Self.feed(&e, client: true, HTTP2Conversation.preface + Peer.frame(1, flags: 5, 1, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), at: 1)
+        Self.feed(
+            &e, client: true, HTTP2Conversation.preface + Peer.frame(1, flags: 5, 1, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), at: 1)
         #expect(e.lostFraming && e.requests.isEmpty)
     }
 }
@@ -93,13 +96,13 @@ struct HTTPReadersHostileTests {
             Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n".utf8),
             HTTP2Conversation.preface + [0, 0, 5, 1, 0x2D, 0, 0, 0, 1, 4, 0xFF, 0, 0, 0],
         ]
-        for round in 0 ..< 2000 {
+        for round in 0..<2000 {
             var bytes = seeds[round % seeds.count]
-            for _ in 0 ..< Int(rng.next() % 8) {
+            for _ in 0..<Int(rng.next() % 8) {
                 let i = Int(rng.next() % UInt64(bytes.count))
                 bytes[i] = UInt8(truncatingIfNeeded: rng.next())
             }
-            if round % 5 == 0 { bytes += (0 ..< Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+            if round % 5 == 0 { bytes += (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
             var h1 = HTTP1Conversation(), h2 = HTTP2Conversation()
             let any = HTTPConversation.undecided
             bytes.withUnsafeBytes { raw in
@@ -116,9 +119,9 @@ struct HTTPReadersHostileTests {
     /// ICMP errors of every type and length, quoting anything: read or refused, never a trap.
     @Test func icmpErrorsOfAnyShape() {
         var rng = Seeded(state: 24)
-        for round in 0 ..< 5000 {
+        for round in 0..<5000 {
             let n = Int(rng.next() % 80)
-            var bytes = (0 ..< n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             if n > 8 { bytes[8] = round % 2 == 0 ? 0x45 : 0x60 }  // a plausible quoted header
             bytes.withUnsafeBytes { raw in
                 _ = ICMP.error(ByteSlice(raw), v6: round % 3 == 0)

@@ -11,9 +11,14 @@ import _TestSupport
 struct HTTPExchangeTests {
     static let client: [UInt8] = [10, 0, 0, 5], server: [UInt8] = [10, 0, 0, 9]
 
-    static func packet(_ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "", ms: Int) -> (
-        seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
-        let tcp = fromClient ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: 1, flags: flags, Array(text.utf8))
+    static func packet(
+        _ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "", ms: Int
+    ) -> (
+        seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?
+    ) {
+        let tcp =
+            fromClient
+            ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: 1, flags: flags, Array(text.utf8))
             : Frames.tcp(sport: 8001, dport: 40000, seq: seq, ack: 1, flags: flags, Array(text.utf8))
         let ip = Frames.ipv4(src: fromClient ? client : server, dst: fromClient ? server : client, proto: 6, tcp)
         return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
@@ -48,9 +53,14 @@ struct HTTPExchangeTests {
         #expect(api.endpoints == ["10.0.0.9:8001"] && api.connections == 1)
         #expect(api.exchanges == 3 && api.http.exchanges == 3)
         #expect(api.http.byStatus == ["200": 2, "403": 1] && api.http.byMethod == ["GET": 2, "POST": 1])
-        let rows = api.slowest.rows.map { "\($0.method ?? "") \($0.path ?? "") \($0.status ?? 0) \(Int(($0.latency * 1000).rounded()))" }
-        #expect(rows == ["POST /api/v1/namespaces/shop/events 403 30", "GET /api/v1/namespaces/shop/pods 200 12",
-                         "GET /api/v1/pods?watch=1 200 2"])
+        let rows = api.slowest.rows.map {
+            "\($0.method ?? "") \($0.path ?? "") \($0.status ?? 0) \(Int(($0.latency * 1000).rounded()))"
+        }
+        #expect(
+            rows == [
+                "POST /api/v1/namespaces/shop/events 403 30", "GET /api/v1/namespaces/shop/pods 200 12",
+                "GET /api/v1/pods?watch=1 200 2",
+            ])
         // The capture ended with the connection open: the last request's response would come
         // after it. Not seen, not an error.
         #expect(api.errors.noResponse == 0 && api.unmatched.rows.isEmpty && api.notSeen.requests == 1)
@@ -61,13 +71,18 @@ struct HTTPExchangeTests {
     /// reused (a SYN with another sequence ends it mid-capture, and the new connection may
     /// take its TCP analysis slot) starting afresh, not from the old one's sequence numbers.
     @Test func connectionsAndReusedPortsKeepTheirOwnExchanges() throws {
-        func packet(_ port: UInt16, _ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "",
-                    ms: Int) -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
+        func packet(
+            _ port: UInt16, _ fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, _ text: String = "",
+            ms: Int
+        ) -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
             let bytes = Array(text.utf8)
-            let tcp = fromClient ? Frames.tcp(sport: port, dport: 8001, seq: seq, ack: 1, flags: flags, bytes)
+            let tcp =
+                fromClient
+                ? Frames.tcp(sport: port, dport: 8001, seq: seq, ack: 1, flags: flags, bytes)
                 : Frames.tcp(sport: 8001, dport: port, seq: seq, ack: 1, flags: flags, bytes)
-            let ip = Frames.ipv4(src: fromClient ? Self.client : Self.server, dst: fromClient ? Self.server : Self.client,
-                                 proto: 6, tcp)
+            let ip = Frames.ipv4(
+                src: fromClient ? Self.client : Self.server, dst: fromClient ? Self.server : Self.client,
+                proto: 6, tcp)
             return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
         }
         let frames = [
@@ -102,8 +117,9 @@ struct HTTPExchangeTests {
         #expect(request(Array("GET /a%20b HTTP/1.1\r\n".utf8)).map { $0.method + " " + $0.target } == "GET /a%20b")
         #expect(request(Array("GET /x\u{1B}[31m HTTP/1.1\r\n".utf8))?.target == #"/x\027[31m"#, "control bytes escaped")
         #expect(request(Array("GET /no-version\r\n".utf8)) == nil && request(Array("GET /unterminated HTTP/1.1".utf8)) == nil)
-        #expect(request(Array("GET /" .utf8) + Array(repeating: UInt8(ascii: "a"), count: 9000) + Array(" HTTP/1.1\r\n".utf8)) == nil,
-                "a start line past 8 KiB is not read")
+        #expect(
+            request(Array("GET /".utf8) + Array(repeating: UInt8(ascii: "a"), count: 9000) + Array(" HTTP/1.1\r\n".utf8)) == nil,
+            "a start line past 8 KiB is not read")
         #expect(request(Array("HTTP/1.1 200 OK\r\n".utf8)) == nil)
         #expect(status("HTTP/1.1 503 Service Unavailable\r\n") == 503 && status("HTTP/1.0 200\r\n") == 200)
         #expect(status("HTTP/1.1 2x0 OK\r\n") == nil && status("HTTP/1.1") == nil && status("GET / HTTP/1.1\r\n") == nil)
@@ -116,15 +132,21 @@ struct HTTPExchangeTests {
 struct APINotSeenTests {
     typealias T = HTTPExchangeTests
 
-    static func report(_ frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)]) throws -> APIServerSection {
+    static func report(_ frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)]) throws -> APIServerSection
+    {
         var options = ReportOptions()
         options.apiServers = [PodDirectory.Endpoint(address: PodDirectory.address("10.0.0.9")!, port: 8001)]
         return try ReportRun.run(paths: [temporaryFile(Frames.pcapFile(records: frames))], options: options).report.apiServer
     }
 
-    static func segment(_ fromClient: Bool, seq: UInt32, ack: UInt32, flags: UInt8, _ text: String = "", ms: Int)
-        -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
-        let tcp = fromClient ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: ack, flags: flags, Array(text.utf8))
+    static func segment(
+        _ fromClient: Bool, seq: UInt32, ack: UInt32, flags: UInt8, _ text: String = "", ms: Int
+    )
+        -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)
+    {
+        let tcp =
+            fromClient
+            ? Frames.tcp(sport: 40000, dport: 8001, seq: seq, ack: ack, flags: flags, Array(text.utf8))
             : Frames.tcp(sport: 8001, dport: 40000, seq: seq, ack: ack, flags: flags, Array(text.utf8))
         let ip = Frames.ipv4(src: fromClient ? T.client : T.server, dst: fromClient ? T.server : T.client, proto: 6, tcp)
         return (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)

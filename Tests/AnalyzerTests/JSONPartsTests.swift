@@ -13,13 +13,17 @@ struct JSONPartsTests {
     static func reference(_ report: Report) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf",
-                                                                      negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf",
+            negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
     }
 
-    static func run(_ path: String, metadata: [String] = [], dnsThread: Bool, apiServer: String? = nil)
-        throws -> (report: Report, parts: JSONParts) {
+    static func run(
+        _ path: String, metadata: [String] = [], dnsThread: Bool, apiServer: String? = nil
+    )
+        throws -> (report: Report, parts: JSONParts)
+    {
         var options = ReportOptions()
         options.metadataPaths = metadata.map { Fixtures.path($0) }
         options.dnsThread = dnsThread
@@ -32,8 +36,9 @@ struct JSONPartsTests {
     @Test(arguments: [true, false])
     func partsWrittenAheadGiveTheSameText(dnsThread: Bool) throws {
         // DNS, TCP, TLS and an API server (the workload's endpoint on the fixture's server).
-        let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", dnsThread: dnsThread,
-                                           apiServer: "10.244.0.2:6443")
+        let (report, parts) = try Self.run(
+            "pcaps/pods/apiserver.pcapng", dnsThread: dnsThread,
+            apiServer: "10.244.0.2:6443")
         #expect(parts.keys == ["apiServer", "dns", "tcp", "tls"])
         #expect(report.dns.queries > 0 && report.tls.handshakes > 0 && report.apiServer.connections > 0)
         #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))
@@ -80,8 +85,9 @@ struct JSONPartsTests {
     }
 
     @Test func nothingAheadWithPodMetadata() throws {
-        let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
-                                           dnsThread: true)
+        let (report, parts) = try Self.run(
+            "pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
+            dnsThread: true)
         #expect(parts.keys.isEmpty)
         #expect(report.pods.count > 0)
         #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))

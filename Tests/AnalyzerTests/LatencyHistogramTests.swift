@@ -11,11 +11,13 @@ struct LatencyHistogramTests {
     func percentilesMatchHdrHistogram(samples: Int) {
         var rng = SplitMix(seed: UInt64(samples))
         var full = LatencyHistogram(), compact = CompactLatencyHistogram()
-        var fullReference = Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest,
-                                              numberOfSignificantValueDigits: .three)
-        var compactReference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
-                                                 numberOfSignificantValueDigits: .two)
-        for _ in 0 ..< samples {
+        var fullReference = Histogram<UInt64>(
+            highestTrackableValue: LatencyHistogram.highest,
+            numberOfSignificantValueDigits: .three)
+        var compactReference = Histogram<UInt64>(
+            lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+            numberOfSignificantValueDigits: .two)
+        for _ in 0..<samples {
             // Log-uniform: every bucket magnitude gets samples.
             let v = Int64(pow(10, 3 + Double(rng.next() % 1_000_000) / 1_000_000 * 7.7))
             full.record(nanoseconds: v)
@@ -55,9 +57,10 @@ extension LatencyHistogramTests {
     func compactEqualsHdrHistogramMerged(samples: Int) {
         var rng = SplitMix(seed: UInt64(samples) &* 31)
         var a = CompactLatencyHistogram(), b = CompactLatencyHistogram()
-        var reference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
-                                          numberOfSignificantValueDigits: .two)
-        for i in 0 ..< samples {
+        var reference = Histogram<UInt64>(
+            lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+            numberOfSignificantValueDigits: .two)
+        for i in 0..<samples {
             var v = Int64(pow(10, 1 + Double(rng.next() % 1_000_000) / 1_000_000 * 10))  // 10 ns to 100 s
             if i % 97 == 0 { v = Int64(rng.next() % 64) }  // the lowest bucket, zero included
             if i % 2 == 0 { a.record(nanoseconds: v) } else { b.record(nanoseconds: v) }
@@ -75,9 +78,9 @@ extension LatencyHistogramTests {
         // about 200 samples in each of the 49 the range reaches (8 bits, its 4-bit place left
         // unused); 500 samples over that range, about 10 in each, stay in 4 bits.
         var sparse = CompactLatencyHistogram()
-        for i in 0 ..< 500 { sparse.record(nanoseconds: 1_100_000 + Int64(i) * 800) }
+        for i in 0..<500 { sparse.record(nanoseconds: 1_100_000 + Int64(i) * 800) }
         #expect(sparse.allocatedChunks == (1, 0, 0, 0))
-        for i in 0 ..< 10_000 { narrow.record(nanoseconds: 1_100_000 + Int64(i) * 40) }
+        for i in 0..<10_000 { narrow.record(nanoseconds: 1_100_000 + Int64(i) * 40) }
         #expect(narrow.allocatedChunks == (1, 1, 0, 0))
         #expect(narrow.percentiles.max == 0.00149996)
     }
@@ -89,14 +92,15 @@ extension LatencyHistogramTests {
     /// HdrHistogram's.
     @Test func countsPastSixteenBits() {
         var hot = CompactLatencyHistogram(), cold = CompactLatencyHistogram()
-        var reference = Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
-                                          numberOfSignificantValueDigits: .two)
-        for _ in 0 ..< 70_000 { hot.record(nanoseconds: 800_000) }  // one bucket
-        for i in 0 ..< 3_000 { hot.record(nanoseconds: 700_000 + Int64(i) * 100) }  // its neighbours
-        for i in 0 ..< 60_000 { cold.record(nanoseconds: 800_000 + Int64(i % 3) * 4_000) }
-        for _ in 0 ..< 70_000 { reference.record(800_000) }
-        for i in 0 ..< 3_000 { reference.record(700_000 + UInt64(i) * 100) }
-        for i in 0 ..< 60_000 { reference.record(800_000 + UInt64(i % 3) * 4_000) }
+        var reference = Histogram<UInt64>(
+            lowestDiscernibleValue: 100, highestTrackableValue: 60_000_000_000,
+            numberOfSignificantValueDigits: .two)
+        for _ in 0..<70_000 { hot.record(nanoseconds: 800_000) }  // one bucket
+        for i in 0..<3_000 { hot.record(nanoseconds: 700_000 + Int64(i) * 100) }  // its neighbours
+        for i in 0..<60_000 { cold.record(nanoseconds: 800_000 + Int64(i % 3) * 4_000) }
+        for _ in 0..<70_000 { reference.record(800_000) }
+        for i in 0..<3_000 { reference.record(700_000 + UInt64(i) * 100) }
+        for i in 0..<60_000 { reference.record(800_000 + UInt64(i % 3) * 4_000) }
         #expect(hot.allocatedChunks == (1, 1, 1, 1))  // widened three times, its old places left unused
         #expect(cold.allocatedChunks == (1, 1, 1, 0))  // 20,000 in each of three buckets
         var merged = cold
@@ -121,7 +125,7 @@ extension LatencyHistogramTests {
         var rng = SplitMix(seed: 5)
         var a = LatencyHistogram(), b = LatencyHistogram()
         var reference = Histogram<UInt64>(highestTrackableValue: LatencyHistogram.highest, numberOfSignificantValueDigits: .three)
-        for i in 0 ..< (LatencyHistogram.batch * 2 + 300) {
+        for i in 0..<(LatencyHistogram.batch * 2 + 300) {
             let v = Int64(rng.next() % 200_000_000)
             if i % 3 == 0 { b.record(nanoseconds: v) } else { a.record(nanoseconds: v) }
             reference.record(UInt64(v))

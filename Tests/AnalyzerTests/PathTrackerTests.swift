@@ -48,7 +48,7 @@ struct PathTrackerTests {
 
     @Test func hopsPastTheirBound() {
         var p = PathTracker()
-        for i in 0 ..< PathTracker.maximumHops + 5 {
+        for i in 0..<PathTracker.maximumHops + 5 {
             p.hop(Self.slot(flow: 0, point: i, time: 0), to: i + 1, now: 10)
         }
         #expect(p.hops.count == PathTracker.maximumHops && p.untrackedHops == 5)
@@ -57,10 +57,10 @@ struct PathTrackerTests {
     @Test func lossRowsPastTheirBound() {
         var p = PathTracker()
         let flows = PathTracker.maximumLossRows + 500
-        for n in 0 ..< flows { p.hop(Self.slot(flow: n, point: 0, time: 0), to: 1, now: 10) }
+        for n in 0..<flows { p.hop(Self.slot(flow: n, point: 0, time: 0), to: 1, now: 10) }
         p.saw(point: 1, at: 0)
         p.saw(point: 1, at: 1_000_000)
-        for n in 0 ..< flows { p.expire(Self.slot(flow: n, point: 0, time: 100)) }
+        for n in 0..<flows { p.expire(Self.slot(flow: n, point: 0, time: 100)) }
         // Flows on a taken FlowPaths slot lost their path (below); the rest are rows, then counted.
         let located = p.losses.count + p.unrowedLosses
         #expect(p.losses.count == PathTracker.maximumLossRows && p.unrowedLosses > 0)
@@ -75,13 +75,13 @@ struct PathTrackerTests {
         func key(_ i: Int) -> FlowKey {
             FlowKey.between(IPAddress(v4: 0x0A00_0000 | UInt32(i)), 40000, IPAddress(v4: 0x0B00_0001), 80, ipProtocol: 6).key
         }
-        for i in 0 ..< n { paths.learn(key(i), fromLow: true, from: 0, to: 1) }
-        let known = (0 ..< n).filter { paths.next(after: 0, key($0), fromLow: true) != nil }.count
+        for i in 0..<n { paths.learn(key(i), fromLow: true, from: 0, to: 1) }
+        let known = (0..<n).filter { paths.next(after: 0, key($0), fromLow: true) != nil }.count
         #expect(known <= FlowPaths.slots && known > FlowPaths.slots / 2)
         #expect(paths.next(after: 0, key(n - 1), fromLow: true)?.point == 1, "the latest holds its slot")
         #expect(paths.next(after: 0, key(n - 1), fromLow: false) == nil, "the other direction is its own")
         // A direction keeps `hopsPerDirection` hops, the first seen.
-        for h in 0 ..< FlowPaths.hopsPerDirection + 2 { paths.learn(key(n - 1), fromLow: true, from: h + 10, to: h + 11) }
+        for h in 0..<FlowPaths.hopsPerDirection + 2 { paths.learn(key(n - 1), fromLow: true, from: h + 10, to: h + 11) }
         #expect(paths.passes(10 + FlowPaths.hopsPerDirection - 2, key(n - 1), fromLow: true))
         #expect(!paths.passes(10 + FlowPaths.hopsPerDirection + 1, key(n - 1), fromLow: true))
     }
@@ -107,7 +107,7 @@ struct PathTrackerTests {
     @Test func pointAddressesPastTheirBounds() {
         var t = PointAddresses()
         let pod = IPAddress(v4: 0x0A00_0001)
-        for i in 0 ..< 4_000 {
+        for i in 0..<4_000 {
             t.saw(point: 0, source: pod, destination: IPAddress(v4: 0x0B00_0000 | UInt32(i % 40)))
             t.saw(point: PointAddresses.maximumPoints + 1, source: pod, destination: pod)
         }

@@ -31,9 +31,11 @@ struct PodAttributionTests {
         return try ReportRun.run(paths: [capture], options: options)
     }
 
-    static let podsByIP = ["10.244.0.10": "kube-system/coredns-5d78c9869d-q7w2x", "10.244.0.2": "kube-system/kube-apiserver-node1",
-                           "10.244.0.11": "shop/checkout-7d9f8b6c5-x2x9k", "10.244.0.12": "shop/cart-5f6d7c8b9-k8k2m",
-                           "10.244.0.13": "monitoring/node-agent-7xk2p"]
+    static let podsByIP = [
+        "10.244.0.10": "kube-system/coredns-5d78c9869d-q7w2x", "10.244.0.2": "kube-system/kube-apiserver-node1",
+        "10.244.0.11": "shop/checkout-7d9f8b6c5-x2x9k", "10.244.0.12": "shop/cart-5f6d7c8b9-k8k2m",
+        "10.244.0.13": "monitoring/node-agent-7xk2p",
+    ]
 
     static func host(_ endpoint: String) -> String { String(endpoint[..<endpoint.lastIndex(of: ":")!]) }
 
@@ -49,7 +51,8 @@ struct PodAttributionTests {
             #expect(row.clientPod == Self.podsByIP[Self.host(row.client)] && row.serverPod == "kube-system/kube-apiserver-node1")
         }
         for row in r.dns.transactionList.rows {
-            #expect(row.clientPod == Self.podsByIP[Self.host(row.client)] && row.serverPod == "kube-system/coredns-5d78c9869d-q7w2x")
+            #expect(
+                row.clientPod == Self.podsByIP[Self.host(row.client)] && row.serverPod == "kube-system/coredns-5d78c9869d-q7w2x")
         }
         #expect(r.tcp.flows.rows.count == 4 && r.dns.transactionList.rows.count == 12)
     }
@@ -94,7 +97,8 @@ struct PodAttributionTests {
         #expect(checkout.dns.transactions == 4 && checkout.dns.rcodes["NXDOMAIN"] == 3 && checkout.dns.rcodes["NOERROR"] == 1)
         let dns = try #require(pod("coredns-5d78c9869d-q7w2x"))
         #expect(dns.dns.transactions == 12 && dns.workload == "Deployment/coredns" && dns.tcp.connections == 0)
-        #expect(pod("kube-apiserver-node1")?.workload == "Node/node1" && pod("node-agent-7xk2p")?.workload == "DaemonSet/node-agent")
+        #expect(
+            pod("kube-apiserver-node1")?.workload == "Node/node1" && pod("node-agent-7xk2p")?.workload == "DaemonSet/node-agent")
         #expect(r.workloads.first { $0.workload == "Deployment/checkout" }?.tcp.connections == 2)
         let shop = try #require(r.namespaces.first { $0.namespace == "shop" })
         #expect(shop.pods == 2 && shop.tcp.connections == 3 && shop.dns.transactions == 8)
@@ -110,7 +114,8 @@ struct PodAttributionTests {
         #expect(sessions.map(\.clientPod) == ["shop/web-6b8c7d9f5-old", "shop/web-6b8c7d9f5-new"])
         #expect(sessions.allSatisfy { $0.client.hasPrefix("10.244.0.20:") })
         #expect(Set(r.tcp.flows.rows.map(\.clientPod)) == ["shop/web-6b8c7d9f5-old", "shop/web-6b8c7d9f5-new"])
-        #expect(r.apiServer.byClient.map { "\($0.name) \($0.exchanges)" }.sorted()
+        #expect(
+            r.apiServer.byClient.map { "\($0.name) \($0.exchanges)" }.sorted()
                 == ["web-6b8c7d9f5-new 2", "web-6b8c7d9f5-old 3"])
         #expect(r.workloads.first { $0.workload == "Deployment/web" }?.pods == 2)
         #expect(r.attribution.resolvedFlows == r.attribution.flows)

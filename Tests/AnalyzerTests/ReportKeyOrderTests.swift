@@ -9,7 +9,9 @@ import _TestSupport
 /// would silently leave the JSON: every stored property must be a key, and every key one.
 struct ReportKeyOrderTests {
     static func check<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let labels = Mirror(reflecting: value).children.compactMap(\.label).map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 }
+        let labels = Mirror(reflecting: value).children.compactMap(\.label).map {
+            $0.hasPrefix("_") ? String($0.dropFirst()) : $0
+        }
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any]
         #expect(Set(labels) == Set(object?.keys ?? [:].keys), "\(T.self)", sourceLocation: sourceLocation)
         #expect(labels.count == object?.count, "\(T.self)", sourceLocation: sourceLocation)

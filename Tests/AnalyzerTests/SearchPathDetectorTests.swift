@@ -20,11 +20,15 @@ struct SearchPathDetectorTests {
     /// non-ASCII names, valid UTF-8 or not).
     @Test func lowercasedNamesEqualStringLowercased() {
         var g = SystemRandomNumberGenerator()
-        var cases: [[UInt8]] = [Array(0 ... 127), Array("KUBERNETES.Default.SVC.cluster.local".utf8),
-                                Array("Ünïcode.EXAMPLE".utf8), [0x41, 0xC3, 0x28, 0x5A], [0xFF, 0x42]]
-        for _ in 0 ..< 500 {
-            cases.append((0 ..< Int.random(in: 0 ..< 40, using: &g)).map { _ in
-                UInt8.random(in: 0 ... (Bool.random(using: &g) ? 0x7F : 0xFF), using: &g) })
+        var cases: [[UInt8]] = [
+            Array(0...127), Array("KUBERNETES.Default.SVC.cluster.local".utf8),
+            Array("Ünïcode.EXAMPLE".utf8), [0x41, 0xC3, 0x28, 0x5A], [0xFF, 0x42],
+        ]
+        for _ in 0..<500 {
+            cases.append(
+                (0..<Int.random(in: 0..<40, using: &g)).map { _ in
+                    UInt8.random(in: 0...(Bool.random(using: &g) ? 0x7F : 0xFF), using: &g)
+                })
         }
         for bytes in cases {
             #expect(SearchPathDetector.lowercased(bytes[...]) == String(decoding: bytes, as: UTF8.self).lowercased())
@@ -33,8 +37,12 @@ struct SearchPathDetectorTests {
 
     @Test func basesUnderTheClusterDomain() {
         let d = SearchPathDetector(clusterDomain: "cluster.local.")
-        #expect(d.bases("api.example.com.default.svc.cluster.local") == ["api.example.com.default", "api.example.com", "api.example.com.default.svc"])
-        #expect(d.bases("Kubernetes.Default.SVC.cluster.local") == ["kubernetes.default", "kubernetes", "kubernetes.default.svc"])
+        #expect(
+            d.bases("api.example.com.default.svc.cluster.local") == [
+                "api.example.com.default", "api.example.com", "api.example.com.default.svc",
+            ])
+        #expect(
+            d.bases("Kubernetes.Default.SVC.cluster.local") == ["kubernetes.default", "kubernetes", "kubernetes.default.svc"])
         #expect(d.bases("example.com").isEmpty)
         #expect(d.bases("cluster.local").isEmpty)
     }
@@ -58,7 +66,8 @@ struct SearchPathDetectorTests {
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 0, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: SearchPathDetector.window + 1, nxdomain: false)
         #expect(d.chains.isEmpty)
-        d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 20_000_000_000, nxdomain: true)
+        d.answered(
+            client: IPAddress(v4: 0x0A00_0001), qname: "db.default.svc.cluster.local", queryTime: 20_000_000_000, nxdomain: true)
         d.answered(client: IPAddress(v4: 0x0A00_0001), qname: "db", queryTime: 20_000_001_000, nxdomain: false)
         #expect(d.chains.values.map(\.wasted) == [1])
     }
@@ -71,7 +80,7 @@ struct SearchPathDetectorTests {
         // Two bare names whose hashes share the low 16 bits (found by search; FNV-1a).
         var byTag: [UInt16: String] = [:]
         var pair: (String, String)?
-        for n in 0 ..< 1_000_000 where pair == nil {
+        for n in 0..<1_000_000 where pair == nil {
             let name = "n\(n)"
             let h = SearchPathDetector.hash(Array(name.utf8)[...])
             if let other = byTag[UInt16(truncatingIfNeeded: h)] { pair = (other, name) }
@@ -80,7 +89,7 @@ struct SearchPathDetectorTests {
         let (a, b) = try #require(pair)
         #expect(SearchPathDetector.hash(Array(a.utf8)[...]) != SearchPathDetector.hash(Array(b.utf8)[...]))
         var d = Detector()
-        for k in 0 ..< 30 {  // unrelated attempts of the same client, as on a busy node
+        for k in 0..<30 {  // unrelated attempts of the same client, as on a busy node
             d.answered(client: Self.client, qname: "x\(k).default.svc.cluster.local", queryTime: 0, nxdomain: true)
         }
         d.answered(client: Self.client, qname: "\(a).default.svc.cluster.local", queryTime: 1_000, nxdomain: true)

@@ -13,12 +13,16 @@ struct SightingsStageTests {
     }
 
     /// A TCP segment from 10.0.0.1:40000 to 10.0.0.2:80 (timestamps option), with what may vary.
-    static func segment(src: [UInt8] = [10, 0, 0, 1], dst: [UInt8] = [10, 0, 0, 2], sport: UInt16 = 40000,
-                        dport: UInt16 = 80, ttl: UInt8 = 64, id: UInt16 = 7, tsval: UInt32 = 100) -> [UInt8] {
+    static func segment(
+        src: [UInt8] = [10, 0, 0, 1], dst: [UInt8] = [10, 0, 0, 2], sport: UInt16 = 40000,
+        dport: UInt16 = 80, ttl: UInt8 = 64, id: UInt16 = 7, tsval: UInt32 = 100
+    ) -> [UInt8] {
         let options: [UInt8] = [1, 1, 8, 10] + Frames.be32(tsval) + Frames.be32(55)
-        var ip = Frames.ipv4(src: src, dst: dst, proto: 6,
-                             Frames.tcp(sport: sport, dport: dport, seq: 5000, ack: 9000, flags: 0x18, options: options,
-                                        Array(repeating: 0x41, count: 100)), id: id)
+        var ip = Frames.ipv4(
+            src: src, dst: dst, proto: 6,
+            Frames.tcp(
+                sport: sport, dport: dport, seq: 5000, ack: 9000, flags: 0x18, options: options,
+                Array(repeating: 0x41, count: 100)), id: id)
         ip[8] = ttl
         ip[10] = 0x12  // a checksum of this hop
         return Frames.ethernet(type: 0x0800, ip)
@@ -45,8 +49,9 @@ struct SightingsStageTests {
         func see(_ b: [UInt8], point: Int, at t: Int64) -> Sightings.Verdict {
             var f = Self.decode(b)
             return b.withUnsafeBytes { raw in
-                let r = PacketRecord(timestamp: nil, originalLength: b.count, linkType: .ethernet, interface: point,
-                                     offset: 0, data: raw)
+                let r = PacketRecord(
+                    timestamp: nil, originalLength: b.count, linkType: .ethernet, interface: point,
+                    offset: 0, data: raw)
                 return s.see(&f, r, input: 0, point: point, now: t, frameNumber: 1)
             }
         }
@@ -63,7 +68,7 @@ struct SightingsStageTests {
     @Test func sightingTablePastItsBound() {
         var t = SightingTable(generationLength: .max)
         var none = NoExpiry()
-        for i in 1 ... SightingTable.maximumSlots {
+        for i in 1...SightingTable.maximumSlots {
             var slot = SightingTable.Slot()
             slot.identity = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 | 1
             t.insert(slot, now: 0, &none)
@@ -76,7 +81,7 @@ struct SightingsStageTests {
         let bytes = [UInt8](repeating: 1, count: 64)
         bytes.withUnsafeBytes { raw in
             let r = PacketRecord(timestamp: nil, originalLength: 64, linkType: .ethernet, interface: 0, offset: 0, data: raw)
-            for i in 0 ... HeldSightings.maximumRecords { _ = held.hold(r, input: 0, point: 1, frameNumber: i, time: 0) }
+            for i in 0...HeldSightings.maximumRecords { _ = held.hold(r, input: 0, point: 1, frameNumber: i, time: 0) }
         }
         #expect(held.releasedEarly == 1)
         #expect(held.due(at: 0) != nil, "the oldest is due at once")
@@ -91,9 +96,12 @@ struct SightingsStageTests {
         first.source = IPAddress(v4: 0x0A00_0001)
         first.destination = IPAddress(v4: 0x0A60_000A)
         first.destinationPort = 80
-        for i in 0 ... NATViews.limit {
-            let b = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 1, UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)],
-                                                              proto: 6, Frames.tcp(sport: UInt16(1024 + i % 60000), dport: 8080, flags: 0x10)))
+        for i in 0...NATViews.limit {
+            let b = Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: [10, 0, 0, 1], dst: [10, 1, UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)],
+                    proto: 6, Frames.tcp(sport: UInt16(1024 + i % 60000), dport: 8080, flags: 0x10)))
             var f = Self.decode(b)
             first.sourcePort = f.sourcePort
             nat.learn(f, analysedAs: first)
@@ -108,13 +116,13 @@ struct SightingsStageTests {
     @Test func flowPointsTakeSlotsOverOneAnother() {
         var points = FlowPoints()
         var firstPoint: [Int] = []
-        for i in 0 ..< 3_000 {
+        for i in 0..<3_000 {
             let f = Self.decode(Self.segment(src: [10, 2, UInt8(i >> 8), UInt8(i & 0xFF)]))
             firstPoint.append(points.point(of: f, seenAt: 1))
         }
         #expect(firstPoint.allSatisfy { $0 == 1 })
         var moved = 0
-        for i in 0 ..< 3_000 {
+        for i in 0..<3_000 {
             let f = Self.decode(Self.segment(src: [10, 2, UInt8(i >> 8), UInt8(i & 0xFF)]))
             if points.point(of: f, seenAt: 2) == 2 { moved += 1 }
         }
@@ -142,7 +150,7 @@ struct SightingsStageTests {
         c.observe(sender: 0, sent: 0, receiver: 2, received: 10)
         #expect(c.offset(ofNode: 2) == nil, "one way only")
         var full = NodeClocks()
-        for n in 1 ... NodeClocks.maximumPairs + 3 {
+        for n in 1...NodeClocks.maximumPairs + 3 {
             full.observe(sender: 0, sent: 0, receiver: n, received: 10)
         }
         #expect(full.pairs.count == NodeClocks.maximumPairs && full.untracked == 3)

@@ -8,7 +8,9 @@ import Testing
 struct StepLadderTests {
     static let second: Int64 = 1_000_000_000
 
-    @Test(arguments: [Int64(300_000_000), 2_400_000_000, 60 * second, 3600 * second, 3 * 86_400 * second, 80 * 365 * 86_400 * second])
+    @Test(arguments: [
+        Int64(300_000_000), 2_400_000_000, 60 * second, 3600 * second, 3 * 86_400 * second, 80 * 365 * 86_400 * second,
+    ])
     func pointsWithinBounds(length: Int64) {
         var r = MetricsRecorder(adaptiveReserving: 0)
         let counter = r.family("c", "events", .gauge)
@@ -16,7 +18,7 @@ struct StepLadderTests {
         let start: Int64 = 1_795_718_697 * Self.second
         let events = 5000
         var widest = 0
-        for i in 0 ..< events {
+        for i in 0..<events {
             let t = start + length / Int64(events - 1) * Int64(i)
             r.add(counter, [("k", "v")], at: t)
             r.observe(histogram, [], at: t, i % 2 == 0 ? 0.0005 : 0.5)
@@ -38,7 +40,7 @@ struct StepLadderTests {
     @Test func givenStepWins() {
         var r = MetricsRecorder(step: Self.second)
         let f = r.family("c", "events", .gauge)
-        for i in 0 ..< 1000 { r.add(f, [], at: Int64(i) * Self.second) }
+        for i in 0..<1000 { r.add(f, [], at: Int64(i) * Self.second) }
         r.fit()
         #expect(r.model.step == Self.second && r.model.lastStep - r.model.firstStep + 1 == 1000)
     }
@@ -55,7 +57,7 @@ struct StepLadderTests {
         var r = MetricsRecorder(adaptiveReserving: 0)
         let f = r.family("c", "events", .gauge)
         let early = r.stepStart(7 * 1_000_000)  // 7 ms, at the 1 ms base
-        for i in 0 ... 1000 { r.add(f, [("s", "busy")], at: Int64(i) * 10_000_000) }  // 10 s of events
+        for i in 0...1000 { r.add(f, [("s", "busy")], at: Int64(i) * 10_000_000) }  // 10 s of events
         r.add(f, [("s", "late")], at: early)
         r.fit()
         let m = r.model

@@ -29,22 +29,27 @@ struct StreamGraphTests {
         let graphs = try Self.graphs()
         #expect(graphs.count == 1)
         for g in graphs {
-            let data = try TShark.values(Self.capture, displayFilter: Self.filter(from: g.sender, to: g.receiver) + " && tcp.len>0",
-                                         fields: ["tcp.seq", "tcp.len", "tcp.analysis.retransmission",
-                                                  "tcp.analysis.fast_retransmission", "tcp.analysis.out_of_order",
-                                                  "tcp.analysis.spurious_retransmission"])
+            let data = try TShark.values(
+                Self.capture, displayFilter: Self.filter(from: g.sender, to: g.receiver) + " && tcp.len>0",
+                fields: [
+                    "tcp.seq", "tcp.len", "tcp.analysis.retransmission",
+                    "tcp.analysis.fast_retransmission", "tcp.analysis.out_of_order",
+                    "tcp.analysis.spurious_retransmission",
+                ])
             let frames = data.keys.sorted().map { data[$0]! }
             #expect(g.segments.count == frames.count)
             // tshark's relative numbers count the SYN as byte 0; the graph's start after it.
             #expect(g.segments.map { "\($0.sequence + 1) \($0.length)" } == frames.map { "\($0[0]) \($0[1])" })
             #expect(g.retransmissions == frames.filter { $0[2...].contains { !$0.isEmpty } }.count)
             #expect(zip(g.segments, frames).allSatisfy { $0.retransmission == $1[2...].contains { !$0.isEmpty } })
-            let acks = try TShark.values(Self.capture, displayFilter: Self.filter(from: g.receiver, to: g.sender) + " && tcp.flags.ack==1",
-                                         fields: ["tcp.ack", "tcp.window_size", "tcp.analysis.duplicate_ack"])
+            let acks = try TShark.values(
+                Self.capture, displayFilter: Self.filter(from: g.receiver, to: g.sender) + " && tcp.flags.ack==1",
+                fields: ["tcp.ack", "tcp.window_size", "tcp.analysis.duplicate_ack"])
             let ackFrames = acks.keys.sorted().map { acks[$0]! }
             #expect(g.acks.count == ackFrames.count)
-            #expect(g.acks.map { "\($0.ack + 1) \($0.windowEdge + 1)" }
-                == ackFrames.map { "\($0[0]) \(Int64($0[0])! + Int64($0[1])!)" })
+            #expect(
+                g.acks.map { "\($0.ack + 1) \($0.windowEdge + 1)" }
+                    == ackFrames.map { "\($0[0]) \(Int64($0[0])! + Int64($0[1])!)" })
             #expect(g.duplicateAcks == ackFrames.filter { !$0[2].isEmpty }.count && g.duplicateAcks > 0)
         }
     }
@@ -66,12 +71,16 @@ struct StreamGraphTests {
     @Test func packetsPastTheBoundAreCountedNotDrawn() throws {
         var records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
         let count = StreamGraphCollector.maximumPackets + 10
-        for i in 0 ... count {
+        for i in 0...count {
             let n = i > 5 ? i - 1 : i  // the sixth segment resends the fifth
-            let tcp = Frames.tcp(sport: 40_000, dport: 9000, seq: UInt32(1000 + 10 * n), ack: 1, flags: 0x18,
-                                 [UInt8](repeating: 0, count: 10))
-            records.append((1_800_000_000 + UInt32(i / 1000), UInt32(i % 1000) * 1000,
-                            Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 1, 0, 1], dst: [10, 1, 0, 2], proto: 6, tcp)), nil))
+            let tcp = Frames.tcp(
+                sport: 40_000, dport: 9000, seq: UInt32(1000 + 10 * n), ack: 1, flags: 0x18,
+                [UInt8](repeating: 0, count: 10))
+            records.append(
+                (
+                    1_800_000_000 + UInt32(i / 1000), UInt32(i % 1000) * 1000,
+                    Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 1, 0, 1], dst: [10, 1, 0, 2], proto: 6, tcp)), nil
+                ))
         }
         let path = temporaryFile(Frames.pcapFile(records: records))
         defer { try? FileManager.default.removeItem(atPath: path) }

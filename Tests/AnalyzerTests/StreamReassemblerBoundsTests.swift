@@ -10,7 +10,7 @@ struct StreamReassemblerBoundsTests {
     /// whole and in order, with no gap.
     @Test func shuffledTinySegments() {
         var state: UInt64 = 3
-        var pieces = (0 ..< 4000).map { ($0, 1) }
+        var pieces = (0..<4000).map { ($0, 1) }
         for i in stride(from: pieces.count - 1, to: 0, by: -1) {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17
             pieces.swapAt(i, Int(state % UInt64(i + 1)))
@@ -33,11 +33,11 @@ struct StreamReassemblerBoundsTests {
     /// 10,000 one-byte segments after a hole at byte 0 (never filled): the count bound
     /// (4,096 held) gives up the hole; what is held never passes the bound in bytes either.
     @Test func heldSegmentsAreBounded() {
-        let pieces = (1 ..< 5000).map { ($0, 1) }
+        let pieces = (1..<5000).map { ($0, 1) }
         let (out, r, budget) = reassembler.run(pieces, finish: false)
         #expect(budget.limitHits > 0 && r.gaps == 1)
         #expect(budget.held <= StreamReassembler.maximumHeldSegments * (1 + StreamReassembler.segmentOverhead))
-        #expect(out.bytes == Array(StreamReassemblerTests.data[1 ..< 5000].prefix(out.bytes.count)))
+        #expect(out.bytes == Array(StreamReassemblerTests.data[1..<5000].prefix(out.bytes.count)))
         #expect(out.bytes.count == 4999, "after the hole was given up, the rest came in order")
     }
 
@@ -46,7 +46,7 @@ struct StreamReassemblerBoundsTests {
     @Test func overheadCountsAgainstTheByteBound() {
         var small = ReassemblyBudget()
         small.perStreamLimit = 65 * 100
-        let (_, r, budget) = reassembler.run((1 ..< 1000).map { ($0, 1) }, budget: small, finish: false)
+        let (_, r, budget) = reassembler.run((1..<1000).map { ($0, 1) }, budget: small, finish: false)
         #expect(budget.limitHits > 0 && r.gaps == 1)
         #expect(budget.held <= small.perStreamLimit)
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// The reassembler against a known byte stream cut into segments every way that matters.
 struct StreamReassemblerTests {
-    static let data: [UInt8] = (0 ..< 5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+    static let data: [UInt8] = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
 
     struct Collector {
         var bytes: [UInt8] = []
@@ -15,17 +15,23 @@ struct StreamReassemblerTests {
     }
 
     /// Feeds `pieces` (offset into `data`, length) after a SYN at `isn`; returns what came out.
-    func run(_ pieces: [(Int, Int)], isn: UInt32 = 1000, budget: ReassemblyBudget = ReassemblyBudget(),
-             acks: [Int: Int] = [:], finish: Bool = true) -> (Collector, StreamReassembler, ReassemblyBudget) {
+    func run(
+        _ pieces: [(Int, Int)], isn: UInt32 = 1000, budget: ReassemblyBudget = ReassemblyBudget(),
+        acks: [Int: Int] = [:], finish: Bool = true
+    ) -> (Collector, StreamReassembler, ReassemblyBudget) {
         var r = StreamReassembler()
         var budget = budget
         var out = Collector()
-        r.segment(sequence: isn, syn: true, payload: UnsafeRawBufferPointer(start: nil, count: 0), time: 0,
-                  budget: &budget) { out.take($0) }
+        r.segment(
+            sequence: isn, syn: true, payload: UnsafeRawBufferPointer(start: nil, count: 0), time: 0,
+            budget: &budget
+        ) { out.take($0) }
         for (n, (offset, length)) in pieces.enumerated() {
-            Self.data[offset ..< offset + length].withUnsafeBytes { raw in
-                r.segment(sequence: isn &+ 1 &+ UInt32(offset), syn: false, payload: raw, time: Int64(n + 1),
-                          budget: &budget) { out.take($0) }
+            Self.data[offset..<offset + length].withUnsafeBytes { raw in
+                r.segment(
+                    sequence: isn &+ 1 &+ UInt32(offset), syn: false, payload: raw, time: Int64(n + 1),
+                    budget: &budget
+                ) { out.take($0) }
             }
             if let ack = acks[n] { r.acknowledged(isn &+ 1 &+ UInt32(ack), budget: &budget) { out.take($0) } }
         }
@@ -34,7 +40,7 @@ struct StreamReassemblerTests {
     }
 
     @Test func byteAtATime() {
-        let (out, r, _) = run((0 ..< Self.data.count).map { ($0, 1) })
+        let (out, r, _) = run((0..<Self.data.count).map { ($0, 1) })
         #expect(out.bytes == Self.data)
         #expect(out.chunks.count == Self.data.count && r.gaps == 0 && r.overlapBytes == 0)
         #expect(out.chunks[41].offset == 41 && out.chunks[41].time == 42, "each chunk keeps its segment's time")
@@ -66,7 +72,7 @@ struct StreamReassemblerTests {
     /// A hole the peer acknowledged is delivered as a gap at once, not waited for.
     @Test func acknowledgedHoleIsAGap() {
         let (out, r, _) = run([(0, 1000), (2000, 1000)], acks: [1: 3000], finish: false)
-        #expect(out.bytes == Array(Self.data[0 ..< 1000]) + Array(Self.data[2000 ..< 3000]))
+        #expect(out.bytes == Array(Self.data[0..<1000]) + Array(Self.data[2000..<3000]))
         #expect(r.gaps == 1 && r.gapBytes == 1000)
         #expect(out.chunks[1].gap == 1000 && out.chunks[1].offset == 2000)
     }
@@ -74,7 +80,7 @@ struct StreamReassemblerTests {
     /// An unacknowledged hole is reported when the stream ends.
     @Test func holeAtEndIsAGap() {
         let (out, r, budget) = run([(0, 1000), (3000, 2000)])
-        #expect(out.bytes == Array(Self.data[0 ..< 1000]) + Array(Self.data[3000 ..< 5000]))
+        #expect(out.bytes == Array(Self.data[0..<1000]) + Array(Self.data[3000..<5000]))
         #expect(r.gapBytes == 2000 && out.chunks.last?.gap == 2000)
         #expect(budget.held == 0)
     }
@@ -86,7 +92,7 @@ struct StreamReassemblerTests {
         let (out, r, after) = run([(0, 100), (200, 1000), (1200, 1000), (2200, 2800)], budget: budget)
         #expect(after.limitHits >= 1)
         #expect(r.gapBytes == 100 && r.gaps == 1, "one real hole, no empty gaps")
-        #expect(out.bytes == Array(Self.data[0 ..< 100]) + Array(Self.data[200 ..< 5000]))
+        #expect(out.bytes == Array(Self.data[0..<100]) + Array(Self.data[200..<5000]))
         #expect(after.held == 0)
     }
 
@@ -103,15 +109,15 @@ struct StreamReassemblerTests {
         var r = StreamReassembler()
         var budget = ReassemblyBudget()
         var out = Collector()
-        Self.data[0 ..< 100].withUnsafeBytes { raw in
+        Self.data[0..<100].withUnsafeBytes { raw in
             r.segment(sequence: 77, syn: false, payload: raw, time: 1, budget: &budget) { out.take($0) }
         }
-        #expect(out.bytes == Array(Self.data[0 ..< 100]) && out.chunks[0].offset == 0)
+        #expect(out.bytes == Array(Self.data[0..<100]) && out.chunks[0].offset == 0)
     }
 
     /// Seeded random segmentation, reordering and duplication, at random ISNs near the wrap:
     /// the stream always comes out whole and in order, with no gap.
-    @Test(arguments: 1 ... 40)
+    @Test(arguments: 1...40)
     func randomisedDelivery(seed: Int) {
         var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
         func next(_ bound: Int) -> Int {
@@ -125,8 +131,8 @@ struct StreamReassemblerTests {
             pieces.append((at, n))
             at += n
         }
-        for _ in 0 ..< pieces.count / 3 { pieces.swapAt(next(pieces.count), next(pieces.count)) }
-        for _ in 0 ..< 5 { pieces.insert(pieces[next(pieces.count)], at: next(pieces.count)) }
+        for _ in 0..<pieces.count / 3 { pieces.swapAt(next(pieces.count), next(pieces.count)) }
+        for _ in 0..<5 { pieces.insert(pieces[next(pieces.count)], at: next(pieces.count)) }
         let isn = UInt32.max &- UInt32(next(4000))
         let (out, r, budget) = run(pieces, isn: isn)
         #expect(out.bytes == Self.data, "seed \(seed)")
@@ -138,7 +144,7 @@ extension StreamReassemblerTests {
     /// `nextInOrder` (tried first, as the TLS session does) then `segment` gives the chunks,
     /// gaps and overlaps `segment` alone gives: in order, reordered, overlapping, with holes
     /// given up on ACKs, from random cuts.
-    @Test(arguments: 0 ..< 40)
+    @Test(arguments: 0..<40)
     func nextInOrderThenSegmentEqualsSegment(seed: Int) {
         var rng = SplitMix(seed: UInt64(seed))
         var pieces: [(Int, Int)] = []
@@ -149,7 +155,7 @@ extension StreamReassemblerTests {
             if rng.next() % 5 == 0 { pieces.append((max(0, at - Int(rng.next() % 300)), length)) }  // retransmission
             at += length
         }
-        for _ in 0 ..< Int(rng.next() % 4) {
+        for _ in 0..<Int(rng.next() % 4) {
             let i = Int(rng.next() % UInt64(pieces.count)), j = Int(rng.next() % UInt64(pieces.count))
             pieces.swapAt(i, j)
         }
@@ -159,11 +165,13 @@ extension StreamReassemblerTests {
 
         var r = StreamReassembler(), budget = ReassemblyBudget(), out = Collector()
         let isn: UInt32 = 1000
-        r.segment(sequence: isn, syn: true, payload: UnsafeRawBufferPointer(start: nil, count: 0), time: 0,
-                  budget: &budget) { out.take($0) }
+        r.segment(
+            sequence: isn, syn: true, payload: UnsafeRawBufferPointer(start: nil, count: 0), time: 0,
+            budget: &budget
+        ) { out.take($0) }
         var fast = 0
         for (n, (offset, length)) in pieces.enumerated() {
-            Self.data[offset ..< offset + length].withUnsafeBytes { raw in
+            Self.data[offset..<offset + length].withUnsafeBytes { raw in
                 let sequence = isn &+ 1 &+ UInt32(offset)
                 if let chunk = r.nextInOrder(sequence: sequence, syn: false, payload: raw, time: Int64(n + 1)) {
                     out.take(chunk)
@@ -177,9 +185,11 @@ extension StreamReassemblerTests {
         r.finish(budget: &budget) { out.take($0) }
         #expect(fast > 0 || pieces[0].0 != 0, "the fast path takes the first segment when it is in order")
         #expect(out.bytes == reference.bytes)
-        #expect(out.chunks.map { [Int($0.offset), $0.count, Int($0.time), Int($0.gap)] }
+        #expect(
+            out.chunks.map { [Int($0.offset), $0.count, Int($0.time), Int($0.gap)] }
                 == reference.chunks.map { [Int($0.offset), $0.count, Int($0.time), Int($0.gap)] })
-        #expect([r.gaps, Int(r.gapBytes), Int(r.overlapBytes), Int(r.deliveredBytes), budget.held]
+        #expect(
+            [r.gaps, Int(r.gapBytes), Int(r.overlapBytes), Int(r.deliveredBytes), budget.held]
                 == [r1.gaps, Int(r1.gapBytes), Int(r1.overlapBytes), Int(r1.deliveredBytes), b1.held])
     }
 }

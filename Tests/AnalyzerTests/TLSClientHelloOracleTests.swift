@@ -21,29 +21,36 @@ struct TLSClientHelloOracleTests {
     }
 
     static func columns(_ c: TLS.ClientHello) -> [String] {
-        [c.serverName ?? "", c.cipherSuites.map(hex).joined(separator: ","),
-         c.extensions.map { String($0) }.joined(separator: ","), c.alpn.joined(separator: ","),
-         c.supportedVersions.map(hex).joined(separator: ","), c.supportedGroups.map(hex).joined(separator: ","),
-         c.signatureAlgorithms.map(hex).joined(separator: ","), hex(c.legacyVersion)]
+        [
+            c.serverName ?? "", c.cipherSuites.map(hex).joined(separator: ","),
+            c.extensions.map { String($0) }.joined(separator: ","), c.alpn.joined(separator: ","),
+            c.supportedVersions.map(hex).joined(separator: ","), c.supportedGroups.map(hex).joined(separator: ","),
+            c.signatureAlgorithms.map(hex).joined(separator: ","), hex(c.legacyVersion),
+        ]
     }
 
     /// The ClientHello at the start of a TCP payload, when it is whole there.
     static func clientHello(_ payload: ByteSlice) throws -> TLS.ClientHello? {
         let header = try TLS.RecordHeader(validating: payload)
         guard header.contentType == TLS.ContentType.handshake,
-              header.length <= payload.count - TLS.recordHeaderLength else { return nil }
+            header.length <= payload.count - TLS.recordHeaderLength
+        else { return nil }
         let (type, body) = try TLS.handshakeMessage(payload.dropFirst(TLS.recordHeaderLength).prefix(header.length))
         return type == TLS.HandshakeType.clientHello ? try TLS.ClientHello(body) : nil
     }
 
-    static let serverFields = ["tls.handshake.ciphersuite", "tls.handshake.extension.type",
-                               "tls.handshake.extensions.supported_version", "tls.handshake.extensions_alpn_str"]
+    static let serverFields = [
+        "tls.handshake.ciphersuite", "tls.handshake.extension.type",
+        "tls.handshake.extensions.supported_version", "tls.handshake.extensions_alpn_str",
+    ]
 
     /// For every TLS corpus capture (the oracle's tls section says which: tshark runs once
     /// per capture with any, not 70 times), each TCP frame tshark shows under `filter`: its
     /// values for `fields` and Loupe's decoding of the frame.
-    static func eachFrame(filter: String, fields: [String],
-                          _ body: (_ capture: String, _ frameNumber: Int, _ want: [String], _ frame: DecodedFrame) -> Void) throws {
+    static func eachFrame(
+        filter: String, fields: [String],
+        _ body: (_ capture: String, _ frameNumber: Int, _ want: [String], _ frame: DecodedFrame) -> Void
+    ) throws {
         for capture in Corpus.oracleCaptures() where capture != "gopacket/test202.pcapng" {
             guard let o = try? Corpus.oracle(capture), ((o["tls"] as? [String: Any])?["client_hellos"] as? Int ?? 0) > 0
             else { continue }
@@ -54,8 +61,9 @@ struct TLSClientHelloOracleTests {
             while let record = reader.next() {
                 frameNumber += 1
                 guard let want = expected[frameNumber] else { continue }
-                let frame = FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
-                                                originalLength: record.originalLength)
+                let frame = FrameDecoder.decode(
+                    linkType: record.linkType.rawValue, bytes: record.data,
+                    originalLength: record.originalLength)
                 if frame.isTCP { body(capture, frameNumber, want, frame) }
             }
         }
@@ -67,14 +75,16 @@ struct TLSClientHelloOracleTests {
         var differences: [String] = []
         try Self.eachFrame(filter: "tls.handshake.type == 2", fields: Self.serverFields) { capture, frameNumber, want, frame in
             guard let header = try? TLS.RecordHeader(validating: frame.payload),
-                  header.contentType == TLS.ContentType.handshake,
-                  let (type, body) = try? TLS.handshakeMessage(frame.payload.dropFirst(TLS.recordHeaderLength)),
-                  type == TLS.HandshakeType.serverHello, let hello = try? TLS.ServerHello(body)
+                header.contentType == TLS.ContentType.handshake,
+                let (type, body) = try? TLS.handshakeMessage(frame.payload.dropFirst(TLS.recordHeaderLength)),
+                type == TLS.HandshakeType.serverHello, let hello = try? TLS.ServerHello(body)
             else { return }
             compared += 1
             // tshark lists every handshake message's values in the frame; the ServerHello's come first.
-            let got = [Self.hex(hello.cipherSuite), hello.extensions.map { String($0) }.joined(separator: ","),
-                       hello.selectedVersion.map(Self.hex) ?? "", hello.alpn ?? ""]
+            let got = [
+                Self.hex(hello.cipherSuite), hello.extensions.map { String($0) }.joined(separator: ","),
+                hello.selectedVersion.map(Self.hex) ?? "", hello.alpn ?? "",
+            ]
             for (i, f) in Self.serverFields.enumerated() where !(want[i] == got[i] || want[i].hasPrefix(got[i] + ",")) {
                 differences.append("\(capture) frame \(frameNumber) \(f): tshark \(want[i]) loupe \(got[i])")
             }
@@ -96,7 +106,8 @@ struct TLSClientHelloOracleTests {
                 // in extension order; Loupe keeps signature_algorithms alone (what JA4
                 // hashes): there, it must be one contiguous run of tshark's list.
                 if f == "tls.handshake.sig_hash_alg", hello.extensions.contains(where: { $0 == 34 || $0 == 50 }),
-                   !got[i].isEmpty, ("," + want[i] + ",").contains("," + got[i] + ",") {
+                    !got[i].isEmpty, ("," + want[i] + ",").contains("," + got[i] + ",")
+                {
                     pinned += 1
                     continue
                 }

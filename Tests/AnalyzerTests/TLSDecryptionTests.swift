@@ -15,18 +15,22 @@ struct TLSDecryptionTests {
     /// Expected values from Python's `cryptography` (HKDFExpand) and `hmac` (RFC 5246's
     /// P_hash written out), for the secret 00 01 ... 1f (48 bytes for SHA-384 and the master).
     @Test func keysEqualAnIndependentDerivation() {
-        let secret = (0 ..< 32).map { UInt8($0) }
+        let secret = (0..<32).map { UInt8($0) }
         let aes128 = TLSTrafficKeys.suite(0x1301)!
         let k = TLSTrafficKeys.tls13(secret, aes128)
         #expect(Self.hex(k.key) == "9c9783cf77ea32d44f369da41f19f3cc")
         #expect(Self.hex(k.iv) == "2f41c846a431a163814bcd71")
-        #expect(Self.hex(TLSTrafficKeys.nextSecret(secret, aes128))
+        #expect(
+            Self.hex(TLSTrafficKeys.nextSecret(secret, aes128))
                 == "2cecd0a17506ef5fa73edc062d6e7b5397cf074ec1b4d8f99a120772932f0b45")
-        let secret48 = (0 ..< 48).map { UInt8($0) }
-        #expect(Self.hex(TLSTrafficKeys.tls13(secret48, TLSTrafficKeys.suite(0x1302)!).key)
+        let secret48 = (0..<48).map { UInt8($0) }
+        #expect(
+            Self.hex(TLSTrafficKeys.tls13(secret48, TLSTrafficKeys.suite(0x1302)!).key)
                 == "6877d022f1c61d24ebb7487c16752d9a4798e40431c75b39320e537c90e23225")
-        let block = TLSTrafficKeys.prf(secret48, label: "key expansion", seed: [UInt8](repeating: 2, count: 32)
-                                       + [UInt8](repeating: 1, count: 32), length: 40, sha384: false)
+        let block = TLSTrafficKeys.prf(
+            secret48, label: "key expansion",
+            seed: [UInt8](repeating: 2, count: 32)
+                + [UInt8](repeating: 1, count: 32), length: 40, sha384: false)
         #expect(Self.hex(block) == "bf4ab9777a81b0138d80acf5969e0f659f0c1c5ca8c3d4508ecd85ecaa93090e325565abf4bcfea0")
         #expect(TLSTrafficKeys.suite(0xC027) == nil, "CBC is not decrypted")
     }
@@ -34,15 +38,16 @@ struct TLSDecryptionTests {
     @Test func keyLogLinesAndItsBound() {
         let random = String(repeating: "ab", count: 32), secret = String(repeating: "cd", count: 32)
         var log = TLSKeyLog()
-        log.add(text: "# comment\nCLIENT_TRAFFIC_SECRET_0 \(random) \(secret)\r\nSERVER_TRAFFIC_SECRET_0 \(random) \(secret)\n"
-                    + "CLIENT_RANDOM abc \(secret)\nNO_SUCH_LABEL \(random) \(secret)\nCLIENT_RANDOM \(random) zz\n")
+        log.add(
+            text: "# comment\nCLIENT_TRAFFIC_SECRET_0 \(random) \(secret)\r\nSERVER_TRAFFIC_SECRET_0 \(random) \(secret)\n"
+                + "CLIENT_RANDOM abc \(secret)\nNO_SUCH_LABEL \(random) \(secret)\nCLIENT_RANDOM \(random) zz\n")
         #expect(log.connections == 1 && log.malformedLines == 3)
         let s = log.secrets(forClientRandom: [UInt8](repeating: 0xAB, count: 32))
         #expect(s?.clientTraffic?.count == 32 && s?.serverTraffic?.count == 32 && s?.master == nil)
         // Past the bound: later connections' lines are counted, not kept.
         var lines = ""
         lines.reserveCapacity((TLSKeyLog.maximumConnections + 2) * 140)
-        for i in 0 ..< TLSKeyLog.maximumConnections + 2 {
+        for i in 0..<TLSKeyLog.maximumConnections + 2 {
             lines += "CLIENT_RANDOM " + String(format: "%064x", i) + " " + secret + "\n"
         }
         var big = TLSKeyLog()
@@ -52,8 +57,9 @@ struct TLSDecryptionTests {
 
     /// A record the keys do not open is counted, and the side stops trying after `failureLimit`.
     @Test func wrongKeysAreCountedNeverGuessed() {
-        var d = TLSRecordDecryptor(cipher: .aesGCM, key: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 2, count: 12),
-                                   tls13: true)
+        var d = TLSRecordDecryptor(
+            cipher: .aesGCM, key: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 2, count: 12),
+            tls13: true)
         let body = [UInt8](repeating: 7, count: 40)
         body.withUnsafeBytes { raw in
             #expect(d.open(type: 23, version: 0x0303, body: ByteSlice(raw)) == nil)
@@ -64,15 +70,16 @@ struct TLSDecryptionTests {
     /// Records the capture lost move the sender's sequence on: the next record still opens
     /// (searched up to `resyncWindow` ahead), and later ones follow in order.
     @Test func recordsAfterLostOnesStillOpen() throws {
-        let key = [UInt8](repeating: 9, count: 16), iv = (0 ..< 12).map { UInt8($0) }
+        let key = [UInt8](repeating: 9, count: 16), iv = (0..<12).map { UInt8($0) }
         func seal(_ text: String, sequence: UInt64) throws -> [UInt8] {
             var nonce = iv
-            for i in 0 ..< 8 { nonce[4 + i] ^= UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64(i))) }
+            for i in 0..<8 { nonce[4 + i] ^= UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64(i))) }
             let inner = Array(text.utf8) + [23]
             let length = inner.count + 16
             let aad: [UInt8] = [23, 3, 3, UInt8(length >> 8), UInt8(length & 0xFF)]
-            let box = try AES.GCM.seal(inner, using: SymmetricKey(data: key), nonce: AES.GCM.Nonce(data: nonce),
-                                       authenticating: aad)
+            let box = try AES.GCM.seal(
+                inner, using: SymmetricKey(data: key), nonce: AES.GCM.Nonce(data: nonce),
+                authenticating: aad)
             return Array(box.ciphertext) + Array(box.tag)
         }
         var d = TLSRecordDecryptor(cipher: .aesGCM, key: key, iv: iv, tls13: true)
@@ -113,7 +120,9 @@ struct TLSDecryptionTests {
         send(true, "POST /api/v1/namespaces/a/pods HTTP/1.1\r\nContent-Length: 4\r\nUser-Agent: k\r\n\r\nbo", 1)
         send(true, "dy", 2)
         send(true, "HEAD /api/v1/pods HTTP/1.1\r\n\r\n", 3)
-        send(false, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n", 10)
+        send(
+            false, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n", 10
+        )
         send(false, "0\r\nTrailer: 1\r\n\r\n", 12)
         send(false, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", 20)  // HEAD: no body follows
         send(true, "GET /api/v1/namespaces/a/pods?watch=true HTTP/1.1\r\n\r\n", 30)
@@ -160,7 +169,7 @@ struct TLSDecryptionTests {
 
     @Test func verbGroupsPastTheirBound() {
         var r = APIRequests()
-        for i in 0 ..< APIRequests.verbLimit + 5 {
+        for i in 0..<APIRequests.verbLimit + 5 {
             var row = APIRequestRow()
             row.status = 200
             r.add(row, recordId: "http-c-\(i + 1)", key: "get r\(i)", latency: 1, limit: 10)
@@ -176,7 +185,10 @@ struct TLSDecryptionTests {
 struct HTTPRouteTests {
     @Test(arguments: [
         ("/api/v1/namespaces/shop/pods/web-1?watch=1", "/api/v1/namespaces/shop/pods/web-1"),
-        ("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched"),
+        (
+            "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched",
+            "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sched"
+        ),
         ("/orders/12345/items/9", "/orders/{id}/items/{id}"),
         ("/api/v1/namespaces/shop/pods/web-6b8c7d9f5-x2x9z", "/api/v1/namespaces/shop/pods/{id}"),
         ("/users/3f2c1a9e-7b4d-4c2a-9e1f-0a1b2c3d4e5f", "/users/{id}"),
@@ -195,11 +207,12 @@ struct HTTPRouteTests {
             return c
         }
         var s = HTTPServices()
-        let ends = HTTPEnds(client: PodDirectory.Endpoint(parsing: "10.0.0.1:1")!, server: PodDirectory.Endpoint(parsing: "10.0.0.2:2")!,
-                            (nil, nil), nil)
-        let first = conversation(0 ..< HTTPServices.groupLimit)  // every route once: the bound reached
-        for _ in 0 ..< 11 { s.add(HTTPConversation(first), ends, decrypted: true, connection: { "c" }, records: nil) }
-        s.add(HTTPConversation(conversation(5000 ..< 5005)), ends, decrypted: true, connection: { "c" }, records: nil)
+        let ends = HTTPEnds(
+            client: PodDirectory.Endpoint(parsing: "10.0.0.1:1")!, server: PodDirectory.Endpoint(parsing: "10.0.0.2:2")!,
+            (nil, nil), nil)
+        let first = conversation(0..<HTTPServices.groupLimit)  // every route once: the bound reached
+        for _ in 0..<11 { s.add(HTTPConversation(first), ends, decrypted: true, connection: { "c" }, records: nil) }
+        s.add(HTTPConversation(conversation(5000..<5005)), ends, decrypted: true, connection: { "c" }, records: nil)
         let section = s.section(rows: 100_000)
         #expect(section.requests == 11 * HTTPServices.groupLimit + 5)
         #expect(section.requestList.total == section.requests && section.requestList.rows.count == HTTPServices.rowsKept)

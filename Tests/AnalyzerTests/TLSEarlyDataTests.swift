@@ -29,7 +29,7 @@ struct TLSEarlyDataTests {
     @Test func heldBytesPastTheirBound() {
         let e = TLSEarlyData()
         let piece = String(repeating: "a", count: 16 * 1024)
-        for i in 0 ..< 5 { Self.hold(e, piece, at: Int64(i)) }
+        for i in 0..<5 { Self.hold(e, piece, at: Int64(i)) }
         #expect(e.overflowed)
         let pieces = e.resolve(accepted: true)
         #expect(pieces.count == TLSEarlyData.maximumHeld / (16 * 1024))

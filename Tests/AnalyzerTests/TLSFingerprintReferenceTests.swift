@@ -16,7 +16,8 @@ struct TLSFingerprintReferenceTests {
         #expect(files.count >= 15)
         var compared = 0
         for file in files {
-            let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(file)))
+            let reference =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(file)))
                 as? [String: Any] ?? [:]
             let capture = try #require(reference["capture"] as? String)
             let tls = try ReportRun.run(paths: [Corpus.capturePath(capture)], options: ReportOptions()).report.tls

@@ -6,10 +6,14 @@ import Testing
 /// hello: ja4_ro lists its ciphers, extensions and signature algorithms in wire order;
 /// ja4 = t13d1516h2_8daaf6152771_d8a2da3f94cd), with and without GREASE values.
 struct TLSFingerprintTests {
-    static let ciphers: [UInt16] = [0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC013,
-                                    0xC014, 0x009C, 0x009D, 0x002F, 0x0035]
-    static let extensions: [UInt16] = [0x002D, 0x0033, 0x0010, 0xFE0D, 0x0017, 0x44CD, 0x0000, 0x000B, 0x000A, 0x002B,
-                                       0xFF01, 0x0023, 0x0012, 0x0005, 0x000D, 0x001B]
+    static let ciphers: [UInt16] = [
+        0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC013,
+        0xC014, 0x009C, 0x009D, 0x002F, 0x0035,
+    ]
+    static let extensions: [UInt16] = [
+        0x002D, 0x0033, 0x0010, 0xFE0D, 0x0017, 0x44CD, 0x0000, 0x000B, 0x000A, 0x002B,
+        0xFF01, 0x0023, 0x0012, 0x0005, 0x000D, 0x001B,
+    ]
     /// X25519MLKEM768, x25519, secp256r1, secp384r1.
     static let groups: [UInt16] = [0x11EC, 0x001D, 0x0017, 0x0018]
     static let signatures: [UInt16] = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]
@@ -37,21 +41,24 @@ struct TLSFingerprintTests {
             }
         }
         let suites = (grease ? [0x4A4A] : []) + ciphers
-        let body = u16(0x0303) + Array(repeating: 1, count: 32) + [0] + u16(suites.count * 2) + list(suites) + [1, 0]
+        let body =
+            u16(0x0303) + Array(repeating: 1, count: 32) + [0] + u16(suites.count * 2) + list(suites) + [1, 0]
             + u16(exts.count) + exts
         return try body.withUnsafeBytes { try TLS.ClientHello(ByteSlice($0)) }
     }
 
     @Test func publishedFingerprint() throws {
         #expect(JA4.fingerprint(try Self.hello(grease: false)) == "t13d1516h2_8daaf6152771_d8a2da3f94cd")
-        #expect(JA4.fingerprint(try Self.hello(grease: true)) == "t13d1516h2_8daaf6152771_d8a2da3f94cd",
-                "GREASE ciphers, extensions, groups and versions are ignored")
+        #expect(
+            JA4.fingerprint(try Self.hello(grease: true)) == "t13d1516h2_8daaf6152771_d8a2da3f94cd",
+            "GREASE ciphers, extensions, groups and versions are ignored")
     }
 
     /// JA3 of the same published hello (browserleaks.com's record of it gives the string
     /// and the hash): GREASE left out of every list.
     @Test func publishedJA3() throws {
-        let text = "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
+        let text =
+            "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
             + "45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0"
         for grease in [false, true] {
             let hello = try Self.hello(grease: grease)
@@ -76,8 +83,9 @@ struct TLSFingerprintTests {
         #expect(JA4.fingerprint(try Self.hello(grease: false, sni: false)).hasPrefix("t13i1515h2_8daaf6152771_"))
         #expect(JA4.fingerprint(try Self.hello(grease: false, alpn: "http/1.1")).hasPrefix("t13d1516h1_"))
         #expect(JA4.alpnCode([]) == "00" && JA4.alpnCode(Array("h2".utf8)) == "h2")
-        #expect(JA4.alpnCode([UInt8(ascii: "a"), UInt8(ascii: "-")]) == "6d" && JA4.alpnCode([0xAB, 0x0C]) == "ac",
-                "non-alphanumeric ends: hex digits of the raw bytes")
+        #expect(
+            JA4.alpnCode([UInt8(ascii: "a"), UInt8(ascii: "-")]) == "6d" && JA4.alpnCode([0xAB, 0x0C]) == "ac",
+            "non-alphanumeric ends: hex digits of the raw bytes")
         #expect(JA4.fingerprint(try Self.hello(grease: false), quic: true).hasPrefix("q13d"))
         #expect(JA4.isGREASE(0x0A0A) && JA4.isGREASE(0xFAFA) && !JA4.isGREASE(0x0A1A) && !JA4.isGREASE(0x1301))
     }
@@ -87,9 +95,11 @@ struct TLSFingerprintTests {
     /// differ in one of them (SNI, ALPN): never another hello's fingerprint.
     @Test func cacheGivesTheFingerprintsOfEachHello() throws {
         var cache = TLSFingerprintCache()
-        let hellos = [try Self.hello(grease: false), try Self.hello(grease: true), try Self.hello(grease: false, sni: false),
-                      try Self.hello(grease: false, alpn: "http/1.1"), try Self.hello(grease: true, alpn: "h3")]
-        for _ in 0 ..< 2 {
+        let hellos = [
+            try Self.hello(grease: false), try Self.hello(grease: true), try Self.hello(grease: false, sni: false),
+            try Self.hello(grease: false, alpn: "http/1.1"), try Self.hello(grease: true, alpn: "h3"),
+        ]
+        for _ in 0..<2 {
             for h in hellos {
                 let cached = cache.client(h)
                 #expect(cached.ja3 == JA3.fingerprint(h) && cached.ja4 == JA4.fingerprint(h))
@@ -98,4 +108,3 @@ struct TLSFingerprintTests {
         #expect(Set(hellos.map { cache.client($0).ja4 }).count == 4)
     }
 }
-

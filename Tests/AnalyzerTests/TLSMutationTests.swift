@@ -18,7 +18,7 @@ struct TLSMutationTests {
         return out
     }
 
-    @Test(arguments: 0 ..< 8)
+    @Test(arguments: 0..<8)
     func flippedPayloadBytesNeverTrap(batch: Int) throws {
         let original = try Self.frames()
         // Ethernet + IPv4 + TCP with timestamps: payload from byte 66.
@@ -26,9 +26,9 @@ struct TLSMutationTests {
         #expect(carrying.count > 40)
         var rng = SplitMix(seed: UInt64(batch))
         var malformedSeen = 0
-        for _ in 0 ..< 40 {
+        for _ in 0..<40 {
             var frames = original
-            for _ in 0 ..< 1 + Int(rng.next() % 6) {
+            for _ in 0..<1 + Int(rng.next() % 6) {
                 let f = carrying[Int(rng.next() % UInt64(carrying.count))]
                 let at = 66 + Int(rng.next() % UInt64(frames[f].data.count - 66))
                 frames[f].data[at] = UInt8(truncatingIfNeeded: rng.next())

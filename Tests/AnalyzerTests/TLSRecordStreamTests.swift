@@ -16,7 +16,7 @@ struct TLSRecordStreamTests {
     static func clientHello(extensions: Int = 2, sni: String = "api.example") -> [UInt8] {
         let name = Array(sni.utf8)
         var exts = u16(0) + u16(name.count + 5) + u16(name.count + 3) + [0] + u16(name.count) + name
-        for i in 0 ..< extensions { exts += u16(1000 + i % 60000) + u16(0) }
+        for i in 0..<extensions { exts += u16(1000 + i % 60000) + u16(0) }
         return u16(0x0303) + Array(repeating: 9, count: 32) + [0] + u16(4) + [0x13, 0x01, 0xC0, 0x2F] + [1, 0]
             + u16(exts.count) + exts
     }
@@ -65,7 +65,7 @@ struct TLSRecordStreamTests {
         #expect(Self.run([(Self.flight, 0)]) == Self.expected)
     }
 
-    @Test(arguments: Array(1 ..< 120) + [200, 300, 399])
+    @Test(arguments: Array(1..<120) + [200, 300, 399])
     func everyTwoWaySplit(at cut: Int) {
         let got = Self.run([(Array(Self.flight.prefix(cut)), 0), (Array(Self.flight.dropFirst(cut)), 0)])
         // The hello spans both chunks when the cut falls inside it.
@@ -94,10 +94,12 @@ struct TLSRecordStreamTests {
     @Test func gapElsewhereResynchronisesAtARecordStart() {
         let m = Self.message(1, Self.hello)
         let first = Self.record(22, m)
-        let got = Self.run([(Array(first.prefix(30)), 0),
-                            (Array(first.dropFirst(40)), 10),  // lost framing: dropped
-                            (Array(repeating: 0x55, count: 7), 0),  // not a record start: dropped
-                            (Self.record(21, [1, 0]) + Self.record(23, [1, 2, 3]), 0)])
+        let got = Self.run([
+            (Array(first.prefix(30)), 0),
+            (Array(first.dropFirst(40)), 10),  // lost framing: dropped
+            (Array(repeating: 0x55, count: 7), 0),  // not a record start: dropped
+            (Self.record(21, [1, 0]) + Self.record(23, [1, 2, 3]), 0),
+        ])
         #expect(got == [.alert(1, 0), .data])
     }
 
@@ -118,7 +120,7 @@ struct TLSRecordStreamTests {
     @Test func handshakeMessageLongerThanItsRecordWaitsThenIsBounded() {
         // A message declaring 2^24 - 1 bytes: kept up to the bound, then given up once.
         var chunks: [([UInt8], UInt64)] = [(Self.record(22, [1, 0xFF, 0xFF, 0xFF] + Array(repeating: 0, count: 16_000)), 0)]
-        for _ in 0 ..< 20 { chunks.append((Self.record(22, Array(repeating: 0, count: 16_000)), 0)) }
+        for _ in 0..<20 { chunks.append((Self.record(22, Array(repeating: 0, count: 16_000)), 0)) }
         chunks.append((Self.record(23, [1]), 0))
         let got = Self.run(chunks)
         #expect(got.filter { if case .error = $0 { true } else { false } }.count == 1)
@@ -147,7 +149,7 @@ struct TLSRecordStreamTests {
         }
         var chunks: [([UInt8], UInt64)] = []
         var at = 0
-        while at < bytes.count { chunks.append((Array(bytes[at ..< min(at + 1448, bytes.count)]), 0)); at += 1448 }
+        while at < bytes.count { chunks.append((Array(bytes[at..<min(at + 1448, bytes.count)]), 0)); at += 1448 }
         #expect(Self.run(chunks) == [.handshake(1, body.count, chunks.count)])
         let hello = try body.withUnsafeBytes { try TLS.ClientHello(ByteSlice($0)) }
         #expect(hello.extensions.count == 16_379 && hello.serverName == "api.example")
@@ -162,7 +164,8 @@ struct TLSRecordStreamTests {
 
     @Test func sslv2ClientHello() throws {
         // Length 0x8000 | 9 + 6 + 0 + 16; type 1; version 3.1; 2 cipher specs; 16-byte challenge.
-        let hello: [UInt8] = [0x80, 31, 1, 3, 1, 0, 6, 0, 0, 0, 16, 0, 0, 0x04, 0x01, 0x00, 0x80]
+        let hello: [UInt8] =
+            [0x80, 31, 1, 3, 1, 0, 6, 0, 0, 0, 16, 0, 0, 0x04, 0x01, 0x00, 0x80]
             + Array(repeating: 0x42, count: 16)
         #expect(Self.run([(hello + Self.record(23, [1]), 0)]) == [.sslv2, .data])
         let parsed = try hello.withUnsafeBytes { try TLS.SSLv2ClientHello(ByteSlice($0)) }
@@ -178,12 +181,12 @@ extension TLSRecordStreamTests {
     /// `skipInsideRecord` (tried first, as the TLS session does) then `receive` gives the
     /// events, application-data record ends and stream state `receive` alone gives: a
     /// handshake, then large encrypted records and alerts, cut at random with some gaps.
-    @Test(arguments: 0 ..< 30)
+    @Test(arguments: 0..<30)
     func skipInsideRecordThenReceiveEqualsReceive(seed: Int) {
         var rng = SplitMix(seed: UInt64(seed) &+ 77)
         var bytes = Self.record(22, Self.message(1, Self.clientHello(extensions: 20)))
         bytes += Self.record(20, [1])
-        for i in 0 ..< 12 {
+        for i in 0..<12 {
             bytes += Self.record(23, Array(repeating: UInt8(i), count: 1 + Int(rng.next() % 16_000)))
             if i % 5 == 4 { bytes += Self.record(21, [2, 40]) }
         }
@@ -193,7 +196,7 @@ extension TLSRecordStreamTests {
             let n = min(1 + Int(rng.next() % 1_500), bytes.count - at)
             let gap: UInt64 = at > 2_000 && rng.next() % 23 == 0 ? 1 + rng.next() % 40 : 0  // the handshake whole
             let skipped = min(Int(gap), bytes.count - at - n)
-            chunks.append((bytes[(at + skipped) ..< (at + skipped + n)], UInt64(skipped)))
+            chunks.append((bytes[(at + skipped)..<(at + skipped + n)], UInt64(skipped)))
             at += skipped + n
         }
         func feed(skipping: Bool) -> ([String], Int) {
@@ -211,7 +214,8 @@ extension TLSRecordStreamTests {
                     }
                     stream.receive(chunk) { event, time in
                         switch event {
-                        case .handshake(let t, let body, let segments): seen.append("handshake \(t) \(body.count) \(segments) \(time)")
+                        case .handshake(let t, let body, let segments):
+                            seen.append("handshake \(t) \(body.count) \(segments) \(time)")
                         case .changeCipherSpec: seen.append("ccs \(time)")
                         case .alert(let a): seen.append("alert \(a.level) \(a.description) \(time)")
                         case .encryptedAlert: seen.append("encrypted alert \(time)")

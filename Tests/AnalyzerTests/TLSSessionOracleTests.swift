@@ -12,7 +12,7 @@ struct TLSSessionOracleTests {
     /// Oracle endpoints print IPv6 without brackets.
     static func oracleForm(_ endpoint: String) -> String {
         guard endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") else { return endpoint }
-        return String(endpoint[endpoint.index(after: endpoint.startIndex) ..< close]) + endpoint[endpoint.index(after: close)...]
+        return String(endpoint[endpoint.index(after: endpoint.startIndex)..<close]) + endpoint[endpoint.index(after: close)...]
     }
 
     static func tlsCaptures() throws -> [(String, [[String: Any]])] {
@@ -53,9 +53,10 @@ struct TLSSessionOracleTests {
             let outcome = try Self.outcome(Corpus.capturePath(capture))
             for want in streams {
                 guard let client = want["client"] as? String, let server = want["server"] as? String else { continue }
-                let row = try #require(outcome.report.tls.sessions.rows.first {
-                    Self.oracleForm($0.client) == client && Self.oracleForm($0.server) == server
-                })
+                let row = try #require(
+                    outcome.report.tls.sessions.rows.first {
+                        Self.oracleForm($0.client) == client && Self.oracleForm($0.server) == server
+                    })
                 var expected = (want["app_exchanges"] as? [[String: Any]] ?? []).compactMap { $0["latency_s"] as? Double }
                 if let pinned = Self.exchangeExceptions[capture + " " + client] {
                     #expect(expected == pinned.oracle, "the oracle still says what the exception is about")
@@ -104,7 +105,8 @@ struct TLSSessionOracleTests {
             #expect(got.helloRetryRequest == want["hello_retry_request"] as? Bool, "\(at)")
             #expect(got.clientHelloSegments == want["client_hello_tcp_segments"] as? Int ?? 0, "\(at)")
             #expect(got.applicationRecordsFromClient == want["app_data_records_client"] as? Int, "\(at)")
-            #expect(got.applicationRecordsFromServer
+            #expect(
+                got.applicationRecordsFromServer
                     == serverRecordExceptions[capture] ?? want["app_data_records_server"] as? Int, "\(at)")
             #expect(got.encryptedAlerts == want["encrypted_alert_records"] as? Int, "\(at)")
             let alerts = (want["alerts"] as? [[String: Any]] ?? []).map { a in
@@ -132,13 +134,18 @@ struct TLSSessionOracleTests {
         #expect(try Self.compare(capture, tls, streams) == 11)
         func session(_ sni: String) -> [TLSSessionRow] { tls.sessions.rows.filter { $0.sni == sni } }
         let failures = Dictionary(tls.sessions.rows.map { ($0.sni ?? "", $0.failure ?? "none") }) { a, _ in a }
-        #expect(failures == ["api.loupe.test": "none", "expiring.loupe.test": "none", "db.loupe.test": "none",
-                             "split.loupe.test": "none", "version.loupe.test": "versionMismatch",
-                             "cipher.loupe.test": "noCommonParameters", "reset.loupe.test": "resetAfterClientHello",
-                             "silent.loupe.test": "noServerHello", "expired.loupe.test": "alert"])
+        #expect(
+            failures == [
+                "api.loupe.test": "none", "expiring.loupe.test": "none", "db.loupe.test": "none",
+                "split.loupe.test": "none", "version.loupe.test": "versionMismatch",
+                "cipher.loupe.test": "noCommonParameters", "reset.loupe.test": "resetAfterClientHello",
+                "silent.loupe.test": "noServerHello", "expired.loupe.test": "alert",
+            ])
         var kinds = TLSFailureCounts()
-        (kinds.total, kinds.versionMismatch, kinds.noCommonParameters, kinds.alert, kinds.resetAfterClientHello,
-         kinds.noServerHello) = (5, 1, 1, 1, 1, 1)
+        (
+            kinds.total, kinds.versionMismatch, kinds.noCommonParameters, kinds.alert, kinds.resetAfterClientHello,
+            kinds.noServerHello
+        ) = (5, 1, 1, 1, 1, 1)
         #expect(tls.failures == kinds)
         #expect(Array(tls.sessions.rows.prefix(5)).allSatisfy { $0.failure != nil }, "failures listed first")
         #expect(tls.alerts == ["protocol_version": 1, "handshake_failure": 1, "certificate_expired": 1])
@@ -180,8 +187,10 @@ struct TLSSessionOracleTests {
     /// when the Finished arrives. Frame 20 (28 bytes, 9.7 ms later) is the server's answer.
     /// Loupe: 14 -> 20 (118.362 ms) for the first exchange; the others as the oracle.
     static let exchangeExceptions: [String: (oracle: [Double], loupe: [Double])] = [
-        "zeek/tls-13-amazon-rds.pcap 82.239.87.25:57902": ([0.108640194, 0.108739853, 0.121471882],
-                                                           [0.118362, 0.108739853, 0.121471882]),
+        "zeek/tls-13-amazon-rds.pcap 82.239.87.25:57902": (
+            [0.108640194, 0.108739853, 0.121471882],
+            [0.118362, 0.108739853, 0.121471882]
+        ),
         "pcapplusplus/many_interfaces-1.pcapng 192.168.1.139:50981": ([0.045759916, 0.001235008], [0.045759916]),
         "pcapplusplus/tls.pcap 2601:647:4b02:1d20:e4a1:6dfa:6f66:e399:50553": ([0.013094902, 0.002892017], [0.01615]),
     ]

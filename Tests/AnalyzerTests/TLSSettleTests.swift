@@ -29,8 +29,11 @@ struct TLSSettleTests {
     static func capture() -> String {
         var frames: [Record] = []
         func add(_ t: Double, _ src: [UInt8], _ dst: [UInt8], _ tcp: [UInt8]) {
-            frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
-                           Frames.ethernet(type: 0x0800, Frames.ipv4(src: src, dst: dst, proto: 6, tcp)), nil))
+            frames.append(
+                (
+                    UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
+                    Frames.ethernet(type: 0x0800, Frames.ipv4(src: src, dst: dst, proto: 6, tcp)), nil
+                ))
         }
         let hello = TLSRecordStreamTests.record(22, TLSRecordStreamTests.message(1, TLSRecordStreamTests.clientHello()))
         let reply = TLSRecordStreamTests.record(23, Array(repeating: 7, count: 60))
@@ -53,8 +56,11 @@ struct TLSSettleTests {
             let clientAck = n == 1 ? s + UInt32(reply.count) : sEnd
             add(t + 0.020, client, server, Frames.tcp(sport: sport, dport: 443, seq: cEnd, ack: clientAck, flags: 0x11))
             add(t + 0.021, server, client, Frames.tcp(sport: 443, dport: sport, seq: sEnd, ack: cEnd + 1, flags: 0x11))
-            add(t + 0.022, client, server, Frames.tcp(sport: sport, dport: 443, seq: cEnd + 1,
-                                                      ack: n == 1 ? clientAck : sEnd + 1, flags: 0x10))
+            add(
+                t + 0.022, client, server,
+                Frames.tcp(
+                    sport: sport, dport: 443, seq: cEnd + 1,
+                    ack: n == 1 ? clientAck : sEnd + 1, flags: 0x10))
             if n == 0 {
                 add(t + 5, client, server, Frames.tcp(sport: sport, dport: 443, seq: c, ack: s, flags: 0x18, hello))
             }

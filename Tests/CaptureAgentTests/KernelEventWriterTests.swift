@@ -11,7 +11,9 @@ struct KernelEventWriterTests {
     /// A record as the BPF program lays it out (bpf/loupe_events.bpf.c's header comment).
     static func record(kind: UInt8, monotonic: UInt64, sport: UInt16 = 40000, reason: UInt32 = 0) -> KernelEventRecord {
         var raw = [UInt8](repeating: 0, count: 96)
-        func put<T: FixedWidthInteger>(_ v: T, _ at: Int) { withUnsafeBytes(of: v.littleEndian) { raw.replaceSubrange(at..<(at + $0.count), with: $0) } }
+        func put<T: FixedWidthInteger>(_ v: T, _ at: Int) {
+            withUnsafeBytes(of: v.littleEndian) { raw.replaceSubrange(at..<(at + $0.count), with: $0) }
+        }
         put(monotonic, 0); put(UInt64(7), 8); put(UInt32(4026531840), 16); put(UInt32(1000), 20); put(UInt32(250), 24)
         put(reason, 28); put(UInt32(1500), 32); put(UInt16(2), 36); put(sport, 38); put(UInt16(443), 40)
         raw[42] = kind; raw[43] = 2; raw[44] = 1; raw[45] = 6
@@ -39,7 +41,9 @@ struct KernelEventWriterTests {
         #expect(r.sequence == 1000 && r.smoothedRtt == 0.00025 && r.bytes == 1500 && r.netns == 4026531840 && r.cgroup == 7)
         #expect(abs(r.time - Date().timeIntervalSince1970) < 5, "moved to the wall clock")
         #expect(events[1].fromState == "SYN_SENT" && events[1].toState == "ESTABLISHED")
-        #expect(events[2].reason == "NETFILTER_DROP" || events[2].reason == "REASON_12", "named from the kernel's BTF when it has one")
+        #expect(
+            events[2].reason == "NETFILTER_DROP" || events[2].reason == "REASON_12", "named from the kernel's BTF when it has one"
+        )
     }
 
     @Test func keepsToItsLimit() throws {

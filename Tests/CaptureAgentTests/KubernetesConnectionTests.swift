@@ -5,7 +5,9 @@ import Testing
 /// Where the agent finds the API and its credentials: in a pod, and in kubeconfig files.
 struct KubernetesConnectionTests {
     static func temporary() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-kc-\(getpid())-\(Int.random(in: 0..<1_000_000))").path
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "loupe-kc-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        ).path
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }
@@ -20,8 +22,12 @@ struct KubernetesConnectionTests {
         try "CA".write(toFile: d + "/ca.crt", atomically: true, encoding: .utf8)
         let c = try #require(try KubernetesConnection.inCluster(environment: env, directory: d))
         #expect(c.server == "https://10.96.0.1:443" && c.token == "abc.def" && c.certificateAuthority == Data("CA".utf8))
-        let v6 = try #require(try KubernetesConnection.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "fd00::1",
-                                                                              "KUBERNETES_SERVICE_PORT": "443"], directory: d))
+        let v6 = try #require(
+            try KubernetesConnection.inCluster(
+                environment: [
+                    "KUBERNETES_SERVICE_HOST": "fd00::1",
+                    "KUBERNETES_SERVICE_PORT": "443",
+                ], directory: d))
         #expect(v6.server == "https://[fd00::1]:443")
     }
 
@@ -60,8 +66,9 @@ struct KubernetesConnectionTests {
         #expect(c.certificateAuthority == Data("PEM".utf8) && c.token == nil)
         #expect(c.clientCertificate == Data("CERT".utf8) && c.clientKey == Data("KEY".utf8), "files relative to the kubeconfig")
 
-        let exec = config.replacingOccurrences(of: "client-certificate: client.crt\n    client-key: client.key",
-                                               with: "exec: {command: aws, args: [eks, get-token]}")
+        let exec = config.replacingOccurrences(
+            of: "client-certificate: client.crt\n    client-key: client.key",
+            with: "exec: {command: aws, args: [eks, get-token]}")
         try exec.write(toFile: d + "/exec", atomically: true, encoding: .utf8)
         #expect { try KubernetesConnection.kubeconfig(path: d + "/exec") } throws: { e in
             "\(e)".contains("exec plugin")

@@ -4,8 +4,10 @@ import Testing
 import _TestSupport
 
 /// gzip and zstd input, recognised by magic bytes whatever the file is called.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/zstd") && FileManager.default.fileExists(atPath: "/usr/bin/gzip"),
-                "gzip and zstd tools are needed (scripts/setup installs them)"))
+@Suite(
+    .enabled(
+        if: FileManager.default.fileExists(atPath: "/usr/bin/zstd") && FileManager.default.fileExists(atPath: "/usr/bin/gzip"),
+        "gzip and zstd tools are needed (scripts/setup installs them)"))
 struct CompressionTests {
     static let plain = PcapngReaderTests.sample()
 
@@ -30,7 +32,8 @@ struct CompressionTests {
     @Test func gzipMembers() throws {
         let pcap = PcapReaderTests.file
         let half = pcap.count / 2
-        let bytes = try compress(Array(pcap.prefix(half)), with: "/usr/bin/gzip")
+        let bytes =
+            try compress(Array(pcap.prefix(half)), with: "/usr/bin/gzip")
             + compress(Array(pcap.dropFirst(half)), with: "/usr/bin/gzip")
         let (n, reader) = try count(bytes)
         #expect(n == 2)
@@ -43,9 +46,9 @@ struct CompressionTests {
         w.sectionHeader()
         w.interface(linkType: 1, snapLength: 0)
         var state: UInt32 = 12345
-        for i in 0 ..< 2000 {
+        for i in 0..<2000 {
             var data = PcapReaderTests.packet
-            for _ in 0 ..< 200 {
+            for _ in 0..<200 {
                 state = state &* 1_103_515_245 &+ 12345
                 data.append(UInt8(truncatingIfNeeded: state >> 16))
             }
@@ -66,7 +69,7 @@ struct CompressionTests {
 
     @Test func corruptGzipIsDamage() throws {
         var compressed = try compress(Self.many, with: "/usr/bin/gzip")
-        for i in compressed.count / 2 ..< compressed.count / 2 + 40 { compressed[i] ^= 0x5A }
+        for i in compressed.count / 2..<compressed.count / 2 + 40 { compressed[i] ^= 0x5A }
         let (_, reader) = try count(compressed)
         // Either inflate rejects the bits or the CRC-32 in the trailer does: never a clean end.
         #expect(reader.damage != nil)

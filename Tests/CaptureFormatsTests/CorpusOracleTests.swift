@@ -12,7 +12,7 @@ struct CorpusOracleTests {
     static let pinned: Set<String> = [
         // tshark 4.0 shows pcapng custom blocks (0x00000BAD/0x40000BAD) as frames without an
         // interface or timestamp; they are not packets (capinfos says 8). Pinned below.
-        "gopacket/test202.pcapng",
+        "gopacket/test202.pcapng"
     ]
 
     /// Both read modes (read-ahead thread, and plain reads on the caller's thread).
@@ -29,10 +29,12 @@ struct CorpusOracleTests {
         }
         if Self.pinned.contains(capture) { return }
         #expect(packets == oracle["packet_count"] as? Int, "\(capture)")
-        #expect(first.map { microseconds($0.decimalString) } == (oracle["first_timestamp_epoch"] as? String).map(microseconds),
-                "\(capture) first timestamp")
-        #expect(last.map { microseconds($0.decimalString) } == (oracle["last_timestamp_epoch"] as? String).map(microseconds),
-                "\(capture) last timestamp")
+        #expect(
+            first.map { microseconds($0.decimalString) } == (oracle["first_timestamp_epoch"] as? String).map(microseconds),
+            "\(capture) first timestamp")
+        #expect(
+            last.map { microseconds($0.decimalString) } == (oracle["last_timestamp_epoch"] as? String).map(microseconds),
+            "\(capture) last timestamp")
         let tshark = oracle["tshark"] as? [String: Any]
         let tsharkFailed = (tshark?["exit_status"] as? Int ?? 0) != 0
         #expect((reader.damage != nil) == tsharkFailed, "\(capture): damage \(String(describing: reader.damage))")

@@ -4,8 +4,11 @@ import Testing
 import _TestSupport
 
 struct PcapReaderTests {
-    static let packet: [UInt8] = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 17,
-                                                                           Frames.udp(sport: 1000, dport: 53, [1, 2, 3, 4])))
+    static let packet: [UInt8] = Frames.ethernet(
+        type: 0x0800,
+        Frames.ipv4(
+            src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 17,
+            Frames.udp(sport: 1000, dport: 53, [1, 2, 3, 4])))
     static let file = Frames.pcapFile(records: [(1_700_000_000, 250_000, packet, nil), (1_700_000_001, 5, packet, 1500)])
 
     func readAll(_ bytes: [UInt8]) throws -> (records: [(Timestamp?, Int, Int)], reader: CaptureReader) {
@@ -45,7 +48,7 @@ struct PcapReaderTests {
     /// returned; a cut inside the header or a record is damage with the record's offset.
     @Test func truncatedAtEveryLength() throws {
         let recordSize = 16 + Self.packet.count
-        for n in 0 ..< Self.file.count {
+        for n in 0..<Self.file.count {
             let path = temporaryFile(Array(Self.file.prefix(n)))
             defer { try? FileManager.default.removeItem(atPath: path) }
             guard var reader = try? CaptureReader(path: path) else {
@@ -66,9 +69,13 @@ struct PcapReaderTests {
     /// counted, as tshark reads them (old capture tools wrote such files); past the link
     /// type's maximum (262,144 for Ethernet) the file is damaged there.
     @Test func capturedLengthPastSnaplenIsReadWhole() throws {
-        let bytes = Frames.pcapFile(snaplen: 64, records: [(1, 0, [UInt8](repeating: 0, count: 60), nil),
-                                                           (2, 0, [UInt8](repeating: 1, count: 100), nil),
-                                                           (3, 0, [UInt8](repeating: 2, count: 262_144), nil)])
+        let bytes = Frames.pcapFile(
+            snaplen: 64,
+            records: [
+                (1, 0, [UInt8](repeating: 0, count: 60), nil),
+                (2, 0, [UInt8](repeating: 1, count: 100), nil),
+                (3, 0, [UInt8](repeating: 2, count: 262_144), nil),
+            ])
         let (records, reader) = try readAll(bytes)
         #expect(records.count == 3)
         #expect(records[1].1 == 100 && records[2].1 == 262_144)
@@ -78,8 +85,12 @@ struct PcapReaderTests {
     }
 
     @Test func capturedLengthPastTheLinkMaximumIsDamage() throws {
-        let bytes = Frames.pcapFile(snaplen: 64, records: [(1, 0, [UInt8](repeating: 0, count: 60), nil),
-                                                           (2, 0, [UInt8](repeating: 0, count: 262_145), nil)])
+        let bytes = Frames.pcapFile(
+            snaplen: 64,
+            records: [
+                (1, 0, [UInt8](repeating: 0, count: 60), nil),
+                (2, 0, [UInt8](repeating: 0, count: 262_145), nil),
+            ])
         let (records, reader) = try readAll(bytes)
         #expect(records.count == 1)
         #expect(reader.damage?.offset == Int64(24 + 16 + 60))

@@ -15,8 +15,9 @@ struct PcapngReaderTests {
         w.interface(linkType: 113, snapLength: 128, options: [.string(2, "any")])
         w.enhancedPacket(interface: 0, timestampUnits: 1_700_000_000_123_456_789, data: packet)
         w.rawBlock(type: 0x0000_0BAD, body: [0, 0, 0x7E, 0x6B, 1, 2, 3, 4])
-        w.enhancedPacket(interface: 1, timestampUnits: 1_700_000_001_000_001, data: Array(packet.prefix(40)),
-                         originalLength: packet.count)
+        w.enhancedPacket(
+            interface: 1, timestampUnits: 1_700_000_001_000_001, data: Array(packet.prefix(40)),
+            originalLength: packet.count)
         w.rawBlock(type: 0x0000_0099, body: [1, 2, 3, 4])
         w.statistics(interface: 0, timestampUnits: 0, received: 10, dropped: 3)
         w.sectionHeader()
@@ -70,8 +71,10 @@ struct PcapngReaderTests {
                 let general = units.multipliedFullWidth(by: 1).low % divisor  // what the wide path keeps
                 let t = Timestamp.fromUnits(units, divisor: divisor)
                 #expect(t?.seconds == (units / divisor <= UInt64(Int64.max) ? Int64(units / divisor) : nil))
-                #expect(t.map { UInt64($0.nanoseconds) } == (units / divisor <= UInt64(Int64.max)
-                    ? general * (1_000_000_000 / divisor) : nil))
+                #expect(
+                    t.map { UInt64($0.nanoseconds) }
+                        == (units / divisor <= UInt64(Int64.max)
+                            ? general * (1_000_000_000 / divisor) : nil))
             }
         }
         #expect(Timestamp.fromUnits(1_714_564_800_123_456, divisor: 1_000_000)?.decimalString == "1714564800.123456000")
@@ -90,7 +93,7 @@ struct PcapngReaderTests {
             at += Int(UInt32(full[at + 4]) | UInt32(full[at + 5]) << 8 | UInt32(full[at + 6]) << 16 | UInt32(full[at + 7]) << 24)
             boundaries.insert(at)
         }
-        for n in 4 ..< full.count {
+        for n in 4..<full.count {
             let (records, reader) = try read(Array(full.prefix(n)))
             #expect(records.count <= all.count)
             if boundaries.contains(n) {

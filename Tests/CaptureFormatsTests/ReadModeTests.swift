@@ -28,7 +28,9 @@ struct ReadModeTests {
         return Frames.pcapFile(snaplen: 4 << 20, records: records)
     }()
 
-    static func digest(_ bytes: [UInt8], readAhead: Bool) throws -> (count: Int, sizes: [Int], sum: UInt64, damage: CaptureDamage?) {
+    static func digest(
+        _ bytes: [UInt8], readAhead: Bool
+    ) throws -> (count: Int, sizes: [Int], sum: UInt64, damage: CaptureDamage?) {
         let path = temporaryFile(bytes)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var reader = try CaptureReader(path: path, readAhead: readAhead)

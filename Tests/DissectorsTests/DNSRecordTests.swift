@@ -22,12 +22,13 @@ struct DNSRecordTests {
 
     @Test func addressesAndNames() throws {
         let v6: [UInt8] = [0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0A]
-        let r = try records(response([
-            rr(5, H.name([Array("api".utf8)]) + []),          // CNAME api.
-            rr(1, [10, 96, 0, 1]),
-            rr(28, v6),
-            rr(12, [0xC0, 12]),                                 // PTR compressed to the question
-        ]))
+        let r = try records(
+            response([
+                rr(5, H.name([Array("api".utf8)]) + []),  // CNAME api.
+                rr(1, [10, 96, 0, 1]),
+                rr(28, v6),
+                rr(12, [0xC0, 12]),  // PTR compressed to the question
+            ]))
         #expect(r.count == 4)
         #expect(r[0].name == "kubernetes.default.svc" && r[0].ttl == 60 && r[0].recordClass == 1)
         #expect(r[0].data == .name("api"))
@@ -38,17 +39,21 @@ struct DNSRecordTests {
 
     @Test func mxSrvSoaTxtCaa() throws {
         let soaTail: [UInt8] = [0, 0, 0, 7, 0, 0, 0x0E, 0x10, 0, 0, 0x03, 0x84, 0, 0x09, 0x3A, 0x80, 0, 0, 0, 30]
-        let r = try records(response([
-            rr(15, [0, 10] + [0xC0, 12]),
-            rr(33, [0, 0, 0, 100, 0x01, 0xBB] + H.name([Array("pod".utf8)])),
-            rr(6, H.name([Array("ns".utf8), Array("dns".utf8)]) + H.name([Array("hostmaster".utf8)]) + soaTail),
-            rr(16, [5] + Array("v=a b".utf8) + [3, UInt8(ascii: "\""), 0x00, UInt8(ascii: "\\")] + [0]),
-            rr(257, [128, 5] + Array("issue".utf8) + Array("letsencrypt.org".utf8)),
-        ]))
+        let r = try records(
+            response([
+                rr(15, [0, 10] + [0xC0, 12]),
+                rr(33, [0, 0, 0, 100, 0x01, 0xBB] + H.name([Array("pod".utf8)])),
+                rr(6, H.name([Array("ns".utf8), Array("dns".utf8)]) + H.name([Array("hostmaster".utf8)]) + soaTail),
+                rr(16, [5] + Array("v=a b".utf8) + [3, UInt8(ascii: "\""), 0x00, UInt8(ascii: "\\")] + [0]),
+                rr(257, [128, 5] + Array("issue".utf8) + Array("letsencrypt.org".utf8)),
+            ]))
         #expect(r[0].data == .mx(preference: 10, exchange: "kubernetes.default.svc"))
         #expect(r[1].data == .srv(priority: 0, weight: 100, port: 443, target: "pod"))
-        #expect(r[2].data == .soa(mname: "ns.dns", rname: "hostmaster", serial: 7, refresh: 3600,
-                                  retry: 900, expire: 604_800, minimum: 30))
+        #expect(
+            r[2].data
+                == .soa(
+                    mname: "ns.dns", rname: "hostmaster", serial: 7, refresh: 3600,
+                    retry: 900, expire: 604_800, minimum: 30))
         #expect(r[3].data == .txt(["v=a b", #"\"\000\\"#, ""]))
         #expect(r[4].data == .caa(flags: 128, tag: "issue", value: "letsencrypt.org"))
     }
@@ -68,8 +73,12 @@ struct DNSRecordTests {
         let opt: [UInt8] = [0, 0, 41, 0x04, 0xD0, 0, 0, 0x80, 0, 0, UInt8(options.count)] + options
         let r = try records(response([rr(1, [10, 0, 0, 1]), opt], ar: 1))
         #expect(r.count == 2 && r[1].type == 41 && r[1].name == ".")
-        #expect(r[1].data == .opt([.init(code: DNS.EDNSOption.cookie, length: 8),
-                                   .init(code: DNS.EDNSOption.padding, length: 3)]))
+        #expect(
+            r[1].data
+                == .opt([
+                    .init(code: DNS.EDNSOption.cookie, length: 8),
+                    .init(code: DNS.EDNSOption.padding, length: 3),
+                ]))
         let bad = [0, 0, 41, 0x04, 0xD0, 0, 0, 0x80, 0, 0, 6] + [0, 10, 0, 8, 0xAB, 0xAB] as [UInt8]
         #expect((try? records(response([bad], ar: 1))) == nil, "an option longer than the record is an error")
     }
@@ -97,8 +106,8 @@ struct DNSRecordTests {
             rr(16, [1, 65]), rr(257, [0, 1, 65, 66]), rr(65, [0, 1, 0, 0, 1, 0, 0]),
         ])
         #expect(try records(full).count == 5)
-        for n in 0 ..< full.count { _ = try? records(Array(full.prefix(n))) }
-        for n in 0 ..< full.count {
+        for n in 0..<full.count { _ = try? records(Array(full.prefix(n))) }
+        for n in 0..<full.count {
             var flipped = full
             flipped[n] ^= 0xFF
             _ = try? records(flipped)

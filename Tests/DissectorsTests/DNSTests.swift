@@ -3,7 +3,10 @@ import Testing
 
 struct DNSTests {
     static func header(id: UInt16 = 0x1234, flags: UInt16 = 0x0100, qd: UInt16 = 1, an: UInt16 = 0, ar: UInt16 = 0) -> [UInt8] {
-        [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, UInt8(qd), 0, UInt8(an), 0, 0, 0, UInt8(ar)]
+        [
+            UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, UInt8(qd), 0, UInt8(an), 0, 0, 0,
+            UInt8(ar),
+        ]
     }
     static func name(_ labels: [[UInt8]]) -> [UInt8] { labels.flatMap { [UInt8($0.count)] + $0 } + [0] }
     static let question = name([Array("kubernetes".utf8), Array("default".utf8), Array("svc".utf8)]) + [0, 1, 0, 1]
@@ -47,17 +50,18 @@ struct DNSTests {
             label.map { b -> String in
                 switch b {
                 case UInt8(ascii: "."), UInt8(ascii: "\\"): return "\\" + String(UnicodeScalar(b))
-                case 0x21 ... 0x7E: return String(UnicodeScalar(b))
+                case 0x21...0x7E: return String(UnicodeScalar(b))
                 default: return "\\" + String(repeating: "0", count: 3 - String(b).count) + String(b)
                 }
             }.joined()
         }
         var g = SystemRandomNumberGenerator()
-        for _ in 0 ..< 500 {
-            let labels = (0 ..< Int.random(in: 1 ... 5, using: &g)).map { _ in
-                (0 ..< Int.random(in: 1 ... 20, using: &g)).map { _ in
-                    Int.random(in: 0 ..< 10, using: &g) == 0 ? UInt8.random(in: 0 ... 255, using: &g)
-                        : UInt8.random(in: 0x21 ... 0x7E, using: &g)
+        for _ in 0..<500 {
+            let labels = (0..<Int.random(in: 1...5, using: &g)).map { _ in
+                (0..<Int.random(in: 1...20, using: &g)).map { _ in
+                    Int.random(in: 0..<10, using: &g) == 0
+                        ? UInt8.random(in: 0...255, using: &g)
+                        : UInt8.random(in: 0x21...0x7E, using: &g)
                 }
             }
             let expected = labels.map(escaped).joined(separator: ".")
@@ -85,7 +89,7 @@ struct DNSTests {
     @Test func pointerChainIsBounded() throws {
         var bytes = Self.header() + [0]  // a root name at offset 12
         // Entry i sits at 13 + 2i and points at the previous entry (entry 0 at the root).
-        for i in 0 ..< 40 { bytes += [0xC0, UInt8(i == 0 ? 12 : 11 + 2 * i)] }
+        for i in 0..<40 { bytes += [0xC0, UInt8(i == 0 ? 12 : 11 + 2 * i)] }
         let start = bytes.count - 2
         #expect(throws: DecodeError.self) { _ = try readName(bytes, at: start) }
         #expect(try readName(bytes, at: 13 + 2 * 20) == ".", "within the limit it resolves")
@@ -104,7 +108,7 @@ struct DNSTests {
         let answer: [UInt8] = [0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 96, 0, 1]
         let full = Self.header(flags: 0x8180, an: 1) + Self.question + answer
         #expect((try? message(full)) != nil)
-        for n in 0 ..< full.count {
+        for n in 0..<full.count {
             #expect((try? message(Array(full.prefix(n)))) == nil, "prefix \(n) must not parse")
         }
     }

@@ -6,9 +6,13 @@ import _TestSupport
 struct FrameDecoderTests {
     static let clientIP: [UInt8] = [10, 244, 1, 17], serverIP: [UInt8] = [10, 96, 0, 10]
     static let mssAndSACK: [UInt8] = [2, 4, 0x05, 0xB4, 4, 2, 1, 1]
-    static let tcpFrame = Frames.ethernet(type: 0x0800, Frames.ipv4(
-        src: clientIP, dst: serverIP, proto: 6,
-        Frames.tcp(sport: 43210, dport: 443, seq: 0xFFFF_FFF0, ack: 7, flags: 0x18, options: mssAndSACK, [0x16, 3, 1, 0, 5, 1, 2, 3, 4, 5])))
+    static let tcpFrame = Frames.ethernet(
+        type: 0x0800,
+        Frames.ipv4(
+            src: clientIP, dst: serverIP, proto: 6,
+            Frames.tcp(
+                sport: 43210, dport: 443, seq: 0xFFFF_FFF0, ack: 7, flags: 0x18, options: mssAndSACK,
+                [0x16, 3, 1, 0, 5, 1, 2, 3, 4, 5])))
 
     func decode(_ bytes: [UInt8], linkType: UInt32 = 1, wire: Int? = nil) -> DecodedFrame {
         bytes.withUnsafeBytes { FrameDecoder.decode(linkType: linkType, bytes: $0, originalLength: wire ?? bytes.count) }
@@ -38,7 +42,9 @@ struct FrameDecoderTests {
         let src = [UInt8](repeating: 0, count: 15) + [1], dst: [UInt8] = [0xfd, 0x77] + [UInt8](repeating: 0, count: 13) + [2]
         // hop-by-hop (8 bytes, next = destination options), destination options (8 bytes, next = UDP)
         let hbh: [UInt8] = [60, 0, 1, 4, 0, 0, 0, 0], dopts: [UInt8] = [17, 0, 1, 4, 0, 0, 0, 0]
-        let f = decode(Frames.ethernet(type: 0x86DD, Frames.ipv6(src: src, dst: dst, next: 0, hbh + dopts + Frames.udp(sport: 1, dport: 53, [9, 9]))))
+        let f = decode(
+            Frames.ethernet(
+                type: 0x86DD, Frames.ipv6(src: src, dst: dst, next: 0, hbh + dopts + Frames.udp(sport: 1, dport: 53, [9, 9]))))
         #expect(f.error == nil)
         #expect(f.path.layers == [.ethernet, .ipv6, .udp, .dns])
         #expect(f.source.text == "::1" && f.destination.text == "fd77::2")
@@ -46,23 +52,35 @@ struct FrameDecoderTests {
     }
 
     @Test func vxlanIsDecapsulated() {
-        let pod = Frames.ethernet(type: 0x0800, Frames.ipv4(src: Self.clientIP, dst: Self.serverIP, proto: 6,
-                                                             Frames.tcp(sport: 5000, dport: 80, flags: 0x02)))
+        let pod = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: Self.clientIP, dst: Self.serverIP, proto: 6,
+                Frames.tcp(sport: 5000, dport: 80, flags: 0x02)))
         let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0, 42, 0] + pod
-        let outer = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
-                                                               Frames.udp(sport: 40000, dport: 4789, vxlan)))
+        let outer = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
+                Frames.udp(sport: 40000, dport: 4789, vxlan)))
         let f = decode(outer)
         #expect(f.path.layers == [.ethernet, .ipv4, .udp, .vxlan, .ethernet, .ipv4, .tcp])
         #expect(f.source.text == "10.244.1.17" && f.destinationPort == 80 && f.tunnelDepth == 1)
     }
 
     @Test func geneveIsDecapsulated() {
-        let pod = Frames.ethernet(type: 0x0800, Frames.ipv4(src: Self.clientIP, dst: Self.serverIP, proto: 17,
-                                                             Frames.udp(sport: 5000, dport: 53, [1])))
+        let pod = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: Self.clientIP, dst: Self.serverIP, proto: 17,
+                Frames.udp(sport: 5000, dport: 53, [1])))
         // version 0, 1 option word; protocol 0x6558; VNI 7; then one 4-byte option
         let geneve: [UInt8] = [0x01, 0, 0x65, 0x58, 0, 0, 7, 0, 0, 0, 0, 0] + pod
-        let outer = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
-                                                               Frames.udp(sport: 40000, dport: 6081, geneve)))
+        let outer = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
+                Frames.udp(sport: 40000, dport: 6081, geneve)))
         let f = decode(outer)
         #expect(f.path.layers == [.ethernet, .ipv4, .udp, .geneve, .ethernet, .ipv4, .udp, .dns])
         #expect(f.destinationPort == 53)
@@ -70,11 +88,17 @@ struct FrameDecoderTests {
 
     /// Tunnels nested past the limit stop being peeled instead of recursing forever.
     @Test func tunnelDepthIsBounded() {
-        var frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: Self.clientIP, dst: Self.serverIP, proto: 17,
-                                                               Frames.udp(sport: 1, dport: 2, [0])))
-        for _ in 0 ..< 10 {
-            frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [1, 1, 1, 1], dst: [2, 2, 2, 2], proto: 17,
-                                                               Frames.udp(sport: 9, dport: 4789, [0x08, 0, 0, 0, 0, 0, 1, 0] + frame)))
+        var frame = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: Self.clientIP, dst: Self.serverIP, proto: 17,
+                Frames.udp(sport: 1, dport: 2, [0])))
+        for _ in 0..<10 {
+            frame = Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: [1, 1, 1, 1], dst: [2, 2, 2, 2], proto: 17,
+                    Frames.udp(sport: 9, dport: 4789, [0x08, 0, 0, 0, 0, 0, 1, 0] + frame)))
         }
         let f = decode(frame)
         #expect(Int(f.tunnelDepth) == FrameDecoder.maximumTunnelDepth)
@@ -99,16 +123,24 @@ struct FrameDecoderTests {
     }
 
     @Test func fragmentsAreMarked() {
-        let f = decode(Frames.ethernet(type: 0x0800, Frames.ipv4(src: Self.clientIP, dst: Self.serverIP, proto: 17,
-                                                                  [1, 2, 3, 4, 5, 6, 7, 8], id: 9, moreFragments: true)))
+        let f = decode(
+            Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: Self.clientIP, dst: Self.serverIP, proto: 17,
+                    [1, 2, 3, 4, 5, 6, 7, 8], id: 9, moreFragments: true)))
         #expect(f.path.layers == [.ethernet, .ipv4, .fragment])
         #expect(f.fragment == IPv6.Fragment(identification: 9, offset: 0, more: true))
     }
 
     /// A UDP length of 0 (the zlip reproducer) is malformed, and nothing past it is payload.
     @Test func udpLengthBelowHeaderIsMalformed() {
-        let f = decode(Frames.ethernet(type: 0x0800, Frames.ipv4(src: Self.clientIP, dst: Self.serverIP, proto: 17,
-                                                                  Frames.udp(sport: 53, dport: 53, [1, 2, 3], length: 0))))
+        let f = decode(
+            Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: Self.clientIP, dst: Self.serverIP, proto: 17,
+                    Frames.udp(sport: 53, dport: 53, [1, 2, 3], length: 0))))
         #expect(f.isMalformed)
         #expect(f.error?.code == .badLength && f.error?.layer == .udp && f.error?.offset == 14 + 20 + 4)
         #expect(f.path.last == .malformed)
@@ -127,10 +159,10 @@ struct FrameDecoderTests {
 
     /// Every prefix of every sample frame decodes without trapping; the error offset never
     /// points past the bytes given.
-    @Test(arguments: 0 ..< FrameDecoderTests.samples.count)
+    @Test(arguments: 0..<FrameDecoderTests.samples.count)
     func truncatedAtEveryLength(_ sample: Int) {
         let (linkType, bytes) = Self.samples[sample]
-        for n in 0 ..< bytes.count {
+        for n in 0..<bytes.count {
             let f = decode(Array(bytes.prefix(n)), linkType: linkType)
             if let e = f.error { #expect(e.offset <= n, "sample \(sample) prefix \(n): \(e)") }
         }
@@ -138,10 +170,22 @@ struct FrameDecoderTests {
 
     static let samples: [(UInt32, [UInt8])] = [
         (1, tcpFrame),
-        (1, Frames.ethernet(type: 0x86DD, Frames.ipv6(src: [UInt8](repeating: 1, count: 16), dst: [UInt8](repeating: 2, count: 16),
-                                                      next: 44, [17, 0, 0, 1, 0, 0, 0, 5] + Frames.udp(sport: 1, dport: 2, [3])))),
-        (1, Frames.ethernet(type: 0x0800, Frames.ipv4(src: clientIP, dst: serverIP, proto: 17,
-                                                      Frames.udp(sport: 1, dport: 4789, [0x08, 0, 0, 0, 0, 0, 1, 0] + tcpFrame)), vlans: [5, 6])),
+        (
+            1,
+            Frames.ethernet(
+                type: 0x86DD,
+                Frames.ipv6(
+                    src: [UInt8](repeating: 1, count: 16), dst: [UInt8](repeating: 2, count: 16),
+                    next: 44, [17, 0, 0, 1, 0, 0, 0, 5] + Frames.udp(sport: 1, dport: 2, [3])))
+        ),
+        (
+            1,
+            Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: clientIP, dst: serverIP, proto: 17,
+                    Frames.udp(sport: 1, dport: 4789, [0x08, 0, 0, 0, 0, 0, 1, 0] + tcpFrame)), vlans: [5, 6])
+        ),
         (113, [0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00] + Array(tcpFrame.dropFirst(14))),
         (239, [2, 0, 0, 0] + Frames.le16(UInt16(4 + tcpFrame.count - 14)) + Frames.le16(9) + Array(tcpFrame.dropFirst(14))),
     ]
@@ -171,13 +215,13 @@ struct FrameDecoderTests {
         }
         let base = Self.seed(linkType)
         var reachedIP = 0
-        for _ in 0 ..< 20_000 {
+        for _ in 0..<20_000 {
             var bytes = base
-            for _ in 0 ..< Int(next() % 4) {
+            for _ in 0..<Int(next() % 4) {
                 bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next())
             }
             if next() % 3 == 0 { bytes = Array(bytes.prefix(Int(next() % UInt64(bytes.count + 1)))) }
-            if next() % 4 == 0 { bytes += (0 ..< Int(next() % 64)).map { _ in UInt8(truncatingIfNeeded: next()) } }
+            if next() % 4 == 0 { bytes += (0..<Int(next() % 64)).map { _ in UInt8(truncatingIfNeeded: next()) } }
             let f = decode(bytes, linkType: linkType)
             if let e = f.error { #expect(e.offset <= bytes.count) }
             if f.path.contains(.ipv4) || f.path.contains(.ipv6) { reachedIP += 1 }

@@ -21,7 +21,7 @@ struct NestingBudgetTests {
     static func tags(_ count: Int, then type: UInt16) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count * 4)
-        for i in 0 ..< count { out += [0, 1] + Frames.be16(i == count - 1 ? type : 0x8100) }
+        for i in 0..<count { out += [0, 1] + Frames.be16(i == count - 1 ? type : 0x8100) }
         return out
     }
 
@@ -48,11 +48,14 @@ struct NestingBudgetTests {
     /// each kind within its own limit, the sum past the budget.
     @Test func mixedKindsAddUpToTheBudget() {
         var frame = Frames.ethernet(type: 0x0800, Self.udp, vlans: [1, 2, 3, 4])
-        for _ in 0 ..< FrameDecoder.maximumTunnelDepth {
+        for _ in 0..<FrameDecoder.maximumTunnelDepth {
             let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0, 42, 0] + frame
-            frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
-                                                              Frames.udp(sport: 40000, dport: 4789, vxlan)),
-                                    vlans: [5, 6, 7, 8])
+            frame = Frames.ethernet(
+                type: 0x0800,
+                Frames.ipv4(
+                    src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
+                    Frames.udp(sport: 40000, dport: 4789, vxlan)),
+                vlans: [5, 6, 7, 8])
         }
         let f = decode(frame, linkType: 1)
         // 4 tags x 4 Ethernet headers + 3 tunnels = 19 > 16
@@ -65,8 +68,11 @@ struct NestingBudgetTests {
     @Test func realisticChainDecodes() {
         var frame = Frames.ethernet(type: 0x0800, Self.udp, vlans: [1])
         let vxlan: [UInt8] = [0x08, 0, 0, 0, 0, 0, 42, 0] + frame
-        frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
-                                                          Frames.udp(sport: 40000, dport: 4789, vxlan)), vlans: [5, 6])
+        frame = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
+                Frames.udp(sport: 40000, dport: 4789, vxlan)), vlans: [5, 6])
         let f = decode(frame, linkType: 1)
         #expect(f.error == nil)
         #expect(f.nesting == 4 && f.tunnelDepth == 1)
@@ -77,7 +83,7 @@ struct NestingBudgetTests {
     @Test func extensionHeadersCount() {
         let src = [UInt8](repeating: 0, count: 15) + [1], dst = [UInt8](repeating: 0, count: 15) + [2]
         var chain: [UInt8] = []
-        for i in 0 ..< IPv6.maximumExtensionHeaders {
+        for i in 0..<IPv6.maximumExtensionHeaders {
             chain += [i == IPv6.maximumExtensionHeaders - 1 ? 17 : 60, 0, 1, 4, 0, 0, 0, 0]
         }
         let packet = Frames.ipv6(src: src, dst: dst, next: 60, chain + Frames.udp(sport: 1, dport: 9, [1]))
@@ -91,8 +97,11 @@ struct NestingBudgetTests {
     @Test func tagsAfterGeneve() {
         let inner = Self.tags(6, then: 0x0800) + Self.udp
         let geneve: [UInt8] = [0, 0, 0x81, 0x00, 0, 0, 1, 0] + inner
-        let frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
-                                                              Frames.udp(sport: 40000, dport: 6081, geneve)))
+        let frame = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: [192, 168, 0, 1], dst: [192, 168, 0, 2], proto: 17,
+                Frames.udp(sport: 40000, dport: 6081, geneve)))
         let f = decode(frame, linkType: 1)
         #expect(f.error?.code == .limit && f.error?.layer == .vlan)
     }

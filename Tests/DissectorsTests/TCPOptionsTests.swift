@@ -27,7 +27,7 @@ struct TCPOptionsTests {
 
     @Test func everyPrefixIsSafe() {
         let full: [UInt8] = [2, 4, 0x05, 0xB4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]
-        for n in 0 ... full.count { _ = parse(Array(full.prefix(n))) }
+        for n in 0...full.count { _ = parse(Array(full.prefix(n))) }
         #expect(parse(Array(full.prefix(3))).malformed)
     }
 }

@@ -10,7 +10,8 @@ struct TLSClientHelloTests {
     static func body(sni: [UInt8]) -> [UInt8] {
         let serverName = u16(sni.count + 3) + [0] + u16(sni.count) + sni
         let alpn: [UInt8] = u16(12) + [2] + Array("h2".utf8) + [8] + Array("http/1.1".utf8)
-        let extensions = ext(0x0A0A, []) + ext(0, serverName) + ext(10, u16(4) + [0, 0x1D, 0, 0x17])
+        let extensions =
+            ext(0x0A0A, []) + ext(0, serverName) + ext(10, u16(4) + [0, 0x1D, 0, 0x17])
             + ext(13, u16(4) + [4, 3, 8, 4]) + ext(16, alpn) + ext(43, [4, 3, 4, 3, 3])
         return u16(0x0303) + Array(repeating: 7, count: 32) + [32] + Array(repeating: 1, count: 32)
             + u16(6) + [0x13, 1, 0x13, 2, 0xC0, 0x2F] + [1, 0] + u16(extensions.count) + extensions
@@ -42,7 +43,7 @@ struct TLSClientHelloTests {
         // Cut inside the fixed part or inside the extensions: never a trap; the few cuts that
         // land exactly before the extensions block parse as a hello without extensions.
         var parsed = 0
-        for n in 0 ..< full.count where (try? decode(Array(full.prefix(n)))) != nil { parsed += 1 }
+        for n in 0..<full.count where (try? decode(Array(full.prefix(n)))) != nil { parsed += 1 }
         #expect(parsed == 1)
     }
 
@@ -72,8 +73,10 @@ struct TLSClientHelloTests {
     /// A TLS 1.3 ServerHello (supported_versions selects 1.3), and the same with the
     /// HelloRetryRequest random; every prefix throws or parses, none traps.
     @Test func serverHelloAndRetryRequest() throws {
-        let hrr: [UInt8] = [0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-                            0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C]
+        let hrr: [UInt8] = [
+            0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+            0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+        ]
         func hello(random: [UInt8]) -> [UInt8] {
             let extensions = Self.ext(43, [3, 4]) + Self.ext(16, Self.u16(3) + [2] + Array("h2".utf8))
             return Self.u16(0x0303) + random + [0] + [0x13, 1] + [0] + Self.u16(extensions.count) + extensions
@@ -84,6 +87,6 @@ struct TLSClientHelloTests {
         #expect(s.extensions == [43, 16] && s.alpn == "h2" && !s.isHelloRetryRequest)
         #expect(try decode(hello(random: hrr)).isHelloRetryRequest)
         let full = hello(random: hrr)
-        for n in 0 ..< full.count { _ = try? decode(Array(full.prefix(n))) }
+        for n in 0..<full.count { _ = try? decode(Array(full.prefix(n))) }
     }
 }

@@ -33,8 +33,10 @@ struct APIRequestsTests {
         (api["requests"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
     }
 
-    @Test(arguments: [["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
-                      [Fixtures.path("pcaps/api/https-dsb.pcapng")]])
+    @Test(arguments: [
+        ["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
+        [Fixtures.path("pcaps/api/https-dsb.pcapng")],
+    ])
     func decryptedRequestsEqualTheServerLog(_ arguments: [String]) throws {
         let api = try Self.api(arguments)
         let got = Self.rows(api)
@@ -47,7 +49,9 @@ struct APIRequestsTests {
                     && ($0["server"] as? String)?.hasSuffix(":\(want.port == 8080 ? 6445 : want.port)") == true
             }
             #expect(!match.isEmpty, "\(want.method) \(want.path)")
-            #expect(match.contains { $0["status"] as? Int == want.status }, "\(want.method) \(want.path) \(String(describing: want.status))")
+            #expect(
+                match.contains { $0["status"] as? Int == want.status },
+                "\(want.method) \(want.path) \(String(describing: want.status))")
             #expect(match.allSatisfy { $0["decrypted"] as? Bool == true && $0["inferred"] as? Bool == false })
         }
         let decryption = api["decryption"] as? [String: Any] ?? [:]
@@ -77,8 +81,9 @@ struct APIRequestsTests {
     /// `http.time` (request's last byte to the response's last: tshark dates a reassembled
     /// message by its last segment) within 1 µs of Loupe's `lastByteLatency`.
     @Test func decryptionAgreesWithTshark() throws {
-        let api = try Self.api(["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
-                               h2: false)
+        let api = try Self.api(
+            ["--tls-keylog", Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")],
+            h2: false)
         let got = Self.rows(api).sorted { ($0["timestamp"] as? Double ?? 0) < ($1["timestamp"] as? Double ?? 0) }
         let lines = try String(contentsOfFile: Fixtures.path("pcaps/api/https.tshark.tsv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
@@ -101,7 +106,9 @@ struct APIRequestsTests {
             if let t = want.time, let l = row["lastByteLatency"] as? Double {
                 #expect(abs(t - l) <= 1e-6, "\(want.uri): tshark \(t) s, Loupe \(l) s")
             } else {
-                #expect(want.time == nil && row["lastByteLatency"] as? Double == nil, "\(want.uri): \(String(describing: row["lastByteLatency"]))")
+                #expect(
+                    want.time == nil && row["lastByteLatency"] as? Double == nil,
+                    "\(want.uri): \(String(describing: row["lastByteLatency"]))")
             }
         }
     }
@@ -159,12 +166,16 @@ struct APIRequestsTests {
         }
         #expect(requests.count == 6 && got.count == 6)
         // Each request's HTTP/2 stream id, as tshark's (per connection: 1, 3, 5).
-        #expect(got.compactMap { $0["stream"] as? Int }.sorted() == requests.keys.compactMap { Int($0.split(separator: "/")[1]) }.sorted())
+        #expect(
+            got.compactMap { $0["stream"] as? Int }.sorted()
+                == requests.keys.compactMap { Int($0.split(separator: "/")[1]) }.sorted())
         for want in requests.values {
-            #expect(got.contains {
-                $0["method"] as? String == want.method && $0["path"] as? String == want.path && $0["status"] as? Int == want.status
-                    && $0["decrypted"] as? Bool == true
-            }, "\(want)")
+            #expect(
+                got.contains {
+                    $0["method"] as? String == want.method && $0["path"] as? String == want.path
+                        && $0["status"] as? Int == want.status
+                        && $0["decrypted"] as? Bool == true
+                }, "\(want)")
         }
         let watch = try #require(got.first { ($0["path"] as? String)?.contains("watch=1") == true })
         #expect(watch["verb"] as? String == "watch" && watch["watchEnd"] as? String == "expired")
@@ -174,8 +185,10 @@ struct APIRequestsTests {
     /// `--api-server` here), equals the server's log in number, grouped by server and route;
     /// absent without keys.
     @Test func httpSectionHoldsEveryDecryptedRequest() throws {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--tls-keylog",
-                                                   Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng")])
+        let (status, json) = try LoupeBinary.json([
+            "report", "--format", "json", "--tls-keylog",
+            Fixtures.path("pcaps/api/https.keylog"), Fixtures.path("pcaps/api/https.pcapng"),
+        ])
         #expect(status == 0)
         let http = try #require(json["http"] as? [String: Any])
         let truth = try Self.serverLog()
@@ -198,20 +211,32 @@ struct APIRequestsTests {
     /// decrypts the same capture (`resumption.tshark.tsv`).
     @Test func helloRetryAndResumptionDecrypt() throws {
         let capture = Fixtures.path("pcaps/api/resumption.pcapng")
-        let r = try LoupeBinary.json(["report", "--format", "json", "--tls-keylog", Fixtures.path("pcaps/api/resumption.keylog"), capture])
+        let r = try LoupeBinary.json([
+            "report", "--format", "json", "--tls-keylog", Fixtures.path("pcaps/api/resumption.keylog"), capture,
+        ])
         let http = r.json["http"] as? [String: Any] ?? [:]
         let rows = (http["requestList"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
-        #expect(rows.map { "\($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" } == Array(repeating: "GET / 200", count: 5))
+        #expect(
+            rows.map { "\($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" }
+                == Array(repeating: "GET / 200", count: 5))
         #expect(rows.allSatisfy { $0["decrypted"] as? Bool == true && ($0["latency"] as? Double ?? -1) > 0 })
         let oracle = try String(contentsOfFile: Fixtures.path("pcaps/api/resumption.tshark.tsv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
-        #expect(oracle.filter { $0[2] == "GET" }.map { "\($0[2]) \($0[3]) stream \($0[1])" } == (0 ..< 5).map { "GET / stream \($0)" })
+        #expect(
+            oracle.filter { $0[2] == "GET" }.map { "\($0[2]) \($0[3]) stream \($0[1])" } == (0..<5).map { "GET / stream \($0)" })
         // The last GET went as early data: before its connection's ServerHello.
         if TShark.available {
             let early = try #require(oracle.last { $0[2] == "GET" }.flatMap { Int($0[0]) })
-            let hello = try run(TShark.path, ["-r", capture, "-d", "tcp.port==6447,tls", "-Y", "tcp.stream==4 && tls.handshake.type==2",
-                                              "-T", "fields", "-e", "frame.number"]).stdout
-            #expect(early < Int(hello.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, "0-RTT: the request before the ServerHello")
+            let hello = try run(
+                TShark.path,
+                [
+                    "-r", capture, "-d", "tcp.port==6447,tls", "-Y", "tcp.stream==4 && tls.handshake.type==2",
+                    "-T", "fields", "-e", "frame.number",
+                ]
+            ).stdout
+            #expect(
+                early < Int(hello.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
+                "0-RTT: the request before the ServerHello")
         }
         let sessions = ((r.json["tls"] as? [String: Any])?["sessions"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         #expect(sessions.count == 5 && sessions.allSatisfy { $0["failure"] is NSNull && $0["version"] as? String == "TLSv1.3" })
@@ -229,11 +254,15 @@ struct APIRequestsTests {
     /// the connection's one request, answered, with tshark's timing; nothing is an error.
     @Test func refusedEarlyDataIsNoRequest() throws {
         let capture = Fixtures.path("pcaps/api/early-refused.pcapng")
-        let api = try Self.api(["--api-server", "10.79.5.2:6447", "--api-server", "10.79.5.2:6448", "--tls-keylog",
-                                Fixtures.path("pcaps/api/early-refused.keylog"), capture], h2: false)
+        let api = try Self.api(
+            [
+                "--api-server", "10.79.5.2:6447", "--api-server", "10.79.5.2:6448", "--tls-keylog",
+                Fixtures.path("pcaps/api/early-refused.keylog"), capture,
+            ], h2: false)
         let rows = Self.rows(api)
-        #expect(rows.map { "\($0["server"] ?? "") \($0["method"] ?? "") \($0["status"] ?? "")" }
-            == ["10.79.5.2:6447 GET 200", "10.79.5.2:6448 GET 200"])
+        #expect(
+            rows.map { "\($0["server"] ?? "") \($0["method"] ?? "") \($0["status"] ?? "")" }
+                == ["10.79.5.2:6447 GET 200", "10.79.5.2:6448 GET 200"])
         let decryption = api["decryption"] as? [String: Any] ?? [:]
         #expect(decryption["refusedEarlyData"] as? Int == 1 && decryption["failedRecords"] as? Int == 0)
         let errors = api["errors"] as? [String: Any] ?? [:]
@@ -244,7 +273,8 @@ struct APIRequestsTests {
         #expect(oracle.map { "\($0[1]) \($0[2])\($0[4])" } == ["0 GET", "0 200", "1 GET", "1 GET", "1 200"])
         // The resent GET (stream 1's second) to its 200: the row's latency, to the frame.
         if TShark.available {
-            let times = try run(TShark.path, ["-r", capture, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch"]).stdout
+            let times = try run(TShark.path, ["-r", capture, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch"])
+                .stdout
                 .split(separator: "\n").map { $0.split(separator: "\t") }
             func time(_ frame: String) -> Double { Double(times.first { $0[0] == frame }?[1] ?? "") ?? 0 }
             let latency = time(oracle[4][0]) - time(oracle[3][0])
@@ -256,8 +286,11 @@ struct APIRequestsTests {
     /// "K", an update the server answers with its own): both requests decrypted with their
     /// 200, as tshark decrypts them, and no record fails.
     @Test func keyUpdateKeepsDecrypting() throws {
-        let api = try Self.api(["--api-server", "10.79.8.2:6449", "--tls-keylog", Fixtures.path("pcaps/api/keyupdate.keylog"),
-                                Fixtures.path("pcaps/api/keyupdate.pcapng")], h2: false)
+        let api = try Self.api(
+            [
+                "--api-server", "10.79.8.2:6449", "--tls-keylog", Fixtures.path("pcaps/api/keyupdate.keylog"),
+                Fixtures.path("pcaps/api/keyupdate.pcapng"),
+            ], h2: false)
         let oracle = try String(contentsOfFile: Fixtures.path("pcaps/api/keyupdate.tshark.tsv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         // tshark: two requests, two responses, and a KeyUpdate (type 24) from each side between them.

@@ -6,8 +6,11 @@ import _TestSupport
 /// (fixtures/gen/record-agent-loss.sh): the capture reads back in Loupe, tshark and capinfos,
 /// the manifest's hashes verify, the eBPF retransmissions match the wire's, the drops match
 /// nftables' own count, and rotation keeps the files within their budget.
-@Suite(.serialized, .enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"),
-                             "needs root and nftables (netns, eBPF)"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"),
+        "needs root and nftables (netns, eBPF)"))
 struct AgentKernelEventsTests {
     static var agent: String { AgentRecordTests.agent }
 
@@ -15,8 +18,12 @@ struct AgentKernelEventsTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-loss-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         // Stopped by SIGTERM in the middle of --duration (the script sends it).
-        let recorded = try run("/bin/bash", [Fixtures.path("gen/record-agent-loss.sh"), Self.agent, out,
-                                            "--duration", "60", "--rotate-size", "1MB", "--rotate-files", "10"])
+        let recorded = try run(
+            "/bin/bash",
+            [
+                Fixtures.path("gen/record-agent-loss.sh"), Self.agent, out,
+                "--duration", "60", "--rotate-size", "1MB", "--rotate-files", "10",
+            ])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         func value(_ key: String) -> Int? {
             recorded.stdout.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
@@ -35,7 +42,8 @@ struct AgentKernelEventsTests {
             let capinfos = try run("/usr/bin/capinfos", ["-c", "-M", c]).stdout
             let counted = capinfos.split(separator: "\n").first { $0.contains("Number of packets") }?
                 .split(separator: " ").last.flatMap { Int($0) }
-            #expect(loupe == tshark && counted == tshark, "\(c): loupe \(loupe ?? -1), tshark \(tshark), capinfos \(counted ?? -1)")
+            #expect(
+                loupe == tshark && counted == tshark, "\(c): loupe \(loupe ?? -1), tshark \(tshark), capinfos \(counted ?? -1)")
             total += tshark
         }
         #expect(try AgentRecordTests.manifest(out)["packets"] as? Int == total)
@@ -47,8 +55,9 @@ struct AgentKernelEventsTests {
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let filtered = events.filter { $0["reason"] as? String == "NETFILTER_DROP" && $0["netns"] as? Int == receiverNetns }
-        #expect(filtered.count >= droppedBeforeStop && filtered.count <= nftDropped,
-                "\(filtered.count) events, \(droppedBeforeStop) drops before the stop, \(nftDropped) after")
+        #expect(
+            filtered.count >= droppedBeforeStop && filtered.count <= nftDropped,
+            "\(filtered.count) events, \(droppedBeforeStop) drops before the stop, \(nftDropped) after")
         #expect(events.first?["kind"] as? String == "start" && events.last?["kind"] as? String == "stop")
         #expect(events.last?["lost"] as? Int == 0, "no event lost to a full ring: the counts above are whole")
 
@@ -66,8 +75,13 @@ struct AgentKernelEventsTests {
         #expect(kernel.count >= nftDropped - 2, "every dropped data segment was resent")
         var seen: [String: Int] = [:]
         for c in captures {
-            let fields = try run("/usr/bin/tshark", ["-r", c, "-Y", "ip.src==10.99.0.1 && tcp.len>0", "-T", "fields",
-                                                     "-e", "tcp.srcport", "-e", "tcp.seq_raw"]).stdout
+            let fields = try run(
+                "/usr/bin/tshark",
+                [
+                    "-r", c, "-Y", "ip.src==10.99.0.1 && tcp.len>0", "-T", "fields",
+                    "-e", "tcp.srcport", "-e", "tcp.seq_raw",
+                ]
+            ).stdout
             for line in fields.split(separator: "\n") { seen[line.replacingOccurrences(of: "\t", with: " "), default: 0] += 1 }
         }
         let resent = Set(seen.filter { $0.value > 1 }.keys)
@@ -76,7 +90,9 @@ struct AgentKernelEventsTests {
             return "\(port) \(e["sequence"] as? Int ?? -1)"
         }
         let matched = kernelKeys.filter { resent.contains($0) }.count
-        #expect(Double(matched) >= 0.95 * Double(kernelKeys.count), "\(matched) of \(kernelKeys.count) kernel retransmissions seen resent")
+        #expect(
+            Double(matched) >= 0.95 * Double(kernelKeys.count),
+            "\(matched) of \(kernelKeys.count) kernel retransmissions seen resent")
 
         let report = try LoupeBinary.json(["report", "--format", "json", out]).json
         let k = try #require(report["kernel"] as? [String: Any])
@@ -100,8 +116,12 @@ struct AgentKernelEventsTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-ring-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         try AgentRecordTests.withNamespace { ns in
-            let agent = try AgentRecordTests.start(ns, ["--output", out, "--duration", "30", "--rotate-size", "1MB",
-                                                        "--rotate-files", "2", "--no-kernel-events"])
+            let agent = try AgentRecordTests.start(
+                ns,
+                [
+                    "--output", out, "--duration", "30", "--rotate-size", "1MB",
+                    "--rotate-files", "2", "--no-kernel-events",
+                ])
             AgentRecordTests.waitUntilRecording(out + "/capture-00001.pcapng")
             _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "100", "-i", "0.005", "-s", "60000", "127.0.0.1"])
             kill(agent.processIdentifier, SIGTERM)
@@ -126,12 +146,14 @@ struct AgentKernelEventsTests {
     /// As an unprivileged user with only the capabilities the DaemonSet grants (NET_RAW,
     /// NET_ADMIN, BPF, PERFMON) the kernel programs attach; without BPF and PERFMON the agent
     /// still records the packets and says, in the manifest and on stderr, what it could not attach.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv"),
-          arguments: [true, false])
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv"),
+        arguments: [true, false])
     func capabilities(withBPF: Bool) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-caps-\(getpid())-\(withBPF)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o777])
+        try FileManager.default.createDirectory(
+            atPath: root, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o777])
         defer { try? FileManager.default.removeItem(atPath: root) }
         let out = root + "/b"
         var stderr = ""
@@ -139,9 +161,11 @@ struct AgentKernelEventsTests {
             let caps = "+net_raw,+net_admin" + (withBPF ? ",+bpf,+perfmon" : "")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            p.arguments = ["netns", "exec", ns, "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                           "--inh-caps=" + caps, "--ambient-caps=" + caps, Self.agent, "record", "--interface", "lo",
-                           "--output", out, "--duration", "3"]
+            p.arguments = [
+                "netns", "exec", ns, "/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "--inh-caps=" + caps, "--ambient-caps=" + caps, Self.agent, "record", "--interface", "lo",
+                "--output", out, "--duration", "3",
+            ]
             let pipe = Pipe()
             p.standardError = pipe
             p.standardOutput = FileHandle.nullDevice

@@ -64,7 +64,8 @@ struct AgentRecordTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         try Self.withNamespace { ns in
-            let agent = try Self.start(ns, ["--output", out, "--duration", "4", "--pods", Fixtures.path("pods/churn.sidecar.json")])
+            let agent = try Self.start(
+                ns, ["--output", out, "--duration", "4", "--pods", Fixtures.path("pods/churn.sidecar.json")])
             Self.waitUntilRecording(out + "/capture.pcapng")
             _ = try run("/usr/sbin/ip", ["netns", "exec", ns, "ping", "-c", "4", "-i", "0.2", "127.0.0.1"])
             agent.waitUntilExit()
@@ -74,29 +75,39 @@ struct AgentRecordTests {
         let (loupe, capinfos, tshark) = try Self.packets(capture)
         #expect(loupe == 8 && tshark == 8 && capinfos.contains("8"), "ping on lo: 4 requests and 4 replies")
         // The interface statistics: lo's doubled kernel count halved to the 8 captured.
-        let isb = try run("/usr/bin/env", ["python3", "-c", """
-            import struct, sys
-            d = open(sys.argv[1], 'rb').read(); i = 0
-            while i < len(d):
-                t, l = struct.unpack('<II', d[i:i+8])
-                if t == 5:
-                    b = d[i+20:i+l-4]; j = 0
-                    while j + 4 <= len(b):
-                        c, n = struct.unpack('<HH', b[j:j+4])
-                        if c == 4: print(struct.unpack('<Q', b[j+4:j+12])[0])
-                        if c == 0: break
-                        j += 4 + ((n + 3) & ~3)
-                i += l
-            """, capture]).stdout
+        let isb = try run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import struct, sys
+                d = open(sys.argv[1], 'rb').read(); i = 0
+                while i < len(d):
+                    t, l = struct.unpack('<II', d[i:i+8])
+                    if t == 5:
+                        b = d[i+20:i+l-4]; j = 0
+                        while j + 4 <= len(b):
+                            c, n = struct.unpack('<HH', b[j:j+4])
+                            if c == 4: print(struct.unpack('<Q', b[j+4:j+12])[0])
+                            if c == 0: break
+                            j += 4 + ((n + 3) & ~3)
+                    i += l
+                """, capture,
+            ]
+        ).stdout
         #expect(isb.trimmingCharacters(in: .whitespacesAndNewlines) == "8", "isb_ifrecv: \(isb)")
         let manifest = try Self.manifest(out)
         #expect(manifest["schema"] as? String == "loupe.bundle/1" && manifest["packets"] as? Int == 8)
         #expect(try Self.verifyManifest(out) == [capture])
         // Node state: the namespace's own addresses and counters; failures listed in both places.
-        let addresses = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-addresses.json"))) as? [[String: Any]]
+        let addresses =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-addresses.json")))
+            as? [[String: Any]]
         #expect(addresses?.contains { $0["ifname"] as? String == "lo" } == true)
         #expect(try String(contentsOfFile: out + "/node-proc-net-snmp.txt", encoding: .utf8).hasPrefix("Ip:"))
-        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-state.json"))) as! [String: Any]
+        let state =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-state.json")))
+            as! [String: Any]
         let items = state["items"] as? [[String: Any]] ?? []
         #expect(items.count == 15)
         let failed = items.compactMap { i in (i["error"] as? String).map { "\(i["source"] as? String ?? ""): \($0)" } }
@@ -116,7 +127,8 @@ struct AgentRecordTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let recorded = try run("/bin/bash", [Fixtures.path("gen/record-agent-any.sh"), Self.agent, out])
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        let veths = recorded.stdout.split(separator: "\n").first { $0.hasPrefix("pods ") }?.split(separator: " ").dropFirst()
+        let veths =
+            recorded.stdout.split(separator: "\n").first { $0.hasPrefix("pods ") }?.split(separator: " ").dropFirst()
             .map(String.init) ?? []
         #expect(veths.count == 2)
         let report = try LoupeBinary.json(["report", "--format", "json", out]).json
@@ -127,7 +139,9 @@ struct AgentRecordTests {
         #expect(tcp["retransmissions"] as? Int == 0 && tcp["duplicateAcks"] as? Int == 0, "\(tcp)")
         let sightings = report["sightings"] as? [String: Any] ?? [:]
         #expect((sightings["extraSightings"] as? Int ?? 0) > 1_000)
-        let points = ((sightings["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let points = ((sightings["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap {
+            $0["id"] as? String
+        }
         #expect(Set(points).isSuperset(of: veths.map { "node-a:" + $0 }), "\(points)")
         let kernel = report["kernel"] as? [String: Any]
         // The kernel's events are the whole kernel's (other tests run beside this one): those
@@ -170,9 +184,13 @@ struct AgentRecordTests {
         let listing = try run("/usr/bin/env", ["tar", "--zstd", "-tf", out])
         // events.jsonl too (the test runs as root, so the kernel programs attach), and the node's state.
         let members = Set(listing.stdout.split(separator: "\n").map(String.init))
-        #expect(listing.status == 0 && members.isSuperset(of: ["capture.pcapng", "events.jsonl", "manifest.json", "node-state.json",
-                                                               "node-addresses.json", "node-proc-net-snmp.txt"]),
-                "\(listing.stdout)\(listing.stderr)")
+        #expect(
+            listing.status == 0
+                && members.isSuperset(of: [
+                    "capture.pcapng", "events.jsonl", "manifest.json", "node-state.json",
+                    "node-addresses.json", "node-proc-net-snmp.txt",
+                ]),
+            "\(listing.stdout)\(listing.stderr)")
         let summary = try LoupeBinary.json(["summary", "--format", "json", out])
         #expect(summary.status == 0 && summary.json["packets"] as? Int == 4)
         #expect(!FileManager.default.fileExists(atPath: out + ".d") && !FileManager.default.fileExists(atPath: out + ".partial"))
@@ -188,7 +206,8 @@ struct AgentRecordTests {
         defer { try? FileManager.default.removeItem(atPath: mount); try? FileManager.default.removeItem(atPath: kept) }
         var log = ""
         try Self.withNamespace { ns in
-            let script = "mount -t tmpfs -o size=128k none \(mount) && ip netns exec \(ns) \(Self.agent) record --interface lo "
+            let script =
+                "mount -t tmpfs -o size=128k none \(mount) && ip netns exec \(ns) \(Self.agent) record --interface lo "
                 + "--output \(mount)/b --duration 4; echo exit=$?; cp \(mount)/b/capture.pcapng \(kept)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
@@ -203,7 +222,9 @@ struct AgentRecordTests {
             log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         }
         #expect(log.contains("exit=3") && log.contains("the capture ends there"), "\(log)")
-        let said = log.split(separator: ";").last.flatMap { $0.split(separator: " ").first { Int($0) != nil } }.flatMap { Int($0) }
+        let said = log.split(separator: ";").last.flatMap { $0.split(separator: " ").first { Int($0) != nil } }.flatMap {
+            Int($0)
+        }
         let summary = try LoupeBinary.json(["summary", "--format", "json", kept])
         #expect(summary.status == 0 && (summary.json["packets"] as? Int ?? 0) > 10)
         #expect(said == summary.json["packets"] as? Int, "the count it reports is what the file holds: \(log)")
@@ -213,7 +234,9 @@ struct AgentRecordTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-root-\(getpid())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let escape = try run(Self.agent, ["record", "--interface", "lo", "--output-root", root, "--output", root + "/../elsewhere", "--duration", "1"])
+        let escape = try run(
+            Self.agent,
+            ["record", "--interface", "lo", "--output-root", root, "--output", root + "/../elsewhere", "--duration", "1"])
         #expect(escape.status == 2 && escape.stderr.contains("outside --output-root"))
         let out = root + "/bundle"
         try Self.withNamespace { ns in

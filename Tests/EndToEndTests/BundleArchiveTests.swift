@@ -29,7 +29,9 @@ struct BundleArchiveTests {
         let pcap = dir + "/" + stem + "/" + stem + ".pcap"
         let direct = try LoupeBinary.json(["summary", "--format", "json", pcap]).json
         let packed = try LoupeBinary.json(["summary", "--format", "json", archive])
-        #expect(packed.status == 0 && packed.json["packets"] as? Int == direct["packets"] as? Int && (direct["packets"] as? Int ?? 0) > 0)
+        #expect(
+            packed.status == 0 && packed.json["packets"] as? Int == direct["packets"] as? Int
+                && (direct["packets"] as? Int ?? 0) > 0)
         let report = try LoupeBinary.json(["report", "--format", "json", "--pods", samples + "/kubectl-list.json", archive])
         let pods = (report.json["pods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(report.status == 0 && pods.contains("api-6c7d8f9b5d-2xkqp"))
@@ -59,14 +61,17 @@ struct BundleArchiveTests {
         let dir = Self.workDir("node")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/dns/search-path.pcapng"), toPath: dir + "/capture.pcapng")
-        try #"{"schema": "loupe.bundle/1", "node": "evil\u001b[31mnode"}"#.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        try #"{"schema": "loupe.bundle/1", "node": "evil\u001b[31mnode"}"#.write(
+            toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
         let big = FileManager.default.createFile(atPath: dir + "/node-addresses.json", contents: nil)
         #expect(big)
         let handle = try #require(FileHandle(forWritingAtPath: dir + "/node-addresses.json"))
         try handle.truncate(atOffset: 64 << 20)  // sparse: 64 MB claimed, nothing allocated
         try handle.close()
         let text = try LoupeBinary.run(["summary", dir])
-        #expect(text.status == 0 && !text.stdout.contains("\u{1b}") && text.stdout.contains("Node: evil"), "\(text.stdout.prefix(300))")
+        #expect(
+            text.status == 0 && !text.stdout.contains("\u{1b}") && text.stdout.contains("Node: evil"),
+            "\(text.stdout.prefix(300))")
         let json = try LoupeBinary.json(["summary", "--format", "json", dir])
         let nodes = json.json["nodes"] as? [[String: Any]] ?? []
         #expect(nodes.first?["name"] as? String == "evil\u{1b}[31mnode" && (nodes.first?["addresses"] as? [String]) == [])
@@ -83,7 +88,8 @@ struct BundleArchiveTests {
             let r = try LoupeBinary.run(["summary", dir + "/" + name])
             #expect(r.status == 2 && r.stderr.contains("would leave the bundle: refused"), "\(name): \(r.stderr)")
         }
-        try Self.tar(["-cf", dir + "/good.tar", "-C", (capture as NSString).deletingLastPathComponent, "search-path.pcapng"], in: dir)
+        try Self.tar(
+            ["-cf", dir + "/good.tar", "-C", (capture as NSString).deletingLastPathComponent, "search-path.pcapng"], in: dir)
         let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/good.tar"))
         try whole.prefix(2000).write(to: URL(fileURLWithPath: dir + "/cut.tar"))
         let cut = try LoupeBinary.run(["summary", dir + "/cut.tar"])

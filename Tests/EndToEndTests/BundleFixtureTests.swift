@@ -12,8 +12,11 @@ struct BundleFixtureTests {
         let r = try LoupeBinary.json(["report", "--format", "json", Self.bundle])
         #expect(r.status == 0)
         let pods = (r.json["pods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(Set(pods) == ["coredns-5d78c9869d-q7w2x", "kube-apiserver-node1", "checkout-7d9f8b6c5-x2x9k",
-                              "cart-5f6d7c8b9-k8k2m", "node-agent-7xk2p", "web-85f7c9d6b4-n2v8s"])
+        #expect(
+            Set(pods) == [
+                "coredns-5d78c9869d-q7w2x", "kube-apiserver-node1", "checkout-7d9f8b6c5-x2x9k",
+                "cart-5f6d7c8b9-k8k2m", "node-agent-7xk2p", "web-85f7c9d6b4-n2v8s",
+            ])
         let api = try #require(r.json["apiServer"] as? [String: Any])
         #expect(api["exchanges"] as? Int == 14, "checkout 8, cart 4, node-agent a watch and 1")
         // The recorder's own log: one line per request the API server answered (the watch too).
@@ -21,10 +24,11 @@ struct BundleFixtureTests {
         #expect(log.count == 14)
         // nginx: curl with TLS 1.2 to 8443 and TLS 1.3 to 9443, from the checkout pod.
         let sessions = ((r.json["tls"] as? [String: Any])?["sessions"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
-        let nginx = Dictionary(sessions.compactMap { s -> (String, String)? in
-            guard let server = s["server"] as? String, server.hasPrefix("10.244.0.14:") else { return nil }
-            return (server, s["version"] as? String ?? "?")
-        }, uniquingKeysWith: { a, _ in a })
+        let nginx = Dictionary(
+            sessions.compactMap { s -> (String, String)? in
+                guard let server = s["server"] as? String, server.hasPrefix("10.244.0.14:") else { return nil }
+                return (server, s["version"] as? String ?? "?")
+            }, uniquingKeysWith: { a, _ in a })
         #expect(nginx == ["10.244.0.14:8443": "TLSv1.2", "10.244.0.14:9443": "TLSv1.3"])
         // dig: one name that exists, one that does not.
         let nx = ((r.json["dns"] as? [String: Any])?["topNXDOMAIN"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
@@ -58,9 +62,12 @@ struct BundleFixtureTests {
         #expect(k["complete"] as? Bool == true && k["lost"] as? Int == 0)
         #expect((k["attached"] as? [String])?.count == 3)
         let kernel = k["retransmissionsOnCapturedConnections"] as? Int ?? -1
-        let wire = (k["wireRetransmissionsOnThoseConnections"] as? Int ?? 0) + (k["wireOutOfOrderOnThoseConnections"] as? Int ?? 0)
+        let wire =
+            (k["wireRetransmissionsOnThoseConnections"] as? Int ?? 0) + (k["wireOutOfOrderOnThoseConnections"] as? Int ?? 0)
         #expect(kernel >= 1 && kernel == wire, "kernel \(kernel), wire \(wire)")
-        let reasons = ((k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        let reasons = ((k["dropReasons"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap {
+            $0["reason"] as? String
+        }
         #expect(reasons.contains("NETFILTER_DROP"), "the 5% loss rule dropped at least one packet: \(reasons)")
         // The rows name the connection the same way the TCP section does.
         let rows = (k["connections"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []

@@ -11,14 +11,22 @@ struct CIExampleTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let capture = Fixtures.path("pcaps/tls/handshakes.pcapng")
         let rules = { (n: String) in Corpus.packageRoot.appendingPathComponent("examples/rules/\(n)").path }
-        let failing = try run("/usr/bin/env", ["LOUPE=\(LoupeBinary.path)", "OUT=\(out)", "bash", script,
-                                                rules("tls-scenarios-fail.yaml"), capture])
+        let failing = try run(
+            "/usr/bin/env",
+            [
+                "LOUPE=\(LoupeBinary.path)", "OUT=\(out)", "bash", script,
+                rules("tls-scenarios-fail.yaml"), capture,
+            ])
         #expect(failing.status == 1 && failing.stdout.contains("FAIL tls-clean"))
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("TLS handshakes failed"))
         #expect(try String(contentsOfFile: out + "/junit.xml", encoding: .utf8).contains("<failure"))
-        let passing = try run("/usr/bin/env", ["LOUPE=\(LoupeBinary.path)", "OUT=\(out)", "bash", script,
-                                                rules("tls-scenarios-pass.yaml"), capture])
+        let passing = try run(
+            "/usr/bin/env",
+            [
+                "LOUPE=\(LoupeBinary.path)", "OUT=\(out)", "bash", script,
+                rules("tls-scenarios-pass.yaml"), capture,
+            ])
         #expect(passing.status == 0)
     }
 }

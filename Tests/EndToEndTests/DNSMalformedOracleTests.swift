@@ -14,8 +14,10 @@ struct DNSMalformedOracleTests {
     @Test func countsAgainstTShark() throws {
         let oracle = try Fixtures.oracle(Self.capture)
         let expected = try #require(oracle["dns"] as? [String: Any])
-        let (_, report) = try LoupeBinary.json(["report", "--format", "json", "--rows", "1000",
-                                                 Fixtures.path("pcaps/" + Self.capture)])
+        let (_, report) = try LoupeBinary.json([
+            "report", "--format", "json", "--rows", "1000",
+            Fixtures.path("pcaps/" + Self.capture),
+        ])
         let dns = try #require(report["dns"] as? [String: Any])
 
         // Pin 1: the 6-byte datagram to port 53 (frame 17). tshark reads an ID and flags from

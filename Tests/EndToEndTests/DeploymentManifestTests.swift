@@ -90,8 +90,9 @@ struct DeploymentManifestTests {
     /// one argument.
     @Test func onDemandCaptureJobs() throws {
         let filter = "port 53 or host \"x\"\n  - --evil"
-        let r = try run(Corpus.packageRoot.appendingPathComponent("scripts/loupe-capture").path,
-                        ["incident-7", "--nodes", "node-a,node-b", "--duration", "90", "--filter", filter, "--dry-run"])
+        let r = try run(
+            Corpus.packageRoot.appendingPathComponent("scripts/loupe-capture").path,
+            ["incident-7", "--nodes", "node-a,node-b", "--duration", "90", "--filter", filter, "--dry-run"])
         #expect(r.status == 0, "\(r.stderr)")
         let jobs = try Self.documents(r.stdout)
         #expect(jobs.count == 2 && jobs.allSatisfy { $0["kind"] as? String == "Job" })
@@ -103,8 +104,9 @@ struct DeploymentManifestTests {
             #expect(args.contains("--output=/var/lib/loupe/incident-7-\(node).tar.zst"))
             #expect(!args.contains("--evil"))
         }
-        let bad = try run(Corpus.packageRoot.appendingPathComponent("scripts/loupe-capture").path,
-                          ["Bad_Name", "--nodes", "a", "--dry-run"])
+        let bad = try run(
+            Corpus.packageRoot.appendingPathComponent("scripts/loupe-capture").path,
+            ["Bad_Name", "--nodes", "a", "--dry-run"])
         #expect(bad.status == 2 && bad.stderr.contains("DNS label"))
     }
 }

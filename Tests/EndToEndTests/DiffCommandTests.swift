@@ -13,9 +13,12 @@ struct DiffCommandTests {
         let r = try LoupeBinary.json(["diff", "--format", "json"] + Self.pods + [Self.clean, Self.impaired])
         #expect(r.status == 0)
         let regressions = (r.json["regressions"] as? [[String: Any]] ?? []).compactMap { $0["metric"] as? String }
-        #expect(Set(regressions) == ["tcp.retransmissionRate", "apiServer.latency.p50", "apiServer.latency.p99",
-                                     "pods[kube-system/kube-apiserver-node1].tcp.retransmissionRate",
-                                     "pods[shop/web-6b8c7d9f5-zz9x1].tcp.retransmissionRate"])
+        #expect(
+            Set(regressions) == [
+                "tcp.retransmissionRate", "apiServer.latency.p50", "apiServer.latency.p99",
+                "pods[kube-system/kube-apiserver-node1].tcp.retransmissionRate",
+                "pods[shop/web-6b8c7d9f5-zz9x1].tcp.retransmissionRate",
+            ])
         #expect((r.json["improvements"] as? [Any])?.isEmpty == true)
         let gate = try LoupeBinary.run(["diff", "--fail-on-regression"] + Self.pods + [Self.clean, Self.impaired])
         #expect(gate.status == 1 && gate.stdout.contains("WORSE  apiServer.latency.p50: 10.338 ms -> 50.299 ms"))
@@ -30,7 +33,8 @@ struct DiffCommandTests {
             files.append(temporaryFile(Array(r.stdout.utf8), suffix: ".json"))
         }
         let fromJSON = try LoupeBinary.run(["diff", files[0], files[1]]).stdout.split(separator: "\n").dropFirst()
-        let fromCaptures = try LoupeBinary.run(["diff"] + Self.pods + [Self.clean, Self.impaired]).stdout.split(separator: "\n").dropFirst()
+        let fromCaptures = try LoupeBinary.run(["diff"] + Self.pods + [Self.clean, Self.impaired]).stdout.split(separator: "\n")
+            .dropFirst()
         #expect(Array(fromJSON) == Array(fromCaptures) && fromJSON.count == 5)
         let same = try LoupeBinary.run(["diff", "--fail-on-regression", files[0], files[0]])
         #expect(same.status == 0 && same.stdout.hasSuffix("no change past the thresholds\n"))

@@ -19,7 +19,9 @@ struct DurationOptionTests {
     }
 
     @Test func minLatencyBareIsMilliseconds() throws {
-        let pair = ["fixtures/pcaps/diff/clean.pcapng", "fixtures/pcaps/diff/impaired.pcapng"].map { Fixtures.path(String($0.dropFirst(9))) }
+        let pair = ["fixtures/pcaps/diff/clean.pcapng", "fixtures/pcaps/diff/impaired.pcapng"].map {
+            Fixtures.path(String($0.dropFirst(9)))
+        }
         let bare = try LoupeBinary.run(["diff", "--format", "json", "--min-latency", "5"] + pair)
         let unit = try LoupeBinary.run(["diff", "--format", "json", "--min-latency", "5ms"] + pair)
         let seconds = try LoupeBinary.run(["diff", "--format", "json", "--min-latency", "0.005s"] + pair)
@@ -31,8 +33,12 @@ struct DurationOptionTests {
         let agent = URL(fileURLWithPath: LoupeBinary.path).deletingLastPathComponent().appendingPathComponent("loupe-agent").path
         guard FileManager.default.isExecutableFile(atPath: agent) else { return }
         for value in ["6s", "500ms", "5m", "6"] {
-            let r = try run(agent, ["record", "--interface", "lo", "--output", "/nonexistent/x", "--duration", value,
-                                    "--snaplen", "10"])
+            let r = try run(
+                agent,
+                [
+                    "record", "--interface", "lo", "--output", "/nonexistent/x", "--duration", value,
+                    "--snaplen", "10",
+                ])
             #expect(r.status == 2 && r.stderr.contains("--snaplen must be at least 64"), "\(value): \(r.stderr)")
         }
         let bad = try run(agent, ["record", "--interface", "lo", "--output", "/nonexistent/x", "--duration", "6 seconds"])

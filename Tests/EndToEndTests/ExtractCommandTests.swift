@@ -95,7 +95,9 @@ struct ExtractCommandTests {
                 #expect(all.status == 0)
                 let written = try Self.tshark(["-r", all.out]).count
                 let truth = try Self.tshark(["-r", input, "-Y", "tcp.port==\(port)"]).count
-                #expect(written == truth && written > packets, "\(id) of \(input): \(written) written, \(truth) in the input, \(packets) analysed")
+                #expect(
+                    written == truth && written > packets,
+                    "\(id) of \(input): \(written) written, \(truth) in the input, \(packets) analysed")
             }
         }
     }
@@ -112,7 +114,9 @@ struct ExtractCommandTests {
     }
 
     @Test func unknownFlowAndNoSelectionAreUsageErrors() throws {
-        let r = try LoupeBinary.run(["extract", Self.https, "--flow", "F0000000000000000", "-o", temporaryFile([], suffix: ".pcapng")])
+        let r = try LoupeBinary.run([
+            "extract", Self.https, "--flow", "F0000000000000000", "-o", temporaryFile([], suffix: ".pcapng"),
+        ])
         #expect(r.status == 2 && r.stderr.contains("no flow with id F0000000000000000"))
         let none = try LoupeBinary.run(["extract", Self.https, "-o", temporaryFile([], suffix: ".pcapng")])
         #expect(none.status == 2 && none.stderr.contains("say which packets"))
@@ -122,8 +126,9 @@ struct ExtractCommandTests {
     @Test(.enabled(if: TShark.available, "tshark is absent"))
     func damagedInputKeepsWhatWasRead() throws {
         let bytes = try #require(FileManager.default.contents(atPath: Self.https))
-        let cut = temporaryFile(Array(bytes.prefix(bytes.count / 2)) + [0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x01, 0x00],
-                                suffix: ".pcapng")
+        let cut = temporaryFile(
+            Array(bytes.prefix(bytes.count / 2)) + [0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x01, 0x00],
+            suffix: ".pcapng")
         let x = try Self.extract([cut, "--filter", "tcp"])
         #expect(x.status == 3)
         let written = try Self.tshark(["-r", x.out]).count, all = try Self.tshark(["-r", Self.https, "-Y", "tcp"]).count

@@ -9,7 +9,8 @@ import _TestSupport
 struct FindingEvidenceTests {
     /// The schema's properties along a key path ("tcp.flows"): nil when a key is not there.
     static func schemaNode(_ path: String) throws -> [String: Any]? {
-        let data = try #require(FileManager.default.contents(atPath: Corpus.packageRoot.appendingPathComponent("docs/report.schema.json").path))
+        let data = try #require(
+            FileManager.default.contents(atPath: Corpus.packageRoot.appendingPathComponent("docs/report.schema.json").path))
         let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let defs = schema["$defs"] as? [String: Any] ?? [:]
         /// An object node: `$ref`s followed, the object alternative of a `oneOf` taken.
@@ -42,9 +43,10 @@ struct FindingEvidenceTests {
     func displayFiltersCompile() throws {
         var report = Report.empty
         report.apiServer.endpoints = ["10.96.0.1:443", "[fd00::1]:6443"]
-        let filters = Set(FindingCatalog.entries.compactMap {
-            FindingEvidence.of(Finding(id: $0.id, severity: .warning, section: "x", title: "t"), in: report)?.displayFilter
-        })
+        let filters = Set(
+            FindingCatalog.entries.compactMap {
+                FindingEvidence.of(Finding(id: $0.id, severity: .warning, section: "x", title: "t"), in: report)?.displayFilter
+            })
         #expect(filters.count >= 12)
         for filter in filters {
             let r = try run(TShark.path, ["-r", Fixtures.path("pcaps/api/https.pcapng"), "-Y", filter, "-c", "1"])
@@ -64,8 +66,14 @@ struct FindingEvidenceTests {
         #expect(!flows.isEmpty && packets > 0)
         // Its frames are retransmissions in tshark's analysis of the same file.
         let frames = try #require((findings[n - 1]["evidence"] as? [String: Any])?["frames"] as? [Int])
-        let retransmitted = Set(try run(TShark.path, ["-r", impaired, "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
-                                                      "-T", "fields", "-e", "frame.number"]).stdout.split(separator: "\n").compactMap { Int($0) })
+        let retransmitted = Set(
+            try run(
+                TShark.path,
+                [
+                    "-r", impaired, "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
+                    "-T", "fields", "-e", "frame.number",
+                ]
+            ).stdout.split(separator: "\n").compactMap { Int($0) })
         #expect(!frames.isEmpty && Set(frames).isSubset(of: retransmitted), "\(frames) against \(retransmitted.sorted())")
         // Each row keeps its first retransmissions' frames, at most 5 (the fixture's worst has 11).
         #expect(rows.contains { ($0["retransmissions"] as? Int ?? 0) > 5 })
@@ -89,21 +97,26 @@ struct FindingEvidenceTests {
     /// filter of the catalogue compiles in libpcap.
     @Test(.enabled(if: TShark.available, "tshark is absent"))
     func extractByCaptureFilter() throws {
-        for (capture, id, rcode) in [("pcaps/dns/malformed.pcap", "dns.servfail", 2), ("pcaps/dns/host-search.pcapng", "dns.searchPath", 3)] {
+        for (capture, id, rcode) in [
+            ("pcaps/dns/malformed.pcap", "dns.servfail", 2), ("pcaps/dns/host-search.pcapng", "dns.searchPath", 3),
+        ] {
             let path = Fixtures.path(capture)
             let findings = try LoupeBinary.json(["report", "--format", "json", path]).json["findings"] as? [[String: Any]] ?? []
             let n = try #require(findings.firstIndex { $0["id"] as? String == id }) + 1
             let out = temporaryFile([], suffix: ".pcapng")
             let x = try LoupeBinary.run(["extract", "--finding", "\(n)", "-o", out, path])
             #expect(x.status == 0 && x.stdout.contains("capture filter: "))
-            let expected = try run(TShark.path, ["-r", path, "-Y", "dns.flags.rcode == \(rcode)"]).stdout.split(separator: "\n").count
+            let expected = try run(TShark.path, ["-r", path, "-Y", "dns.flags.rcode == \(rcode)"]).stdout.split(separator: "\n")
+                .count
             let written = try run(TShark.path, ["-r", out]).stdout.split(separator: "\n").count
             #expect(expected > 0 && written == expected, "\(id)")
         }
         var report = Report.empty
         report.apiServer.endpoints = ["10.96.0.1:443", "[fd00::1]:6443"]
         for entry in FindingCatalog.entries {
-            guard let bpf = FindingEvidence.of(Finding(id: entry.id, severity: .warning, section: "x", title: "t"), in: report)?.captureFilter
+            guard
+                let bpf = FindingEvidence.of(Finding(id: entry.id, severity: .warning, section: "x", title: "t"), in: report)?
+                    .captureFilter
             else { continue }
             let r = try LoupeBinary.run(["summary", "--filter", bpf, Fixtures.path("pcaps/api/https.pcapng")])
             #expect(r.status == 0, "\(entry.id): \(bpf): \(r.stderr)")

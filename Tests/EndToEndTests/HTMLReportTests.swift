@@ -22,17 +22,23 @@ struct HTMLReportTests {
         let answer = u16(0x1234) + u16(0x8183) + u16(1) + u16(0) + u16(0) + u16(0) + qname + u16(1) + u16(1)
         let sni = Array("\"><img src=x onerror=alert(2)>\u{1}.example".utf8)
         let sniExtension = u16(0) + u16(sni.count + 5) + u16(sni.count + 3) + [0] + u16(sni.count) + sni
-        let body = u16(0x0303) + Array(repeating: 7, count: 32) + [0] + u16(2) + u16(0x1301) + [1, 0] + u16(sniExtension.count)
+        let body =
+            u16(0x0303) + Array(repeating: 7, count: 32) + [0] + u16(2) + u16(0x1301) + [1, 0] + u16(sniExtension.count)
             + sniExtension
         let hello = [22, 3, 1] + u16(body.count + 4) + [1, 0] + u16(body.count) + body
         func frame(_ ms: Int, _ ip: [UInt8]) -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) {
             (1_800_000_000, UInt32(ms * 1000), Frames.ethernet(type: 0x0800, ip), nil)
         }
-        return temporaryFile(Frames.pcapFile(records: [
-            frame(0, Frames.ipv4(src: client, dst: server, proto: 17, Frames.udp(sport: 40000, dport: 53, query))),
-            frame(3, Frames.ipv4(src: server, dst: client, proto: 17, Frames.udp(sport: 53, dport: 40000, answer))),
-            frame(5, Frames.ipv4(src: client, dst: web, proto: 6, Frames.tcp(sport: 40001, dport: 443, seq: 1, ack: 1, flags: 0x18, hello))),
-        ]))
+        return temporaryFile(
+            Frames.pcapFile(records: [
+                frame(0, Frames.ipv4(src: client, dst: server, proto: 17, Frames.udp(sport: 40000, dport: 53, query))),
+                frame(3, Frames.ipv4(src: server, dst: client, proto: 17, Frames.udp(sport: 53, dport: 40000, answer))),
+                frame(
+                    5,
+                    Frames.ipv4(
+                        src: client, dst: web, proto: 6, Frames.tcp(sport: 40001, dport: 443, seq: 1, ack: 1, flags: 0x18, hello))
+                ),
+            ]))
     }
 
     @Test func selfContained() throws {
@@ -69,7 +75,8 @@ struct HTMLReportTests {
         #expect(!points(given).isEmpty && points(given).allSatisfy { $0 <= 2 }, "\(points(given))")
         let om = try LoupeBinary.run(["report", "--format", "openmetrics", churn]).stdout
         let stamps = Set(om.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").last })
-        #expect(stamps.count > 5 && stamps.allSatisfy { !$0.contains(".") || $0.split(separator: ".")[1].count <= 3 }, "\(stamps)")
+        #expect(
+            stamps.count > 5 && stamps.allSatisfy { !$0.contains(".") || $0.split(separator: ".")[1].count <= 3 }, "\(stamps)")
     }
 
     @Test func bannerAndTimesInUTC() throws {
@@ -92,8 +99,11 @@ struct HTMLReportTests {
         let html = try LoupeBinary.run(["report", "--format", "html"] + args).stdout
         let dns = json["dns"] as! [String: Any], tcp = json["tcp"] as! [String: Any], api = json["apiServer"] as! [String: Any]
         #expect(text.contains("DNS: \(dns["queries"]!) queries") && html.contains("<dt>queries</dt><dd>\(dns["queries"]!)</dd>"))
-        #expect(text.contains("TCP: \(tcp["connections"]!) connections") && html.contains("<dt>connections</dt><dd>\(tcp["connections"]!)</dd>"))
-        #expect(text.contains("\(api["exchanges"]!) exchanges") && html.contains("<dt>exchanges</dt><dd>\(api["exchanges"]!)</dd>"))
+        #expect(
+            text.contains("TCP: \(tcp["connections"]!) connections")
+                && html.contains("<dt>connections</dt><dd>\(tcp["connections"]!)</dd>"))
+        #expect(
+            text.contains("\(api["exchanges"]!) exchanges") && html.contains("<dt>exchanges</dt><dd>\(api["exchanges"]!)</dd>"))
         for finding in json["findings"] as! [[String: Any]] {
             let title = finding["title"] as! String
             #expect(text.contains(title) && html.contains(title.replacingOccurrences(of: "\"", with: "&quot;")), "\(title)")
@@ -107,12 +117,16 @@ struct HTMLReportTests {
     /// retransmitted, reordered, lost, stalled or repeated ACKs (at most 3, in the rows'
     /// order), each anchored by its row's id; none on a healthy capture.
     @Test func worstConnectionsGetTimeSequenceGraphs() throws {
-        for input in [Fixtures.path("pcaps/diff/impaired.pcapng"), Fixtures.path("bundles/pods"),
-                      Fixtures.path("pcaps/http/plain.pcapng")] {
+        for input in [
+            Fixtures.path("pcaps/diff/impaired.pcapng"), Fixtures.path("bundles/pods"),
+            Fixtures.path("pcaps/http/plain.pcapng"),
+        ] {
             let json = try LoupeBinary.json(["report", "--format", "json", input]).json
             let rows = ((json["tcp"] as! [String: Any])["flows"] as! [String: Any])["rows"] as! [[String: Any]]
             let worst = rows.filter { row in
-                ["retransmissions", "lostSegments", "outOfOrder", "zeroWindows", "duplicateAcks"].contains { (row[$0] as? Int ?? 0) > 0 }
+                ["retransmissions", "lostSegments", "outOfOrder", "zeroWindows", "duplicateAcks"].contains {
+                    (row[$0] as? Int ?? 0) > 0
+                }
             }.prefix(3).map { $0["id"] as! String }
             let html = try LoupeBinary.run(["report", "--format", "html", input]).stdout
             let drawn = html.matches(of: /<div class="tsg-figure" id="graph-(F[0-9a-f]+)">/).map { String($0.output.1) }
@@ -126,7 +140,8 @@ struct HTMLReportTests {
     @Test func dnsLatencyOverTime() throws {
         let bundle = Fixtures.path("bundles/pods")
         let html = try LoupeBinary.run(["report", "--format", "html", bundle]).stdout
-        let top = try #require(html.firstMatch(of: /DNS mean response time per step, ms: max ([0-9.]+)/).flatMap { Double($0.output.1) })
+        let top = try #require(
+            html.firstMatch(of: /DNS mean response time per step, ms: max ([0-9.]+)/).flatMap { Double($0.output.1) })
         let json = try LoupeBinary.json(["report", "--format", "json", bundle]).json
         let max = try #require(((json["dns"] as? [String: Any])?["latency"] as? [String: Any])?["max"] as? Double)
         #expect(top > 0 && top <= max * 1000 + 1e-6, "\(top) ms against the slowest \(max * 1000) ms")
@@ -141,17 +156,25 @@ struct HTMLReportTests {
         let file = temporaryFile(Array(page.stdout.utf8), suffix: ".html")
         for width in [1280, 420] {
             let png = temporaryFile([], suffix: ".png")
-            let r = try run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
-                                            "--v=0", "--window-size=\(width),1600", "--screenshot=" + png, "file://" + file])
+            let r = try run(
+                Self.chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
+                    "--v=0", "--window-size=\(width),1600", "--screenshot=" + png, "file://" + file,
+                ])
             let console = r.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }
             #expect(r.status == 0 && console.isEmpty, "\(width) px: \(console)")
             let header = try #require(FileManager.default.contents(atPath: png))
-            #expect(header.count > 24 && header.subdata(in: 16 ..< 20).reduce(0) { $0 << 8 | Int($1) } == width)
+            #expect(header.count > 24 && header.subdata(in: 16..<20).reduce(0) { $0 << 8 | Int($1) } == width)
         }
         // The check sees a console error when there is one.
         let broken = temporaryFile(Array("<!DOCTYPE html><script>undefinedFunction()</script>".utf8), suffix: ".html")
-        let bad = try run(Self.chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                          "--screenshot=" + temporaryFile([], suffix: ".png"), "file://" + broken])
+        let bad = try run(
+            Self.chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                "--screenshot=" + temporaryFile([], suffix: ".png"), "file://" + broken,
+            ])
         #expect(bad.stderr.contains(":CONSOLE"))
     }
 
@@ -166,7 +189,8 @@ struct HTMLReportTests {
         // The browser's DOM: the names are text (escaped again when serialised), no element
         // came from them, and the only script is Loupe's sorter.
         #expect(dom.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the DNS name as text")
-        #expect(dom.stdout.contains("\"&gt;&lt;img src=x onerror=alert(2)&gt;\\001.example"), "the SNI as text, control byte escaped")
+        #expect(
+            dom.stdout.contains("\"&gt;&lt;img src=x onerror=alert(2)&gt;\\001.example"), "the SNI as text, control byte escaped")
         #expect(!dom.stdout.contains("<img") && dom.stdout.components(separatedBy: "<script").count == 2)
     }
 }
@@ -182,8 +206,10 @@ struct MetricsWarningTests {
             #expect(r.stdout.contains("networkobservability_adv_dns_request_count{"))
             #expect(r.stderr.contains("loupe: warning: ") && r.stderr.contains("metric events not recorded"), "\(format)")
         }
-        let quiet = try LoupeBinary.run(["report", "--format", "prometheus",
-                                   temporaryFile(DNSLookups.capture(count: 100, clients: 2, names: 10, seed: 1).pcap)])
+        let quiet = try LoupeBinary.run([
+            "report", "--format", "prometheus",
+            temporaryFile(DNSLookups.capture(count: 100, clients: 2, names: 10, seed: 1).pcap),
+        ])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty)
     }
 }

@@ -9,7 +9,8 @@ struct HostileCaptureTests {
         let report = NSTemporaryDirectory() + "loupe-rss-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: report) }
         let r = try run("/usr/bin/time", ["-o", report, "-f", "%M", LoupeBinary.path] + arguments)
-        let kb = Double((try String(contentsOfFile: report, encoding: .utf8)).split(separator: "\n").last.map(String.init) ?? "") ?? 0
+        let kb =
+            Double((try String(contentsOfFile: report, encoding: .utf8)).split(separator: "\n").last.map(String.init) ?? "") ?? 0
         return (r.status, r.stdout, kb / 1024)
     }
 
@@ -20,8 +21,10 @@ struct HostileCaptureTests {
         let path = NSTemporaryDirectory() + "loupe-synflood-\(UUID().uuidString).pcap"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try writeSynFlood(count: 1_000_000, to: path)
-        let (status, stdout, megabytes) = try Self.peakRSS(["report", "--format", "json", "--rows", "10",
-                                                            "--max-flows", "100000", path])
+        let (status, stdout, megabytes) = try Self.peakRSS([
+            "report", "--format", "json", "--rows", "10",
+            "--max-flows", "100000", path,
+        ])
         #expect(status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
         let table = json?["flowTable"] as? [String: Int]
@@ -39,8 +42,10 @@ struct HostileCaptureTests {
 struct OutputFailureTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full")), arguments: ["json", "openmetrics", "text"])
     func fullDeviceIsAnError(format: String) throws {
-        let r = try LoupeBinary.run(["report", "--format", format, "-o", "/dev/full",
-                                     Fixtures.path("pcaps/dns/search-path.pcapng")])
+        let r = try LoupeBinary.run([
+            "report", "--format", format, "-o", "/dev/full",
+            Fixtures.path("pcaps/dns/search-path.pcapng"),
+        ])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot write /dev/full: No space left on device"), "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: "/dev/full"))  // a device is never removed
@@ -54,8 +59,12 @@ struct OutputFailureTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         // 4-8 KB allowed (the report is 20 KB); SIGXFSZ ignored so the write fails with EFBIG instead of killing.
         let script = "ulimit -f 8; trap '' XFSZ; exec \"$0\" \"$@\""
-        let r = try run("/bin/sh", ["-c", script, LoupeBinary.path, "report", "--format", "openmetrics", "-o", path,
-                                    Fixtures.path("pcaps/dns/search-path.pcapng")])
+        let r = try run(
+            "/bin/sh",
+            [
+                "-c", script, LoupeBinary.path, "report", "--format", "openmetrics", "-o", path,
+                Fixtures.path("pcaps/dns/search-path.pcapng"),
+            ])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot write \(path): File too large"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path))

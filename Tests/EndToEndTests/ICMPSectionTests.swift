@@ -23,17 +23,23 @@ struct ICMPSectionTests {
         let mtu = Self.rows(s, "fragmentationNeeded")
         #expect(mtu.count == 2)
         #expect(mtu.allSatisfy { $0["mtu"] as? Int == 1280 })
-        #expect(mtu.contains { $0["from"] as? String == "10.80.0.254" && $0["flowServer"] as? String == "10.80.1.2" && $0["code"] as? Int == 4 })
+        #expect(
+            mtu.contains {
+                $0["from"] as? String == "10.80.0.254" && $0["flowServer"] as? String == "10.80.1.2" && $0["code"] as? Int == 4
+            })
         #expect(mtu.contains { $0["from"] as? String == "fd00:80::fe" && $0["flowClient"] as? String == "fd00:80::1" })
         let unreachable = Self.rows(s, "unreachable")
         #expect(unreachable.count == 2)
-        #expect(unreachable.contains {
-            $0["flowClient"] as? String == "10.80.0.1:40001" && $0["flowServer"] as? String == "10.80.1.2:9999" && $0["code"] as? Int == 3
-        })
-        #expect(unreachable.contains {
-            $0["flowClient"] as? String == "[fd00:80::1]:40002" && $0["flowServer"] as? String == "[fd00:80:1::2]:9999"
-                && $0["code"] as? Int == 4
-        })
+        #expect(
+            unreachable.contains {
+                $0["flowClient"] as? String == "10.80.0.1:40001" && $0["flowServer"] as? String == "10.80.1.2:9999"
+                    && $0["code"] as? Int == 3
+            })
+        #expect(
+            unreachable.contains {
+                $0["flowClient"] as? String == "[fd00:80::1]:40002" && $0["flowServer"] as? String == "[fd00:80:1::2]:9999"
+                    && $0["code"] as? Int == 4
+            })
         let types = s["byType"] as? [String: Int] ?? [:]
         #expect(types["packetTooBig"] == 1 && types["echoReply"] == 1 && types["destinationUnreachable"] == 3)
         // Every ICMP message of the capture counted once (tshark's count of icmp || icmpv6).
@@ -51,13 +57,17 @@ struct ICMPSectionTests {
     /// ICMPv4 and ICMPv6 types, each once.
     @Test func everyTypeCountedApart() throws {
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
-        for i in 0 ..< 300 {
+        for i in 0..<300 {
             // ICMPv6 types 200-243 have no name an ICMPv4 type shares: each is a new key.
             let message: [UInt8] = [i < 256 ? UInt8(i) : UInt8(200 + i - 256), 0, 0, 0, 0, 0, 0, 0]
-            let packet = i < 256
+            let packet =
+                i < 256
                 ? Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 1, message))
-                : Frames.ethernet(type: 0x86DD, Frames.ipv6(src: [UInt8](repeating: 1, count: 16), dst: [UInt8](repeating: 2, count: 16),
-                                                            next: 58, message))
+                : Frames.ethernet(
+                    type: 0x86DD,
+                    Frames.ipv6(
+                        src: [UInt8](repeating: 1, count: 16), dst: [UInt8](repeating: 2, count: 16),
+                        next: 58, message))
             frames.append((1_800_000_000, UInt32(i), packet, nil))
         }
         let s = try Self.icmp([temporaryFile(Frames.pcapFile(records: frames))])
@@ -74,7 +84,7 @@ struct ICMPSectionTests {
         let message: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + quoted
         let packet = Frames.ethernet(type: 0x0800, Frames.ipv4(src: [10, 0, 0, 2], dst: [10, 0, 0, 1], proto: 1, message))
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
-        for i in 0 ..< 10_005 {
+        for i in 0..<10_005 {
             let seconds = UInt32(1_800_000_000 + i / 1000), fraction = UInt32(i % 1000 * 1000)
             frames.append((seconds, fraction, packet, nil))
         }

@@ -11,8 +11,9 @@ struct InputNameTests {
         try FileManager.default.removeItem(atPath: stage)
         let name = "node-with-a-rather-long-name-so-that-the-title-line-passes-one-hundred-columns"
         try FileManager.default.createDirectory(atPath: stage + "/" + name, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/dns/search-path.pcapng"),
-                                         toPath: stage + "/" + name + "/capture.pcapng")
+        try FileManager.default.copyItem(
+            atPath: Fixtures.path("pcaps/dns/search-path.pcapng"),
+            toPath: stage + "/" + name + "/capture.pcapng")
         let archive = stage + ".tar.gz"
         try run("/bin/tar", ["-czf", archive, "-C", stage, name])
         let text = try LoupeBinary.run(["report", archive])

@@ -10,8 +10,10 @@ import _TestSupport
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "needs promtool (prometheus package)"))
 struct MetricsFormatTests {
     static let pods = ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")]
-    static let inputs: [[String]] = [pods, [Fixtures.path("pcaps/tls/handshakes.pcapng")], [Fixtures.path("pcaps/dns/search-path.pcapng")],
-                                     [Fixtures.path("pcaps/foundation/namespaces.pcapng")]]
+    static let inputs: [[String]] = [
+        pods, [Fixtures.path("pcaps/tls/handshakes.pcapng")], [Fixtures.path("pcaps/dns/search-path.pcapng")],
+        [Fixtures.path("pcaps/foundation/namespaces.pcapng")],
+    ]
 
     @Test(arguments: inputs)
     func promtoolAcceptsBoth(_ args: [String]) throws {
@@ -19,22 +21,30 @@ struct MetricsFormatTests {
         #expect(prom.status == 0 && !prom.stdout.isEmpty)
         let check = try run("/usr/bin/promtool", ["check", "metrics"], stdin: Array(prom.stdout.utf8))
         let complaints = (check.stdout + check.stderr).split(separator: "\n")
-        #expect(check.status == 0 || (check.status == 3 && complaints.allSatisfy {
-            // Retina's own names, kept so that its dashboards read them: `_count` counters, and
-            // the `_ms` of node_apiserver_handshake_latency_ms.
-            $0.hasPrefix("networkobservability_") && ($0.contains("should not have \"_count\" suffix")
-                || $0.contains("should not contain abbreviated units"))
-        }), "\(check.status): \(complaints)")
+        #expect(
+            check.status == 0
+                || (check.status == 3
+                    && complaints.allSatisfy {
+                        // Retina's own names, kept so that its dashboards read them: `_count` counters, and
+                        // the `_ms` of node_apiserver_handshake_latency_ms.
+                        $0.hasPrefix("networkobservability_")
+                            && ($0.contains("should not have \"_count\" suffix")
+                                || $0.contains("should not contain abbreviated units"))
+                    }),
+            "\(check.status): \(complaints)")
         // Also with the step chosen from the capture, and the labels a dashboard filters on.
         let chosen = try LoupeBinary.run(["report", "--format", "openmetrics", "--label", "cluster=lab"] + args)
         let chosenFile = temporaryFile(Array(chosen.stdout.utf8), suffix: ".om")
-        let chosenOut = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tsdb-\(getpid())-c\(args.count)-\(args.last!.count)")
+        let chosenOut = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "loupe-tsdb-\(getpid())-c\(args.count)-\(args.last!.count)")
         defer { try? FileManager.default.removeItem(at: chosenOut) }
-        #expect(try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", chosenFile, chosenOut.path]).status == 0)
+        #expect(
+            try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", chosenFile, chosenOut.path]).status == 0)
         let om = try LoupeBinary.run(["report", "--format", "openmetrics", "--step", "1s"] + args)
         #expect(om.status == 0 && om.stdout.hasSuffix("# EOF\n"))
         let file = temporaryFile(Array(om.stdout.utf8), suffix: ".om")
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tsdb-\(getpid())-\(args.count)-\(args.last!.count)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "loupe-tsdb-\(getpid())-\(args.count)-\(args.last!.count)")
         try? FileManager.default.removeItem(at: out)
         defer { try? FileManager.default.removeItem(at: out) }
         let blocks = try run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", file, out.path])
@@ -56,14 +66,26 @@ struct MetricsFormatTests {
         let dns = report["dns"] as! [String: Any], api = report["apiServer"] as! [String: Any]
         let requests = Self.samples(prom, "networkobservability_adv_dns_request_count")
         #expect(requests.reduce(0) { $0 + $1.value } == Double(dns["transactions"] as! Int))
-        #expect(requests.allSatisfy { $0.labels.contains("source_namespace=\"") && $0.labels.contains("destination_podname=\"coredns-5d78c9869d-q7w2x\"") })
-        let nxdomain = Self.samples(prom, "networkobservability_adv_dns_response_count").filter { $0.labels.contains("return_code=\"NXDOMAIN\"") }
+        #expect(
+            requests.allSatisfy {
+                $0.labels.contains("source_namespace=\"")
+                    && $0.labels.contains("destination_podname=\"coredns-5d78c9869d-q7w2x\"")
+            })
+        let nxdomain = Self.samples(prom, "networkobservability_adv_dns_response_count").filter {
+            $0.labels.contains("return_code=\"NXDOMAIN\"")
+        }
         #expect(nxdomain.reduce(0) { $0 + $1.value } == Double((dns["rcodes"] as! [String: Int])["NXDOMAIN"]!))
         let exchanges = Self.samples(prom, "loupe_apiserver_request_seconds_count")
         #expect(exchanges.reduce(0) { $0 + $1.value } == Double(api["exchanges"] as! Int))
-        #expect(Self.samples(prom, "networkobservability_adv_node_apiserver_latency_count").first?.value == Double(api["connections"] as! Int))
-        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"4.5\"}"), "Retina's millisecond buckets")
-        #expect(prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"63.5\"}"), "LinearBuckets(0.5, 1, 64)")
+        #expect(
+            Self.samples(prom, "networkobservability_adv_node_apiserver_latency_count").first?.value
+                == Double(api["connections"] as! Int))
+        #expect(
+            prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"4.5\"}"),
+            "Retina's millisecond buckets")
+        #expect(
+            prom.contains("networkobservability_adv_node_apiserver_latency_bucket{instance=\"node1\",le=\"63.5\"}"),
+            "LinearBuckets(0.5, 1, 64)")
         // The series Retina's pod-level dashboard reads.
         #expect(prom.contains("networkobservability_node_apiserver_handshake_latency_ms_bucket{instance=\"node1\",le=\"0.5\"}"))
         #expect(Self.samples(prom, "loupe_capture_packets").first?.value == Double(report["packets"] as! Int))
@@ -88,7 +110,8 @@ struct MetricsFormatTests {
     @Test func hostileLabelValues() throws {
         let prom = try LoupeBinary.run(["report", "--format", "prometheus", HTMLReportTests.hostileCapture()])
         #expect(prom.status == 0)
-        let line = try #require(prom.stdout.split(separator: "\n").first { $0.hasPrefix("networkobservability_adv_dns_request_count{") })
+        let line = try #require(
+            prom.stdout.split(separator: "\n").first { $0.hasPrefix("networkobservability_adv_dns_request_count{") })
         #expect(line.contains(#"query="\\<script\\>"#) == false, "no double escaping of markup")
         #expect(line.contains(#"a\"b'c"#), "a double quote escaped")
         #expect(!prom.stdout.contains("\u{7}"), "control bytes never reach the output")
@@ -107,7 +130,10 @@ struct MetricsFormatTests {
         let samples = given.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(!samples.isEmpty && samples.allSatisfy { $0.contains("instance=\"n9\"") && !$0.contains("node1\"}") })
         let file = try LoupeBinary.run(["report", "--format", "prometheus", Fixtures.path("pcaps/dns/search-path.pcapng")])
-        #expect(file.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.allSatisfy { $0.contains("instance=\"search-path\"") })
+        #expect(
+            file.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.allSatisfy {
+                $0.contains("instance=\"search-path\"")
+            })
         let bad = try LoupeBinary.run(["report", "--format", "prometheus", "--label", "le=1"] + Self.pods)
         #expect(bad.status == 2)
     }

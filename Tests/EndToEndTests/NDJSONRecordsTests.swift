@@ -7,9 +7,11 @@ import _TestSupport
 /// valid against its schema (docs/records/); ids those the report's rows carry; the same
 /// bytes on every run.
 struct NDJSONRecordsTests {
-    static let inputs = [Fixtures.path("bundles/pods"), Fixtures.path("pcaps/tls/handshakes.pcapng"),
-                         Fixtures.path("pcaps/dns/search-path.pcapng"), Fixtures.path("pcaps/pods/churn.pcapng"),
-                         Fixtures.path("pcaps/http/plain.pcapng")]
+    static let inputs = [
+        Fixtures.path("bundles/pods"), Fixtures.path("pcaps/tls/handshakes.pcapng"),
+        Fixtures.path("pcaps/dns/search-path.pcapng"), Fixtures.path("pcaps/pods/churn.pcapng"),
+        Fixtures.path("pcaps/http/plain.pcapng"),
+    ]
 
     static func records(_ args: [String]) throws -> (text: String, lines: [[String: Any]]) {
         let r = try LoupeBinary.run(["report", "--format", "ndjson"] + args)
@@ -40,7 +42,9 @@ struct NDJSONRecordsTests {
         let ids = lines.map { $0["recordId"] as! String }
         #expect(Set(ids).count == ids.count)
         let flows = ((tcp["flows"] as! [String: Any])["rows"] as! [[String: Any]]).map { $0["id"] as! String }
-        let transactions = ((dns["transactionList"] as! [String: Any])["rows"] as! [[String: Any]]).map { $0["recordId"] as! String }
+        let transactions = ((dns["transactionList"] as! [String: Any])["rows"] as! [[String: Any]]).map {
+            $0["recordId"] as! String
+        }
         #expect(Set(flows).isSubset(of: ids) && Set(transactions).isSubset(of: ids))
         let sessionIds = (sessions["rows"] as! [[String: Any]]).map { $0["recordId"] as! String }
         #expect(Set(sessionIds).isSubset(of: ids))
@@ -50,7 +54,9 @@ struct NDJSONRecordsTests {
         for id in ids where id.hasPrefix("http-") {
             #expect(ids.contains(String(id.dropFirst(5).prefix { $0 != "-" })), "\(id)")
         }
-        let requestIds = ((http?["requestList"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).map { $0["recordId"] as! String }
+        let requestIds = ((http?["requestList"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).map {
+            $0["recordId"] as! String
+        }
         #expect(Set(requestIds).isSubset(of: ids))
         // Deterministic.
         #expect(try Self.records([input]).text == text)
@@ -59,8 +65,10 @@ struct NDJSONRecordsTests {
     /// The API server's requests read in full (decrypted here, from the keys in the capture):
     /// a line each, with the ids of the report's `apiServer.requests` rows.
     @Test func apiRequests() throws {
-        let args = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", "--api-server", "10.78.0.2:6445",
-                    Fixtures.path("pcaps/api/https-dsb.pcapng")]
+        let args = [
+            "--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", "--api-server", "10.78.0.2:6445",
+            Fixtures.path("pcaps/api/https-dsb.pcapng"),
+        ]
         let (_, lines) = try Self.records(["--rows", "2"] + args)
         let http = lines.filter { $0["record"] as? String == "http" }
         let report = try LoupeBinary.json(["report", "--format", "json"] + args).json
@@ -77,7 +85,11 @@ struct NDJSONRecordsTests {
         let dns = lines.filter { $0["record"] as? String == "dns" }
         #expect(!dns.isEmpty && dns.allSatisfy { $0["serverPod"] as? String == "kube-system/coredns-5d78c9869d-q7w2x" })
         let connections = lines.filter { $0["record"] as? String == "connection" }
-        #expect(connections.contains { $0["clientPod"] as? String == "shop/checkout-7d9f8b6c5-x2x9k" && $0["serverPod"] as? String == "shop/web-85f7c9d6b4-n2v8s" })
+        #expect(
+            connections.contains {
+                $0["clientPod"] as? String == "shop/checkout-7d9f8b6c5-x2x9k"
+                    && $0["serverPod"] as? String == "shop/web-85f7c9d6b4-n2v8s"
+            })
         let drops = lines.filter { $0["record"] as? String == "kernelEvent" && $0["kind"] as? String == "drop" }
         #expect(drops.count == 217, "the bundle's events.jsonl has 217 drop lines")
         #expect(lines.first?["recordId"] as? String == "kernel-events.jsonl-1")
@@ -86,7 +98,9 @@ struct NDJSONRecordsTests {
     @Test(.enabled(if: ReportPodsTests.jsonschemaAvailable, "needs python3's jsonschema"))
     func linesValidateAgainstTheirSchemas() throws {
         var byKind: [String: [String]] = [:]
-        let api = ["--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng")]
+        let api = [
+            "--api-server", "10.78.0.2:6443", "--api-server", "10.78.0.2:6444", Fixtures.path("pcaps/api/https-dsb.pcapng"),
+        ]
         for args in Self.inputs.map { [$0] } + [api] {
             let (text, _) = try Self.records(args)
             for line in text.split(separator: "\n") {
@@ -96,15 +110,15 @@ struct NDJSONRecordsTests {
         }
         #expect(Set(byKind.keys) == ["connection", "dns", "kernelEvent", "tls", "http"])
         let script = """
-        import json, sys, jsonschema
-        schema = json.load(open(sys.argv[1]))
-        jsonschema.Draft202012Validator.check_schema(schema)
-        bad = 0
-        for line in open(sys.argv[2]):
-            for e in jsonschema.Draft202012Validator(schema).iter_errors(json.loads(line)):
-                print(list(e.absolute_path), e.message[:200]); bad += 1
-        sys.exit(1 if bad else 0)
-        """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            bad = 0
+            for line in open(sys.argv[2]):
+                for e in jsonschema.Draft202012Validator(schema).iter_errors(json.loads(line)):
+                    print(list(e.absolute_path), e.message[:200]); bad += 1
+            sys.exit(1 if bad else 0)
+            """
         for (kind, lines) in byKind {
             let file = temporaryFile(Array((lines.joined(separator: "\n") + "\n").utf8), suffix: ".ndjson")
             let schema = Corpus.packageRoot.appendingPathComponent("docs/records/\(kind).schema.json").path

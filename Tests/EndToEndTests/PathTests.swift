@@ -12,8 +12,9 @@ struct PathTests {
     static let dir = "pcaps/path/"
 
     static func report(_ names: String...) throws -> [String: Any] {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000"]
-            + names.map { Fixtures.path(dir + $0) })
+        let (status, json) = try LoupeBinary.json(
+            ["report", "--format", "json", "--rows", "100000"]
+                + names.map { Fixtures.path(dir + $0) })
         #expect(status == 0)
         return json
     }
@@ -28,7 +29,7 @@ struct PathTests {
         let text = try String(contentsOfFile: Fixtures.path(dir + log), encoding: .utf8)
         let delays = text.split(separator: "\n").compactMap { line -> Double? in
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  o["direction"] as? String == direction, let read = o["read"] as? Int, let sent = o["sent"] as? Int
+                o["direction"] as? String == direction, let read = o["read"] as? Int, let sent = o["sent"] as? Int
             else { return nil }
             return Double(sent - read) / 1e9
         }.sorted()
@@ -70,10 +71,12 @@ struct PathTests {
     /// not (symmetric, it cannot be told from a clock offset: within the alignment error).
     @Test func hopDelaysMatchTheRelays() throws {
         let r = try Self.report("node-1.pcapng.gz", "node-2.pcapng.gz")
-        for (from, to, log, direction) in [("node-1:veth-a", "node-1:br0", "node-relay.jsonl", "ab"),
-                                           ("node-1:br0", "node-1:veth-a", "node-relay.jsonl", "ba"),
-                                           ("node-1:eth0", "node-2:eth0", "wire-relay.jsonl", "ab"),
-                                           ("node-2:eth0", "node-1:eth0", "wire-relay.jsonl", "ba")] {
+        for (from, to, log, direction) in [
+            ("node-1:veth-a", "node-1:br0", "node-relay.jsonl", "ab"),
+            ("node-1:br0", "node-1:veth-a", "node-relay.jsonl", "ba"),
+            ("node-1:eth0", "node-2:eth0", "wire-relay.jsonl", "ab"),
+            ("node-2:eth0", "node-1:eth0", "wire-relay.jsonl", "ba"),
+        ] {
             let want = try Self.relayMedian(log, direction)
             let got = Self.p50(try Self.hop(r, from, to))
             #expect(abs(got - want) <= 0.001, "\(from) -> \(to): \(got) s, the relay's median \(want) s")
@@ -110,7 +113,8 @@ struct PathTests {
         let both = try Self.report(names[0], names[1])
         let single = try Self.report("single.pcapng.gz")
         for key in ["connections", "retransmissions", "duplicateAcks", "outOfOrder", "lostSegments"] {
-            #expect((both["tcp"] as? [String: Any])?[key] as? Int == (single["tcp"] as? [String: Any])?[key] as? Int, "tcp.\(key)")
+            #expect(
+                (both["tcp"] as? [String: Any])?[key] as? Int == (single["tcp"] as? [String: Any])?[key] as? Int, "tcp.\(key)")
         }
         #expect((both["sightings"] as? [String: Any])?["distinctPackets"] as? Int == single["packets"] as? Int)
     }
@@ -136,9 +140,11 @@ struct PathTests {
     /// inner headers are one packet with the vxlan0 and veth sightings. Every drop is located
     /// between node-2:br0 and node-2:vxlan0, and TCP counts equal the client's veth alone.
     @Test func vxlanOuterAndInnerAreOnePacket() throws {
-        let (status, r) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000",
-                                                Fixtures.path("pcaps/path-vxlan/node-1.pcapng.gz"),
-                                                Fixtures.path("pcaps/path-vxlan/node-2.pcapng.gz")])
+        let (status, r) = try LoupeBinary.json([
+            "report", "--format", "json", "--rows", "100000",
+            Fixtures.path("pcaps/path-vxlan/node-1.pcapng.gz"),
+            Fixtures.path("pcaps/path-vxlan/node-2.pcapng.gz"),
+        ])
         #expect(status == 0)
         let truthData = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("pcaps/path-vxlan/truth.json")))
         let truth = try #require(try JSONSerialization.jsonObject(with: truthData) as? [String: Any])

@@ -13,7 +13,7 @@ struct PlainHTTPBoundsTests {
     /// client segment (never answered, never closed) of `request` bytes.
     static func capture(count: Int, request: [UInt8], handshake: Bool = true) -> String {
         var records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
-        for i in 0 ..< count {
+        for i in 0..<count {
             let src: [UInt8] = [10, 9, UInt8(i >> 8), UInt8(i & 0xFF)]
             let port = UInt16(20_000 + i % 40_000)
             let syn = Frames.tcp(sport: port, dport: 8080, seq: 0, flags: 0x02)
@@ -43,14 +43,24 @@ struct PlainHTTPBoundsTests {
         let segments: [([UInt8], [UInt8], Segment)] = [
             (s, c, Segment(sport: 8080, dport: 40_000, seq: 500, ack: 100, payload: response)),
             (c, s, Segment(sport: 40_000, dport: 8080, seq: 100, ack: 500 + UInt32(response.count), payload: request)),
-            (s, c, Segment(sport: 8080, dport: 40_000, seq: 500 + UInt32(response.count), ack: 100 + UInt32(request.count),
-                                  payload: response)),
+            (
+                s, c,
+                Segment(
+                    sport: 8080, dport: 40_000, seq: 500 + UInt32(response.count), ack: 100 + UInt32(request.count),
+                    payload: response)
+            ),
         ]
         let records = segments.enumerated().map { n, x in
-            (seconds: UInt32(1_800_000_000), fraction: UInt32(n * 1000),
-             data: Frames.ethernet(type: 0x0800, Frames.ipv4(src: x.0, dst: x.1, proto: 6,
-                                                             Frames.tcp(sport: x.2.sport, dport: x.2.dport, seq: x.2.seq, ack: x.2.ack,
-                                                                        flags: 0x18, x.2.payload))), original: Int?.none)
+            (
+                seconds: UInt32(1_800_000_000), fraction: UInt32(n * 1000),
+                data: Frames.ethernet(
+                    type: 0x0800,
+                    Frames.ipv4(
+                        src: x.0, dst: x.1, proto: 6,
+                        Frames.tcp(
+                            sport: x.2.sport, dport: x.2.dport, seq: x.2.seq, ack: x.2.ack,
+                            flags: 0x18, x.2.payload))), original: Int?.none
+            )
         }
         let path = temporaryFile(Frames.pcapFile(records: records))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -83,7 +93,9 @@ struct PlainHTTPBoundsTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let json = try Self.report(path)
         let warnings = json["warnings"] as? [String] ?? []
-        let said = warnings.first { $0.hasSuffix("cleartext HTTP connections stopped being read: more than 4 MiB of requests and buffers held over all") }
+        let said = warnings.first {
+            $0.hasSuffix("cleartext HTTP connections stopped being read: more than 4 MiB of requests and buffers held over all")
+        }
         let stopped = said.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
         // Each connection read holds 6 KB at least (its buffer's capacity more): 4 MiB holds
         // at most 699 of them, so 301 or more are stopped, and not all.

@@ -10,8 +10,9 @@ struct PlainHTTPTests {
     static let capture = Fixtures.path("pcaps/http/plain.pcapng")
 
     static func http(_ extra: [String] = []) throws -> [String: Any] {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--pods", Fixtures.path("pcaps/http/pods.json")]
-            + extra + [capture])
+        let (status, json) = try LoupeBinary.json(
+            ["report", "--format", "json", "--pods", Fixtures.path("pcaps/http/pods.json")]
+                + extra + [capture])
         #expect(status == 0)
         return json["http"] as? [String: Any] ?? [:]
     }
@@ -24,8 +25,10 @@ struct PlainHTTPTests {
         let text = try String(contentsOfFile: Fixtures.path("pcaps/http/server.log"), encoding: .utf8)
         return text.split(separator: "\n").compactMap { line in
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (o["method"] as? String ?? "", o["path"] as? String ?? "", o["status"] as? Int ?? 0,
-                    o["grpcStatus"] as? Int, o["delay"] as? Double ?? 0)
+            return (
+                o["method"] as? String ?? "", o["path"] as? String ?? "", o["status"] as? Int ?? 0,
+                o["grpcStatus"] as? Int, o["delay"] as? Double ?? 0
+            )
         }
     }
 
@@ -96,8 +99,9 @@ struct PlainHTTPTests {
         let text = try String(contentsOfFile: Fixtures.path("pcaps/http/plain.tshark.tsv"), encoding: .utf8)
         #expect(!text.isEmpty)
         if TShark.available {
-            let lengths = try TShark.values(Self.capture, displayFilter: "http.response && !http2",
-                                            fields: ["http.response_for.uri", "http.content_length_header"])
+            let lengths = try TShark.values(
+                Self.capture, displayFilter: "http.response && !http2",
+                fields: ["http.response_for.uri", "http.content_length_header"])
             #expect(lengths.values.filter { !$0[1].isEmpty }.count == 5, "every response but the chunked one")
             for (_, v) in lengths where !v[1].isEmpty {
                 let path = String(v[0].drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
@@ -124,8 +128,10 @@ struct PlainHTTPTests {
         let items = routes.first { $0["key"] as? String == "GET /api/items/{id}" }
         #expect(items?["requests"] as? Int == 2 && (items?["byStatus"] as? [String: Int]) == ["200": 2])
         let grpc = Self.rows((http["grpc"] as? [String: Any])?["byMethod"])
-        let byMethod = Dictionary(uniqueKeysWithValues: grpc.map { ($0["key"] as? String ?? "", $0["byStatus"] as? [String: Int] ?? [:]) })
-        #expect(byMethod == ["shop.Cart/AddItem": ["0": 2], "shop.Cart/GetCart": ["5": 1], "shop.Catalog/ListProducts": ["0": 1]])
+        let byMethod = Dictionary(
+            uniqueKeysWithValues: grpc.map { ($0["key"] as? String ?? "", $0["byStatus"] as? [String: Int] ?? [:]) })
+        #expect(
+            byMethod == ["shop.Cart/AddItem": ["0": 2], "shop.Cart/GetCart": ["5": 1], "shop.Catalog/ListProducts": ["0": 1]])
     }
 
     /// Without metadata the groups fall back to addresses: the server's "ip:port", the
@@ -134,8 +140,9 @@ struct PlainHTTPTests {
         let (status, json) = try LoupeBinary.json(["report", "--format", "json", Self.capture])
         #expect(status == 0)
         let http = json["http"] as? [String: Any] ?? [:]
-        #expect(Set(Self.rows(http["byServer"]).compactMap { $0["key"] as? String })
-            == ["10.79.0.2:8080", "10.79.0.2:8081", "10.79.0.2:8082"])
+        #expect(
+            Set(Self.rows(http["byServer"]).compactMap { $0["key"] as? String })
+                == ["10.79.0.2:8080", "10.79.0.2:8081", "10.79.0.2:8082"])
         #expect(Self.rows(http["byClient"]).compactMap { $0["key"] as? String } == ["10.79.0.1"])
     }
 }

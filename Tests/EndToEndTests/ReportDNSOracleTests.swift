@@ -11,7 +11,7 @@ struct ReportDNSOracleTests {
 
     /// Captures whose responses carry an EDNS0 extended rcode.
     static let extendedRcodes: [String: (header: String, full: String)] = [
-        "tcpdump/dns-badcookie.pcap": ("YXRRSET", "BADCOOKIE"),
+        "tcpdump/dns-badcookie.pcap": ("YXRRSET", "BADCOOKIE")
     ]
 
     /// From tshark's transactions: each truncated UDP answer followed within 5 s by a TCP
@@ -26,10 +26,12 @@ struct ReportDNSOracleTests {
         for udp in transactions where udp["transport"] as? String == "udp" && udp["response_truncated_flag"] as? Bool == true {
             guard let rt = udp["response_time_s"] as? Double else { continue }
             let answeredAt = time(udp) + rt
-            guard let (i, tcp) = transactions.enumerated().first(where: { i, t in
-                !used.contains(i) && t["transport"] as? String == "tcp" && question(t) == question(udp)
-                    && time(t) >= answeredAt && time(t) - answeredAt <= 5
-            }) else { continue }
+            guard
+                let (i, tcp) = transactions.enumerated().first(where: { i, t in
+                    !used.contains(i) && t["transport"] as? String == "tcp" && question(t) == question(udp)
+                        && time(t) >= answeredAt && time(t) - answeredAt <= 5
+                })
+            else { continue }
             used.insert(i)
             count += 1
             if let tcpTime = tcp["response_time_s"] as? Double { latencies.append(time(tcp) + tcpTime - time(udp)) }
@@ -51,8 +53,9 @@ struct ReportDNSOracleTests {
         let dns = try #require(report["dns"] as? [String: Any], "\(capture)")
         #expect(dns["queries"] as? Int == expected["queries"] as? Int, "\(capture): queries")
         #expect(dns["responses"] as? Int == expected["responses"] as? Int, "\(capture): responses")
-        #expect(dns["unanswered"] as? Int == expected["unanswered_excluding_retransmissions"] as? Int,
-                "\(capture): unanswered")
+        #expect(
+            dns["unanswered"] as? Int == expected["unanswered_excluding_retransmissions"] as? Int,
+            "\(capture): unanswered")
         var expectedRcodes = expected["rcode_counts"] as? [String: Int] ?? [:]
         if let extended = Self.extendedRcodes[capture] {
             // tshark counts the header's 4 rcode bits; Loupe the 12-bit rcode RFC 6891 defines
@@ -62,8 +65,9 @@ struct ReportDNSOracleTests {
             expectedRcodes[extended.full] = expectedRcodes.removeValue(forKey: extended.header)
         }
         #expect((dns["rcodes"] as? [String: Int] ?? [:]) == expectedRcodes, "\(capture): rcodes")
-        #expect((dns["qtypes"] as? [String: Int] ?? [:]) == (expected["qtype_counts"] as? [String: Int] ?? [:]),
-                "\(capture): qtypes")
+        #expect(
+            (dns["qtypes"] as? [String: Int] ?? [:]) == (expected["qtype_counts"] as? [String: Int] ?? [:]),
+            "\(capture): qtypes")
         let theirs = (expected["transactions"] as? [[String: Any]] ?? []).compactMap { $0["response_time_s"] as? Double }.sorted()
         let rows = ((dns["transactionList"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         let ours = rows.compactMap { $0["latency"] as? Double }.sorted()
@@ -72,8 +76,9 @@ struct ReportDNSOracleTests {
         // Breakdowns account for every transaction; NXDOMAIN names match tshark's answers.
         for group in ["byServer", "byClient", "byName"] {
             let rows = ((dns[group] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
-            #expect(rows.reduce(0) { $0 + ($1["transactions"] as? Int ?? 0) } == dns["transactions"] as? Int,
-                    "\(capture): \(group) covers every transaction")
+            #expect(
+                rows.reduce(0) { $0 + ($1["transactions"] as? Int ?? 0) } == dns["transactions"] as? Int,
+                "\(capture): \(group) covers every transaction")
         }
         var nx: [String: Int] = [:]
         for t in expected["transactions"] as? [[String: Any]] ?? []
@@ -81,8 +86,9 @@ struct ReportDNSOracleTests {
             nx[t["qname"] as? String ?? "", default: 0] += 1
         }
         let topNX = ((dns["topNXDOMAIN"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
-        #expect(Dictionary(uniqueKeysWithValues: topNX.map { ($0["name"] as? String ?? "", $0["count"] as? Int ?? 0) }) == nx,
-                "\(capture): NXDOMAIN names")
+        #expect(
+            Dictionary(uniqueKeysWithValues: topNX.map { ($0["name"] as? String ?? "", $0["count"] as? Int ?? 0) }) == nx,
+            "\(capture): NXDOMAIN names")
         #expect(dns["truncatedResponses"] as? Int == expected["truncated_responses"] as? Int, "\(capture): truncated")
         let fallback = Self.tcpFallbacks(expected["transactions"] as? [[String: Any]] ?? [])
         #expect(dns["truncatedRetriedOverTcp"] as? Int == fallback.count, "\(capture): retried over TCP")
@@ -97,8 +103,9 @@ struct ReportDNSOracleTests {
         }
     }
 
-    @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
-          arguments: Corpus.oracleCaptures().filter { pinned[$0] == nil && $0 != "gopacket/test202.pcapng" })
+    @Test(
+        .enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
+        arguments: Corpus.oracleCaptures().filter { pinned[$0] == nil && $0 != "gopacket/test202.pcapng" })
     func corpus(_ capture: String) throws {
         try Self.check(capture, path: Corpus.capturePath(capture), oracle: try Corpus.oracle(capture))
     }

@@ -38,14 +38,17 @@ struct ReportTCPOracleTests {
         var byEndpoints: [String: [[String: Any]]] = [:]
         for row in rows { byEndpoints["\(row["client"] ?? "") \(row["server"] ?? "")", default: []].append(row) }
         for stream in expected["streams"] as? [[String: Any]] ?? [] {
-            let key = "\(SummaryOracleTests.bracketed(stream["client"] as? String ?? "")) \(SummaryOracleTests.bracketed(stream["server"] as? String ?? ""))"
+            let key =
+                "\(SummaryOracleTests.bracketed(stream["client"] as? String ?? "")) \(SummaryOracleTests.bracketed(stream["server"] as? String ?? ""))"
             // A reused 5-tuple has several streams: match by first timestamp among them.
             let first = (stream["first_time_epoch"] as? String).map(microseconds)
             let candidates = byEndpoints[key] ?? []
-            guard let row = candidates.first(where: { c in
-                candidates.count == 1 || (c["firstTimestamp"] as? NSNumber).map { microseconds("\($0)") } == first
-                    || (c["firstTimestamp"] as? Double).map { microseconds(String(format: "%.6f", $0)) } == first
-            }) else {
+            guard
+                let row = candidates.first(where: { c in
+                    candidates.count == 1 || (c["firstTimestamp"] as? NSNumber).map { microseconds("\($0)") } == first
+                        || (c["firstTimestamp"] as? Double).map { microseconds(String(format: "%.6f", $0)) } == first
+                })
+            else {
                 Issue.record("\(capture): no TCP row for stream \(stream["stream"] ?? "?") \(key)")
                 continue
             }
@@ -60,13 +63,15 @@ struct ReportTCPOracleTests {
             let theirs = stream["initial_rtt_s"] as? Double
             #expect((ours == nil) == (theirs == nil), "\(capture) stream \(stream["stream"] ?? "?"): initialRtt presence")
             if let ours, let theirs {
-                #expect(abs(ours - theirs) < 1e-6, "\(capture) stream \(stream["stream"] ?? "?"): initialRtt \(ours) vs \(theirs)")
+                #expect(
+                    abs(ours - theirs) < 1e-6, "\(capture) stream \(stream["stream"] ?? "?"): initialRtt \(ours) vs \(theirs)")
             }
         }
     }
 
-    @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
-          arguments: Corpus.oracleCaptures().filter { $0 != "gopacket/test202.pcapng" })
+    @Test(
+        .enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
+        arguments: Corpus.oracleCaptures().filter { $0 != "gopacket/test202.pcapng" })
     func corpus(_ capture: String) throws {
         try Self.check(capture, path: Corpus.capturePath(capture), oracle: try Corpus.oracle(capture))
     }

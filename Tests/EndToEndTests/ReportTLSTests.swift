@@ -11,9 +11,11 @@ struct ReportTLSTests {
         let (status, json) = try LoupeBinary.json(["report", "--format", "json", Self.capture])
         #expect(status == 0)
         let tls = try #require(json["tls"] as? [String: Any])
-        for key in ["connections", "handshakes", "completed", "versions", "serverNames", "alerts", "handshakeLatency",
-                    "clientHelloToServerHello", "failures", "sessions", "byServerName", "byServer", "malformed",
-                    "malformedExamples", "quic"] {
+        for key in [
+            "connections", "handshakes", "completed", "versions", "serverNames", "alerts", "handshakeLatency",
+            "clientHelloToServerHello", "failures", "sessions", "byServerName", "byServer", "malformed",
+            "malformedExamples", "quic",
+        ] {
             #expect(tls[key] != nil, "tls.\(key)")
         }
         let latency = try #require(tls["handshakeLatency"] as? [String: Any])
@@ -25,8 +27,10 @@ struct ReportTLSTests {
         #expect(sessions["total"] as? Int == 11 && sessions["omitted"] as? Int == 0)
         let rows = try #require(sessions["rows"] as? [[String: Any]])
         let api = try #require(rows.first { $0["sni"] as? String == "api.loupe.test" })
-        for key in ["client", "server", "sni", "version", "cipher", "alpnOffered", "alpn", "ja3", "ja3s", "ja4", "resumed",
-                    "helloRetryRequest", "certificate", "alerts", "clientHelloToServerHello", "handshakeLatency"] {
+        for key in [
+            "client", "server", "sni", "version", "cipher", "alpnOffered", "alpn", "ja3", "ja3s", "ja4", "resumed",
+            "helloRetryRequest", "certificate", "alerts", "clientHelloToServerHello", "handshakeLatency",
+        ] {
             #expect(api.keys.contains(key), "session.\(key)")
         }
         #expect(api["cipher"] as? String == "0x1302" && api["version"] as? String == "TLSv1.3")
@@ -40,11 +44,13 @@ struct ReportTLSTests {
     @Test func textSaysTheSame() throws {
         let r = try LoupeBinary.run(["report", Self.capture])
         #expect(r.status == 0)
-        for line in ["TLS: 11 connections, 11 handshakes, 6 completed", "versions            TLSv1.3 4, TLSv1.2 3",
-                     "failures            5 (version mismatch 1, no common parameters 1, alert 1, reset after ClientHello 1, no ServerHello 1)",
-                     "alerts              certificate_expired 1, handshake_failure 1, protocol_version 1",
-                     "FAILED: versionMismatch  alerts: protocol_version", "EXPIRES WITHIN 30 DAYS", "  EXPIRED",
-                     "sans DNS:expiring.loupe.test, IP:10.77.0.2"] {
+        for line in [
+            "TLS: 11 connections, 11 handshakes, 6 completed", "versions            TLSv1.3 4, TLSv1.2 3",
+            "failures            5 (version mismatch 1, no common parameters 1, alert 1, reset after ClientHello 1, no ServerHello 1)",
+            "alerts              certificate_expired 1, handshake_failure 1, protocol_version 1",
+            "FAILED: versionMismatch  alerts: protocol_version", "EXPIRES WITHIN 30 DAYS", "  EXPIRED",
+            "sans DNS:expiring.loupe.test, IP:10.77.0.2",
+        ] {
             // Lines past 100 columns wrap: read the text with the wraps joined again.
             let unwrapped = r.stdout.replacingOccurrences(of: "\n +", with: " ", options: .regularExpression)
             #expect(unwrapped.contains(line), "\(line)")

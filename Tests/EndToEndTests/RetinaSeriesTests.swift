@@ -27,16 +27,27 @@ struct RetinaSeriesTests {
         let ip = try TShark.values(Self.capture, displayFilter: "ip", fields: ["frame.len"])
         let ipBytes = ip.values.reduce(0) { $0 + Double($1[0])! }
         for direction in ["egress", "ingress"] {
-            #expect(Self.totals(text, "networkobservability_forward_count") { $0.contains("direction=\"\(direction)\"") } == Double(ip.count))
-            #expect(Self.totals(text, "networkobservability_forward_bytes") { $0.contains("direction=\"\(direction)\"") } == ipBytes)
-            #expect(Self.totals(text, "networkobservability_adv_forward_count") { $0.contains("direction=\"\(direction)\"") } == Double(ip.count))
+            #expect(
+                Self.totals(text, "networkobservability_forward_count") { $0.contains("direction=\"\(direction)\"") }
+                    == Double(ip.count))
+            #expect(
+                Self.totals(text, "networkobservability_forward_bytes") { $0.contains("direction=\"\(direction)\"") } == ipBytes)
+            #expect(
+                Self.totals(text, "networkobservability_adv_forward_count") { $0.contains("direction=\"\(direction)\"") }
+                    == Double(ip.count))
         }
-        #expect(!text.contains("direction=\"unknown\"") || !text.contains("networkobservability_forward_count{direction=\"unknown\""))
+        #expect(
+            !text.contains("direction=\"unknown\"") || !text.contains("networkobservability_forward_count{direction=\"unknown\""))
         // Pods by name on the advanced series.
-        #expect(text.contains("networkobservability_adv_forward_count{direction=\"egress\",source_ip=\"10.244.0.11\",source_namespace=\"shop\",source_podname=\"checkout-7d9f8b6c5-x2x9k\""))
+        #expect(
+            text.contains(
+                "networkobservability_adv_forward_count{direction=\"egress\",source_ip=\"10.244.0.11\",source_namespace=\"shop\",source_podname=\"checkout-7d9f8b6c5-x2x9k\""
+            ))
         // TCP flags, counted once per direction.
         let egress = { (labels: String) in labels.contains("direction=\"egress\"") }
-        func flag(_ f: String) -> Double { Self.totals(text, "networkobservability_tcp_flag_counters") { egress($0) && $0.contains("flag=\"\(f)\"") } }
+        func flag(_ f: String) -> Double {
+            Self.totals(text, "networkobservability_tcp_flag_counters") { egress($0) && $0.contains("flag=\"\(f)\"") }
+        }
         #expect(flag("rst") == Double(try Self.count("tcp.flags.reset == 1")))
         #expect(flag("synack") == Double(try Self.count("tcp.flags.syn == 1 && tcp.flags.ack == 1")))
         #expect(flag("syn") == Double(try Self.count("tcp.flags.syn == 1 && tcp.flags.ack == 0")))
@@ -49,7 +60,10 @@ struct RetinaSeriesTests {
         let queries = try Self.count("dns.flags.response == 0"), responses = try Self.count("dns.flags.response == 1")
         #expect(Self.totals(text, "networkobservability_dns_request_count") == Double(queries))
         #expect(Self.totals(text, "networkobservability_dns_response_count") == Double(responses))
-        #expect(!MetricsFormatTests.samples(text, "networkobservability_dns_request_count").contains { $0.labels.contains("source_ip") })
+        #expect(
+            !MetricsFormatTests.samples(text, "networkobservability_dns_request_count").contains {
+                $0.labels.contains("source_ip")
+            })
         // Each response's answer addresses (`response`, Retina's GetIps joined by commas): per
         // label, as many responses as tshark finds with those A and AAAA answers.
         var byAnswers: [String: Double] = [:]
@@ -58,21 +72,25 @@ struct RetinaSeriesTests {
         }
         #expect(byAnswers.keys.contains { !$0.isEmpty }, "the fixture has answers")
         for (answers, n) in byAnswers {
-            #expect(Self.totals(text, "networkobservability_dns_response_count") { $0.contains("response=\"\(answers)\"") } == n,
-                    "response=\"\(answers)\"")
+            #expect(
+                Self.totals(text, "networkobservability_dns_response_count") { $0.contains("response=\"\(answers)\"") } == n,
+                "response=\"\(answers)\"")
         }
         // Timeouts: retransmissions other than fast ones; reordering: out-of-order segments.
         let timeouts = try Self.count("tcp.analysis.retransmission && !tcp.analysis.fast_retransmission")
-        #expect(Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"tcptimeouts\"") } == Double(timeouts))
-        #expect(Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"tcptsreorder\"") }
-            == Double(try Self.count("tcp.analysis.out_of_order")))
+        #expect(
+            Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"tcptimeouts\"") } == Double(timeouts))
+        #expect(
+            Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"tcptsreorder\"") }
+                == Double(try Self.count("tcp.analysis.out_of_order")))
     }
 
     /// Connection gauges from the streams tshark finds: at the capture's end, the streams not
     /// closed (no RST, not FIN both ways) are open; resets count the streams with an RST.
     @Test func connectionSeriesEqualTheStreams() throws {
         let text = try LoupeBinary.run(["report", "--format", "prometheus", Self.bundle]).stdout
-        let rows = try TShark.values(Self.capture, displayFilter: "tcp", fields: ["tcp.stream", "ip.src", "tcp.flags.fin", "tcp.flags.reset"])
+        let rows = try TShark.values(
+            Self.capture, displayFilter: "tcp", fields: ["tcp.stream", "ip.src", "tcp.flags.fin", "tcp.flags.reset"])
         var fins: [String: Set<String>] = [:], resets: Set<String> = [], streams: Set<String> = []
         for row in rows.values {
             streams.insert(row[0])
@@ -83,7 +101,9 @@ struct RetinaSeriesTests {
         let open = Self.totals(text, "networkobservability_tcp_state")
         #expect(open == Double(streams.count - closed.count))
         #expect(Self.totals(text, "networkobservability_tcp_connection_remote") == open)
-        #expect(Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"resetcount\"") } == Double(resets.count))
+        #expect(
+            Self.totals(text, "networkobservability_tcp_connection_stats") { $0.contains("\"resetcount\"") }
+                == Double(resets.count))
         #expect(text.contains("networkobservability_udp_connection_stats{statistic_name=\"active\""))
     }
 
@@ -96,15 +116,22 @@ struct RetinaSeriesTests {
         for line in lines {
             let e = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             guard e["kind"] as? String == "drop", let reason = e["reason"] as? String,
-                  !["OTHERHOST", "NO_SOCKET", "QUEUE_PURGE", "NOT_SPECIFIED"].contains(reason) else { continue }
+                !["OTHERHOST", "NO_SOCKET", "QUEUE_PURGE", "NOT_SPECIFIED"].contains(reason)
+            else { continue }
             byReason[reason, default: (0, 0)].count += 1
             byReason[reason]!.bytes += e["bytes"] as! Int
         }
         #expect(byReason.count >= 2)
         for (reason, truth) in byReason {
-            #expect(Self.totals(text, "networkobservability_drop_count") { $0.contains("reason=\"\(reason)\"") } == Double(truth.count), "\(reason)")
-            #expect(Self.totals(text, "networkobservability_drop_bytes") { $0.contains("reason=\"\(reason)\"") } == Double(truth.bytes), "\(reason)")
-            #expect(Self.totals(text, "networkobservability_adv_drop_count") { $0.contains("reason=\"\(reason)\"") } == Double(truth.count), "\(reason)")
+            #expect(
+                Self.totals(text, "networkobservability_drop_count") { $0.contains("reason=\"\(reason)\"") }
+                    == Double(truth.count), "\(reason)")
+            #expect(
+                Self.totals(text, "networkobservability_drop_bytes") { $0.contains("reason=\"\(reason)\"") }
+                    == Double(truth.bytes), "\(reason)")
+            #expect(
+                Self.totals(text, "networkobservability_adv_drop_count") { $0.contains("reason=\"\(reason)\"") }
+                    == Double(truth.count), "\(reason)")
         }
         #expect(!text.contains("reason=\"OTHERHOST\""))
         #expect(text.contains("networkobservability_drop_count{reason=\"TCP_OLD_DATA\",direction=\"ingress\""))
@@ -131,9 +158,11 @@ struct RetinaSeriesTests {
 
 /// Retina's standard dashboards (../shared/retina-dashboards) over the pods bundle's backfill,
 /// by `scripts/retina-dashboards` with Debian's Prometheus on loopback.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus")
-                && FileManager.default.fileExists(atPath: Fixtures.path("../../shared/retina-dashboards/clusters.json")),
-                "needs prometheus and ../shared/retina-dashboards"))
+@Suite(
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus")
+            && FileManager.default.fileExists(atPath: Fixtures.path("../../shared/retina-dashboards/clusters.json")),
+        "needs prometheus and ../shared/retina-dashboards"))
 struct RetinaDashboardTests {
     @Test func dashboardsLightUp() throws {
         let script = Fixtures.path("../scripts/retina-dashboards")
@@ -147,10 +176,14 @@ struct RetinaDashboardTests {
         // transmit path in this bundle; interface drop counters are the NIC's and the
         // kernel's, not the capture's; Retina writes "NOERROR" where one panel asks for
         // "NoError"; every endpoint is a pod.
-        let empty = (out["queries"] as! [[String: Any]]).filter { $0["result"] as! String == "none" }.map { $0["query"] as! String }
+        let empty = (out["queries"] as! [[String: Any]]).filter { $0["result"] as! String == "none" }.map {
+            $0["query"] as! String
+        }
         #expect(empty.count == fillable - answered)
-        let explained = ["direction=\"egress\"", "rx_dropped", "tx_dropped", "return_code=\"NoError\"",
-                         "source_podname=\"unknown\"", "destination_podname=\"unknown\""]
+        let explained = [
+            "direction=\"egress\"", "rx_dropped", "tx_dropped", "return_code=\"NoError\"",
+            "source_podname=\"unknown\"", "destination_podname=\"unknown\"",
+        ]
         for query in empty { #expect(explained.contains { query.contains($0) }, "\(query)") }
     }
 }
@@ -165,7 +198,9 @@ struct RetinaSeriesBoundTests {
         try writeSynFlood(count: count, to: path)
         let text = try LoupeBinary.run(["report", "--format", "prometheus", path]).stdout
         #expect(RetinaSeriesTests.totals(text, "networkobservability_forward_count") == Double(count))
-        #expect(RetinaSeriesTests.totals(text, "networkobservability_tcp_flag_counters") { $0.contains("flag=\"syn\"") } == Double(count))
+        #expect(
+            RetinaSeriesTests.totals(text, "networkobservability_tcp_flag_counters") { $0.contains("flag=\"syn\"") }
+                == Double(count))
         let synSent = RetinaSeriesTests.totals(text, "networkobservability_tcp_state") { $0.contains("SYN_SENT") }
         let table = try LoupeBinary.json(["summary", "--format", "json", path]).json["flowTable"] as? [String: Any]
         #expect(synSent > Double(2 * 65_536))

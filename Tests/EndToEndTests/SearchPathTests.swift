@@ -29,8 +29,9 @@ struct SearchPathTests {
         #expect((section["advice"] as? String)?.contains("trailing dot") == true)
         let rows = ((section["names"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0) })
-        #expect(Set(byName.keys) == ["kubernetes.default", "api.example.com", "web.shop.svc.cluster.local"],
-                "the trailing-dot lookup (api.example.com.) wastes nothing")
+        #expect(
+            Set(byName.keys) == ["kubernetes.default", "api.example.com", "web.shop.svc.cluster.local"],
+            "the trailing-dot lookup (api.example.com.) wastes nothing")
         #expect(byName["kubernetes.default"]?["resolvedAs"] as? String == "kubernetes.default.svc.cluster.local")
         #expect(byName["api.example.com"]?["wastedQueries"] as? Int == 6)
         let first = try Self.firstRequest()
@@ -58,11 +59,14 @@ struct SearchPathTests {
         let rows = ((section["names"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0) })
         #expect(byName["db"]?["resolvedAs"] as? String == "db.corp.example" && byName["db"]?["wastedQueries"] as? Int == 8)
-        #expect(byName["api.example.com"]?["resolvedAs"] as? String == "api.example.com"
-            && byName["api.example.com"]?["wastedQueries"] as? Int == 10)
+        #expect(
+            byName["api.example.com"]?["resolvedAs"] as? String == "api.example.com"
+                && byName["api.example.com"]?["wastedQueries"] as? Int == 10)
         let first = try Self.firstRequest(capture)
-        for (name, firstAttempt, resolved) in [("db", "db.default.svc.cluster.local", "db.corp.example"),
-                                               ("api.example.com", "api.example.com.default.svc.cluster.local", "api.example.com")] {
+        for (name, firstAttempt, resolved) in [
+            ("db", "db.default.svc.cluster.local", "db.corp.example"),
+            ("api.example.com", "api.example.com.default.svc.cluster.local", "api.example.com"),
+        ] {
             let lost = try #require(first[resolved]) - (try #require(first[firstAttempt]))
             let ours = try #require(byName[name]?["timeLost"] as? Double)
             #expect(abs(ours - lost) < 1e-6, "\(name): time lost \(ours) vs \(lost) from tshark's request times")

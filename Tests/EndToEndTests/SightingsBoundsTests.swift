@@ -10,11 +10,13 @@ struct SightingsBoundsTests {
     /// A Linux cooked v2 pcap (what `-i any` writes as `LINUX_SLL2`): record i a TCP segment
     /// on interface index `on(i)` at `time(i)` microseconds.
     static func capture(records: Int, on: (Int) -> Int, time: (Int) -> UInt64) -> String {
-        let all = (0 ..< records).map { i -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) in
-            let ip = Frames.ipv4(src: [10, 0, UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)], dst: [10, 1, 0, 1], proto: 6,
-                                 Frames.tcp(sport: UInt16(1024 + i % 60_000), dport: 80, seq: UInt32(i), flags: 0x02),
-                                 id: UInt16(i & 0xFFFF))
-            let sll2 = Frames.be16(0x0800) + [0, 0] + Frames.be32(UInt32(on(i))) + [0, 1, 0, 6] + [UInt8](repeating: 0, count: 8)
+        let all = (0..<records).map { i -> (seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?) in
+            let ip = Frames.ipv4(
+                src: [10, 0, UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)], dst: [10, 1, 0, 1], proto: 6,
+                Frames.tcp(sport: UInt16(1024 + i % 60_000), dport: 80, seq: UInt32(i), flags: 0x02),
+                id: UInt16(i & 0xFFFF))
+            let sll2 =
+                Frames.be16(0x0800) + [0, 0] + Frames.be32(UInt32(on(i))) + [0, 1, 0, 6] + [UInt8](repeating: 0, count: 8)
             let t = 1_800_000_000_000_000 + time(i)
             return (UInt32(t / 1_000_000), UInt32(t % 1_000_000), sll2 + ip, nil)
         }
@@ -30,10 +32,12 @@ struct SightingsBoundsTests {
         let (ordered, quiet, _) = try HostileBoundsTests.report(inOrder)
         #expect(!quiet.contains("out of order"), "\(quiet)")
         #expect((ordered["sightings"] as? [String: Any])?["distinctPackets"] as? Int == 20_000)
-        let path = Self.capture(records: 20_000, on: { 1 + $0 & 1 }, time: { $0 < 18_000 ? UInt64($0) * 25 : UInt64($0 - 18_000) * 25 })
+        let path = Self.capture(
+            records: 20_000, on: { 1 + $0 & 1 }, time: { $0 < 18_000 ? UInt64($0) * 25 : UInt64($0 - 18_000) * 25 })
         let (json, warnings, _) = try HostileBoundsTests.report(path)
-        #expect(warnings.contains("records arrived after later ones had gone out (the time order holds at most 16384 records"),
-                "\(warnings)")
+        #expect(
+            warnings.contains("records arrived after later ones had gone out (the time order holds at most 16384 records"),
+            "\(warnings)")
         #expect((json["sightings"] as? [String: Any])?["distinctPackets"] as? Int == 20_000)
     }
 

@@ -10,9 +10,11 @@ import _TestSupport
 /// statuses, decrypted; the three-point one joins both connections' views.
 struct SightingsDecryptionTests {
     static func api(_ capture: String) throws -> (api: [String: Any], json: [String: Any]) {
-        let (status, json) = try LoupeBinary.json(["report", "--format", "json", "--api-server", "10.96.0.1:443", "--tls-keylog",
-                                                   Fixtures.path("pcaps/sightings/nat-tls.keylog"),
-                                                   Fixtures.path("pcaps/sightings/" + capture)])
+        let (status, json) = try LoupeBinary.json([
+            "report", "--format", "json", "--api-server", "10.96.0.1:443", "--tls-keylog",
+            Fixtures.path("pcaps/sightings/nat-tls.keylog"),
+            Fixtures.path("pcaps/sightings/" + capture),
+        ])
         #expect(status == 0)
         return (json["apiServer"] as? [String: Any] ?? [:], json)
     }

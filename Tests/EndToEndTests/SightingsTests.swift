@@ -117,13 +117,17 @@ struct SightingsTests {
         try FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let script = Corpus.packageRoot.appendingPathComponent("fixtures/gen/make-sightings.py").path
-        let r = try run("/usr/bin/python3", [script, "rotate", Fixtures.path("pcaps/healthy/clients.pcapng"),
-                                             dir + "/node-1", "11"])
+        let r = try run(
+            "/usr/bin/python3",
+            [
+                script, "rotate", Fixtures.path("pcaps/healthy/clients.pcapng"),
+                dir + "/node-1", "11",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let original = try Self.report(Fixtures.path("pcaps/healthy/clients.pcapng"))
         let rotated = try Self.report(dir)
         let inputs = (rotated["inputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
-        #expect(inputs == (0 ... 10).map { dir + "/node-1.pcap\($0)" }, "rotation order: pcap2 before pcap10")
+        #expect(inputs == (0...10).map { dir + "/node-1.pcap\($0)" }, "rotation order: pcap2 before pcap10")
         #expect(rotated["sightings"] == nil, "one node, one interface")
         #expect(Self.analyses(rotated) == Self.analyses(original))
     }
@@ -163,8 +167,11 @@ struct SightingsTests {
         try FileManager.default.copyItem(atPath: Fixtures.path("pcaps/path/node-2.pcapng.gz"), toPath: dir + "/capture.pcapng.gz")
         try Data(#"{"schema":"loupe.bundle/1","node":"worker-7"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         let r = try Self.report(Fixtures.path("pcaps/path/node-1.pcapng.gz"), dir)
-        let points = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-        #expect(Set(points) == ["node-1:veth-a", "node-1:br0", "node-1:eth0", "worker-7:eth0", "worker-7:br0", "worker-7:veth-b"])
+        let points = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []).compactMap {
+            $0["id"] as? String
+        }
+        #expect(
+            Set(points) == ["node-1:veth-a", "node-1:br0", "node-1:eth0", "worker-7:eth0", "worker-7:br0", "worker-7:veth-b"])
     }
 
     /// With pod metadata each pod's veth is named by its pod (record-sightings.sh: a's veth is
@@ -172,8 +179,10 @@ struct SightingsTests {
     /// (it carries both pods' packets), from pcapng interface blocks and from cooked v2 alike.
     @Test(arguments: ["points.pcapng", "any-sll2.pcapng"])
     func podsNameTheirVeths(_ capture: String) throws {
-        let (status, r) = try LoupeBinary.json(["report", "--format", "json", "--pods", Fixtures.path("pcaps/sightings/pods.json"),
-                                                Fixtures.path("pcaps/sightings/" + capture)])
+        let (status, r) = try LoupeBinary.json([
+            "report", "--format", "json", "--pods", Fixtures.path("pcaps/sightings/pods.json"),
+            Fixtures.path("pcaps/sightings/" + capture),
+        ])
         #expect(status == 0)
         let rows = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         let named = rows.compactMap { $0["pod"] as? String }
@@ -218,8 +227,12 @@ struct SightingsTests {
         if x > 0 {
             #expect(Self.analyses(report) == Self.analyses(alone))
         } else {
-            for (section, key) in [("dns", "transactions"), ("dns", "unanswered"), ("tcp", "connections"), ("tcp", "retransmissions")] {
-                #expect((report[section] as? [String: Any])?[key] as? Int == (alone[section] as? [String: Any])?[key] as? Int, "\(section).\(key)")
+            for (section, key) in [
+                ("dns", "transactions"), ("dns", "unanswered"), ("tcp", "connections"), ("tcp", "retransmissions"),
+            ] {
+                #expect(
+                    (report[section] as? [String: Any])?[key] as? Int == (alone[section] as? [String: Any])?[key] as? Int,
+                    "\(section).\(key)")
             }
         }
     }

@@ -40,8 +40,9 @@ struct SummaryCommandTests {
     }
 
     /// The BPF filter keeps exactly the packets tcpdump keeps.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/tcpdump")),
-          arguments: ["tcp", "udp port 53", "icmp or icmp6", "host 10.77.0.2 and tcp port 8080", "vlan"])
+    @Test(
+        .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/tcpdump")),
+        arguments: ["tcp", "udp port 53", "icmp or icmp6", "host 10.77.0.2 and tcp port 8080", "vlan"])
     func filterAgreesWithTcpdump(_ expression: String) throws {
         let (status, json) = try LoupeBinary.json(["summary", "--format", "json", "--filter", expression, Self.fixture])
         #expect(status == 0)

@@ -7,14 +7,16 @@ import _TestSupport
 struct SummaryOracleTests {
     /// Layers whose frame counts must equal tshark's `frames_per_protocol`. DNS is left to
     /// the DNS analysis (issue 4): the summary only hints it by port.
-    static let layers = ["eth", "vlan", "sll", "null", "nflog", "arp", "ip", "ipv6", "tcp", "udp", "icmp",
-                         "icmpv6", "vxlan", "geneve"]
+    static let layers = [
+        "eth", "vlan", "sll", "null", "nflog", "arp", "ip", "ipv6", "tcp", "udp", "icmp",
+        "icmpv6", "vxlan", "geneve",
+    ]
 
     /// Captures whose records are not in time order: Loupe reads a file of several
     /// interfaces in time order (`TimeReorder`), so its first timestamp is the earliest, where
     /// the oracle gives the first record's. Checked with `tshark -T fields -e frame.time_epoch`.
     static let earlierThanFirstRecord = [
-        "pcapplusplus/many_interfaces-1.pcapng": "1439753725.701568",  // frame 3 (interface 10), 39 µs before frame 1
+        "pcapplusplus/many_interfaces-1.pcapng": "1439753725.701568"  // frame 3 (interface 10), 39 µs before frame 1
     ]
 
     static func check(capture: String, path: String, oracle: [String: Any]) throws {
@@ -31,7 +33,9 @@ struct SummaryOracleTests {
         for (key, oracleKey) in [("firstTimestamp", "first_timestamp_epoch"), ("lastTimestamp", "last_timestamp_epoch")]
         where capture != "gopacket/test202.pcapng" {
             let ours = Self.rawNumber(key, in: r.stdout)
-            let theirs = key == "firstTimestamp" ? Self.earlierThanFirstRecord[capture] ?? oracle[oracleKey] as? String
+            let theirs =
+                key == "firstTimestamp"
+                ? Self.earlierThanFirstRecord[capture] ?? oracle[oracleKey] as? String
                 : oracle[oracleKey] as? String
             #expect(ours.map(microseconds) == theirs.map(microseconds), "\(capture): \(key)")
         }
@@ -48,7 +52,8 @@ struct SummaryOracleTests {
         // TCP analysis, not decoding; Loupe's counts decoding failures only.
         // The capture's own duplicates are counted once (CorpusCaptureDuplicates).
         let copies = CorpusCaptureDuplicates.captures[capture]
-        let malformed = (expert["malformed_frames"] as? Int ?? 0) - (expert["reassembly_error_frames"] as? Int ?? 0)
+        let malformed =
+            (expert["malformed_frames"] as? Int ?? 0) - (expert["reassembly_error_frames"] as? Int ?? 0)
             - (copies?.malformed ?? 0)
         #expect(report["malformedPackets"] as? Int == malformed, "\(capture): malformed frames")
 
@@ -70,7 +75,8 @@ struct SummaryOracleTests {
     /// timestamps are compared without going through a Double.
     static func rawNumber(_ key: String, in json: String) -> String? {
         guard let inputs = json.range(of: "\"inputs\" : ["),
-              let range = json[inputs.upperBound...].range(of: "\"\(key)\" : ") else { return nil }
+            let range = json[inputs.upperBound...].range(of: "\"\(key)\" : ")
+        else { return nil }
         let rest = json[range.upperBound...]
         let value = rest.prefix { "0123456789.-".contains($0) }
         return value.isEmpty ? nil : String(value)
@@ -82,8 +88,9 @@ struct SummaryOracleTests {
         return "[" + endpoint[..<colon] + "]" + endpoint[colon...]
     }
 
-    @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
-          arguments: Corpus.oracleCaptures())
+    @Test(
+        .enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)),
+        arguments: Corpus.oracleCaptures())
     func corpus(_ capture: String) throws {
         try Self.check(capture: capture, path: Corpus.capturePath(capture), oracle: try Corpus.oracle(capture))
     }
@@ -96,10 +103,15 @@ struct SummaryOracleTests {
     /// The fixture's known contents: VXLAN-wrapped pod traffic is decapsulated and its
     /// conversation keyed by the inner addresses; the 3000-byte ping is reassembled.
     @Test func fixtureContents() throws {
-        let (_, report) = try LoupeBinary.json(["summary", "--format", "json", Fixtures.path("pcaps/foundation/namespaces.pcapng")])
+        let (_, report) = try LoupeBinary.json([
+            "summary", "--format", "json", Fixtures.path("pcaps/foundation/namespaces.pcapng"),
+        ])
         let rows = ((report["conversations"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         #expect(rows.contains { $0["client"] as? String == "10.88.0.1:45384" && $0["server"] as? String == "10.88.0.2:8080" })
-        #expect(rows.contains { $0["transport"] as? String == "tcp" && $0["server"] as? String == "10.77.0.2:9" && $0["packets"] as? Int == 2 })
+        #expect(
+            rows.contains {
+                $0["transport"] as? String == "tcp" && $0["server"] as? String == "10.77.0.2:9" && $0["packets"] as? Int == 2
+            })
         let fragments = report["fragments"] as? [String: Int]
         #expect(fragments?["reassembled"] == 2)
         let input = (report["inputs"] as? [[String: Any]])?.first

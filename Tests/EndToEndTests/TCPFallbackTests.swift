@@ -18,10 +18,15 @@ struct TCPFallbackTests {
         Frames.ethernet(type: 0x0800, Frames.ipv4(src: src, dst: dst, proto: 17, Frames.udp(sport: sport, dport: dport, payload)))
     }
 
-    static func tcp(_ src: [UInt8], _ dst: [UInt8], _ sport: UInt16, _ dport: UInt16, seq: UInt32, ack: UInt32,
-                    flags: UInt8, _ payload: [UInt8] = []) -> [UInt8] {
-        Frames.ethernet(type: 0x0800, Frames.ipv4(src: src, dst: dst, proto: 6,
-                                                   Frames.tcp(sport: sport, dport: dport, seq: seq, ack: ack, flags: flags, payload)))
+    static func tcp(
+        _ src: [UInt8], _ dst: [UInt8], _ sport: UInt16, _ dport: UInt16, seq: UInt32, ack: UInt32,
+        flags: UInt8, _ payload: [UInt8] = []
+    ) -> [UInt8] {
+        Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: src, dst: dst, proto: 6,
+                Frames.tcp(sport: sport, dport: dport, seq: seq, ack: ack, flags: flags, payload)))
     }
 
     /// UDP query at `t`, TC answer 10 ms later, then a TCP connection to `tcpServer` opened
@@ -39,7 +44,9 @@ struct TCPFallbackTests {
         at(q, tcp(client, tcpServer, 41000, 53, seq: 100, ack: 0, flags: 0x02))
         at(q + 0.001, tcp(tcpServer, client, 53, 41000, seq: 500, ack: 101, flags: 0x12))
         at(q + 0.002, tcp(client, tcpServer, 41000, 53, seq: 101, ack: 501, flags: 0x18, framedQuery))
-        at(q + 0.032, tcp(tcpServer, client, 53, 41000, seq: 501, ack: 101 + UInt32(framedQuery.count), flags: 0x18, framedAnswer))
+        at(
+            q + 0.032,
+            tcp(tcpServer, client, 53, 41000, seq: 501, ack: 101 + UInt32(framedQuery.count), flags: 0x18, framedAnswer))
         return temporaryFile(Frames.pcapFile(records: records), suffix: ".pcap")
     }
 

@@ -29,8 +29,11 @@ struct TextReportTests {
 
     /// Every line fits 100 columns (long names and lists wrap; nothing is cut).
     @Test func fitsOneHundredColumns() throws {
-        for args in [[Self.capture], ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")],
-                     [Fixtures.path("pcaps/dns/search-path.pcapng")]] {
+        for args in [
+            [Self.capture],
+            ["--pods", Fixtures.path("pods/apiserver.kubectl.json"), Fixtures.path("pcaps/pods/apiserver.pcapng")],
+            [Fixtures.path("pcaps/dns/search-path.pcapng")],
+        ] {
             let r = try LoupeBinary.run(["report"] + args)
             let long: [String] = r.stdout.split(separator: "\n").map { String($0) }.filter { $0.count > 100 }
             let first = long.first ?? ""

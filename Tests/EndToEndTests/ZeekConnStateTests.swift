@@ -33,8 +33,10 @@ struct ZeekConnStateTests {
         var records: [[String: Any]] = []
         Self.connRecords(try JSONSerialization.jsonObject(with: Data(contentsOf: url)), into: &records)
         guard !records.isEmpty else { return }
-        let (_, report) = try LoupeBinary.json(["report", "--format", "json", "--rows", "100000",
-                                                Corpus.capturePath("zeek/" + capture)])
+        let (_, report) = try LoupeBinary.json([
+            "report", "--format", "json", "--rows", "100000",
+            Corpus.capturePath("zeek/" + capture),
+        ])
         let rows = (((report["tcp"] as? [String: Any])?["flows"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         var histories: [String: Set<String>] = [:]
         var states: [String: String] = [:]
@@ -51,9 +53,10 @@ struct ZeekConnStateTests {
                 // tshark: the client is the first packet's sender. Same facts, mirrored.
                 let parts = key.split(separator: " ")
                 lookup = "\(parts[1]) \(parts[0])"
-                expected = Set(expected.map { h in
-                    String(h.dropFirst().map { $0.isUppercase ? Character($0.lowercased()) : Character($0.uppercased()) })
-                })
+                expected = Set(
+                    expected.map { h in
+                        String(h.dropFirst().map { $0.isUppercase ? Character($0.lowercased()) : Character($0.uppercased()) })
+                    })
             }
             let row = rows.first { "\($0["client"] ?? "") \($0["server"] ?? "")" == lookup }
             #expect(row?["connState"] as? String == state, "\(capture) \(key): conn_state")

@@ -19,8 +19,10 @@ struct FuzzRegressionTests {
 
     /// The seeds the fuzz script starts from go through every target once.
     @Test func fixturesThroughEveryTarget() throws {
-        let inputs = ["pcaps/tls/handshakes.pcapng", "pcaps/dns/search-path.pcapng", "pods/churn.sidecar.json",
-                      "pods/apiserver.kubectl.json", "golden/cases.tsv", "bundles/pods/events.jsonl"].map(Fixtures.path)
+        let inputs = [
+            "pcaps/tls/handshakes.pcapng", "pcaps/dns/search-path.pcapng", "pods/churn.sidecar.json",
+            "pods/apiserver.kubectl.json", "golden/cases.tsv", "bundles/pods/events.jsonl",
+        ].map(Fixtures.path)
         for path in inputs {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             for target in FuzzTargets.names { data.withUnsafeBytes { FuzzTargets.run(target, $0) } }
@@ -32,7 +34,8 @@ struct FuzzRegressionTests {
     /// renderer: none may trap.
     @Test(.enabled(if: Corpus.sharedRoot != nil, Comment(rawValue: Corpus.missingMessage)))
     func corpusThroughTheCaptureTarget() throws {
-        let manifest = try String(contentsOf: Corpus.sharedRoot!.appendingPathComponent("corpus/public/MANIFEST.tsv"), encoding: .utf8)
+        let manifest = try String(
+            contentsOf: Corpus.sharedRoot!.appendingPathComponent("corpus/public/MANIFEST.tsv"), encoding: .utf8)
         let reproducers = manifest.split(separator: "\n").filter { line in
             ["FUZZ", "reproduc", "malformed", "heapoverflow"].contains { line.contains($0) }
         }

@@ -5,11 +5,13 @@ struct MetricsRendererTests {
     static func model(series: Int, steps: Int) -> MetricsModel {
         var m = MetricsModel(step: 10_000_000_000, firstStep: 0, lastStep: Int64(steps - 1))
         var family = MetricsModel.Family(name: "loupe_test", help: "test", kind: .gauge)
-        for s in 0 ..< series {
+        for s in 0..<series {
             var cells: [Int64: MetricsModel.Cell] = [:]
-            for k in 0 ..< steps { cells[Int64(k)] = MetricsModel.Cell(value: Double(s + k)) }
-            family.series.append(MetricsModel.Series(labels: [("series", "s\(s)"), ("pod", "a-pod-with-a-long-name")],
-                                                     steps: cells))
+            for k in 0..<steps { cells[Int64(k)] = MetricsModel.Cell(value: Double(s + k)) }
+            family.series.append(
+                MetricsModel.Series(
+                    labels: [("series", "s\(s)"), ("pod", "a-pod-with-a-long-name")],
+                    steps: cells))
         }
         m.families = [family]
         return m
@@ -20,8 +22,14 @@ struct MetricsRendererTests {
     @Test func prometheusTotalsSumInStepOrder() {
         var m = MetricsModel(step: 10_000_000_000, firstStep: 0, lastStep: 3)
         var family = MetricsModel.Family(name: "loupe_sum", help: "test", kind: .gauge)
-        family.series = [MetricsModel.Series(labels: [], steps: [0: .init(value: 1e16), 1: .init(value: 1),
-                                                                 2: .init(value: 1), 3: .init(value: -1e16)])]
+        family.series = [
+            MetricsModel.Series(
+                labels: [],
+                steps: [
+                    0: .init(value: 1e16), 1: .init(value: 1),
+                    2: .init(value: 1), 3: .init(value: -1e16),
+                ])
+        ]
         m.families = [family]
         #expect(MetricsRenderer.prometheus(m) == "# HELP loupe_sum test\n# TYPE loupe_sum gauge\nloupe_sum 0\n")
     }

@@ -9,8 +9,9 @@ struct ReportJSONEncoderTests {
     static func foundation<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf",
-                                                                      negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf",
+            negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
@@ -26,11 +27,15 @@ struct ReportJSONEncoderTests {
         var emptyObject: [String: Int] = [:]
         var nothing = Empty()
         var text = "x\u{0}\u{1}\u{8}\u{9}\u{A}\u{B}\u{C}\u{D}\u{1B}\u{1F}\u{7F}/\"\\ é 😀 \u{2028}"
-        var doubles: [Double] = [1.0, 0.5, 1e-5, 1e20, 1e16, -0.0, .nan, .infinity, -.infinity, 123456789.125, 0.1,
-                                 Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 2.5e-7, -3]
+        var doubles: [Double] = [
+            1.0, 0.5, 1e-5, 1e20, 1e16, -0.0, .nan, .infinity, -.infinity, 123456789.125, 0.1,
+            Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 2.5e-7, -3,
+        ]
         var floats: [Float] = [0.1, 1, .nan, -.infinity]
-        var decimals: [Decimal] = [Decimal(string: "1714564800.123456")!, 0, Decimal(string: "-1.50")!,
-                                   Decimal(string: "0.000001")!, Decimal(string: "123456789012345678901234567890")!]
+        var decimals: [Decimal] = [
+            Decimal(string: "1714564800.123456")!, 0, Decimal(string: "-1.50")!,
+            Decimal(string: "0.000001")!, Decimal(string: "123456789012345678901234567890")!,
+        ]
         var missing: Int? = nil
         var optionals: [Int?] = [nil, 1]
         var keys = ["b": 1, "B": 2, "a10": 3, "a9": 4, "_": 5, "é": 6, "Z": 7, "": 8, "abcdefgh1": 9, "abcdefgh0": 10]
@@ -106,22 +111,29 @@ struct ReportJSONEncoderTests {
 
         static func random(depth: Int, _ g: inout SystemRandomNumberGenerator) -> Tree {
             let keys = ["a", "b", "aa", "B", "a1", "a10", "a9", "é", "", "longer-key-than-eight", "longer-key-than-eighT"]
-            switch Int.random(in: 0 ..< (depth > 3 ? 5 : 7), using: &g) {
-            case 0: return .string(String((0 ..< Int.random(in: 0 ..< 6, using: &g)).map { _ in
-                Character(Unicode.Scalar(UInt8.random(in: 0 ... 127, using: &g))) }))
-            case 1: return .double([0.1, -0.0, 1e300, .nan, 7, 1 / 3][Int.random(in: 0 ..< 6, using: &g)])
+            switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &g) {
+            case 0:
+                return .string(
+                    String(
+                        (0..<Int.random(in: 0..<6, using: &g)).map { _ in
+                            Character(Unicode.Scalar(UInt8.random(in: 0...127, using: &g)))
+                        }))
+            case 1: return .double([0.1, -0.0, 1e300, .nan, 7, 1 / 3][Int.random(in: 0..<6, using: &g)])
             case 2: return .int(Int.random(in: .min ... .max, using: &g))
             case 3: return Bool.random(using: &g) ? .bool(Bool.random(using: &g)) : .null
-            case 4, 5: return .object((0 ..< Int.random(in: 0 ..< 5, using: &g)).map { _ in
-                (keys[Int.random(in: 0 ..< keys.count, using: &g)], random(depth: depth + 1, &g)) })
-            default: return .array((0 ..< Int.random(in: 0 ..< 5, using: &g)).map { _ in random(depth: depth + 1, &g) })
+            case 4, 5:
+                return .object(
+                    (0..<Int.random(in: 0..<5, using: &g)).map { _ in
+                        (keys[Int.random(in: 0..<keys.count, using: &g)], random(depth: depth + 1, &g))
+                    })
+            default: return .array((0..<Int.random(in: 0..<5, using: &g)).map { _ in random(depth: depth + 1, &g) })
             }
         }
     }
 
     @Test func randomTreesMatchFoundation() throws {
         var g = SystemRandomNumberGenerator()
-        for _ in 0 ..< 2000 {
+        for _ in 0..<2000 {
             let tree = Tree.random(depth: 0, &g)
             let ours = try Self.ours(tree), theirs = try Self.foundation(tree)
             #expect(ours == theirs)

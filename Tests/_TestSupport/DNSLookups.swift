@@ -2,8 +2,11 @@
 /// (10.1.0.1 ...) to 10.96.0.10 for names `n<k>.example`, 5 ms apart; and the (client,
 /// name) of each, in order, for tests that work out what a report must say.
 public enum DNSLookups {
-    public static func capture(count: Int, clients: Int, names: Int, seed: UInt64)
-        -> (pcap: [UInt8], lookups: [(client: Int, name: Int)]) {
+    public static func capture(
+        count: Int, clients: Int, names: Int, seed: UInt64
+    )
+        -> (pcap: [UInt8], lookups: [(client: Int, name: Int)])
+    {
         var frames: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)] = []
         var lookups: [(client: Int, name: Int)] = []
         var state = seed  // SplitMix64: the same capture on every run
@@ -14,7 +17,7 @@ public enum DNSLookups {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        for i in 0 ..< count {
+        for i in 0..<count {
             let client = Int(next() % UInt64(clients)), name = Int(next() % UInt64(names))
             lookups.append((client, name))
             var q: [UInt8] = []
@@ -27,8 +30,13 @@ public enum DNSLookups {
                 let msg = Frames.be16(id) + (response ? [0x81, 0x83] : [1, 0]) + [0, 1, 0, 0, 0, 0, 0, 0] + q
                 let t = 1_800_000_000.0 + Double(i) * 0.005 + (response ? 0.002 : 0)
                 let udp = response ? Frames.udp(sport: 53, dport: port, msg) : Frames.udp(sport: port, dport: 53, msg)
-                frames.append((UInt32(t), UInt32((t - t.rounded(.down)) * 1e6), Frames.ethernet(type: 0x0800,
-                               Frames.ipv4(src: response ? dns : src, dst: response ? src : dns, proto: 17, udp)), nil))
+                frames.append(
+                    (
+                        UInt32(t), UInt32((t - t.rounded(.down)) * 1e6),
+                        Frames.ethernet(
+                            type: 0x0800,
+                            Frames.ipv4(src: response ? dns : src, dst: response ? src : dns, proto: 17, udp)), nil
+                    ))
             }
         }
         return (Frames.pcapFile(records: frames), lookups)

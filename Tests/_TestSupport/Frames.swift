@@ -10,8 +10,10 @@ public enum Frames {
         return b + be16(type) + payload
     }
 
-    public static func ipv4(src: [UInt8], dst: [UInt8], proto: UInt8, _ payload: [UInt8], id: UInt16 = 1,
-                            fragmentOffset: Int = 0, moreFragments: Bool = false, totalLength: Int? = nil) -> [UInt8] {
+    public static func ipv4(
+        src: [UInt8], dst: [UInt8], proto: UInt8, _ payload: [UInt8], id: UInt16 = 1,
+        fragmentOffset: Int = 0, moreFragments: Bool = false, totalLength: Int? = nil
+    ) -> [UInt8] {
         let flags = UInt16(fragmentOffset / 8) | (moreFragments ? 0x2000 : 0)
         var b: [UInt8] = [0x45, 0]
         b += be16(UInt16(totalLength ?? 20 + payload.count))
@@ -28,8 +30,10 @@ public enum Frames {
         return b + src + dst + payload
     }
 
-    public static func tcp(sport: UInt16, dport: UInt16, seq: UInt32 = 1000, ack: UInt32 = 0, flags: UInt8,
-                           options: [UInt8] = [], _ payload: [UInt8] = []) -> [UInt8] {
+    public static func tcp(
+        sport: UInt16, dport: UInt16, seq: UInt32 = 1000, ack: UInt32 = 0, flags: UInt8,
+        options: [UInt8] = [], _ payload: [UInt8] = []
+    ) -> [UInt8] {
         let offset = UInt8((20 + options.count) / 4) << 4
         var b = be16(sport) + be16(dport)
         b += be32(seq)
@@ -45,14 +49,20 @@ public enum Frames {
     }
 
     public static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
-    public static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    public static func be32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+    }
     public static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    public static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+    public static func le32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
+    }
 
     /// A little-endian classic pcap file (microseconds unless `nanosecond`).
-    public static func pcapFile(linkType: UInt32 = 1, snaplen: UInt32 = 65535, nanosecond: Bool = false,
-                                bigEndian: Bool = false,
-                                records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)]) -> [UInt8] {
+    public static func pcapFile(
+        linkType: UInt32 = 1, snaplen: UInt32 = 65535, nanosecond: Bool = false,
+        bigEndian: Bool = false,
+        records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], original: Int?)]
+    ) -> [UInt8] {
         func u32(_ v: UInt32) -> [UInt8] { bigEndian ? be32(v) : le32(v) }
         func u16(_ v: UInt16) -> [UInt8] { bigEndian ? be16(v) : le16(v) }
         var b: [UInt8] = u32(nanosecond ? 0xA1B2_3C4D : 0xA1B2_C3D4)

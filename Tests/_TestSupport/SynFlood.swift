@@ -9,12 +9,15 @@ public func writeSynFlood(count: Int, to path: String, seed: UInt64 = 7) throws 
     defer { try? handle.close() }
     var chunk = Frames.pcapFile(records: [])
     var state = seed
-    for i in 0 ..< count {
+    for i in 0..<count {
         state ^= state << 13; state ^= state >> 7; state ^= state << 17
         let client: [UInt8] = [10, 244, UInt8(truncatingIfNeeded: state >> 8), UInt8(truncatingIfNeeded: state >> 16)]
         let port = UInt16(truncatingIfNeeded: state >> 24) | 1024
-        let frame = Frames.ethernet(type: 0x0800, Frames.ipv4(src: client, dst: [10, 96, 0, 10], proto: 6,
-            Frames.tcp(sport: port, dport: 443, seq: UInt32(truncatingIfNeeded: state), flags: 0x02)))
+        let frame = Frames.ethernet(
+            type: 0x0800,
+            Frames.ipv4(
+                src: client, dst: [10, 96, 0, 10], proto: 6,
+                Frames.tcp(sport: port, dport: 443, seq: UInt32(truncatingIfNeeded: state), flags: 0x02)))
         chunk += Frames.le32(UInt32(1_700_000_000 + i / 1_000_000)) + Frames.le32(UInt32(i % 1_000_000))
         chunk += Frames.le32(UInt32(frame.count)) + Frames.le32(UInt32(frame.count)) + frame
         if chunk.count > 1 << 20 {

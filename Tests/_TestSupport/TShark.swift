@@ -15,8 +15,10 @@ public enum TShark {
 
     /// For each frame with any of `fields` set, the names of those set.
     public static func frames(_ capture: String, fields: [String]) throws -> [Int: Set<String>] {
-        var args = ["-2", "-n", "-r", capture, "-d", "tcp.port==6443,tls", "-T", "fields", "-E", "separator=\t",
-                    "-e", "frame.number"]
+        var args = [
+            "-2", "-n", "-r", capture, "-d", "tcp.port==6443,tls", "-T", "fields", "-E", "separator=\t",
+            "-e", "frame.number",
+        ]
         for p in preferences { args += ["-o", p] }
         for f in fields { args += ["-e", f] }
         let r = try run(path, args)
@@ -36,8 +38,10 @@ extension TShark {
     /// For each frame matching `displayFilter`, every field's value as tshark prints it
     /// (several occurrences joined by ",").
     public static func values(_ capture: String, displayFilter: String, fields: [String]) throws -> [Int: [String]] {
-        var args = ["-2", "-n", "-r", capture, "-Y", displayFilter, "-T", "fields", "-E", "separator=\t",
-                    "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number"]
+        var args = [
+            "-2", "-n", "-r", capture, "-Y", displayFilter, "-T", "fields", "-E", "separator=\t",
+            "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number",
+        ]
         for p in preferences { args += ["-o", p] }
         for f in fields { args += ["-e", f] }
         let r = try run(path, args)
@@ -45,7 +49,7 @@ extension TShark {
         for line in r.stdout.split(separator: "\n") {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard let n = Int(cols[0]) else { continue }
-            out[n] = (0 ..< fields.count).map { $0 + 1 < cols.count ? cols[$0 + 1] : "" }
+            out[n] = (0..<fields.count).map { $0 + 1 < cols.count ? cols[$0 + 1] : "" }
         }
         return out
     }

@@ -18,8 +18,10 @@ public func temporaryFile(_ bytes: [UInt8], suffix: String = ".cap") -> String {
 
 /// Runs a program; returns its exit status, standard output and standard error.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil,
-                in directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+public func run(
+    _ executable: String, _ arguments: [String], stdin: [UInt8]? = nil,
+    in directory: String? = nil
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments

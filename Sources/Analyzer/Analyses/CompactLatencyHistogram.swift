@@ -70,8 +70,8 @@ struct CompactLatencyHistogram {
     /// Adds another histogram's samples, bucket by bucket.
     mutating func add(_ other: CompactLatencyHistogram) {
         guard other.count > 0 else { return }
-        for chunk in 0 ..< Self.chunks where other.position[chunk] != 0 {
-            for offset in 0 ..< Self.half {
+        for chunk in 0..<Self.chunks where other.position[chunk] != 0 {
+            for offset in 0..<Self.half {
                 let n = other.counted(chunk: chunk, offset)
                 if n != 0 { add(chunk << Self.halfMagnitude + offset, nil, n) }
             }
@@ -114,8 +114,10 @@ struct CompactLatencyHistogram {
 
     /// Adds `n` to `storage[at]`; false (nothing changed) when the sum does not fit.
     @inline(__always)
-    private static func bump<Count: FixedWidthInteger & UnsignedInteger>(_ storage: inout [Count], _ at: Int,
-                                                                          _ n: UInt32) -> Bool {
+    private static func bump<Count: FixedWidthInteger & UnsignedInteger>(
+        _ storage: inout [Count], _ at: Int,
+        _ n: UInt32
+    ) -> Bool {
         let (sum, over) = storage[at].addingReportingOverflow(Count(truncatingIfNeeded: n))
         guard n <= UInt32(Count.max), !over else { return false }
         storage[at] = sum
@@ -134,15 +136,15 @@ struct CompactLatencyHistogram {
         switch position[chunk] >> 6 {
         case Self.tiny:
             bytes.reserveCapacity(bytes.count + Self.half)
-            for offset in 0 ..< Self.half { bytes.append(UInt8(counted(chunk: chunk, offset))) }
+            for offset in 0..<Self.half { bytes.append(UInt8(counted(chunk: chunk, offset))) }
             p = Self.small << 6 | UInt8(bytes.count / Self.half)
         case Self.small:
             shorts.reserveCapacity(shorts.count + Self.half)
-            for offset in 0 ..< Self.half { shorts.append(UInt16(counted(chunk: chunk, offset))) }
+            for offset in 0..<Self.half { shorts.append(UInt16(counted(chunk: chunk, offset))) }
             p = Self.narrow << 6 | UInt8(shorts.count / Self.half)
         default:
             words.reserveCapacity(words.count + Self.half)
-            for offset in 0 ..< Self.half { words.append(counted(chunk: chunk, offset)) }
+            for offset in 0..<Self.half { words.append(counted(chunk: chunk, offset)) }
             p = Self.wide << 6 | UInt8(words.count / Self.half)
         }
         position[chunk] = p
@@ -195,12 +197,12 @@ struct CompactLatencyHistogram {
         let zeroBucket = position[0] != 0 && counted(chunk: 0, 0) != 0
         var walk = PercentileWalk(total: UInt64(count), levels: p, low: zeroBucket ? 0 : minNonZero, high: maxRecorded)
         let totals = count < Int(UInt32.max)
-        for chunk in 0 ..< Self.chunks where position[chunk] != 0 {
+        for chunk in 0..<Self.chunks where position[chunk] != 0 {
             if totals && !walk.reaches(UInt64(chunkTotals[chunk])) {
                 walk.skip(UInt64(chunkTotals[chunk]))
                 continue
             }
-            for offset in 0 ..< Self.half {
+            for offset in 0..<Self.half {
                 let n = counted(chunk: chunk, offset)
                 guard n != 0 else { continue }
                 let value = Self.reportedValue(chunk << Self.halfMagnitude + offset)

@@ -36,7 +36,7 @@ struct LatencyHistogram {
         var starts = InlineArray<65, Int>(repeating: 0)
         for v in pending { starts[64 - v.leadingZeroBitCount] += 1 }
         var total = 0
-        for i in 0 ..< 65 {
+        for i in 0..<65 {
             let n = starts[i]
             starts[i] = total
             total += n
@@ -70,8 +70,9 @@ struct LatencyHistogram {
             let rank = max(1, Int((p / 100 * Double(sorted.count)).rounded(.up)))
             return Double(sorted[min(rank, sorted.count) - 1]) / 1e9
         }
-        return Percentiles(count: sorted.count, p50: at(50), p90: at(90), p95: at(95), p99: at(99),
-                           max: Double(sorted.last!) / 1e9)
+        return Percentiles(
+            count: sorted.count, p50: at(50), p90: at(90), p95: at(95), p99: at(99),
+            max: Double(sorted.last!) / 1e9)
     }
 
     /// Adds another histogram's samples, bucket by bucket.

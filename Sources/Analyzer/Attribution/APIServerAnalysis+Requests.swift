@@ -45,8 +45,10 @@ extension APIServerAnalysis {
     /// The requests of one connection's HTTP/1.1 conversation. `ending`: how the connection
     /// ended, for requests left without a response (those of a connection still open when
     /// the capture ended are not errors: `notSeen`).
-    mutating func add(_ http: HTTPConversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
-                      ending: String, _ c: inout Client) {
+    mutating func add(
+        _ http: HTTPConversation, decrypted: Bool, _ ends: Ends, captureEnded: Bool, reset: Bool,
+        ending: String, _ c: inout Client
+    ) {
         if http.lostFraming { section.decryption.lostFraming += 1 }
         requestsDropped += http.dropped
         for (n, r) in http.requests.enumerated() {
@@ -69,17 +71,22 @@ extension APIServerAnalysis {
             row.grpcStatus = r.grpcStatus
             (row.stream, row.requestBytes, row.responseBytes) = (r.stream.map(Int.init), r.requestBytes, r.responseBytes)
             if http.isHTTP2 { row.httpVersion = "HTTP/2" }
-            requests.add(row, recordId: "http-" + ends.connection + "-" + String(n + 1), key: target.key,
-                         latency: row.status == nil ? nil : latency, limit: rows)
+            requests.add(
+                row, recordId: "http-" + ends.connection + "-" + String(n + 1), key: target.key,
+                latency: row.status == nil ? nil : latency, limit: rows)
             guard let status = r.status, let l = latency else {
                 if r.reset {
                     c.errors += 1
-                    unanswered(ends.client, ends.server, ends.pod, at: r.start, "stream reset before the response to \(r.method) \(r.target)")
+                    unanswered(
+                        ends.client, ends.server, ends.pod, at: r.start,
+                        "stream reset before the response to \(r.method) \(r.target)")
                 } else if captureEnded {
                     section.notSeen.requests += 1
                 } else {
                     c.errors += 1
-                    unanswered(ends.client, ends.server, ends.pod, at: r.start, "\(ending) before the response to \(r.method) \(r.target)")
+                    unanswered(
+                        ends.client, ends.server, ends.pod, at: r.start,
+                        "\(ending) before the response to \(r.method) \(r.target)")
                 }
                 continue
             }
@@ -99,7 +106,8 @@ extension APIServerAnalysis {
             (slow.method, slow.path, slow.status, slow.decrypted) = (r.method, r.target, status, decrypted)
             slowest.offer(Slowest(row: slow))
             if metrics != nil {
-                let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram, bounds: MetricNames.seconds)
+                let f = metrics!.family(
+                    MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram, bounds: MetricNames.seconds)
                 metrics!.observe(f, [("client", ends.key)], at: r.start, Double(l) / 1e9)
             }
         }

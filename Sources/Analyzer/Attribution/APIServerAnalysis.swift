@@ -89,8 +89,9 @@ struct APIServerAnalysis {
             at = httpStates.count - 1
             httpIndex[s] = Int32(httpStates.count)
         }
-        httpStates[at].exchanges.segment(fromClient: toServer, sequence: frame.sequenceNumber, payload: frame.payload,
-                                         time: time, held: &httpHeld)
+        httpStates[at].exchanges.segment(
+            fromClient: toServer, sequence: frame.sequenceNumber, payload: frame.payload,
+            time: time, held: &httpHeld)
     }
 
     /// The plain HTTP `flow`'s connection carried, taken out: called at every flow's end,
@@ -125,9 +126,11 @@ struct APIServerAnalysis {
     /// `resetKind`: how the connection's first RST came (a reset is an error only when the
     /// connection was refused or aborted, or a request or handshake was open); a connection
     /// whose handshake the capture did not see began before it (counted in `notSeen`).
-    mutating func add(_ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
-                      resetKind: TCPResetKind? = nil, handshakeSeen: Bool = true,
-                      session: TLSSession.APIView?, http: HTTPExchanges?) {
+    mutating func add(
+        _ flow: Flow, serverIsLow: Bool, owners: FlowOwners?, initialRTT: Int64?, reset: Bool,
+        resetKind: TCPResetKind? = nil, handshakeSeen: Bool = true,
+        session: TLSSession.APIView?, http: HTTPExchanges?
+    ) {
         let k = flow.key
         let client = serverIsLow ? k.highAddress.endpoint(port: k.highPort) : k.lowAddress.endpoint(port: k.lowPort)
         let server = serverIsLow ? k.lowAddress.endpoint(port: k.lowPort) : k.highAddress.endpoint(port: k.highPort)
@@ -190,13 +193,15 @@ struct APIServerAnalysis {
                 (full.method, full.path, full.verb, full.status) = (e.request.method, e.request.target, target.verb, e.status)
                 (full.resource, full.subresource, full.namespace) = (target.resource, target.subresource, target.namespace)
                 full.latency = row.latency
-                requests.add(full, recordId: "http-" + connection + "-" + String(n + 1), key: target.key,
-                             latency: e.latency, limit: rows)
+                requests.add(
+                    full, recordId: "http-" + connection + "-" + String(n + 1), key: target.key,
+                    latency: e.latency, limit: rows)
                 if e.status == 429 { section.errors.throttled += 1 }
                 if e.status >= 500 { c.errors += 1; section.errors.serverErrors += 1; requests.churn.error(at: e.time) }
                 if metrics != nil {
-                    let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
-                                            bounds: MetricNames.seconds)
+                    let f = metrics!.family(
+                        MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
+                        bounds: MetricNames.seconds)
                     metrics!.observe(f, [("client", key)], at: e.time, Double(e.latency) / 1e9)
                 }
             }
@@ -206,9 +211,10 @@ struct APIServerAnalysis {
                     continue
                 }
                 c.errors += 1
-                unanswered(client, server, pod, at: p.time,
-                           (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
-                               + " before the response to \(p.request.method) \(p.request.target)")
+                unanswered(
+                    client, server, pod, at: p.time,
+                    (flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended")
+                        + " before the response to \(p.request.method) \(p.request.target)")
             }
         }
         if let s = session, let decrypted = s.http {
@@ -224,8 +230,11 @@ struct APIServerAnalysis {
             section.decryption.failedRecords += s.failedRecords
             if s.refusedEarlyData { section.decryption.refusedEarlyData += 1 }
             let end = flow.reset ? "connection reset" : flow.isClosed ? "connection closed" : "capture ended"
-            add(decrypted, decrypted: true, Ends(client: client, server: server, pod: pod, key: key,
-                                                             connection: TLSAnalysis.connectionID(flow)),
+            add(
+                decrypted, decrypted: true,
+                Ends(
+                    client: client, server: server, pod: pod, key: key,
+                    connection: TLSAnalysis.connectionID(flow)),
                 captureEnded: captureEnded, reset: reset, ending: end, &c)
         } else if let s = session {
             if s.notDecrypted { section.decryption.notDecrypted += 1 }
@@ -255,8 +264,9 @@ struct APIServerAnalysis {
                 slowest.offer(Slowest(row: row))
             }
             if metrics != nil {
-                let f = metrics!.family(MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
-                                        bounds: MetricNames.seconds)
+                let f = metrics!.family(
+                    MetricNames.apiRequests.0, MetricNames.apiRequests.1, .histogram,
+                    bounds: MetricNames.seconds)
                 for e in x.timeline ?? [] { metrics!.observe(f, [("client", key)], at: e.time, Double(e.latency) / 1e9) }
                 if let open = x.open {
                     let n = metrics!.family(MetricNames.apiServerNoResponse.0, MetricNames.apiServerNoResponse.1, .gauge)
@@ -267,10 +277,13 @@ struct APIServerAnalysis {
                 section.notSeen.requests += 1
             } else if let open = x.open {
                 c.errors += 1
-                unanswered(client, server, pod, at: open,
-                           s.reset ? "connection reset with a request open"
-                               : flow.isClosed ? "no response before the connection closed"
-                               : "no response before the capture ended")
+                unanswered(
+                    client, server, pod, at: open,
+                    s.reset
+                        ? "connection reset with a request open"
+                        : flow.isClosed
+                            ? "no response before the connection closed"
+                            : "no response before the capture ended")
             }
         }
         clients[key] = c

@@ -41,8 +41,9 @@ struct AttributionCounter {
     /// Who each end of `flow` was at its first packet (nothing counted).
     func owners(of flow: Flow) -> FlowOwners {
         let time = flow.firstSeen
-        return FlowOwners(low: directory.resolve(flow.key.lowAddress, at: time),
-                          high: directory.resolve(flow.key.highAddress, at: time))
+        return FlowOwners(
+            low: directory.resolve(flow.key.lowAddress, at: time),
+            high: directory.resolve(flow.key.highAddress, at: time))
     }
 
     mutating func flowFinished(_ flow: Flow) -> FlowOwners {

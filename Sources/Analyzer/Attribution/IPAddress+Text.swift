@@ -12,8 +12,8 @@ extension IPAddress {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
         let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        let high = bytes[0 ..< 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let low = bytes[8 ..< 16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         self.init(high: high, low: low)
     }
 }

@@ -53,7 +53,7 @@ public final class PodDirectory: Sendable {
         public init?(parsing text: String) {
             var host = Substring(text), port = Substring("")
             if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-                host = text[text.index(after: text.startIndex) ..< close]
+                host = text[text.index(after: text.startIndex)..<close]
                 let rest = text[text.index(after: close)...]
                 guard rest.hasPrefix(":") else { return nil }
                 port = rest.dropFirst()
@@ -152,8 +152,10 @@ public final class PodDirectory: Sendable {
             let owner: Owner
             switch object {
             case .pod(let p):
-                pods.append(Pod(namespace: p.namespace, name: p.name, workload: p.workload, node: p.node,
-                                hostNetwork: p.hostNetwork))
+                pods.append(
+                    Pod(
+                        namespace: p.namespace, name: p.name, workload: p.workload, node: p.node,
+                        hostNetwork: p.hostNetwork))
                 owner = .pod(pods.count - 1)
                 addresses = p.ips
             case .service(let s):
@@ -192,7 +194,7 @@ public final class PodDirectory: Sendable {
         mutating func addAPIServer(_ addresses: [String], _ ports: [Int]) {
             for text in addresses {
                 guard let address = IPAddress(parsing: text) else { continue }
-                for port in ports where (1 ... 65535).contains(port) {
+                for port in ports where (1...65535).contains(port) {
                     apiServer.insert(Endpoint(address: address, port: UInt16(port)))
                 }
             }

@@ -25,7 +25,8 @@ public struct PodFilter: Sendable {
             let bareWorkload = p.workload.split(separator: "/").last.map(String.init) ?? p.workload
             if pods.contains(p.key) || pods.contains(p.name) || namespaces.contains(p.namespace)
                 || workloads.contains(p.workload) || workloads.contains(p.namespace + "/" + p.workload)
-                || workloads.contains(bareWorkload) {
+                || workloads.contains(bareWorkload)
+            {
                 out.insert(i)
             }
         }

@@ -100,16 +100,20 @@ struct PodStats {
             row.workload = pod.workload
             row.node = pod.node
             pods.append(row)
-            let own = PodStats(dns: dns[p].map { [0: $0] } ?? [:], tcp: tcp[p].map { [0: $0] } ?? [:],
-                               tls: tls[p].map { [0: $0] } ?? [:])
+            let own = PodStats(
+                dns: dns[p].map { [0: $0] } ?? [:], tcp: tcp[p].map { [0: $0] } ?? [:],
+                tls: tls[p].map { [0: $0] } ?? [:])
             for (key, isWorkload) in [(pod.namespace + "/" + pod.workload, true), (pod.namespace, false)] {
-                var entry = (isWorkload ? workloads[key] : namespaces[key]) ?? ({
-                    var r = PodRow()
-                    r.namespace = pod.namespace
-                    r.workload = isWorkload ? pod.workload : nil
-                    r.pods = 0
-                    return r
-                }(), PodStats())
+                var entry =
+                    (isWorkload ? workloads[key] : namespaces[key]) ?? (
+                        {
+                            var r = PodRow()
+                            r.namespace = pod.namespace
+                            r.workload = isWorkload ? pod.workload : nil
+                            r.pods = 0
+                            return r
+                        }(), PodStats()
+                    )
                 entry.0.pods += 1
                 entry.1.merge(own)
                 if isWorkload { workloads[key] = entry } else { namespaces[key] = entry }
@@ -121,8 +125,10 @@ struct PodStats {
             let y = b.tcp.connections + b.dns.transactions + b.tls.handshakes
             return x != y ? x > y : (a.namespace, a.workload ?? "", a.name ?? "") < (b.namespace, b.workload ?? "", b.name ?? "")
         }
-        return (pods.sorted(by: order), workloads.values.map(finish).sorted(by: order),
-                namespaces.values.map(finish).sorted(by: order))
+        return (
+            pods.sorted(by: order), workloads.values.map(finish).sorted(by: order),
+            namespaces.values.map(finish).sorted(by: order)
+        )
     }
 
     /// The figures of entry `p` written into `row`'s dns, tcp and tls objects.

@@ -29,7 +29,8 @@ struct ServiceNATPairs {
     mutating func flowFinished(_ flow: Flow, _ owners: FlowOwners) {
         guard flow.key.ipProtocol == IPProtocol.tcp || flow.key.ipProtocol == IPProtocol.udp else { return }
         let k = flow.key
-        let (client, server) = flow.clientIsLow
+        let (client, server) =
+            flow.clientIsLow
             ? (Client(address: k.lowAddress, port: k.lowPort), owners.high)
             : (Client(address: k.highAddress, port: k.highPort), owners.low)
         let serverAddress = flow.clientIsLow ? k.highAddress : k.lowAddress

@@ -46,82 +46,113 @@ public enum MemoryBudget {
 
     /// Every table, at the defaults.
     public static let tables: [Table] = [
-        Table(name: "live flows, with their TCP, TLS and API-server state", bound: maximumFlows,
-              constant: "MemoryBudget.maximumFlows (--max-flows)", bytesEach: 480,
-              whenReached: "idle flows expired, then the least recently active of a fixed-sequence sample evicted; flowTable.evicted"),
-        Table(name: "DNS-over-UDP conversations (the report's second table)", bound: maximumFlows,
-              constant: "MemoryBudget.maximumFlows (--max-flows)", bytesEach: 96,
-              whenReached: "as live flows"),
-        Table(name: "DNS transactions pending", bound: dnsPending, constant: "MemoryBudget.dnsPending", bytesEach: 200,
-              whenReached: "later queries not tracked, counted in a warning"),
-        Table(name: "DNS lookups set aside by a later one with the same port and ID", bound: DNSAnalysis.maximumSuperseded,
-              constant: "DNSAnalysis.maximumSuperseded", bytesEach: 200,
-              whenReached: "closed unanswered at once, counted in a warning"),
-        Table(name: "DNS question names told apart (bytes of names)", bound: 16 << 20,
-              constant: "DNSNameTable (16 MiB of names, 262,144 names)", bytesEach: 1,
-              whenReached: "later names read (name table full), counted in a warning"),
-        Table(name: "DNS question names told apart (index)", bound: 1 << 18,
-              constant: "ReportOptions.dnsNames", bytesEach: 24,
-              whenReached: "as above"),
-        Table(name: "DNS-over-TCP connections decoded", bound: dnsTCPConnections,
-              constant: "MemoryBudget.dnsTCPConnections", bytesEach: 768,
-              whenReached: "the oldest gives way, counted in a warning"),
-        Table(name: "DNS-over-TCP framing buffers (bytes)", bound: dnsFramingBytes,
-              constant: "MemoryBudget.dnsFramingBytes", bytesEach: 1,
-              whenReached: "that direction's framing given up as after a gap (dns.tcpStreamGaps)"),
-        Table(name: "DNS-over-TCP reassembly past holes (bytes)", bound: dnsStreamBytes,
-              constant: "MemoryBudget.dnsStreamBytes", bytesEach: 1,
-              whenReached: "the hole given up as a gap, counted in a warning"),
-        Table(name: "TLS stream reassembly past holes (bytes; 64 more charged per segment)", bound: streamBytes,
-              constant: "MemoryBudget.streamBytes", bytesEach: 1,
-              whenReached: "the hole given up as a gap, counted in a warning"),
-        Table(name: "IP datagrams in reassembly (65,575 bytes and a bit per byte each)", bound: ipDatagrams,
-              constant: "MemoryBudget.ipDatagrams", bytesEach: 65_575 + 8_197 + 128,
-              whenReached: "new datagrams dropped, counted in fragments.dropped"),
-        Table(name: "plain HTTP requests waiting and exchanges, over API-server connections", bound: HTTPExchanges.totalLimit,
-              constant: "HTTPExchanges.totalLimit", bytesEach: 160,
-              whenReached: "not kept, counted"),
-        Table(name: "cleartext HTTP connections read at once", bound: PlainHTTPConnections.maximumLive,
-              constant: "PlainHTTPConnections.maximumLive", bytesEach: MemoryLayout<PlainHTTPStream>.stride + 64,
-              whenReached: "later connections not read, counted in a warning"),
-        Table(name: "cleartext HTTP requests and reader buffers over live connections (bytes)",
-              bound: PlainHTTPConnections.maximumHeldBytes + HTTP2Conversation.maximumBuffered,
-              constant: "PlainHTTPConnections.maximumHeldBytes (and one frame)", bytesEach: 1,
-              whenReached: "the connection stops being read (its requests so far kept), counted in a warning"),
-        Table(name: "packets within the sightings window (two generations of slots)", bound: 2 * SightingTable.maximumSlots,
-              constant: "SightingTable.maximumSlots (per generation)", bytesEach: MemoryLayout<SightingTable.Slot>.stride,
-              whenReached: "the generation ends early (a shorter window), counted in a warning"),
-        Table(name: "packets held until seen at their flow's point (records)", bound: HeldSightings.maximumRecords,
-              constant: "HeldSightings.maximumRecords", bytesEach: 128,
-              whenReached: "the oldest analysed as first seen, counted in a warning"),
-        Table(name: "packets held until seen at their flow's point (bytes)", bound: HeldSightings.maximumBytes,
-              constant: "HeldSightings.maximumBytes", bytesEach: 1,
-              whenReached: "as above"),
-        Table(name: "records held to put a file of several interfaces in time order (records)", bound: TimeReorder.maximumRecords,
-              constant: "TimeReorder.maximumRecords", bytesEach: 160,
-              whenReached: "the earliest handed out before its window passed; a record then arriving older than one handed out goes out of order, counted in a warning"),
-        Table(name: "records held to put a file of several interfaces in time order (bytes)", bound: TimeReorder.maximumBytes,
-              constant: "TimeReorder.maximumBytes", bytesEach: 1,
-              whenReached: "as above"),
-        Table(name: "flows' observation points (direct-mapped)", bound: FlowPoints.slots,
-              constant: "FlowPoints.slots", bytesEach: 10,
-              whenReached: "a flow on a taken slot takes it (the other flow's next packet picks its point again)"),
-        Table(name: "flows whose NAT views are joined", bound: NATViews.limit, constant: "NATViews.limit", bytesEach: 112,
-              whenReached: "later views not joined, counted in a warning"),
-        Table(name: "addresses tallied per observation point (to name the pod behind it)",
-              bound: PointAddresses.addressesPerPoint * PointAddresses.maximumPoints,
-              constant: "PointAddresses.addressesPerPoint per point, first PointAddresses.maximumPoints points", bytesEach: 48,
-              whenReached: "later addresses of that point not tallied (a pod's is in its veth's first packet); later points not named by pod"),
-        Table(name: "hops between observation points (each with its delays)", bound: PathTracker.maximumHops,
-              constant: "PathTracker.maximumHops",
-              bytesEach: MemoryLayout<PathTracker.Hop>.stride + 2 * CompactLatencyHistogram.chunks * 512 + 64,
-              whenReached: "sightings on later hops not counted in path.hops, counted in a warning"),
-        Table(name: "(flow, hop) rows of packets lost between points", bound: PathTracker.maximumLossRows,
-              constant: "PathTracker.maximumLossRows", bytesEach: 128,
-              whenReached: "later losses counted in their hop only, counted in a warning"),
-        Table(name: "conversations' hops between points (direct-mapped)", bound: FlowPaths.slots,
-              constant: "FlowPaths.slots", bytesEach: MemoryLayout<FlowPaths.Entry>.stride,
-              whenReached: "a conversation on a taken slot takes it (the other's losses are not located until it crosses two points again)"),
+        Table(
+            name: "live flows, with their TCP, TLS and API-server state", bound: maximumFlows,
+            constant: "MemoryBudget.maximumFlows (--max-flows)", bytesEach: 480,
+            whenReached:
+                "idle flows expired, then the least recently active of a fixed-sequence sample evicted; flowTable.evicted"),
+        Table(
+            name: "DNS-over-UDP conversations (the report's second table)", bound: maximumFlows,
+            constant: "MemoryBudget.maximumFlows (--max-flows)", bytesEach: 96,
+            whenReached: "as live flows"),
+        Table(
+            name: "DNS transactions pending", bound: dnsPending, constant: "MemoryBudget.dnsPending", bytesEach: 200,
+            whenReached: "later queries not tracked, counted in a warning"),
+        Table(
+            name: "DNS lookups set aside by a later one with the same port and ID", bound: DNSAnalysis.maximumSuperseded,
+            constant: "DNSAnalysis.maximumSuperseded", bytesEach: 200,
+            whenReached: "closed unanswered at once, counted in a warning"),
+        Table(
+            name: "DNS question names told apart (bytes of names)", bound: 16 << 20,
+            constant: "DNSNameTable (16 MiB of names, 262,144 names)", bytesEach: 1,
+            whenReached: "later names read (name table full), counted in a warning"),
+        Table(
+            name: "DNS question names told apart (index)", bound: 1 << 18,
+            constant: "ReportOptions.dnsNames", bytesEach: 24,
+            whenReached: "as above"),
+        Table(
+            name: "DNS-over-TCP connections decoded", bound: dnsTCPConnections,
+            constant: "MemoryBudget.dnsTCPConnections", bytesEach: 768,
+            whenReached: "the oldest gives way, counted in a warning"),
+        Table(
+            name: "DNS-over-TCP framing buffers (bytes)", bound: dnsFramingBytes,
+            constant: "MemoryBudget.dnsFramingBytes", bytesEach: 1,
+            whenReached: "that direction's framing given up as after a gap (dns.tcpStreamGaps)"),
+        Table(
+            name: "DNS-over-TCP reassembly past holes (bytes)", bound: dnsStreamBytes,
+            constant: "MemoryBudget.dnsStreamBytes", bytesEach: 1,
+            whenReached: "the hole given up as a gap, counted in a warning"),
+        Table(
+            name: "TLS stream reassembly past holes (bytes; 64 more charged per segment)", bound: streamBytes,
+            constant: "MemoryBudget.streamBytes", bytesEach: 1,
+            whenReached: "the hole given up as a gap, counted in a warning"),
+        Table(
+            name: "IP datagrams in reassembly (65,575 bytes and a bit per byte each)", bound: ipDatagrams,
+            constant: "MemoryBudget.ipDatagrams", bytesEach: 65_575 + 8_197 + 128,
+            whenReached: "new datagrams dropped, counted in fragments.dropped"),
+        Table(
+            name: "plain HTTP requests waiting and exchanges, over API-server connections", bound: HTTPExchanges.totalLimit,
+            constant: "HTTPExchanges.totalLimit", bytesEach: 160,
+            whenReached: "not kept, counted"),
+        Table(
+            name: "cleartext HTTP connections read at once", bound: PlainHTTPConnections.maximumLive,
+            constant: "PlainHTTPConnections.maximumLive", bytesEach: MemoryLayout<PlainHTTPStream>.stride + 64,
+            whenReached: "later connections not read, counted in a warning"),
+        Table(
+            name: "cleartext HTTP requests and reader buffers over live connections (bytes)",
+            bound: PlainHTTPConnections.maximumHeldBytes + HTTP2Conversation.maximumBuffered,
+            constant: "PlainHTTPConnections.maximumHeldBytes (and one frame)", bytesEach: 1,
+            whenReached: "the connection stops being read (its requests so far kept), counted in a warning"),
+        Table(
+            name: "packets within the sightings window (two generations of slots)", bound: 2 * SightingTable.maximumSlots,
+            constant: "SightingTable.maximumSlots (per generation)", bytesEach: MemoryLayout<SightingTable.Slot>.stride,
+            whenReached: "the generation ends early (a shorter window), counted in a warning"),
+        Table(
+            name: "packets held until seen at their flow's point (records)", bound: HeldSightings.maximumRecords,
+            constant: "HeldSightings.maximumRecords", bytesEach: 128,
+            whenReached: "the oldest analysed as first seen, counted in a warning"),
+        Table(
+            name: "packets held until seen at their flow's point (bytes)", bound: HeldSightings.maximumBytes,
+            constant: "HeldSightings.maximumBytes", bytesEach: 1,
+            whenReached: "as above"),
+        Table(
+            name: "records held to put a file of several interfaces in time order (records)", bound: TimeReorder.maximumRecords,
+            constant: "TimeReorder.maximumRecords", bytesEach: 160,
+            whenReached:
+                "the earliest handed out before its window passed; a record then arriving older than one handed out goes out of order, counted in a warning"
+        ),
+        Table(
+            name: "records held to put a file of several interfaces in time order (bytes)", bound: TimeReorder.maximumBytes,
+            constant: "TimeReorder.maximumBytes", bytesEach: 1,
+            whenReached: "as above"),
+        Table(
+            name: "flows' observation points (direct-mapped)", bound: FlowPoints.slots,
+            constant: "FlowPoints.slots", bytesEach: 10,
+            whenReached: "a flow on a taken slot takes it (the other flow's next packet picks its point again)"),
+        Table(
+            name: "flows whose NAT views are joined", bound: NATViews.limit, constant: "NATViews.limit", bytesEach: 112,
+            whenReached: "later views not joined, counted in a warning"),
+        Table(
+            name: "addresses tallied per observation point (to name the pod behind it)",
+            bound: PointAddresses.addressesPerPoint * PointAddresses.maximumPoints,
+            constant: "PointAddresses.addressesPerPoint per point, first PointAddresses.maximumPoints points", bytesEach: 48,
+            whenReached:
+                "later addresses of that point not tallied (a pod's is in its veth's first packet); later points not named by pod"
+        ),
+        Table(
+            name: "hops between observation points (each with its delays)", bound: PathTracker.maximumHops,
+            constant: "PathTracker.maximumHops",
+            bytesEach: MemoryLayout<PathTracker.Hop>.stride + 2 * CompactLatencyHistogram.chunks * 512 + 64,
+            whenReached: "sightings on later hops not counted in path.hops, counted in a warning"),
+        Table(
+            name: "(flow, hop) rows of packets lost between points", bound: PathTracker.maximumLossRows,
+            constant: "PathTracker.maximumLossRows", bytesEach: 128,
+            whenReached: "later losses counted in their hop only, counted in a warning"),
+        Table(
+            name: "conversations' hops between points (direct-mapped)", bound: FlowPaths.slots,
+            constant: "FlowPaths.slots", bytesEach: MemoryLayout<FlowPaths.Entry>.stride,
+            whenReached:
+                "a conversation on a taken slot takes it (the other's losses are not located until it crosses two points again)"),
     ]
 
     /// The tables' worst case and the fixed cost: at most `defaultBytes`.

@@ -52,7 +52,9 @@ public struct FlowNotFound: Error, CustomStringConvertible {
 
     init(finding: Int, of count: Int, _ f: Finding?) {
         if let f {
-            description = "finding \(finding) (\(f.id)) names no flows and no capture filter" + (f.evidence?.displayFilter.map { "; its packets in Wireshark: \($0)" } ?? "")
+            description =
+                "finding \(finding) (\(f.id)) names no flows and no capture filter"
+                + (f.evidence?.displayFilter.map { "; its packets in Wireshark: \($0)" } ?? "")
         } else {
             description = "no finding \(finding): the report of these inputs and options has \(count)"
         }
@@ -67,13 +69,16 @@ public struct FlowNotFound: Error, CustomStringConvertible {
 /// analyses are not written: frames without IP, and the fragments of a reassembled datagram
 /// but its last.
 public enum ExtractRun {
-    public static func run(paths: [String], options: ExtractOptions, output: String,
-                           progress: ((_ packets: Int) -> Void)? = nil) throws -> ExtractOutcome {
+    public static func run(
+        paths: [String], options: ExtractOptions, output: String,
+        progress: ((_ packets: Int) -> Void)? = nil
+    ) throws -> ExtractOutcome {
         let bundle = try BundleDirectory.expand(paths)
         let cluster = try ReportRun.clusterDirectory(bundle, metadataPaths: options.metadataPaths)
-        var passOptions = CapturePass.Options.flowsOnly(filter: options.filter, flowLimits: options.flowLimits,
-                                                         samePoint: options.samePoint, pods: cluster.directory,
-                                                         podFilter: options.podFilter)
+        var passOptions = CapturePass.Options.flowsOnly(
+            filter: options.filter, flowLimits: options.flowLimits,
+            samePoint: options.samePoint, pods: cluster.directory,
+            podFilter: options.podFilter)
 
         // The flows: the one named, or those the finding's evidence names.
         var ids: [String] = options.flowID.map { [$0] } ?? []
@@ -108,12 +113,14 @@ public enum ExtractRun {
             guard let found = locator.found[id] else { throw FlowNotFound(id: id) }
             flows.append(found)
         }
-        let secrets = options.withSecrets ? try Self.secrets(first.merger.readers, keyLogs: options.keyLogPaths + bundle.keyLogs) : []
+        let secrets =
+            options.withSecrets ? try Self.secrets(first.merger.readers, keyLogs: options.keyLogPaths + bundle.keyLogs) : []
         // The node: the metadata's when it names one (a bundle's), else the capture file's.
         let nodes = cluster.metadata.objects.compactMap { o -> String? in if case .node(let n) = o { n.name } else { nil } }
         let inputs = zip(bundle.captures, first.merger.readers).map { path, reader in
-            PacketExtractor.Input(node: nodes.count == 1 ? nodes[0] : ObservationPoints.nodeName(path),
-                                  interfaceNames: reader.interfaces.map(\.name))
+            PacketExtractor.Input(
+                node: nodes.count == 1 ? nodes[0] : ObservationPoints.nodeName(path),
+                interfaceNames: reader.interfaces.map(\.name))
         }
 
         // With --all-points, a pass more: the flows' packets, whose sightings the last writes.
@@ -126,29 +133,39 @@ public enum ExtractRun {
         }
 
         // Pass 2: the packets.
-        guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+        guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output)
+        else {
             throw CaptureOpenError(path: output, "cannot create the output file")
         }
         defer { try? handle.close() }
-        let extractor = PacketExtractor(inputs: inputs, flowSerials: ids.isEmpty ? nil : Set(flows.map(\.serial)),
-                                        directory: cluster.directory,
-                                        output: handle, secrets: secrets, sightingsOf: sightingsOf)
+        let extractor = PacketExtractor(
+            inputs: inputs, flowSerials: ids.isEmpty ? nil : Set(flows.map(\.serial)),
+            directory: cluster.directory,
+            output: handle, secrets: secrets, sightingsOf: sightingsOf)
         passOptions.analyses = [.init(name: "extract") { _ in extractor }]
         let pass = try CapturePass.run(paths: bundle.captures, options: passOptions, progress: progress)
         extractor.flush()
         if let failure = extractor.failure { throw CaptureOpenError(path: output, "cannot write: \(failure)") }
-        var filter = flows.isEmpty ? nil : flows.count == 1 ? displayFilter(flows[0])
-            : flows.map { "(" + displayFilter($0) + ")" }.joined(separator: " || ")
+        var filter =
+            flows.isEmpty
+            ? nil
+            : flows.count == 1
+                ? displayFilter(flows[0])
+                : flows.map { "(" + displayFilter($0) + ")" }.joined(separator: " || ")
         // One input of several interfaces: the flows' point is one of them.
-        if filter != nil, !options.allPoints, inputs.count == 1, inputs[0].interfaceNames.count > 1, let only = extractor.onlyInterface {
+        if filter != nil, !options.allPoints, inputs.count == 1, inputs[0].interfaceNames.count > 1,
+            let only = extractor.onlyInterface
+        {
             filter! += " && frame.interface_id==\(only)"
         }
-        var outcome = ExtractOutcome(packets: extractor.written, displayFilter: filter, finding: finding,
-                                     inputs: pass.captureFacts.inputs)
+        var outcome = ExtractOutcome(
+            packets: extractor.written, displayFilter: filter, finding: finding,
+            inputs: pass.captureFacts.inputs)
         if let sightingsOf {
             outcome.copies = extractor.written - flows.reduce(0) { $0 + $1.packets }
             if sightingsOf.full {
-                outcome.warnings.append("only the sightings of the flows' first \(SightingsOf.maximumPackets) packets were written (--all-points)")
+                outcome.warnings.append(
+                    "only the sightings of the flows' first \(SightingsOf.maximumPackets) packets were written (--all-points)")
             }
         }
         return outcome

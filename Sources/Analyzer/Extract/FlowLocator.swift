@@ -21,8 +21,9 @@ final class FlowLocator: PassAnalysis, @unchecked Sendable {
         guard found.count < ids.count else { return }
         let (client, server) = SummaryRun.endpoints(flow)
         let first = Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond)
-        let id = FlowID.make(transport: SummaryRun.transportName(flow.key.ipProtocol), client: client, server: server,
-                             first: first)
+        let id = FlowID.make(
+            transport: SummaryRun.transportName(flow.key.ipProtocol), client: client, server: server,
+            first: first)
         if ids.contains(id), found[id] == nil { found[id] = flow }
     }
 

@@ -12,7 +12,7 @@ import Reports
 /// Bounds: at most `flushBytes` pending before they go to the file; interfaces, at most one
 /// per input interface (as the inputs declare them).
 final class PacketExtractor: PassAnalysis, @unchecked Sendable {
-    let ipProtocols: [UInt8] = Array(0 ... 255)
+    let ipProtocols: [UInt8] = Array(0...255)
     static let flushBytes = 1 << 20
 
     /// An input's node (`ObservationPoints.nodeName`) and its interfaces' names.
@@ -38,8 +38,10 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
     private(set) var written = 0
     private(set) var failure: (any Error)?
 
-    init(inputs: [Input], flowSerials: Set<Int>?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret],
-         sightingsOf: SightingsOf? = nil) {
+    init(
+        inputs: [Input], flowSerials: Set<Int>?, directory: PodDirectory?, output: FileHandle, secrets: [DecryptionSecret],
+        sightingsOf: SightingsOf? = nil
+    ) {
         self.inputs = inputs
         self.flowSerials = flowSerials
         self.sightingsOf = sightingsOf
@@ -82,8 +84,9 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
         var options: [PcapngWriter.Option] = []
         if let comment = podComment(frame.source, frame.destination, at: p.time) { options.append(.comment(comment)) }
         let ns = record.timestamp.map { UInt64(clamping: $0.saturatingNanoseconds) } ?? 0
-        writer.enhancedPacket(interface: interface, timestampUnits: ns, data: Array(record.data),
-                              originalLength: record.originalLength, options: options)
+        writer.enhancedPacket(
+            interface: interface, timestampUnits: ns, data: Array(record.data),
+            originalLength: record.originalLength, options: options)
         written += 1
         if writer.pendingCount >= Self.flushBytes { flush() }
     }
@@ -106,8 +109,9 @@ final class PacketExtractor: PassAnalysis, @unchecked Sendable {
         let node = inputs.indices.contains(input) ? inputs[input].node : "input\(input)"
         let names = inputs.indices.contains(input) ? inputs[input].interfaceNames : []
         let name = (names.indices.contains(index) ? names[index] : nil) ?? "if\(index)"
-        writer.interface(linkType: UInt16(truncatingIfNeeded: linkType.rawValue), snapLength: 262_144,
-                         options: [.string(2, name), .string(3, "node \(node), interface \(name)"), .u8(9, 9)])
+        writer.interface(
+            linkType: UInt16(truncatingIfNeeded: linkType.rawValue), snapLength: 262_144,
+            options: [.string(2, name), .string(3, "node \(node), interface \(name)"), .u8(9, 9)])
         interfaces[input, default: [:]][index] = nextInterface
         nextInterface += 1
         return nextInterface - 1

@@ -9,7 +9,7 @@ import Reports
 /// Bound: `maximumPackets` identities (later packets' sightings are not written, and that
 /// is said: `full`).
 final class SightingsOf: PassAnalysis, @unchecked Sendable {
-    let ipProtocols: [UInt8] = Array(0 ... 255)
+    let ipProtocols: [UInt8] = Array(0...255)
     static let maximumPackets = 1 << 20
     private let flowSerials: Set<Int>
     private var identities = Set<UInt64>()

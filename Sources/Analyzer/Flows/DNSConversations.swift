@@ -41,8 +41,10 @@ struct DNSConversations {
 
     /// The table and the sink as two parameters: the expiry closure mutates the sink while
     /// the table is being looked up.
-    private static func count(_ frame: DNSFrame, _ c: DNSFrame.Conversation, _ flows: inout FlowTableOf<CountedFlow>,
-                              _ sink: inout ConversationSink) {
+    private static func count(
+        _ frame: DNSFrame, _ c: DNSFrame.Conversation, _ flows: inout FlowTableOf<CountedFlow>,
+        _ sink: inout ConversationSink
+    ) {
         flows.follow(sweptAt: c.sweptAt) { sink.finished($0.flow) }
         let (i, isNew) = flows.lookup(frame.key, time: frame.time, clock: c.clock, serial: c.serial) { sink.finished($0.flow) }
         let fromLow = frame.fromLow, time = frame.time, timestamp = frame.timestamp, length = c.wireLength

@@ -42,15 +42,18 @@ public struct Flow: Sendable {
     public var firstNanosecond: UInt32
     public var firstSecond: Int64
 
-    init(key: FlowKey, serial: Int, firstSeen: Int64, lastSeen: Int64, firstSecond: Int64, firstNanosecond: UInt32,
-         clientIsLow: Bool, clientFromSYN: Bool) {
+    init(
+        key: FlowKey, serial: Int, firstSeen: Int64, lastSeen: Int64, firstSecond: Int64, firstNanosecond: UInt32,
+        clientIsLow: Bool, clientFromSYN: Bool
+    ) {
         self.key = key
         self.clientIsLow = clientIsLow
         self.clientFromSYN = clientFromSYN
         self.lastSeen = lastSeen
         self.serialNumber = UInt32(truncatingIfNeeded: serial)
         self.firstSecond = firstSecond == 0 && firstNanosecond == 0 ? firstSeen / 1_000_000_000 : firstSecond
-        self.firstNanosecond = firstSecond == 0 && firstNanosecond == 0
+        self.firstNanosecond =
+            firstSecond == 0 && firstNanosecond == 0
             ? UInt32(truncatingIfNeeded: firstSeen % 1_000_000_000) : firstNanosecond
     }
 

@@ -19,14 +19,19 @@ public struct FlowKey: Hashable, Sendable {
     /// The key of the conversation from one endpoint to another, and whether that direction
     /// is low -> high.
     @inline(__always)
-    public static func between(_ source: IPAddress, _ sourcePort: UInt16, _ destination: IPAddress,
-                               _ destinationPort: UInt16, ipProtocol: UInt8) -> (key: FlowKey, fromLow: Bool) {
+    public static func between(
+        _ source: IPAddress, _ sourcePort: UInt16, _ destination: IPAddress,
+        _ destinationPort: UInt16, ipProtocol: UInt8
+    ) -> (key: FlowKey, fromLow: Bool) {
         let fromLow = source < destination || (source == destination && sourcePort <= destinationPort)
-        let key = fromLow
-            ? FlowKey(lowAddress: source, highAddress: destination, lowPort: sourcePort, highPort: destinationPort,
-                      ipProtocol: ipProtocol)
-            : FlowKey(lowAddress: destination, highAddress: source, lowPort: destinationPort, highPort: sourcePort,
-                      ipProtocol: ipProtocol)
+        let key =
+            fromLow
+            ? FlowKey(
+                lowAddress: source, highAddress: destination, lowPort: sourcePort, highPort: destinationPort,
+                ipProtocol: ipProtocol)
+            : FlowKey(
+                lowAddress: destination, highAddress: source, lowPort: destinationPort, highPort: sourcePort,
+                ipProtocol: ipProtocol)
         return (key, fromLow)
     }
 

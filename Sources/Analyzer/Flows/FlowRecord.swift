@@ -31,8 +31,9 @@ protocol FlowRecord {
 
 extension Flow: FlowRecord {
     init(key: FlowKey, serial: Int, time: Int64) {
-        self.init(key: key, serial: serial, firstSeen: time, lastSeen: time, firstSecond: 0, firstNanosecond: 0,
-                  clientIsLow: true, clientFromSYN: false)
+        self.init(
+            key: key, serial: serial, firstSeen: time, lastSeen: time, firstSecond: 0, firstNanosecond: 0,
+            clientIsLow: true, clientFromSYN: false)
     }
 
     @inline(__always) func hasKey(_ key: FlowKey) -> Bool { self.key == key }
@@ -86,8 +87,9 @@ struct CountedFlow: FlowRecord {
     }
 
     var key: FlowKey {
-        FlowKey(lowAddress: IPAddress(v4: lowAddress), highAddress: IPAddress(v4: highAddress), lowPort: lowPort,
-                highPort: highPort, ipProtocol: IPProtocol.udp)
+        FlowKey(
+            lowAddress: IPAddress(v4: lowAddress), highAddress: IPAddress(v4: highAddress), lowPort: lowPort,
+            highPort: highPort, ipProtocol: IPProtocol.udp)
     }
 
     @inline(__always)
@@ -107,7 +109,9 @@ struct CountedFlow: FlowRecord {
     var clientIsLow: Bool {
         get { nanosecondsAndFlags & Self.clientIsLowBit != 0 }
         set {
-            nanosecondsAndFlags = newValue ? nanosecondsAndFlags | Self.clientIsLowBit
+            nanosecondsAndFlags =
+                newValue
+                ? nanosecondsAndFlags | Self.clientIsLowBit
                 : nanosecondsAndFlags & ~Self.clientIsLowBit
         }
     }
@@ -128,8 +132,9 @@ struct CountedFlow: FlowRecord {
 
     /// The `Flow` this stands for (what the conversation sinks take).
     var flow: Flow {
-        var f = Flow(key: key, serial: serial, firstSeen: 0, lastSeen: lastSeen, firstSecond: firstSecond,
-                     firstNanosecond: firstNanosecond, clientIsLow: clientIsLow, clientFromSYN: false)
+        var f = Flow(
+            key: key, serial: serial, firstSeen: 0, lastSeen: lastSeen, firstSecond: firstSecond,
+            firstNanosecond: firstNanosecond, clientIsLow: clientIsLow, clientFromSYN: false)
         f.hashTag = hashTag
         f.isLive = isLive
         f.packetsFromLow = packetsFromLow

@@ -66,15 +66,19 @@ struct FlowTableOf<Record: FlowRecord> {
     /// tables still order by first packet); else flows are numbered in creation order.
     @inline(__always)
     /// `prefetch(flow, stage)`: a hint that `flow` is soon evicted (see `FlowEviction`).
-    public mutating func lookup(_ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
-                                prefetch: (Record, Int) -> Void = { _, _ in },
-                                finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
+    public mutating func lookup(
+        _ key: FlowKey, time: Int64, clock: Int64, serial: Int? = nil,
+        prefetch: (Record, Int) -> Void = { _, _ in },
+        finished: (Record) -> Void
+    ) -> (index: Int, isNew: Bool) {
         lookup(key, tag: tag(key), time: time, clock: clock, serial: serial, prefetch: prefetch, finished: finished)
     }
 
     @inline(__always)
-    private mutating func lookup(_ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64, serial: Int?,
-                                prefetch: (Record, Int) -> Void, finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
+    private mutating func lookup(
+        _ key: FlowKey, tag t: UInt32, time: Int64, clock: Int64, serial: Int?,
+        prefetch: (Record, Int) -> Void, finished: (Record) -> Void
+    ) -> (index: Int, isNew: Bool) {
         if sweepsItself { sweepIfDue(clock: clock, finished: finished) }
         let found = index.find(t) { flows[$0].hasKey(key) }
         if let i = found.entry { return (i, false) }
@@ -112,8 +116,10 @@ struct FlowTableOf<Record: FlowRecord> {
 
     /// Finishes the flow at `index` and starts a new one with the same key (a new SYN on a
     /// closed 5-tuple: port reuse).
-    public mutating func restart(_ index: Int, time: Int64, serial: Int? = nil,
-                                 finished: (Record) -> Void) -> (index: Int, isNew: Bool) {
+    public mutating func restart(
+        _ index: Int, time: Int64, serial: Int? = nil,
+        finished: (Record) -> Void
+    ) -> (index: Int, isNew: Bool) {
         let key = flows[index].key, t = flows[index].hashTag
         finished(flows[index])
         remove(index)
@@ -190,8 +196,10 @@ struct FlowTableOf<Record: FlowRecord> {
     @inline(__always)
     private func idleLimit(_ f: Record) -> Int64 {
         if f.ipProtocol == IPProtocol.tcp { return f.isClosed ? limits.tcpClosed : limits.tcpIdle }
-        if f.ipProtocol == IPProtocol.udp, f.lowPort == 53 || f.highPort == 53 || f.lowPort == 5353
-            || f.highPort == 5353 {
+        if f.ipProtocol == IPProtocol.udp,
+            f.lowPort == 53 || f.highPort == 53 || f.lowPort == 5353
+                || f.highPort == 5353
+        {
             return limits.dnsIdle
         }
         return limits.otherIdle

@@ -27,7 +27,9 @@ struct TaggedSlots {
     }
 
     @inline(__always) private func home(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue >> 32) & mask }
-    @inline(__always) private static func entry(_ slotValue: UInt64) -> Int { Int(truncatingIfNeeded: slotValue & 0xFFFF_FFFF) - 1 }
+    @inline(__always) private static func entry(_ slotValue: UInt64) -> Int {
+        Int(truncatingIfNeeded: slotValue & 0xFFFF_FFFF) - 1
+    }
     @inline(__always) private static func value(_ tag: UInt32, _ entry: Int) -> UInt64 { UInt64(tag) << 32 | UInt64(entry + 1) }
 
     /// The entry with `tag` that `matches` accepts, else nil and the empty slot where an

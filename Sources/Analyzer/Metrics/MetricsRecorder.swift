@@ -244,14 +244,20 @@ enum RetinaLabels {
 
     /// The label names, as literals: joined from a prefix per series, most of them were
     /// heap strings of their own (over 15 bytes), some 8 MB over 20,000 DNS series.
-    private static let source = ["source_ip", "source_namespace", "source_podname", "source_workload_kind",
-                                 "source_workload_name"]
-    private static let destination = ["destination_ip", "destination_namespace", "destination_podname",
-                                      "destination_workload_kind", "destination_workload_name"]
+    private static let source = [
+        "source_ip", "source_namespace", "source_podname", "source_workload_kind",
+        "source_workload_name",
+    ]
+    private static let destination = [
+        "destination_ip", "destination_namespace", "destination_podname",
+        "destination_workload_kind", "destination_workload_name",
+    ]
 
     /// The five context labels of one side appended to `labels`.
-    static func append(_ side: Side, _ address: IPAddress?, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
-                       to labels: inout [(String, String)]) {
+    static func append(
+        _ side: Side, _ address: IPAddress?, _ owner: PodDirectory.Owner?, _ directory: PodDirectory?,
+        to labels: inout [(String, String)]
+    ) {
         var namespace = "unknown", pod = "unknown", kind = "unknown", workload = "unknown"
         if case .pod(let p)? = owner, let directory {
             let record = directory.pods[p]
@@ -260,7 +266,9 @@ enum RetinaLabels {
             if parts.count == 2 { (kind, workload) = (String(parts[0]), String(parts[1])) }
         }
         let names = side == .source ? source : destination
-        for (name, value) in zip(names, [address?.text ?? "unknown", namespace, pod, kind, workload]) { labels.append((name, value)) }
+        for (name, value) in zip(names, [address?.text ?? "unknown", namespace, pod, kind, workload]) {
+            labels.append((name, value))
+        }
     }
 }
 
@@ -268,23 +276,35 @@ enum RetinaLabels {
 /// exactly Retina's, so its dashboards read them), `loupe_` for the rest.
 enum MetricNames {
     static let dnsRequests = ("networkobservability_adv_dns_request_count", "DNS requests by query (Retina advanced metric)")
-    static let dnsResponses = ("networkobservability_adv_dns_response_count",
-                               "DNS responses by query, return code and answer count (Retina advanced metric)")
-    static let tcpRetransmissions = ("networkobservability_adv_tcpretrans_count",
-                                     "TCP retransmitted packets by sender and receiver (Retina advanced metric)")
-    static let apiServerLatency = ("networkobservability_adv_node_apiserver_latency",
-                                   "API server round trip time for SYN-ACK in milliseconds (Retina advanced metric)")
+    static let dnsResponses = (
+        "networkobservability_adv_dns_response_count",
+        "DNS responses by query, return code and answer count (Retina advanced metric)"
+    )
+    static let tcpRetransmissions = (
+        "networkobservability_adv_tcpretrans_count",
+        "TCP retransmitted packets by sender and receiver (Retina advanced metric)"
+    )
+    static let apiServerLatency = (
+        "networkobservability_adv_node_apiserver_latency",
+        "API server round trip time for SYN-ACK in milliseconds (Retina advanced metric)"
+    )
     /// The name Retina's pod-level dashboard reads (`..._ms_bucket`).
-    static let apiServerHandshake = ("networkobservability_node_apiserver_handshake_latency_ms",
-                                     "API server TCP handshake latency in milliseconds (Retina's node metric)")
-    static let apiServerNoResponse = ("networkobservability_adv_node_apiserver_no_response",
-                                      "API server requests that got no response (Retina advanced metric)")
+    static let apiServerHandshake = (
+        "networkobservability_node_apiserver_handshake_latency_ms",
+        "API server TCP handshake latency in milliseconds (Retina's node metric)"
+    )
+    static let apiServerNoResponse = (
+        "networkobservability_adv_node_apiserver_no_response",
+        "API server requests that got no response (Retina advanced metric)"
+    )
     /// Retina's API-server buckets, milliseconds: Prometheus' LinearBuckets(0.5, 1, 64), 0.5,
     /// 1.5 ... 63.5 (microsoft/retina at 532c5aa, pkg/module/metrics/latency.go).
-    static let retinaMilliseconds: [Double] = (0 ..< 64).map { 0.5 + Double($0) }
+    static let retinaMilliseconds: [Double] = (0..<64).map { 0.5 + Double($0) }
     static let dnsLatency = ("loupe_dns_latency_seconds", "DNS response time by server")
     static let packets = ("loupe_capture_packets", "Packets in the capture (after --filter)")
-    static let tlsHandshake = ("loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name")
+    static let tlsHandshake = (
+        "loupe_tls_handshake_seconds", "TLS handshake latency (ClientHello to the end of the handshake) by server name"
+    )
     static let apiRequests = ("loupe_apiserver_request_seconds", "API server request/response latency by client pod")
     static let seconds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 }

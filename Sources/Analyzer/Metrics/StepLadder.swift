@@ -3,7 +3,8 @@
 /// Each rung divides the next (ratios 2, 3 or 5), so a series recorded at a finer step merges
 /// exactly into a coarser one; past the last rung the step doubles. Nanoseconds.
 enum StepLadder {
-    static let rungs: [Int64] = [1, 5, 10, 50, 100, 500].map { $0 * 1_000_000 }
+    static let rungs: [Int64] =
+        [1, 5, 10, 50, 100, 500].map { $0 * 1_000_000 }
         + [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400].map { $0 * 1_000_000_000 }
 
     /// The finest step, where a recorder starts.

@@ -4,12 +4,17 @@ import Dissectors
 extension CapturePass {
     /// One packet in its flow's counters (every protocol; `apply` adds TCP's).
     @inline(__always)
-    static func count<Record: FlowRecord>(_ flow: inout Record, isNew: Bool, fromLow: Bool, time: Int64,
-                                          timestamp: Timestamp?, length: Int) {
+    static func count<Record: FlowRecord>(
+        _ flow: inout Record, isNew: Bool, fromLow: Bool, time: Int64,
+        timestamp: Timestamp?, length: Int
+    ) {
         if isNew {
             flow.clientIsLow = fromLow
-            let t = timestamp ?? Timestamp(seconds: time / 1_000_000_000,
-                                           nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
+            let t =
+                timestamp
+                ?? Timestamp(
+                    seconds: time / 1_000_000_000,
+                    nanoseconds: UInt32(truncatingIfNeeded: time % 1_000_000_000))
             flow.firstSecond = t.seconds
             flow.firstNanosecond = t.nanoseconds
         }

@@ -85,9 +85,10 @@ struct CapturePass {
         var hierarchy = ProtocolHierarchy(enabled: options.protocolHierarchy)
         var flows = FlowTable(limits: options.flowLimits)
         let conversationRows = options.listConversations ? options.rows : 0
-        var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: conversationRows)),
-                              tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-                              tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
+        var sinks = FlowSinks(
+            common: ConversationSink(conversations: TopK(capacity: conversationRows)),
+            tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
+            tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
         var defragmenter = IPDefragmenter()
         var clock = CaptureClock()
         var matched = 0
@@ -102,14 +103,16 @@ struct CapturePass {
             sinks.tls?.records = records
         }
         if !options.kernelConnections.isEmpty {
-            sinks.tcp?.kernelWatch = Dictionary(options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
-                                                uniquingKeysWith: { a, _ in a })
+            sinks.tcp?.kernelWatch = Dictionary(
+                options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
+                uniquingKeysWith: { a, _ in a })
         }
         if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
         sinks.tls?.keyLog = options.keyLog
-        let context = PassContext(pods: options.pods, metricsStep: options.metricsStep,
-                                  metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture,
-                                  node: options.captureNode, retinaSeries: options.retinaSeries)
+        let context = PassContext(
+            pods: options.pods, metricsStep: options.metricsStep,
+            metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture,
+            node: options.captureNode, retinaSeries: options.retinaSeries)
         sinks.plugins = PassAnalyses(options.analyses.compactMap { $0.make(context) })
         if let pods = options.pods {
             sinks.common.attribution = AttributionCounter(directory: pods)
@@ -130,7 +133,8 @@ struct CapturePass {
         }
         if options.metricsStep != nil || options.metricsStepFromCapture {
             // One place kept for the packet series.
-            let recorder = options.metricsStep.map { MetricsRecorder(step: $0, reserving: 1) } ?? MetricsRecorder(adaptiveReserving: 1)
+            let recorder =
+                options.metricsStep.map { MetricsRecorder(step: $0, reserving: 1) } ?? MetricsRecorder(adaptiveReserving: 1)
             dns?.metrics = recorder
             sinks.tcp?.metrics = recorder
             sinks.tcp?.directory = options.pods
@@ -143,24 +147,31 @@ struct CapturePass {
         dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
         dns?.retransmissionTimeout = options.dnsTimeout
         let attributed = sinks.common.attribution?.directory, paired = sinks.common.natPairs?.directory
-        sinks.dns = DNSStage(analysis: dns, apart: options.dnsThread, conversations: {
-            DNSConversations(limits: options.flowLimits, rows: conversationRows,
-                             attribution: attributed.map { AttributionCounter(directory: $0) },
-                             natPairs: paired.map { ServiceNATPairs(directory: $0) })
-        }, epilogue: options.dnsEpilogue)
-        readAll(&merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
-                &sightings, progress)
-        return CapturePass(merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
-                           defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
-                           malformed: malformed, sightings: sightings)
+        sinks.dns = DNSStage(
+            analysis: dns, apart: options.dnsThread,
+            conversations: {
+                DNSConversations(
+                    limits: options.flowLimits, rows: conversationRows,
+                    attribution: attributed.map { AttributionCounter(directory: $0) },
+                    natPairs: paired.map { ServiceNATPairs(directory: $0) })
+            }, epilogue: options.dnsEpilogue)
+        readAll(
+            &merger, &files, &hierarchy, &flows, &sinks, &defragmenter, &clock, filter, &matched, &malformed,
+            &sightings, progress)
+        return CapturePass(
+            merger: merger, files: files, hierarchy: hierarchy, flows: flows, sinks: sinks,
+            defragmenter: defragmenter, clock: clock, filter: filter, matched: matched,
+            malformed: malformed, sightings: sightings)
     }
 
-    private static func readAll(_ merger: inout MergingReader, _ files: inout [FileStats],
-                                _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
-                                _ sinks: inout FlowSinks, _ defragmenter: inout IPDefragmenter,
-                                _ clock: inout CaptureClock, _ filter: PacketFilter?, _ matched: inout Int,
-                                _ malformed: inout MalformedLog, _ sightings: inout Sightings,
-                                _ progress: ((Int) -> Void)?) {
+    private static func readAll(
+        _ merger: inout MergingReader, _ files: inout [FileStats],
+        _ hierarchy: inout ProtocolHierarchy, _ flows: inout FlowTable,
+        _ sinks: inout FlowSinks, _ defragmenter: inout IPDefragmenter,
+        _ clock: inout CaptureClock, _ filter: PacketFilter?, _ matched: inout Int,
+        _ malformed: inout MalformedLog, _ sightings: inout Sightings,
+        _ progress: ((Int) -> Void)?
+    ) {
         var frame = DecodedFrame()
         var now: Int64 = 0
         var seen = 0
@@ -183,19 +194,24 @@ struct CapturePass {
                 clock.observe(now)
             }
             if sightings.holding && !sightings.held.isEmpty {
-                releaseHeld(upTo: now, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter,
-                            &sightings)
+                releaseHeld(
+                    upTo: now, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter,
+                    &sightings)
             }
-            FrameDecoder.decode(linkType: record.linkType.rawValue, bytes: record.data,
-                                originalLength: record.originalLength, into: &frame)
+            FrameDecoder.decode(
+                linkType: record.linkType.rawValue, bytes: record.data,
+                originalLength: record.originalLength, into: &frame)
             if frame.ipVersion != 0 {
-                let point = sightings.points.point(input: input, interface: record.interface,
-                                                   linkInterface: frame.linkInterface) {
+                let point = sightings.points.point(
+                    input: input, interface: record.interface,
+                    linkInterface: frame.linkInterface
+                ) {
                     let interfaces = merger.readers[input].interfaces
                     return interfaces.indices.contains(record.interface) ? interfaces[record.interface].name : nil
                 }
                 if sinks.plugins.wantsSightings {
-                    sinks.plugins.sighting(frame, PassPacket(time: now, frameNumber: seen, input: input, record: record, flowSerial: -1))
+                    sinks.plugins.sighting(
+                        frame, PassPacket(time: now, frameNumber: seen, input: input, record: record, flowSerial: -1))
                 }
                 switch sightings.see(&frame, record, input: input, point: point, now: now, frameNumber: seen) {
                 case .analyse: break
@@ -205,8 +221,9 @@ struct CapturePass {
                     continue
                 }
             }
-            process(&frame, record, input, now, clock.now, seen, countLayers: true, &hierarchy, &malformed, &flows,
-                    &sinks, &defragmenter)
+            process(
+                &frame, record, input, now, clock.now, seen, countLayers: true, &hierarchy, &malformed, &flows,
+                &sinks, &defragmenter)
         }
         if sightings.holding {
             releaseHeld(upTo: .max, &frame, clock.now, &hierarchy, &malformed, &flows, &sinks, &defragmenter, &sightings)
@@ -226,25 +243,30 @@ struct CapturePass {
     /// The last fragment completed a datagram: decode its transport layer and count it
     /// (in a function of its own, so the closure capturing `frame` stays out of the loop).
     @inline(never)
-    static func accountReassembled(_ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
-                                   _ input: Int, _ now: Int64, _ clock: Int64, _ frameNumber: Int, countLayers: Bool,
-                                   _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
-                                   _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+    static func accountReassembled(
+        _ datagram: [UInt8], _ frame: inout DecodedFrame, _ record: PacketRecord,
+        _ input: Int, _ now: Int64, _ clock: Int64, _ frameNumber: Int, countLayers: Bool,
+        _ hierarchy: inout ProtocolHierarchy, _ malformed: inout MalformedLog,
+        _ flows: inout FlowTable, _ sinks: inout FlowSinks
+    ) {
         let offset = frame.ipPayload.frameOffset
         datagram.withUnsafeBytes { raw in
             // The frame's payload now points into `datagram`: count it while that is alive.
             FrameDecoder.decodeReassembled(ByteSlice(raw, frameOffset: offset), into: &frame)
-            account(frame, record, input, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed,
-                    &flows, &sinks)
+            account(
+                frame, record, input, now, clock, frameNumber, countLayers: countLayers, &hierarchy, &malformed,
+                &flows, &sinks)
         }
     }
 
     /// `frame` is borrowed: taken by value it was copied per packet (measured), and an
     /// `inout` frame was copied again on its way to `apply`.
     @inline(__always)
-    static func account(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ now: Int64, _ clock: Int64,
-                        _ frameNumber: Int, countLayers: Bool, _ hierarchy: inout ProtocolHierarchy,
-                        _ malformed: inout MalformedLog, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+    static func account(
+        _ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ now: Int64, _ clock: Int64,
+        _ frameNumber: Int, countLayers: Bool, _ hierarchy: inout ProtocolHierarchy,
+        _ malformed: inout MalformedLog, _ flows: inout FlowTable, _ sinks: inout FlowSinks
+    ) {
         if countLayers { hierarchy.count(frame.path, bytes: record.originalLength) }
         if frame.isMalformed { malformed.count += 1 }
         guard frame.ipVersion != 0, frame.fragment == nil else { return }
@@ -257,8 +279,10 @@ struct CapturePass {
     /// for the same reason: taken by value from the caller's `inout`, it was copied per
     /// packet too.
     @inline(__always)
-    static func apply(_ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ time: Int64, _ clock: Int64,
-                      _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks) {
+    static func apply(
+        _ frame: borrowing DecodedFrame, _ record: PacketRecord, _ input: Int, _ time: Int64, _ clock: Int64,
+        _ frameNumber: Int, _ flows: inout FlowTable, _ sinks: inout FlowSinks
+    ) {
         let (key, fromLow) = FlowKey.of(frame)
         if sinks.dns.takesConversations && DNSConversations.takes(key) {
             // Every packet of the 5-tuple comes here (the ports decide), and the DNS analysis
@@ -267,18 +291,24 @@ struct CapturePass {
             let analyze = sinks.dns.analyses && dnsPath && (sinks.selection?.matches(source, destination, at: time) ?? true)
             var f = DNSFrame(frame, overTCP: false, time: time, timestamp: record.timestamp, key: key, fromLow: fromLow)
             flows.sweepIfDue(clock: clock) { sinks.finished($0) }  // as this packet's lookup would
-            let c = DNSFrame.Conversation(wireLength: record.originalLength, serial: frameNumber, clock: clock,
-                                          sweptAt: flows.lastSweep, analyze: analyze)
+            let c = DNSFrame.Conversation(
+                wireLength: record.originalLength, serial: frameNumber, clock: clock,
+                sweptAt: flows.lastSweep, analyze: analyze)
             f.conversation = c
             if sinks.plugins.wants(IPProtocol.udp) && (sinks.selection?.matches(source, destination, at: time) ?? true) {
-                sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
-                                                       flowSerial: -1))
+                sinks.plugins.packet(
+                    frame,
+                    PassPacket(
+                        time: time, frameNumber: frameNumber, input: input, record: record,
+                        flowSerial: -1))
             }
             sinks.dns.conversationPacket(f, c, payload: analyze ? frame.payload : .empty)
             return
         }
-        var (i, isNew) = flows.lookup(key, time: time, clock: clock, serial: frameNumber,
-                                      prefetch: { sinks.prefetchEnd(of: $0, stage: $1) }) { sinks.finished($0) }
+        var (i, isNew) = flows.lookup(
+            key, time: time, clock: clock, serial: frameNumber,
+            prefetch: { sinks.prefetchEnd(of: $0, stage: $1) }
+        ) { sinks.finished($0) }
         if flows.lastSweep != sinks.settledAt {
             sinks.settle(flows.flows, now: flows.lastSweep, after: flows.limits.tcpSettle)
         }
@@ -317,8 +347,11 @@ struct CapturePass {
         }
         if let selection = sinks.selection, !selection.matches(frame.source, frame.destination, at: time) { return }
         if sinks.plugins.wants(frame.ipProtocol) {
-            sinks.plugins.packet(frame, PassPacket(time: time, frameNumber: frameNumber, input: input, record: record,
-                                                   flowSerial: flows.flows[i].serial))
+            sinks.plugins.packet(
+                frame,
+                PassPacket(
+                    time: time, frameNumber: frameNumber, input: input, record: record,
+                    flowSerial: flows.flows[i].serial))
         }
         if sinks.dns.analyses {
             let dnsPath = frame.path.last == .dns, ports = (frame.sourcePort, frame.destinationPort)
@@ -330,40 +363,20 @@ struct CapturePass {
         }
         if tcpPorts && isPresent(&sinks.tcp) {
             var slot = flows.flows[i].analysisSlot
-            sinks.tcp?.segment(frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
-                               firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
-                               timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
+            sinks.tcp?.segment(
+                frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
+                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
+                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
             flows.update(i) { $0.analysisSlot = slot }
             let payloadCount = frame.payload.count
             if tcp && isPresent(&sinks.api) && payloadCount > 0 { sinks.api?.segment(frame, slot: slot, time: time) }
             if tcp && isPresent(&sinks.tls) {
-                sinks.tls?.segment(frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
-                                   clientFromSYN: flows.flows[i].clientFromSYN, time: time)
+                sinks.tls?.segment(
+                    frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
+                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)
             }
         } else if frame.isUDP && isPresent(&sinks.tls) {
             sinks.tls?.quic.datagram(frame.payload, key: key)
         }
-    }
-
-    /// Per-file facts and the totals over all inputs, as both reports state them.
-    var captureFacts: (inputs: [InputSummary], packets: Int, bytes: Int) {
-        let inputs = merger.readers.indices.map { SummaryRun.summary(of: merger.readers[$0], files[$0]) }
-        return (inputs, files.reduce(0) { $0 + $1.packets }, files.reduce(0) { $0 &+ $1.bytes })
-    }
-
-    var warnings: [String] {
-        var out: [String] = []
-        for (link, why) in (filter?.unsupported ?? [:]).sorted(by: { $0.key < $1.key }) {
-            out.append("filter does not apply to link type \(link): \(why)")
-        }
-        if clock.leapsIgnored > 0 {
-            out.append("\(clock.leapsIgnored) timestamp leaps of more than an hour did not advance the flow expiry clock")
-        }
-        if merger.reorderedLate > 0 {
-            out.append("\(merger.reorderedLate) records arrived after later ones had gone out (the time order holds at most "
-                + "\(TimeReorder.maximumRecords) records or \(TimeReorder.maximumBytes >> 20) MiB): they are out of order")
-        }
-        out += malformed.warnings(paths: merger.readers.map(\.path))
-        return out
     }
 }

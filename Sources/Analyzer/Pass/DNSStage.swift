@@ -46,14 +46,19 @@ struct DNSStage {
     /// apart only on that thread. `epilogue` is run on the finished analysis (on the thread
     /// when there is one: the report's DNS section built there overlaps the pass's end); it
     /// may free what only the section reads (`DNSAnalysis.releaseSectionStorage`).
-    init(analysis: DNSAnalysis?, apart: Bool, conversations counting: () -> DNSConversations,
-         epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?) {
+    init(
+        analysis: DNSAnalysis?, apart: Bool, conversations counting: () -> DNSConversations,
+        epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
+    ) {
         let thread = apart && sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
         self.epilogue = epilogue
         analyses = analysis != nil
         // Conversations alone: the worker's analysis is never handed a message.
-        if thread, let worker = DNSWorker(analysis ?? DNSAnalysis(rows: 0, names: 1), conversations: counting(),
-                                          epilogue: epilogue) {
+        if thread,
+            let worker = DNSWorker(
+                analysis ?? DNSAnalysis(rows: 0, names: 1), conversations: counting(),
+                epilogue: epilogue)
+        {
             self.worker = worker
             takesConversations = true
         } else if analysis != nil {

@@ -84,8 +84,10 @@ final class DNSWorker: @unchecked Sendable {
     private var published = 0
 
     /// Nil when no thread can be started; the caller then runs the analysis inline.
-    init?(_ analysis: DNSAnalysis, conversations: DNSConversations? = nil,
-          epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)? = nil) {
+    init?(
+        _ analysis: DNSAnalysis, conversations: DNSConversations? = nil,
+        epilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)? = nil
+    ) {
         self.analysis = analysis
         self.conversations = conversations
         self.epilogue = epilogue
@@ -98,10 +100,12 @@ final class DNSWorker: @unchecked Sendable {
         pthread_cond_init(&dataReady, nil)
         pthread_cond_init(&spaceReady, nil)
         let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            Unmanaged<DNSWorker>.fromOpaque(raw!).takeRetainedValue().consume()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<DNSWorker>.fromOpaque(raw!).takeRetainedValue().consume()
+                return nil
+            }, context)
         if rc != 0 {
             Unmanaged<DNSWorker>.fromOpaque(context).release()
             return nil
@@ -127,8 +131,9 @@ final class DNSWorker: @unchecked Sendable {
             // does not, the worker knows no record can start), then start over at 0.
             reserve(Self.capacity - at + need)
             if Self.capacity - at >= Self.recordSize {
-                ring.storeBytes(of: Record(frame: frame, external: nil, length: 0, frameOffset: 0, span: 0, wrap: true),
-                                toByteOffset: at, as: Record.self)
+                ring.storeBytes(
+                    of: Record(frame: frame, external: nil, length: 0, frameOffset: 0, span: 0, wrap: true),
+                    toByteOffset: at, as: Record.self)
             }
             written += Self.capacity - at
             at = 0
@@ -144,9 +149,11 @@ final class DNSWorker: @unchecked Sendable {
             external = .allocate(byteCount: payload.count, alignment: 8)
             external!.copyMemory(from: payload.base.baseAddress!, byteCount: payload.count)
         }
-        ring.storeBytes(of: Record(frame: frame, external: external, length: UInt32(clamping: payload.count),
-                                   frameOffset: UInt32(clamping: payload.frameOffset), span: UInt32(need), wrap: false),
-                        toByteOffset: at, as: Record.self)
+        ring.storeBytes(
+            of: Record(
+                frame: frame, external: external, length: UInt32(clamping: payload.count),
+                frameOffset: UInt32(clamping: payload.frameOffset), span: UInt32(need), wrap: false),
+            toByteOffset: at, as: Record.self)
         written += need
         if written - published >= Self.publishBytes { publish() }
     }
@@ -246,15 +253,19 @@ final class DNSWorker: @unchecked Sendable {
                     }
                     if let external = record.external {
                         if analyze {
-                            analysis.receive(record.frame, payload: ByteSlice(
-                                UnsafeRawBufferPointer(start: external, count: Int(record.length)),
-                            frameOffset: Int(record.frameOffset)))
+                            analysis.receive(
+                                record.frame,
+                                payload: ByteSlice(
+                                    UnsafeRawBufferPointer(start: external, count: Int(record.length)),
+                                    frameOffset: Int(record.frameOffset)))
                         }
                         external.deallocate()
                     } else if analyze {
-                        analysis.receive(record.frame, payload: ByteSlice(
-                            UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: Int(record.length)),
-                            frameOffset: Int(record.frameOffset)))
+                        analysis.receive(
+                            record.frame,
+                            payload: ByteSlice(
+                                UnsafeRawBufferPointer(start: ring + at + Self.recordSize, count: Int(record.length)),
+                                frameOffset: Int(record.frameOffset)))
                     }
                     read += Int(record.span)
                 }
@@ -270,8 +281,10 @@ final class DNSWorker: @unchecked Sendable {
     /// pending transaction) while this one is analysed: a new lookup's slot is a miss to
     /// memory, and probing it was the largest cost of both tables (measured).
     @inline(__always)
-    private func prefetchNext(after next: Int, available: Int, _ analysis: inout DNSAnalysis,
-                              _ conversations: inout DNSConversations?) {
+    private func prefetchNext(
+        after next: Int, available: Int, _ analysis: inout DNSAnalysis,
+        _ conversations: inout DNSConversations?
+    ) {
         guard next < available else { return }
         let at = next % Self.capacity
         guard Self.capacity - at >= Self.recordSize else { return }
@@ -279,7 +292,8 @@ final class DNSWorker: @unchecked Sendable {
         guard !record.wrap, record.frame.hasConversation else { return }
         conversations?.prefetch(record.frame.key)
         if record.external == nil && record.length >= 2 {
-            let id = UInt16(ring.load(fromByteOffset: at + Self.recordSize, as: UInt8.self)) << 8
+            let id =
+                UInt16(ring.load(fromByteOffset: at + Self.recordSize, as: UInt8.self)) << 8
                 | UInt16(ring.load(fromByteOffset: at + Self.recordSize + 1, as: UInt8.self))
             analysis.prefetch(key: record.frame.key, id: id)
         }
@@ -295,7 +309,7 @@ final class DNSWorker: @unchecked Sendable {
     /// (two system calls, a context switch each side) cost more than a few microseconds of
     /// looking (measured: 3% of the pass thread's time in the kernel without it).
     private func sleepUntilData(_ read: Int) {
-        for _ in 0 ..< Self.spins {
+        for _ in 0..<Self.spins {
             if head.load(ordering: .acquiring) != read || done.load(ordering: .relaxed) { return }
         }
         pthread_mutex_lock(&mutex)

@@ -107,8 +107,9 @@ struct FlowSinks {
         let settled = !session.had ? api?.takeSettled(flow) ?? nil : nil
         let connection = tcp?.finish(flow, owners: owners)
         if let selection, !selection.matches(flow.key.lowAddress, flow.key.highAddress, at: flow.firstSeen) { return }
-        api?.add(flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
-                 reset: flow.reset, resetKind: connection?.resetKind,
-                 handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
+        api?.add(
+            flow, serverIsLow: serverIsLow, owners: owners, initialRTT: connection?.initialRTT,
+            reset: flow.reset, resetKind: connection?.resetKind,
+            handshakeSeen: connection?.handshakeSeen ?? true, session: session.view ?? settled, http: http)
     }
 }

@@ -53,8 +53,9 @@ public struct IPDefragmenter {
     public mutating func add(_ frame: DecodedFrame, time: Int64) -> [UInt8]? {
         guard let fragment = frame.fragment else { return nil }
         expire(now: time)
-        let key = Key(source: frame.source, destination: frame.destination, identification: fragment.identification,
-                      proto: frame.ipProtocol)
+        let key = Key(
+            source: frame.source, destination: frame.destination, identification: fragment.identification,
+            proto: frame.ipProtocol)
         let data = frame.ipPayload
         let start = fragment.offset
         let end = start + min(data.count, frame.ipPayloadDeclaredLength)
@@ -106,7 +107,7 @@ public struct IPDefragmenter {
                 i += span
                 continue
             }
-            for j in i ..< i + span where had & (1 << UInt64(j & 63)) == 0 {
+            for j in i..<i + span where had & (1 << UInt64(j & 63)) == 0 {
                 entry.bytes[j] = data.u8(at: j - start)
             }
             entry.received[word] |= mask
@@ -120,7 +121,7 @@ public struct IPDefragmenter {
     /// last fragment's end, so the words are checked once the count is reached).
     private static func covers(_ entry: Pending, _ total: Int) -> Bool {
         let full = total >> 6
-        for w in 0 ..< full where entry.received[w] != ~0 { return false }
+        for w in 0..<full where entry.received[w] != ~0 { return false }
         let rest = total & 63
         if rest == 0 { return true }
         let mask: UInt64 = (1 << UInt64(rest)) - 1

@@ -46,8 +46,10 @@ public struct StreamReassembler {
     public init() {}
 
     /// One segment of this direction. `syn` segments set the start (the ISN's successor).
-    public mutating func segment(sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer, time: Int64,
-                                 budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void) {
+    public mutating func segment(
+        sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer, time: Int64,
+        budget: inout ReassemblyBudget, deliver: (ReassembledChunk) -> Void
+    ) {
         guard !finished else { return }
         if !started {
             started = true
@@ -78,8 +80,10 @@ public struct StreamReassembler {
     /// `segment`'s common case, with no closure: a segment that starts exactly at the next
     /// byte expected, nothing buffered. Returns its chunk, already counted as delivered
     /// (the caller delivers it), or nil, changing nothing, when `segment` must take it.
-    public mutating func nextInOrder(sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer,
-                                     time: Int64) -> ReassembledChunk? {
+    public mutating func nextInOrder(
+        sequence: UInt32, syn: Bool, payload: UnsafeRawBufferPointer,
+        time: Int64
+    ) -> ReassembledChunk? {
         guard started, !finished, !syn, payload.count > 0, pending.isEmpty, sequence == nextSequence else { return nil }
         let chunk = ReassembledChunk(bytes: payload, streamOffset: nextOffset, time: time, gapBefore: pendingGap)
         advance(payload.count)
@@ -132,8 +136,10 @@ public struct StreamReassembler {
 
     // MARK: - Internals
 
-    private mutating func emit(_ bytes: UnsafeRawBufferPointer, time: Int64, gap: UInt64,
-                               _ deliver: (ReassembledChunk) -> Void) {
+    private mutating func emit(
+        _ bytes: UnsafeRawBufferPointer, time: Int64, gap: UInt64,
+        _ deliver: (ReassembledChunk) -> Void
+    ) {
         guard bytes.count > 0 else { return }
         deliver(ReassembledChunk(bytes: bytes, streamOffset: nextOffset, time: time, gapBefore: gap))
         advance(bytes.count)
@@ -181,13 +187,16 @@ public struct StreamReassembler {
     }
 
     /// Buffers a segment that starts past the next expected byte, within the bounds.
-    private mutating func hold(offset: UInt64, _ payload: UnsafeRawBufferPointer, time: Int64,
-                               _ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void) {
+    private mutating func hold(
+        offset: UInt64, _ payload: UnsafeRawBufferPointer, time: Int64,
+        _ budget: inout ReassemblyBudget, _ deliver: (ReassembledChunk) -> Void
+    ) {
         // Over a bound: give up on the hole before the earliest buffered data.
         let charge = Self.charge(payload.count)
         while let first = pending.min,
-              pendingBytes + charge > budget.perStreamLimit || budget.held + charge > budget.totalLimit
-                || pending.count >= Self.maximumHeldSegments {
+            pendingBytes + charge > budget.perStreamLimit || budget.held + charge > budget.totalLimit
+                || pending.count >= Self.maximumHeldSegments
+        {
             budget.hit()
             let target = first.offset
             if target > nextOffset { skip(to: target) }

@@ -7,8 +7,11 @@ extension ReportRun {
     /// The pods of `--pods` files, else of the bundle's metadata, with each bundle's node
     /// added unless the metadata has it: the directory, and the metadata files it was read
     /// from (the report lists them), and the metadata read. Nil without metadata.
-    static func clusterDirectory(_ bundle: BundleDirectory.Contents, metadataPaths: [String]) throws
-        -> (directory: PodDirectory?, metadataPaths: [String], metadata: ClusterMetadata) {
+    static func clusterDirectory(
+        _ bundle: BundleDirectory.Contents, metadataPaths: [String]
+    ) throws
+        -> (directory: PodDirectory?, metadataPaths: [String], metadata: ClusterMetadata)
+    {
         var paths = metadataPaths.isEmpty ? bundle.metadata : metadataPaths
         var metadata = ClusterMetadata()
         for path in paths { metadata.merge(try ClusterMetadata.load(path: path)) }
@@ -18,18 +21,22 @@ extension ReportRun {
         for directory in bundle.directories {
             let known = metadata.objects.compactMap { o -> NodeRecord? in if case .node(let n) = o { n } else { nil } }
             guard var node = BundleNode.node(in: directory, knownNodes: known.map(\.name)),
-                  !known.contains(where: { $0.name == node.name }) else { continue }
-            let claimed = Set(metadata.objects.flatMap { o -> [String] in
-                switch o {
-                case .pod(let p): p.ips
-                case .node(let n): n.addresses
-                default: []
-                }
-            })
+                !known.contains(where: { $0.name == node.name })
+            else { continue }
+            let claimed = Set(
+                metadata.objects.flatMap { o -> [String] in
+                    switch o {
+                    case .pod(let p): p.ips
+                    case .node(let n): n.addresses
+                    default: []
+                    }
+                })
             node.addresses.removeAll { claimed.contains($0) }
             guard !node.addresses.isEmpty else { continue }
             metadata.objects.append(.node(node))
-            let source = FileManager.default.fileExists(atPath: directory + "/ip-resources.txt") ? "ip-resources.txt" : "node-addresses.json"
+            let source =
+                FileManager.default.fileExists(atPath: directory + "/ip-resources.txt")
+                ? "ip-resources.txt" : "node-addresses.json"
             paths.append(directory + "/" + source)
         }
         return (paths.isEmpty ? nil : PodDirectory(metadata), paths, metadata)
@@ -42,7 +49,10 @@ extension ReportRun {
     /// capture outside a bundle: the observation points' nodes and cooked v2 interface names.
     static func captureOrigins(_ bundle: BundleDirectory.Contents) -> [CaptureOrigin] {
         let named = bundle.directories.map { d -> (String, CaptureOrigin) in
-            (d.hasSuffix("/") ? d : d + "/", CaptureOrigin(node: BundleNode.node(in: d)?.name, interfaces: BundleNode.interfaces(in: d)))
+            (
+                d.hasSuffix("/") ? d : d + "/",
+                CaptureOrigin(node: BundleNode.node(in: d)?.name, interfaces: BundleNode.interfaces(in: d))
+            )
         }
         return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 ?? CaptureOrigin() }
     }

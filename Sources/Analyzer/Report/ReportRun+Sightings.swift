@@ -8,14 +8,16 @@ extension ReportRun {
     static func sightingsSection(_ s: Sightings, rows: Int, pods: PodDirectory? = nil) -> SightingsSection? {
         let points = s.points.points
         guard points.count > 1 || s.extra + s.duplicates > 0 else { return nil }
-        let podOfPoint = pods.map { d in
-            s.addresses.pods(points: points.count) { a in
-                if case .pod(let p)? = d.resolve(a, at: s.path.firstSeen) { d.pods[p].key } else { nil }
-            }
-        } ?? []
+        let podOfPoint =
+            pods.map { d in
+                s.addresses.pods(points: points.count) { a in
+                    if case .pod(let p)? = d.resolve(a, at: s.path.firstSeen) { d.pods[p].key } else { nil }
+                }
+            } ?? []
         let pointRows = points.indices.map { i in
-            ObservationPointRow(id: points[i].id, node: points[i].node, interface: points[i].interface,
-                                pod: i < podOfPoint.count ? podOfPoint[i] : nil, packets: s.points.sightings[i])
+            ObservationPointRow(
+                id: points[i].id, node: points[i].node, interface: points[i].interface,
+                pod: i < podOfPoint.count ? podOfPoint[i] : nil, packets: s.points.sightings[i])
         }
         // The first node's clock is the reference; another's offset is null when no packet
         // went both ways between it and the first (`NodeClocks`).
@@ -23,23 +25,26 @@ extension ReportRun {
             let o = s.clocks.offset(ofNode: i)
             return NodeClockRow(name: name, clockOffset: o?.offset, clockOffsetError: o?.error)
         }
-        return SightingsSection(distinctPackets: s.distinct, extraSightings: s.extra, captureDuplicates: s.duplicates,
-                                natPairs: s.nat.joined,
-                                points: RowList(total: pointRows.count, rows: Array(pointRows.prefix(rows))),
-                                nodes: RowList(total: nodeRows.count, rows: Array(nodeRows.prefix(rows))))
+        return SightingsSection(
+            distinctPackets: s.distinct, extraSightings: s.extra, captureDuplicates: s.duplicates,
+            natPairs: s.nat.joined,
+            points: RowList(total: pointRows.count, rows: Array(pointRows.prefix(rows))),
+            nodes: RowList(total: nodeRows.count, rows: Array(nodeRows.prefix(rows))))
     }
 
     /// Bounds of the sightings stage that were reached.
     static func sightingsWarnings(_ s: Sightings) -> [String] {
         var out: [String] = []
         if s.clocks.untracked > 0 {
-            out.append("\(s.clocks.untracked) packets seen on two nodes not used for clock offsets: more than "
-                + "\(NodeClocks.maximumPairs) node pairs")
+            out.append(
+                "\(s.clocks.untracked) packets seen on two nodes not used for clock offsets: more than "
+                    + "\(NodeClocks.maximumPairs) node pairs")
         }
         if s.shortenedGenerations > 0 {
-            out.append("the sightings window was shortened \(s.shortenedGenerations) times: more than "
-                + "\(SightingTable.maximumSlots / 2) packets in half a window; copies further apart than the "
-                + "shortened window may count twice")
+            out.append(
+                "the sightings window was shortened \(s.shortenedGenerations) times: more than "
+                    + "\(SightingTable.maximumSlots / 2) packets in half a window; copies further apart than the "
+                    + "shortened window may count twice")
         }
         if s.unplaced > 0 {
             out.append("\(s.unplaced) packets not entered in the sightings table (probe bound): their copies count twice")

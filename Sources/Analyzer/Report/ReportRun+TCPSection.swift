@@ -13,8 +13,9 @@ extension ReportRun {
             ackedUnseenSegments: Int(t.ackedUnseenSegments), keepAlives: Int(t.keepAlives),
             windowFull: Int(t.windowFull), resets: Int(t.resets), retransmissionRate: t.retransmissionRate,
             initialRtt: tcp.initialRTT.percentiles,
-            ackRtt: .init(clientToServer: tcp.ackRTTClientToServer.percentiles,
-                          serverToClient: tcp.ackRTTServerToClient.percentiles),
+            ackRtt: .init(
+                clientToServer: tcp.ackRTTClientToServer.percentiles,
+                serverToClient: tcp.ackRTTServerToClient.percentiles),
             flows: RowList(total: tcp.worst.seen, rows: tcp.worst.sorted().map(row)))
         section.midStreamConnections = tcp.midStream
         section.oneSidedConnections = tcp.oneSided

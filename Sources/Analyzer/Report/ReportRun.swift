@@ -73,8 +73,10 @@ public struct ReportOutcome: Sendable {
 
 /// `loupe report`: every section from one pass.
 public enum ReportRun {
-    public static func run(paths: [String], options: ReportOptions,
-                           progress: ((_ packets: Int) -> Void)? = nil) throws -> ReportOutcome {
+    public static func run(
+        paths: [String], options: ReportOptions,
+        progress: ((_ packets: Int) -> Void)? = nil
+    ) throws -> ReportOutcome {
         var passOptions = CapturePass.Options()
         passOptions.filter = options.filter
         passOptions.rows = options.rows
@@ -124,13 +126,20 @@ public enum ReportRun {
         (passOptions.captureNode, passOptions.origins) = (captureNode(metadata, paths: paths), captureOrigins(bundle))
         passOptions.retinaSeries = options.retinaSeries
         passOptions.records = options.records
-        let context = PassContext(pods: directory, metricsStep: options.metricsStep,
-                                  metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture)
-        let drops = options.retinaSeries ? context.metricsRecorder().map {
-            KernelDropSeries(recorder: $0, boundary: NodeBoundary(node: passOptions.captureNode, directory: directory))
-        } : nil
-        let kernel = bundle.events.isEmpty ? nil : try KernelEventSummary(paths: bundle.events, dropSeries: drops,
-                                                                             records: options.records)
+        let context = PassContext(
+            pods: directory, metricsStep: options.metricsStep,
+            metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture)
+        let drops =
+            options.retinaSeries
+            ? context.metricsRecorder().map {
+                KernelDropSeries(recorder: $0, boundary: NodeBoundary(node: passOptions.captureNode, directory: directory))
+            } : nil
+        let kernel =
+            bundle.events.isEmpty
+            ? nil
+            : try KernelEventSummary(
+                paths: bundle.events, dropSeries: drops,
+                records: options.records)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         // The sections DNS plays no part in, built (and with `parts`, written) while the DNS
@@ -175,50 +184,61 @@ public enum ReportRun {
             }.sorted { $0.name < $1.name }.prefix(options.rows).map { $0 }
         }
         if let kernel {
-            report.kernel = kernel.section(wire: after.kernelWatch ?? [:], wireTotal: report.tcp.retransmissions,
-                                           rows: options.rows)
+            report.kernel = kernel.section(
+                wire: after.kernelWatch ?? [:], wireTotal: report.tcp.retransmissions,
+                rows: options.rows)
             report.warnings += kernel.warnings
         }
         report.warnings += directory?.warnings ?? []
         // Bounds that were reached: what they left out is said, not hidden.
         if let dns = pass.sinks.dns.analysis, dns.droppedPending > 0 {
-            report.warnings.append("\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
+            report.warnings.append(
+                "\(dns.droppedPending) DNS queries not tracked: more than \(DNSAnalysis.maximumPending) were pending at once")
         }
         if let dns = pass.sinks.dns.analysis, dns.tcpStreams.evicted > 0 {
-            report.warnings.append("\(dns.tcpStreams.evicted) DNS-over-TCP connections not decoded to their end: more than "
-                + "\(DNSTCPStreams.maximumConnections) were open at once (the oldest gave way)")
+            report.warnings.append(
+                "\(dns.tcpStreams.evicted) DNS-over-TCP connections not decoded to their end: more than "
+                    + "\(DNSTCPStreams.maximumConnections) were open at once (the oldest gave way)")
         }
         if let dns = pass.sinks.dns.analysis, dns.superseded.dropped > 0 {
-            report.warnings.append("\(dns.superseded.dropped) DNS lookups closed early: more than "
-                + "\(DNSAnalysis.maximumSuperseded) lookups were set aside by a later one with the same port and ID")
+            report.warnings.append(
+                "\(dns.superseded.dropped) DNS lookups closed early: more than "
+                    + "\(DNSAnalysis.maximumSuperseded) lookups were set aside by a later one with the same port and ID")
         }
         if let dns = pass.sinks.dns.analysis, dns.names.overflowed > 0 {
-            report.warnings.append("\(dns.names.overflowed) DNS messages named a question past the first "
-                + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
-                + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
+            report.warnings.append(
+                "\(dns.names.overflowed) DNS messages named a question past the first "
+                    + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
+                    + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
         }
         if after.requestsDropped > 0 {
-            report.warnings.append("\(after.requestsDropped) decrypted API requests not read: more than "
-                + "\(HTTP1Conversation.limit) on one connection")
+            report.warnings.append(
+                "\(after.requestsDropped) decrypted API requests not read: more than "
+                    + "\(HTTP1Conversation.limit) on one connection")
         }
         if after.httpDropped > 0 {
-            report.warnings.append("\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
-                + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
+            report.warnings.append(
+                "\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
+                    + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
         }
         report.warnings += after.httpWarnings
         if pass.defragmenter.dropped > 0 {
-            report.warnings.append("\(pass.defragmenter.dropped) IP fragments dropped: more than "
-                + "\(IPDefragmenter.maximumPending) datagrams in reassembly at once, or past \(IPDefragmenter.maximumLength) bytes")
+            report.warnings.append(
+                "\(pass.defragmenter.dropped) IP fragments dropped: more than "
+                    + "\(IPDefragmenter.maximumPending) datagrams in reassembly at once, or past \(IPDefragmenter.maximumLength) bytes"
+            )
         }
         let hits = (pass.sinks.dns.analysis?.reassemblyBudget.limitHits ?? 0) + after.tlsLimitHits
         if hits > 0 {
-            report.warnings.append("stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
+            report.warnings.append(
+                "stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
         var metrics = pass.metrics(adding: [kernel?.dropSeries?.recorder].compactMap { $0 })
         metrics?.constantLabels = constantLabels(options.metricLabels, report: report, nodes: pass.sightings.points.nodeNames)
         if let dropped = metrics?.droppedSeries, dropped > 0 {
-            report.warnings.append("\(dropped) metric events not recorded: their labels would have made more than "
-                + "\(MetricsRecorder.seriesLimit) series")
+            report.warnings.append(
+                "\(dropped) metric events not recorded: their labels would have made more than "
+                    + "\(MetricsRecorder.seriesLimit) series")
         }
         report.findings = FindingsBuilder.findings(report)
         let trace = after.tcpTrace.map { trace in
@@ -229,12 +249,14 @@ public enum ReportRun {
                 return TCPAnalysisFlags.expertIDs.filter { all.contains($0.0) }.map(\.1)
             }
         }
-        var outcome = ReportOutcome(report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
-                                    exchangeTrace: after.exchangeTrace, metrics: metrics,
-                                    settledTLSSessions: after.settledTLSSessions)
+        var outcome = ReportOutcome(
+            report: report, damaged: inputs.contains { $0.damage != nil }, tcpTrace: trace,
+            exchangeTrace: after.exchangeTrace, metrics: metrics,
+            settledTLSSessions: after.settledTLSSessions)
         if options.streamGraphs {
-            outcome.streamGraphs = try StreamGraphPass.run(captures: paths, report: options, pods: directory,
-                                                           rows: report.tcp.flows.rows)
+            outcome.streamGraphs = try StreamGraphPass.run(
+                captures: paths, report: options, pods: directory,
+                rows: report.tcp.flows.rows)
         }
         return outcome
     }
@@ -272,19 +294,25 @@ public enum ReportRun {
         var a = AttributionSection()
         a.metadata = options.metadataPaths
         if let counter = pass.sinks.attribution {
-            (a.packets, a.flows, a.resolvedPackets, a.resolvedFlows) = (counter.packets, counter.flows,
-                                                                         counter.resolvedPackets, counter.resolvedFlows)
+            (a.packets, a.flows, a.resolvedPackets, a.resolvedFlows) = (
+                counter.packets, counter.flows,
+                counter.resolvedPackets, counter.resolvedFlows
+            )
             a.resolvedPacketShare = counter.packets == 0 ? 0 : Double(counter.resolvedPackets) / Double(counter.packets)
             a.resolvedFlowShare = counter.flows == 0 ? 0 : Double(counter.resolvedFlows) / Double(counter.flows)
             a.ambiguousFlows = counter.ambiguousFlows
             a.unicastFlows = counter.unicastFlows
-            a.resolvedUnicastFlowShare = counter.unicastFlows == 0 ? 0
+            a.resolvedUnicastFlowShare =
+                counter.unicastFlows == 0
+                ? 0
                 : Double(counter.resolvedUnicastFlows) / Double(counter.unicastFlows)
             for scope in AddressScope.allCases where scope != .unicast && counter.flowsByScope[scope.rawValue] > 0 {
                 a.notPodTraffic[scope.name] = counter.flowsByScope[scope.rawValue]
             }
-            let unknown = counter.unknown.map { AddressCount(address: $0.key.text, packets: $0.value.packets, flows: $0.value.flows) }
-                .sorted { ($0.packets, $1.address) > ($1.packets, $0.address) }
+            let unknown = counter.unknown.map {
+                AddressCount(address: $0.key.text, packets: $0.value.packets, flows: $0.value.flows)
+            }
+            .sorted { ($0.packets, $1.address) > ($1.packets, $0.address) }
             a.unknownTop = RowList(total: unknown.count, rows: Array(unknown.prefix(options.rows)))
         }
         report.attribution = a
@@ -305,8 +333,12 @@ public enum ReportRun {
         let pairs = pass.sinks.natPairs?.pairs() ?? [:]
         report.attribution.servicePairs = pairs.count
         func service(_ client: String, _ server: String, _ time: Int64) -> (service: String?, backend: String?) {
-            let pair = PodDirectory.Endpoint(parsing: client).flatMap { pairs[ServiceNATPairs.Client(address: $0.address, port: $0.port)] }
-            if let address = PodDirectory.Endpoint(parsing: server)?.address, case .service(let s)? = directory.resolve(address, at: time) {
+            let pair = PodDirectory.Endpoint(parsing: client).flatMap {
+                pairs[ServiceNATPairs.Client(address: $0.address, port: $0.port)]
+            }
+            if let address = PodDirectory.Endpoint(parsing: server)?.address,
+                case .service(let s)? = directory.resolve(address, at: time)
+            {
                 return (directory.services[s], pair?.pod)
             }
             return (pair?.service, nil)
@@ -340,58 +372,11 @@ public enum ReportRun {
 
     /// The pod named for an "ip:port" / "[v6]:port" endpoint at `time`, or nil.
     static func podName(_ endpoint: String, _ time: Int64, _ directory: PodDirectory) -> String? {
-        guard let address = PodDirectory.Endpoint(parsing: endpoint)?.address, case .pod(let p)? = directory.resolve(address, at: time) else {
+        guard let address = PodDirectory.Endpoint(parsing: endpoint)?.address,
+            case .pod(let p)? = directory.resolve(address, at: time)
+        else {
             return nil
         }
         return directory.pods[p].key
-    }
-
-    static func dnsSection(_ dns: DNSAnalysis, rows: Int) -> DNSSection {
-        let textChains = dns.searchPath.textChains(dns.names)
-        let chains = textChains.map { key, value in
-            SearchPathRow(client: key.client.text, name: key.base, resolvedAs: key.resolvedAs, chains: value.count,
-                          wastedQueries: value.wasted, timeLost: Double(value.lost) / 1e9)
-        }.sorted { ($0.wastedQueries, $1.client, $1.name) > ($1.wastedQueries, $0.client, $0.name) }
-        let wasted = chains.reduce(0) { $0 + $1.wastedQueries }
-        let searchPath = SearchPathSection(
-            clusterDomain: dns.searchPath.clusterDomain, chains: chains.reduce(0) { $0 + $1.chains },
-            wastedQueries: wasted, timeLost: Double(textChains.values.reduce(Int64(0)) { $0 &+ $1.lost }) / 1e9,
-            names: RowList(total: chains.count, rows: Array(chains.prefix(rows))),
-            advice: wasted == 0 ? nil : "\(wasted) queries went to search-path expansions that failed (ndots:5): "
-                + "ask for fully qualified names with a trailing dot (e.g. \"\(chains[0].name).\"), or lower ndots in "
-                + "the pod's dnsConfig (options: [{name: ndots, value: \"2\"}]).")
-        var section = DNSSection(
-            queries: dns.queries, responses: dns.responses, transactions: dns.transactions, unanswered: dns.unanswered,
-            retransmissions: dns.retransmissions, duplicateResponses: dns.duplicateResponses,
-            responsesWithoutQuery: dns.responsesWithoutQuery, truncatedResponses: dns.truncatedResponses,
-            truncatedRetriedOverTcp: dns.fallback.retried, tcpFallbackLatency: dns.fallback.latency.percentiles,
-            malformed: dns.malformed, malformedExamples: dns.malformedExamples, rcodes: dns.rcodes, qtypes: dns.qtypes, latency: dns.latency.percentiles,
-            transactionList: RowList(total: dns.worst.seen, rows: dns.worst.sorted().map(dns.row)), searchPath: searchPath,
-            byServer: groupRows(dns.byServer, rows, name: \.text), byClient: groupRows(dns.byClient, rows, name: \.text),
-            byName: groupRows(dns.byName, rows, name: dns.names.text),
-            topNXDOMAIN: nameCounts(dns.nxdomainNames.counts, rows, name: dns.names.text),
-            topSERVFAIL: nameCounts(dns.servfailNames.counts, rows, name: dns.names.text))
-        section.truncatedMessages = dns.truncatedMessages
-        section.tcpStreamGaps = dns.tcpStreams.gaps
-        return section
-    }
-
-    static func groupRows<Key>(_ groups: DNSGroups<Key>, _ rows: Int, name: (Key) -> String) -> RowList<DNSGroupRow> {
-        func row(_ key: String, _ g: DNSGroups<Key>.Group) -> DNSGroupRow {
-            DNSGroupRow(key: key, transactions: g.transactions, unanswered: g.unanswered, errors: g.errors,
-                        latency: g.latency.percentiles)
-        }
-        // Percentiles only for the rows listed: sort the keys by transactions first.
-        var keyed = groups.groups.map { (name($0.key), $0.value) }
-        if let other = groups.other { keyed.append(("(other)", other)) }
-        keyed.sort { ($0.1.transactions, $1.0) > ($1.1.transactions, $0.0) }
-        let all = keyed.prefix(rows).map { row($0.0, $0.1) }
-        return RowList(total: keyed.count, rows: all)
-    }
-
-    static func nameCounts<Key>(_ counts: [Key: Int], _ rows: Int, name: (Key) -> String) -> RowList<NameCount> {
-        let all = counts.map { NameCount(name: name($0.key), count: $0.value) }
-            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
-        return RowList(total: all.count, rows: Array(all.prefix(rows)))
     }
 }

@@ -11,16 +11,20 @@ enum StreamGraphPass {
     static let maximumGraphs = 3
 
     static func picked(_ rows: [TCPFlowRow]) -> [TCPFlowRow] {
-        Array(rows.filter { $0.retransmissions + $0.lostSegments + $0.outOfOrder + $0.zeroWindows + $0.duplicateAcks > 0 }
-            .prefix(maximumGraphs))
+        Array(
+            rows.filter { $0.retransmissions + $0.lostSegments + $0.outOfOrder + $0.zeroWindows + $0.duplicateAcks > 0 }
+                .prefix(maximumGraphs))
     }
 
-    static func run(captures: [String], report options: ReportOptions, pods: PodDirectory?,
-                    rows: [TCPFlowRow]) throws -> [StreamGraph] {
+    static func run(
+        captures: [String], report options: ReportOptions, pods: PodDirectory?,
+        rows: [TCPFlowRow]
+    ) throws -> [StreamGraph] {
         let picked = picked(rows)
         guard !picked.isEmpty else { return [] }
-        var passOptions = CapturePass.Options.flowsOnly(filter: options.filter, flowLimits: options.flowLimits,
-                                                         samePoint: options.samePoint, pods: pods, podFilter: options.podFilter)
+        var passOptions = CapturePass.Options.flowsOnly(
+            filter: options.filter, flowLimits: options.flowLimits,
+            samePoint: options.samePoint, pods: pods, podFilter: options.podFilter)
         let collector = StreamGraphCollector(rows: picked)
         passOptions.analyses = [.init(name: "stream graphs") { _ in collector }]
         _ = try CapturePass.run(paths: captures, options: passOptions, progress: nil)

@@ -49,7 +49,7 @@ struct FlowPaths {
                 all[i].key = hash
                 all[i].client = fromLow ? 1 : 2
             }
-            for h in base ..< base + Self.hopsPerDirection {
+            for h in base..<base + Self.hopsPerDirection {
                 let known = all[i].hops[h]
                 if known == hop { return }
                 if known == 0 { all[i].hops[h] = hop; return }
@@ -65,7 +65,7 @@ struct FlowPaths {
         return entries.withUnsafeBufferPointer { all -> (point: Int, clientLow: Bool)? in
             guard all[i].key == hash else { return nil }
             let base = fromLow ? 0 : Self.hopsPerDirection
-            for h in base ..< base + Self.hopsPerDirection {
+            for h in base..<base + Self.hopsPerDirection {
                 let hop = all[i].hops[h]
                 if hop == 0 { return nil }
                 if Int(hop >> 16) == point { return (Int(hop & 0xFFFF), all[i].client == 1) }
@@ -81,7 +81,7 @@ struct FlowPaths {
         return entries.withUnsafeBufferPointer { all in
             guard all[i].key == hash else { return false }
             let base = fromLow ? 0 : Self.hopsPerDirection
-            for h in base ..< base + Self.hopsPerDirection {
+            for h in base..<base + Self.hopsPerDirection {
                 let hop = all[i].hops[h]
                 if hop == 0 { return false }
                 if Int(hop >> 16) == point || Int(hop & 0xFFFF) == point { return true }

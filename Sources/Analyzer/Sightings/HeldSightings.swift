@@ -50,8 +50,10 @@ struct HeldSightings {
         nextTicket &+= 1
         let bytes = [UInt8](record.data)
         heldBytes += bytes.count
-        queue.append(Held(ticket: ticket, releaseAt: time &+ Self.holdTime, time: time, input: input, point: point,
-                          frameNumber: frameNumber, record: record, bytes: bytes))
+        queue.append(
+            Held(
+                ticket: ticket, releaseAt: time &+ Self.holdTime, time: time, input: input, point: point,
+                frameNumber: frameNumber, record: record, bytes: bytes))
         return ticket
     }
 

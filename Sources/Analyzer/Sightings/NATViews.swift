@@ -35,7 +35,8 @@ struct NATViews {
         let (key, _) = FlowKey.of(frame)
         guard views[key] == nil else { return }
         guard views.count < Self.limit else { unjoined += 1; return }
-        views[key] = sameSource
+        views[key] =
+            sameSource
             ? Substitution(address: frame.destination, port: dp, original: first.destination, originalPort: first.destinationPort)
             : Substitution(address: frame.source, port: sp, original: first.source, originalPort: first.sourcePort)
     }

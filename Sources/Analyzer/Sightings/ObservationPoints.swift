@@ -83,7 +83,9 @@ struct ObservationPoints {
     /// The point of a record of `input` (its interface, and a cooked v2 header's index).
     @inline(__always)
     mutating func point(input: Int, interface: Int, linkInterface: Int32, name: () -> String?) -> Int {
-        let place = samePoint ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
+        let place =
+            samePoint
+            ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
             : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)
         if place != last {
             if lastPoint < counted.count { counted[lastPoint] += lastCount }
@@ -98,8 +100,10 @@ struct ObservationPoints {
     /// The point a record of `input` was counted at (as `point` found it), without counting;
     /// nil when no record of that place was seen.
     func find(input: Int, interface: Int, linkInterface: Int32) -> Int? {
-        byRecord[samePoint ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
-            : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)]
+        byRecord[
+            samePoint
+                ? RecordPlace(input: 0, interface: -1, linkInterface: -1)
+                : RecordPlace(input: input, interface: interface, linkInterface: linkInterface)]
     }
 
     /// The point of a place seen before: by input and interface block from a small table (a
@@ -108,7 +112,8 @@ struct ObservationPoints {
     @inline(__always)
     private func known(_ place: RecordPlace) -> Int? {
         if place.linkInterface < 0, place.input < byInterface.count, place.interface >= 0,
-           place.interface < byInterface[place.input].count {
+            place.interface < byInterface[place.input].count
+        {
             let p = byInterface[place.input][place.interface]
             return p >= 0 ? p : nil
         }
@@ -119,9 +124,12 @@ struct ObservationPoints {
     private var byInterface: [[Int]] = []
 
     private mutating func register(_ place: RecordPlace, _ name: String?) -> Int {
-        let interface = samePoint ? "merged"
-            : place.linkInterface >= 0 ? interfaceNames[place.input][place.linkInterface] ?? "if\(place.linkInterface)"
-            : name ?? "if\(place.interface)"
+        let interface =
+            samePoint
+            ? "merged"
+            : place.linkInterface >= 0
+                ? interfaceNames[place.input][place.linkInterface] ?? "if\(place.linkInterface)"
+                : name ?? "if\(place.interface)"
         let point = Point(node: nodes[place.input], interface: interface)
         let index: Int
         if let known = byPoint[point] {
@@ -144,7 +152,9 @@ struct ObservationPoints {
         }
         byRecord[place] = index
         if place.linkInterface < 0, place.interface >= 0, place.interface < 1 << 16 {
-            if place.input >= byInterface.count { byInterface += Array(repeating: [], count: place.input + 1 - byInterface.count) }
+            if place.input >= byInterface.count {
+                byInterface += Array(repeating: [], count: place.input + 1 - byInterface.count)
+            }
             if place.interface >= byInterface[place.input].count {
                 byInterface[place.input] += Array(repeating: -1, count: place.interface + 1 - byInterface[place.input].count)
             }
@@ -160,7 +170,8 @@ struct ObservationPoints {
         for ext in [".gz", ".zst", ".zstd"] where name.hasSuffix(ext) { name.removeLast(ext.count) }
         for ext in [".pcapng", ".pcap", ".cap"] {
             if let r = name.range(of: ext, options: .backwards),
-               name[r.upperBound...].allSatisfy(\.isNumber) {
+                name[r.upperBound...].allSatisfy(\.isNumber)
+            {
                 name = String(name[..<r.lowerBound])
                 break
             }

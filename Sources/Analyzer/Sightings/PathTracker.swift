@@ -103,7 +103,8 @@ struct PathTracker: SightingExpiry {
         guard from < leaves.count, leaves[from] else { return }  // no hop leaves its point
         let (flow, fromLow) = Self.flow(s)
         guard let (next, clientLow) = flows.next(after: from, flow, fromLow: fromLow),
-              s.points & SightingTable.Slot.bit(next) == 0 else { return }
+            s.points & SightingTable.Slot.bit(next) == 0
+        else { return }
         // `next` was capturing then: it saw packets before and after this one (a capture
         // that started later or stopped earlier cannot tell).
         guard next < lastSeenAt.count, lastSeenAt[next] > s.lastSeen, firstSeenAt[next] < s.lastSeen else {
@@ -113,8 +114,9 @@ struct PathTracker: SightingExpiry {
         if let h = hopNumber(UInt32(truncatingIfNeeded: from) << 16 | UInt32(truncatingIfNeeded: next), adding: false) {
             hops[h].lost += 1
         }
-        let key = LossKey(flow: flow, fromLow: fromLow, from: UInt16(truncatingIfNeeded: from),
-                          to: UInt16(truncatingIfNeeded: next))
+        let key = LossKey(
+            flow: flow, fromLow: fromLow, from: UInt16(truncatingIfNeeded: from),
+            to: UInt16(truncatingIfNeeded: next))
         if losses[key] != nil {
             losses[key]?.packets += 1
         } else if losses.count < Self.maximumLossRows {

@@ -48,11 +48,11 @@ struct PointAddresses {
     func pods(points: Int, podOf: (IPAddress) -> String?) -> [String?] {
         var named = [String?](repeating: nil, count: points)
         var taken = Set<IPAddress>()
-        let candidates = (0 ..< points).map { dominant($0).filter { podOf($0) != nil } }
+        let candidates = (0..<points).map { dominant($0).filter { podOf($0) != nil } }
         var changed = true
         while changed {
             changed = false
-            for p in 0 ..< points where named[p] == nil {
+            for p in 0..<points where named[p] == nil {
                 let left = candidates[p].filter { !taken.contains($0) }
                 guard left.count == 1 else { continue }
                 named[p] = podOf(left[0])

@@ -31,7 +31,9 @@ enum SightingKey {
             h = mix(h, prefix(frame.ipPayload, skipping: -9))
         } else if frame.hasTCPHeader {
             h = mix(h, UInt64(frame.sequenceNumber) << 32 | UInt64(frame.acknowledgmentNumber))
-            h = mix(h, UInt64(frame.tcpFlags.rawValue) << 48 | UInt64(frame.window) << 32
+            h = mix(
+                h,
+                UInt64(frame.tcpFlags.rawValue) << 48 | UInt64(frame.window) << 32
                     | UInt64(UInt32(truncatingIfNeeded: frame.payloadDeclaredLength)))
             h = mix(h, words(frame.tcpOptions, limit: 40))
         } else if frame.hasPorts {
@@ -62,7 +64,7 @@ enum SightingKey {
         var h = UInt64(bytes.count)
         guard n >= 8 else {
             var tail: UInt64 = 0
-            for i in 0 ..< n where i != skipping && i != skipping + 1 {
+            for i in 0..<n where i != skipping && i != skipping + 1 {
                 tail |= UInt64(bytes.u8(at: i)) << UInt64(i * 8)
             }
             return mix(h, tail)

@@ -121,7 +121,7 @@ struct SightingTable {
     private func probe(_ slots: [Slot], stamp: UInt32, _ identity: UInt64) -> Int? {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: identity >> 7) & mask
-        for _ in 0 ..< Self.maximumProbes {
+        for _ in 0..<Self.maximumProbes {
             let s = slots[i]
             if s.stamp != stamp { return nil }
             if s.identity == identity { return i }
@@ -148,7 +148,7 @@ struct SightingTable {
         slot.stamp = currentStamp
         let mask = current.count - 1
         var i = Int(truncatingIfNeeded: slot.identity >> 7) & mask
-        for _ in 0 ..< Self.maximumProbes {
+        for _ in 0..<Self.maximumProbes {
             if current[i].stamp != currentStamp {
                 current[i] = slot
                 count += 1

@@ -75,8 +75,10 @@ struct Sightings {
     /// One IP frame seen at `point` at `now` (nanoseconds): whether the analyses get it. An
     /// analysed frame in a NAT view already joined is given the first view's endpoints.
     @inline(__always)
-    mutating func see(_ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
-                      frameNumber: Int) -> Verdict {
+    mutating func see(
+        _ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
+        frameNumber: Int
+    ) -> Verdict {
         if point == 0 && !multiPoint {
             // Scalars, not the frame: a borrowed frame was copied into the call (measured).
             let fragment = frame.fragment.map { UInt64($0.offset) << 1 | ($0.more ? 1 : 0) } ?? 0
@@ -99,8 +101,10 @@ struct Sightings {
 
     /// `see` once a second point has appeared (or may: `expectSeveralPoints`).
     @inline(never)
-    mutating func seeAtPoints(_ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
-                              frameNumber: Int) -> Verdict {
+    mutating func seeAtPoints(
+        _ frame: inout DecodedFrame, _ record: PacketRecord, input: Int, point: Int, now: Int64,
+        frameNumber: Int
+    ) -> Verdict {
         expectSeveralPoints()
         let identity = SightingKey.identity(frame)
         table.advance(to: now, &path)
@@ -176,7 +180,8 @@ struct Sightings {
         for (input, interfaces) in statistics.enumerated() {
             for (i, stats) in interfaces.enumerated() {
                 guard let dropped = stats?.dropped, dropped > 0,
-                      let p = points.find(input: input, interface: i, linkInterface: -1) else { continue }
+                    let p = points.find(input: input, interface: i, linkInterface: -1)
+                else { continue }
                 droppingPoints.insert(p)
             }
         }

@@ -49,7 +49,8 @@ struct SignedDelays {
         let nonNegativeValues = Self.values(nonNegative, fromNonNegative)
         func seconds(_ v: Int64) -> Double { Double(v &- shift) / 1e9 }
         let out = sides.map { side -> Double in
-            side.negative ? seconds(-Int64(clamping: negativeValues[side.slot]))
+            side.negative
+                ? seconds(-Int64(clamping: negativeValues[side.slot]))
                 : seconds(Int64(clamping: nonNegativeValues[side.slot]))
         }
         return Percentiles(count: n, p50: out[0], p90: out[1], p95: out[2], p99: out[3], max: seconds(largest))

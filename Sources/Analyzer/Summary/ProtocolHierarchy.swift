@@ -74,8 +74,10 @@ struct ProtocolHierarchy {
             let kids = node.children.values.sorted { ($0.packets, $1.name) > ($1.packets, $0.name) }
             for kid in kids {
                 let path = prefix.isEmpty ? kid.name : prefix + ":" + kid.name
-                out.append(ProtocolRow(path: path, protocolName: kid.name, depth: depth, packets: kid.packets,
-                                       bytes: kid.bytes))
+                out.append(
+                    ProtocolRow(
+                        path: path, protocolName: kid.name, depth: depth, packets: kid.packets,
+                        bytes: kid.bytes))
                 walk(kid, path, depth + 1)
             }
         }

@@ -28,8 +28,10 @@ public struct SummaryOutcome: Sendable {
 /// `loupe summary`: one pass over every input computes every number.
 public enum SummaryRun {
     /// Throws `CaptureOpenError` or `FilterError` (both exit status 2) before reading.
-    public static func run(paths: [String], options: SummaryOptions,
-                           progress: ((_ packets: Int) -> Void)? = nil) throws -> SummaryOutcome {
+    public static func run(
+        paths: [String], options: SummaryOptions,
+        progress: ((_ packets: Int) -> Void)? = nil
+    ) throws -> SummaryOutcome {
         var passOptions = CapturePass.Options()
         passOptions.filter = options.filter
         passOptions.rows = options.rows
@@ -46,23 +48,28 @@ public enum SummaryRun {
             matchedPackets: pass.matched,
             protocols: pass.hierarchy.rows(),
             layerFrames: pass.hierarchy.layerFrames(),
-            conversations: RowList(total: pass.sinks.conversations.seen,
-                                   rows: pass.sinks.conversations.sorted().map(conversation)),
+            conversations: RowList(
+                total: pass.sinks.conversations.seen,
+                rows: pass.sinks.conversations.sorted().map(conversation)),
             flowTable: flowTableStats(pass.flows, pass.sinks.dns.conversations?.flows),
             malformedPackets: pass.malformed.count,
-            fragments: FragmentStats(reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
-                                     overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
+            fragments: FragmentStats(
+                reassembled: pass.defragmenter.reassembled, incomplete: pass.defragmenter.incomplete,
+                overlaps: pass.defragmenter.overlaps, dropped: pass.defragmenter.dropped),
             warnings: pass.warnings.map(bundle.displayText))
-        report.nodes = bundle.directories.compactMap { BundleNode.node(in: $0) }.map { NodeAddresses(name: $0.name, addresses: $0.addresses) }
+        report.nodes = bundle.directories.compactMap { BundleNode.node(in: $0) }.map {
+            NodeAddresses(name: $0.name, addresses: $0.addresses)
+        }
         return SummaryOutcome(report: report, damaged: inputs.contains { $0.damage != nil })
     }
 
     /// With `apart` (DNS conversations counted in a table of their own), the two tables'
     /// counts added: `peakLive` is then the sum of their peaks.
     static func flowTableStats(_ flows: FlowTable, _ apart: FlowTableOf<CountedFlow>? = nil) -> FlowTableStats {
-        FlowTableStats(flows: flows.created + (apart?.created ?? 0), peakLive: flows.peakLive + (apart?.peakLive ?? 0),
-                       expired: flows.expired + (apart?.expired ?? 0), evicted: flows.evicted + (apart?.evicted ?? 0),
-                       maximumLive: flows.limits.maximumFlows)
+        FlowTableStats(
+            flows: flows.created + (apart?.created ?? 0), peakLive: flows.peakLive + (apart?.peakLive ?? 0),
+            expired: flows.expired + (apart?.expired ?? 0), evicted: flows.evicted + (apart?.evicted ?? 0),
+            maximumLive: flows.limits.maximumFlows)
     }
 
     static func summary(of reader: CaptureReader, _ stats: FileStats) -> InputSummary {
@@ -75,16 +82,18 @@ public enum SummaryRun {
         return InputSummary(
             path: reader.path, format: reader.format.rawValue, compression: reader.compression.rawValue,
             packets: stats.packets, bytes: stats.bytes, capturedBytes: stats.capturedBytes,
-            snaplenCutPackets: stats.snaplenCut, oversizedRecords: reader.oversizedRecords, linkTypes: linkTypes.sorted().map(\.name),
+            snaplenCutPackets: stats.snaplenCut, oversizedRecords: reader.oversizedRecords,
+            linkTypes: linkTypes.sorted().map(\.name),
             firstTimestamp: stats.first.map(decimal), lastTimestamp: stats.last.map(decimal),
             duration: stats.earliest.flatMap { e in stats.latest.map { $0.seconds(since: e) } },
             sections: reader.sections.count,
             interfaces: interfaces.enumerated().map { n, iface in
-                InterfaceSummary(section: iface.section, name: iface.name, linkType: iface.linkType.name,
-                                 snapLength: Int(iface.snapLength),
-                                 packets: stats.packets(onInterface: n),
-                                 received: iface.statistics?.received.map { Int(clamping: $0) },
-                                 dropped: iface.statistics?.dropped.map { Int(clamping: $0) })
+                InterfaceSummary(
+                    section: iface.section, name: iface.name, linkType: iface.linkType.name,
+                    snapLength: Int(iface.snapLength),
+                    packets: stats.packets(onInterface: n),
+                    received: iface.statistics?.received.map { Int(clamping: $0) },
+                    dropped: iface.statistics?.dropped.map { Int(clamping: $0) })
             },
             captureDrops: drops.isEmpty ? nil : Int(clamping: drops.reduce(0, &+)),
             damage: reader.damage.map { DamageSummary(offset: Int($0.offset), message: $0.message) },

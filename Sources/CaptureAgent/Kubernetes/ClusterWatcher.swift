@@ -9,10 +9,12 @@ import Foundation
 /// Bounded: at most `maximumEvents` changes are kept, the rest counted in `notes`.
 public final class ClusterWatcher: @unchecked Sendable {
     struct Kind { var name: String; var path: String; var apiVersion: String }
-    static let kinds = [Kind(name: "Pod", path: "/api/v1/pods", apiVersion: "v1"),
-                        Kind(name: "Service", path: "/api/v1/services", apiVersion: "v1"),
-                        Kind(name: "EndpointSlice", path: "/apis/discovery.k8s.io/v1/endpointslices", apiVersion: "discovery.k8s.io/v1"),
-                        Kind(name: "Node", path: "/api/v1/nodes", apiVersion: "v1")]
+    static let kinds = [
+        Kind(name: "Pod", path: "/api/v1/pods", apiVersion: "v1"),
+        Kind(name: "Service", path: "/api/v1/services", apiVersion: "v1"),
+        Kind(name: "EndpointSlice", path: "/apis/discovery.k8s.io/v1/endpointslices", apiVersion: "discovery.k8s.io/v1"),
+        Kind(name: "Node", path: "/api/v1/nodes", apiVersion: "v1"),
+    ]
     static let maximumEvents = 100_000
 
     let client: KubernetesClient
@@ -32,7 +34,11 @@ public final class ClusterWatcher: @unchecked Sendable {
         self.node = node
     }
 
-    public var notes: [String] { lock.withLock { _notes + (droppedEvents > 0 ? ["\(droppedEvents) changes past the first \(Self.maximumEvents) not kept"] : []) } }
+    public var notes: [String] {
+        lock.withLock {
+            _notes + (droppedEvents > 0 ? ["\(droppedEvents) changes past the first \(Self.maximumEvents) not kept"] : [])
+        }
+    }
     public var counts: (objects: Int, events: Int) { lock.withLock { (items.count, events.count) } }
 
     private func note(_ s: String) { lock.withLock { _notes.append(s) } }
@@ -113,8 +119,10 @@ public final class ClusterWatcher: @unchecked Sendable {
             var gone = false
             let version = lock.withLock { versions[kind.name] ?? "" }
             do {
-                try client.stream(kind.path + "?watch=1&allowWatchBookmarks=true&resourceVersion=" + version,
-                                  shouldStop: { [self] in isStopped }) { [self] line in
+                try client.stream(
+                    kind.path + "?watch=1&allowWatchBookmarks=true&resourceVersion=" + version,
+                    shouldStop: { [self] in isStopped }
+                ) { [self] line in
                     if receive(line, kind) { gone = true }
                 }
                 failures = 0
@@ -142,7 +150,8 @@ public final class ClusterWatcher: @unchecked Sendable {
     /// One watch line; true when the server says the version expired.
     private func receive(_ line: Data, _ kind: Kind) -> Bool {
         guard let event = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
-              let type = event["type"] as? String, let object = event["object"] as? [String: Any] else {
+            let type = event["type"] as? String, let object = event["object"] as? [String: Any]
+        else {
             note("a \(kind.name) watch line that is not an event")
             return false
         }

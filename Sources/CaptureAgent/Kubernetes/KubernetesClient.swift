@@ -29,7 +29,9 @@ public final class KubernetesClient: @unchecked Sendable {
         var shouldStop: () -> Bool = { false }
     }
 
-    private func handle(_ path: String, _ transfer: Transfer, stream: Bool) -> (UnsafeMutableRawPointer?, UnsafeMutablePointer<curl_slist>?) {
+    private func handle(
+        _ path: String, _ transfer: Transfer, stream: Bool
+    ) -> (UnsafeMutableRawPointer?, UnsafeMutablePointer<curl_slist>?) {
         guard let curl = curl_easy_init() else { return (nil, nil) }
         _ = loupe_curl_set_string(curl, CURLOPT_URL, connection.server + path)
         _ = loupe_curl_set_long(curl, CURLOPT_CONNECTTIMEOUT, 10)
@@ -52,29 +54,33 @@ public final class KubernetesClient: @unchecked Sendable {
         if let token = connection.token { headers = curl_slist_append(headers, "Authorization: Bearer " + token) }
         _ = loupe_curl_set_list(curl, CURLOPT_HTTPHEADER, headers)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
-        _ = loupe_curl_set_writer(curl, { data, size, count, context in
-            guard let data, let context else { return 0 }
-            let t = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-            let n = size * count
-            t.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: n)
-            if let onLine = t.onLine {
-                // A watch: one JSON event per line.
-                while let newline = t.body.firstIndex(of: 0x0A) {
-                    let line = t.body[t.body.startIndex..<newline]
-                    if !line.isEmpty { onLine(Data(line)) }
-                    t.body.removeSubrange(t.body.startIndex...newline)
+        _ = loupe_curl_set_writer(
+            curl,
+            { data, size, count, context in
+                guard let data, let context else { return 0 }
+                let t = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                let n = size * count
+                t.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: n)
+                if let onLine = t.onLine {
+                    // A watch: one JSON event per line.
+                    while let newline = t.body.firstIndex(of: 0x0A) {
+                        let line = t.body[t.body.startIndex..<newline]
+                        if !line.isEmpty { onLine(Data(line)) }
+                        t.body.removeSubrange(t.body.startIndex...newline)
+                    }
+                    if t.body.count > KubernetesClient.maximumBody { t.overflow = true; return 0 }
+                } else if t.body.count > KubernetesClient.maximumBody {
+                    t.overflow = true
+                    return 0
                 }
-                if t.body.count > KubernetesClient.maximumBody { t.overflow = true; return 0 }
-            } else if t.body.count > KubernetesClient.maximumBody {
-                t.overflow = true
-                return 0
-            }
-            return n
-        }, context)
-        _ = loupe_curl_set_progress(curl, { context, _, _, _, _ in
-            guard let context else { return 0 }
-            return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().shouldStop() ? 1 : 0
-        }, context)
+                return n
+            }, context)
+        _ = loupe_curl_set_progress(
+            curl,
+            { context, _, _, _, _ in
+                guard let context else { return 0 }
+                return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().shouldStop() ? 1 : 0
+            }, context)
         return (curl, headers)
     }
 

@@ -18,8 +18,10 @@ public struct KubernetesConnection: Sendable {
     public static let serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount"
 
     /// The pod's own service account, or nil when not running in a pod.
-    public static func inCluster(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                 directory: String = serviceAccount) throws(CaptureAgentError) -> KubernetesConnection? {
+    public static func inCluster(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        directory: String = serviceAccount
+    ) throws(CaptureAgentError) -> KubernetesConnection? {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"] else {
             return nil
         }
@@ -74,7 +76,9 @@ public struct KubernetesConnection: Sendable {
         c.insecure = cluster["insecure-skip-tls-verify"] as? Bool ?? false
         let user = named("users", context?["user"] as? String) ?? [:]
         if user["exec"] != nil || user["auth-provider"] != nil {
-            throw CaptureAgentError("\(path): the user authenticates through an exec plugin or auth provider, which loupe-agent does not run; use a token or a client certificate")
+            throw CaptureAgentError(
+                "\(path): the user authenticates through an exec plugin or auth provider, which loupe-agent does not run; use a token or a client certificate"
+            )
         }
         if let t = user["token"] as? String { c.token = t }
         if let f = user["tokenFile"] as? String, let d = file(f) {

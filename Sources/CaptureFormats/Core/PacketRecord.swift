@@ -18,8 +18,10 @@ public struct PacketRecord {
 
     public var capturedLength: Int { data.count }
 
-    public init(timestamp: Timestamp?, originalLength: Int, linkType: LinkType, interface: Int,
-                offset: Int64, data: UnsafeRawBufferPointer) {
+    public init(
+        timestamp: Timestamp?, originalLength: Int, linkType: LinkType, interface: Int,
+        offset: Int64, data: UnsafeRawBufferPointer
+    ) {
         self.timestamp = timestamp
         self.originalLength = originalLength
         self.linkType = linkType

@@ -40,7 +40,7 @@ struct InputStream {
 
     /// The bytes at `start ..< start + count`; valid until the next `ensure` or `consume`.
     func bytes(_ count: Int, at relative: Int = 0) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: storage[(start + relative) ..< (start + relative + count)])
+        UnsafeRawBufferPointer(rebasing: storage[(start + relative)..<(start + relative + count)])
     }
 
     /// Starts loading the next record's header and its first packet bytes while the caller
@@ -84,8 +84,9 @@ struct InputStream {
         if n > storage.count {
             var capacity = storage.count
             while capacity < n { capacity *= 2 }
-            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: min(capacity, Self.maximumCapacity),
-                                                               alignment: 64)
+            let grown = UnsafeMutableRawBufferPointer.allocate(
+                byteCount: min(capacity, Self.maximumCapacity),
+                alignment: 64)
             grown.baseAddress!.copyMemory(from: storage.baseAddress!, byteCount: end)
             storage.deallocate()
             storage = grown

@@ -31,10 +31,10 @@ final class ReadAhead {
 
         init(source: ByteSource) {
             self.source = source
-            buffers = (0 ..< ReadAhead.depth).map { _ in
+            buffers = (0..<ReadAhead.depth).map { _ in
                 .allocate(byteCount: ReadAhead.headroom + ReadAhead.chunkSize, alignment: 64)
             }
-            free = Array(0 ..< ReadAhead.depth)
+            free = Array(0..<ReadAhead.depth)
             pthread_mutex_init(&mutex, nil)
             pthread_cond_init(&changed, nil)
         }
@@ -94,11 +94,13 @@ final class ReadAhead {
     init?(source: ByteSource) {
         shared = Shared(source: source)
         let context = Unmanaged.passRetained(shared).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let shared = Unmanaged<Shared>.fromOpaque(raw!).takeRetainedValue()
-            shared.produce()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                let shared = Unmanaged<Shared>.fromOpaque(raw!).takeRetainedValue()
+                shared.produce()
+                return nil
+            }, context)
         if rc != 0 {
             Unmanaged<Shared>.fromOpaque(context).release()
             return nil

@@ -40,8 +40,10 @@ struct PcapParser {
     /// Reads the file header. Throws damage when the file is cut inside it.
     init(_ input: inout InputStream) throws(CaptureDamage) {
         guard input.ensure(Self.headerLength) else {
-            throw CaptureDamage(offset: 0, "pcap file header cut short (\(input.available) of 24 bytes)"
-                                + (input.failure.map { ": \($0)" } ?? ""))
+            throw CaptureDamage(
+                offset: 0,
+                "pcap file header cut short (\(input.available) of 24 bytes)"
+                    + (input.failure.map { ": \($0)" } ?? ""))
         }
         let raw = input.bytes(Self.headerLength)
         let magic = raw.loadUnaligned(as: UInt32.self)
@@ -81,9 +83,10 @@ struct PcapParser {
         let seconds = h.u32(0), fraction = h.u32(4), included = h.u32(8), original = h.u32(12)
         if included > recordLimit {
             guard included <= acceptedLimit else {
-                throw CaptureDamage(offset: recordOffset,
-                                    "record \(records + 1) claims \(included) captured bytes, more than the "
-                                    + "snapshot length \(recordLimit) and the link type's maximum \(linkType.maximumPacket)")
+                throw CaptureDamage(
+                    offset: recordOffset,
+                    "record \(records + 1) claims \(included) captured bytes, more than the "
+                        + "snapshot length \(recordLimit) and the link type's maximum \(linkType.maximumPacket)")
             }
             oversizedRecords += 1
         }
@@ -108,7 +111,9 @@ struct PcapParser {
     }
 
     private func cutShort(_ offset: Int64, _ input: InputStream) -> CaptureDamage {
-        CaptureDamage(offset: offset, "record \(records + 1) cut short at offset \(offset)"
-                      + (input.failure.map { " (\($0))" } ?? ""))
+        CaptureDamage(
+            offset: offset,
+            "record \(records + 1) cut short at offset \(offset)"
+                + (input.failure.map { " (\($0))" } ?? ""))
     }
 }

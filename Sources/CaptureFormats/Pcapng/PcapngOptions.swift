@@ -16,7 +16,7 @@ struct PcapngOptions {
             let code = body.u16(at), length = Int(body.u16(at + 2))
             if code == Self.endOfOptions { return true }
             guard at + 4 + length <= end else { return false }
-            visit(code, UnsafeRawBufferPointer(rebasing: body.bytes[(at + 4) ..< (at + 4 + length)]))
+            visit(code, UnsafeRawBufferPointer(rebasing: body.bytes[(at + 4)..<(at + 4 + length)]))
             at += 4 + ((length + 3) & ~3)
         }
         return true

@@ -36,19 +36,24 @@ struct PcapngParser {
             let blockOffset = input.offset
             guard input.ensure(8) else {
                 if input.available == 0 && input.failure == nil { return nil }
-                throw CaptureDamage(offset: blockOffset, "block header cut short at offset \(blockOffset)"
-                                    + (input.failure.map { " (\($0))" } ?? ""))
+                throw CaptureDamage(
+                    offset: blockOffset,
+                    "block header cut short at offset \(blockOffset)"
+                        + (input.failure.map { " (\($0))" } ?? ""))
             }
             var type = input.bytes(4).loadUnaligned(as: UInt32.self)
             let isSectionHeader = type == PcapngBlockType.sectionHeader  // a palindrome in both orders
             if isSectionHeader {
                 guard input.ensure(12) else { throw cutShort("section header", blockOffset, input) }
                 let magic = input.bytes(4, at: 8).loadUnaligned(as: UInt32.self)
-                if magic == PcapngBlockType.byteOrderMagic { swapped = false }
-                else if magic == PcapngBlockType.byteOrderMagic.byteSwapped { swapped = true }
-                else {
-                    throw CaptureDamage(offset: blockOffset + 8,
-                                        "section header has no byte-order magic (0x\(hex(magic)))")
+                if magic == PcapngBlockType.byteOrderMagic {
+                    swapped = false
+                } else if magic == PcapngBlockType.byteOrderMagic.byteSwapped {
+                    swapped = true
+                } else {
+                    throw CaptureDamage(
+                        offset: blockOffset + 8,
+                        "section header has no byte-order magic (0x\(hex(magic)))")
                 }
             } else if sections.isEmpty {
                 throw CaptureDamage(offset: blockOffset, "pcapng file does not start with a section header")
@@ -57,15 +62,18 @@ struct PcapngParser {
             type = header.u32(0)
             let length = Int(header.u32(4))
             guard length >= 12, length % 4 == 0, length <= Self.maximumBlock else {
-                throw CaptureDamage(offset: blockOffset + 4, "block at offset \(blockOffset) (type 0x\(hex(type))) "
-                                    + "has an invalid total length \(length)")
+                throw CaptureDamage(
+                    offset: blockOffset + 4,
+                    "block at offset \(blockOffset) (type 0x\(hex(type))) "
+                        + "has an invalid total length \(length)")
             }
             guard input.ensure(length) else { throw cutShort("block", blockOffset, input) }
             let block = ByteOrderReader(input.bytes(length), swapped: swapped)
             guard block.u32(length - 4) == UInt32(length) else {
-                throw CaptureDamage(offset: blockOffset + Int64(length) - 4,
-                                    "block at offset \(blockOffset): trailing length \(block.u32(length - 4)) "
-                                    + "differs from \(length)")
+                throw CaptureDamage(
+                    offset: blockOffset + Int64(length) - 4,
+                    "block at offset \(blockOffset): trailing length \(block.u32(length - 4)) "
+                        + "differs from \(length)")
             }
             let body = ByteOrderReader(input.bytes(length - 12, at: 8), swapped: swapped)
             var record: PacketRecord?
@@ -116,8 +124,9 @@ struct PcapngParser {
         guard major == 1 else {
             throw CaptureDamage(offset: offset + 12, "unsupported pcapng section version \(major).\(minor)")
         }
-        var section = CaptureSection(bigEndian: swapped != (0x0102.bigEndian == 0x0102), majorVersion: major,
-                                     minorVersion: minor)
+        var section = CaptureSection(
+            bigEndian: swapped != (0x0102.bigEndian == 0x0102), majorVersion: major,
+            minorVersion: minor)
         let ok = PcapngOptions(body: body, start: 16).forEach { code, value in
             switch code {
             case PcapngOptions.comment: section.comments.append(PcapngOptions.string(value))
@@ -136,8 +145,9 @@ struct PcapngParser {
     /// IDB body: link type u16 | reserved u16 | snaplen u32 | options
     private mutating func readInterface(_ body: ByteOrderReader, at offset: Int64) throws(CaptureDamage) {
         guard body.bytes.count >= 8 else { throw tooShort("interface description", offset, body, 8) }
-        var iface = CaptureInterface(section: sections.count - 1, index: sectionInterfaceCount,
-                                     linkType: LinkType(rawValue: UInt32(body.u16(0))), snapLength: body.u32(4))
+        var iface = CaptureInterface(
+            section: sections.count - 1, index: sectionInterfaceCount,
+            linkType: LinkType(rawValue: UInt32(body.u16(0))), snapLength: body.u32(4))
         var badResolution: UInt8?
         let ok = PcapngOptions(body: body, start: 8).forEach { code, value in
             switch code {
@@ -145,8 +155,7 @@ struct PcapngParser {
             case 2: iface.name = PcapngOptions.string(value)
             case 3: iface.description = PcapngOptions.string(value)
             case 9 where value.count >= 1:
-                if let units = Self.unitsPerSecond(value[0]) { iface.unitsPerSecond = units }
-                else { badResolution = value[0] }
+                if let units = Self.unitsPerSecond(value[0]) { iface.unitsPerSecond = units } else { badResolution = value[0] }
             case 13 where value.count >= 1: iface.fcsLength = Int(value[0])
             case 14 where value.count >= 8:
                 let raw = value.loadUnaligned(as: UInt64.self)
@@ -156,8 +165,9 @@ struct PcapngParser {
         }
         if !ok { warnings.add("interface description at offset \(offset): malformed options") }
         if let badResolution {
-            warnings.add("interface \(iface.index) at offset \(offset): unusable if_tsresol 0x\(hex(UInt32(badResolution))), "
-                         + "microseconds assumed")
+            warnings.add(
+                "interface \(iface.index) at offset \(offset): unusable if_tsresol 0x\(hex(UInt32(badResolution))), "
+                    + "microseconds assumed")
         }
         counts.interfaceDescriptions += 1
         interfaces.append(iface)
@@ -169,7 +179,7 @@ struct PcapngParser {
         if code & 0x80 != 0 { return n <= 63 ? UInt64(1) << UInt64(n) : nil }
         guard n <= 19 else { return nil }
         var v: UInt64 = 1
-        for _ in 0 ..< n { v *= 10 }
+        for _ in 0..<n { v *= 10 }
         return v
     }
 
@@ -179,14 +189,17 @@ struct PcapngParser {
         let ifaceIndex = try interface(Int(body.u32(0)), at: offset)
         let captured = Int(body.u32(12))
         guard captured <= body.bytes.count - 20 else {
-            throw CaptureDamage(offset: offset + 20, "packet block at offset \(offset) claims \(captured) "
-                                + "captured bytes, the block holds \(body.bytes.count - 20)")
+            throw CaptureDamage(
+                offset: offset + 20,
+                "packet block at offset \(offset) claims \(captured) "
+                    + "captured bytes, the block holds \(body.bytes.count - 20)")
         }
         counts.enhancedPackets += 1
         let units = UInt64(body.u32(4)) << 32 | UInt64(body.u32(8))
-        return PacketRecord(timestamp: timestamp(units, ifaceIndex), originalLength: Int(body.u32(16)),
-                            linkType: interfaces[ifaceIndex].linkType, interface: ifaceIndex, offset: offset,
-                            data: UnsafeRawBufferPointer(rebasing: body.bytes[20 ..< 20 + captured]))
+        return PacketRecord(
+            timestamp: timestamp(units, ifaceIndex), originalLength: Int(body.u32(16)),
+            linkType: interfaces[ifaceIndex].linkType, interface: ifaceIndex, offset: offset,
+            data: UnsafeRawBufferPointer(rebasing: body.bytes[20..<20 + captured]))
     }
 
     /// SPB body: origlen u32 | data. Interface 0 of the section; no timestamp. The captured
@@ -199,9 +212,10 @@ struct PcapngParser {
         let snap = Int(interfaces[ifaceIndex].snapLength)
         if snap > 0 { captured = min(captured, snap) }
         counts.simplePackets += 1
-        return PacketRecord(timestamp: nil, originalLength: original, linkType: interfaces[ifaceIndex].linkType,
-                            interface: ifaceIndex, offset: offset,
-                            data: UnsafeRawBufferPointer(rebasing: body.bytes[4 ..< 4 + captured]))
+        return PacketRecord(
+            timestamp: nil, originalLength: original, linkType: interfaces[ifaceIndex].linkType,
+            interface: ifaceIndex, offset: offset,
+            data: UnsafeRawBufferPointer(rebasing: body.bytes[4..<4 + captured]))
     }
 
     /// OPB body: interface u16 | drops u16 | ts high u32 | ts low u32 | caplen u32 | len u32 | data
@@ -210,14 +224,17 @@ struct PcapngParser {
         let ifaceIndex = try interface(Int(body.u16(0)), at: offset)
         let captured = Int(body.u32(12))
         guard captured <= body.bytes.count - 20 else {
-            throw CaptureDamage(offset: offset + 20, "packet block at offset \(offset) claims \(captured) "
-                                + "captured bytes, the block holds \(body.bytes.count - 20)")
+            throw CaptureDamage(
+                offset: offset + 20,
+                "packet block at offset \(offset) claims \(captured) "
+                    + "captured bytes, the block holds \(body.bytes.count - 20)")
         }
         counts.obsoletePackets += 1
         let units = UInt64(body.u32(4)) << 32 | UInt64(body.u32(8))
-        return PacketRecord(timestamp: timestamp(units, ifaceIndex), originalLength: Int(body.u32(16)),
-                            linkType: interfaces[ifaceIndex].linkType, interface: ifaceIndex, offset: offset,
-                            data: UnsafeRawBufferPointer(rebasing: body.bytes[20 ..< 20 + captured]))
+        return PacketRecord(
+            timestamp: timestamp(units, ifaceIndex), originalLength: Int(body.u32(16)),
+            linkType: interfaces[ifaceIndex].linkType, interface: ifaceIndex, offset: offset,
+            data: UnsafeRawBufferPointer(rebasing: body.bytes[20..<20 + captured]))
     }
 
     /// ISB body: interface u32 | ts high u32 | ts low u32 | options
@@ -226,8 +243,9 @@ struct PcapngParser {
         guard body.bytes.count >= 12 else { return warnings.add("statistics block at offset \(offset) too short") }
         let local = Int(body.u32(0))
         guard local < sectionInterfaceCount else {
-            return warnings.add("statistics block at offset \(offset) names interface \(local), "
-                                + "the section has \(sectionInterfaceCount)")
+            return warnings.add(
+                "statistics block at offset \(offset) names interface \(local), "
+                    + "the section has \(sectionInterfaceCount)")
         }
         var stats = InterfaceStatistics()
         let swapped = swapped
@@ -275,15 +293,17 @@ struct PcapngParser {
             return warnings.add("decryption secrets past \(Self.maximumSecretBytes) bytes ignored")
         }
         secretBytes += length
-        secrets.append(DecryptionSecret(type: body.u32(0), data: Array(body.bytes[8 ..< 8 + length])))
+        secrets.append(DecryptionSecret(type: body.u32(0), data: Array(body.bytes[8..<8 + length])))
     }
 
     // MARK: - Helpers
 
     private func interface(_ local: Int, at offset: Int64) throws(CaptureDamage) -> Int {
         guard local < sectionInterfaceCount else {
-            throw CaptureDamage(offset: offset + 8, "packet block at offset \(offset) names interface \(local), "
-                                + "the section has \(sectionInterfaceCount)")
+            throw CaptureDamage(
+                offset: offset + 8,
+                "packet block at offset \(offset) names interface \(local), "
+                    + "the section has \(sectionInterfaceCount)")
         }
         return sectionBase + local
     }
@@ -298,8 +318,10 @@ struct PcapngParser {
     }
 
     private func tooShort(_ what: String, _ offset: Int64, _ body: ByteOrderReader, _ need: Int) -> CaptureDamage {
-        CaptureDamage(offset: offset, "\(what) block at offset \(offset) has a \(body.bytes.count)-byte body, "
-                      + "needs at least \(need)")
+        CaptureDamage(
+            offset: offset,
+            "\(what) block at offset \(offset) has a \(body.bytes.count)-byte body, "
+                + "needs at least \(need)")
     }
 
     private func cutShort(_ what: String, _ offset: Int64, _ input: InputStream) -> CaptureDamage {

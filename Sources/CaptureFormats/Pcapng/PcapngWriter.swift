@@ -41,8 +41,10 @@ public struct PcapngWriter {
         block(1, body, options)
     }
 
-    public mutating func enhancedPacket(interface: UInt32, timestampUnits: UInt64, data: [UInt8],
-                                        originalLength: Int? = nil, options: [Option] = []) {
+    public mutating func enhancedPacket(
+        interface: UInt32, timestampUnits: UInt64, data: [UInt8],
+        originalLength: Int? = nil, options: [Option] = []
+    ) {
         var body: [UInt8] = []
         put32(&body, interface)
         put32(&body, UInt32(truncatingIfNeeded: timestampUnits >> 32))
@@ -56,8 +58,10 @@ public struct PcapngWriter {
 
     /// The agent's per-packet path: an EPB written straight from libpcap's buffer into the
     /// pending bytes, no intermediate arrays.
-    public mutating func enhancedPacket(interface: UInt32, timestampUnits: UInt64, packet: UnsafeRawBufferPointer,
-                                        originalLength: Int) {
+    public mutating func enhancedPacket(
+        interface: UInt32, timestampUnits: UInt64, packet: UnsafeRawBufferPointer,
+        originalLength: Int
+    ) {
         let padded = (packet.count + 3) & ~3
         let total = UInt32(truncatingIfNeeded: 32 + padded)
         put32(&bytes, 6)
@@ -85,8 +89,10 @@ public struct PcapngWriter {
 
     /// ISB with isb_ifrecv (4) and isb_ifdrop (5), and isb_starttime (2) when the counts cover
     /// a period (one file of a rotated capture) rather than the whole capture.
-    public mutating func statistics(interface: UInt32, timestampUnits: UInt64, received: UInt64, dropped: UInt64,
-                                    startUnits: UInt64? = nil) {
+    public mutating func statistics(
+        interface: UInt32, timestampUnits: UInt64, received: UInt64, dropped: UInt64,
+        startUnits: UInt64? = nil
+    ) {
         var body: [UInt8] = []
         put32(&body, interface)
         put32(&body, UInt32(truncatingIfNeeded: timestampUnits >> 32))

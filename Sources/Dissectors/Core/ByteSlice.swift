@@ -54,8 +54,10 @@ public struct ByteSlice {
     @inlinable @inline(__always) public func words28() -> (UInt64, UInt64, UInt64, UInt64) {
         precondition(count >= 28)
         let p = start.unsafelyUnwrapped
-        return (p.loadUnaligned(fromByteOffset: 0, as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                p.loadUnaligned(fromByteOffset: 12, as: UInt64.self), p.loadUnaligned(fromByteOffset: 20, as: UInt64.self))
+        return (
+            p.loadUnaligned(fromByteOffset: 0, as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            p.loadUnaligned(fromByteOffset: 12, as: UInt64.self), p.loadUnaligned(fromByteOffset: 20, as: UInt64.self)
+        )
     }
 
     /// Little-endian loads, for the few host-order headers (NULL, NFLOG TLVs).

@@ -28,10 +28,14 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
         }
         var groups = [UInt16]()
-        for word in [high, low] { for i in stride(from: 48, through: 0, by: -16) { groups.append(UInt16(truncatingIfNeeded: word >> UInt64(i))) } }
+        for word in [high, low] {
+            for i in stride(from: 48, through: 0, by: -16) { groups.append(UInt16(truncatingIfNeeded: word >> UInt64(i))) }
+        }
         var bestStart = -1, bestLength = 0, runStart = -1
-        for i in 0 ... 8 {
-            if i < 8 && groups[i] == 0 { if runStart < 0 { runStart = i } } else if runStart >= 0 {
+        for i in 0...8 {
+            if i < 8 && groups[i] == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
                 if i - runStart > bestLength && i - runStart >= 2 { bestStart = runStart; bestLength = i - runStart }
                 runStart = -1
             }

@@ -85,11 +85,11 @@ public struct LayerPath: Hashable, Sendable {
         return LayerID(rawValue: UInt8(truncatingIfNeeded: word &>> (UInt64(i % 8) &<< 3))) ?? .data
     }
 
-    public var layers: [LayerID] { (0 ..< Int(count)).map { self[$0] } }
+    public var layers: [LayerID] { (0..<Int(count)).map { self[$0] } }
     public var last: LayerID? { count == 0 ? nil : self[Int(count) - 1] }
 
     public func contains(_ layer: LayerID) -> Bool {
-        for i in 0 ..< Int(count) where self[i] == layer { return true }
+        for i in 0..<Int(count) where self[i] == layer { return true }
         return false
     }
 }

@@ -6,12 +6,12 @@ public enum PresentationText {
     public static func make(_ bytes: ByteSlice, alsoEscaped: UInt8? = nil) -> String {
         var out = ""
         out.reserveCapacity(bytes.count)
-        for i in 0 ..< bytes.count {
+        for i in 0..<bytes.count {
             let b = bytes.u8(at: i)
             if b == UInt8(ascii: "\\") || b == alsoEscaped {
                 out.unicodeScalars.append("\\")
                 out.unicodeScalars.append(Unicode.Scalar(b))
-            } else if (0x20 ... 0x7E).contains(b) {
+            } else if (0x20...0x7E).contains(b) {
                 out.unicodeScalars.append(Unicode.Scalar(b))
             } else {
                 let d = String(b)

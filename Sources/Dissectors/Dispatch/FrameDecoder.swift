@@ -25,8 +25,10 @@ public enum FrameDecoder {
 
     /// Decodes into `frame` (reset first): the hot path's form, which never copies the
     /// 250-byte frame value around.
-    public static func decode(linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int,
-                              into frame: inout DecodedFrame) {
+    public static func decode(
+        linkType: UInt32, bytes: UnsafeRawBufferPointer, originalLength: Int,
+        into frame: inout DecodedFrame
+    ) {
         frame = DecodedFrame()
         frame.wireLength = originalLength
         do {
@@ -157,8 +159,9 @@ public enum FrameDecoder {
             frame.ipPayload = v4.payload
             frame.ipPayloadDeclaredLength = v4.declaredPayloadLength
             if v4.isFragment {
-                frame.fragment = IPv6.Fragment(identification: UInt32(v4.identification), offset: v4.fragmentOffset,
-                                               more: v4.moreFragments)
+                frame.fragment = IPv6.Fragment(
+                    identification: UInt32(v4.identification), offset: v4.fragmentOffset,
+                    more: v4.moreFragments)
                 return frame.path.append(.fragment)
             }
             try transport(v4.payload, declared: v4.declaredPayloadLength, &frame)
@@ -222,8 +225,10 @@ public enum FrameDecoder {
             frame.tcpOptions = tcp.options
             frame.payload = tcp.payload
             frame.payloadDeclaredLength = max(0, declared - tcp.headerLength)
-            if let app = PortTable.application(tcp: true, sourcePort: tcp.sourcePort,
-                                               destinationPort: tcp.destinationPort, payload: tcp.payload) {
+            if let app = PortTable.application(
+                tcp: true, sourcePort: tcp.sourcePort,
+                destinationPort: tcp.destinationPort, payload: tcp.payload)
+            {
                 frame.path.append(app)
             }
         case IPProtocol.udp:

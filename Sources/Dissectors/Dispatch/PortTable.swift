@@ -20,11 +20,17 @@ public enum PortTable {
     }
 
     /// The application layer of a TCP or UDP payload, or nil.
-    public static func application(tcp: Bool, sourcePort: UInt16, destinationPort: UInt16,
-                                   payload: ByteSlice) -> LayerID? {
+    public static func application(
+        tcp: Bool, sourcePort: UInt16, destinationPort: UInt16,
+        payload: ByteSlice
+    ) -> LayerID? {
         guard payload.count > 0 else { return nil }
-        if let hit = tcp ? (Self.tcp(destinationPort) ?? Self.tcp(sourcePort))
-                         : (Self.udp(destinationPort) ?? Self.udp(sourcePort)) { return hit }
+        if let hit = tcp
+            ? (Self.tcp(destinationPort) ?? Self.tcp(sourcePort))
+            : (Self.udp(destinationPort) ?? Self.udp(sourcePort))
+        {
+            return hit
+        }
         guard tcp else {
             // NetBIOS name service (137/138) shares DNS's wire format but is not DNS.
             if sourcePort == 137 || destinationPort == 137 || sourcePort == 138 || destinationPort == 138 { return nil }
@@ -44,7 +50,7 @@ public enum Heuristics {
     public static func isTLSRecord(_ p: ByteSlice) -> Bool {
         guard p.count >= 5 else { return false }
         let type = p.u8(at: 0)
-        if (20 ... 23).contains(type) {
+        if (20...23).contains(type) {
             return p.u8(at: 1) == 3 && p.u8(at: 2) <= 4 && Int(p.u16(at: 3)) <= 16384 + 2048
         }
         return type & 0x80 != 0 && p.u8(at: 2) == 1 && p.u8(at: 3) == 3
@@ -60,7 +66,8 @@ public enum Heuristics {
         let flags = view.flags
         let opcode = view.opcode
         guard view.questionCount == 1, opcode == 0 || opcode == 4 || opcode == 5, flags & 0x0040 == 0,
-              view.answerCount <= 64, view.authorityCount <= 64, view.additionalCount <= 64 else { return false }
+            view.answerCount <= 64, view.authorityCount <= 64, view.additionalCount <= 64
+        else { return false }
         return (try? DNS.Message(view)) != nil
     }
 
@@ -70,7 +77,8 @@ public enum Heuristics {
         switch p.u32(at: 0) {
         // "GET ", "POST", "PUT ", "HEAD", "DELE", "OPTI", "PATC", "HTTP"
         case 0x4745_5420, 0x504F_5354, 0x5055_5420, 0x4845_4144, 0x4445_4C45, 0x4F50_5449, 0x5041_5443,
-             0x4854_5450: return true
+            0x4854_5450:
+            return true
         default: return false
         }
     }

@@ -2,9 +2,9 @@
 public enum Ethernet {
     /// 0-5 destination | 6-11 source | 12-13 EtherType (or 802.3 length)
     enum Field {
-        static let destination = 0 ..< 6
-        static let source = 6 ..< 12
-        static let etherType = 12 ..< 14
+        static let destination = 0..<6
+        static let source = 6..<12
+        static let etherType = 12..<14
     }
     static let headerLength = Field.etherType.upperBound
 

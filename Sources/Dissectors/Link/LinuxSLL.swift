@@ -15,8 +15,9 @@ public enum LinuxSLL {
         public let bytes: ByteSlice
         public let isVersion2: Bool
         public init(validating bytes: ByteSlice, version2: Bool) throws(DecodeError) {
-            try bytes.require(version2 ? LinuxSLL.v2HeaderLength : LinuxSLL.headerLength,
-                              version2 ? .linuxSLL2 : .linuxSLL)
+            try bytes.require(
+                version2 ? LinuxSLL.v2HeaderLength : LinuxSLL.headerLength,
+                version2 ? .linuxSLL2 : .linuxSLL)
             self.bytes = bytes
             isVersion2 = version2
         }

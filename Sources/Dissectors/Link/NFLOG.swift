@@ -15,7 +15,9 @@ public enum NFLOG {
         var seen = 0
         while at + 4 <= bytes.count {
             seen += 1
-            guard seen <= maximumTLVs else { throw DecodeError(.limit, .nflog, at: bytes.frameOffset + at, value: seen, limit: maximumTLVs) }
+            guard seen <= maximumTLVs else {
+                throw DecodeError(.limit, .nflog, at: bytes.frameOffset + at, value: seen, limit: maximumTLVs)
+            }
             let length = Int(bytes.u16le(at: at)), type = bytes.u16le(at: at + 2) & 0x7FFF
             guard length >= 4, at + length <= bytes.count else {
                 throw DecodeError(.badLength, .nflog, at: bytes.frameOffset + at, value: length, limit: bytes.count - at)

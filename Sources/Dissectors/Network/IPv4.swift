@@ -6,13 +6,13 @@
 public enum IPv4 {
     enum Field {
         static let versionIHL = 0
-        static let totalLength = 2 ..< 4
-        static let identification = 4 ..< 6
-        static let flagsFragment = 6 ..< 8
+        static let totalLength = 2..<4
+        static let identification = 4..<6
+        static let flagsFragment = 6..<8
         static let ttl = 8
         static let proto = 9
-        static let source = 12 ..< 16
-        static let destination = 16 ..< 20
+        static let source = 12..<16
+        static let destination = 16..<20
     }
     static let minimumHeaderLength = Field.destination.upperBound
 
@@ -41,8 +41,9 @@ public enum IPv4 {
             if total == 0 { total = bytes.count }
             if total > reportedLength && reportedLength >= ihl { total = reportedLength }
             guard total >= ihl else {
-                throw DecodeError(.badLength, .ipv4, at: bytes.frameOffset + Field.totalLength.lowerBound,
-                                  value: total, limit: ihl)
+                throw DecodeError(
+                    .badLength, .ipv4, at: bytes.frameOffset + Field.totalLength.lowerBound,
+                    value: total, limit: ihl)
             }
             headerLength = ihl
             declaredLength = total

@@ -4,11 +4,11 @@
 ///     7 hop limit  8-23 source  24-39 destination
 public enum IPv6 {
     enum Field {
-        static let payloadLength = 4 ..< 6
+        static let payloadLength = 4..<6
         static let nextHeader = 6
         static let hopLimit = 7
-        static let source = 8 ..< 24
-        static let destination = 24 ..< 40
+        static let source = 8..<24
+        static let destination = 24..<40
     }
     static let headerLength = Field.destination.upperBound
     /// Extension headers walked before the packet is called malformed.
@@ -64,8 +64,9 @@ public enum IPv6 {
                 case IPv6.hopByHop, IPv6.routing, IPv6.destinationOptions, IPv6.mobility, IPv6.authentication:
                     walked += 1
                     guard walked <= IPv6.maximumExtensionHeaders else {
-                        throw DecodeError(.limit, .ipv6, at: packet.frameOffset + at, value: walked,
-                                          limit: IPv6.maximumExtensionHeaders)
+                        throw DecodeError(
+                            .limit, .ipv6, at: packet.frameOffset + at, value: walked,
+                            limit: IPv6.maximumExtensionHeaders)
                     }
                     try packet.dropFirst(at).require(2, .ipv6)
                     let unit = next == IPv6.authentication ? 4 : 8
@@ -76,19 +77,22 @@ public enum IPv6 {
                 case IPv6.fragmentHeader:
                     walked += 1
                     guard walked <= IPv6.maximumExtensionHeaders else {
-                        throw DecodeError(.limit, .ipv6, at: packet.frameOffset + at, value: walked,
-                                          limit: IPv6.maximumExtensionHeaders)
+                        throw DecodeError(
+                            .limit, .ipv6, at: packet.frameOffset + at, value: walked,
+                            limit: IPv6.maximumExtensionHeaders)
                     }
                     // 0 next header | 1 reserved | 2-3 offset (13 bits) | res | M | 4-7 identification
                     // A fragment must state its length: offload never fragments.
                     guard !unstatedLength else {
-                        throw DecodeError(.badLength, .ipv6, at: bytes.frameOffset + Field.payloadLength.lowerBound,
-                                          value: 0, limit: 8)
+                        throw DecodeError(
+                            .badLength, .ipv6, at: bytes.frameOffset + Field.payloadLength.lowerBound,
+                            value: 0, limit: 8)
                     }
                     try packet.dropFirst(at).require(8, .ipv6)
                     let word = packet.u16(at: at + 2)
-                    fragment = Fragment(identification: packet.u32(at: at + 4), offset: Int(word >> 3) * 8,
-                                        more: word & 1 != 0)
+                    fragment = Fragment(
+                        identification: packet.u32(at: at + 4), offset: Int(word >> 3) * 8,
+                        more: word & 1 != 0)
                     next = packet.u8(at: at)
                     at += 8
                 default:
@@ -106,8 +110,9 @@ public enum IPv6 {
             IPAddress(high: bytes.u64(at: Field.source.lowerBound), low: bytes.u64(at: Field.source.lowerBound + 8))
         }
         public var destination: IPAddress {
-            IPAddress(high: bytes.u64(at: Field.destination.lowerBound),
-                      low: bytes.u64(at: Field.destination.lowerBound + 8))
+            IPAddress(
+                high: bytes.u64(at: Field.destination.lowerBound),
+                low: bytes.u64(at: Field.destination.lowerBound + 8))
         }
         public var hopLimit: UInt8 { bytes.u8(at: Field.hopLimit) }
         public var payload: ByteSlice { bytes.dropFirst(upperLayerOffset) }

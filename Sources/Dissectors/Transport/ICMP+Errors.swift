@@ -42,8 +42,9 @@ extension ICMP {
             }
         }
         let quote = message.dropFirst(8)
-        var e = ErrorMessage(kind: kind, code: code, mtu: mtu, quotedSource: IPAddress(high: 0, low: 0),
-                             quotedDestination: IPAddress(high: 0, low: 0), quotedProtocol: 0)
+        var e = ErrorMessage(
+            kind: kind, code: code, mtu: mtu, quotedSource: IPAddress(high: 0, low: 0),
+            quotedDestination: IPAddress(high: 0, low: 0), quotedProtocol: 0)
         let transport: ByteSlice
         if v6 {
             guard quote.count >= 40, quote.u8(at: 0) >> 4 == 6 else { return nil }
@@ -69,12 +70,17 @@ extension ICMP {
 
     /// A name for a type: its RFC name in camelCase, or "icmp type N" / "icmpv6 type N".
     public static func typeName(_ type: UInt8, v6: Bool) -> String {
-        let names: [UInt8: String] = v6
-            ? [1: "destinationUnreachable", 2: "packetTooBig", 3: "timeExceeded", 4: "parameterProblem", 128: "echoRequest",
-               129: "echoReply", 133: "routerSolicitation", 134: "routerAdvertisement", 135: "neighborSolicitation",
-               136: "neighborAdvertisement", 137: "redirect", 143: "multicastListenerReport"]
-            : [0: "echoReply", 3: "destinationUnreachable", 5: "redirect", 8: "echoRequest", 11: "timeExceeded",
-               12: "parameterProblem", 13: "timestamp", 14: "timestampReply"]
+        let names: [UInt8: String] =
+            v6
+            ? [
+                1: "destinationUnreachable", 2: "packetTooBig", 3: "timeExceeded", 4: "parameterProblem", 128: "echoRequest",
+                129: "echoReply", 133: "routerSolicitation", 134: "routerAdvertisement", 135: "neighborSolicitation",
+                136: "neighborAdvertisement", 137: "redirect", 143: "multicastListenerReport",
+            ]
+            : [
+                0: "echoReply", 3: "destinationUnreachable", 5: "redirect", 8: "echoRequest", 11: "timeExceeded",
+                12: "parameterProblem", 13: "timestamp", 14: "timestampReply",
+            ]
         return names[type] ?? (v6 ? "icmpv6 type \(type)" : "icmp type \(type)")
     }
 }

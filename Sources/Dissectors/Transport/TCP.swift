@@ -5,13 +5,13 @@
 ///     20.. options (data offset*4 - 20 bytes)
 public enum TCP {
     enum Field {
-        static let sourcePort = 0 ..< 2
-        static let destinationPort = 2 ..< 4
-        static let sequence = 4 ..< 8
-        static let acknowledgment = 8 ..< 12
+        static let sourcePort = 0..<2
+        static let destinationPort = 2..<4
+        static let sequence = 4..<8
+        static let acknowledgment = 8..<12
         static let dataOffset = 12
         static let flags = 13
-        static let window = 14 ..< 16
+        static let window = 14..<16
     }
     static let minimumHeaderLength = 20
 
@@ -32,8 +32,9 @@ public enum TCP {
             try bytes.require(TCP.minimumHeaderLength, .tcp)
             let length = Int(bytes.u8(at: Field.dataOffset) >> 4) * 4
             guard length >= TCP.minimumHeaderLength else {
-                throw DecodeError(.badLength, .tcp, at: bytes.frameOffset + Field.dataOffset, value: length,
-                                  limit: TCP.minimumHeaderLength)
+                throw DecodeError(
+                    .badLength, .tcp, at: bytes.frameOffset + Field.dataOffset, value: length,
+                    limit: TCP.minimumHeaderLength)
             }
             try bytes.require(length, .tcp)
             headerLength = length

@@ -1,9 +1,9 @@
 /// UDP header (RFC 768): 0-1 source port | 2-3 destination port | 4-5 length | 6-7 checksum
 public enum UDP {
     enum Field {
-        static let sourcePort = 0 ..< 2
-        static let destinationPort = 2 ..< 4
-        static let length = 4 ..< 6
+        static let sourcePort = 0..<2
+        static let destinationPort = 2..<4
+        static let length = 4..<6
     }
     static let headerLength = 8
 
@@ -20,8 +20,9 @@ public enum UDP {
             // 0 with a large IP payload is a jumbogram (RFC 2675) or offload: use the IP length.
             if length == 0 && declaredLength > 0xFFFF { length = declaredLength }
             guard length >= UDP.headerLength, length <= declaredLength else {
-                throw DecodeError(.badLength, .udp, at: bytes.frameOffset + Field.length.lowerBound, value: length,
-                                  limit: length < UDP.headerLength ? UDP.headerLength : declaredLength)
+                throw DecodeError(
+                    .badLength, .udp, at: bytes.frameOffset + Field.length.lowerBound, value: length,
+                    limit: length < UDP.headerLength ? UDP.headerLength : declaredLength)
             }
             self.length = length
             self.bytes = bytes.prefix(length)

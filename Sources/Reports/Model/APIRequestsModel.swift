@@ -47,8 +47,8 @@ public struct APIRequestRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case client, clientPod, decrypted, grpcStatus, httpVersion, inferred, lastByteLatency, latency, method, namespace,
-             path, recordId, requestBytes, resource, responseBytes, retryAfter, server, status, stream, subresource, timestamp,
-             userAgent, verb, watchEnd
+            path, recordId, requestBytes, resource, responseBytes, retryAfter, server, status, stream, subresource, timestamp,
+            userAgent, verb, watchEnd
     }
 }
 

@@ -49,14 +49,16 @@ public struct DNSSection: Codable, Sendable, Equatable {
     public var topNXDOMAIN: RowList<NameCount>
     public var topSERVFAIL: RowList<NameCount>
 
-    public init(queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
-                duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int,
-                truncatedRetriedOverTcp: Int, tcpFallbackLatency: Percentiles, malformed: Int,
-                malformedExamples: [String],
-                rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
-                transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection,
-                byServer: RowList<DNSGroupRow>, byClient: RowList<DNSGroupRow>, byName: RowList<DNSGroupRow>,
-                topNXDOMAIN: RowList<NameCount>, topSERVFAIL: RowList<NameCount>) {
+    public init(
+        queries: Int, responses: Int, transactions: Int, unanswered: Int, retransmissions: Int,
+        duplicateResponses: Int, responsesWithoutQuery: Int, truncatedResponses: Int,
+        truncatedRetriedOverTcp: Int, tcpFallbackLatency: Percentiles, malformed: Int,
+        malformedExamples: [String],
+        rcodes: [String: Int], qtypes: [String: Int], latency: Percentiles,
+        transactionList: RowList<DNSTransactionRow>, searchPath: SearchPathSection,
+        byServer: RowList<DNSGroupRow>, byClient: RowList<DNSGroupRow>, byName: RowList<DNSGroupRow>,
+        topNXDOMAIN: RowList<NameCount>, topSERVFAIL: RowList<NameCount>
+    ) {
         self.queries = queries
         self.responses = responses
         self.transactions = transactions
@@ -98,8 +100,10 @@ public struct DNSTransactionRow: Codable, Sendable, Equatable {
     @Null public var clientPod: String? = nil
     @Null public var serverPod: String? = nil
 
-    public init(timestamp: Decimal, client: String, server: String, transport: String, id: Int, qname: String,
-                qtype: String, rcode: String?, latency: Double?) {
+    public init(
+        timestamp: Decimal, client: String, server: String, transport: String, id: Int, qname: String,
+        qtype: String, rcode: String?, latency: Double?
+    ) {
         self.timestamp = timestamp
         self.client = client
         self.server = server
@@ -136,8 +140,10 @@ public struct SearchPathSection: Codable, Sendable, Equatable {
     /// What to change, when anything was wasted.
     @Null public var advice: String?
 
-    public init(clusterDomain: String, chains: Int, wastedQueries: Int, timeLost: Double,
-                names: RowList<SearchPathRow>, advice: String?) {
+    public init(
+        clusterDomain: String, chains: Int, wastedQueries: Int, timeLost: Double,
+        names: RowList<SearchPathRow>, advice: String?
+    ) {
         self.clusterDomain = clusterDomain
         self.chains = chains
         self.wastedQueries = wastedQueries

@@ -14,8 +14,10 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// a segment): what `loupe extract --finding` writes for a finding without flows.
     @Null public var captureFilter: String?
 
-    public init(rows: String, displayFilter: String? = nil, flows: [String] = [], frames: [Int] = [],
-                captureFilter: String? = nil) {
+    public init(
+        rows: String, displayFilter: String? = nil, flows: [String] = [], frames: [Int] = [],
+        captureFilter: String? = nil
+    ) {
         self.rows = rows
         self.displayFilter = displayFilter
         self.flows = flows
@@ -56,29 +58,36 @@ enum FindingEvidence {
         case "path.loss": return Evidence(rows: "path.losses")
         case "path.delay": return Evidence(rows: "path.hops")
         case "dns.latency": return Evidence(rows: "dns.transactionList", displayFilter: "dns.time > 0.1")
-        case "dns.unanswered": return Evidence(rows: "dns.transactionList", displayFilter: "dns.flags.response == 0 && !dns.response_in")
+        case "dns.unanswered":
+            return Evidence(rows: "dns.transactionList", displayFilter: "dns.flags.response == 0 && !dns.response_in")
         case "dns.servfail":
-            return Evidence(rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2", captureFilter: Evidence.dnsResponses(rcode: 2))
+            return Evidence(
+                rows: "dns.topSERVFAIL", displayFilter: "dns.flags.rcode == 2", captureFilter: Evidence.dnsResponses(rcode: 2))
         case "dns.searchPath":
-            return Evidence(rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3", captureFilter: Evidence.dnsResponses(rcode: 3))
+            return Evidence(
+                rows: "dns.searchPath", displayFilter: "dns.flags.rcode == 3", captureFilter: Evidence.dnsResponses(rcode: 3))
         case "tcp.retransmissions":
             let rows = r.tcp.flows.rows.filter { $0.retransmissions > 0 }.prefix(Evidence.flowsListed)
             let frames = Array(rows.flatMap(\.retransmittedFrames).sorted().prefix(Evidence.framesListed))
-            return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
-                            flows: rows.map(\.id), frames: frames)
+            return Evidence(
+                rows: "tcp.flows", displayFilter: "tcp.analysis.retransmission || tcp.analysis.fast_retransmission",
+                flows: rows.map(\.id), frames: frames)
         case "tcp.zeroWindows":
             return Evidence(rows: "tcp.flows", displayFilter: "tcp.analysis.zero_window", flows: tcpFlows { $0.zeroWindows > 0 })
         case "tcp.resets":
             let failed: Set<String> = ["refused", "abortedByClient", "abortedByServer"]
-            return Evidence(rows: "tcp.flows", displayFilter: "tcp.flags.reset == 1",
-                            flows: tcpFlows { $0.resetKind.map(failed.contains) ?? false })
+            return Evidence(
+                rows: "tcp.flows", displayFilter: "tcp.flags.reset == 1",
+                flows: tcpFlows { $0.resetKind.map(failed.contains) ?? false })
         case "tls.failures":
             // A TLS alert record (content type 21) at the start of a segment's payload.
-            return Evidence(rows: "tls.sessions", displayFilter: "tls.alert_message.level == 2",
-                            captureFilter: "tcp and tcp[((tcp[12] & 0xf0) >> 2)] == 21")
+            return Evidence(
+                rows: "tls.sessions", displayFilter: "tls.alert_message.level == 2",
+                captureFilter: "tcp and tcp[((tcp[12] & 0xf0) >> 2)] == 21")
         case "tls.certificateExpired", "tls.certificateExpiring":
             return Evidence(rows: "tls.sessions", displayFilter: "tls.handshake.type == 11")
-        case "tls.latency": return Evidence(rows: "tls.byServer", displayFilter: "tls.handshake.type == 1 || tls.handshake.type == 2")
+        case "tls.latency":
+            return Evidence(rows: "tls.byServer", displayFilter: "tls.handshake.type == 1 || tls.handshake.type == 2")
         case "apiServer.latency":
             return Evidence(rows: "apiServer.slowest", displayFilter: apiFilter(r), captureFilter: apiCaptureFilter(r))
         case "apiServer.errors", "apiServer.throttled", "apiServer.serverErrors":

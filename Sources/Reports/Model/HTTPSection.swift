@@ -51,7 +51,7 @@ public struct HTTPRequestRow: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case client, clientPod, decrypted, grpcStatus, httpVersion, lastByteLatency, latency, method, path, recordId,
-             requestBytes, responseBytes, route, server, serverPod, status, stream, timestamp
+            requestBytes, responseBytes, route, server, serverPod, status, stream, timestamp
     }
 }
 

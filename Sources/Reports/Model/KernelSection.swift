@@ -49,8 +49,10 @@ public struct KernelRetransmissionRow: Codable, Sendable, Equatable {
     @Null public var smoothedRtt: Double?
     /// The network namespace's inode (which pod's namespace, on the node).
     public var netns: UInt64
-    public init(sender: String, receiver: String, kernel: Int, wire: Int?, wireOutOfOrder: Int?, smoothedRtt: Double?,
-                netns: UInt64) {
+    public init(
+        sender: String, receiver: String, kernel: Int, wire: Int?, wireOutOfOrder: Int?, smoothedRtt: Double?,
+        netns: UInt64
+    ) {
         self.wireOutOfOrder = wireOutOfOrder
         self.sender = sender
         self.receiver = receiver

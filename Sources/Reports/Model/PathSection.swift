@@ -59,8 +59,10 @@ public struct PathLossRow: Codable, Sendable, Equatable {
     /// reasons that say nothing of a path (`FindingsBuilder.unremarkableDrops`) left out.
     public var kernelReasons: [String: Int]
 
-    public init(client: String, server: String, clientPod: String?, serverPod: String?, from: String, to: String,
-                packets: Int, kernelReasons: [String: Int]) {
+    public init(
+        client: String, server: String, clientPod: String?, serverPod: String?, from: String, to: String,
+        packets: Int, kernelReasons: [String: Int]
+    ) {
         self.client = client
         self.server = server
         self.clientPod = clientPod

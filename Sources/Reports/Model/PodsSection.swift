@@ -29,7 +29,7 @@ public struct AttributionSection: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case metadata, packets, flows, resolvedPackets, resolvedFlows, resolvedPacketShare, resolvedFlowShare, unknownTop,
-             ambiguousFlows, servicePairs, nodes, unicastFlows, resolvedUnicastFlowShare, notPodTraffic
+            ambiguousFlows, servicePairs, nodes, unicastFlows, resolvedUnicastFlowShare, notPodTraffic
     }
 
     public init(from decoder: any Decoder) throws {

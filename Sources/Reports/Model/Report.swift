@@ -39,9 +39,11 @@ public struct Report: Codable, Sendable, Equatable {
     /// The kernel's view (a bundle with `events.jsonl`), null otherwise.
     @Null public var kernel: KernelSection?
 
-    public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
-                malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,
-                dns: DNSSection, tls: TLSSection) {
+    public init(
+        inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
+        malformedPackets: Int, flowTable: FlowTableStats, warnings: [String], tcp: TCPSection,
+        dns: DNSSection, tls: TLSSection
+    ) {
         self.inputs = inputs
         self.packets = packets
         self.bytes = bytes

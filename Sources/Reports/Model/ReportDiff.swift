@@ -76,8 +76,10 @@ public enum ReportDiff {
             let floor = kind == .latency ? t.latency : t.share
             guard abs(delta) >= floor, a == 0 || abs(delta) >= abs(a) * t.relative else { return }
             let worse = delta > 0
-            out.append(Change(metric: name, kind: kind, base: a, candidate: b, worse: worse,
-                              text: "\(name): \(format(a, kind)) -> \(format(b, kind)) (\(signed(delta, kind)))"))
+            out.append(
+                Change(
+                    metric: name, kind: kind, base: a, candidate: b, worse: worse,
+                    text: "\(name): \(format(a, kind)) -> \(format(b, kind)) (\(signed(delta, kind)))"))
         }
         for m in metrics { consider(m.name, m.kind, m.value(base), m.value(candidate)) }
         let basePods = Dictionary(base.pods.map { ($0.namespace + "/" + ($0.name ?? ""), $0) }) { a, _ in a }

@@ -13,8 +13,10 @@ public struct SightingsSection: Codable, Sendable, Equatable {
     public var points: RowList<ObservationPointRow>
     public var nodes: RowList<NodeClockRow>
 
-    public init(distinctPackets: Int, extraSightings: Int, captureDuplicates: Int, natPairs: Int,
-                points: RowList<ObservationPointRow>, nodes: RowList<NodeClockRow>) {
+    public init(
+        distinctPackets: Int, extraSightings: Int, captureDuplicates: Int, natPairs: Int,
+        points: RowList<ObservationPointRow>, nodes: RowList<NodeClockRow>
+    ) {
         self.distinctPackets = distinctPackets
         self.extraSightings = extraSightings
         self.captureDuplicates = captureDuplicates

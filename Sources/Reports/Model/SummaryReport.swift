@@ -26,9 +26,11 @@ public struct SummaryReport: Codable, Sendable, Equatable {
     /// The nodes bundles name (a Retina capture's, loupe-agent's), with their addresses.
     public var nodes: [NodeAddresses] = []
 
-    public init(inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
-                protocols: [ProtocolRow], layerFrames: [String: Int], conversations: RowList<ConversationRow>, flowTable: FlowTableStats,
-                malformedPackets: Int, fragments: FragmentStats, warnings: [String]) {
+    public init(
+        inputs: [InputSummary], packets: Int, bytes: Int, filter: String?, matchedPackets: Int,
+        protocols: [ProtocolRow], layerFrames: [String: Int], conversations: RowList<ConversationRow>, flowTable: FlowTableStats,
+        malformedPackets: Int, fragments: FragmentStats, warnings: [String]
+    ) {
         self.inputs = inputs
         self.packets = packets
         self.bytes = bytes
@@ -76,10 +78,12 @@ public struct InputSummary: Codable, Sendable, Equatable {
     @Null public var damage: DamageSummary?
     public var warnings: [String]
 
-    public init(path: String, format: String?, compression: String, packets: Int, bytes: Int, capturedBytes: Int,
-                snaplenCutPackets: Int, oversizedRecords: Int = 0, linkTypes: [String], firstTimestamp: Decimal?, lastTimestamp: Decimal?,
-                duration: Double?, sections: Int, interfaces: [InterfaceSummary], captureDrops: Int?,
-                damage: DamageSummary?, warnings: [String]) {
+    public init(
+        path: String, format: String?, compression: String, packets: Int, bytes: Int, capturedBytes: Int,
+        snaplenCutPackets: Int, oversizedRecords: Int = 0, linkTypes: [String], firstTimestamp: Decimal?, lastTimestamp: Decimal?,
+        duration: Double?, sections: Int, interfaces: [InterfaceSummary], captureDrops: Int?,
+        damage: DamageSummary?, warnings: [String]
+    ) {
         self.path = path
         self.format = format
         self.compression = compression
@@ -110,8 +114,10 @@ public struct InterfaceSummary: Codable, Sendable, Equatable {
     @Null public var received: Int?
     @Null public var dropped: Int?
 
-    public init(section: Int, name: String?, linkType: String, snapLength: Int, packets: Int, received: Int?,
-                dropped: Int?) {
+    public init(
+        section: Int, name: String?, linkType: String, snapLength: Int, packets: Int, received: Int?,
+        dropped: Int?
+    ) {
         self.section = section
         self.name = name
         self.linkType = linkType
@@ -167,9 +173,11 @@ public struct ConversationRow: Codable, Sendable, Equatable {
     public var packetsFromServer: Int
     public var bytesFromServer: Int
 
-    public init(id: String, transport: String, client: String, server: String, firstTimestamp: Decimal,
-                duration: Double, packets: Int, bytes: Int, packetsFromClient: Int, bytesFromClient: Int,
-                packetsFromServer: Int, bytesFromServer: Int) {
+    public init(
+        id: String, transport: String, client: String, server: String, firstTimestamp: Decimal,
+        duration: Double, packets: Int, bytes: Int, packetsFromClient: Int, bytesFromClient: Int,
+        packetsFromServer: Int, bytesFromServer: Int
+    ) {
         self.id = id
         self.transport = transport
         self.client = client

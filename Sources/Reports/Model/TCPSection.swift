@@ -50,10 +50,12 @@ public struct TCPSection: Codable, Sendable, Equatable {
         }
     }
 
-    public init(connections: Int, retransmissions: Int, fastRetransmissions: Int, spuriousRetransmissions: Int,
-                outOfOrder: Int, duplicateAcks: Int, zeroWindows: Int, zeroWindowProbes: Int, lostSegments: Int,
-                ackedUnseenSegments: Int, keepAlives: Int, windowFull: Int, resets: Int, retransmissionRate: Double,
-                initialRtt: Percentiles, ackRtt: ACKRTT, flows: RowList<TCPFlowRow>) {
+    public init(
+        connections: Int, retransmissions: Int, fastRetransmissions: Int, spuriousRetransmissions: Int,
+        outOfOrder: Int, duplicateAcks: Int, zeroWindows: Int, zeroWindowProbes: Int, lostSegments: Int,
+        ackedUnseenSegments: Int, keepAlives: Int, windowFull: Int, resets: Int, retransmissionRate: Double,
+        initialRtt: Percentiles, ackRtt: ACKRTT, flows: RowList<TCPFlowRow>
+    ) {
         self.connections = connections
         self.retransmissions = retransmissions
         self.fastRetransmissions = fastRetransmissions
@@ -114,11 +116,13 @@ public struct TCPFlowRow: Codable, Sendable, Equatable {
     /// a backend paired with a cluster-IP connection from the same client port (NAT).
     @Null public var service: String? = nil
 
-    public init(id: String, client: String, server: String, firstTimestamp: Decimal, duration: Double, packets: Int,
-                bytes: Int, payloadBytes: Int, retransmissions: Int, fastRetransmissions: Int,
-                spuriousRetransmissions: Int, outOfOrder: Int, duplicateAcks: Int, zeroWindows: Int, lostSegments: Int,
-                resets: Int, retransmissionRate: Double, initialRtt: Double?, connState: String, history: String,
-                resetBy: String?) {
+    public init(
+        id: String, client: String, server: String, firstTimestamp: Decimal, duration: Double, packets: Int,
+        bytes: Int, payloadBytes: Int, retransmissions: Int, fastRetransmissions: Int,
+        spuriousRetransmissions: Int, outOfOrder: Int, duplicateAcks: Int, zeroWindows: Int, lostSegments: Int,
+        resets: Int, retransmissionRate: Double, initialRtt: Double?, connState: String, history: String,
+        resetBy: String?
+    ) {
         self.id = id
         self.client = client
         self.server = server

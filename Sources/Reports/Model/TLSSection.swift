@@ -151,8 +151,10 @@ public struct TLSCertificate: Codable, Sendable, Equatable {
     public var expiresWithin30Days: Bool
     @Null public var error: String?
 
-    public init(subject: String, sans: [String], issuer: String, notBefore: Double, notAfter: Double, expired: Bool,
-                expiresWithin30Days: Bool, error: String?) {
+    public init(
+        subject: String, sans: [String], issuer: String, notBefore: Double, notAfter: Double, expired: Bool,
+        expiresWithin30Days: Bool, error: String?
+    ) {
         self.subject = subject
         self.sans = sans
         self.issuer = issuer
@@ -177,8 +179,10 @@ public struct TLSGroupRow: Codable, Sendable, Equatable {
     public var handshakeLatency: Percentiles
     public var clientHelloToServerHello: Percentiles
 
-    public init(key: String, handshakes: Int, failures: Int, handshakeLatency: Percentiles,
-                clientHelloToServerHello: Percentiles) {
+    public init(
+        key: String, handshakes: Int, failures: Int, handshakeLatency: Percentiles,
+        clientHelloToServerHello: Percentiles
+    ) {
         self.key = key
         self.handshakes = handshakes
         self.failures = failures

@@ -14,7 +14,6 @@ enum HTMLBanner {
         return (start, end)
     }
 
-
     /// "10:52:26.123 (+12.345 s)": the time of day in UTC and the offset from `start`.
     static func clock(_ seconds: Double, start: Double?) -> String {
         let t = UTCText.iso(seconds)
@@ -42,8 +41,9 @@ enum HTMLBanner {
         let worst = r.findings.min { $0.severity < $1.severity }
         let verdict = worst.map { $0.severity.rawValue.uppercased() + ": " + $0.title } ?? "nothing found"
         let level = worst?.severity.rawValue ?? "ok"
-        return .div(.class("banner \(level)"),
-                    .p(.class("verdict"), .text(verdict)),
-                    .dl(.forEach(items) { item in .group(.dt(.text(item.0)), .dd(.text(item.1))) }))
+        return .div(
+            .class("banner \(level)"),
+            .p(.class("verdict"), .text(verdict)),
+            .dl(.forEach(items) { item in .group(.dt(.text(item.0)), .dd(.text(item.1))) }))
     }
 }

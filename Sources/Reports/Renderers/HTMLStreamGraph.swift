@@ -17,16 +17,22 @@ enum HTMLStreamGraph {
         guard !graphs.isEmpty else { return nil }
         return .group(
             .h3(.id("tsg-section"), "Time-sequence graphs of the worst connections"),
-            .p(.class("unit"), .text("Data segments by sequence number over time (blue; red: starting below the highest byte "
-                + "sent before, retransmitted or out of order), the receiver's ACKs (grey), its window's right edge "
-                + "(dashed green) and duplicate ACKs (orange).")),
+            .p(
+                .class("unit"),
+                .text(
+                    "Data segments by sequence number over time (blue; red: starting below the highest byte "
+                        + "sent before, retransmitted or out of order), the receiver's ACKs (grey), its window's right edge "
+                        + "(dashed green) and duplicate ACKs (orange).")),
             .forEach(graphs) { g in
-                .div(.class("tsg-figure"), .id("graph-" + g.id),
-                     .p(.text("\(g.sender) → \(g.receiver) (\(g.id)): \(g.segments.count) segments, "
-                            + "\(g.retransmissions) retransmitted or out of order, \(g.duplicateAcks) duplicate ACKs; first packet "
-                            + HTMLBanner.clock(g.start, start: start)
-                            + (g.omitted > 0 ? "; \(g.omitted) later packets not drawn" : ""))),
-                     .raw(svg(g)))
+                .div(
+                    .class("tsg-figure"), .id("graph-" + g.id),
+                    .p(
+                        .text(
+                            "\(g.sender) → \(g.receiver) (\(g.id)): \(g.segments.count) segments, "
+                                + "\(g.retransmissions) retransmitted or out of order, \(g.duplicateAcks) duplicate ACKs; first packet "
+                                + HTMLBanner.clock(g.start, start: start)
+                                + (g.omitted > 0 ? "; \(g.omitted) later packets not drawn" : ""))),
+                    .raw(svg(g)))
             })
     }
 
@@ -43,14 +49,17 @@ enum HTMLStreamGraph {
         func y(_ v: Int64) -> Double { top + plotH - (min(Double(v), high) - Double(low)) / (high - Double(low)) * plotH }
 
         var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" class=\"tsg\">"
-        svg += String(format: "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left, top, plotW, plotH)
+        svg += String(
+            format: "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", left, top, plotW, plotH)
         let timeUnit = duration < 1 ? (1000.0, "ms") : (1.0, "s")
         for t in ticks(0, duration) {
-            svg += String(format: "<text class=\"axis middle\" x=\"%.1f\" y=\"%.1f\">%@</text>", x(t), height - 14,
-                          HTMLCharts.format((t * timeUnit.0 * 1000).rounded() / 1000))
+            svg += String(
+                format: "<text class=\"axis middle\" x=\"%.1f\" y=\"%.1f\">%@</text>", x(t), height - 14,
+                HTMLCharts.format((t * timeUnit.0 * 1000).rounded() / 1000))
         }
-        svg += String(format: "<text class=\"axis end\" x=\"%.1f\" y=\"%.1f\">time since the first packet, %@</text>",
-                      width - right, height - 2, timeUnit.1)
+        svg += String(
+            format: "<text class=\"axis end\" x=\"%.1f\" y=\"%.1f\">time since the first packet, %@</text>",
+            width - right, height - 2, timeUnit.1)
         for v in ticks(Double(low), high) {
             svg += String(format: "<text class=\"axis end\" x=\"%.1f\" y=\"%.1f\">%@</text>", left - 4, y(Int64(v)) + 4, bytes(v))
         }
@@ -71,7 +80,8 @@ enum HTMLStreamGraph {
             }
             if a.duplicate { duplicates += String(format: "M%.1f %.1fh6", ax - 3, ay) }
         }
-        for (d, cls) in [(window, "win"), (ack, "ack"), (data, "seg"), (retransmitted, "retx"), (duplicates, "dup")] where !d.isEmpty {
+        for (d, cls) in [(window, "win"), (ack, "ack"), (data, "seg"), (retransmitted, "retx"), (duplicates, "dup")]
+        where !d.isEmpty {
             svg += "<path class=\"\(cls)\" d=\"\(d)\"/>"
         }
         return svg + "</svg>"

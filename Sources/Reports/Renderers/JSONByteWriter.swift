@@ -70,7 +70,7 @@ final class JSONByteWriter: Encoder {
         var key = key
         return key.withUTF8 { bytes in
             var p: UInt64 = 0
-            for i in 0 ..< min(8, bytes.count) { p |= UInt64(bytes[i]) << UInt64(56 - 8 * i) }
+            for i in 0..<min(8, bytes.count) { p |= UInt64(bytes[i]) << UInt64(56 - 8 * i) }
             return p
         }
     }
@@ -150,7 +150,7 @@ final class JSONByteWriter: Encoder {
             for i in bytes.indices {
                 let b = bytes[i]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if i > mark { out.append(UnsafeBufferPointer(rebasing: bytes[mark ..< i])) }
+                if i > mark { out.append(UnsafeBufferPointer(rebasing: bytes[mark..<i])) }
                 out.append(UInt8(ascii: "\\"))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
@@ -272,10 +272,10 @@ final class JSONByteWriter: Encoder {
         let first = f.firstEntry, count = st.pointee.entries.count - first
         let bodyEnd = st.pointee.out.count
         st.pointee.scratch.removeAll()
-        st.pointee.out.copy(f.bodyStart ..< bodyEnd, to: &st.pointee.scratch)
+        st.pointee.out.copy(f.bodyStart..<bodyEnd, to: &st.pointee.scratch)
         st.pointee.out.truncate(to: f.bodyStart)
         st.pointee.order.removeAll(keepingCapacity: true)
-        st.pointee.order.append(contentsOf: first ..< first + count)
+        st.pointee.order.append(contentsOf: first..<first + count)
         st.pointee.entries.withUnsafeBufferPointer { e in
             // Stable by position for equal keys, so the last of a repeated key is found last.
             st.pointee.order.sort { a, b in Self.precedes(e[a], e[b]) || (!Self.precedes(e[b], e[a]) && a < b) }
@@ -288,7 +288,7 @@ final class JSONByteWriter: Encoder {
                     let end = i + 1 < first + count ? e[i + 1].start - 2 : bodyEnd
                     if written { st.pointee.out.append(UInt8(ascii: ","), UInt8(ascii: "\n")) }
                     written = true
-                    st.pointee.out.append(UnsafeBufferPointer(rebasing: body[(e[i].start - f.bodyStart) ..< (end - f.bodyStart)]))
+                    st.pointee.out.append(UnsafeBufferPointer(rebasing: body[(e[i].start - f.bodyStart)..<(end - f.bodyStart)]))
                 }
             }
         }

@@ -28,8 +28,10 @@ struct JSONObjectWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try writer.value(value, indent: indent)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
-                                                        forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
         _ = member(key)
         return KeyedEncodingContainer(JSONObjectWriter<NestedKey>(writer: writer, frame: writer.nested(isObject: true)))
     }

@@ -25,8 +25,10 @@ public enum JSONRenderer {
 
     /// `render(_:parts:)`'s text handed to `emit` in pieces, in order, never whole in memory
     /// (see `ReportJSONEncoder.write`); only `emit`'s errors are thrown.
-    public static func render(_ report: Report, parts: JSONParts?,
-                              emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    public static func render(
+        _ report: Report, parts: JSONParts?,
+        emit: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         let ready = parts?.texts ?? [:]
         var apart: [(key: String, value: any Encodable & Sendable)] = []
         if ready["tls"] == nil { apart.append(("tls", report.tls)) }

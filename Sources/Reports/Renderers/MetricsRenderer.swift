@@ -60,7 +60,7 @@ public enum MetricsRenderer {
                     let zero = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
                     samples(family, labels, bounds, zero, timestamp: stepEnd(m.firstStep &- 1, m.step), into: &out)
                     var total = zero
-                    for k in m.firstStep ... m.lastStep {
+                    for k in m.firstStep...m.lastStep {
                         if let cell = series.steps[k] { total.add(cell) }
                         samples(family, labels, bounds, total, timestamp: stepEnd(k, m.step), into: &out)
                     }
@@ -83,8 +83,10 @@ public enum MetricsRenderer {
     /// The series' running total after each step in which it changed, in step order (a
     /// Prometheus total is the last: summed in the steps dictionary's order, its last digits
     /// depended on where the dictionary's storage happened to be allocated).
-    static func running(_ series: MetricsModel.Series, _ family: MetricsModel.Family,
-                        _ body: (Int64, MetricsModel.Cell) -> Void) {
+    static func running(
+        _ series: MetricsModel.Series, _ family: MetricsModel.Family,
+        _ body: (Int64, MetricsModel.Cell) -> Void
+    ) {
         var running = MetricsModel.Cell(buckets: Array(repeating: 0, count: family.bounds.count + 1))
         for k in series.steps.keys.sorted() {
             let cell = series.steps[k]!
@@ -99,8 +101,11 @@ public enum MetricsRenderer {
     /// The family's series in label-text order, each with its label text (written once per
     /// series, not once per sample: a series has a sample per step, and a histogram's has a
     /// line per bucket).
-    static func sortedSeries(_ f: MetricsModel.Family, _ constant: [MetricsModel.Label] = [])
-        -> [(MetricsModel.Series, LabelText)] {
+    static func sortedSeries(
+        _ f: MetricsModel.Family, _ constant: [MetricsModel.Label] = []
+    )
+        -> [(MetricsModel.Series, LabelText)]
+    {
         f.series.map { s in
             var labels = s.labels
             for c in constant where !labels.contains(where: { $0.0 == c.name }) { labels.append((c.name, c.value)) }
@@ -138,8 +143,10 @@ public enum MetricsRenderer {
     }
 
     /// One metric point: a gauge's sample, or a histogram's buckets, count and sum.
-    static func samples(_ family: MetricsModel.Family, _ labels: LabelText, _ bounds: [String], _ cell: MetricsModel.Cell,
-                        timestamp: String?, into out: inout String) {
+    static func samples(
+        _ family: MetricsModel.Family, _ labels: LabelText, _ bounds: [String], _ cell: MetricsModel.Cell,
+        timestamp: String?, into out: inout String
+    ) {
         let ts = timestamp.map { " " + $0 } ?? ""
         guard family.kind == .histogram else {
             out += family.name + labels.text + " " + number(cell.value) + ts + "\n"
@@ -173,7 +180,9 @@ public enum MetricsRenderer {
         return out
     }
 
-    static func escapeHelp(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n") }
+    static func escapeHelp(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+    }
 
     /// Shortest exact decimal text ("0.5", "12", "1795718567.5").
     static func number(_ v: Double) -> String {

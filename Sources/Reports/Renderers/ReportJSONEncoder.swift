@@ -49,9 +49,11 @@ public enum ReportJSONEncoder {
     /// while the others are being built. The document is never put together in memory: a
     /// whole copy of it, and a `String` of that, were the last megabytes of `loupe report`'s
     /// peak memory on a large capture (measured on 6M packets: the JSON is 4.4 MB).
-    static func write<T: Encodable>(_ value: T, parts: [String: JSONText],
-                                    apart: [(key: String, value: any Encodable & Sendable)],
-                                    emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    static func write<T: Encodable>(
+        _ value: T, parts: [String: JSONText],
+        apart: [(key: String, value: any Encodable & Sendable)],
+        emit: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         let done = RenderedParts()
         let group = DispatchGroup()
         if !apart.isEmpty {
@@ -81,7 +83,7 @@ public enum ReportJSONEncoder {
         }
         var from = 0, next = 0
         for i in bytes.indices where bytes[i] == 0 {
-            try emit(UnsafeBufferPointer(rebasing: bytes[from ..< i]))
+            try emit(UnsafeBufferPointer(rebasing: bytes[from..<i]))
             let key = ordered[next]
             if let part = parts[key] ?? done.texts[key] { try emit(part.bytes) }
             next += 1

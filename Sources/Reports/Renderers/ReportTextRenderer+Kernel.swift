@@ -9,10 +9,16 @@ extension ReportTextRenderer {
         for u in k.unavailable { out += "  not recorded: \(TextEscaping.escape(u))\n" }
         if k.lost > 0 { out += "  lost: \(k.lost) events (ring buffer full)\n" }
         let lines: [(String, String)] = [
-            ("retransmissions", "kernel \(k.retransmissions) (\(k.retransmissionsOnCapturedConnections) on connections in the capture"
-                + (k.failedRetransmissions > 0 ? ", \(k.failedRetransmissions) more failed to send" : "") + ")"),
-            ("on the wire", "\(k.wireRetransmissions) retransmissions; on the kernel's connections \(k.wireRetransmissionsOnThoseConnections)"
-                + " + \(k.wireOutOfOrderOnThoseConnections) out-of-order (resends within an RTT)"),
+            (
+                "retransmissions",
+                "kernel \(k.retransmissions) (\(k.retransmissionsOnCapturedConnections) on connections in the capture"
+                    + (k.failedRetransmissions > 0 ? ", \(k.failedRetransmissions) more failed to send" : "") + ")"
+            ),
+            (
+                "on the wire",
+                "\(k.wireRetransmissions) retransmissions; on the kernel's connections \(k.wireRetransmissionsOnThoseConnections)"
+                    + " + \(k.wireOutOfOrderOnThoseConnections) out-of-order (resends within an RTT)"
+            ),
             ("state changes", "\(k.stateChanges)"),
             ("drops", "\(k.drops) packets, \(k.dropBytes) bytes"),
         ]
@@ -27,10 +33,13 @@ extension ReportTextRenderer {
         let rows = k.connections.rows
         if !rows.isEmpty {
             let width = max(21, rows.map { max($0.sender.count, $0.receiver.count) }.max() ?? 0) + 1
-            out += "\n" + pad("sender", width) + pad("receiver", width) + padLeft("kernel", 7) + padLeft("retx", 6) + padLeft("ooo", 5)
+            out +=
+                "\n" + pad("sender", width) + pad("receiver", width) + padLeft("kernel", 7) + padLeft("retx", 6)
+                + padLeft("ooo", 5)
                 + padLeft("sRTT ms", 9) + "\n"
             for r in rows {
-                out += pad(TextEscaping.escape(r.sender), width) + pad(TextEscaping.escape(r.receiver), width)
+                out +=
+                    pad(TextEscaping.escape(r.sender), width) + pad(TextEscaping.escape(r.receiver), width)
                     + padLeft("\(r.kernel)", 7) + padLeft(r.wire.map(String.init) ?? "-", 6)
                     + padLeft(r.wireOutOfOrder.map(String.init) ?? "-", 5)
                     + padLeft(r.smoothedRtt.map { String(format: "%.3f", $0 * 1000) } ?? "-", 9) + "\n"

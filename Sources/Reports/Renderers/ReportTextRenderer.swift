@@ -52,7 +52,11 @@ public enum ReportTextRenderer {
         var out = "\n" + (colour ? "\u{1B}[1mFindings:\u{1B}[0m" : "Findings:") + (list.isEmpty ? " none\n" : "\n")
         for (n, f) in list.enumerated() {
             var severity = pad(f.severity.rawValue.uppercased(), 9)
-            if colour { severity = (f.severity == .critical ? "\u{1B}[31m" : f.severity == .warning ? "\u{1B}[33m" : "\u{1B}[36m") + severity + "\u{1B}[0m" }
+            if colour {
+                severity =
+                    (f.severity == .critical ? "\u{1B}[31m" : f.severity == .warning ? "\u{1B}[33m" : "\u{1B}[36m") + severity
+                    + "\u{1B}[0m"
+            }
             out += "  " + severity + TextEscaping.escape(f.title) + "\n"
             if let detail = f.detail { out += "  " + pad("", 9) + "  " + TextEscaping.escape(detail) + "\n" }
             if let e = f.evidence {
@@ -75,20 +79,29 @@ public enum ReportTextRenderer {
             ("latency", percentiles(d.latency)),
             ("rcodes", rcodes.isEmpty ? "-" : rcodes.joined(separator: ", ")),
             ("qtypes", qtypes.isEmpty ? "-" : qtypes.joined(separator: ", ")),
-            ("other", "\(d.duplicateResponses) duplicate responses, \(d.responsesWithoutQuery) without a query, "
-                + "\(d.truncatedResponses) truncated, \(d.malformed) malformed"),
-            ("tcp fallback", d.truncatedResponses == 0 ? "-"
-                : "\(d.truncatedRetriedOverTcp) of \(d.truncatedResponses) truncated answers retried over TCP"
-                + (d.truncatedRetriedOverTcp > 0 ? ", lookup " + percentiles(d.tcpFallbackLatency) : "")),
+            (
+                "other",
+                "\(d.duplicateResponses) duplicate responses, \(d.responsesWithoutQuery) without a query, "
+                    + "\(d.truncatedResponses) truncated, \(d.malformed) malformed"
+            ),
+            (
+                "tcp fallback",
+                d.truncatedResponses == 0
+                    ? "-"
+                    : "\(d.truncatedRetriedOverTcp) of \(d.truncatedResponses) truncated answers retried over TCP"
+                        + (d.truncatedRetriedOverTcp > 0 ? ", lookup " + percentiles(d.tcpFallbackLatency) : "")
+            ),
         ]
         for (k, v) in lines { out += "  " + pad(k, 20) + v + "\n" }
         for example in d.malformedExamples { out += "  " + pad("malformed", 20) + TextEscaping.escape(example) + "\n" }
         let sp = d.searchPath
         if sp.wastedQueries > 0 {
-            out += "  " + pad("search path", 20) + "\(sp.wastedQueries) queries wasted in \(sp.chains) lookups, "
+            out +=
+                "  " + pad("search path", 20) + "\(sp.wastedQueries) queries wasted in \(sp.chains) lookups, "
                 + String(format: "%.3f ms lost", sp.timeLost * 1000) + "\n"
             for row in sp.names.rows.prefix(10) {
-                out += "    " + pad(row.client, 18) + TextEscaping.escape(row.name) + " -> "
+                out +=
+                    "    " + pad(row.client, 18) + TextEscaping.escape(row.name) + " -> "
                     + TextEscaping.escape(row.resolvedAs) + ": \(row.wastedQueries) wasted\n"
             }
             if let advice = sp.advice { out += "  " + TextEscaping.escape(advice) + "\n" }
@@ -96,11 +109,13 @@ public enum ReportTextRenderer {
         let rows = d.transactionList.rows.prefix(20)
         guard !rows.isEmpty else { return out }
         let width = max(21, rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 1
-        out += "\n" + pad("client", width) + pad("server", width) + pad("qtype", 7) + pad("rcode", 10)
+        out +=
+            "\n" + pad("client", width) + pad("server", width) + pad("qtype", 7) + pad("rcode", 10)
             + padLeft("ms", 9) + "  name\n"
         for t in rows {
             let ms = t.latency.map { String(format: "%.3f", $0 * 1000) } ?? "-"
-            out += pad(t.client, width) + pad(t.server, width) + pad(t.qtype, 7) + pad(t.rcode ?? "(none)", 10)
+            out +=
+                pad(t.client, width) + pad(t.server, width) + pad(t.qtype, 7) + pad(t.rcode ?? "(none)", 10)
                 + padLeft(ms, 9) + "  " + TextEscaping.escape(t.qname) + "\n"
         }
         if d.transactionList.total > rows.count {
@@ -118,9 +133,15 @@ public enum ReportTextRenderer {
             ("out of order", "\(t.outOfOrder)"),
             ("duplicate ACKs", "\(t.duplicateAcks)"),
             ("zero windows", "\(t.zeroWindows) (probes \(t.zeroWindowProbes)), window full \(t.windowFull)"),
-            ("resets", "\(t.resets)" + (t.resetsByKind.isEmpty ? "" : " packets; connections: "
-                + t.resetsByKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
-                    .joined(separator: ", "))),
+            (
+                "resets",
+                "\(t.resets)"
+                    + (t.resetsByKind.isEmpty
+                        ? ""
+                        : " packets; connections: "
+                            + t.resetsByKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+                            .joined(separator: ", "))
+            ),
             ("initial RTT", percentiles(t.initialRtt)),
             ("ACK RTT to server", percentiles(t.ackRtt.clientToServer)),
             ("ACK RTT to client", percentiles(t.ackRtt.serverToClient)),
@@ -129,12 +150,14 @@ public enum ReportTextRenderer {
         let rows = t.flows.rows
         guard !rows.isEmpty else { return out }
         let width = max(21, rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 1
-        out += "\n" + pad("client", width) + pad("server", width) + padLeft("pkts", 7) + padLeft("retx", 6)
+        out +=
+            "\n" + pad("client", width) + pad("server", width) + padLeft("pkts", 7) + padLeft("retx", 6)
             + padLeft("lost", 6) + padLeft("ooo", 5) + padLeft("dupack", 7) + padLeft("rst", 4) + padLeft("iRTT ms", 9)
             + "  state  history\n"
         for f in rows {
             let irtt = f.initialRtt.map { String(format: "%.3f", $0 * 1000) } ?? "-"
-            out += pad(f.client, width) + pad(f.server, width) + padLeft("\(f.packets)", 7)
+            out +=
+                pad(f.client, width) + pad(f.server, width) + padLeft("\(f.packets)", 7)
                 + padLeft("\(f.retransmissions)", 6) + padLeft("\(f.lostSegments)", 6) + padLeft("\(f.outOfOrder)", 5)
                 + padLeft("\(f.duplicateAcks)", 7) + padLeft("\(f.resets)", 4) + padLeft(irtt, 9) + "  "
                 + pad(f.connState, 6) + " " + f.history + "\n"

@@ -7,7 +7,9 @@ public enum SummaryTextRenderer {
         var out = ""
         for input in r.inputs { out += file(input) + "\n" }
         for n in r.nodes {
-            out += "Node: \(TextEscaping.escape(n.name))" + (n.addresses.isEmpty ? "" : " (" + n.addresses.map(TextEscaping.escape).joined(separator: ", ") + ")") + "\n\n"
+            out +=
+                "Node: \(TextEscaping.escape(n.name))"
+                + (n.addresses.isEmpty ? "" : " (" + n.addresses.map(TextEscaping.escape).joined(separator: ", ") + ")") + "\n\n"
         }
         if r.inputs.count > 1 { out += "Total: \(r.packets) packets, \(r.bytes) bytes\n\n" }
         if let f = r.filter { out += "Filter \"\(TextEscaping.escape(f))\": \(r.matchedPackets) packets matched\n\n" }
@@ -18,7 +20,8 @@ public enum SummaryTextRenderer {
         if r.malformedPackets > 0 { out += "Malformed packets: \(r.malformedPackets)\n" }
         let fr = r.fragments
         if fr.reassembled + fr.incomplete + fr.dropped > 0 {
-            out += "IP fragments: \(fr.reassembled) datagrams reassembled, \(fr.incomplete) incomplete, "
+            out +=
+                "IP fragments: \(fr.reassembled) datagrams reassembled, \(fr.incomplete) incomplete, "
                 + "\(fr.overlaps) overlaps, \(fr.dropped) dropped\n"
         }
         for w in r.warnings { out += "warning: \(TextEscaping.escape(w))\n" }
@@ -67,10 +70,12 @@ public enum SummaryTextRenderer {
         // Endpoint columns as wide as the widest row (IPv4 rows stay within 100 columns).
         let width = max(22, list.rows.map { max($0.client.count, $0.server.count) }.max() ?? 0) + 2
         let protoWidth = max(6, (list.rows.map(\.transport.count).max() ?? 0) + 1)
-        out += pad("proto", protoWidth) + pad("client", width) + pad("server", width) + padLeft("packets", 9)
+        out +=
+            pad("proto", protoWidth) + pad("client", width) + pad("server", width) + padLeft("packets", 9)
             + padLeft("bytes", 12) + padLeft("seconds", 10) + "\n"
         for c in list.rows {
-            out += pad(c.transport, protoWidth) + pad(c.client, width) + pad(c.server, width)
+            out +=
+                pad(c.transport, protoWidth) + pad(c.client, width) + pad(c.server, width)
                 + padLeft("\(c.packets)", 9) + padLeft("\(c.bytes)", 12)
                 + padLeft(String(format: "%.3f", c.duration), 10) + "\n"
         }

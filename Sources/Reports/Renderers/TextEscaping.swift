@@ -7,7 +7,7 @@ public enum TextEscaping {
         for scalar in s.unicodeScalars {
             switch scalar.value {
             case 0x5C: out += "\\\\"
-            case 0x20 ..< 0x7F, 0xA0...: out.unicodeScalars.append(scalar)
+            case 0x20..<0x7F, 0xA0...: out.unicodeScalars.append(scalar)
             default:
                 let h = String(scalar.value, radix: 16)
                 out += "\\x" + (h.count < 2 ? "0" + h : h)

@@ -24,7 +24,9 @@ enum TextWrap {
         while prefix.count + rest.count > width {
             let room = width - prefix.count
             let window = rest.prefix(room + 1)
-            let cut = window.lastIndex(of: " ").flatMap { $0 > rest.startIndex ? $0 : nil } ?? rest.index(rest.startIndex, offsetBy: room)
+            let cut =
+                window.lastIndex(of: " ").flatMap { $0 > rest.startIndex ? $0 : nil }
+                ?? rest.index(rest.startIndex, offsetBy: room)
             var piece = String(rest[..<cut])
             while piece.last == " " { piece.removeLast() }
             lines.append(prefix + piece)

@@ -44,11 +44,13 @@ func asUsageError<T>(_ body: () throws -> T) throws -> T {
 
 /// Runs an analysis the way every command does: unreadable input and bad filters exit 2,
 /// the rendered report is written, damage is named on stderr (file and offset) and exits 3.
-func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
-                          inputs: (Outcome) -> [InputSummary],
-                          render: (Outcome, _ output: OutputFile) throws -> Void,
-                          warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions,
-                          opened: OutputFile? = nil) throws {
+func runAnalysis<Outcome>(
+    _ analyse: (_ progress: @escaping (Int) -> Void) throws -> Outcome,
+    inputs: (Outcome) -> [InputSummary],
+    render: (Outcome, _ output: OutputFile) throws -> Void,
+    warnings: (Outcome) -> [String] = { _ in [] }, output: OutputOptions,
+    opened: OutputFile? = nil
+) throws {
     let progress = Progress()
     let outcome = try asUsageError { try analyse(progress.packets) }
     progress.done()
@@ -64,7 +66,8 @@ func runAnalysis<Outcome>(_ analyse: (_ progress: @escaping (Int) -> Void) throw
     for input in inputs(outcome) {
         if let damage = input.damage {
             damaged = true
-            FileHandle.standardError.write(Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
         }
     }
     if damaged { throw ExitCode(ExitStatus.damaged) }

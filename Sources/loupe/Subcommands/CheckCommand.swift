@@ -22,7 +22,8 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The rules file (YAML).", valueName: "file"))
     var rules: String
 
-    @Option(name: .customLong("pods"), help: ArgumentHelp("Cluster metadata, as for `loupe report` (repeatable).", valueName: "file"))
+    @Option(
+        name: .customLong("pods"), help: ArgumentHelp("Cluster metadata, as for `loupe report` (repeatable).", valueName: "file"))
     var metadata: [String] = []
 
     @Option(help: "Output format: text or json.")
@@ -69,7 +70,8 @@ struct CheckCommand: ParsableCommand {
         }
         let damaged = outcome.report.inputs.filter { $0.damage != nil }
         for input in damaged {
-            FileHandle.standardError.write(Data("loupe: \(input.path): damaged at byte \(input.damage!.offset): \(input.damage!.message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("loupe: \(input.path): damaged at byte \(input.damage!.offset): \(input.damage!.message)\n".utf8))
         }
         if !damaged.isEmpty && !allowDamaged { throw ExitCode(ExitStatus.damaged) }
         if !failed.isEmpty { throw ExitCode(ExitStatus.checkFailed) }

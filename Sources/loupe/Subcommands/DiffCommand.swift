@@ -25,8 +25,10 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Relative change that matters, e.g. 20%.")
     var threshold = "20%"
 
-    @Option(help: ArgumentHelp("Smallest latency change that matters: 1ms, 0.5s (a bare number is milliseconds).",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Smallest latency change that matters: 1ms, 0.5s (a bare number is milliseconds).",
+            valueName: "duration"))
     var minLatency = DurationArgument<Milliseconds>(seconds: 0.001)
 
     @Option(help: "Smallest change of a share that matters, in percentage points.")
@@ -49,7 +51,9 @@ struct DiffCommand: ParsableCommand {
 
     func load(_ path: String) throws -> Report {
         if path.hasSuffix(".json") {
-            guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read", status: ExitStatus.usage) }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw fail("\(path): cannot read", status: ExitStatus.usage)
+            }
             do { return try JSONDecoder().decode(Report.self, from: data) } catch {
                 throw fail("\(path): not a loupe report (\(error))", status: ExitStatus.usage)
             }
@@ -73,8 +77,11 @@ struct DiffCommand: ParsableCommand {
                 var base: String, candidate: String
                 var regressions: [ReportDiff.Change], improvements: [ReportDiff.Change]
             }
-            try output.write(JSONRenderer.render(Output(base: base, candidate: candidate, regressions: worse,
-                                                        improvements: better)))
+            try output.write(
+                JSONRenderer.render(
+                    Output(
+                        base: base, candidate: candidate, regressions: worse,
+                        improvements: better)))
         case .text:
             var text = "\(base) -> \(candidate)\n"
             if changes.isEmpty { text += "no change past the thresholds\n" }

@@ -21,32 +21,46 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A flow's id, as in the report's tcp.flows rows.", valueName: "id"))
     var flow: String?
 
-    @Option(help: ArgumentHelp("The flows behind the report's finding N (1-based, as the report of the same inputs, --pods, --api-server and --tls-keylog lists them).",
-                               valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "The flows behind the report's finding N (1-based, as the report of the same inputs, --pods, --api-server and --tls-keylog lists them).",
+            valueName: "N"))
     var finding: Int?
 
-    @Option(help: ArgumentHelp("An API-server endpoint, as given to the report (repeatable; for --finding).", valueName: "addr:port"))
+    @Option(
+        help: ArgumentHelp("An API-server endpoint, as given to the report (repeatable; for --finding).", valueName: "addr:port"))
     var apiServer: [String] = []
 
-    @Option(help: ArgumentHelp("Only packets of this pod, namespace/name or name (repeatable; needs --pods).",
-                               valueName: "pod"))
+    @Option(
+        help: ArgumentHelp(
+            "Only packets of this pod, namespace/name or name (repeatable; needs --pods).",
+            valueName: "pod"))
     var pod: [String] = []
 
     @Option(help: ArgumentHelp("Only packets of pods in this namespace (repeatable; needs --pods).", valueName: "namespace"))
     var namespace: [String] = []
 
-    @Option(name: .customLong("pods"), help: ArgumentHelp("Cluster metadata, as for `loupe report` (repeatable).",
-                                                          valueName: "file"))
+    @Option(
+        name: .customLong("pods"),
+        help: ArgumentHelp(
+            "Cluster metadata, as for `loupe report` (repeatable).",
+            valueName: "file"))
     var metadata: [String] = []
 
     @Flag(help: "Copy the inputs' Decryption Secrets Blocks and the --tls-keylog files into the output.")
     var withSecrets = false
 
-    @Flag(help: "Every sighting of the packets (each observation point's copy, NAT views included), not only the one at the flow's point.")
+    @Flag(
+        help:
+            "Every sighting of the packets (each observation point's copy, NAT views included), not only the one at the flow's point."
+    )
     var allPoints = false
 
-    @Option(name: .customLong("tls-keylog"), help: ArgumentHelp("TLS key log, as given to the report (repeatable): copied with --with-secrets.",
-                                                                valueName: "file"))
+    @Option(
+        name: .customLong("tls-keylog"),
+        help: ArgumentHelp(
+            "TLS key log, as given to the report (repeatable): copied with --with-secrets.",
+            valueName: "file"))
     var tlsKeyLog: [String] = []
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The pcapng file to write.", valueName: "file"))
@@ -81,8 +95,11 @@ struct ExtractCommand: ParsableCommand {
         let progress = Progress()
         let outcome: ExtractOutcome
         do {
-            outcome = try asUsageError { try ExtractRun.run(paths: capture.inputs, options: options, output: output,
-                                                            progress: progress.packets) }
+            outcome = try asUsageError {
+                try ExtractRun.run(
+                    paths: capture.inputs, options: options, output: output,
+                    progress: progress.packets)
+            }
         } catch let error as FlowNotFound {
             throw fail(error.description, status: ExitStatus.usage)
         }
@@ -91,14 +108,17 @@ struct ExtractCommand: ParsableCommand {
             print("finding \(finding ?? 0): \(f.title)")
             if f.evidence?.flows.isEmpty ?? true, let bpf = f.evidence?.captureFilter { print("capture filter: \(bpf)") }
         }
-        print("\(outcome.packets) packets written to \(output)" + (allPoints ? " (\(outcome.copies) of them copies at other points)" : ""))
+        print(
+            "\(outcome.packets) packets written to \(output)"
+                + (allPoints ? " (\(outcome.copies) of them copies at other points)" : ""))
         for w in outcome.warnings { FileHandle.standardError.write(Data("loupe: warning: \(w)\n".utf8)) }
         if let filter = outcome.displayFilter { print("Wireshark display filter: \(filter)") }
         var damaged = false
         for input in outcome.inputs {
             guard let damage = input.damage else { continue }
             damaged = true
-            FileHandle.standardError.write(Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("loupe: \(input.path): damaged at byte \(damage.offset): \(damage.message)\n".utf8))
         }
         if damaged { throw ExitCode(ExitStatus.damaged) }
     }

@@ -15,11 +15,16 @@ struct ReportCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, html, json, ndjson, prometheus, openmetrics }
 
-    @Option(help: "Output format: text, html (one self-contained page), json, ndjson (one record a line: every connection, DNS transaction, TLS session, API-server request and kernel event), prometheus (totals) or openmetrics (series over the capture, with timestamps).")
+    @Option(
+        help:
+            "Output format: text, html (one self-contained page), json, ndjson (one record a line: every connection, DNS transaction, TLS session, API-server request and kernel event), prometheus (totals) or openmetrics (series over the capture, with timestamps)."
+    )
     var format: Format = .text
 
-    @Option(help: ArgumentHelp("Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m (default: chosen from the capture's length, 30 to 200 points).",
-                               valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Step of the openmetrics series and the HTML timeline: 10s, 500ms, 1m (default: chosen from the capture's length, 30 to 200 points).",
+            valueName: "duration"))
     var step: String?
 
     /// "10s", "500ms", "1m", "2h" in nanoseconds.
@@ -32,8 +37,10 @@ struct ReportCommand: ParsableCommand {
         return nil
     }
 
-    @Option(help: ArgumentHelp("A label on every series of the prometheus and openmetrics formats, e.g. cluster=prod (repeatable; `instance` defaults to the capture's node).",
-                               valueName: "name=value"))
+    @Option(
+        help: ArgumentHelp(
+            "A label on every series of the prometheus and openmetrics formats, e.g. cluster=prod (repeatable; `instance` defaults to the capture's node).",
+            valueName: "name=value"))
     var label: [String] = []
 
     /// A `--label` value: a Prometheus label name (not `__`-reserved, not `le`), `=`, a value.
@@ -41,13 +48,17 @@ struct ReportCommand: ParsableCommand {
         guard let eq = text.firstIndex(of: "=") else { return nil }
         let name = String(text[..<eq]), value = String(text[text.index(after: eq)...])
         guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII,
-              name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }),
-              !name.hasPrefix("__"), name != "le" else { return nil }
+            name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+            ),
+            !name.hasPrefix("__"), name != "le"
+        else { return nil }
         return MetricsModel.Label(name: name, value: value)
     }
 
-    @Option(help: ArgumentHelp("Text sections to print, comma-separated: findings, path, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
-                               valueName: "names"))
+    @Option(
+        help: ArgumentHelp(
+            "Text sections to print, comma-separated: findings, path, dns, tcp, tls, icmp, http, pods, api, kernel (default: all).",
+            valueName: "names"))
     var section: String?
 
     @Option(help: "Rows in every list; the rest are counted.")
@@ -56,33 +67,45 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The cluster's DNS domain, for search-path expansion.")
     var clusterDomain = "cluster.local"
 
-    @Option(help: ArgumentHelp("Within this a repeated DNS query is a retransmission, not a new transaction "
-                               + "(tshark: 5s; a bare number is seconds).", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Within this a repeated DNS query is a retransmission, not a new transaction "
+                + "(tshark: 5s; a bare number is seconds).", valueName: "duration"))
     var dnsTimeout = DurationArgument<Seconds>(seconds: 5)
 
-    @Option(name: .customLong("pods"), help: ArgumentHelp(
-        "Cluster metadata: what `kubectl get pods,services,endpointslices,nodes -A -o json` prints, or a Loupe sidecar (repeatable).",
-        valueName: "file"))
+    @Option(
+        name: .customLong("pods"),
+        help: ArgumentHelp(
+            "Cluster metadata: what `kubectl get pods,services,endpointslices,nodes -A -o json` prints, or a Loupe sidecar (repeatable).",
+            valueName: "file"))
     var metadata: [String] = []
 
-    @Option(help: ArgumentHelp("An API-server endpoint besides those the metadata names (repeatable).",
-                               valueName: "addr:port"))
+    @Option(
+        help: ArgumentHelp(
+            "An API-server endpoint besides those the metadata names (repeatable).",
+            valueName: "addr:port"))
     var apiServer: [String] = []
 
-    @Option(help: ArgumentHelp("Only traffic of this pod, \"namespace/name\" or a name (repeatable; needs --pods).",
-                               valueName: "pod"))
+    @Option(
+        help: ArgumentHelp(
+            "Only traffic of this pod, \"namespace/name\" or a name (repeatable; needs --pods).",
+            valueName: "pod"))
     var pod: [String] = []
 
     @Option(help: ArgumentHelp("Only traffic of pods in this namespace (repeatable; needs --pods).", valueName: "namespace"))
     var namespace: [String] = []
 
-    @Option(help: ArgumentHelp("Only traffic of this workload, e.g. Deployment/web or web (repeatable; needs --pods).",
-                               valueName: "workload"))
+    @Option(
+        help: ArgumentHelp(
+            "Only traffic of this workload, e.g. Deployment/web or web (repeatable; needs --pods).",
+            valueName: "workload"))
     var workload: [String] = []
 
-    @Option(name: .customLong("tls-keylog"),
-            help: ArgumentHelp("TLS secrets in NSS key log format (SSLKEYLOGFILE; repeatable): those connections are decrypted.",
-                               valueName: "file"))
+    @Option(
+        name: .customLong("tls-keylog"),
+        help: ArgumentHelp(
+            "TLS secrets in NSS key log format (SSLKEYLOGFILE; repeatable): those connections are decrypted.",
+            valueName: "file"))
     var tlsKeyLog: [String] = []
 
     @OptionGroup var output: OutputOptions
@@ -116,7 +139,9 @@ struct ReportCommand: ParsableCommand {
         if !label.isEmpty && format != .prometheus && format != .openmetrics {
             throw ValidationError("--label applies to --format prometheus and openmetrics")
         }
-        guard dnsTimeout.seconds > 0, dnsTimeout.seconds < 3600 else { throw ValidationError("--dns-timeout must be between 0 and 3600 seconds") }
+        guard dnsTimeout.seconds > 0, dnsTimeout.seconds < 3600 else {
+            throw ValidationError("--dns-timeout must be between 0 and 3600 seconds")
+        }
     }
 
     func run() throws {
@@ -149,21 +174,23 @@ struct ReportCommand: ParsableCommand {
             options.records = RecordWriter { text in try? file.write(text) }
             options.dnsThread = false
         }
-        try runAnalysis({ try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
-                        inputs: { $0.report.inputs },
-                        render: { outcome, file in
-                            let metrics = outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0)
-                            let emit = file.write(_:)
-                            switch format {
-                            case .json: try JSONRenderer.render(outcome.report, parts: parts, emit: file.write(bytes:))
-                            case .ndjson: options.records?.flush()
-                            case .html: try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics, streamGraphs: outcome.streamGraphs))
-                            case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
-                            case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)
-                            case .text: try emit(ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour))
-                            }
-                        },
-                        warnings: { [.prometheus, .openmetrics, .ndjson].contains(format) ? $0.report.warnings : [] },
-                        output: output, opened: opened)
+        try runAnalysis(
+            { try ReportRun.run(paths: capture.inputs, options: options, progress: $0) },
+            inputs: { $0.report.inputs },
+            render: { outcome, file in
+                let metrics = outcome.metrics ?? MetricsModel(step: 1, firstStep: 0, lastStep: 0)
+                let emit = file.write(_:)
+                switch format {
+                case .json: try JSONRenderer.render(outcome.report, parts: parts, emit: file.write(bytes:))
+                case .ndjson: options.records?.flush()
+                case .html:
+                    try emit(HTMLRenderer.render(outcome.report, metrics: outcome.metrics, streamGraphs: outcome.streamGraphs))
+                case .prometheus: try MetricsRenderer.prometheus(metrics, emit: emit)
+                case .openmetrics: try MetricsRenderer.openMetrics(metrics, emit: emit)
+                case .text: try emit(ReportTextRenderer.render(outcome.report, sections: sections, colour: output.colour))
+                }
+            },
+            warnings: { [.prometheus, .openmetrics, .ndjson].contains(format) ? $0.report.warnings : [] },
+            output: output, opened: opened)
     }
 }

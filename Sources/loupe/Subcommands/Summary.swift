@@ -27,9 +27,10 @@ struct Summary: ParsableCommand {
         options.rows = rows
         options.flowLimits.maximumFlows = capture.maxFlows
         options.samePoint = capture.samePoint
-        try runAnalysis({ try SummaryRun.run(paths: capture.inputs, options: options, progress: $0) },
-                        inputs: { $0.report.inputs },
-                        render: { try $1.write(format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report)) },
-                        output: output)
+        try runAnalysis(
+            { try SummaryRun.run(paths: capture.inputs, options: options, progress: $0) },
+            inputs: { $0.report.inputs },
+            render: { try $1.write(format == .json ? JSONRenderer.render($0.report) : SummaryTextRenderer.render($0.report)) },
+            output: output)
     }
 }

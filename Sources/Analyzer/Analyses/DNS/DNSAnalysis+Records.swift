@@ -7,10 +7,11 @@ extension DNSAnalysis {
     /// A transaction's row (`dns.transactionList`, and its NDJSON record).
     func row(_ t: Transaction) -> DNSTransactionRow {
         let client = t.client, time = t.timestamp.decimalString
-        var row = DNSTransactionRow(timestamp: Decimal(string: time) ?? Decimal(t.timestamp.doubleValue), client: client,
-                                    server: t.server, transport: t.transport, id: Int(t.id), qname: names.text(t.qname),
-                                    qtype: DNS.RecordType.name(t.qtype), rcode: t.rcode.map(DNS.rcodeName),
-                                    latency: t.latency.map { Double($0) / 1e9 })
+        var row = DNSTransactionRow(
+            timestamp: Decimal(string: time) ?? Decimal(t.timestamp.doubleValue), client: client,
+            server: t.server, transport: t.transport, id: Int(t.id), qname: names.text(t.qname),
+            qtype: DNS.RecordType.name(t.qtype), rcode: t.rcode.map(DNS.rcodeName),
+            latency: t.latency.map { Double($0) / 1e9 })
         row.recordId = "dns-" + client + "-" + String(t.id) + "-" + time
         return row
     }

@@ -24,9 +24,10 @@ struct DNSAnalysis {
     /// How many expiries ahead `sweep` starts loading an entry, and its index slot half as
     /// far ahead (the slot's address is read from the entry).
     private static let expiryPrefetch = 16
-    /// DNS-over-TCP connections in progress (bounded).
-    private(set) var tcpStreams = DNSTCPStreams()
-    private(set) var reassemblyBudget: ReassemblyBudget = {
+    /// DNS-over-TCP connections in progress (bounded), and their reassembly's bytes: kept
+    /// by `tcpSegment` (`DNSAnalysis+TCP.swift`).
+    var tcpStreams = DNSTCPStreams()
+    var reassemblyBudget: ReassemblyBudget = {
         var b = ReassemblyBudget()
         b.totalLimit = MemoryBudget.dnsStreamBytes
         return b
@@ -85,85 +86,46 @@ struct DNSAnalysis {
         if f.overTCP {
             tcpSegment(f, payload: payload)
         } else {
-            message(payload, source: f.source, sourcePort: f.sourcePort, destination: f.destination,
-                    destinationPort: f.destinationPort, overTCP: false, time: f.time, timestamp: f.timestamp, key: f.key,
-                    cut: f.cutByCapture)
+            message(
+                payload, source: f.source, sourcePort: f.sourcePort, destination: f.destination,
+                destinationPort: f.destinationPort, overTCP: false, time: f.time, timestamp: f.timestamp, key: f.key,
+                cut: f.cutByCapture)
         }
-    }
-
-    /// A TCP segment: reassembled per direction, then framed.
-    private mutating func tcpSegment(_ frame: DNSFrame, payload bytes: ByteSlice) {
-        let key = frame.key, fromLow = frame.fromLow, time = frame.time, timestamp = frame.timestamp
-        let flags = frame.tcpFlags
-        guard var connection = tcpStreams.take(key, syn: flags.contains(.syn) && !flags.contains(.ack),
-                                               create: bytes.count > 0 || flags.contains(.syn)) else { return }
-        let brokenBefore = DNSTCPStreams.broken(connection)
-        var forward = fromLow ? connection.low : connection.high
-        var reverse = fromLow ? connection.high : connection.low
-        var reassembler = forward.reassembler
-        var framer = forward.framer
-        var budget = reassemblyBudget
-        var held = tcpStreams.framingBytes
-        let limit = DNSTCPStreams.maximumFramingBytes
-        let source = frame.source, sourcePort = frame.sourcePort
-        let destination = frame.destination, destinationPort = frame.destinationPort
-        let payload = UnsafeRawBufferPointer(start: bytes.base.baseAddress, count: bytes.count)
-        reassembler.segment(sequence: frame.sequence, syn: flags.contains(.syn), payload: payload,
-                            time: time, budget: &budget) { chunk in
-            framer.receive(chunk, held: &held, limit: limit) { bytes, t in
-                message(ByteSlice(bytes), source: source, sourcePort: sourcePort, destination: destination,
-                        destinationPort: destinationPort, overTCP: true, time: t, timestamp: timestamp, key: key)
-            }
-        }
-        forward.reassembler = reassembler
-        forward.framer = framer
-        if flags.contains(.ack) {
-            // Data the peer acknowledged but the capture never showed is a gap now.
-            var reverseFramer = reverse.framer
-            reverse.reassembler.acknowledged(frame.acknowledgment, budget: &budget) { chunk in
-                reverseFramer.receive(chunk, held: &held, limit: limit) { bytes, t in
-                    message(ByteSlice(bytes), source: destination, sourcePort: destinationPort, destination: source,
-                            destinationPort: sourcePort, overTCP: true, time: t, timestamp: timestamp, key: key)
-                }
-            }
-            reverse.framer = reverseFramer
-        }
-        reassemblyBudget = budget
-        tcpStreams.framingBytes = held
-        if fromLow { (connection.low, connection.high) = (forward, reverse) } else {
-            (connection.high, connection.low) = (forward, reverse)
-        }
-        if flags.contains(.fin) { if fromLow { connection.finFromLow = true } else { connection.finFromHigh = true } }
-        let ended = flags.contains(.rst) || (connection.finFromLow && connection.finFromHigh)
-        tcpStreams.store(connection, key, ended: ended, gapsBefore: brokenBefore)
     }
 
     /// `cut`: the capture's snaplen cut the message (counted in `truncatedMessages`, not
     /// `malformed`).
-    private mutating func message(_ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
-                                  destinationPort: UInt16, overTCP: Bool, time: Int64, timestamp: Timestamp?,
-                                  key: FlowKey, cut: Bool = false) {
+    mutating func message(
+        _ payload: ByteSlice, source: IPAddress, sourcePort: UInt16, destination: IPAddress,
+        destinationPort: UInt16, overTCP: Bool, time: Int64, timestamp: Timestamp?,
+        key: FlowKey, cut: Bool = false
+    ) {
         var name = DNSNameTable.ID.overflow
         let view: DNS.View
         do throws(DecodeError) {
             view = try DNS.View(validating: payload)
         } catch {
             // Not even a header: no ID to pair on.
-            broken(error, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
-                   destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
+            broken(
+                error, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
+                destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
             return
         }
         // The header's facts stand whatever follows them (tshark pairs such messages too).
         let (m, failure) = DNS.Message.headerFirst(view, keepingName: false)
         if let failure {
-            broken(failure, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
-                   destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
+            broken(
+                failure, cut: cut, source: source, sourcePort: sourcePort, destination: destination,
+                destinationPort: destinationPort, overTCP: overTCP, timestamp: timestamp)
         }
         // A response's name matters only against a superseded lookup (rare): never read otherwise.
         if let at = m.questionNameOffset, !m.isResponse || !superseded.isEmpty,
-           let interned = try? DNS.withPresentationName(view.bytes, at: at, { bytes in
-               bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
-           }) {
+            let interned = try? DNS.withPresentationName(
+                view.bytes, at: at,
+                { bytes in
+                    bytes.isEmpty ? names.intern(".") : names.intern(bytes)  // the root reads "."
+                })
+        {
             name = interned.0
         } else if !m.isResponse {
             name = names.intern("")  // no question (or none that parsed): the empty name
@@ -199,9 +161,10 @@ struct DNSAnalysis {
                 return
             }
             transactions += 1
-            var t = Transaction(timestamp: timestamp ?? .zero, time: time, clientAddress: source,
-                                clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
-                                overTCP: overTCP, id: m.id, qname: name, qtype: m.questionType ?? 0)
+            var t = Transaction(
+                timestamp: timestamp ?? .zero, time: time, clientAddress: source,
+                clientPort: sourcePort, serverAddress: destination, serverPort: destinationPort,
+                overTCP: overTCP, id: m.id, qname: name, qtype: m.questionType ?? 0)
             if t.overTCP && fallback.isWaiting {
                 t.fallbackStart = fallback.tcpQuery(
                     TCPFallbackTracker.key(client: source, server: destination, qtype: t.qtype, qname: names.text(t.qname)),
@@ -220,8 +183,9 @@ struct DNSAnalysis {
             rcodeCounts.add(m.rcode)
             if m.truncated { truncatedResponses += 1 }
             if var aside = superseded[txKey], m.questionNameOffset != nil,
-               let i = aside.firstIndex(where: { !$0.answered && sameQuestion($0, m, name) }),
-               !(latest[txKey].map { sameQuestion($0, m, name) } ?? false) {
+                let i = aside.firstIndex(where: { !$0.answered && sameQuestion($0, m, name) }),
+                !(latest[txKey].map { sameQuestion($0, m, name) } ?? false)
+            {
                 // The response answers a superseded lookup.
                 var t = aside.remove(at: i)
                 t.answered = true
@@ -231,8 +195,9 @@ struct DNSAnalysis {
                 latency.record(nanoseconds: t.latency!)
                 if metrics != nil { metricSeries.noteResponse(view, key: txKey) }  // Retina's `response` label
                 answered(t, truncated: m.truncated, now: time)
-                searchPath.answered(client: t.clientAddress, qname: t.qname, names: names, queryTime: t.time,
-                                    nxdomain: m.rcode == 3)
+                searchPath.answered(
+                    client: t.clientAddress, qname: t.qname, names: names, queryTime: t.time,
+                    nxdomain: m.rcode == 3)
                 close(t)
                 superseded.replace(txKey, with: aside)
                 return
@@ -253,32 +218,37 @@ struct DNSAnalysis {
             latency.record(nanoseconds: elapsed)
             if metrics != nil { metricSeries.noteResponse(view, key: txKey) }
             answered(latest[at: index], truncated: m.truncated, now: time)
-            searchPath.answered(client: latest[at: index].clientAddress, qname: latest[at: index].qname,
-                                names: names, queryTime: latest[at: index].time, nxdomain: m.rcode == 3)
+            searchPath.answered(
+                client: latest[at: index].clientAddress, qname: latest[at: index].qname,
+                names: names, queryTime: latest[at: index].time, nxdomain: m.rcode == 3)
         }
         sweep(now: time)
     }
 
     /// A message that did not decode whole: counted (cut by the capture, or malformed), the
     /// first few named with where and what failed.
-    private mutating func broken(_ error: DecodeError, cut: Bool, source: IPAddress, sourcePort: UInt16,
-                                 destination: IPAddress, destinationPort: UInt16, overTCP: Bool, timestamp: Timestamp?) {
+    private mutating func broken(
+        _ error: DecodeError, cut: Bool, source: IPAddress, sourcePort: UInt16,
+        destination: IPAddress, destinationPort: UInt16, overTCP: Bool, timestamp: Timestamp?
+    ) {
         let transport = overTCP ? "tcp" : "udp"
         if cut { truncatedMessages += 1 } else { malformed += 1 }
         guard malformedExamples.count < Self.malformedExamplesKept else { return }
         // Offsets are frame bytes over UDP, bytes of the message over TCP.
-        malformedExamples.append("\(transport) \(source.endpoint(port: sourcePort)) -> "
-            + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
-            + (cut ? "cut by the snapshot length: " : "")
-            + error.description(offsetLabel: transport == "udp" ? "frame byte" : "message byte"))
+        malformedExamples.append(
+            "\(transport) \(source.endpoint(port: sourcePort)) -> "
+                + "\(destination.endpoint(port: destinationPort)) at \(timestamp?.decimalString ?? "?"): "
+                + (cut ? "cut by the snapshot length: " : "")
+                + error.description(offsetLabel: transport == "udp" ? "frame byte" : "message byte"))
     }
 
     /// A truncated UDP answer waits for its TCP retry; a retry's answer ends the lookup.
     private mutating func answered(_ t: Transaction, truncated: Bool, now: Int64) {
         if truncated && !t.overTCP {
             fallback.truncatedAnswer(
-                TCPFallbackTracker.key(client: t.clientAddress, server: t.serverAddress, qtype: t.qtype,
-                                       qname: names.text(t.qname)),
+                TCPFallbackTracker.key(
+                    client: t.clientAddress, server: t.serverAddress, qtype: t.qtype,
+                    qname: names.text(t.qname)),
                 queryTime: t.time, now: now, timeout: retransmissionTimeout)
         }
         if let start = t.fallbackStart { fallback.retryAnswered(start: start, now: now) }
@@ -394,6 +364,5 @@ struct DNSAnalysis {
         latest.removeAll()
         for i in order { close(open[i]) }
     }
-
 
 }

@@ -39,8 +39,10 @@ struct DNSFrame {
         var analyze: Bool
     }
 
-    init(_ frame: borrowing DecodedFrame, overTCP: Bool, time: Int64, timestamp: Timestamp?, key: FlowKey,
-         fromLow: Bool) {
+    init(
+        _ frame: borrowing DecodedFrame, overTCP: Bool, time: Int64, timestamp: Timestamp?, key: FlowKey,
+        fromLow: Bool
+    ) {
         self.key = key
         tcpFlags = frame.tcpFlags
         // Both read before `&&` (its operand is a closure, which cannot capture `frame`).
@@ -66,7 +68,8 @@ struct DNSFrame {
 
     var timestamp: Timestamp? {
         get {
-            bits & Self.timestampBit == 0 ? nil
+            bits & Self.timestampBit == 0
+                ? nil
                 : Timestamp(seconds: timestampSeconds, nanoseconds: timestampNanoseconds)
         }
         set {
@@ -79,8 +82,9 @@ struct DNSFrame {
     var conversation: Conversation? {
         get {
             guard bits & Self.conversationBit != 0 else { return nil }
-            return Conversation(wireLength: Int(wireLength), serial: serial, clock: clock, sweptAt: sweptAt,
-                                analyze: bits & Self.analyzeBit != 0)
+            return Conversation(
+                wireLength: Int(wireLength), serial: serial, clock: clock, sweptAt: sweptAt,
+                analyze: bits & Self.analyzeBit != 0)
         }
         set {
             bits &= ~(Self.conversationBit | Self.analyzeBit)

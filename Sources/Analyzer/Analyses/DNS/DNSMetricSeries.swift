@@ -49,8 +49,10 @@ struct DNSMetricSeries {
     /// The response label of a closing transaction (taken out of the table).
     private mutating func response(of t: Transaction) -> String {
         guard !responses.isEmpty else { return "" }
-        let flow = FlowKey.between(t.clientAddress, t.clientPort, t.serverAddress, t.serverPort,
-                                   ipProtocol: t.overTCP ? IPProtocol.tcp : IPProtocol.udp).key
+        let flow = FlowKey.between(
+            t.clientAddress, t.clientPort, t.serverAddress, t.serverPort,
+            ipProtocol: t.overTCP ? IPProtocol.tcp : IPProtocol.udp
+        ).key
         let text = responses.removeValue(forKey: DNSAnalysis.Key(flow: flow, id: t.id)) ?? ""
         return t.answered ? text : ""
     }
@@ -89,17 +91,22 @@ struct DNSMetricSeries {
     }
 
     /// Retina's DNS series and Loupe's latency histogram for one transaction.
-    mutating func record(_ t: Transaction, into metrics: inout MetricsRecorder, pods: PodDirectory?,
-                         names: DNSNameTable) {
+    mutating func record(
+        _ t: Transaction, into metrics: inout MetricsRecorder, pods: PodDirectory?,
+        names: DNSNameTable
+    ) {
         let time = t.timestamp.saturatingNanoseconds
         let client = pods?.resolve(t.clientAddress, at: time), server = pods?.resolve(t.serverAddress, at: time)
-        var key = SeriesKey(client: t.clientAddress, server: t.serverAddress, clientPod: labelPod(client, pods),
-                            serverPod: labelPod(server, pods), qtype: t.qtype, qname: t.qname, rcode: nil, answers: 0)
+        var key = SeriesKey(
+            client: t.clientAddress, server: t.serverAddress, clientPod: labelPod(client, pods),
+            serverPod: labelPod(server, pods), qtype: t.qtype, qname: t.qname, rcode: nil, answers: 0)
         // Families are declared in the order they are first used, as before the cache.
         if families.requests == nil {
             families.requests = metrics.family(MetricNames.dnsRequests.0, MetricNames.dnsRequests.1, .gauge)
         }
-        if let s = series(families.requests!, key, t, client, server, &metrics, pods, names) { metrics.add(families.requests!, series: s, at: time) }
+        if let s = series(families.requests!, key, t, client, server, &metrics, pods, names) {
+            metrics.add(families.requests!, series: s, at: time)
+        }
         let response = response(of: t)
         if withBasic { recordBasic(t, response: response, at: time, &metrics, names) }
         guard let rcode = t.rcode else { return }
@@ -114,8 +121,9 @@ struct DNSMetricSeries {
         }
         if let latency = t.latency {
             if families.latency == nil {
-                families.latency = metrics.family(MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram,
-                                                   bounds: MetricNames.seconds)
+                families.latency = metrics.family(
+                    MetricNames.dnsLatency.0, MetricNames.dnsLatency.1, .histogram,
+                    bounds: MetricNames.seconds)
             }
             let f = families.latency!
             var s = latencySeries[t.serverAddress]
@@ -128,23 +136,30 @@ struct DNSMetricSeries {
     }
 
     /// Retina's basic DNS series: the request, and the response when there was one.
-    private mutating func recordBasic(_ t: Transaction, response: String, at time: Int64, _ metrics: inout MetricsRecorder,
-                                      _ names: DNSNameTable) {
+    private mutating func recordBasic(
+        _ t: Transaction, response: String, at time: Int64, _ metrics: inout MetricsRecorder,
+        _ names: DNSNameTable
+    ) {
         if basic == nil {
-            basic = (metrics.family(MetricNames.dnsRequestsBasic.0, MetricNames.dnsRequestsBasic.1, .gauge),
-                     metrics.family(MetricNames.dnsResponsesBasic.0, MetricNames.dnsResponsesBasic.1, .gauge))
+            basic = (
+                metrics.family(MetricNames.dnsRequestsBasic.0, MetricNames.dnsRequestsBasic.1, .gauge),
+                metrics.family(MetricNames.dnsResponsesBasic.0, MetricNames.dnsResponsesBasic.1, .gauge)
+            )
         }
         let f = basic!
-        metrics.add(f.requests, series: basicSeries(f.requests, BasicKey(qtype: t.qtype, qname: t.qname, answers: 0), &metrics, names),
-                    at: time)
+        metrics.add(
+            f.requests, series: basicSeries(f.requests, BasicKey(qtype: t.qtype, qname: t.qname, answers: 0), &metrics, names),
+            at: time)
         guard let rcode = t.rcode else { return }
         let key = BasicKey(qtype: t.qtype, qname: t.qname, rcode: rcode, answers: t.answers, response: response)
         metrics.add(f.responses, series: basicSeries(f.responses, key, &metrics, names), at: time &+ (t.latency ?? 0))
     }
 
     /// Retina's basic DNS series for `key` (`utils.DNSRequestLabels`, `DNSResponseLabels`).
-    private mutating func basicSeries(_ f: Int, _ key: BasicKey, _ metrics: inout MetricsRecorder,
-                                      _ names: DNSNameTable) -> Int? {
+    private mutating func basicSeries(
+        _ f: Int, _ key: BasicKey, _ metrics: inout MetricsRecorder,
+        _ names: DNSNameTable
+    ) -> Int? {
         if let known = basicCache[key] { return known }
         guard !metrics.isFull else { return nil }
         var labels: [(String, String)] = []
@@ -161,9 +176,11 @@ struct DNSMetricSeries {
     }
 
     /// The series of family `f` for `key`, from the cache or by building its labels.
-    private mutating func series(_ f: Int, _ key: SeriesKey, _ t: Transaction, _ client: PodDirectory.Owner?,
-                                 _ server: PodDirectory.Owner?, _ metrics: inout MetricsRecorder,
-                                 _ pods: PodDirectory?, _ names: DNSNameTable) -> Int? {
+    private mutating func series(
+        _ f: Int, _ key: SeriesKey, _ t: Transaction, _ client: PodDirectory.Owner?,
+        _ server: PodDirectory.Owner?, _ metrics: inout MetricsRecorder,
+        _ pods: PodDirectory?, _ names: DNSNameTable
+    ) -> Int? {
         if let known = seriesCache[key] { return known }
         guard !metrics.isFull else {
             metrics.countDropped()  // new labels past the bound: dropped, as `series` would

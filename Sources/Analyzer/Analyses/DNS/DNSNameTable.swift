@@ -72,14 +72,14 @@ struct DNSNameTable {
         guard id != .overflow else { return Self.overflowText }
         guard id != .other else { return "(other)" }
         let i = Int(id.raw) - 1
-        return String(decoding: bytes[starts[i] ..< starts[i + 1]], as: UTF8.self)
+        return String(decoding: bytes[starts[i]..<starts[i + 1]], as: UTF8.self)
     }
 
     /// Calls `body` with the name's bytes (empty for the overflow id).
     func withBytes<R>(_ id: ID, _ body: (ArraySlice<UInt8>) -> R) -> R {
         guard id != .overflow, id != .other else { return body([]) }
         let i = Int(id.raw) - 1
-        return body(bytes[starts[i] ..< starts[i + 1]])
+        return body(bytes[starts[i]..<starts[i + 1]])
     }
 
     /// Same name but for ASCII case (resolvers randomise case, the "0x20" draft). The

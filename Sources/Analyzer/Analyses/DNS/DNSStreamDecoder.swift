@@ -17,8 +17,10 @@ struct DNSStreamDecoder {
 
     /// `held`: the framing bytes of every connection, kept under `limit` (past it this
     /// direction's framing is given up, as after a gap).
-    mutating func receive(_ chunk: ReassembledChunk, held: inout Int, limit: Int,
-                          message: (UnsafeRawBufferPointer, Int64) -> Void) {
+    mutating func receive(
+        _ chunk: ReassembledChunk, held: inout Int, limit: Int,
+        message: (UnsafeRawBufferPointer, Int64) -> Void
+    ) {
         let before = buffer.count
         defer { held += buffer.count - before }
         if chunk.gapBefore > 0 || held + chunk.bytes.count > limit {
@@ -32,7 +34,7 @@ struct DNSStreamDecoder {
             let length = Int(buffer[start]) << 8 | Int(buffer[start + 1])
             guard buffer.count - start - 2 >= length else { break }
             buffer.withUnsafeBytes { raw in
-                message(UnsafeRawBufferPointer(rebasing: raw[(start + 2) ..< (start + 2 + length)]), chunk.time)
+                message(UnsafeRawBufferPointer(rebasing: raw[(start + 2)..<(start + 2 + length)]), chunk.time)
             }
             start += 2 + length
         }

@@ -60,8 +60,9 @@ struct SearchPathDetector {
 
         @inline(__always)
         func groupHash(seed: UInt64) -> UInt64 {
-            client.groupHash(seed: seed ^ (UInt64(resolvedAs.raw) << 20 | UInt64(truncatingIfNeeded: baseLength))
-                &* 0x9E37_79B9_7F4A_7C15)
+            client.groupHash(
+                seed: seed ^ (UInt64(resolvedAs.raw) << 20 | UInt64(truncatingIfNeeded: baseLength))
+                    &* 0x9E37_79B9_7F4A_7C15)
         }
     }
 
@@ -184,7 +185,7 @@ struct SearchPathDetector {
     @inline(__always)
     private static func expands(_ f: NameFacts, _ base: UInt64, _ pool: [UInt64]) -> Bool {
         let first = Int(f.start) + 1
-        return pool[first ..< first + Int(f.bases)].contains(base)
+        return pool[first..<first + Int(f.bases)].contains(base)
     }
 
     // MARK: - Answers
@@ -192,8 +193,10 @@ struct SearchPathDetector {
     /// One answered transaction (in response order) for the name `qname` of `names`. The
     /// client's pending attempts are found once and updated in place (each lookup of the
     /// table hashes the address: measured, a third of this function).
-    mutating func answered(client: IPAddress, qname: DNSNameTable.ID, names: DNSNameTable, queryTime: Int64,
-                           nxdomain: Bool) {
+    mutating func answered(
+        client: IPAddress, qname: DNSNameTable.ID, names: DNSNameTable, queryTime: Int64,
+        nxdomain: Bool
+    ) {
         // Fast path: a resolving answer with no expansion pending for this client (most).
         if !nxdomain && pending.isEmpty { return }
         let probe = pending.probe(client)
@@ -206,9 +209,10 @@ struct SearchPathDetector {
             guard facts[f].bases > 0 else { return }  // one label: no base to share
             let first = Int(facts[f].start) + 1, bases = Int(facts[f].bases)
             var tags = TagLanes.repeating(Self.tag(candidates[first]))
-            for k in 1 ..< min(bases, 4) { tags = TagLanes.setting(tags, lane: k, Self.tag(candidates[first + k])) }
-            let attempt = Attempt(hash: candidates[Int(facts[f].start)], time: queryTime, baseTags: tags,
-                                  name: UInt32(truncatingIfNeeded: f), isCluster: facts[f].isCluster)
+            for k in 1..<min(bases, 4) { tags = TagLanes.setting(tags, lane: k, Self.tag(candidates[first + k])) }
+            let attempt = Attempt(
+                hash: candidates[Int(facts[f].start)], time: queryTime, baseTags: tags,
+                name: UInt32(truncatingIfNeeded: f), isCluster: facts[f].isCluster)
             guard let slot else {
                 pending.insert(client, [attempt], probe)  // nothing inserted since the probe
                 return
@@ -219,7 +223,7 @@ struct SearchPathDetector {
         }
         // A resolving answer: which pending expansions were attempts at the same base?
         let i = slot!
-        let run = Int(facts[f].start) ..< Int(facts[f].start) + Int(facts[f].count)
+        let run = Int(facts[f].start)..<Int(facts[f].start) + Int(facts[f].count)
         let name = candidates[run.lowerBound]
         // Locals: the closures below read them while `pending` is being changed.
         let facts = facts, pool = candidates, lengths = candidateLengths
@@ -252,7 +256,8 @@ struct SearchPathDetector {
             // Host search domain expansions of the same base, seen with the cluster ones.
             pending[i].removeAll { attempt in
                 guard !attempt.isCluster, attempt.hash != name,
-                      Self.expands(facts[Int(attempt.name)], base.hash, pool) else { return false }
+                    Self.expands(facts[Int(attempt.name)], base.hash, pool)
+                else { return false }
                 wasted += 1
                 start = min(start, attempt.time)
                 return true
@@ -325,7 +330,7 @@ enum TagLanes {
     @inline(__always)
     static func shareAny(_ tags: UInt64, _ other: (UInt64, UInt64)) -> Bool {
         var found = false
-        for lane in 0 ..< 4 {
+        for lane in 0..<4 {
             let spread = repeating(UInt16(truncatingIfNeeded: tags >> UInt64(lane * 16)))
             found = found || hasZeroLane(other.0 ^ spread) || hasZeroLane(other.1 ^ spread)
         }

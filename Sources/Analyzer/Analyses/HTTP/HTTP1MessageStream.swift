@@ -101,8 +101,11 @@ struct HTTP1MessageStream {
                 buffer.append(b)
                 if b == 0x0A {
                     // An empty line (CRLF or LF alone) ends the trailers, and the message.
-                    if buffer.count <= 2 { buffer.removeAll(keepingCapacity: true); finish(event) }
-                    else { buffer.removeAll(keepingCapacity: true) }
+                    if buffer.count <= 2 {
+                        buffer.removeAll(keepingCapacity: true); finish(event)
+                    } else {
+                        buffer.removeAll(keepingCapacity: true)
+                    }
                 } else if buffer.count > Self.maximumHeaderBlock {
                     lose()
                 }
@@ -139,9 +142,9 @@ struct HTTP1MessageStream {
         for b in line {
             let v: Int
             switch b {
-            case 0x30 ... 0x39: v = Int(b - 0x30)
-            case 0x61 ... 0x66: v = Int(b - 0x61 + 10)
-            case 0x41 ... 0x46: v = Int(b - 0x41 + 10)
+            case 0x30...0x39: v = Int(b - 0x30)
+            case 0x61...0x66: v = Int(b - 0x61 + 10)
+            case 0x41...0x46: v = Int(b - 0x41 + 10)
             case 0x0D, 0x3B, 0x20, 0x09: return digits > 0 ? size : nil
             default: return nil
             }
@@ -158,10 +161,10 @@ struct HTTP1MessageStream {
         head.request = HTTP1.request(block)
         head.status = HTTP1.status(block)
         var lineStart = 0
-        for i in 0 ..< block.count where block.u8(at: i) == 0x0A {
+        for i in 0..<block.count where block.u8(at: i) == 0x0A {
             let line = block.dropFirst(lineStart).prefix(i - lineStart)
             lineStart = i + 1
-            guard let colon = (0 ..< line.count).first(where: { line.u8(at: $0) == 0x3A }) else { continue }
+            guard let colon = (0..<line.count).first(where: { line.u8(at: $0) == 0x3A }) else { continue }
             let name = String(decoding: line.prefix(colon).base, as: UTF8.self).lowercased()
             var value = line.dropFirst(colon + 1)
             while value.count > 0 && (value.u8(at: 0) == 0x20 || value.u8(at: 0) == 0x09) { value = value.dropFirst(1) }

@@ -83,8 +83,9 @@ struct HTTP2Conversation {
         while d.buffer.count - at >= 9 {
             let length = Int(d.buffer[at]) << 16 | Int(d.buffer[at + 1]) << 8 | Int(d.buffer[at + 2])
             let type = d.buffer[at + 3], flags = d.buffer[at + 4]
-            let stream = (UInt32(d.buffer[at + 5]) << 24 | UInt32(d.buffer[at + 6]) << 16 | UInt32(d.buffer[at + 7]) << 8
-                | UInt32(d.buffer[at + 8])) & 0x7FFF_FFFF
+            let stream =
+                (UInt32(d.buffer[at + 5]) << 24 | UInt32(d.buffer[at + 6]) << 16 | UInt32(d.buffer[at + 7]) << 8
+                    | UInt32(d.buffer[at + 8])) & 0x7FFF_FFFF
             if length > Self.maximumBuffered {
                 // Only DATA may be skipped: a header block's bytes feed HPACK.
                 guard type == 0 else { d.lost = true; return }
@@ -100,7 +101,7 @@ struct HTTP2Conversation {
                 break
             }
             guard d.buffer.count - at - 9 >= length else { break }
-            let payload = Array(d.buffer[(at + 9) ..< (at + 9 + length)])
+            let payload = Array(d.buffer[(at + 9)..<(at + 9 + length)])
             at += 9 + length
             frame(type: type, flags: flags, stream: stream, payload, &d, fromClient: fromClient, time: time)
             if d.lost { return }
@@ -108,8 +109,10 @@ struct HTTP2Conversation {
         d.buffer.removeFirst(at)
     }
 
-    private mutating func frame(type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8], _ d: inout Direction,
-                                fromClient: Bool, time: Int64) {
+    private mutating func frame(
+        type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8], _ d: inout Direction,
+        fromClient: Bool, time: Int64
+    ) {
         switch type {
         case 0:  // DATA
             let padding = flags & 8 != 0 ? 1 + Int(payload.first ?? 0) : 0
@@ -143,8 +146,10 @@ struct HTTP2Conversation {
         }
     }
 
-    private mutating func headerBlock(_ bytes: [UInt8], stream: UInt32, endStream: Bool, _ d: inout Direction,
-                                      fromClient: Bool, time: Int64) {
+    private mutating func headerBlock(
+        _ bytes: [UInt8], stream: UInt32, endStream: Bool, _ d: inout Direction,
+        fromClient: Bool, time: Int64
+    ) {
         var buffer = ByteBuffer(bytes: bytes)
         if d.decoder == nil { d.decoder = HPACKDecoder(allocator: ByteBufferAllocator()) }
         guard let headers = try? d.decoder!.decodeHeaders(from: &buffer) else {
@@ -160,8 +165,9 @@ struct HTTP2Conversation {
                 dropped += 1
                 return
             }
-            var r = HTTP1Conversation.Request(method: method, target: headers.first(name: ":path") ?? "",
-                                              userAgent: headers.first(name: "user-agent"), start: time)
+            var r = HTTP1Conversation.Request(
+                method: method, target: headers.first(name: ":path") ?? "",
+                userAgent: headers.first(name: "user-agent"), start: time)
             if endStream { r.end = time }
             r.stream = stream
             r.grpc = headers.first(name: "content-type")?.hasPrefix("application/grpc") ?? false
@@ -201,6 +207,6 @@ struct HTTP2Conversation {
 
     static func unpadded(_ payload: [UInt8], flags: UInt8) -> [UInt8] {
         guard flags & 8 != 0, let pad = payload.first, Int(pad) < payload.count else { return payload }
-        return Array(payload[1 ..< payload.count - Int(pad)])
+        return Array(payload[1..<payload.count - Int(pad)])
     }
 }

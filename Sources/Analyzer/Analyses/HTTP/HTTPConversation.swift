@@ -37,7 +37,9 @@ final class HTTPConversation {
         if http1 == nil && http2 == nil {
             let p = HTTP2Conversation.preface
             let n = min(bytes.count, 4)
-            if n == 4 && (0 ..< n).allSatisfy({ bytes.u8(at: $0) == p[$0] }) { http2 = HTTP2Conversation() } else {
+            if n == 4 && (0..<n).allSatisfy({ bytes.u8(at: $0) == p[$0] }) {
+                http2 = HTTP2Conversation()
+            } else {
                 http1 = HTTP1Conversation()
             }
         }

@@ -11,8 +11,10 @@ struct HTTPEnds {
     var serverWorkload: String?
 
     /// With the owners the directory gave the client and the server.
-    init(client: PodDirectory.Endpoint, server: PodDirectory.Endpoint, _ owners: (PodDirectory.Owner?, PodDirectory.Owner?),
-         _ directory: PodDirectory?) {
+    init(
+        client: PodDirectory.Endpoint, server: PodDirectory.Endpoint, _ owners: (PodDirectory.Owner?, PodDirectory.Owner?),
+        _ directory: PodDirectory?
+    ) {
         (self.client, self.server) = (client, server)
         if let directory {
             clientPod = owners.0.map(directory.name)

@@ -15,7 +15,7 @@ public enum HTTPFuzzing {
         var offset = 1, turn = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + step)
-            let chunk = ByteSlice(UnsafeRawBufferPointer(rebasing: bytes[offset ..< end]))
+            let chunk = ByteSlice(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
             let time = Int64(offset)
             if turn % 2 == 0 { conversation.client(chunk, time: time) } else { conversation.server(chunk, time: time) }
             turn += 1

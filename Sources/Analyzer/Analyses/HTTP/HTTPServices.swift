@@ -41,8 +41,10 @@ struct HTTPServices {
     /// only when a row or a record is written; `records`: where to write them as NDJSON
     /// records (nil for the API server's connections, whose requests the API-server analysis
     /// writes).
-    mutating func add(_ http: HTTPConversation, _ ends: HTTPEnds, decrypted: Bool, connection: () -> String,
-                      records: RecordWriter?) {
+    mutating func add(
+        _ http: HTTPConversation, _ ends: HTTPEnds, decrypted: Bool, connection: () -> String,
+        records: RecordWriter?
+    ) {
         let (clientPod, serverPod) = (ends.clientPod, ends.serverPod)
         let version = http.isHTTP2 ? "HTTP/2" : "HTTP/1.1"
         dropped += http.dropped
@@ -104,8 +106,12 @@ struct HTTPServices {
 
     /// The bound reached, as the report says it.
     var warnings: [String] {
-        dropped == 0 ? [] : ["\(dropped) HTTP requests left out of the http section: more than "
-            + "\(HTTP1Conversation.limit) on one connection"]
+        dropped == 0
+            ? []
+            : [
+                "\(dropped) HTTP requests left out of the http section: more than "
+                    + "\(HTTP1Conversation.limit) on one connection"
+            ]
     }
 
     func section(rows limit: Int) -> HTTPSection {

@@ -40,14 +40,17 @@ struct PlainHTTPConnections {
         return Int32(streams.count - 1)
     }
 
-    mutating func segment(_ index: Int32, fromLow: Bool, _ frame: borrowing DecodedFrame, time: Int64,
-                          budget: inout ReassemblyBudget) {
+    mutating func segment(
+        _ index: Int32, fromLow: Bool, _ frame: borrowing DecodedFrame, time: Int64,
+        budget: inout ReassemblyBudget
+    ) {
         let i = Int(index)
         guard !streams[i].stopped else { return }
         let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)
         let before = streams[i].footprint
-        streams[i].segment(fromLow: fromLow, sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
-                           flags: frame.tcpFlags, payload: payload, time: time, budget: &budget)
+        streams[i].segment(
+            fromLow: fromLow, sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
+            flags: frame.tcpFlags, payload: payload, time: time, budget: &budget)
         held += streams[i].footprint - before
         if held > Self.maximumHeldBytes {
             let full = streams[i].footprint
@@ -75,8 +78,9 @@ struct PlainHTTPConnections {
             out.append("\(notRead) cleartext HTTP connections not read: more than \(Self.maximumLive) open at once")
         }
         if stopped > 0 {
-            out.append("\(stopped) cleartext HTTP connections stopped being read: more than "
-                + "\(Self.maximumHeldBytes >> 20) MiB of requests and buffers held over all")
+            out.append(
+                "\(stopped) cleartext HTTP connections stopped being read: more than "
+                    + "\(Self.maximumHeldBytes >> 20) MiB of requests and buffers held over all")
         }
         return out
     }

@@ -38,16 +38,20 @@ struct PlainHTTPStream {
     init(clientIsLow: Bool) { self.clientIsLow = clientIsLow }
 
     /// One TCP segment of the connection.
-    mutating func segment(fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
-                          payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget) {
+    mutating func segment(
+        fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
+        payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget
+    ) {
         lastSegmentTime = time
         guard !stopped else { return }
         defer { countRequests() }
         if (fromLow ? low : high).takes(payloadCount: payload.count) {
             var r = StreamReassembler()
             if fromLow { swap(&r, &low) } else { swap(&r, &high) }
-            r.segment(sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
-                      budget: &budget) { receive($0, fromLow: fromLow) }
+            r.segment(
+                sequence: sequence, syn: flags.contains(.syn), payload: payload, time: time,
+                budget: &budget
+            ) { receive($0, fromLow: fromLow) }
             if fromLow { swap(&r, &low) } else { swap(&r, &high) }
         }
         if flags.contains(.ack) && (fromLow ? high : low).isBehind(ack) {
@@ -98,6 +102,6 @@ struct PlainHTTPStream {
         if HTTP1.status(payload) != nil { return false }
         if Heuristics.isHTTP1(payload) { return payload.u32(at: 0) == 0x4854_5450 ? nil : true }  // not "HTTP"
         let preface = HTTP2Conversation.preface
-        return (0 ..< 12).allSatisfy { payload.u8(at: $0) == preface[$0] } ? true : nil
+        return (0..<12).allSatisfy { payload.u8(at: $0) == preface[$0] } ? true : nil
     }
 }

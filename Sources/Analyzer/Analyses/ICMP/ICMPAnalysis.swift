@@ -21,7 +21,9 @@ final class ICMPAnalysis: PassAnalysis {
         guard frame.ipPayload.count >= 4 else { return }  // the decoder counted it as malformed
         section.messages += 1
         byType[(v6 ? 256 : 0) + Int(frame.icmpType)] += 1
-        guard let e = ICMP.error(frame.ipPayload, v6: v6), e.kind == .unreachable || e.kind == .fragmentationNeeded else { return }
+        guard let e = ICMP.error(frame.ipPayload, v6: v6), e.kind == .unreachable || e.kind == .fragmentationNeeded else {
+            return
+        }
         var row = ICMPErrorRow()
         row.timestamp = Double(time) / 1e9
         (row.from, row.to, row.code) = (frame.source.text, frame.destination.text, Int(e.code))
@@ -43,8 +45,9 @@ final class ICMPAnalysis: PassAnalysis {
             out.byType[ICMP.typeName(UInt8(i & 255), v6: i >= 256), default: 0] += n
         }
         out.unreachable = RowList(total: section.unreachable.total, rows: unreachable.prefix(rows).map(\.row))
-        out.fragmentationNeeded = RowList(total: section.fragmentationNeeded.total,
-                                          rows: fragmentationNeeded.prefix(rows).map(\.row))
+        out.fragmentationNeeded = RowList(
+            total: section.fragmentationNeeded.total,
+            rows: fragmentationNeeded.prefix(rows).map(\.row))
         report.icmp = out
     }
 }

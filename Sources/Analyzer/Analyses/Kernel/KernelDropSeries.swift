@@ -20,10 +20,12 @@ struct KernelDropSeries {
 
     init(recorder: MetricsRecorder, boundary: NodeBoundary) {
         var recorder = recorder
-        families = (recorder.family(MetricNames.dropCount.0, MetricNames.dropCount.1, .gauge),
-                    recorder.family(MetricNames.dropBytes.0, MetricNames.dropBytes.1, .gauge),
-                    recorder.family(MetricNames.advDropCount.0, MetricNames.advDropCount.1, .gauge),
-                    recorder.family(MetricNames.advDropBytes.0, MetricNames.advDropBytes.1, .gauge))
+        families = (
+            recorder.family(MetricNames.dropCount.0, MetricNames.dropCount.1, .gauge),
+            recorder.family(MetricNames.dropBytes.0, MetricNames.dropBytes.1, .gauge),
+            recorder.family(MetricNames.advDropCount.0, MetricNames.advDropCount.1, .gauge),
+            recorder.family(MetricNames.advDropBytes.0, MetricNames.advDropBytes.1, .gauge)
+        )
         self.recorder = recorder
         self.boundary = boundary
     }
@@ -32,8 +34,10 @@ struct KernelDropSeries {
     /// TCP's, sockets' and IP input's checks run on packets received; routing out,
     /// neighbours and queueing disciplines on packets sent.
     static func side(of reason: String) -> TrafficDirection {
-        let receive = ["TCP_", "SOCKET_", "UDP_CSUM", "IP_CSUM", "IP_INHDR", "IP_RPFILTER", "IP_INADDRERRORS",
-                       "IP_INNOROUTES", "PKT_TOO_SMALL", "TC_INGRESS", "PROTO_MEM"]
+        let receive = [
+            "TCP_", "SOCKET_", "UDP_CSUM", "IP_CSUM", "IP_INHDR", "IP_RPFILTER", "IP_INADDRERRORS",
+            "IP_INNOROUTES", "PKT_TOO_SMALL", "TC_INGRESS", "PROTO_MEM",
+        ]
         let transmit = ["IP_OUTNOROUTES", "NEIGH_", "QDISC_", "TC_EGRESS"]
         if receive.contains(where: reason.hasPrefix) { return .ingress }
         if transmit.contains(where: reason.hasPrefix) { return .egress }
@@ -49,7 +53,9 @@ struct KernelDropSeries {
         let destination = e.destination.flatMap(PodDirectory.Endpoint.init(parsing:))?.address
         let s = source.map { boundary.side($0, at: time) } ?? (local: nil, owner: nil)
         let d = destination.map { boundary.side($0, at: time) } ?? (local: nil, owner: nil)
-        let direction: TrafficDirection = s.local == true && d.local == false ? .egress
+        let direction: TrafficDirection =
+            s.local == true && d.local == false
+            ? .egress
             : d.local == true && s.local == false ? .ingress : Self.side(of: reason)
         let basic = [("reason", reason), ("direction", direction.label)]
         recorder.add(families.count, basic, at: time)

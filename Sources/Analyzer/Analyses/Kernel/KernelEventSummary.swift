@@ -52,13 +52,18 @@ struct KernelEventSummary {
             files.append(path)
             let header = try KernelEventLog.read(path: path) { add($0) }
             headers.append(header)
-            if !header.complete { warnings.append("\(path): kernel event file ends without its stop line (the agent did not finish it)") }
+            if !header.complete {
+                warnings.append("\(path): kernel event file ends without its stop line (the agent did not finish it)")
+            }
             if header.badLineCount > 0 {
-                warnings.append("\(path): \(header.badLineCount) lines not read as kernel events (first: \(header.badLines.first ?? ""))")
+                warnings.append(
+                    "\(path): \(header.badLineCount) lines not read as kernel events (first: \(header.badLines.first ?? ""))")
             }
             if header.lost > 0 { warnings.append("\(path): the kernel lost \(header.lost) events (its ring buffer was full)") }
             if header.skipped > 0 {
-                warnings.append("\(path): \(header.skipped) events not written: the file reached its size limit (the rotation size or --bytes)")
+                warnings.append(
+                    "\(path): \(header.skipped) events not written: the file reached its size limit (the rotation size or --bytes)"
+                )
             }
         }
     }
@@ -67,12 +72,14 @@ struct KernelEventSummary {
     /// another transport: retransmissions and state changes are TCP's).
     static func key(_ e: KernelEvent) -> FlowKey? {
         guard let s = e.source.flatMap(PodDirectory.Endpoint.init(parsing:)),
-              let d = e.destination.flatMap(PodDirectory.Endpoint.init(parsing:)) else { return nil }
-        let transport: UInt8 = switch e.transport {
-        case nil, "tcp": IPProtocol.tcp
-        case "udp": IPProtocol.udp
-        case let other?: UInt8(other) ?? 0
-        }
+            let d = e.destination.flatMap(PodDirectory.Endpoint.init(parsing:))
+        else { return nil }
+        let transport: UInt8 =
+            switch e.transport {
+            case nil, "tcp": IPProtocol.tcp
+            case "udp": IPProtocol.udp
+            case let other?: UInt8(other) ?? 0
+            }
         return FlowKey.between(s.address, s.port, d.address, d.port, ipProtocol: transport).key
     }
 
@@ -124,7 +131,11 @@ struct KernelEventSummary {
     }
 
     private func count(_ table: inout [String: Int], _ key: String) {
-        if table[key] != nil || table.count < Self.groupLimit { table[key, default: 0] += 1 } else { table["(other)", default: 0] += 1 }
+        if table[key] != nil || table.count < Self.groupLimit {
+            table[key, default: 0] += 1
+        } else {
+            table["(other)", default: 0] += 1
+        }
     }
 
     /// The report section, with the wire's counts per connection from the TCP analysis.
@@ -148,9 +159,10 @@ struct KernelEventSummary {
                 oooOnThose += w.outOfOrder
             }
             let seen = w.flatMap { $0.connections > 0 ? $0 : nil }
-            return KernelRetransmissionRow(sender: c.sender, receiver: c.receiver, kernel: c.retransmissions,
-                                           wire: seen?.retransmissions, wireOutOfOrder: seen?.outOfOrder,
-                                           smoothedRtt: c.smoothedRtt, netns: c.netns)
+            return KernelRetransmissionRow(
+                sender: c.sender, receiver: c.receiver, kernel: c.retransmissions,
+                wire: seen?.retransmissions, wireOutOfOrder: seen?.outOfOrder,
+                smoothedRtt: c.smoothedRtt, netns: c.netns)
         }.sorted { ($0.kernel, $1.sender, $1.receiver) > ($1.kernel, $0.sender, $0.receiver) }
         s.retransmissionsOnCapturedConnections = onCaptured
         s.wireRetransmissionsOnThoseConnections = wireOnThose

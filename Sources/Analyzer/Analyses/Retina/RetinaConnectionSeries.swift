@@ -24,10 +24,12 @@ struct RetinaConnectionSeries {
 
     init(boundary: NodeBoundary, recorder: inout MetricsRecorder) {
         self.boundary = boundary
-        families = (recorder.family(MetricNames.tcpState.0, MetricNames.tcpState.1, .gauge),
-                    recorder.family(MetricNames.tcpConnectionRemote.0, MetricNames.tcpConnectionRemote.1, .gauge),
-                    recorder.family(MetricNames.tcpConnectionStats.0, MetricNames.tcpConnectionStats.1, .gauge),
-                    recorder.family(MetricNames.udpConnectionStats.0, MetricNames.udpConnectionStats.1, .gauge))
+        families = (
+            recorder.family(MetricNames.tcpState.0, MetricNames.tcpState.1, .gauge),
+            recorder.family(MetricNames.tcpConnectionRemote.0, MetricNames.tcpConnectionRemote.1, .gauge),
+            recorder.family(MetricNames.tcpConnectionStats.0, MetricNames.tcpConnectionStats.1, .gauge),
+            recorder.family(MetricNames.udpConnectionStats.0, MetricNames.udpConnectionStats.1, .gauge)
+        )
     }
 
     /// Every series a capture without events of its kind still has, at zero from `time` (the
@@ -37,8 +39,10 @@ struct RetinaConnectionSeries {
         states.established = recorder.series(families.state, [("state", "ESTABLISHED")])
         resets = recorder.series(families.stats, [("statistic_name", MetricNames.resetCount)])
         udpActive = recorder.series(families.udp, [("statistic_name", "active")])
-        for (f, s) in [(families.state, states.synSent), (families.state, states.established),
-                       (families.stats, resets), (families.udp, udpActive)] {
+        for (f, s) in [
+            (families.state, states.synSent), (families.state, states.established),
+            (families.stats, resets), (families.udp, udpActive),
+        ] {
             recorder.add(f, series: s, at: time, 0)
         }
         for name in [MetricNames.tcpTimeouts, MetricNames.tcpTSReorder] {

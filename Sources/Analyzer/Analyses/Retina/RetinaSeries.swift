@@ -17,7 +17,7 @@ import Reports
 /// ends are cached for at most `cacheLimit` pairs (then the cache starts over); interfaces, as many as
 /// `ObservationPoints.maximumPoints`. Packets are tallied per step (`StepTally`).
 final class RetinaSeries: PassAnalysis {
-    let ipProtocols: [UInt8] = Array(0 ... 255)
+    let ipProtocols: [UInt8] = Array(0...255)
     var wantsFlowEnds: Bool { true }
     static let cacheLimit = 1 << 16
     /// Series of this analysis's recorder (the rest counted as dropped): merged before the
@@ -71,14 +71,17 @@ final class RetinaSeries: PassAnalysis {
 
     init?(context: PassContext) {
         guard context.retinaSeries,
-              var recorder = context.metricsRecorder(reserving: MetricsRecorder.seriesLimit - Self.seriesLimit) else { return nil }
+            var recorder = context.metricsRecorder(reserving: MetricsRecorder.seriesLimit - Self.seriesLimit)
+        else { return nil }
         let boundary = NodeBoundary(node: context.node, directory: context.pods)
-        families = (recorder.family(MetricNames.forwardCount.0, MetricNames.forwardCount.1, .gauge),
-                    recorder.family(MetricNames.forwardBytes.0, MetricNames.forwardBytes.1, .gauge),
-                    recorder.family(MetricNames.advForwardCount.0, MetricNames.advForwardCount.1, .gauge),
-                    recorder.family(MetricNames.advForwardBytes.0, MetricNames.advForwardBytes.1, .gauge),
-                    recorder.family(MetricNames.tcpFlags.0, MetricNames.tcpFlags.1, .gauge),
-                    recorder.family(MetricNames.interfaceStats.0, MetricNames.interfaceStats.1, .gauge))
+        families = (
+            recorder.family(MetricNames.forwardCount.0, MetricNames.forwardCount.1, .gauge),
+            recorder.family(MetricNames.forwardBytes.0, MetricNames.forwardBytes.1, .gauge),
+            recorder.family(MetricNames.advForwardCount.0, MetricNames.advForwardCount.1, .gauge),
+            recorder.family(MetricNames.advForwardBytes.0, MetricNames.advForwardBytes.1, .gauge),
+            recorder.family(MetricNames.tcpFlags.0, MetricNames.tcpFlags.1, .gauge),
+            recorder.family(MetricNames.interfaceStats.0, MetricNames.interfaceStats.1, .gauge)
+        )
         connections = RetinaConnectionSeries(boundary: boundary, recorder: &recorder)
         self.boundary = boundary
         self.recorder = recorder
@@ -93,7 +96,8 @@ final class RetinaSeries: PassAnalysis {
         let step = recorder.spanStepStart(time)
         let key = EndsKey(source: frame.source, destination: frame.destination)
         let link = NodeBoundary.linkDirection(packet.record)
-        let r = Int(truncatingIfNeeded: (key.source.low &* 0x9E37_79B9_7F4A_7C15 &+ key.destination.low) >> 20)
+        let r =
+            Int(truncatingIfNeeded: (key.source.low &* 0x9E37_79B9_7F4A_7C15 &+ key.destination.low) >> 20)
             & (Self.recentSlots - 1)
         let list: [Ends]
         if let hit = recent[r], hit.key == key, time &- hit.made < Self.refresh {
@@ -131,7 +135,8 @@ final class RetinaSeries: PassAnalysis {
             guard name == "interface_name", let i = Int(value), places.indices.contains(i) else { return value }
             let p = places[i]
             guard let point = points.find(input: p.input, interface: p.interface, linkInterface: p.linkInterface),
-                  points.points.indices.contains(point) else { return "if\(p.interface)" }
+                points.points.indices.contains(point)
+            else { return "if\(p.interface)" }
             return severalNodes ? points.points[point].id : points.points[point].interface
         }
         return recorder
@@ -181,9 +186,11 @@ final class RetinaSeries: PassAnalysis {
             labels.reserveCapacity(11)
             RetinaLabels.append(.source, key.source, source.owner, boundary.directory, to: &labels)
             RetinaLabels.append(.destination, key.destination, destination.owner, boundary.directory, to: &labels)
-            list.append(Ends(direction: d, count: basic.count, bytes: basic.bytes,
-                             advCount: tally.slot(families.advCount, recorder.series(families.advCount, labels)),
-                             advBytes: tally.slot(families.advBytes, recorder.series(families.advBytes, labels))))
+            list.append(
+                Ends(
+                    direction: d, count: basic.count, bytes: basic.bytes,
+                    advCount: tally.slot(families.advCount, recorder.series(families.advCount, labels)),
+                    advBytes: tally.slot(families.advBytes, recorder.series(families.advBytes, labels))))
         }
         if ends.count >= Self.cacheLimit { ends.removeAll(keepingCapacity: true) }
         ends[key] = (list, time)
@@ -193,8 +200,10 @@ final class RetinaSeries: PassAnalysis {
     private func forwardSlots(_ d: TrafficDirection) -> (count: Int, bytes: Int) {
         if let known = forward[d.rawValue] { return known }
         let labels = [("direction", d.label)]
-        let slots = (tally.slot(families.count, recorder.series(families.count, labels)),
-                     tally.slot(families.bytes, recorder.series(families.bytes, labels)))
+        let slots = (
+            tally.slot(families.count, recorder.series(families.count, labels)),
+            tally.slot(families.bytes, recorder.series(families.bytes, labels))
+        )
         forward[d.rawValue] = slots
         return slots
     }

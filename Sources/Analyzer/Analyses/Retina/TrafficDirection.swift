@@ -51,8 +51,10 @@ struct NodeBoundary {
 
     /// The directions of a packet from `source` to `destination`; `linkDirection` is the link
     /// layer's own word (a Linux cooked header's packet type), used when the node is unknown.
-    func directions(_ source: (local: Bool?, owner: PodDirectory.Owner?), _ destination: (local: Bool?, owner: PodDirectory.Owner?),
-                    linkDirection: TrafficDirection) -> TrafficDirection.Set {
+    func directions(
+        _ source: (local: Bool?, owner: PodDirectory.Owner?), _ destination: (local: Bool?, owner: PodDirectory.Owner?),
+        linkDirection: TrafficDirection
+    ) -> TrafficDirection.Set {
         guard let s = source.local, let d = destination.local else {
             return TrafficDirection.Set(egress: linkDirection == .egress, ingress: linkDirection == .ingress)
         }
@@ -71,7 +73,7 @@ struct NodeBoundary {
         guard record.data.count > offset else { return .unknown }
         switch record.data[offset] {
         case 4: return .egress
-        case 0 ... 3: return .ingress
+        case 0...3: return .ingress
         default: return .unknown
         }
     }

@@ -14,8 +14,9 @@ enum StreamGraphBuilder {
         let senderIsClient = clientBytes >= serverBytes && clientBytes > 0
         let (client, server) = (t.row.clientPod ?? t.row.client, t.row.serverPod ?? t.row.server)
         let start = NSDecimalNumber(decimal: t.row.firstTimestamp).doubleValue
-        var g = StreamGraph(id: t.row.id, sender: senderIsClient ? client : server, receiver: senderIsClient ? server : client,
-                            start: start)
+        var g = StreamGraph(
+            id: t.row.id, sender: senderIsClient ? client : server, receiver: senderIsClient ? server : client,
+            start: start)
         g.omitted = t.omitted
         let origin = packets.first?.time ?? 0
         // The sender's first sequence number: the byte after its SYN, else its first segment's.

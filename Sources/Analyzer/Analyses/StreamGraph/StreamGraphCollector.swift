@@ -43,15 +43,19 @@ final class StreamGraphCollector: PassAnalysis, @unchecked Sendable {
             // Exact nanoseconds (the row's timestamp is a decimal), and a microsecond's slack
             // for the duration's rounding to a double.
             let first = NSDecimalNumber(decimal: row.firstTimestamp * 1_000_000_000).int64Value
-            targets.append(Target(row: row, client: c.address, clientPort: c.port, server: s.address, serverPort: s.port,
-                                  first: first, last: first + Int64((row.duration * 1e9).rounded(.up)) + 1000))
+            targets.append(
+                Target(
+                    row: row, client: c.address, clientPort: c.port, server: s.address, serverPort: s.port,
+                    first: first, last: first + Int64((row.duration * 1e9).rounded(.up)) + 1000))
         }
     }
 
     func packet(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
         // Fields read into locals: `&&` takes closures, which cannot capture the borrowed frame.
-        let (sp, dp, time, source, destination) = (frame.sourcePort, frame.destinationPort, packet.time, frame.source,
-                                                   frame.destination)
+        let (sp, dp, time, source, destination) = (
+            frame.sourcePort, frame.destinationPort, packet.time, frame.source,
+            frame.destination
+        )
         for i in targets.indices {
             let t = targets[i]
             let fromClient: Bool
@@ -68,9 +72,11 @@ final class StreamGraphCollector: PassAnalysis, @unchecked Sendable {
                 return
             }
             let scale = frame.tcpFlags.contains(.syn) ? TCP.Options(frame.tcpOptions).windowScale : nil
-            targets[i].packets.append(Packet(time: time, fromClient: fromClient, sequence: frame.sequenceNumber,
-                                             ack: frame.acknowledgmentNumber, length: frame.payloadDeclaredLength,
-                                             flags: frame.tcpFlags, window: frame.window, windowScale: scale))
+            targets[i].packets.append(
+                Packet(
+                    time: time, fromClient: fromClient, sequence: frame.sequenceNumber,
+                    ack: frame.acknowledgmentNumber, length: frame.payloadDeclaredLength,
+                    flags: frame.tcpFlags, window: frame.window, windowScale: scale))
             return
         }
     }

@@ -20,10 +20,12 @@ struct TCPAnalysis {
         /// duplicate ACKs, bytes; then first seen.
         static func ranksBelow(_ a: Finished, _ b: Finished) -> Bool {
             let x = a.counts, y = b.counts
-            let keys: [(Int, Int)] = [(Int(x.retransmissions), Int(y.retransmissions)),
-                                      (Int(x.lostSegments), Int(y.lostSegments)), (Int(x.zeroWindows), Int(y.zeroWindows)),
-                                      (Int(x.resets), Int(y.resets)), (Int(x.outOfOrder), Int(y.outOfOrder)),
-                                      (Int(x.duplicateAcks), Int(y.duplicateAcks)), (x.bytes, y.bytes)]
+            let keys: [(Int, Int)] = [
+                (Int(x.retransmissions), Int(y.retransmissions)),
+                (Int(x.lostSegments), Int(y.lostSegments)), (Int(x.zeroWindows), Int(y.zeroWindows)),
+                (Int(x.resets), Int(y.resets)), (Int(x.outOfOrder), Int(y.outOfOrder)),
+                (Int(x.duplicateAcks), Int(y.duplicateAcks)), (x.bytes, y.bytes),
+            ]
             for (p, q) in keys where p != q { return p < q }
             return a.flow.serial > b.flow.serial
         }
@@ -63,9 +65,11 @@ struct TCPAnalysis {
     /// Times inside a connection are nanoseconds from the flow's first second, so they stay
     /// exact even where nanoseconds since the epoch overflow (a corpus file is in year
     /// 586524) .
-    mutating func segment(_ frame: DecodedFrame, slot: inout Int32, clientIsLow: Bool, firstSecond: Int64,
-                          fromLow: Bool, time: Int64, timestamp: Timestamp?, wireLength: Int, reused: Bool,
-                          frameNumber: Int) {
+    mutating func segment(
+        _ frame: DecodedFrame, slot: inout Int32, clientIsLow: Bool, firstSecond: Int64,
+        fromLow: Bool, time: Int64, timestamp: Timestamp?, wireLength: Int, reused: Bool,
+        frameNumber: Int
+    ) {
         if slot < 0 {
             var connection = TCPConnection()
             connection.reusedPorts = reused
@@ -87,21 +91,29 @@ struct TCPAnalysis {
             return
         }
         let relative = timestamp.map { Self.nanoseconds($0, since: firstSecond) } ?? time
-        let s = TCPSequenceAnalysis.Segment(sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
-                                            length: UInt32(clamping: frame.payloadDeclaredLength),
-                                            flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: relative)
+        let s = TCPSequenceAnalysis.Segment(
+            sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
+            length: UInt32(clamping: frame.payloadDeclaredLength),
+            flags: frame.tcpFlags.rawValue, window: UInt32(frame.window), time: relative)
         let options = frame.tcpFlags.contains(.syn) ? TCP.Options(frame.tcpOptions) : nil
-        let (flags, rtt) = connections[Int(slot)].process(s, fromLow: fromLow, clientIsLow: clientIsLow,
-                                                                       options: options, wireLength: wireLength)
+        let (flags, rtt) = connections[Int(slot)].process(
+            s, fromLow: fromLow, clientIsLow: clientIsLow,
+            options: options, wireLength: wireLength)
         if trace != nil, !flags.isEmpty { trace![frameNumber] = flags }
         if flags.isAnyRetransmission, retransmittedFrames[slot, default: []].count < Self.retransmittedFramesKept {
             retransmittedFrames[slot, default: []].append(frameNumber)
         }
-        if isPresent(&metrics), flags.isAnyRetransmission || flags.contains(.outOfOrder) { recordSteps(flags, slot, fromLow, time) }
+        if isPresent(&metrics), flags.isAnyRetransmission || flags.contains(.outOfOrder) {
+            recordSteps(flags, slot, fromLow, time)
+        }
         if let rtt {
             // The ACK travels from the peer of whoever sent the data.
             let ackFromClient = fromLow == clientIsLow
-            if ackFromClient { ackRTTServerToClient.record(nanoseconds: rtt) } else { ackRTTClientToServer.record(nanoseconds: rtt) }
+            if ackFromClient {
+                ackRTTServerToClient.record(nanoseconds: rtt)
+            } else {
+                ackRTTClientToServer.record(nanoseconds: rtt)
+            }
         }
     }
 
@@ -165,8 +177,11 @@ struct TCPAnalysis {
     /// the API-server analysis reads: its initial RTT (0: none), how its first RST came, and
     /// whether its SYN was seen (nil: the flow had no connection).
     @discardableResult
-    mutating func finish(_ flow: Flow, owners: FlowOwners? = nil)
-        -> (initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)? {
+    mutating func finish(
+        _ flow: Flow, owners: FlowOwners? = nil
+    )
+        -> (initialRTT: Int64, resetKind: TCPResetKind?, handshakeSeen: Bool)?
+    {
         guard flow.analysisSlot >= 0 else { return nil }
         let slot = Int(flow.analysisSlot)
         // Read in place, not copied (a copy retains the connection's lists and history); the
@@ -180,10 +195,12 @@ struct TCPAnalysis {
             func labels(from: Bool) -> [(String, String)] {
                 var labels: [(String, String)] = []
                 labels.reserveCapacity(10)
-                RetinaLabels.append(.source, from ? k.lowAddress : k.highAddress, from ? owners?.low : owners?.high,
-                                    directory, to: &labels)
-                RetinaLabels.append(.destination, from ? k.highAddress : k.lowAddress,
-                                    from ? owners?.high : owners?.low, directory, to: &labels)
+                RetinaLabels.append(
+                    .source, from ? k.lowAddress : k.highAddress, from ? owners?.low : owners?.high,
+                    directory, to: &labels)
+                RetinaLabels.append(
+                    .destination, from ? k.highAddress : k.lowAddress,
+                    from ? owners?.high : owners?.low, directory, to: &labels)
                 return labels
             }
             let fromLow = labels(from: true), fromHigh = labels(from: false)
@@ -234,6 +251,8 @@ struct TCPAnalysis {
     }
 
     /// Where the two unacknowledged lists' references sit in a `TCPConnection`.
-    private static let listOffsets = [MemoryLayout<TCPConnection>.offset(of: \TCPConnection.low.unacked)!,
-                                      MemoryLayout<TCPConnection>.offset(of: \TCPConnection.high.unacked)!]
+    private static let listOffsets = [
+        MemoryLayout<TCPConnection>.offset(of: \TCPConnection.low.unacked)!,
+        MemoryLayout<TCPConnection>.offset(of: \TCPConnection.high.unacked)!,
+    ]
 }

@@ -22,7 +22,9 @@ public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
     public static let reusedPorts = Self(rawValue: 1 << 14)
 
     /// Frames tshark's `tcp.analysis.retransmission` filter matches.
-    public var isAnyRetransmission: Bool { !intersection([.retransmission, .fastRetransmission, .spuriousRetransmission]).isEmpty }
+    public var isAnyRetransmission: Bool {
+        !intersection([.retransmission, .fastRetransmission, .spuriousRetransmission]).isEmpty
+    }
 
     /// tshark's expert ids, for findings and tests.
     public static let expertIDs: [(TCPAnalysisFlags, String)] = [

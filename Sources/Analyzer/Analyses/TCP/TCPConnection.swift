@@ -20,17 +20,21 @@ struct TCPConnection {
     static func startsNewStream(_ c: TCPConnection, fromLow: Bool, flags: UInt8, sequence: UInt32) -> Bool {
         guard flags & 0x12 == 0x02 else { return false }
         // Fields read in place: a copy of a direction retains its unacknowledged list.
-        return fromLow ? c.low.baseSequenceSet && c.low.baseSequence != sequence
-                       : c.high.baseSequenceSet && c.high.baseSequence != sequence
+        return fromLow
+            ? c.low.baseSequenceSet && c.low.baseSequence != sequence
+            : c.high.baseSequenceSet && c.high.baseSequence != sequence
     }
 
     /// Analyses one segment. Returns its analysis flags and an ACK RTT sample, if any.
-    mutating func process(_ s: TCPSequenceAnalysis.Segment, fromLow: Bool, clientIsLow: Bool,
-                          options: TCP.Options?, wireLength: Int) -> (TCPAnalysisFlags, Int64?) {
+    mutating func process(
+        _ s: TCPSequenceAnalysis.Segment, fromLow: Bool, clientIsLow: Bool,
+        options: TCP.Options?, wireLength: Int
+    ) -> (TCPAnalysisFlags, Int64?) {
         var result: (flags: TCPAnalysisFlags, ackRTT: Int64?)
         if s.rst && zeek.resetKind == nil {
-            zeek.resetKind = TCPResetKind.classify(fromOriginator: fromLow == clientIsLow, zeek: zeek,
-                                                   sender: fromLow ? low : high, peer: fromLow ? high : low)
+            zeek.resetKind = TCPResetKind.classify(
+                fromOriginator: fromLow == clientIsLow, zeek: zeek,
+                sender: fromLow ? low : high, peer: fromLow ? high : low)
         }
         if fromLow {
             result = TCPSequenceAnalysis.analyze(s, fwd: &low, rev: &high, initialRTT: initialRTT)
@@ -43,9 +47,10 @@ struct TCPConnection {
         if reusedPorts && counts.packets == 0 { result.flags.insert(.reusedPorts) }
 
         counts.count(result.flags, length: s.length, rst: s.rst, wire: wireLength)
-        zeek.update(fromOriginator: fromLow == clientIsLow, syn: s.syn, ack: s.hasAck, fin: s.fin, rst: s.rst,
-                    payload: Int(s.length), retransmission: result.flags.isAnyRetransmission,
-                    zeroWindow: result.flags.contains(.zeroWindow))
+        zeek.update(
+            fromOriginator: fromLow == clientIsLow, syn: s.syn, ack: s.hasAck, fin: s.fin, rst: s.rst,
+            payload: Int(s.length), retransmission: result.flags.isAnyRetransmission,
+            zeroWindow: result.flags.contains(.zeroWindow))
         return (result.flags, result.ackRTT)
     }
 

@@ -22,8 +22,10 @@ enum TCPResetKind: UInt8, CaseIterable {
 
     /// The kind of a RST from one side, from the state before it: `zeek` (endpoint states,
     /// data sent) and the sender's and its peer's sequence state.
-    static func classify(fromOriginator: Bool, zeek: ZeekConnState, sender: TCPDirection,
-                         peer: TCPDirection) -> TCPResetKind {
+    static func classify(
+        fromOriginator: Bool, zeek: ZeekConnState, sender: TCPDirection,
+        peer: TCPDirection
+    ) -> TCPResetKind {
         let me = fromOriginator ? zeek.originator : zeek.responder
         let other = fromOriginator ? zeek.responder : zeek.originator
         if other == .synSent && (me == .inactive || me == .reset) { return .refused }
@@ -39,8 +41,10 @@ enum TCPResetKind: UInt8, CaseIterable {
 
     /// Data `from` sent that `to` has not acknowledged (a FIN counts one sequence number, not
     /// data). With no ACK seen from `to`, whatever `from` sent.
-    static func outstanding(_ from: TCPDirection, acknowledgedBy to: TCPDirection, sentData: Bool,
-                            finSent: Bool) -> Bool {
+    static func outstanding(
+        _ from: TCPDirection, acknowledgedBy to: TCPDirection, sentData: Bool,
+        finSent: Bool
+    ) -> Bool {
         guard sentData, from.nextSequence != 0 else { return false }
         guard to.lastAck != 0 else { return true }
         return Int32(bitPattern: from.nextSequence &- to.lastAck) > (finSent ? 1 : 0)

@@ -29,8 +29,10 @@ enum TCPSequenceAnalysis {
     /// Analyses one segment travelling `fwd`; `rev` is the other direction. `initialRTT`
     /// (0 when unknown) sets the out-of-order threshold. Returns the segment's flags and,
     /// when this segment acknowledges one exactly, the ACK RTT sample.
-    static func analyze(_ s: Segment, fwd: inout TCPDirection, rev: inout TCPDirection,
-                        initialRTT: Int64) -> (flags: TCPAnalysisFlags, ackRTT: Int64?) {
+    static func analyze(
+        _ s: Segment, fwd: inout TCPDirection, rev: inout TCPDirection,
+        initialRTT: Int64
+    ) -> (flags: TCPAnalysisFlags, ackRTT: Int64?) {
         var flags = TCPAnalysisFlags()
         if !fwd.baseSequenceSet {
             fwd.baseSequence = s.syn ? s.sequence : s.sequence &- 1
@@ -129,22 +131,26 @@ enum TCPSequenceAnalysis {
 
     /// For data (or SYN/FIN) that does not advance the sequence: fast retransmission,
     /// out-of-order, spurious retransmission or retransmission, in that precedence.
-    static func retransmissionKind(_ s: Segment, _ fwd: TCPDirection, _ rev: TCPDirection,
-                                   initialRTT: Int64) -> TCPAnalysisFlags? {
+    static func retransmissionKind(
+        _ s: Segment, _ fwd: TCPDirection, _ rev: TCPDirection,
+        initialRTT: Int64
+    ) -> TCPAnalysisFlags? {
         var notAdvanced = fwd.nextSequence != 0 && SequenceNumber.less(s.sequence, fwd.nextSequence)
         // New data right after a possible zero-window probe byte is not a retransmission.
         if s.length > 1 && fwd.nextSequence &- 1 == s.sequence { notAdvanced = false }
 
         // Elapsed times are unsigned, as in Wireshark: time running backwards is never "soon".
         if notAdvanced && rev.duplicateAcks >= 2 && rev.lastAck == s.sequence
-            && UInt64(bitPattern: s.time &- rev.lastAckTime) < UInt64(fastRetransmitWindow) {
+            && UInt64(bitPattern: s.time &- rev.lastAckTime) < UInt64(fastRetransmitWindow)
+        {
             return .fastRetransmission
         }
         let threshold = initialRTT != 0 ? initialRTT : defaultOutOfOrderThreshold
         // SYN and FIN occupy one sequence number: a repeated FIN is not out of order.
         let end = s.sequence &+ s.length &+ (s.syn || s.fin ? 1 : 0)
         if notAdvanced && UInt64(bitPattern: s.time &- fwd.nextSequenceTime) < UInt64(bitPattern: threshold)
-            && fwd.nextSequence != end {
+            && fwd.nextSequence != end
+        {
             return .outOfOrder
         }
         if s.length > 0 && rev.lastAck != 0 && SequenceNumber.lessOrEqual(s.sequence &+ s.length, rev.lastAck) {
@@ -186,7 +192,7 @@ enum TCPSequenceAnalysis {
         var rtt: Int64?
         let count = rev.unacked.count
         var kept = 0
-        for i in 0 ..< count {
+        for i in 0..<count {
             var u = rev.unacked[i]
             if ack == u.next {
                 if rtt == nil { rtt = time &- u.time }

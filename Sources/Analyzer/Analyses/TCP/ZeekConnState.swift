@@ -19,8 +19,10 @@ struct ZeekConnState {
     private var retransmissionCount: (UInt32, UInt32) = (0, 0)
     private var zeroWindowCount: (UInt32, UInt32) = (0, 0)
 
-    mutating func update(fromOriginator: Bool, syn: Bool, ack: Bool, fin: Bool, rst: Bool, payload: Int,
-                         retransmission: Bool, zeroWindow: Bool) {
+    mutating func update(
+        fromOriginator: Bool, syn: Bool, ack: Bool, fin: Bool, rst: Bool, payload: Int,
+        retransmission: Bool, zeroWindow: Bool
+    ) {
         var me = fromOriginator ? originator : responder
         var peer = fromOriginator ? responder : originator
         if rst {
@@ -32,7 +34,9 @@ struct ZeekConnState {
         } else {
             switch me {
             case .inactive: me = .partial
-            case .synSent, .synAckSent where ack: me = .established
+            case .synSent,
+                .synAckSent where ack:
+                me = .established
             default: break
             }
             // The originator's ACK completes the handshake for the responder too.
@@ -104,7 +108,10 @@ struct ZeekConnState {
         let rInactive = responder == .inactive || responder == .partial
         if responder == .reset {
             if originator == .synSent || originator == .synAckSent
-                || (originator == .reset && !originatorSentData && !responderSentData) { return "REJ" }
+                || (originator == .reset && !originatorSentData && !responderSentData)
+            {
+                return "REJ"
+            }
             return oInactive ? "RSTRH" : "RSTR"
         }
         if originator == .reset {

@@ -25,7 +25,8 @@ struct CertificateSummary: Sendable, Equatable {
             issuer = DistinguishedNameText.make(certificate.issuer)
             notBefore = certificate.notValidBefore.timeIntervalSince1970
             notAfter = certificate.notValidAfter.timeIntervalSince1970
-            subjectAlternativeNames = ((try? certificate.extensions.subjectAlternativeNames) ?? nil)?
+            subjectAlternativeNames =
+                ((try? certificate.extensions.subjectAlternativeNames) ?? nil)?
                 .map(Self.text) ?? []
         } catch {
             // swift-certificates also rejects what it cannot verify (RSA keys under 1024
@@ -45,13 +46,14 @@ struct CertificateSummary: Sendable, Equatable {
     /// signature, issuer, validity, subject, ... }.
     static func namesAndValidity(_ der: [UInt8]) -> (String, String, Double, Double)? {
         guard let root = try? DER.parse(der), case .constructed(let certificate) = root.content,
-              let tbs = certificate.first(where: { _ in true }), case .constructed(let fields) = tbs.content
+            let tbs = certificate.first(where: { _ in true }), case .constructed(let fields) = tbs.content
         else { return nil }
         var nodes = Array(fields)
         if nodes.first?.identifier.tagClass == .contextSpecific { nodes.removeFirst() }
         guard nodes.count >= 5, let issuer = try? DistinguishedName(derEncoded: nodes[2]),
-              let subject = try? DistinguishedName(derEncoded: nodes[4]),
-              case .constructed(let validity) = nodes[3].content else { return nil }
+            let subject = try? DistinguishedName(derEncoded: nodes[4]),
+            case .constructed(let validity) = nodes[3].content
+        else { return nil }
         let times = validity.compactMap(Self.seconds)
         guard times.count == 2 else { return nil }
         return (DistinguishedNameText.make(subject), DistinguishedNameText.make(issuer), times[0], times[1])
@@ -83,7 +85,7 @@ struct CertificateSummary: Sendable, Equatable {
 
     /// An iPAddress SAN's octets in the report's address form (hex when neither 4 nor 16).
     static func address(_ b: [UInt8]) -> String {
-        func word(_ at: Int) -> UInt64 { b[at ..< at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        func word(_ at: Int) -> UInt64 { b[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         switch b.count {
         case 4: return IPAddress(v4: b.reduce(0) { $0 << 8 | UInt32($1) }).text
         case 16: return IPAddress(high: word(0), low: word(8)).text

@@ -10,7 +10,8 @@ enum DistinguishedNameText {
             rdn.map { attribute in
                 let printed = attribute.description
                 guard String(attribute.value) == nil, let equals = printed.firstIndex(of: "="),
-                      let text = legacyString(attribute.value) else { return printed }
+                    let text = legacyString(attribute.value)
+                else { return printed }
                 return printed[..<equals] + "=" + escaped(text)
             }.joined(separator: "+")
         }.joined(separator: ",")
@@ -20,7 +21,7 @@ enum DistinguishedNameText {
     static func legacyString(_ value: RelativeDistinguishedName.Attribute.Value) -> String? {
         var serializer = DER.Serializer()
         guard (try? serializer.serialize(ASN1Any(value))) != nil,
-              let node = try? DER.parse(serializer.serializedBytes), case .primitive(let content) = node.content
+            let node = try? DER.parse(serializer.serializedBytes), case .primitive(let content) = node.content
         else { return nil }
         let bytes = Array(content)
         switch node.identifier.tagNumber {
@@ -30,7 +31,7 @@ enum DistinguishedNameText {
             return String(decoding: units, as: UTF16.self)
         case 28 where bytes.count % 4 == 0:
             let scalars = stride(from: 0, to: bytes.count, by: 4).compactMap { i in
-                Unicode.Scalar(bytes[i ..< i + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+                Unicode.Scalar(bytes[i..<i + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
             }
             return String(String.UnicodeScalarView(scalars))
         default: return nil

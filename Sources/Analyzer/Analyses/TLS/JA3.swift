@@ -11,9 +11,11 @@ enum JA3 {
         func list(_ values: [UInt16]) -> String {
             values.lazy.filter { !JA4.isGREASE($0) }.map { String($0) }.joined(separator: "-")
         }
-        return [String(hello.legacyVersion), list(hello.cipherSuites), list(hello.extensions),
-                list(hello.supportedGroups), hello.ecPointFormats.map { String($0) }.joined(separator: "-")]
-            .joined(separator: ",")
+        return [
+            String(hello.legacyVersion), list(hello.cipherSuites), list(hello.extensions),
+            list(hello.supportedGroups), hello.ecPointFormats.map { String($0) }.joined(separator: "-"),
+        ]
+        .joined(separator: ",")
     }
 
     static func serverString(_ hello: TLS.ServerHello) -> String {

@@ -14,7 +14,8 @@ enum JA4 {
         let extensions = hello.extensions.filter { !isGREASE($0) }
         let versions = hello.supportedVersions.filter { !isGREASE($0) }
         let version = versions.max() ?? hello.legacyVersion
-        let a = (quic ? "q" : "t") + versionCode(version) + (hello.serverName != nil ? "d" : "i")
+        let a =
+            (quic ? "q" : "t") + versionCode(version) + (hello.serverName != nil ? "d" : "i")
             + twoDigits(ciphers.count) + twoDigits(extensions.count) + alpnCode(hello.alpnEnds)
         let b = ciphers.isEmpty ? String(repeating: "0", count: 12) : hash(ciphers.sorted().map(hex).joined(separator: ","))
         let kept = extensions.filter { $0 != TLS.ClientHello.Extension.serverName && $0 != TLS.ClientHello.Extension.alpn }
@@ -46,7 +47,7 @@ enum JA4 {
     static func alpnCode(_ ends: [UInt8]) -> String {
         guard ends.count == 2 else { return "00" }
         func alphanumeric(_ b: UInt8) -> Bool {
-            (0x30 ... 0x39).contains(b) || (0x41 ... 0x5A).contains(b) || (0x61 ... 0x7A).contains(b)
+            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
         }
         if alphanumeric(ends[0]) && alphanumeric(ends[1]) {
             return String(Unicode.Scalar(ends[0])) + String(Unicode.Scalar(ends[1]))

@@ -82,8 +82,10 @@ struct TLSAnalysis {
     /// One TCP segment of the connection in analysis slot `slot`.
     /// `clientFromSYN`: the flow's client is known from its SYN (else it is a guess, and a TLS
     /// port on one side says better which is the server).
-    mutating func segment(_ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, clientFromSYN: Bool,
-                          time: Int64) {
+    mutating func segment(
+        _ frame: DecodedFrame, slot: Int32, fromLow: Bool, clientIsLow: Bool, clientFromSYN: Bool,
+        time: Int64
+    ) {
         let index = Int(slot)
         // A segment without payload changes nothing here: the slots grow only for connections
         // that carried bytes, so a flood of bare SYNs leaves them (and every flow's end) alone.
@@ -98,14 +100,18 @@ struct TLSAnalysis {
             }
             guard payload.count > 0, slots[index].examined < TLSDetector.segmentsExamined else { return }
             slots[index].examined += 1
-            guard TLSDetector.examine(payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
-                                      firstPayload: slots[index].examined == 1) == .tls else {
+            guard
+                TLSDetector.examine(
+                    payload, sourcePort: frame.sourcePort, destinationPort: frame.destinationPort,
+                    firstPayload: slots[index].examined == 1) == .tls
+            else {
                 // A request line or preface is read only on a connection whose handshake was
                 // seen; without one the connection is joined at the server's first status
                 // line (a capture that began mid-connection): one-sided bytes that merely
                 // begin "GET " are no HTTP conversation (a flood of them was a hostile capture).
                 if let senderIsClient = PlainHTTPStream.clientIsSender(payload), clientFromSYN || !senderIsClient,
-                   let p = plain.start(clientIsLow: senderIsClient == fromLow) {
+                    let p = plain.start(clientIsLow: senderIsClient == fromLow)
+                {
                     slots[index].plain = p
                     plain.segment(p, fromLow: fromLow, frame, time: time, budget: &budget)
                 }
@@ -120,8 +126,9 @@ struct TLSAnalysis {
             slots[index].session = session
         }
         let payload = UnsafeRawBufferPointer(start: frame.payload.base.baseAddress, count: frame.payload.count)
-        sessions[Int(session)].segment(fromLow: fromLow, sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
-                                       flags: frame.tcpFlags, payload: payload, time: time, budget: &budget)
+        sessions[Int(session)].segment(
+            fromLow: fromLow, sequence: frame.sequenceNumber, ack: frame.acknowledgmentNumber,
+            flags: frame.tcpFlags, payload: payload, time: time, budget: &budget)
     }
 
     private mutating func start(clientIsLow: Bool) -> Int32 {
@@ -200,8 +207,10 @@ struct TLSAnalysis {
     }
 
     private mutating func fold(_ s: TLSSession, _ flow: Flow, _ owners: FlowOwners?, apiServer: Bool) {
-        let (low, high) = (flow.key.lowAddress.endpoint(port: flow.key.lowPort),
-                           flow.key.highAddress.endpoint(port: flow.key.highPort))
+        let (low, high) = (
+            flow.key.lowAddress.endpoint(port: flow.key.lowPort),
+            flow.key.highAddress.endpoint(port: flow.key.highPort)
+        )
         let (client, server) = s.clientIsLow ? (low, high) : (high, low)
         let failure = TLSFailure.of(s)
         let (clientOwner, serverOwner) = owners?.of(clientIsLow: s.clientIsLow) ?? (nil, nil)
@@ -221,8 +230,9 @@ struct TLSAnalysis {
             if let v = s.negotiatedVersion { versions[TLS.versionName(v), default: 0] += 1 }
             if let latency { handshakeLatency.record(nanoseconds: latency); section.completed += 1 }
             if isPresent(&metrics), let latency, let start = s.clientHelloTime {
-                let f = metrics!.family(MetricNames.tlsHandshake.0, MetricNames.tlsHandshake.1, .histogram,
-                                        bounds: MetricNames.seconds)
+                let f = metrics!.family(
+                    MetricNames.tlsHandshake.0, MetricNames.tlsHandshake.1, .histogram,
+                    bounds: MetricNames.seconds)
                 metrics!.observe(f, [("server_name", sni ?? "")], at: start, Double(latency) / 1e9)
             }
             if let hello { helloLatency.record(nanoseconds: hello) }
@@ -234,15 +244,17 @@ struct TLSAnalysis {
         }
         if let failure { Self.count(failure, into: &section.failures) }
         if s.decrypted, let http = s.http {
-            services.add(http, Self.ends(flow, clientIsLow: s.clientIsLow, (clientOwner, serverOwner), directory),
-                         decrypted: true, connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
+            services.add(
+                http, Self.ends(flow, clientIsLow: s.clientIsLow, (clientOwner, serverOwner), directory),
+                decrypted: true, connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
         }
         // Ranked on failure and order alone: the row is built only for a session the list keeps
         // (and, with records, for every one).
         let kept = listed.admits(Listed(failed: failure != nil, serial: flow.serial, row: TLSSessionRow()))
         guard kept || records != nil else { return listed.pass() }
-        var row = Self.row(s, client: client, server: server, failure: failure, latency: latency, hello: hello,
-                           fingerprints: &fingerprints)
+        var row = Self.row(
+            s, client: client, server: server, failure: failure, latency: latency, hello: hello,
+            fingerprints: &fingerprints)
         row.recordId = "tls-" + Self.connectionID(flow)
         if let directory {
             row.clientPod = clientOwner.map(directory.name)
@@ -253,16 +265,21 @@ struct TLSAnalysis {
     }
 
     /// A cleartext HTTP connection's requests into the `http` section.
-    private mutating func foldPlain(_ c: (http: HTTPConversation, clientIsLow: Bool), _ flow: Flow, _ owners: FlowOwners?,
-                                    apiServer: Bool) {
+    private mutating func foldPlain(
+        _ c: (http: HTTPConversation, clientIsLow: Bool), _ flow: Flow, _ owners: FlowOwners?,
+        apiServer: Bool
+    ) {
         let owners = owners?.of(clientIsLow: c.clientIsLow) ?? (nil, nil)
-        services.add(c.http, Self.ends(flow, clientIsLow: c.clientIsLow, owners, directory), decrypted: false,
-                     connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
+        services.add(
+            c.http, Self.ends(flow, clientIsLow: c.clientIsLow, owners, directory), decrypted: false,
+            connection: { Self.connectionID(flow) }, records: apiServer ? nil : records)
     }
 
     /// The flow's ends for the `http` section, client first.
-    static func ends(_ flow: Flow, clientIsLow: Bool, _ owners: (PodDirectory.Owner?, PodDirectory.Owner?),
-                     _ directory: PodDirectory?) -> HTTPEnds {
+    static func ends(
+        _ flow: Flow, clientIsLow: Bool, _ owners: (PodDirectory.Owner?, PodDirectory.Owner?),
+        _ directory: PodDirectory?
+    ) -> HTTPEnds {
         let low = PodDirectory.Endpoint(address: flow.key.lowAddress, port: flow.key.lowPort)
         let high = PodDirectory.Endpoint(address: flow.key.highAddress, port: flow.key.highPort)
         return HTTPEnds(client: clientIsLow ? low : high, server: clientIsLow ? high : low, owners, directory)
@@ -271,8 +288,9 @@ struct TLSAnalysis {
     /// The connection's id, as `tcp.flows` rows and connection records have it.
     static func connectionID(_ flow: Flow) -> String {
         let ends = SummaryRun.endpoints(flow)
-        return FlowID.make(transport: "tcp", client: ends.client, server: ends.server,
-                           first: Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond))
+        return FlowID.make(
+            transport: "tcp", client: ends.client, server: ends.server,
+            first: Timestamp(seconds: flow.firstSecond, nanoseconds: flow.firstNanosecond))
     }
 
     static func count(_ failure: TLSFailure, into f: inout TLSFailureCounts) {
@@ -287,14 +305,17 @@ struct TLSAnalysis {
         }
     }
 
-    static func row(_ s: TLSSession, client: String, server: String, failure: TLSFailure?, latency: Int64?,
-                    hello: Int64?, fingerprints: inout TLSFingerprintCache) -> TLSSessionRow {
+    static func row(
+        _ s: TLSSession, client: String, server: String, failure: TLSFailure?, latency: Int64?,
+        hello: Int64?, fingerprints: inout TLSFingerprintCache
+    ) -> TLSSessionRow {
         var r = TLSSessionRow()
         r.client = client
         r.server = server
         r.timestamp = s.clientHelloTime.map { SummaryRun.decimal(Self.timestamp($0)) }
         r.sni = s.clientHello?.serverName
-        let offered = s.clientHello.map { $0.supportedVersions.filter { !JA4.isGREASE($0) }.max() ?? $0.legacyVersion }
+        let offered =
+            s.clientHello.map { $0.supportedVersions.filter { !JA4.isGREASE($0) }.max() ?? $0.legacyVersion }
             ?? s.sslv2Hello?.version
         r.version = s.negotiatedVersion.map(TLS.versionName)
         r.offeredVersion = offered.map(TLS.versionName)
@@ -307,14 +328,16 @@ struct TLSAnalysis {
         r.helloRetryRequest = s.helloRetryRequest
         if let c = s.certificate {
             let seen = Double(s.certificateTime ?? 0) / 1e9
-            r.certificate = TLSCertificate(subject: c.subject, sans: c.subjectAlternativeNames, issuer: c.issuer,
-                                           notBefore: c.notBefore, notAfter: c.notAfter, expired: c.expired(at: seen),
-                                           expiresWithin30Days: c.expiresSoon(at: seen), error: c.error)
+            r.certificate = TLSCertificate(
+                subject: c.subject, sans: c.subjectAlternativeNames, issuer: c.issuer,
+                notBefore: c.notBefore, notAfter: c.notAfter, expired: c.expired(at: seen),
+                expiresWithin30Days: c.expiresSoon(at: seen), error: c.error)
         }
         r.alerts = s.alerts.map { TLS.Alert.name($0.alert.description) }
         r.alertRecords = s.alerts.map {
-            TLSAlertRecord(from: $0.fromClient ? "client" : "server", level: Int($0.alert.level),
-                           description: Int($0.alert.description), timestamp: SummaryRun.decimal(timestamp($0.time)))
+            TLSAlertRecord(
+                from: $0.fromClient ? "client" : "server", level: Int($0.alert.level),
+                description: Int($0.alert.description), timestamp: SummaryRun.decimal(timestamp($0.time)))
         }
         r.clientHelloToServerHello = hello.map { Double($0) / 1e9 }
         r.handshakeLatency = latency.map { Double($0) / 1e9 }
@@ -361,9 +384,12 @@ struct TLSAnalysis {
         var keyed = groups.groups.map { ($0.key, $0.value) }
         if let other = groups.other { keyed.append(("(other)", other)) }
         keyed.sort { ($0.1.handshakes, $1.0) > ($1.1.handshakes, $0.0) }
-        return RowList(total: keyed.count, rows: keyed.prefix(rows).map {
-            TLSGroupRow(key: $0.0, handshakes: $0.1.handshakes, failures: $0.1.failures,
-                        handshakeLatency: $0.1.latency.percentiles, clientHelloToServerHello: $0.1.hello.percentiles)
-        })
+        return RowList(
+            total: keyed.count,
+            rows: keyed.prefix(rows).map {
+                TLSGroupRow(
+                    key: $0.0, handshakes: $0.1.handshakes, failures: $0.1.failures,
+                    handshakeLatency: $0.1.latency.percentiles, clientHelloToServerHello: $0.1.hello.percentiles)
+            })
     }
 }

@@ -108,7 +108,8 @@ struct TLSExchanges {
             slowestTimes.append((start, l))
             mark(slowestTimes.count - 1, inferred)
         } else if let i = slowestTimes.indices.min(by: { slowestTimes[$0].latency < slowestTimes[$1].latency }),
-                  slowestTimes[i].latency < l {
+            slowestTimes[i].latency < l
+        {
             slowestTimes[i] = (start, l)
             mark(i, inferred)
         }

@@ -13,7 +13,9 @@ enum TLSFailure: String, CaseIterable {
         if let fatal = s.alerts.first(where: { $0.alert.isFatal && $0.time <= (done ?? .max) }) {
             switch fatal.alert.description {
             case 70: return .versionMismatch
-            case 40, 71 where s.firstServerHello == nil: return .noCommonParameters
+            case 40,
+                71 where s.firstServerHello == nil:
+                return .noCommonParameters
             default: return .alert
             }
         }

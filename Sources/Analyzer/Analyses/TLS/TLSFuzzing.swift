@@ -9,8 +9,9 @@ public enum TLSFuzzing {
         var offset = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + max(1, step))
-            let chunk = ReassembledChunk(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset ..< end]),
-                                         streamOffset: UInt64(offset), time: Int64(offset), gapBefore: 0)
+            let chunk = ReassembledChunk(
+                bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]),
+                streamOffset: UInt64(offset), time: Int64(offset), gapBefore: 0)
             stream.receive(chunk) { event, _ in
                 if case .handshake(let type, let body, _) = event { message(type, body) }
                 return true

@@ -148,7 +148,7 @@ struct TLSRecordStream {
 
     /// The first bytes of a record header, as far as they go: type 20-23, version 3.x (x <= 4).
     static func couldStartRecord(_ p: ByteSlice) -> Bool {
-        guard p.count > 0, (20 ... 23).contains(p.u8(at: 0)) else { return false }
+        guard p.count > 0, (20...23).contains(p.u8(at: 0)) else { return false }
         return (p.count < 2 || p.u8(at: 1) == 3) && (p.count < 3 || p.u8(at: 2) <= 4)
     }
 
@@ -172,13 +172,14 @@ struct TLSRecordStream {
         let major = UInt8(truncatingIfNeeded: header >> 24)
         let length = Int(header & 0xFFFF)
         let offset = Int(clamping: position) + i - TLS.recordHeaderLength
-        guard (20 ... 24).contains(type), major == 3 else {
+        guard (20...24).contains(type), major == 3 else {
             lose(DecodeError(.badValue, .tls, at: offset, value: Int(type), limit: 24), time, event)
             return false
         }
         guard length <= TLS.RecordHeader.maximumLength else {
-            lose(DecodeError(.badLength, .tls, at: offset + 3, value: length, limit: TLS.RecordHeader.maximumLength),
-                 time, event)
+            lose(
+                DecodeError(.badLength, .tls, at: offset + 3, value: length, limit: TLS.RecordHeader.maximumLength),
+                time, event)
             return false
         }
         recordType = type
@@ -190,8 +191,10 @@ struct TLSRecordStream {
         return true
     }
 
-    private mutating func finishRecord(_ content: ByteSlice, end: UInt64, _ time: Int64,
-                                       _ event: (TLSEvent, Int64) -> Bool) {
+    private mutating func finishRecord(
+        _ content: ByteSlice, end: UInt64, _ time: Int64,
+        _ event: (TLSEvent, Int64) -> Bool
+    ) {
         mode = .header
         if decrypts {
             openRecord(content, end: end, time, event)
@@ -202,7 +205,11 @@ struct TLSRecordStream {
         case TLS.ContentType.changeCipherSpec:
             if event(.changeCipherSpec, time) { encrypted = true }
         case TLS.ContentType.alert:
-            if !encrypted, let alert = try? TLS.Alert(content) { _ = event(.alert(alert), time) } else { _ = event(.encryptedAlert, time) }
+            if !encrypted, let alert = try? TLS.Alert(content) {
+                _ = event(.alert(alert), time)
+            } else {
+                _ = event(.encryptedAlert, time)
+            }
         case TLS.ContentType.handshake where !encrypted && !handshakeAbandoned: handshakeBytes(content, time, event)
         default: break
         }
@@ -243,8 +250,11 @@ struct TLSRecordStream {
         }
         if handshake.count > Self.maximumHandshakeMessage + TLS.handshakeHeaderLength {
             let declared = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
-            _ = event(.malformed(DecodeError(.limit, .tls, at: Int(clamping: position), value: declared,
-                                         limit: Self.maximumHandshakeMessage)), time)
+            _ = event(
+                .malformed(
+                    DecodeError(
+                        .limit, .tls, at: Int(clamping: position), value: declared,
+                        limit: Self.maximumHandshakeMessage)), time)
             handshake = []
             handshakeAbandoned = true
         }
@@ -261,8 +271,10 @@ struct TLSRecordStream {
             let length = Int(rest.u8(at: 1)) << 16 | Int(rest.u16(at: 2))
             guard rest.count - TLS.handshakeHeaderLength >= length else { break }
             let type = rest.u8(at: 0)
-            _ = event(.handshake(type, rest.dropFirst(TLS.handshakeHeaderLength).prefix(length),
-                                 segments: max(1, chunks - handshakeStartChunk + 1)), time)
+            _ = event(
+                .handshake(
+                    type, rest.dropFirst(TLS.handshakeHeaderLength).prefix(length),
+                    segments: max(1, chunks - handshakeStartChunk + 1)), time)
             // With keys, TLS 1.3: after this side's Finished its records use traffic keys.
             if let d = decryption, encryptedHandshake {
                 if type == TLS.HandshakeType.finished { d.finished(fromLow: isLow) }

@@ -109,8 +109,10 @@ struct TLSSession {
     // MARK: - Input
 
     /// One TCP segment of this connection.
-    mutating func segment(fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
-                          payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget) {
+    mutating func segment(
+        fromLow: Bool, sequence: UInt32, ack: UInt32, flags: TCP.Flags,
+        payload: UnsafeRawBufferPointer, time: Int64, budget: inout ReassemblyBudget
+    ) {
         if fromLow != clientIsLow && flags.contains(.ack) {
             // How much of the client's stream the server had when it sent this segment.
             serverAcknowledged = (clientIsLow ? lowReassembler : highReassembler).offset(ofSequence: ack)
@@ -122,7 +124,8 @@ struct TLSSession {
         // reassembler's turn, without a swap).
         if (fromLow ? lowReassembler : highReassembler).takes(payloadCount: payload.count) {
             let syn = flags.contains(.syn)
-            let ordered = fromLow
+            let ordered =
+                fromLow
                 ? lowReassembler.nextInOrder(sequence: sequence, syn: syn, payload: payload, time: time)
                 : highReassembler.nextInOrder(sequence: sequence, syn: syn, payload: payload, time: time)
             if let chunk = ordered {
@@ -130,8 +133,10 @@ struct TLSSession {
             } else {
                 var reassembler = StreamReassembler()
                 if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
-                reassembler.segment(sequence: sequence, syn: syn, payload: payload, time: time,
-                                    budget: &budget) { chunk in receive(chunk, fromLow: fromLow) }
+                reassembler.segment(
+                    sequence: sequence, syn: syn, payload: payload, time: time,
+                    budget: &budget
+                ) { chunk in receive(chunk, fromLow: fromLow) }
                 if fromLow { swap(&reassembler, &lowReassembler) } else { swap(&reassembler, &highReassembler) }
             }
         }
@@ -174,15 +179,16 @@ struct TLSSession {
 
     var apiView: APIView {
         let done = handshakeDone
-        return APIView(handshakeLatency: clientHelloTime.flatMap { start in done.map { $0 - start } },
-                       handshakeDone: done != nil, fatalAlert: alerts.contains { $0.alert.isFatal },
-                       failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges,
-                       http: decrypted ? http ?? .undecided : nil,
-                       notDecrypted: decryption != nil && !decrypted, failedRecords: decryption?.failedRecords ?? 0,
-                       decryptedRecords: decryption?.decryptedRecords ?? 0,
-                       mayBeHTTP2: clientHello.map { hello in
-                           hello.alpn.contains("h2") && (serverHello?.alpn ?? encryptedALPN) != "http/1.1"
-                       } ?? true, refusedEarlyData: earlyData?.state == .refused)
+        return APIView(
+            handshakeLatency: clientHelloTime.flatMap { start in done.map { $0 - start } },
+            handshakeDone: done != nil, fatalAlert: alerts.contains { $0.alert.isFatal },
+            failed: TLSFailure.of(self) != nil, reset: resetTime != nil, exchanges: exchanges,
+            http: decrypted ? http ?? .undecided : nil,
+            notDecrypted: decryption != nil && !decrypted, failedRecords: decryption?.failedRecords ?? 0,
+            decryptedRecords: decryption?.decryptedRecords ?? 0,
+            mayBeHTTP2: clientHello.map { hello in
+                hello.alpn.contains("h2") && (serverHello?.alpn ?? encryptedALPN) != "http/1.1"
+            } ?? true, refusedEarlyData: earlyData?.state == .refused)
     }
 
     /// Nothing is waiting for a missing segment: `finish` would change nothing.
@@ -232,7 +238,9 @@ struct TLSSession {
             handshake(type, body, time: time, fromLow: fromLow, segments: segments)
         case .changeCipherSpec:
             decryption?.changeCipherSpec(fromLow: fromLow)
-            if fromClient { if clientChangeCipherSpec == nil { clientChangeCipherSpec = time } } else if serverChangeCipherSpec == nil {
+            if fromClient {
+                if clientChangeCipherSpec == nil { clientChangeCipherSpec = time }
+            } else if serverChangeCipherSpec == nil {
                 serverChangeCipherSpec = time
             }
             return !isTLS13
@@ -297,7 +305,8 @@ struct TLSSession {
         if let l = ticketLength {
             if l == length && time - finished <= Self.ticketRun { return true }
         } else if let hello = clientHelloTime, let serverHello = serverHelloTime,
-                  time - finished <= 2 * max(0, serverHello - hello) + Self.ticketSlack {
+            time - finished <= 2 * max(0, serverHello - hello) + Self.ticketSlack
+        {
             ticketLength = length
             return true
         }
@@ -327,8 +336,9 @@ struct TLSSession {
                 let hello = try TLS.ServerHello(body)
                 if let d = decryption, !hello.isHelloRetryRequest, let random = clientRandom, body.count >= 34 {
                     d.lowIsClient = clientIsLow
-                    d.start(clientRandom: random, serverRandom: Array(body.dropFirst(2).prefix(32).base),
-                            suiteID: hello.cipherSuite, version: hello.version)
+                    d.start(
+                        clientRandom: random, serverRandom: Array(body.dropFirst(2).prefix(32).base),
+                        suiteID: hello.cipherSuite, version: hello.version)
                 }
                 if hello.isHelloRetryRequest { helloRetryRequest = true }
                 if firstServerHello == nil {

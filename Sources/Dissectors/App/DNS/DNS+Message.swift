@@ -54,9 +54,10 @@ extension DNS {
             let message = view.bytes
             var at = DNS.headerLength
             try DNS.requireEntryLimit(view)
-            for q in 0 ..< view.questionCount {
+            for q in 0..<view.questionCount {
                 // Only the first question's text is kept; later ones are validated and skipped.
-                let (name, next) = q == 0 && keepingName
+                let (name, next) =
+                    q == 0 && keepingName
                     ? try DNS.readName(message, at: at) : (nil, try DNS.skipName(message, at: at))
                 try message.dropFirst(next).require(4, .dns)
                 if q == 0 {
@@ -68,7 +69,7 @@ extension DNS {
                 at = next + 4
             }
             let records = view.answerCount + view.authorityCount + view.additionalCount
-            for r in 0 ..< records {
+            for r in 0..<records {
                 let header = try DNS.recordHeader(message, at: try DNS.skipName(message, at: at))
                 if header.type == RecordType.opt && r >= view.answerCount + view.authorityCount {
                     // OPT: the TTL field carries the extended rcode's upper 8 bits.

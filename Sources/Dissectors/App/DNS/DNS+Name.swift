@@ -14,8 +14,10 @@ extension DNS {
     /// Hands `body` the presentation bytes of the name at `offset` (as `readName` writes them,
     /// but empty for the root), in a stack buffer: callers that intern names never build a
     /// String per message. Returns `body`'s result and the offset past the name.
-    public static func withPresentationName<R>(_ message: ByteSlice, at offset: Int,
-                                               _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(DecodeError) -> (R, next: Int) {
+    public static func withPresentationName<R>(
+        _ message: ByteSlice, at offset: Int,
+        _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) throws(DecodeError) -> (R, next: Int) {
         // Presentation text is at most 4 bytes per wire byte (\DDD): a stack buffer, then one
         // String, instead of appending scalar by scalar (measured: the hot spot of DNS).
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNameLength * 4 + 4) {
@@ -34,7 +36,7 @@ extension DNS {
                     switch byte {
                     case UInt8(ascii: "."), UInt8(ascii: "\\"):
                         out[length] = UInt8(ascii: "\\"); out[length + 1] = byte; length += 2
-                    case 0x21 ... 0x7E:
+                    case 0x21...0x7E:
                         out[length] = byte; length += 1
                     default:
                         out[length] = UInt8(ascii: "\\")
@@ -58,8 +60,10 @@ extension DNS {
     /// The one name walker: bounds, pointer rules and limits; each label's bytes (checked
     /// to lie in the message) are handed to the caller, whole: a call per byte made
     /// skipping a name a loop over its bytes (measured: 2% of the DNS thread).
-    static func walkName(_ message: ByteSlice, at offset: Int,
-                         label: (UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
+    static func walkName(
+        _ message: ByteSlice, at offset: Int,
+        label: (UnsafeRawBufferPointer) -> Void
+    ) throws(DecodeError) -> Int {
         var at = offset
         var end: Int?
         var hops = 0
@@ -88,15 +92,17 @@ extension DNS {
             case 0x00:
                 if length == 0 { return end ?? at + 1 }
                 guard at + 1 + length <= message.count else {
-                    throw DecodeError(.truncated, .dns, at: message.frameOffset + at, value: at + 1 + length,
-                                      limit: message.count)
+                    throw DecodeError(
+                        .truncated, .dns, at: message.frameOffset + at, value: at + 1 + length,
+                        limit: message.count)
                 }
                 wireLength += length + 1
                 guard wireLength + 1 <= maximumNameLength else {
-                    throw DecodeError(.limit, .dns, at: message.frameOffset + at, value: wireLength + 1,
-                                      limit: maximumNameLength)
+                    throw DecodeError(
+                        .limit, .dns, at: message.frameOffset + at, value: wireLength + 1,
+                        limit: maximumNameLength)
                 }
-                label(UnsafeRawBufferPointer(rebasing: message.base[(at + 1) ..< (at + 1 + length)]))
+                label(UnsafeRawBufferPointer(rebasing: message.base[(at + 1)..<(at + 1 + length)]))
                 at += 1 + length
             default:
                 // 0x40 and 0x80 label types (RFC 6891 extended labels) are not in use.

@@ -39,11 +39,13 @@ extension DNS {
         let message = view.bytes
         var at = try firstRecord(view)
         var out: [Record] = []
-        for _ in 0 ..< view.answerCount + view.authorityCount + view.additionalCount {
+        for _ in 0..<view.answerCount + view.authorityCount + view.additionalCount {
             let (name, next) = try readName(message, at: at)
             let h = try recordHeader(message, at: next)
-            out.append(Record(name: name, type: h.type, recordClass: h.recordClass, ttl: h.ttl,
-                              data: try rdata(message, type: h.type, start: h.data.lowerBound, end: h.data.upperBound)))
+            out.append(
+                Record(
+                    name: name, type: h.type, recordClass: h.recordClass, ttl: h.ttl,
+                    data: try rdata(message, type: h.type, start: h.data.lowerBound, end: h.data.upperBound)))
             at = h.data.upperBound
         }
         return out
@@ -58,21 +60,29 @@ extension DNS {
         /// A name inside RDATA must end within the record.
         func name(at offset: Int) throws(DecodeError) -> (String, Int) {
             let (text, next) = try readName(m, at: offset)
-            guard next <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + offset, value: next - start, limit: end - start) }
+            guard next <= end else {
+                throw DecodeError(.badLength, .dns, at: m.frameOffset + offset, value: next - start, limit: end - start)
+            }
             return (text, next)
         }
         func characterString(at offset: Int) throws(DecodeError) -> (String, Int) {
             guard offset < end else { throw DecodeError(.truncated, .dns, at: m.frameOffset + offset, value: 1, limit: 0) }
             let n = Int(m.u8(at: offset))
-            guard offset + 1 + n <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + offset, value: n, limit: end - offset - 1) }
+            guard offset + 1 + n <= end else {
+                throw DecodeError(.badLength, .dns, at: m.frameOffset + offset, value: n, limit: end - offset - 1)
+            }
             return (PresentationText.make(m.dropFirst(offset + 1).prefix(n), alsoEscaped: UInt8(ascii: "\"")), offset + 1 + n)
         }
         switch type {
         case RecordType.a:
-            guard end - start == 4 else { throw DecodeError(.badLength, .dns, at: m.frameOffset + start, value: end - start, limit: 4) }
+            guard end - start == 4 else {
+                throw DecodeError(.badLength, .dns, at: m.frameOffset + start, value: end - start, limit: 4)
+            }
             return .address(IPAddress(v4: m.u32(at: start)))
         case RecordType.aaaa:
-            guard end - start == 16 else { throw DecodeError(.badLength, .dns, at: m.frameOffset + start, value: end - start, limit: 16) }
+            guard end - start == 16 else {
+                throw DecodeError(.badLength, .dns, at: m.frameOffset + start, value: end - start, limit: 16)
+            }
             return .address(IPAddress(high: m.u64(at: start), low: m.u64(at: start + 8)))
         case RecordType.cname, RecordType.ns, RecordType.ptr:
             return .name(try name(at: start).0)
@@ -90,20 +100,23 @@ extension DNS {
             return .txt(strings)
         case RecordType.srv:
             try need(7)
-            return .srv(priority: m.u16(at: start), weight: m.u16(at: start + 2), port: m.u16(at: start + 4),
-                        target: try name(at: start + 6).0)
+            return .srv(
+                priority: m.u16(at: start), weight: m.u16(at: start + 2), port: m.u16(at: start + 4),
+                target: try name(at: start + 6).0)
         case RecordType.soa:
             let (mname, a) = try name(at: start)
             let (rname, b) = try name(at: a)
             guard b + 20 <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + b, value: end - b, limit: 20) }
-            return .soa(mname: mname, rname: rname, serial: m.u32(at: b), refresh: m.u32(at: b + 4),
-                        retry: m.u32(at: b + 8), expire: m.u32(at: b + 12), minimum: m.u32(at: b + 16))
+            return .soa(
+                mname: mname, rname: rname, serial: m.u32(at: b), refresh: m.u32(at: b + 4),
+                retry: m.u32(at: b + 8), expire: m.u32(at: b + 12), minimum: m.u32(at: b + 16))
         case RecordType.svcb, RecordType.https:
             try need(3)
             let (target, next) = try name(at: start + 2)
             // SvcParams share OPT's key-length-value layout.
-            return .serviceBinding(priority: m.u16(at: start), target: target,
-                                   parameters: try keyLengthValues(m, start: next, end: end).count)
+            return .serviceBinding(
+                priority: m.u16(at: start), target: target,
+                parameters: try keyLengthValues(m, start: next, end: end).count)
         case RecordType.caa:
             try need(2)
             let tagLength = Int(m.u8(at: start + 1))
@@ -111,10 +124,12 @@ extension DNS {
                 throw DecodeError(.badLength, .dns, at: m.frameOffset + start + 1, value: tagLength, limit: end - start - 2)
             }
             let quote = UInt8(ascii: "\"")
-            return .caa(flags: m.u8(at: start),
-                        tag: PresentationText.make(m.dropFirst(start + 2).prefix(tagLength), alsoEscaped: quote),
-                        value: PresentationText.make(m.dropFirst(start + 2 + tagLength).prefix(end - start - 2 - tagLength),
-                                                     alsoEscaped: quote))
+            return .caa(
+                flags: m.u8(at: start),
+                tag: PresentationText.make(m.dropFirst(start + 2).prefix(tagLength), alsoEscaped: quote),
+                value: PresentationText.make(
+                    m.dropFirst(start + 2 + tagLength).prefix(end - start - 2 - tagLength),
+                    alsoEscaped: quote))
         case RecordType.opt:
             return .opt(try keyLengthValues(m, start: start, end: end))
         default:
@@ -130,7 +145,9 @@ extension DNS {
         while at < end {
             guard at + 4 <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + at, value: end - at, limit: 4) }
             let n = Int(m.u16(at: at + 2))
-            guard at + 4 + n <= end else { throw DecodeError(.badLength, .dns, at: m.frameOffset + at + 2, value: n, limit: end - at - 4) }
+            guard at + 4 + n <= end else {
+                throw DecodeError(.badLength, .dns, at: m.frameOffset + at + 2, value: n, limit: end - at - 4)
+            }
             out.append(EDNSOption(code: m.u16(at: at), length: n))
             at += 4 + n
         }

@@ -13,7 +13,7 @@ extension DNS {
     static func firstRecord(_ view: View) throws(DecodeError) -> Int {
         try requireEntryLimit(view)
         var at = DNS.headerLength
-        for _ in 0 ..< view.questionCount {
+        for _ in 0..<view.questionCount {
             at = try skipName(view.bytes, at: at) + 4
             try view.bytes.require(at, .dns)
         }
@@ -22,16 +22,20 @@ extension DNS {
 
     /// The fixed part of a record whose owner name ends at `next`: type, class, TTL and the
     /// range of its data, which must end within the message.
-    static func recordHeader(_ message: ByteSlice, at next: Int) throws(DecodeError)
-        -> (type: UInt16, recordClass: UInt16, ttl: UInt32, data: Range<Int>) {
+    static func recordHeader(
+        _ message: ByteSlice, at next: Int
+    ) throws(DecodeError)
+        -> (type: UInt16, recordClass: UInt16, ttl: UInt32, data: Range<Int>)
+    {
         try message.dropFirst(next).require(10, .dns)
         let length = Int(message.u16(at: next + 8))
         let start = next + 10
         guard start + length <= message.count else {
-            throw DecodeError(.badLength, .dns, at: message.frameOffset + next + 8, value: length,
-                              limit: message.count - start)
+            throw DecodeError(
+                .badLength, .dns, at: message.frameOffset + next + 8, value: length,
+                limit: message.count - start)
         }
-        return (message.u16(at: next), message.u16(at: next + 2), message.u32(at: next + 4), start ..< start + length)
+        return (message.u16(at: next), message.u16(at: next + 2), message.u32(at: next + 4), start..<start + length)
     }
 }
 
@@ -44,7 +48,7 @@ extension DNS {
             let message = view.bytes
             var at = try firstRecord(view)
             var out: [IPAddress] = []
-            for _ in 0 ..< view.answerCount where out.count < limit {
+            for _ in 0..<view.answerCount where out.count < limit {
                 let h = try recordHeader(message, at: try skipName(message, at: at))
                 if h.type == RecordType.a && h.data.count == 4 {
                     out.append(IPAddress(v4: message.u32(at: h.data.lowerBound)))

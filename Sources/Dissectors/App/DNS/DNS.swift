@@ -4,12 +4,12 @@
 ///     8-9 NSCOUNT | 10-11 ARCOUNT | questions | answer, authority, additional records
 public enum DNS {
     enum Field {
-        static let id = 0 ..< 2
-        static let flags = 2 ..< 4
-        static let questionCount = 4 ..< 6
-        static let answerCount = 6 ..< 8
-        static let authorityCount = 8 ..< 10
-        static let additionalCount = 10 ..< 12
+        static let id = 0..<2
+        static let flags = 2..<4
+        static let questionCount = 4..<6
+        static let answerCount = 6..<8
+        static let authorityCount = 8..<10
+        static let additionalCount = 10..<12
     }
     static let headerLength = Field.additionalCount.upperBound
 

@@ -60,7 +60,7 @@ public enum QUIC {
         let n = 1 << Int(p.u8(at: at) >> 6)
         guard at + n <= p.count else { return nil }
         var v = UInt64(p.u8(at: at) & 0x3F)
-        for i in 1 ..< n { v = v << 8 | UInt64(p.u8(at: at + i)) }
+        for i in 1..<n { v = v << 8 | UInt64(p.u8(at: at + i)) }
         return (v, n)
     }
 }

@@ -14,7 +14,7 @@ extension TLS {
             guard bytes.count >= 5 else { return false }
             let version = bytes.u16(at: 3)
             return bytes.u8(at: 0) & 0x80 != 0 && bytes.u8(at: 2) == 1
-                && (version == 0x0002 || (0x0300 ... 0x0304).contains(version))
+                && (version == 0x0002 || (0x0300...0x0304).contains(version))
         }
 
         public init(_ bytes: ByteSlice) throws(DecodeError) {
@@ -28,8 +28,9 @@ extension TLS {
             version = bytes.u16(at: 3)
             let specs = Int(bytes.u16(at: 5)), session = Int(bytes.u16(at: 7)), challenge = Int(bytes.u16(at: 9))
             guard specs % 3 == 0, 9 + specs + session + challenge == length else {
-                throw DecodeError(.badLength, .tls, at: bytes.frameOffset + 5, value: 9 + specs + session + challenge,
-                                  limit: length)
+                throw DecodeError(
+                    .badLength, .tls, at: bytes.frameOffset + 5, value: 9 + specs + session + challenge,
+                    limit: length)
             }
             sessionIDLength = session
             for i in stride(from: 11, to: 11 + specs, by: 3) {

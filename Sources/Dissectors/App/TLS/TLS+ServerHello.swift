@@ -24,7 +24,7 @@ extension TLS {
             var r = TLSCursor(body)
             legacyVersion = try r.u16()
             try body.require(2 + 32, .tls)
-            isHelloRetryRequest = (0 ..< 32).allSatisfy { body.u8(at: 2 + $0) == Self.helloRetryRandom[$0] }
+            isHelloRetryRequest = (0..<32).allSatisfy { body.u8(at: 2 + $0) == Self.helloRetryRandom[$0] }
             try r.skip(32)
             sessionID = Array(try r.vector(lengthBytes: 1).base)
             cipherSuite = try r.u16()

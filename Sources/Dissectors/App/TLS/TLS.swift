@@ -48,7 +48,7 @@ public enum TLS {
             contentType = bytes.u8(at: 0)
             version = bytes.u16(at: 1)
             length = Int(bytes.u16(at: 3))
-            guard (20 ... 24).contains(contentType) else {
+            guard (20...24).contains(contentType) else {
                 throw DecodeError(.badValue, .tls, at: bytes.frameOffset, value: Int(contentType), limit: 24)
             }
             guard length <= Self.maximumLength else {
@@ -63,7 +63,7 @@ public enum TLS {
     public static func isRecordStart(_ bytes: ByteSlice) -> Bool {
         guard bytes.count >= recordHeaderLength else { return false }
         let type = bytes.u8(at: 0)
-        return (20 ... 23).contains(type) && bytes.u8(at: 1) == 3 && bytes.u8(at: 2) <= 4
+        return (20...23).contains(type) && bytes.u8(at: 1) == 3 && bytes.u8(at: 2) <= 4
             && Int(bytes.u16(at: 3)) <= RecordHeader.maximumLength
     }
 

@@ -28,7 +28,7 @@ struct TLSCursor {
     mutating func vector(lengthBytes: Int) throws(DecodeError) -> ByteSlice {
         try rest.require(lengthBytes, .tls)
         var length = 0
-        for i in 0 ..< lengthBytes { length = length << 8 | Int(rest.u8(at: i)) }
+        for i in 0..<lengthBytes { length = length << 8 | Int(rest.u8(at: i)) }
         let body = rest.dropFirst(lengthBytes)
         guard length <= body.count else {
             throw DecodeError(.badLength, .tls, at: rest.frameOffset, value: length, limit: body.count)

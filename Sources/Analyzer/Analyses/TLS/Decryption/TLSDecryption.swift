@@ -40,14 +40,16 @@ final class TLSDecryption {
     init(keyLog: TLSKeyLog) { self.keyLog = keyLog }
 
     /// Whether records from this side are opened now (or its early data may be).
-    func active(fromLow: Bool) -> Bool { (fromLow ? low : high).current != nil || !(fromLow ? low : high).earlyCandidates.isEmpty }
+    func active(fromLow: Bool) -> Bool {
+        (fromLow ? low : high).current != nil || !(fromLow ? low : high).earlyCandidates.isEmpty
+    }
 
     /// TLS 1.3 0-RTT: the ClientHello offered early data and the key log has its secret.
     func startEarly(clientRandom: [UInt8], clientIsLow: Bool, offered: [UInt16]) {
         guard let early = keyLog.secrets(forClientRandom: clientRandom)?.clientEarly else { return }
         lowIsClient = clientIsLow
         tls13 = true
-        let candidates = offered.filter { (0x1301 ... 0x1303).contains($0) }.compactMap { id -> TLSRecordDecryptor? in
+        let candidates = offered.filter { (0x1301...0x1303).contains($0) }.compactMap { id -> TLSRecordDecryptor? in
             guard let suite = TLSTrafficKeys.suite(id) else { return nil }
             let k = TLSTrafficKeys.tls13(early, suite)
             return TLSRecordDecryptor(cipher: suite.cipher, key: k.key, iv: k.iv, tls13: true)
@@ -87,18 +89,26 @@ final class TLSDecryption {
                 side.earlyCandidates = []
                 side.trafficSecret = secrets.clientTraffic
             }
-            set(client: false) { $0.current = TLSRecordDecryptor(cipher: suite.cipher, key: s.key, iv: s.iv, tls13: true)
-                $0.trafficSecret = secrets.serverTraffic }
+            set(client: false) {
+                $0.current = TLSRecordDecryptor(cipher: suite.cipher, key: s.key, iv: s.iv, tls13: true)
+                $0.trafficSecret = secrets.serverTraffic
+            }
         } else {
             guard let master = secrets.master else {
                 notDecryptable = "no master secret"
                 return
             }
             let k = TLSTrafficKeys.tls12(master: master, clientRandom: clientRandom, serverRandom: serverRandom, suite)
-            set(client: true) { $0.afterChangeCipherSpec = TLSRecordDecryptor(cipher: suite.cipher, key: k.clientKey,
-                                                                              iv: k.clientIV, tls13: false) }
-            set(client: false) { $0.afterChangeCipherSpec = TLSRecordDecryptor(cipher: suite.cipher, key: k.serverKey,
-                                                                               iv: k.serverIV, tls13: false) }
+            set(client: true) {
+                $0.afterChangeCipherSpec = TLSRecordDecryptor(
+                    cipher: suite.cipher, key: k.clientKey,
+                    iv: k.clientIV, tls13: false)
+            }
+            set(client: false) {
+                $0.afterChangeCipherSpec = TLSRecordDecryptor(
+                    cipher: suite.cipher, key: k.serverKey,
+                    iv: k.serverIV, tls13: false)
+            }
         }
     }
 

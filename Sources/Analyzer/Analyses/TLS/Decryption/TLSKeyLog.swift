@@ -37,7 +37,8 @@ public struct TLSKeyLog: Sendable {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
             guard fields.count == 3, let random = Self.hex(fields[1]), random.count == 32,
-                  let secret = Self.hex(fields[2]), !secret.isEmpty, secret.count <= 64 else {
+                let secret = Self.hex(fields[2]), !secret.isEmpty, secret.count <= 64
+            else {
                 malformedLines += 1
                 continue
             }
@@ -72,9 +73,9 @@ public struct TLSKeyLog: Sendable {
         for c in s.utf8 {
             let v: UInt8
             switch c {
-            case 0x30 ... 0x39: v = c - 0x30
-            case 0x61 ... 0x66: v = c - 0x61 + 10
-            case 0x41 ... 0x46: v = c - 0x41 + 10
+            case 0x30...0x39: v = c - 0x30
+            case 0x61...0x66: v = c - 0x61 + 10
+            case 0x41...0x46: v = c - 0x41 + 10
             default: return nil
             }
             if let h = high { out.append(h << 4 | v); high = nil } else { high = v }

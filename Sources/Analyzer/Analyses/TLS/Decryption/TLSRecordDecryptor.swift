@@ -33,7 +33,7 @@ struct TLSRecordDecryptor {
         // Records the capture lost (a gap the stream resynchronised after) moved the sender's
         // sequence on: the next `resyncWindow` numbers are tried before the record is given up.
         let first = sequence
-        for ahead in 1 ... Self.resyncWindow {
+        for ahead in 1...Self.resyncWindow {
             if let opened = open(at: first &+ UInt64(ahead), type: type, version: version, body: body) {
                 sequence = first &+ UInt64(ahead) &+ 1
                 skipped = ahead
@@ -54,11 +54,11 @@ struct TLSRecordDecryptor {
         guard bytes.count >= explicitNonce + Self.tagLength else { return nil }
         var nonce = [UInt8](repeating: 0, count: 12)
         if explicitNonce > 0 {
-            nonce[0 ..< 4] = iv[0 ..< 4]
-            for i in 0 ..< 8 { nonce[4 + i] = bytes[bytes.startIndex + i] }
+            nonce[0..<4] = iv[0..<4]
+            for i in 0..<8 { nonce[4 + i] = bytes[bytes.startIndex + i] }
         } else {
-            for i in 0 ..< 12 { nonce[i] = iv[i] }
-            for i in 0 ..< 8 { nonce[4 + i] ^= UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64(i))) }
+            for i in 0..<12 { nonce[i] = iv[i] }
+            for i in 0..<8 { nonce[4 + i] ^= UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64(i))) }
         }
         let sealed = bytes[(bytes.startIndex + explicitNonce)...]
         let ciphertext = Array(sealed.dropLast(Self.tagLength))
@@ -67,8 +67,10 @@ struct TLSRecordDecryptor {
         if tls13 {
             aad = [type, UInt8(version >> 8), UInt8(version & 0xFF), UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)]
         } else {
-            aad = (0 ..< 8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64($0))) }
-            aad += [type, UInt8(version >> 8), UInt8(version & 0xFF), UInt8(ciphertext.count >> 8), UInt8(ciphertext.count & 0xFF)]
+            aad = (0..<8).map { UInt8(truncatingIfNeeded: sequence >> (56 - 8 * UInt64($0))) }
+            aad += [
+                type, UInt8(version >> 8), UInt8(version & 0xFF), UInt8(ciphertext.count >> 8), UInt8(ciphertext.count & 0xFF),
+            ]
         }
         let plain: Data
         do {

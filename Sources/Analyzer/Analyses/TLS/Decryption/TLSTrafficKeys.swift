@@ -35,15 +35,19 @@ enum TLSTrafficKeys {
         info += full
         info.append(0)  // empty context
         let key = SymmetricKey(data: secret)
-        let out = sha384 ? HKDF<SHA384>.expand(pseudoRandomKey: key, info: info, outputByteCount: length)
-                         : HKDF<SHA256>.expand(pseudoRandomKey: key, info: info, outputByteCount: length)
+        let out =
+            sha384
+            ? HKDF<SHA384>.expand(pseudoRandomKey: key, info: info, outputByteCount: length)
+            : HKDF<SHA256>.expand(pseudoRandomKey: key, info: info, outputByteCount: length)
         return out.withUnsafeBytes { Array($0) }
     }
 
     /// TLS 1.3 write key and IV of a traffic secret.
     static func tls13(_ secret: [UInt8], _ suite: Suite) -> (key: [UInt8], iv: [UInt8]) {
-        (expandLabel(secret, "key", length: suite.keyLength, sha384: suite.sha384),
-         expandLabel(secret, "iv", length: 12, sha384: suite.sha384))
+        (
+            expandLabel(secret, "key", length: suite.keyLength, sha384: suite.sha384),
+            expandLabel(secret, "iv", length: 12, sha384: suite.sha384)
+        )
     }
 
     /// The next traffic secret after a KeyUpdate (RFC 8446 7.2).
@@ -53,22 +57,28 @@ enum TLSTrafficKeys {
 
     /// TLS 1.2: (client key, client IV, server key, server IV) from the master secret. AES-GCM's
     /// IV is its 4-byte implicit salt; ChaCha20-Poly1305's is 12 bytes.
-    static func tls12(master: [UInt8], clientRandom: [UInt8], serverRandom: [UInt8], _ suite: Suite)
-        -> (clientKey: [UInt8], clientIV: [UInt8], serverKey: [UInt8], serverIV: [UInt8]) {
+    static func tls12(
+        master: [UInt8], clientRandom: [UInt8], serverRandom: [UInt8], _ suite: Suite
+    )
+        -> (clientKey: [UInt8], clientIV: [UInt8], serverKey: [UInt8], serverIV: [UInt8])
+    {
         let ivLength = suite.cipher == .aesGCM ? 4 : 12
         let total = 2 * (suite.keyLength + ivLength)
         let block = prf(master, label: "key expansion", seed: serverRandom + clientRandom, length: total, sha384: suite.sha384)
         let k = suite.keyLength
-        return (Array(block[0 ..< k]), Array(block[2 * k ..< 2 * k + ivLength]),
-                Array(block[k ..< 2 * k]), Array(block[2 * k + ivLength ..< 2 * k + 2 * ivLength]))
+        return (
+            Array(block[0..<k]), Array(block[2 * k..<2 * k + ivLength]),
+            Array(block[k..<2 * k]), Array(block[2 * k + ivLength..<2 * k + 2 * ivLength])
+        )
     }
 
     /// P_hash (RFC 5246 5) with the suite's hash.
     static func prf(_ secret: [UInt8], label: String, seed: [UInt8], length: Int, sha384: Bool) -> [UInt8] {
         let key = SymmetricKey(data: secret)
         func mac(_ d: [UInt8]) -> [UInt8] {
-            sha384 ? Array(HMAC<SHA384>.authenticationCode(for: d, using: key))
-                   : Array(HMAC<SHA256>.authenticationCode(for: d, using: key))
+            sha384
+                ? Array(HMAC<SHA384>.authenticationCode(for: d, using: key))
+                : Array(HMAC<SHA256>.authenticationCode(for: d, using: key))
         }
         let fullSeed = Array(label.utf8) + seed
         var a = fullSeed
