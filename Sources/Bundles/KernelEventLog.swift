@@ -102,9 +102,10 @@ public enum KernelEventLog {
             + "\"schema\":\"\(schema)\",\"unavailable\":[\(unavailable.map(quoted).joined(separator: ","))]}"
     }
 
-    /// `skipped`: events not written because the file reached its size limit.
-    public static func stopLine(lost: UInt64, skipped: Int = 0) -> String {
-        "{\"kind\":\"stop\",\"lost\":\(lost),\"skipped\":\(skipped)}"
+    /// `skipped`: events not written because the file reached its size limit;
+    /// `otherNamespaces`: events of network namespaces not the node's, left out.
+    public static func stopLine(lost: UInt64, skipped: Int = 0, otherNamespaces: Int = 0) -> String {
+        "{\"kind\":\"stop\",\"lost\":\(lost),\"otherNamespaces\":\(otherNamespaces),\"skipped\":\(skipped)}"
     }
 
     /// The facts of a file besides its events.
@@ -115,6 +116,8 @@ public enum KernelEventLog {
         public var lost = 0
         /// Events the agent did not write: the file had reached its size limit.
         public var skipped = 0
+        /// Events of other network namespaces than the node's, left out (`NodeNamespaces`).
+        public var otherNamespaces = 0
         /// The stop line was there (the agent finished the file).
         public var complete = false
         /// Lines that were not events (line numbers and why), at most 10 kept.
@@ -149,6 +152,7 @@ public enum KernelEventLog {
                 }
                 header.lost = count("lost")
                 header.skipped = count("skipped")
+                header.otherNamespaces = count("otherNamespaces")
             default:
                 guard let event = KernelEvent(o) else { return bad("line \(lineNumber): not an event") }
                 body(event)

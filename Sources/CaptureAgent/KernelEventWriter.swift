@@ -20,9 +20,15 @@ final class KernelEventWriter {
     /// Wall-clock nanoseconds minus monotonic nanoseconds, measured once at start.
     private let offset: Int64
     private let reasons: [UInt32: String]
+    /// The node's network namespaces: events of others are left out (nil: every event kept).
+    private let namespaces: NodeNamespaces?
 
-    init(path: String, attached: [String], unavailable: [String], node: String, limit: Int? = nil) throws(CaptureAgentError) {
+    init(
+        path: String, attached: [String], unavailable: [String], node: String, limit: Int? = nil,
+        namespaces: NodeNamespaces? = nil
+    ) throws(CaptureAgentError) {
         self.limit = limit
+        self.namespaces = namespaces
         guard FileManager.default.createFile(atPath: path, contents: nil), let f = FileHandle(forWritingAtPath: path) else {
             throw CaptureAgentError("cannot write \(path)")
         }
@@ -69,6 +75,7 @@ final class KernelEventWriter {
     }
 
     func add(_ r: KernelEventRecord) {
+        if let namespaces, !namespaces.keeps(r.netns) { return }
         let kind: KernelEvent.Kind = r.kind == .retransmit ? .retransmit : r.kind == .state ? .state : .drop
         let wall = Int64(bitPattern: r.monotonicNanoseconds) &+ offset
         var e = KernelEvent(kind: kind, time: Double(wall) / 1e9, bytes: Int(r.bytes), netns: UInt64(r.netns), cgroup: r.cgroup)
@@ -111,7 +118,7 @@ final class KernelEventWriter {
     }
 
     func finish(lost: UInt64) {
-        buffer += KernelEventLog.stopLine(lost: lost, skipped: skipped) + "\n"
+        buffer += KernelEventLog.stopLine(lost: lost, skipped: skipped, otherNamespaces: namespaces?.leftOut ?? 0) + "\n"
         _ = flush()
         try? file.close()
     }

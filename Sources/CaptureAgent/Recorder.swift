@@ -46,6 +46,9 @@ public struct Recorder {
         public var nodeState = true
         /// Record TCP retransmissions, state changes and drops through eBPF (best effort).
         public var kernelEvents = true
+        /// Kernel events of every network namespace of the machine, not only the node's
+        /// (`NodeNamespaces`).
+        public var allNamespaces = false
         public init(interfaces: [String], output: String) {
             self.interfaces = interfaces
             self.output = output
@@ -158,7 +161,8 @@ public struct Recorder {
                 let writer = try KernelEventWriter(
                     path: options.output + "/events.jsonl", attached: p.attached,
                     unavailable: p.unavailable, node: options.node,
-                    limit: options.rotateSize ?? options.maximumBytes)
+                    limit: options.rotateSize ?? options.maximumBytes,
+                    namespaces: options.allNamespaces ? nil : NodeNamespaces())
                 guard p.start({ writer.add($0) }) else { throw CaptureAgentError("the kernel event ring buffer did not open") }
                 probe = p
                 events = writer

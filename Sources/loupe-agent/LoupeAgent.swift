@@ -87,6 +87,11 @@ struct Record: ParsableCommand {
     @Flag(name: .customLong("no-kernel-events"), help: "Do not record kernel events (eBPF).")
     var noKernelEvents = false
 
+    @Flag(
+        name: .customLong("all-namespaces"),
+        help: "Keep kernel events of every network namespace of the machine, not only this node's and its pods'.")
+    var allNamespaces = false
+
     @Option(
         help: ArgumentHelp(
             "List and watch the cluster through this kubeconfig's current context into cluster.sidecar.json.",
@@ -210,6 +215,7 @@ struct Record: ParsableCommand {
         options.rotateFiles = rotateFiles
         options.bufferSize = Int32(bufferSize)
         options.kernelEvents = !noKernelEvents
+        options.allNamespaces = allNamespaces
         options.promiscuous = !noPromiscuous
         options.nodeState = !noNodeState
         options.compress = zstd

@@ -1,4 +1,5 @@
 import Foundation
+import Bundles
 import Testing
 import _TestSupport
 
@@ -17,12 +18,14 @@ struct AgentKernelEventsTests {
     @Test func kernelRetransmissionsMatchTheWire() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-agent-loss-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        // Stopped by SIGTERM in the middle of --duration (the script sends it).
+        // Stopped by SIGTERM in the middle of --duration (the script sends it). The drops are
+        // the receiver's, a namespace behind an addressed wire (another node, for the agent's
+        // rule): --all-namespaces keeps its events.
         let recorded = try run(
             "/bin/bash",
             [
                 Fixtures.path("gen/record-agent-loss.sh"), Self.agent, out,
-                "--duration", "60", "--rotate-size", "1MB", "--rotate-files", "10",
+                "--duration", "60", "--rotate-size", "1MB", "--rotate-files", "10", "--all-namespaces",
             ])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         func value(_ key: String) -> Int? {
@@ -186,6 +189,34 @@ struct AgentKernelEventsTests {
             #expect((kernel?["unavailable"] as? [String])?.first?.contains("CAP_BPF") == true)
             #expect(stderr.contains("kernel events: loading the tp_btf programs: Operation not permitted"), "\(stderr)")
             #expect(!FileManager.default.fileExists(atPath: out + "/events.jsonl"))
+        }
+    }
+
+    /// Two agents on one kernel, each in a node namespace with two pods: each keeps its own
+    /// node's and pods' events (the pods found through their veths), says how many of the
+    /// other's it left out, and keeps none of them.
+    @Test func twoAgentsKeepTheirOwnNamespaces() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-two-agents-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let recorded = try run("/bin/bash", [Fixtures.path("gen/record-two-agents.sh"), Self.agent, out])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        var inodes: [String: [String: Int]] = [:]
+        for line in recorded.stdout.split(separator: "\n") where line.hasPrefix("netns ") {
+            let f = line.split(separator: " ").map(String.init)
+            if f.count == 4, let inode = Int(f[3]) { inodes[f[1], default: [:]][f[2]] = inode }
+        }
+        #expect(inodes["a"]?.count == 3 && inodes["b"]?.count == 3, "\(recorded.stdout)")
+        for side in ["a", "b"] {
+            let mine = Set(inodes[side]?.values.map { $0 } ?? [])
+            var seen: [Int: Int] = [:]
+            let header = try KernelEventLog.read(path: "\(out)/\(side)/events.jsonl") { e in
+                seen[Int(e.netns), default: 0] += 1
+            }
+            #expect(header.complete)
+            #expect(Set(seen.keys).isSubset(of: mine), "\(side): \(seen) outside \(mine)")
+            // Both pods' sockets changed state: their namespaces were found through the veths.
+            for role in ["c", "s"] { #expect(seen[inodes[side]?[role] ?? -1, default: 0] > 0, "\(side) \(role): \(seen)") }
+            #expect(header.otherNamespaces > 0, "the other node's connections were left out")
         }
     }
 }

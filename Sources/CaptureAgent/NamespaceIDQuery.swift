@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asks the kernel, over rtnetlink, which number this network namespace gives another
+/// (`RTM_GETNSID` with `NETNSA_FD`, rtnetlink(7) and linux/net_namespace.h): the number a
+/// link's `link_netnsid` names its peer's namespace by.
+struct NamespaceIDQuery {
+    private let socket: Int32
+    private var sequence: UInt32 = 0
+
+    // linux/rtnetlink.h and linux/net_namespace.h.
+    private static let getNamespaceID: UInt16 = 90  // RTM_GETNSID
+    private static let newNamespaceID: UInt16 = 88  // RTM_NEWNSID
+    private static let attributeID: UInt16 = 1  // NETNSA_NSID
+    private static let attributeFD: UInt16 = 3  // NETNSA_FD
+
+    init?() {
+        socket = Glibc.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // NETLINK_ROUTE
+        guard socket >= 0 else { return nil }
+        // A reply that never comes (an old kernel) ends the wait after 200 ms.
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func close() { _ = Glibc.close(socket) }
+
+    /// The number of the namespace at `path` (a `/proc/PID/ns/net` or `/run/netns` file), nil
+    /// when it cannot be opened or has none (-1: `NETNSA_NSID_NOT_ASSIGNED`).
+    mutating func id(ofNamespaceAt path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        sequence &+= 1
+        // nlmsghdr (16) + rtgenmsg (1, padded to 4) + rtattr NETNSA_FD (4 + 4): 28 bytes.
+        var request = [UInt8](repeating: 0, count: 28)
+        func put16(_ v: UInt16, _ at: Int) {
+            withUnsafeBytes(of: v.littleEndian) { request.replaceSubrange(at..<at + 2, with: $0) }
+        }
+        func put32(_ v: UInt32, _ at: Int) {
+            withUnsafeBytes(of: v.littleEndian) { request.replaceSubrange(at..<at + 4, with: $0) }
+        }
+        put32(28, 0)
+        put16(Self.getNamespaceID, 4)
+        put16(1, 6)  // NLM_F_REQUEST
+        put32(sequence, 8)
+        request[16] = UInt8(AF_UNSPEC)
+        put16(8, 20)
+        put16(Self.attributeFD, 22)
+        put32(UInt32(bitPattern: fd), 24)
+        guard send(socket, request, request.count, 0) == request.count else { return nil }
+        var reply = [UInt8](repeating: 0, count: 256)
+        let n = recv(socket, &reply, reply.count, 0)
+        guard n >= 20 else { return nil }
+        return Self.namespaceID(in: Array(reply[0..<n]), sequence: sequence)
+    }
+
+    /// Every link's peer namespace number (`IFLA_LINK_NETNSID`), for links without an address
+    /// of their own (an `RTM_GETADDR` dump names the addressed ones): no process is started,
+    /// so nothing of this lookup reaches a capture (a process's start sends a datagram on lo).
+    mutating func unaddressedLinkNamespaceIDs() -> Set<Int32> {
+        var peers: [Int32: Int32] = [:]  // link index -> namespace number
+        for m in dump(type: 18, header: 16) where m.count >= 32 {  // RTM_GETLINK, ifinfomsg
+            let index = Int32(bitPattern: Self.u32(m, 20))
+            if let id = Self.attribute(37, in: m, from: 32) { peers[index] = id }  // IFLA_LINK_NETNSID
+        }
+        var addressed: Set<Int32> = []
+        for m in dump(type: 22, header: 8) where m.count >= 24 {  // RTM_GETADDR, ifaddrmsg
+            addressed.insert(Int32(bitPattern: Self.u32(m, 20)))
+        }
+        return Set(peers.filter { !addressed.contains($0.key) }.values)
+    }
+
+    /// The messages of a dump request (`NLM_F_DUMP`) of `type` with a zeroed family header of
+    /// `header` bytes; at most 65,536 messages, and none after an error.
+    private mutating func dump(type: UInt16, header: Int) -> [[UInt8]] {
+        sequence &+= 1
+        var request = [UInt8](repeating: 0, count: 16 + header)
+        Self.put32(&request, UInt32(request.count), 0)
+        request[4] = UInt8(type & 0xFF)
+        request[5] = UInt8(type >> 8)
+        (request[6], request[7]) = (0x01, 0x03)  // NLM_F_REQUEST | NLM_F_DUMP (0x300)
+        Self.put32(&request, sequence, 8)
+        guard send(socket, request, request.count, 0) == request.count else { return [] }
+        var out: [[UInt8]] = []
+        var buffer = [UInt8](repeating: 0, count: 32 << 10)
+        while out.count < 65_536 {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            guard n >= 16 else { return out }
+            var at = 0
+            while at + 16 <= n {
+                let length = Int(Self.u32(buffer, at)), kind = UInt16(buffer[at + 4]) | UInt16(buffer[at + 5]) << 8
+                guard length >= 16, at + length <= n else { return out }
+                if kind == 3 || kind == 2 { return out }  // NLMSG_DONE, NLMSG_ERROR
+                if Self.u32(buffer, at + 8) == sequence { out.append(Array(buffer[at..<at + length])) }
+                at += (length + 3) & ~3
+            }
+        }
+        return out
+    }
+
+    private static func u32(_ b: [UInt8], _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
+
+    private static func put32(_ b: inout [UInt8], _ v: UInt32, _ at: Int) {
+        for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
+    }
+
+    /// A 32-bit attribute of `type` in the attributes of message `m` from `start`; nil without one.
+    static func attribute(_ type: UInt16, in m: [UInt8], from start: Int) -> Int32? {
+        var at = start
+        while at + 4 <= m.count {
+            let size = Int(UInt16(m[at]) | UInt16(m[at + 1]) << 8), t = (UInt16(m[at + 2]) | UInt16(m[at + 3]) << 8) & 0x3FFF
+            guard size >= 4, at + size <= m.count else { return nil }
+            if t == type && size >= 8 { return Int32(bitPattern: u32(m, at + 4)) }
+            at += (size + 3) & ~3
+        }
+        return nil
+    }
+
+    /// The NSID attribute of the `RTM_NEWNSID` reply to `sequence`; nil for another message,
+    /// an error reply, or a reply without one.
+    static func namespaceID(in b: [UInt8], sequence: UInt32) -> Int32? {
+        func u16(_ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
+        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
+        guard b.count >= 20 else { return nil }
+        let length = min(Int(u32(0)), b.count)
+        guard length >= 20, u32(8) == sequence, u16(4) == newNamespaceID else { return nil }
+        guard let id = attribute(attributeID, in: Array(b[0..<length]), from: 20) else { return nil }
+        return id >= 0 ? id : nil
+    }
+}
