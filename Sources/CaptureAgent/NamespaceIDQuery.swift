@@ -33,21 +33,11 @@ struct NamespaceIDQuery {
         defer { _ = Glibc.close(fd) }
         sequence &+= 1
         // nlmsghdr (16) + rtgenmsg (1, padded to 4) + rtattr NETNSA_FD (4 + 4): 28 bytes.
-        var request = [UInt8](repeating: 0, count: 28)
-        func put16(_ v: UInt16, _ at: Int) {
-            withUnsafeBytes(of: v.littleEndian) { request.replaceSubrange(at..<at + 2, with: $0) }
-        }
-        func put32(_ v: UInt32, _ at: Int) {
-            withUnsafeBytes(of: v.littleEndian) { request.replaceSubrange(at..<at + 4, with: $0) }
-        }
-        put32(28, 0)
-        put16(Self.getNamespaceID, 4)
-        put16(1, 6)  // NLM_F_REQUEST
-        put32(sequence, 8)
+        var request = Self.request(28, type: Self.getNamespaceID, flags: 1, sequence: sequence)  // NLM_F_REQUEST
         request[16] = UInt8(AF_UNSPEC)
-        put16(8, 20)
-        put16(Self.attributeFD, 22)
-        put32(UInt32(bitPattern: fd), 24)
+        Self.put16(&request, 8, 20)
+        Self.put16(&request, Self.attributeFD, 22)
+        Self.put32(&request, UInt32(bitPattern: fd), 24)
         guard send(socket, request, request.count, 0) == request.count else { return nil }
         var reply = [UInt8](repeating: 0, count: 256)
         let n = recv(socket, &reply, reply.count, 0)
@@ -75,12 +65,7 @@ struct NamespaceIDQuery {
     /// `header` bytes; at most 65,536 messages, and none after an error.
     private mutating func dump(type: UInt16, header: Int) -> [[UInt8]] {
         sequence &+= 1
-        var request = [UInt8](repeating: 0, count: 16 + header)
-        Self.put32(&request, UInt32(request.count), 0)
-        request[4] = UInt8(type & 0xFF)
-        request[5] = UInt8(type >> 8)
-        (request[6], request[7]) = (0x01, 0x03)  // NLM_F_REQUEST | NLM_F_DUMP (0x300)
-        Self.put32(&request, sequence, 8)
+        let request = Self.request(16 + header, type: type, flags: 0x301, sequence: sequence)  // NLM_F_REQUEST | NLM_F_DUMP
         guard send(socket, request, request.count, 0) == request.count else { return [] }
         var out: [[UInt8]] = []
         var buffer = [UInt8](repeating: 0, count: 32 << 10)
@@ -89,7 +74,7 @@ struct NamespaceIDQuery {
             guard n >= 16 else { return out }
             var at = 0
             while at + 16 <= n {
-                let length = Int(Self.u32(buffer, at)), kind = UInt16(buffer[at + 4]) | UInt16(buffer[at + 5]) << 8
+                let length = Int(Self.u32(buffer, at)), kind = Self.u16(buffer, at + 4)
                 guard length >= 16, at + length <= n else { return out }
                 if kind == 3 || kind == 2 { return out }  // NLMSG_DONE, NLMSG_ERROR
                 if Self.u32(buffer, at + 8) == sequence { out.append(Array(buffer[at..<at + length])) }
@@ -99,7 +84,23 @@ struct NamespaceIDQuery {
         return out
     }
 
+    /// A request of `count` bytes, zero after its nlmsghdr.
+    private static func request(_ count: Int, type: UInt16, flags: UInt16, sequence: UInt32) -> [UInt8] {
+        var r = [UInt8](repeating: 0, count: count)
+        put32(&r, UInt32(count), 0)
+        put16(&r, type, 4)
+        put16(&r, flags, 6)
+        put32(&r, sequence, 8)
+        return r
+    }
+
+    // Netlink's integers are the host's order: little-endian on the machines Loupe runs on.
+    private static func u16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
     private static func u32(_ b: [UInt8], _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
+
+    private static func put16(_ b: inout [UInt8], _ v: UInt16, _ at: Int) {
+        (b[at], b[at + 1]) = (UInt8(v & 0xFF), UInt8(v >> 8))
+    }
 
     private static func put32(_ b: inout [UInt8], _ v: UInt32, _ at: Int) {
         for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
@@ -109,7 +110,7 @@ struct NamespaceIDQuery {
     static func attribute(_ type: UInt16, in m: [UInt8], from start: Int) -> Int32? {
         var at = start
         while at + 4 <= m.count {
-            let size = Int(UInt16(m[at]) | UInt16(m[at + 1]) << 8), t = (UInt16(m[at + 2]) | UInt16(m[at + 3]) << 8) & 0x3FFF
+            let size = Int(u16(m, at)), t = u16(m, at + 2) & 0x3FFF  // less the nested and byte-order flags
             guard size >= 4, at + size <= m.count else { return nil }
             if t == type && size >= 8 { return Int32(bitPattern: u32(m, at + 4)) }
             at += (size + 3) & ~3
@@ -120,11 +121,9 @@ struct NamespaceIDQuery {
     /// The NSID attribute of the `RTM_NEWNSID` reply to `sequence`; nil for another message,
     /// an error reply, or a reply without one.
     static func namespaceID(in b: [UInt8], sequence: UInt32) -> Int32? {
-        func u16(_ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
-        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
         guard b.count >= 20 else { return nil }
-        let length = min(Int(u32(0)), b.count)
-        guard length >= 20, u32(8) == sequence, u16(4) == newNamespaceID else { return nil }
+        let length = min(Int(u32(b, 0)), b.count)
+        guard length >= 20, u32(b, 8) == sequence, u16(b, 4) == newNamespaceID else { return nil }
         guard let id = attribute(attributeID, in: Array(b[0..<length]), from: 20) else { return nil }
         return id >= 0 ? id : nil
     }
