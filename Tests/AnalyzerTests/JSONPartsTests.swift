@@ -4,10 +4,10 @@ import Reports
 import Testing
 import _TestSupport
 
-/// With `ReportOptions.jsonParts`, sections are written as soon as they are final (DNS on
-/// the DNS thread, TCP, TLS and the API server on the pass thread while DNS ends); the text
-/// spliced from them is the text of the finished report, byte for byte. With pod metadata
-/// (which names pods on rows after the pass) nothing is written ahead.
+/// With `ReportOptions.jsonParts`, sections are written as soon as they are final (TCP, TLS
+/// and the API server while the DNS stage may still be at work, then DNS); the text
+/// spliced from them is the text of the finished report, byte for byte, with pod metadata
+/// or without.
 struct JSONPartsTests {
     /// The report's text as Foundation's encoder writes it (the reference the renderer matches).
     static func reference(_ report: Report) throws -> String {
@@ -39,14 +39,14 @@ struct JSONPartsTests {
         let (report, parts) = try Self.run(
             "pcaps/pods/apiserver.pcapng", dnsThread: dnsThread,
             apiServer: "10.244.0.2:6443")
-        #expect(parts.keys == ["apiServer", "dns", "tcp", "tls"])
+        #expect(parts.keys == ["dns", "tcp", "tls"])
         #expect(report.dns.queries > 0 && report.tls.handshakes > 0 && report.apiServer.connections > 0)
         #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))
         #expect(JSONRenderer.render(report) == (try Self.reference(report)))
     }
 
     /// The text handed out in pieces (the file is written from them, never from a copy of the
-    /// whole): the rest of the document and each part where it stands, nine pieces for four
+    /// whole): the rest of the document and each section written ahead or apart where it stands, nine pieces for four
     /// parts, which put together are the reference text; an error of the output stops it.
     @Test func writtenInPieces() throws {
         let (report, parts) = try Self.run("pcaps/pods/apiserver.pcapng", dnsThread: true, apiServer: "10.244.0.2:6443")
@@ -84,12 +84,17 @@ struct JSONPartsTests {
         #expect(JSONRenderer.render(ahead.report, parts: options.jsonParts) == JSONRenderer.render(plain.report))
     }
 
-    @Test func nothingAheadWithPodMetadata() throws {
+    /// With pod metadata, rows are named before their section is written ahead: the text
+    /// spliced from the parts names the same pods as the finished report.
+    @Test(arguments: [true, false])
+    func aheadWithPodMetadata(dnsThread: Bool) throws {
         let (report, parts) = try Self.run(
             "pcaps/pods/apiserver.pcapng", metadata: ["pods/apiserver.kubectl.json"],
-            dnsThread: true)
-        #expect(parts.keys.isEmpty)
+            dnsThread: dnsThread)
+        #expect(parts.keys == ["dns", "tcp", "tls"])
         #expect(report.pods.count > 0)
+        #expect(report.tcp.flows.rows.contains { $0.clientPod != nil || $0.serverPod != nil })
+        #expect(report.dns.transactionList.rows.contains { $0.clientPod != nil })
         #expect(JSONRenderer.render(report, parts: parts) == (try Self.reference(report)))
     }
 }

@@ -9,6 +9,7 @@ enum AnalysisRegistry {
 
     static let all: [Entry] = [
         Entry(name: "icmp") { _ in ICMPAnalysis() },
+        Entry(name: "apiServer") { APIServerPlugin(context: $0) },
         Entry(name: "retina") { RetinaSeries(context: $0) },
     ]
 }

@@ -85,63 +85,36 @@ struct CapturePass {
         var hierarchy = ProtocolHierarchy(enabled: options.protocolHierarchy)
         var flows = FlowTable(limits: options.flowLimits)
         let conversationRows = options.listConversations ? options.rows : 0
-        var sinks = FlowSinks(
-            common: ConversationSink(conversations: TopK(capacity: conversationRows)),
-            tcp: options.analyzeTCP ? TCPAnalysis(rows: options.rows) : nil,
-            tls: options.analyzeTLS && options.analyzeTCP ? TLSAnalysis(rows: options.rows) : nil)
+        var sinks = FlowSinks(common: ConversationSink(conversations: TopK(capacity: conversationRows)))
         var defragmenter = IPDefragmenter()
         var clock = CaptureClock()
         var matched = 0
         var malformed = MalformedLog()
         var sightings = Sightings(paths: paths, samePoint: options.samePoint, origins: options.origins)
         var dns = options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil
-        if options.traceTCP { sinks.tcp?.trace = [:] }
-        if let records = options.records {
-            sinks.tcp?.records = records
-            sinks.tcp?.directory = options.pods
-            dns?.records = records
-            sinks.tls?.records = records
-        }
-        if !options.kernelConnections.isEmpty {
-            sinks.tcp?.kernelWatch = Dictionary(
-                options.kernelConnections.map { ($0, TCPAnalysis.WireCount()) },
-                uniquingKeysWith: { a, _ in a })
-        }
-        if options.traceExchanges { sinks.tls?.exchangeTrace = [:] }
-        sinks.tls?.keyLog = options.keyLog
+        dns?.records = options.records
         let context = PassContext(
             pods: options.pods, metricsStep: options.metricsStep,
             metricsAdaptive: options.metricsStep == nil && options.metricsStepFromCapture,
-            node: options.captureNode, retinaSeries: options.retinaSeries)
+            node: options.captureNode, retinaSeries: options.retinaSeries, rows: options.rows,
+            apiServers: Set(options.apiServers), records: options.records)
         sinks.plugins = PassAnalyses(options.analyses.compactMap { $0.make(context) })
         if let pods = options.pods {
             sinks.common.attribution = AttributionCounter(directory: pods)
             sinks.common.natPairs = ServiceNATPairs(directory: pods)
-            sinks.tcp?.podStats = PodStats()
-            sinks.tls?.podStats = PodStats()
-            sinks.tls?.directory = pods
             dns?.pods = pods
             dns?.podStats = PodStats()
             if !options.podFilter.isEmpty {
                 sinks.selection = PodSelection(directory: pods, pods: options.podFilter.selected(in: pods))
             }
         }
-        let apiEndpoints = (options.pods?.apiServer ?? []).union(options.apiServers)
-        if options.analyzeTCP && !apiEndpoints.isEmpty {
-            sinks.api = APIServerAnalysis(endpoints: apiEndpoints, directory: options.pods, rows: options.rows)
-            sinks.api?.requests.records = options.records
-        }
-        if options.metricsStep != nil || options.metricsStepFromCapture {
-            // One place kept for the packet series.
-            let recorder =
-                options.metricsStep.map { MetricsRecorder(step: $0, reserving: 1) } ?? MetricsRecorder(adaptiveReserving: 1)
+        // With a metrics format, one recorder (copied to each analysis, merged after the
+        // pass), with one place kept for the packet series.
+        let recorder = context.metricsRecorder(reserving: 1)
+        sinks.connections = ConnectionStage(options, recorder: recorder)
+        if let recorder {
             dns?.metrics = recorder
-            sinks.tcp?.metrics = recorder
-            sinks.tcp?.directory = options.pods
-            sinks.tcp?.retinaStats = options.retinaSeries
             dns?.metricSeries.withBasic = options.retinaSeries
-            sinks.tls?.metrics = recorder
-            sinks.api?.metrics = recorder
             sinks.packetSteps = PacketSteps(step: recorder.step, adaptive: recorder.adaptive)
         }
         dns?.searchPath = SearchPathDetector(clusterDomain: options.clusterDomain)
@@ -176,13 +149,13 @@ struct CapturePass {
         var now: Int64 = 0
         var seen = 0
         var secretsRead = [Int](repeating: 0, count: merger.readers.count)
-        let decrypts = sinks.tls != nil
+        let decrypts = sinks.connections.decrypts
         while let (input, record) = merger.next() {
             files[input].count(record)
             if files[input].packets == 1 { sightings.points.begin(input: input, after: merger.finished) }
             seen += 1
             if decrypts && merger.readers[input].secretsCount != secretsRead[input] {
-                sinks.tls?.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))
+                sinks.connections.addSecrets(merger.readers[input].secrets.dropFirst(secretsRead[input]))
                 secretsRead[input] = merger.readers[input].secretsCount
             }
             if seen == 1 && merger.severalPoints { sightings.expectSeveralPoints() }
@@ -361,22 +334,16 @@ struct CapturePass {
                 sinks.dns.message(f, payload: frame.payload)
             }
         }
-        if tcpPorts && isPresent(&sinks.tcp) {
+        if tcpPorts && sinks.connections.wantsSegments {
             var slot = flows.flows[i].analysisSlot
-            sinks.tcp?.segment(
-                frame, slot: &slot, clientIsLow: flows.flows[i].clientIsLow,
-                firstSecond: flows.flows[i].firstSecond, fromLow: fromLow, time: time,
-                timestamp: timestamp, wireLength: length, reused: reused, frameNumber: frameNumber)
+            sinks.connections.segment(
+                frame, slot: &slot, hasHeader: tcp, clientIsLow: flows.flows[i].clientIsLow,
+                clientFromSYN: flows.flows[i].clientFromSYN, firstSecond: flows.flows[i].firstSecond,
+                fromLow: fromLow, time: time, timestamp: timestamp, wireLength: length, reused: reused,
+                frameNumber: frameNumber, plugins: sinks.plugins)
             flows.update(i) { $0.analysisSlot = slot }
-            let payloadCount = frame.payload.count
-            if tcp && isPresent(&sinks.api) && payloadCount > 0 { sinks.api?.segment(frame, slot: slot, time: time) }
-            if tcp && isPresent(&sinks.tls) {
-                sinks.tls?.segment(
-                    frame, slot: slot, fromLow: fromLow, clientIsLow: flows.flows[i].clientIsLow,
-                    clientFromSYN: flows.flows[i].clientFromSYN, time: time)
-            }
-        } else if frame.isUDP && isPresent(&sinks.tls) {
-            sinks.tls?.quic.datagram(frame.payload, key: key)
+        } else if frame.isUDP {
+            sinks.connections.datagram(frame, key: key)
         }
     }
 }

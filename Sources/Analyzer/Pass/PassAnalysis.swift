@@ -30,6 +30,12 @@ struct PassContext {
     var node: String?
     /// Retina's packet and connection series are wanted (`ReportOptions.retinaSeries`).
     var retinaSeries = false
+    /// Rows kept in each list (`--rows`).
+    var rows = 20
+    /// API-server endpoints given on the command line (the metadata's are in `pods`).
+    var apiServers: Set<PodDirectory.Endpoint> = []
+    /// `--format ndjson`: where records are written.
+    var records: RecordWriter?
 
     var wantsMetrics: Bool { metricsStep != nil || metricsAdaptive }
 
@@ -63,6 +69,23 @@ protocol PassAnalysis: AnyObject {
     /// Every IP frame as read, before the sightings stage picks the one the analyses see (so
     /// each observation point's copy and the capture's own duplicates too); `flowSerial` is -1.
     func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket)
+    /// Whether TCP connections are wanted (false by default: the connection stage then never
+    /// calls `segment`, `wantsSession`, `sessionSettled` or `connectionEnded`). Only where
+    /// the pass analyses TCP (a report's).
+    var wantsConnections: Bool { get }
+    /// A TCP segment with a whole header and a payload, after TCP (which gave the connection
+    /// its slot) and TLS have read it.
+    func segment(_ frame: borrowing DecodedFrame, _ segment: ConnectionSegment)
+    /// Whether `flow`'s TLS session is wanted at its end (`ConnectionEnd.session`): building
+    /// it costs hundreds of bytes, so it is built only for the flows some analysis asks for.
+    func wantsSession(of flow: Flow) -> Bool
+    /// The TLS session of `flow`, closed and idle, folded before the flow's end (the flow is
+    /// held for late retransmissions): its view now, and `ConnectionEnd.hadSession` false then.
+    func sessionSettled(_ flow: Flow, _ session: TLSSession.APIView)
+    /// A flow ended while the pass analyses TCP (every flow: TCP's or not, `end.hadConnection`
+    /// says), after TCP and TLS folded it, before its slot serves another connection.
+    /// `session`: its TLS session's view, when `wantsSession` asked for it and TLS had one.
+    func connectionEnded(_ flow: Flow, _ end: ConnectionEnd, session: TLSSession.APIView?)
     /// The pass has ended: the section (and a warning for each bound reached) into `report`;
     /// lists hold at most `rows` rows.
     func write(into report: inout Report, rows: Int)
@@ -77,77 +100,40 @@ extension PassAnalysis {
     var wantsSightings: Bool { false }
     func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {}
     func metrics(_ points: ObservationPoints) -> MetricsRecorder? { nil }
+    var wantsConnections: Bool { false }
+    func segment(_ frame: borrowing DecodedFrame, _ segment: ConnectionSegment) {}
+    func wantsSession(of flow: Flow) -> Bool { false }
+    func sessionSettled(_ flow: Flow, _ session: TLSSession.APIView) {}
+    func connectionEnded(_ flow: Flow, _ end: ConnectionEnd, session: TLSSession.APIView?) {}
 }
 
-/// The plug-in analyses a pass runs, and which IP protocols each reads (so a packet no
-/// analysis wants costs one bit test).
-struct PassAnalyses {
-    /// IP protocols as a 256-bit set: bit `p` of word `p >> 6`.
-    struct ProtocolSet {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+/// A TCP segment as the connection stage hands it to plug-ins (`PassAnalysis.segment`).
+struct ConnectionSegment {
+    /// The connection's slot in the TCP analysis (`Flow.analysisSlot`): the same for each of
+    /// its segments, and free for another connection after its end (`connectionEnded`).
+    var slot: Int32
+    /// The pass's nanoseconds.
+    var time: Int64
+}
 
-        init(_ protocols: [UInt8] = []) { for p in protocols { insert(p) } }
-
-        mutating func insert(_ p: UInt8) {
-            let bit = UInt64(1) << UInt64(p & 63)
-            switch p >> 6 {
-            case 0: words.0 |= bit
-            case 1: words.1 |= bit
-            case 2: words.2 |= bit
-            default: words.3 |= bit
-            }
-        }
-
-        mutating func formUnion(_ o: ProtocolSet) {
-            words = (words.0 | o.words.0, words.1 | o.words.1, words.2 | o.words.2, words.3 | o.words.3)
-        }
-
-        @inline(__always) func contains(_ p: UInt8) -> Bool {
-            let word: UInt64
-            switch p >> 6 {
-            case 0: word = words.0
-            case 1: word = words.1
-            case 2: word = words.2
-            default: word = words.3
-            }
-            return word >> UInt64(p & 63) & 1 != 0
-        }
-    }
-
-    private var analyses: [(analysis: any PassAnalysis, protocols: ProtocolSet)] = []
-    /// Some analysis reads the protocol.
-    private var wanted = ProtocolSet()
-
-    /// Some analysis wants flow ends; every sighting.
-    private(set) var wantsFlowEnds = false, wantsSightings = false
-
-    init(_ analyses: [any PassAnalysis] = []) {
-        self.analyses = analyses.map { ($0, ProtocolSet($0.ipProtocols)) }
-        wantsFlowEnds = analyses.contains { $0.wantsFlowEnds }
-        wantsSightings = analyses.contains { $0.wantsSightings }
-        for a in self.analyses { wanted.formUnion(a.protocols) }
-    }
-
-    @inline(__always) func wants(_ ipProtocol: UInt8) -> Bool { wanted.contains(ipProtocol) }
-
-    func packet(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
-        for a in analyses where a.protocols.contains(frame.ipProtocol) { a.analysis.packet(frame, packet) }
-    }
-
-    func flowEnded(_ flow: Flow) {
-        for a in analyses where a.analysis.wantsFlowEnds { a.analysis.flowEnded(flow) }
-    }
-
-    func sighting(_ frame: borrowing DecodedFrame, _ packet: PassPacket) {
-        for a in analyses where a.analysis.wantsSightings { a.analysis.sighting(frame, packet) }
-    }
-
-    func write(into report: inout Report, rows: Int) {
-        for a in analyses { a.analysis.write(into: &report, rows: rows) }
-    }
-
-    /// Each analysis's metric series.
-    func metrics(_ points: ObservationPoints) -> [MetricsRecorder] {
-        analyses.compactMap { $0.analysis.metrics(points) }
-    }
+/// What the connection stage tells plug-ins of a flow's end besides the flow and its TLS
+/// session (`PassAnalysis.connectionEnded`).
+struct ConnectionEnd {
+    /// The flow's ends' owners, with cluster metadata.
+    var owners: FlowOwners?
+    /// TCP had state for the flow (a connection): the three facts below are its.
+    var hadConnection = false
+    /// The connection's initial RTT in nanoseconds (0: none measured).
+    var initialRTT: Int64 = 0
+    /// How its first RST came (nil: none).
+    var resetKind: TCPResetKind?
+    /// Its SYN was seen (true when TCP had no state).
+    var handshakeSeen = true
+    /// TLS found a session on the connection and folded it now (false when it was settled
+    /// before: `sessionSettled`).
+    var hadSession = false
+    /// With `--pod`/`--namespace`/`--workload`: the flow is of the pods selected (always true
+    /// without a selection). Packets and segments of other pods never reach a plug-in; their
+    /// flows' ends do, so that per-slot state is freed.
+    var selected = true
 }

@@ -47,10 +47,8 @@ public struct ReportOptions: Sendable {
     /// `StepLadder`), when `metricsStep` is nil.
     public var metricsStepFromCapture = false
     /// Set when the report will be written as JSON: sections are written into it as soon as
-    /// they are final (the DNS section on the DNS thread, the TCP, TLS and API-server
-    /// sections on the pass thread while the DNS thread ends), for
-    /// `JSONRenderer.render(_:parts:)`. Only without pod metadata, which names pods on rows
-    /// after the pass.
+    /// they are final (the TCP, TLS and API-server sections while the DNS stage may still be
+    /// at work, then DNS's), for `JSONRenderer.render(_:parts:)`.
     public var jsonParts: JSONParts?
     public init() {}
 }
@@ -113,13 +111,11 @@ public enum ReportRun {
         passOptions.metricsStep = options.metricsStep
         passOptions.metricsStepFromCapture = options.metricsStepFromCapture
         let rows = options.rows
-        let parts = directory == nil ? options.jsonParts : nil
+        let parts = options.jsonParts
         passOptions.dnsEpilogue = { analysis in
             let section = dnsSection(analysis, rows: rows)
-            if let parts {
-                analysis.releaseSectionStorage()  // before the text: its memory is reused
-                parts.write("dns", section)
-            }
+            // Before the text: its memory is reused.
+            if parts != nil { analysis.releaseSectionStorage() }
             return section
         }
         // Kernel events are read first: the pass then counts the wire's side of their connections.
@@ -143,23 +139,19 @@ public enum ReportRun {
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)
         // The sections DNS plays no part in, built (and with `parts`, written) while the DNS
-        // thread may still be ending.
-        let tcp = tcpSection(pass.sinks.tcp ?? TCPAnalysis(rows: 0))
-        let tls = pass.sinks.tls?.finalSection ?? TLSSection()
-        let api = pass.sinks.api?.finalSection ?? APIServerSection()
-        let after = Leftovers(pass.sinks)
+        // thread may still be ending; with pod metadata, their rows named first (service
+        // pairs from the pass's own table: DNS over UDP's are not TCP's).
+        let connections = connectionResults(&pass.sinks.connections)
+        var (tcp, tls, after) = (connections.tcp, connections.tls, connections.leftovers)
+        if let directory { nameConnectionRows(&tcp, &tls, directory, pairs: pass.sinks.natPairs?.pairs() ?? [:]) }
         if let parts {
-            // The analyses are freed before their sections' text is written, which then takes
-            // their memory: with them held, the text was `loupe report`'s highest memory on a
-            // busy node (measured on 6M packets). Pod metadata (no parts) reads them after.
-            pass.sinks.tcp = nil
-            pass.sinks.tls = nil
-            pass.sinks.api = nil
             parts.write("tcp", tcp)
             parts.write("tls", tls)
-            parts.write("apiServer", api)
         }
         pass.finishDNS()
+        var dns = pass.sinks.dns.section ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows)
+        if let directory { nameDNSRows(&dns, directory) }
+        parts?.write("dns", dns)
         let (inputs, packets, bytes) = pass.captureFacts
         var report = Report(
             inputs: SummaryRun.asGiven(inputs, bundle), packets: packets, bytes: bytes,
@@ -169,16 +161,15 @@ public enum ReportRun {
             flowTable: SummaryRun.flowTableStats(pass.flows, pass.sinks.dns.conversations?.flows),
             warnings: pass.warnings.map(bundle.displayText),
             tcp: tcp,
-            dns: pass.sinks.dns.section ?? dnsSection(DNSAnalysis(rows: 0), rows: options.rows),
+            dns: dns,
             tls: tls)
-        report.apiServer = api
         pass.sinks.plugins.write(into: &report, rows: options.rows)
         if let services = after.services { report.http = services.section(rows: options.rows) }
         report.sightings = sightingsSection(pass.sightings, rows: options.rows, pods: directory)
         report.path = pathSection(pass.sightings, rows: options.rows, directory: directory, kernel: kernel)
         report.warnings += sightingsWarnings(pass.sightings) + pathWarnings(pass.sightings.path)
         if let directory {
-            podSections(&report, pass, directory, options)
+            podSections(&report, pass, connections.podStats, directory, options)
             report.attribution.nodes = metadata.objects.compactMap { o -> NodeAddresses? in
                 if case .node(let n) = o { NodeAddresses(name: n.name, addresses: n.addresses) } else { nil }
             }.sorted { $0.name < $1.name }.prefix(options.rows).map { $0 }
@@ -211,16 +202,6 @@ public enum ReportRun {
                     + "\(dns.names.capacity) distinct names: their names are not told apart (listed as "
                     + "\"\(DNSNameTable.overflowText)\"; retransmissions among them count as new queries)")
         }
-        if after.requestsDropped > 0 {
-            report.warnings.append(
-                "\(after.requestsDropped) decrypted API requests not read: more than "
-                    + "\(HTTP1Conversation.limit) on one connection")
-        }
-        if after.httpDropped > 0 {
-            report.warnings.append(
-                "\(after.httpDropped) plain HTTP requests or exchanges not kept: more than "
-                    + "\(HTTPExchanges.limit) on one API-server connection or \(HTTPExchanges.totalLimit) over all")
-        }
         report.warnings += after.httpWarnings
         if pass.defragmenter.dropped > 0 {
             report.warnings.append(
@@ -233,7 +214,8 @@ public enum ReportRun {
             report.warnings.append(
                 "stream reassembly reached its buffer bound \(hits) times: the holes before were given up as gaps")
         }
-        var metrics = pass.metrics(adding: [kernel?.dropSeries?.recorder].compactMap { $0 })
+        var metrics = pass.metrics(
+            connections: connections.metrics, adding: [kernel?.dropSeries?.recorder].compactMap { $0 })
         metrics?.constantLabels = constantLabels(options.metricLabels, report: report, nodes: pass.sightings.points.nodeNames)
         if let dropped = metrics?.droppedSeries, dropped > 0 {
             report.warnings.append(
@@ -261,36 +243,11 @@ public enum ReportRun {
         return outcome
     }
 
-    /// What the report reads of the TCP and TLS analyses after their sections are built.
-    struct Leftovers {
-        var kernelWatch: [FlowKey: TCPAnalysis.WireCount]?
-        var tcpTrace: [Int: TCPAnalysisFlags]?
-        var tlsLimitHits: Int
-        var httpDropped: Int
-        var requestsDropped: Int
-        /// With TLS keys: the requests decrypted connections carried.
-        var services: HTTPServices?
-        /// The bounds the cleartext HTTP reader and the `http` section reached.
-        var httpWarnings: [String]
-        var exchangeTrace: [String: [Int64]]?
-        var settledTLSSessions: Int
-
-        init(_ sinks: FlowSinks) {
-            kernelWatch = sinks.tcp?.kernelWatch
-            tcpTrace = sinks.tcp?.trace
-            tlsLimitHits = sinks.tls?.budget.limitHits ?? 0
-            httpDropped = sinks.api?.httpDropped ?? 0
-            requestsDropped = sinks.api?.requestsDropped ?? 0
-            // With keys, or when cleartext HTTP was read: the `http` section.
-            services = sinks.tls.flatMap { $0.keyLog.isEmpty && $0.services.requests == 0 ? nil : $0.services }
-            httpWarnings = (sinks.tls?.plain.warnings ?? []) + (services?.warnings ?? [])
-            exchangeTrace = sinks.tls?.exchangeTrace
-            settledTLSSessions = sinks.tls?.settled ?? 0
-        }
-    }
-
     /// attribution, pods, workloads, namespaces, and pod names on TCP and DNS rows.
-    static func podSections(_ report: inout Report, _ pass: CapturePass, _ directory: PodDirectory, _ options: ReportOptions) {
+    static func podSections(
+        _ report: inout Report, _ pass: CapturePass, _ connectionPods: [PodStats], _ directory: PodDirectory,
+        _ options: ReportOptions
+    ) {
         var a = AttributionSection()
         a.metadata = options.metadataPaths
         if let counter = pass.sinks.attribution {
@@ -317,9 +274,7 @@ public enum ReportRun {
         }
         report.attribution = a
         var stats = PodStats()
-        for part in [pass.sinks.dns.analysis?.podStats, pass.sinks.tcp?.podStats, pass.sinks.tls?.podStats] {
-            if let part { stats.merge(part) }
-        }
+        for part in [pass.sinks.dns.analysis?.podStats].compactMap({ $0 }) + connectionPods { stats.merge(part) }
         let (pods, workloads, namespaces) = stats.rows(directory)
         report.pods = Array(pods.prefix(options.rows))
         report.podsOmitted = pods.count - report.pods.count
@@ -328,10 +283,15 @@ public enum ReportRun {
         if stats.dropped > 0 {
             report.warnings.append("\(stats.dropped) figures of pods past the first \(PodStats.podLimit) not broken down per pod")
         }
-        // Rows built before attribution (TCP flows, DNS transactions) get their pods here,
-        // and connections through a Service their Service (and backend, when paired).
-        let pairs = pass.sinks.natPairs?.pairs() ?? [:]
-        report.attribution.servicePairs = pairs.count
+        report.attribution.servicePairs = pass.sinks.natPairs?.pairs().count ?? 0
+    }
+
+    /// TCP flows and TLS sessions, built before attribution, get their pods here, and
+    /// connections through a Service their Service (and backend, when `pairs` pairs them).
+    static func nameConnectionRows(
+        _ tcp: inout TCPSection, _ tls: inout TLSSection, _ directory: PodDirectory,
+        pairs: [ServiceNATPairs.Client: (service: String, pod: String)]
+    ) {
         func service(_ client: String, _ server: String, _ time: Int64) -> (service: String?, backend: String?) {
             let pair = PodDirectory.Endpoint(parsing: client).flatMap {
                 pairs[ServiceNATPairs.Client(address: $0.address, port: $0.port)]
@@ -343,26 +303,30 @@ public enum ReportRun {
             }
             return (pair?.service, nil)
         }
-        for i in report.tcp.flows.rows.indices {
-            let row = report.tcp.flows.rows[i]
+        for i in tcp.flows.rows.indices {
+            let row = tcp.flows.rows[i]
             let time = Self.nanoseconds(row.firstTimestamp)
-            report.tcp.flows.rows[i].clientPod = Self.podName(row.client, time, directory)
+            tcp.flows.rows[i].clientPod = Self.podName(row.client, time, directory)
             let (svc, backend) = service(row.client, row.server, time)
-            report.tcp.flows.rows[i].serverPod = Self.podName(row.server, time, directory) ?? backend
-            report.tcp.flows.rows[i].service = svc
+            tcp.flows.rows[i].serverPod = Self.podName(row.server, time, directory) ?? backend
+            tcp.flows.rows[i].service = svc
         }
-        for i in report.tls.sessions.rows.indices {
-            let row = report.tls.sessions.rows[i]
+        for i in tls.sessions.rows.indices {
+            let row = tls.sessions.rows[i]
             let time = row.timestamp.map(Self.nanoseconds) ?? 0
             let (svc, backend) = service(row.client, row.server, time)
-            if row.serverPod == nil { report.tls.sessions.rows[i].serverPod = backend }
-            report.tls.sessions.rows[i].service = svc
+            if row.serverPod == nil { tls.sessions.rows[i].serverPod = backend }
+            tls.sessions.rows[i].service = svc
         }
-        for i in report.dns.transactionList.rows.indices {
-            let row = report.dns.transactionList.rows[i]
+    }
+
+    /// DNS transactions, built before attribution, get their pods here.
+    static func nameDNSRows(_ dns: inout DNSSection, _ directory: PodDirectory) {
+        for i in dns.transactionList.rows.indices {
+            let row = dns.transactionList.rows[i]
             let time = Self.nanoseconds(row.timestamp)
-            report.dns.transactionList.rows[i].clientPod = Self.podName(row.client, time, directory)
-            report.dns.transactionList.rows[i].serverPod = Self.podName(row.server, time, directory)
+            dns.transactionList.rows[i].clientPod = Self.podName(row.client, time, directory)
+            dns.transactionList.rows[i].serverPod = Self.podName(row.server, time, directory)
         }
     }
 
