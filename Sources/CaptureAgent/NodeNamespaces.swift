@@ -15,8 +15,10 @@ import Glibc
 /// (`IFLA_LINK_NETNSID`); which namespace that number is, is asked of the kernel (`RTM_GETNSID`)
 /// for every namespace a process or `/run/netns` holds.
 ///
-/// Bounds: at most `maximumNamespaces` namespaces kept; a namespace not known yet makes the
-/// set look again, at most once per `rescanInterval` (pods start during a recording). After
+/// Bounds: at most `maximumNamespaces` namespaces kept over the whole recording (past it, the
+/// events of namespaces found later are left out and counted, `leftOut`), and as many found
+/// foreign; a namespace not known yet makes the set look again, at most once per
+/// `rescanInterval` (pods start during a recording). After
 /// the agent drops its privileges (`--user`), processes of other users cannot be opened:
 /// namespaces that appear later are found only through `/run/netns`.
 final class NodeNamespaces {
@@ -30,7 +32,8 @@ final class NodeNamespaces {
     /// Events of other namespaces left out.
     private(set) var leftOut = 0
 
-    init() { scan() }
+    /// `scan`: look at once (false in tests, which feed `record`).
+    init(scan: Bool = true) { if scan { self.scan() } }
 
     /// Whether an event of namespace inode `netns` (0: unknown) is this node's.
     func keeps(_ netns: UInt32) -> Bool {
@@ -43,20 +46,38 @@ final class NodeNamespaces {
         return false
     }
 
-    /// Looks again: the own namespace, the links' peer namespaces, and what each is.
+    /// Looks again: the own namespace, the links' peer namespaces, and what each is. The
+    /// processes are listed only when some unaddressed link leads into another namespace.
     func scan() {
         lastScan = Date()
         guard let mine = Self.inode("/proc/self/ns/net") else { return }
-        var found: Set<UInt32> = [mine], seen: Set<UInt32> = [mine]
-        if var query = NamespaceIDQuery() {
-            defer { query.close() }
-            let peers = query.unaddressedLinkNamespaceIDs()
-            for path in Self.namespaceFiles() where !peers.isEmpty && found.count < Self.maximumNamespaces {
-                guard let inode = Self.inode(path), seen.insert(inode).inserted else { continue }
-                if let id = query.id(ofNamespaceAt: path), peers.contains(id) { found.insert(inode) }
-            }
+        guard var query = NamespaceIDQuery() else {
+            record(mine: mine, peers: [], candidates: [])
+            return
         }
-        own.formUnion(found)
+        defer { query.close() }
+        let peers = query.unaddressedLinkNamespaceIDs()
+        let files = peers.isEmpty ? [] : Self.namespaceFiles()
+        record(
+            mine: mine, peers: peers,
+            candidates: files.lazy.compactMap { path in
+                Self.inode(path).map { inode in (inode, { query.id(ofNamespaceAt: path) }) }
+            })
+    }
+
+    /// One look's findings: `mine`, the agent's own namespace; `peers`, the numbers the
+    /// kernel gives the namespaces unaddressed links lead into; `candidates`, each namespace
+    /// file's inode and how to ask its number (asked once per inode not known yet).
+    func record<S: Sequence>(mine: UInt32, peers: Set<Int32>, candidates: S)
+    where S.Element == (UInt32, () -> Int32?) {
+        lastScan = Date()
+        if own.count < Self.maximumNamespaces { own.insert(mine) }
+        var seen: Set<UInt32> = [mine]
+        for (inode, id) in candidates where !peers.isEmpty {
+            guard own.count < Self.maximumNamespaces, seen.count < 2 * Self.maximumNamespaces else { break }
+            guard seen.insert(inode).inserted, !own.contains(inode) else { continue }
+            if let number = id(), peers.contains(number) { own.insert(inode) }
+        }
         foreign = seen.subtracting(own)
     }
 

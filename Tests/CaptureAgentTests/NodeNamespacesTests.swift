@@ -48,4 +48,42 @@ struct NodeNamespacesTests {
         #expect(n.keeps(own) && n.keeps(0))
         #expect(!n.keeps(1) && n.leftOut == 1, "inode 1 is no network namespace")
     }
+
+    /// The bound: past `maximumNamespaces` namespaces (over every look, not each), the rest
+    /// are left out; no number is asked when no link leads into another namespace, nor twice
+    /// for a namespace already kept.
+    @Test func keepsAtMostTheBound() {
+        let n = NodeNamespaces(scan: false)
+        var asked = 0
+        func candidates(_ inodes: Range<UInt32>) -> [(UInt32, () -> Int32?)] {
+            inodes.map { inode in
+                (
+                    inode,
+                    {
+                        asked += 1; return Int32(inode % 7)
+                    }
+                )
+            }
+        }
+        n.record(mine: 1, peers: [], candidates: candidates(100..<200))
+        #expect(asked == 0 && n.own == [1])
+        let total = NodeNamespaces.maximumNamespaces + 1_000
+        n.record(mine: 1, peers: Set(0..<7), candidates: candidates(100..<UInt32(100 + total)))
+        #expect(n.own.count == NodeNamespaces.maximumNamespaces)
+        #expect(asked == NodeNamespaces.maximumNamespaces - 1)
+        // A later look finds more: still the bound, and no kept namespace asked again.
+        asked = 0
+        n.record(mine: 1, peers: Set(0..<7), candidates: candidates(100..<UInt32(200 + total)))
+        #expect(n.own.count == NodeNamespaces.maximumNamespaces && asked == 0)
+        // Within the rescan interval, an unknown namespace is left out without a look.
+        #expect(!n.keeps(UInt32(150 + total)) && n.leftOut == 1)
+        // Only namespaces whose number a link names are kept; a look again asks only the others.
+        let m = NodeNamespaces(scan: false)
+        m.record(mine: 1, peers: [3], candidates: candidates(100..<200))
+        let kept = Set<UInt32>([1] + (100..<200).filter { $0 % 7 == 3 })
+        #expect(m.own == kept)
+        asked = 0
+        m.record(mine: 1, peers: [3], candidates: candidates(100..<200))
+        #expect(m.own == kept && asked == 100 - (kept.count - 1))
+    }
 }
