@@ -17,6 +17,10 @@ public struct MergingReader {
     private var lastTaken = -1
     /// Inputs whose records ran out, in the order they did (several inputs only).
     public private(set) var finished: [Int] = []
+    /// Per input, nanoseconds subtracted from its records' times before they are merged (a
+    /// node's clock brought onto another's); empty or zeros: none. Several inputs only.
+    public var shifts: [Int64] = [] { didSet { shifting = shifts.contains { $0 != 0 } } }
+    private var shifting = false
 
     public init(_ readers: [CaptureReader]) {
         self.readers = readers
@@ -54,6 +58,14 @@ public struct MergingReader {
 
     @inline(__always)
     private mutating func pull(_ i: Int) -> PacketRecord? {
+        let record = pullInOrder(i)
+        guard shifting, i < shifts.count, shifts[i] != 0, var shifted = record else { return record }
+        shifted.timestamp = shifted.timestamp?.adding(nanoseconds: -shifts[i])
+        return shifted
+    }
+
+    @inline(__always)
+    private mutating func pullInOrder(_ i: Int) -> PacketRecord? {
         if ordering[i] { return pullOrdered(i, after: nil) }
         guard let record = readers[i].next() else { return nil }
         return unordered(record, i) ? pullOrdered(i, after: record) : record

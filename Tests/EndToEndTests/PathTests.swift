@@ -89,26 +89,39 @@ struct PathTests {
         #expect(Self.p50(try Self.hop(r, "node-2:veth-b", "node-2:br0")) < 0.0005)
     }
 
-    /// node-2's clock 80 ms ahead: its offset within 1 ms of the shift, and the wire's delay,
-    /// corrected by it, still the relay's within 1 ms.
-    @Test func clockOffsetIsTheShift() throws {
-        let r = try Self.report("node-1.pcapng.gz", "shifted/node-2.pcapng.gz")
-        let shift = try #require(try Self.truth()["shiftSeconds"] as? Double)
+    /// node-2's clock 80 ms ahead (more than the wire's 20 ms) and 3.5 s ahead (past the
+    /// sightings window): its offset within 1 ms of the shift, node-2's records read on
+    /// node-1's clock (`ClockPrescan`), so the wire's hop is there both ways as without a
+    /// shift, and its delay, corrected by the offset, still the relay's within 1 ms.
+    @Test(arguments: [("shifted", "shiftSeconds"), ("shifted-far", "farShiftSeconds")])
+    func clockOffsetIsTheShift(_ folder: String, _ truthKey: String) throws {
+        let r = try Self.report("node-1.pcapng.gz", folder + "/node-2.pcapng.gz")
+        let shift = try #require(try Self.truth()[truthKey] as? Double)
         let nodes = ((r["sightings"] as? [String: Any])?["nodes"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         let node2 = try #require(nodes.first { $0["name"] as? String == "node-2" })
         let offset = try #require(node2["clockOffset"] as? Double)
         #expect(abs(offset - shift) <= 0.001, "\(offset) s vs \(shift) s")
-        let wire = try Self.relayMedian("wire-relay.jsonl", "ab")
-        #expect(abs(Self.p50(try Self.hop(r, "node-1:eth0", "node-2:eth0")) - wire) <= 0.001)
-        // Unshifted: the same clock, offset 0 within 1 ms.
+        for (from, to, way) in [("node-1:eth0", "node-2:eth0", "ab"), ("node-2:eth0", "node-1:eth0", "ba")] {
+            let wire = try Self.relayMedian("wire-relay.jsonl", way)
+            #expect(abs(Self.p50(try Self.hop(r, from, to)) - wire) <= 0.001, "\(from) -> \(to)")
+        }
+        // The same hops, with the same packets, as the unshifted captures give.
         let same = try Self.report("node-1.pcapng.gz", "node-2.pcapng.gz")
+        func crossings(_ r: [String: Any]) -> [String] {
+            Self.hops(r).map { "\($0["from"] ?? "") \($0["to"] ?? "") \($0["packets"] ?? "") \($0["lost"] ?? "")" }.sorted()
+        }
+        #expect(crossings(r) == crossings(same))
+        // Unshifted: the same clock, offset 0 within 1 ms.
         let unshifted = ((same["sightings"] as? [String: Any])?["nodes"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
         #expect(abs(unshifted.first { $0["name"] as? String == "node-2" }?["clockOffset"] as? Double ?? 1) <= 0.001)
     }
 
     /// Six points, each packet counted once: TCP as the client's veth alone saw it (the
     /// dropped segments never reached it; each resend counted once).
-    @Test(arguments: [["node-1.pcapng.gz", "node-2.pcapng.gz"], ["node-1.pcapng.gz", "shifted/node-2.pcapng.gz"]])
+    @Test(arguments: [
+        ["node-1.pcapng.gz", "node-2.pcapng.gz"], ["node-1.pcapng.gz", "shifted/node-2.pcapng.gz"],
+        ["node-1.pcapng.gz", "shifted-far/node-2.pcapng.gz"],
+    ])
     func countedOnceAsTheClientsPointSawIt(_ names: [String]) throws {
         let both = try Self.report(names[0], names[1])
         let single = try Self.report("single.pcapng.gz")
@@ -135,15 +148,41 @@ struct PathTests {
         #expect(r["kernel"] is [String: Any])
     }
 
+    /// node-2's bundle with its clock 3.5 s ahead, capture and kernel events alike
+    /// (`shifted-far/node-2-bundle/`): its events are shifted with its packets, so each event's
+    /// time is the unshifted bundle's within 1 ms, and the losses still join the kernel's drops.
+    @Test func kernelEventsShiftWithTheirNode() throws {
+        func eventTimes(_ bundle: String) throws -> [Double] {
+            let (status, out, _) = try LoupeBinary.run(
+                ["report", "--format", "ndjson", Fixtures.path(Self.dir + "node-1.pcapng.gz"), Fixtures.path(Self.dir + bundle)])
+            #expect(status == 0)
+            return out.split(separator: "\n").compactMap { line in
+                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    o["record"] as? String == "kernelEvent"
+                else { return nil }
+                return o["timestamp"] as? Double
+            }
+        }
+        let shifted = try eventTimes("shifted-far/node-2-bundle"), plain = try eventTimes("node-2-bundle")
+        #expect(shifted.count == plain.count && plain.count > 1_000)
+        #expect(zip(shifted, plain).allSatisfy { abs($0 - $1) <= 0.001 })
+        let r = try Self.report("node-1.pcapng.gz", "shifted-far/node-2-bundle")
+        let losses = ((r["path"] as? [String: Any])?["losses"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let joined = losses.reduce(0) { $0 + (($1["kernelReasons"] as? [String: Int])?["NETFILTER_DROP"] ?? 0) }
+        #expect(joined == (try Self.truth()["dropped"] as? Int))
+    }
+
     /// The same traffic over a VXLAN tunnel between the nodes (`OVERLAY=vxlan`,
     /// fixtures/pcaps/path-vxlan/): eth0 sees each pod packet inside VXLAN, and its outer and
     /// inner headers are one packet with the vxlan0 and veth sightings. Every drop is located
-    /// between node-2:br0 and node-2:vxlan0, and TCP counts equal the client's veth alone.
-    @Test func vxlanOuterAndInnerAreOnePacket() throws {
+    /// between node-2:br0 and node-2:vxlan0, and TCP counts equal the client's veth alone; so
+    /// too with node-2's clock 3.5 s ahead (`shifted-far/`), which is found within 1 ms.
+    @Test(arguments: ["node-2.pcapng.gz", "shifted-far/node-2.pcapng.gz"])
+    func vxlanOuterAndInnerAreOnePacket(_ node2: String) throws {
         let (status, r) = try LoupeBinary.json([
             "report", "--format", "json", "--rows", "100000",
             Fixtures.path("pcaps/path-vxlan/node-1.pcapng.gz"),
-            Fixtures.path("pcaps/path-vxlan/node-2.pcapng.gz"),
+            Fixtures.path("pcaps/path-vxlan/" + node2),
         ])
         #expect(status == 0)
         let truthData = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("pcaps/path-vxlan/truth.json")))
@@ -155,6 +194,9 @@ struct PathTests {
         // The wire's hop carries the tunnelled packets, matched to the inner ones.
         let wire = try Self.hop(r, "node-1:eth0", "node-2:eth0")
         #expect((wire["packets"] as? Int ?? 0) > 300)
+        let nodes = ((r["sightings"] as? [String: Any])?["nodes"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        let offset = try #require(nodes.first { $0["name"] as? String == "node-2" }?["clockOffset"] as? Double)
+        #expect(abs(offset - (node2.hasPrefix("shifted-far") ? 3.5 : 0)) <= 0.001, "\(offset)")
         let single = try LoupeBinary.json(["report", "--format", "json", Fixtures.path("pcaps/path-vxlan/single.pcapng.gz")]).json
         for key in ["connections", "retransmissions", "duplicateAcks", "outOfOrder", "lostSegments"] {
             #expect((r["tcp"] as? [String: Any])?[key] as? Int == (single["tcp"] as? [String: Any])?[key] as? Int, "tcp.\(key)")

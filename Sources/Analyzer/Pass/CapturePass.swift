@@ -53,6 +53,9 @@ struct CapturePass {
         var records: RecordWriter?
         /// Run on the finished DNS analysis (`DNSStage`); the result is `sinks.dns.section`.
         var dnsEpilogue: (@Sendable (inout DNSAnalysis) -> DNSSection)?
+        /// Per input, the nanoseconds subtracted from its records' times (`ClockPrescan`,
+        /// `MergingReader.shifts`); nil: the pass finds them.
+        var clockShifts: [Int64]?
         /// Connections named by kernel events: the TCP analysis counts the wire's
         /// retransmissions on each.
         var kernelConnections: [FlowKey] = []
@@ -81,6 +84,10 @@ struct CapturePass {
         // The packet loop works on local state (not on `self`): measured, the same loop as a
         // mutating method cost ~55 more instructions a packet in compiler-generated accesses.
         var merger = MergingReader(readers)
+        // Nodes whose clocks are further apart than the sightings window: shifted first.
+        let nodes = ObservationPoints.initialNodes(paths: paths, origins: options.origins)
+        let shifts = options.samePoint ? [] : options.clockShifts ?? ClockPrescan.shifts(paths: paths, nodes: nodes)
+        merger.shifts = shifts
         var files = Array(repeating: FileStats(), count: paths.count)
         var hierarchy = ProtocolHierarchy(enabled: options.protocolHierarchy)
         var flows = FlowTable(limits: options.flowLimits)
@@ -91,6 +98,7 @@ struct CapturePass {
         var matched = 0
         var malformed = MalformedLog()
         var sightings = Sightings(paths: paths, samePoint: options.samePoint, origins: options.origins)
+        for (node, shift) in zip(nodes, shifts) where shift != 0 { sightings.clockShifts[node] = shift }
         var dns = options.analyzeDNS ? DNSAnalysis(rows: options.rows, names: options.dnsNames) : nil
         dns?.records = options.records
         let context = PassContext(

@@ -57,6 +57,16 @@ extension ReportRun {
         return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 ?? CaptureOrigin() }
     }
 
+    /// Per kernel event file, the nanoseconds its node's records are shifted by (`shifts`, per
+    /// capture): those of a capture in the same bundle directory (0 when none).
+    static func eventShifts(_ bundle: BundleDirectory.Contents, shifts: [Int64]) -> [Int64] {
+        bundle.events.map { events in
+            let dir = events.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/"
+            guard let i = bundle.captures.firstIndex(where: { $0.hasPrefix(dir) }), i < shifts.count else { return 0 }
+            return shifts[i]
+        }
+    }
+
     /// The node the capture was taken on, when one is known: the metadata's only node, else
     /// the only node its pods run on, else the only node the inputs' names give.
     static func captureNode(_ metadata: ClusterMetadata, paths: [String]) -> String? {

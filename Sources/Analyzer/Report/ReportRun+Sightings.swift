@@ -20,9 +20,10 @@ extension ReportRun {
                 pod: i < podOfPoint.count ? podOfPoint[i] : nil, packets: s.points.sightings[i])
         }
         // The first node's clock is the reference; another's offset is null when no packet
-        // went both ways between it and the first (`NodeClocks`).
+        // went both ways between it and the first (`NodeClocks`); a shift applied before the
+        // pass (`ClockPrescan`) is part of it.
         let nodeRows = s.points.nodeNames.enumerated().map { i, name in
-            let o = s.clocks.offset(ofNode: i)
+            let o = s.clockOffset(ofNode: i)
             return NodeClockRow(name: name, clockOffset: o?.offset, clockOffsetError: o?.error)
         }
         return SightingsSection(

@@ -120,6 +120,13 @@ public enum ReportRun {
         }
         // Kernel events are read first: the pass then counts the wire's side of their connections.
         (passOptions.captureNode, passOptions.origins) = (captureNode(metadata, paths: paths), captureOrigins(bundle))
+        // Nodes whose clocks are further off than the one-way delay: their packets and kernel
+        // events shifted together (`ClockPrescan`).
+        let shifts =
+            options.samePoint
+            ? []
+            : ClockPrescan.shifts(paths: paths, nodes: ObservationPoints.initialNodes(paths: paths, origins: passOptions.origins))
+        passOptions.clockShifts = shifts
         passOptions.retinaSeries = options.retinaSeries
         passOptions.records = options.records
         let context = PassContext(
@@ -134,7 +141,7 @@ public enum ReportRun {
             bundle.events.isEmpty
             ? nil
             : try KernelEventSummary(
-                paths: bundle.events, dropSeries: drops,
+                paths: bundle.events, shifts: eventShifts(bundle, shifts: shifts), dropSeries: drops,
                 records: options.records)
         passOptions.kernelConnections = kernel.map { Array($0.connections.keys) } ?? []
         var pass = try CapturePass.run(paths: paths, options: passOptions, progress: progress)

@@ -55,9 +55,7 @@ struct ObservationPoints {
     /// and "merged" (a mergecap-like merge: copies across inputs are capture duplicates).
     /// `origins`: per input, the node and interface names its bundle gives (`CaptureOrigin`).
     init(paths: [String], samePoint: Bool = false, origins: [CaptureOrigin] = []) {
-        nodes = paths.enumerated().map { i, path in
-            (i < origins.count ? origins[i].node : nil) ?? Self.nodeName(path)
-        }
+        nodes = Self.initialNodes(paths: paths, origins: origins)
         interfaceNames = paths.indices.map { i in i < origins.count ? origins[i].interfaces : [:] }
         self.samePoint = samePoint
     }
@@ -161,6 +159,11 @@ struct ObservationPoints {
             byInterface[place.input][place.interface] = index
         }
         return index
+    }
+
+    /// Each input's node before any is read: its bundle's, else its file's name.
+    static func initialNodes(paths: [String], origins: [CaptureOrigin]) -> [String] {
+        paths.enumerated().map { i, path in (i < origins.count ? origins[i].node : nil) ?? nodeName(path) }
     }
 
     /// A capture file's node: its name without directories, compression and capture

@@ -33,8 +33,12 @@ struct Sightings {
     /// While there is one point (`multiPoint` false): its copies.
     private var copies = OnePointCopies()
     var nat = NATViews()
-    /// Clock offsets between nodes, from packets seen on two (`NodeClocks`).
+    /// Clock offsets between nodes, from packets seen on two (`NodeClocks`), on the times as
+    /// read: after `clockShifts`.
     private(set) var clocks = NodeClocks()
+    /// Per node name, the nanoseconds its records' times were shifted by before the pass
+    /// (`ClockPrescan`; absent: none).
+    var clockShifts: [String: Int64] = [:]
     /// Hops between points and packets lost between them (`PathTracker`).
     private(set) var path = PathTracker()
     /// The address each point's packets share (a pod's veth: the pod's; `PointAddresses`).
@@ -50,6 +54,15 @@ struct Sightings {
 
     init(paths: [String], samePoint: Bool = false, origins: [CaptureOrigin] = []) {
         points = ObservationPoints(paths: paths, samePoint: samePoint, origins: origins)
+    }
+
+    /// Node `n`'s clock minus the first node's and the error bound (seconds): what the pass
+    /// measured (`clocks`) plus the shifts applied before it; nil when the pass saw no packet
+    /// go both ways between the two.
+    func clockOffset(ofNode n: Int) -> (offset: Double, error: Double)? {
+        guard let measured = clocks.offset(ofNode: n), n < points.nodeNames.count else { return nil }
+        let shift = (clockShifts[points.nodeNames[n]] ?? 0) - (clockShifts[points.nodeNames[0]] ?? 0)
+        return (measured.offset + Double(shift) / 1e9, measured.error)
     }
 
     /// Records past the table's bound: copies further apart than the window allowed then.

@@ -41,6 +41,15 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         Double(seconds &- other.seconds) + (Double(nanoseconds) - Double(other.nanoseconds)) / 1e9
     }
 
+    /// The timestamp moved by `delta` nanoseconds (wrapping only past `Int64`'s seconds).
+    public func adding(nanoseconds delta: Int64) -> Timestamp {
+        let total = Int64(nanoseconds) + delta % 1_000_000_000
+        let carry = total >= 1_000_000_000 ? 1 : total < 0 ? -1 : 0
+        return Timestamp(
+            seconds: seconds &+ delta / 1_000_000_000 &+ Int64(carry),
+            nanoseconds: UInt32(total - Int64(carry) * 1_000_000_000))
+    }
+
     /// Total nanoseconds, saturating at the ends of `Int64` (for ordering and binning).
     public var saturatingNanoseconds: Int64 {
         let (m, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)

@@ -44,13 +44,23 @@ struct KernelEventSummary {
     let records: RecordWriter?
     private var recordFile = "", recordOrdinal = 0
 
-    init(paths: [String], dropSeries: KernelDropSeries? = nil, records: RecordWriter? = nil) throws(CaptureOpenError) {
+    /// `shifts`: per file, nanoseconds subtracted from its events' times (its node's clock
+    /// brought onto the first node's, as its packets are: `ClockPrescan`); empty: none.
+    init(
+        paths: [String], shifts: [Int64] = [], dropSeries: KernelDropSeries? = nil, records: RecordWriter? = nil
+    ) throws(CaptureOpenError) {
         self.dropSeries = dropSeries
         self.records = records
-        for path in paths {
+        for (i, path) in paths.enumerated() {
             (recordFile, recordOrdinal) = (path.split(separator: "/").last.map(String.init) ?? path, 0)
             files.append(path)
-            let header = try KernelEventLog.read(path: path) { add($0) }
+            let shift = i < shifts.count ? Double(shifts[i]) / 1e9 : 0
+            let header = try KernelEventLog.read(path: path) { e in
+                guard shift != 0 else { return add(e) }
+                var shifted = e
+                shifted.time -= shift
+                add(shifted)
+            }
             headers.append(header)
             if !header.complete {
                 warnings.append("\(path): kernel event file ends without its stop line (the agent did not finish it)")
