@@ -38,4 +38,23 @@ public enum BundleNode {
         }
         return out
     }
+
+    /// Each pod's veth and the addresses of the pod behind it, from loupe-agent's
+    /// `node-interfaces.json` (role "pod", `peerAddresses`); empty without it. At most 4,096
+    /// interfaces and 16 addresses each are read.
+    public static func podAddresses(in directory: String) -> [String: [String]] {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        guard let data = RetinaCapture.smallFile(base + "node-interfaces.json"),
+            let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            root["schema"] as? String == "loupe.node-interfaces/1", let list = root["interfaces"] as? [[String: Any]]
+        else { return [:] }
+        var out: [String: [String]] = [:]
+        for item in list.prefix(4_096) {
+            guard item["role"] as? String == "pod", let name = item["name"] as? String, !name.isEmpty,
+                name.utf8.count <= 64, let addresses = item["peerAddresses"] as? [String], !addresses.isEmpty
+            else { continue }
+            out[name] = Array(addresses.prefix(16))
+        }
+        return out
+    }
 }

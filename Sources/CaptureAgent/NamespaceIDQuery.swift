@@ -61,6 +61,84 @@ struct NamespaceIDQuery {
         return Set(peers.filter { !addressed.contains($0.key) }.values)
     }
 
+    /// A link of this namespace (`RTM_GETLINK`): its index, name, kind (`IFLA_INFO_KIND`:
+    /// veth, bridge, vxlan ...), its master's index (a bridge port's bridge), and its peer's
+    /// namespace number (`IFLA_LINK_NETNSID`: a veth whose other end is in another namespace).
+    struct Link: Equatable {
+        var index: Int32
+        var name = ""
+        var kind: String?
+        var master: Int32?
+        var peerNamespaceID: Int32?
+    }
+
+    /// Every link of this namespace.
+    mutating func links() -> [Link] {
+        dump(type: 18, header: 16).compactMap(Self.link)  // RTM_GETLINK, ifinfomsg
+    }
+
+    /// Each link's addresses as text (`RTM_GETADDR`: IPv4 and IPv6, `IFA_ADDRESS`), by index.
+    mutating func addresses() -> [Int32: [String]] {
+        var out: [Int32: [String]] = [:]
+        for m in dump(type: 22, header: 8) {  // ifaddrmsg: family, prefix, flags, scope, index
+            if let (index, text) = Self.address(m) { out[index, default: []].append(text) }
+        }
+        return out
+    }
+
+    /// A `RTM_NEWLINK` message read; nil when cut short.
+    static func link(_ m: [UInt8]) -> Link? {
+        guard m.count >= 32 else { return nil }
+        var link = Link(index: Int32(bitPattern: u32(m, 20)))
+        for (type, at, size) in attributes(m, from: 32) {
+            switch type {
+            case 3: link.name = text(m, at, size)  // IFLA_IFNAME
+            case 10 where size >= 4: link.master = Int32(bitPattern: u32(m, at))  // IFLA_MASTER
+            case 37 where size >= 4: link.peerNamespaceID = Int32(bitPattern: u32(m, at))  // IFLA_LINK_NETNSID
+            case 18:  // IFLA_LINKINFO, nested: IFLA_INFO_KIND (1)
+                let nested = Array(m[at..<at + size])
+                if let kind = attributes(nested, from: 0).first(where: { $0.type == 1 }) {
+                    link.kind = text(nested, kind.at, kind.size)
+                }
+            default: break
+            }
+        }
+        return link
+    }
+
+    /// A `RTM_NEWADDR` message's link index and address; nil when cut short or of another family.
+    static func address(_ m: [UInt8]) -> (Int32, String)? {
+        guard m.count >= 24 else { return nil }
+        let family = Int32(m[16]), index = Int32(bitPattern: u32(m, 20))
+        let width = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0
+        guard width > 0, let a = attributes(m, from: 24).first(where: { $0.type == 1 && $0.size >= width }) else {
+            return nil
+        }  // IFA_ADDRESS
+        var bytes = Array(m[a.at..<a.at + width])
+        var text = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(family, &bytes, &text, socklen_t(text.count)) != nil else { return nil }
+        return (index, String(cString: text))
+    }
+
+    /// The attributes of `m` from `start`: type (less the nested and byte-order flags), where
+    /// the payload starts and its size; stops at one whose length runs past the message.
+    static func attributes(_ m: [UInt8], from start: Int) -> [(type: UInt16, at: Int, size: Int)] {
+        var out: [(type: UInt16, at: Int, size: Int)] = []
+        var at = start
+        while at + 4 <= m.count {
+            let size = Int(u16(m, at)), t = u16(m, at + 2) & 0x3FFF
+            guard size >= 4, at + size <= m.count else { break }
+            out.append((t, at + 4, size - 4))
+            at += (size + 3) & ~3
+        }
+        return out
+    }
+
+    /// A NUL-terminated string attribute.
+    static func text(_ m: [UInt8], _ at: Int, _ size: Int) -> String {
+        String(decoding: m[at..<at + size].prefix { $0 != 0 }, as: UTF8.self)
+    }
+
     /// The messages of a dump request (`NLM_F_DUMP`) of `type` with a zeroed family header of
     /// `header` bytes; at most 65,536 messages, and none after an error.
     private mutating func dump(type: UInt16, header: Int) -> [[UInt8]] {

@@ -1,6 +1,7 @@
 import Foundation
 
 /// The node's network state when the capture starts, as Retina collects it: addresses, routes,
+/// what each interface is (`NodeInterfaces`),
 /// neighbours, policy rules, iptables and nftables rules, socket statistics and the kernel's
 /// /proc/net counters. Best effort: every item is a file of the bundle (`node-*.txt|json`),
 /// and `node-state.json` lists each with its source and, when it failed, why (a tool missing
@@ -16,10 +17,13 @@ public enum NodeState {
     enum Source {
         case command([String])
         case file(String)
+        /// Asked of the kernel in-process (`NodeInterfaces`).
+        case interfaces
     }
 
     static let items: [(String, Source)] = [
         ("node-addresses.json", .command(["ip", "-d", "-j", "addr", "show"])),
+        ("node-interfaces.json", .interfaces),
         ("node-routes.txt", .command(["ip", "route", "show", "table", "all"])),
         ("node-routes6.txt", .command(["ip", "-6", "route", "show", "table", "all"])),
         ("node-neighbours.json", .command(["ip", "-j", "neighbor", "show"])),
@@ -53,6 +57,10 @@ public enum NodeState {
             case .command(let argv):
                 item.source = argv.joined(separator: " ")
                 (data, item.error) = run(argv)
+            case .interfaces:
+                item.source = "rtnetlink (loupe-agent)"
+                data = NodeInterfaces.json(NodeInterfaces.collect())
+                if data == nil { item.error = "cannot list the interfaces" }
             }
             if let data, !data.isEmpty {
                 let kept = data.prefix(limit)

@@ -217,6 +217,19 @@ struct AgentKernelEventsTests {
             // Both pods' sockets changed state: their namespaces were found through the veths.
             for role in ["c", "s"] { #expect(seen[inodes[side]?[role] ?? -1, default: 0] > 0, "\(side) \(role): \(seen)") }
             #expect(header.otherNamespaces > 0, "the other node's connections were left out")
+            // The node's interfaces: the bridge, and a pod's veth for each pod, with the pod's
+            // namespace (as the script saw it) and address (the script's plan: .2 c, .3 s).
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(side)/node-interfaces.json"))
+            let table = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let rows = table["interfaces"] as? [[String: Any]] ?? []
+            #expect(rows.contains { $0["name"] as? String == "br0" && $0["role"] as? String == "bridge" })
+            let subnet = side == "a" ? "10.82.0." : "10.83.0."
+            for (role, host) in [("c", "2"), ("s", "3")] {
+                let veth = rows.first { ($0["peerAddresses"] as? [String]) == [subnet + host] }
+                #expect(veth?["role"] as? String == "pod" && veth?["master"] as? String == "br0", "\(side) \(role): \(rows)")
+                #expect((veth?["peerNetns"] as? Int) == inodes[side]?[role], "\(side) \(role)")
+            }
+            #expect(BundleNode.podAddresses(in: "\(out)/\(side)").count == 2)
         }
     }
 }

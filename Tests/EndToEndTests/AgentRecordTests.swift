@@ -109,7 +109,15 @@ struct AgentRecordTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-state.json")))
             as! [String: Any]
         let items = state["items"] as? [[String: Any]] ?? []
-        #expect(items.count == 15)
+        #expect(items.count == 16)
+        // What each interface is, asked of the kernel: this namespace's loopback at least.
+        let interfaces =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/node-interfaces.json")))
+            as? [String: Any]
+        #expect(
+            (interfaces?["interfaces"] as? [[String: Any]])?.contains {
+                $0["name"] as? String == "lo" && $0["role"] as? String == "loopback"
+            } == true)
         let failed = items.compactMap { i in (i["error"] as? String).map { "\(i["source"] as? String ?? ""): \($0)" } }
         #expect(manifest["nodeStateFailures"] as? [String] == failed)
         // The bundle is read as one input, its sidecar found without --pods.

@@ -192,6 +192,42 @@ struct SightingsTests {
         #expect(first?["pod"] as? String == "default/client-a")
     }
 
+    /// A bundle whose agent wrote what each interface is (`node-interfaces.json`): a veth's
+    /// pod is the one behind it by the agent's table, before the address its packets share.
+    /// The table here names web-b's address behind the client's veth (as a node would where a
+    /// pod's address moved): the point follows the table; without it, the traffic.
+    @Test func theAgentsTableNamesTheVethsPod() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-pod-veths-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(
+            atPath: Fixtures.path("pcaps/sightings/points.pcapng"), toPath: dir + "/capture.pcapng")
+        try Data(#"{"schema": "loupe.bundle/1", "node": "node1"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
+        func pods() throws -> [String: String] {
+            let (status, r) = try LoupeBinary.json([
+                "report", "--format", "json", "--pods", Fixtures.path("pcaps/sightings/pods.json"), dir,
+            ])
+            #expect(status == 0)
+            let rows = ((Self.sightings(r)["points"] as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
+            return Dictionary(rows.compactMap { row in (row["pod"] as? String).map { ((row["id"] as? String) ?? "", $0) } }) {
+                a, _ in a
+            }
+        }
+        #expect(try pods()["node1:ls3693-h1"] == "default/client-a")
+        let table = """
+            {"schema": "loupe.node-interfaces/1", "interfaces": [
+             {"index": 7, "name": "ls3693-h1", "kind": "veth", "master": "br0", "role": "pod", "addresses": [],
+              "peerNetns": 4026532001, "peerAddresses": ["10.79.0.3"]},
+             {"index": 2, "name": "br0", "kind": "bridge", "master": null, "role": "bridge", "addresses": ["10.79.0.1"],
+              "peerNetns": null, "peerAddresses": []}]}
+            """
+        try Data(table.utf8).write(to: URL(fileURLWithPath: dir + "/node-interfaces.json"))
+        let named = try pods()
+        #expect(named["node1:ls3693-h1"] == "default/web-b", "\(named)")
+        #expect(named["node1:ls3693-h2"] == "default/web-b")
+    }
+
     /// A section's integer counts (top level): what a node capture must not change.
     static func counts(_ section: Any?) -> [String: Int] {
         (section as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }

@@ -1,3 +1,4 @@
+import Dissectors
 import Bundles
 import Foundation
 import Reports
@@ -51,7 +52,9 @@ extension ReportRun {
         let named = bundle.directories.map { d -> (String, CaptureOrigin) in
             (
                 d.hasSuffix("/") ? d : d + "/",
-                CaptureOrigin(node: BundleNode.node(in: d)?.name, interfaces: BundleNode.interfaces(in: d))
+                CaptureOrigin(
+                    node: BundleNode.node(in: d)?.name, interfaces: BundleNode.interfaces(in: d),
+                    podAddresses: BundleNode.podAddresses(in: d).mapValues { $0.compactMap(IPAddress.init(parsing:)) })
             )
         }
         return bundle.captures.map { path in named.first { path.hasPrefix($0.0) }?.1 ?? CaptureOrigin() }

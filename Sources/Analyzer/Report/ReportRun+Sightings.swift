@@ -3,8 +3,9 @@ import Reports
 extension ReportRun {
     /// The sightings section: nil for inputs seen at one point without copies (their reports
     /// stay as they were).
-    /// A point's `pod`: with pod metadata, the pod behind the interface, told by the address
-    /// its packets share (`PointAddresses.pods`).
+    /// A point's `pod`: with pod metadata, the pod behind the interface: the one the node's
+    /// agent found behind that veth (`ObservationPoints.podAddresses`), else the one told by
+    /// the address its packets share (`PointAddresses.pods`).
     static func sightingsSection(_ s: Sightings, rows: Int, pods: PodDirectory? = nil) -> SightingsSection? {
         let points = s.points.points
         guard points.count > 1 || s.extra + s.duplicates > 0 else { return nil }
@@ -14,10 +15,17 @@ extension ReportRun {
                     if case .pod(let p)? = d.resolve(a, at: s.path.firstSeen) { d.pods[p].key } else { nil }
                 }
             } ?? []
+        func agentsPod(_ i: Int) -> String? {
+            guard let d = pods else { return nil }
+            for a in s.points.podAddresses[points[i].id] ?? [] {
+                if case .pod(let p)? = d.resolve(a, at: s.path.firstSeen) { return d.pods[p].key }
+            }
+            return nil
+        }
         let pointRows = points.indices.map { i in
             ObservationPointRow(
                 id: points[i].id, node: points[i].node, interface: points[i].interface,
-                pod: i < podOfPoint.count ? podOfPoint[i] : nil, packets: s.points.sightings[i])
+                pod: agentsPod(i) ?? (i < podOfPoint.count ? podOfPoint[i] : nil), packets: s.points.sightings[i])
         }
         // The first node's clock is the reference; another's offset is null when no packet
         // went both ways between it and the first (`NodeClocks`); a shift applied before the

@@ -1,3 +1,4 @@
+import Dissectors
 import CaptureFormats
 import Foundation
 
@@ -57,8 +58,15 @@ struct ObservationPoints {
     init(paths: [String], samePoint: Bool = false, origins: [CaptureOrigin] = []) {
         nodes = Self.initialNodes(paths: paths, origins: origins)
         interfaceNames = paths.indices.map { i in i < origins.count ? origins[i].interfaces : [:] }
+        for o in origins where !o.podAddresses.isEmpty {
+            if let node = o.node { for (name, addresses) in o.podAddresses { podAddresses[node + ":" + name] = addresses } }
+        }
         self.samePoint = samePoint
     }
+
+    /// By point id ("node:interface"), the addresses of the pod behind a veth, as the node's
+    /// agent read them (`CaptureOrigin.podAddresses`).
+    private(set) var podAddresses: [String: [IPAddress]] = [:]
 
     /// Per input, its node's interfaces by index (names a cooked v2 header's index).
     private var interfaceNames: [[Int32: String]]
