@@ -126,6 +126,13 @@ public enum MemoryBudget {
             constant: "TimeReorder.maximumBytes", bytesEach: 1,
             whenReached: "as above"),
         Table(
+            name: "TCP byte ranges first seen at each point (direct-mapped buckets)",
+            bound: SegmentRanges.buckets * SegmentRanges.perBucket,
+            constant: "SegmentRanges.buckets of SegmentRanges.perBucket",
+            bytesEach: MemoryLayout<SegmentRanges.Entry>.stride + 2,
+            whenReached:
+                "a direction's oldest range gives way: copies of those bytes cut differently count as packets of their own"),
+        Table(
             name: "flows' observation points (direct-mapped)", bound: FlowPoints.slots,
             constant: "FlowPoints.slots", bytesEach: 10,
             whenReached: "a flow on a taken slot takes it (the other flow's next packet picks its point again)"),

@@ -29,6 +29,16 @@ struct FlowPoints {
         return keys[i] == hash ? Int(points[i]) : nil
     }
 
+    /// The point of a TCP segment's flow, if it has one (as `point(of:)` for its frame).
+    func point(ofTCP segment: SegmentRanges.Segment) -> Int? {
+        let key = FlowKey.between(
+            segment.source, segment.sourcePort, segment.destination, segment.destinationPort, ipProtocol: IPProtocol.tcp
+        ).key
+        let hash = key.hash(seed: 0x51_6874_696E_6773) | 1
+        let i = Int(truncatingIfNeeded: hash >> 17) & (Self.slots - 1)
+        return keys[i] == hash ? Int(points[i]) : nil
+    }
+
     /// The flow's slot and the hash kept there (never 0: 0 is an empty slot).
     @inline(__always)
     private static func place(_ frame: borrowing DecodedFrame) -> (index: Int, hash: UInt64) {

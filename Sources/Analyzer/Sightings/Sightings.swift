@@ -47,6 +47,8 @@ struct Sightings {
     /// Made when a second point appears (`multiPoint`; the optional itself is not tested per
     /// packet: that copied it).
     private var flowPoints: FlowPoints?
+    /// TCP byte ranges first seen at each point (`SegmentRanges`), once a second point appears.
+    private var ranges = SegmentRanges()
     private var multiPoint = false
     private(set) var distinct = 0
     private(set) var extra = 0
@@ -110,6 +112,7 @@ struct Sightings {
         guard !multiPoint, !points.samePoint else { return }  // `--same-point`: one point, always
         multiPoint = true
         flowPoints = FlowPoints()
+        ranges.allocate()
     }
 
     /// `see` once a second point has appeared (or may: `expectSeveralPoints`).
@@ -156,6 +159,16 @@ struct Sightings {
             store(s, index, now)
             return verdict
         }
+        // TCP bytes the identity did not match may be the same bytes cut differently
+        // (`SegmentRanges`): a sighting of them, or, at their flow's point, the cut analysed.
+        var cutHere = false
+        if frame.hasTCPHeader && frame.payload.count > 0 {
+            switch seeBytes(SegmentRanges.Segment(frame), identity: identity, point: point, now: now) {
+            case .new: break
+            case .cutHere: cutHere = true
+            case .sighting: return .extra
+            }
+        }
         distinct += 1
         var s = SightingTable.Slot()
         s.identity = identity
@@ -170,7 +183,7 @@ struct Sightings {
         s.destination = frame.destination
         s.sourcePort = frame.hasPorts ? frame.sourcePort : 0
         s.destinationPort = frame.hasPorts ? frame.destinationPort : 0
-        if multiPoint, case let flowPoint = flowPoints!.point(of: frame, seenAt: point), flowPoint != point {
+        if multiPoint, !cutHere, case let flowPoint = flowPoints!.point(of: frame, seenAt: point), flowPoint != point {
             s.ticket = held.hold(record, input: input, point: point, frameNumber: frameNumber, time: now)
             s.flowPoint = UInt16(truncatingIfNeeded: flowPoint)
             table.insert(s, now: now, &path)
@@ -180,6 +193,58 @@ struct Sightings {
         return .analyse
     }
 
+    enum BytesSeen { case new, cutHere, sighting }
+
+    /// A TCP segment new by identity: new bytes (entered in `ranges`), a sighting of bytes
+    /// other points' segments held (counted extra), or, at its flow's point, the cut analysed
+    /// there (`takeOver`). Apart from `seeAtPoints`, which stays small enough to keep its own
+    /// calls inlined.
+    @inline(never)
+    private mutating func seeBytes(
+        _ segment: SegmentRanges.Segment, identity: UInt64, point: Int, now: Int64
+    )
+        -> BytesSeen
+    {
+        let cover = ranges.check(segment, identity: identity, point: point, now: now, window: Self.window)
+        if cover.isEmpty { return .new }
+        if takeOver(cover, point: point, flowPoint: flowPoints?.point(ofTCP: segment), now: now) { return .cutHere }
+        extra += 1
+        return .sighting
+    }
+
+    /// A TCP segment whose bytes other points' segments held (`covering`'s identities): at its
+    /// flow's point it is analysed (true) when those were held for this point, whose copies are
+    /// then dropped and count as extra sightings, or were dropped so before for this point's
+    /// cut; anywhere else, or when they were analysed already, it is an extra sighting (false).
+    @inline(never)
+    private mutating func takeOver(_ covering: [UInt64], point: Int, flowPoint: Int?, now: Int64) -> Bool {
+        guard flowPoint == point else { return false }
+        let bit = SightingTable.Slot.bit(point)
+        var analyse = false
+        for identity in covering {
+            var s: SightingTable.Slot, index = -1, previousIndex = -1
+            switch table.find(identity) {
+            case .current(let i): (s, index) = (table.slot(i), i)
+            case .previous(let i, let slot): (s, previousIndex) = (slot, i)
+            case .absent: continue
+            }
+            if s.ticket != 0 {
+                held.cancel(s.ticket)
+                s.ticket = 0
+                s.points |= bit
+                if previousIndex >= 0 { table.forget(previousIndex: previousIndex) }
+                store(s, index, now)
+                distinct -= 1
+                extra += 1
+                analyse = true
+            } else if s.points & bit != 0 {
+                analyse = true
+            }
+        }
+        return analyse
+    }
+
+    @inline(never)
     private mutating func store(_ s: SightingTable.Slot, _ index: Int, _ now: Int64) {
         if index >= 0 { table.update(index) { $0 = s } } else { table.insert(s, now: now, &path) }
     }
@@ -225,6 +290,7 @@ struct Sightings {
     /// this node's clock is ahead), and the sample is this sighting to its first on the
     /// earlier node. Neither (one TTL throughout): no sample. True when the sightings were
     /// read against the packet's way.
+    @inline(never)
     private mutating func clock(_ s: inout SightingTable.Slot, point: Int, now: Int64, ttl: UInt8) -> Bool {
         let of = points.nodeOfPoint
         let earlier = Int(s.lastPoint)
