@@ -217,7 +217,9 @@ struct APIServerAnalysis {
                         + " before the response to \(p.request.method) \(p.request.target)")
             }
         }
-        if let s = session, let decrypted = s.http {
+        // The session's handshake: its latency, and a fatal alert or a failure (an error,
+        // dated at the flow's start for the error burst).
+        func handshake(_ s: TLSSession.APIView) {
             if let latency = s.handshakeLatency {
                 c.tlsLatency.record(nanoseconds: latency)
                 tlsLatency.record(nanoseconds: latency)
@@ -225,6 +227,9 @@ struct APIServerAnalysis {
             if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
             if s.failed { section.errors.handshakeFailures += 1 }
             if s.fatalAlert || s.failed { requests.churn.error(at: flow.firstSeen) }
+        }
+        if let s = session, let decrypted = s.http {
+            handshake(s)
             section.decryption.connections += 1
             section.decryption.records += s.decryptedRecords
             section.decryption.failedRecords += s.failedRecords
@@ -239,13 +244,7 @@ struct APIServerAnalysis {
         } else if let s = session {
             if s.notDecrypted { section.decryption.notDecrypted += 1 }
             section.decryption.failedRecords += s.failedRecords
-            if let latency = s.handshakeLatency {
-                c.tlsLatency.record(nanoseconds: latency)
-                tlsLatency.record(nanoseconds: latency)
-            }
-            if s.fatalAlert { section.errors.alerts += 1; c.errors += 1 }
-            if s.failed { section.errors.handshakeFailures += 1 }
-            if s.fatalAlert || s.failed { requests.churn.error(at: flow.firstSeen) }
+            handshake(s)
             let x = s.exchanges
             c.exchanges += x.count
             section.exchanges += x.count
