@@ -49,16 +49,12 @@ struct NamespaceIDQuery {
     /// of their own (an `RTM_GETADDR` dump names the addressed ones): no process is started,
     /// so nothing of this lookup reaches a capture (a process's start sends a datagram on lo).
     mutating func unaddressedLinkNamespaceIDs() -> Set<Int32> {
-        var peers: [Int32: Int32] = [:]  // link index -> namespace number
-        for m in dump(type: 18, header: 16) where m.count >= 32 {  // RTM_GETLINK, ifinfomsg
-            let index = Int32(bitPattern: Self.u32(m, 20))
-            if let id = Self.attribute(37, in: m, from: 32) { peers[index] = id }  // IFLA_LINK_NETNSID
-        }
+        let peers = links().filter { $0.peerNamespaceID != nil }
         var addressed: Set<Int32> = []
         for m in dump(type: 22, header: 8) where m.count >= 24 {  // RTM_GETADDR, ifaddrmsg
             addressed.insert(Int32(bitPattern: Self.u32(m, 20)))
         }
-        return Set(peers.filter { !addressed.contains($0.key) }.values)
+        return Set(peers.filter { !addressed.contains($0.index) }.compactMap(\.peerNamespaceID))
     }
 
     /// A link of this namespace (`RTM_GETLINK`): its index, name, kind (`IFLA_INFO_KIND`:
@@ -186,14 +182,7 @@ struct NamespaceIDQuery {
 
     /// A 32-bit attribute of `type` in the attributes of message `m` from `start`; nil without one.
     static func attribute(_ type: UInt16, in m: [UInt8], from start: Int) -> Int32? {
-        var at = start
-        while at + 4 <= m.count {
-            let size = Int(u16(m, at)), t = u16(m, at + 2) & 0x3FFF  // less the nested and byte-order flags
-            guard size >= 4, at + size <= m.count else { return nil }
-            if t == type && size >= 8 { return Int32(bitPattern: u32(m, at + 4)) }
-            at += (size + 3) & ~3
-        }
-        return nil
+        attributes(m, from: start).first { $0.type == type && $0.size >= 4 }.map { Int32(bitPattern: u32(m, $0.at)) }
     }
 
     /// The NSID attribute of the `RTM_NEWNSID` reply to `sequence`; nil for another message,

@@ -42,9 +42,9 @@ enum ClockPrescan {
     /// input's node (`ObservationPoints.initialNodes`); the first input's node is the
     /// reference. Unreadable inputs shift nothing (the pass reports them).
     static func shifts(paths: [String], nodes: [String], recordsPerInput: Int = recordsPerInput) -> [Int64] {
-        var none = [Int64](repeating: 0, count: paths.count)
+        var shifts = [Int64](repeating: 0, count: paths.count)
         let names = Array(Set(nodes))
-        guard paths.count > 1, nodes.count == paths.count, names.count > 1 else { return none }
+        guard paths.count > 1, nodes.count == paths.count, names.count > 1 else { return shifts }
         let perInput = min(recordsPerInput, maximumRecords / paths.count)
         var seen: [String: [UInt64: Seen]] = [:]
         var frame = DecodedFrame()
@@ -68,8 +68,8 @@ enum ClockPrescan {
         for name in names where name != nodes[0] {
             if let o = offset(reference, seen[name] ?? [:]), o.readsAhead { offsetOfNode[name] = o.offset }
         }
-        for i in paths.indices { none[i] = offsetOfNode[nodes[i]] ?? 0 }
-        return none
+        for i in paths.indices { shifts[i] = offsetOfNode[nodes[i]] ?? 0 }
+        return shifts
     }
 
     static func observe(_ table: inout [UInt64: Seen], _ identity: UInt64, time: Int64, ttl: UInt8) {
